@@ -1,0 +1,95 @@
+//! The audit log's vocabulary: what was done, by whom, to what, and why.
+//!
+//! Entries are only ever appended. Every view of clear personal data, every export, every sign-in and
+//! every change of a role or a token leaves one.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::ids::{AuditId, StaffId};
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Login,
+    LoginFailed,
+    Logout,
+    /// A phone or ID number was shown in clear.
+    RevealPii,
+    ImportCommitted,
+    Export,
+    StaffCreated,
+    StaffChanged,
+    RoleChanged,
+    OrgUnitChanged,
+    ApiTokenCreated,
+    ApiTokenRevoked,
+}
+
+impl AuditAction {
+    pub const ALL: [Self; 12] = [
+        Self::Login,
+        Self::LoginFailed,
+        Self::Logout,
+        Self::RevealPii,
+        Self::ImportCommitted,
+        Self::Export,
+        Self::StaffCreated,
+        Self::StaffChanged,
+        Self::RoleChanged,
+        Self::OrgUnitChanged,
+        Self::ApiTokenCreated,
+        Self::ApiTokenRevoked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::LoginFailed => "login_failed",
+            Self::Logout => "logout",
+            Self::RevealPii => "reveal_pii",
+            Self::ImportCommitted => "import_committed",
+            Self::Export => "export",
+            Self::StaffCreated => "staff_created",
+            Self::StaffChanged => "staff_changed",
+            Self::RoleChanged => "role_changed",
+            Self::OrgUnitChanged => "org_unit_changed",
+            Self::ApiTokenCreated => "api_token_created",
+            Self::ApiTokenRevoked => "api_token_revoked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// An entry to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    pub at: Timestamp,
+    /// The staff member, when a person did it.
+    pub staff_id: Option<StaffId>,
+    /// Who did it, as text: a login name, or `token:<name>` for a system.
+    pub actor: String,
+    pub action: AuditAction,
+    /// What it was done to: `cus_42`, `stf_7`, `imp_3`, …
+    pub target: String,
+    /// The reason given, or details of the change.
+    pub detail: String,
+    pub ip: Option<String>,
+}
+
+/// A stored entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub id: AuditId,
+    pub at: Timestamp,
+    pub staff_id: Option<StaffId>,
+    pub actor: String,
+    pub action: AuditAction,
+    pub target: String,
+    pub detail: String,
+    pub ip: Option<String>,
+}

@@ -1,0 +1,19 @@
+//! siyu's domain: the bank's own concepts as types and the rules over them, with no IO.
+//!
+//! Nothing here touches a database, the network, the file system or the wall clock; time comes in
+//! through [`clock::Clock`]. That keeps every rule testable in microseconds and lets the store and the
+//! server crates depend on one vocabulary.
+
+pub mod audit;
+pub mod clock;
+pub mod customer;
+pub mod ids;
+pub mod import;
+pub mod job;
+pub mod masking;
+pub mod org;
+pub mod scope;
+pub mod validate;
+
+pub use clock::{Clock, Timestamp};
+pub use ids::*;

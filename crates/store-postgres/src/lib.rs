@@ -1,0 +1,140 @@
+//! siyu's production store: PostgreSQL, optionally inside a schema of its own.
+//!
+//! The SQL shared with SQLite is expanded from `siyu_store::sql`; this crate adds the connection
+//! settings, its own migrations, and row locking for job claims (`FOR UPDATE SKIP LOCKED`, so workers on
+//! several machines pass over each other's jobs instead of queueing behind them).
+//!
+//! A schema per store lets several siyu instances (or test runs) share one database without seeing each
+//! other's tables.
+
+use std::str::FromStr;
+
+use siyu_store::error::StoreResult;
+use siyu_store::migrate::Migration;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgPool};
+
+/// Append-only: add a file, never edit one. The SQLite tree has the same file names.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    name: "0001_foundation.sql",
+    sql: include_str!("../migrations/0001_foundation.sql"),
+}];
+
+/// A store on one PostgreSQL database (and schema).
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PgStore")
+    }
+}
+
+/// A schema name we are willing to splice into DDL: lower-case letters, digits and underscores.
+fn valid_schema(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+impl PgStore {
+    /// Connects to `url`; with `schema`, creates it if needed and keeps every table in it.
+    pub async fn connect(
+        url: &str,
+        schema: Option<&str>,
+        max_connections: u32,
+    ) -> StoreResult<Self> {
+        let mut opts = PgConnectOptions::from_str(url).map_err(db_err)?;
+        if let Some(schema) = schema {
+            if !valid_schema(schema) {
+                return Err(siyu_store::StoreError::Database(format!(
+                    "invalid schema name {schema:?}"
+                )));
+            }
+            let mut conn = sqlx::PgConnection::connect_with(&opts)
+                .await
+                .map_err(db_err)?;
+            sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                .execute(&mut conn)
+                .await
+                .map_err(db_err)?;
+            conn.close().await.map_err(db_err)?;
+            opts = opts.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(opts)
+            .await
+            .map_err(db_err)?;
+        Ok(Self { pool })
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub async fn migrate(&self) -> StoreResult<usize> {
+        run_migrations(&self.pool, MIGRATIONS).await
+    }
+
+    /// Drops a schema and everything in it; for test clean-up.
+    #[doc(hidden)]
+    pub async fn drop_schema(url: &str, schema: &str) -> StoreResult<()> {
+        if !valid_schema(schema) {
+            return Err(siyu_store::StoreError::Database(format!(
+                "invalid schema name {schema:?}"
+            )));
+        }
+        let opts = PgConnectOptions::from_str(url).map_err(db_err)?;
+        let mut conn = sqlx::PgConnection::connect_with(&opts)
+            .await
+            .map_err(db_err)?;
+        sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&mut conn)
+            .await
+            .map_err(db_err)?;
+        conn.close().await.map_err(db_err)
+    }
+
+    /// Schemas whose names start with `prefix`; for test clean-up.
+    #[doc(hidden)]
+    pub async fn schemas_like(url: &str, prefix: &str) -> StoreResult<Vec<String>> {
+        let opts = PgConnectOptions::from_str(url).map_err(db_err)?;
+        let mut conn = sqlx::PgConnection::connect_with(&opts)
+            .await
+            .map_err(db_err)?;
+        let names = sqlx::query_scalar(
+            "SELECT schema_name::text FROM information_schema.schemata WHERE schema_name LIKE $1",
+        )
+        .bind(format!("{prefix}%"))
+        .fetch_all(&mut conn)
+        .await
+        .map_err(db_err)?;
+        conn.close().await.map_err(db_err)?;
+        Ok(names)
+    }
+}
+
+siyu_store::sql_support!(sqlx::Postgres);
+siyu_store::sql_org!(PgStore);
+siyu_store::sql_staff!(PgStore);
+siyu_store::sql_customers!(PgStore);
+siyu_store::sql_imports!(PgStore);
+siyu_store::sql_jobs!(PgStore, "FOR UPDATE SKIP LOCKED");
+siyu_store::sql_audit!(PgStore);
+siyu_store::sql_sessions!(PgStore);
+
+#[async_trait::async_trait]
+impl siyu_store::Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,87 @@
+//! siyu's embedded store: SQLite in WAL mode, one file under the data directory.
+//!
+//! The SQL shared with PostgreSQL is expanded from `siyu_store::sql`; this crate adds the connection
+//! settings, its own migrations and the one statement that differs (claiming a job needs no row locks
+//! here: SQLite has a single writer).
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use siyu_store::error::StoreResult;
+use siyu_store::migrate::Migration;
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+/// Append-only: add a file, never edit one. The PostgreSQL tree has the same file names.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    name: "0001_foundation.sql",
+    sql: include_str!("../migrations/0001_foundation.sql"),
+}];
+
+/// A store on one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file. Call [`SqliteStore::migrate`] before use.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+            .map_err(db_err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode loses at most the last transactions on power loss, never consistency.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await
+            .map_err(db_err)?;
+        Ok(Self { pool })
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub async fn migrate(&self) -> StoreResult<usize> {
+        run_migrations(&self.pool, MIGRATIONS).await
+    }
+
+    /// Applies a given list; for tests of the migration rules themselves.
+    #[doc(hidden)]
+    pub async fn migrate_with(&self, migrations: &[Migration]) -> StoreResult<usize> {
+        run_migrations(&self.pool, migrations).await
+    }
+}
+
+siyu_store::sql_support!(sqlx::Sqlite);
+siyu_store::sql_org!(SqliteStore);
+siyu_store::sql_staff!(SqliteStore);
+siyu_store::sql_customers!(SqliteStore);
+siyu_store::sql_imports!(SqliteStore);
+siyu_store::sql_jobs!(SqliteStore, "");
+siyu_store::sql_audit!(SqliteStore);
+siyu_store::sql_sessions!(SqliteStore);
+
+#[async_trait::async_trait]
+impl siyu_store::Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}

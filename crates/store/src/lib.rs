@@ -1,0 +1,25 @@
+//! siyu's storage: the traits the server talks to, the records that cross them, and one conformance
+//! suite that every backend must pass.
+//!
+//! Backends live in their own crates (`siyu-store-sqlite`, `siyu-store-postgres`), each with its own
+//! append-only migrations. Most SQL reads the same on both, so it is written once, in [`sql`], as macros
+//! that each backend expands against its own `sqlx` driver; what differs (schema, claiming a job) stays
+//! in the backend crate.
+
+pub mod conformance;
+pub mod error;
+pub mod migrate;
+pub mod records;
+#[macro_use]
+pub mod sql;
+pub mod traits;
+
+pub use error::StoreError;
+pub use records::*;
+pub use traits::*;
+
+// Re-exported for the SQL macros, which expand inside the backend crates.
+#[doc(hidden)]
+pub use async_trait::async_trait;
+#[doc(hidden)]
+pub use siyu_domain as domain;

@@ -1,0 +1,340 @@
+//! The records that cross the store boundary: what goes in, what comes out, filters and pages.
+
+use serde::Serialize;
+use siyu_domain::audit::AuditAction;
+use siyu_domain::customer::{AumTier, Consent, Gender, RiskAssessment, Segments};
+use siyu_domain::import::Field;
+use siyu_domain::job::JobStatus;
+use siyu_domain::org::{GeoPoint, OrgUnitKind, Role, Staff};
+use siyu_domain::scope::ApiScope;
+use siyu_domain::{ApiTokenId, ImportId, OrgUnitId, StaffId, Timestamp};
+
+/// Which slice of a list to return. `limit` is capped by the store at [`Page::MAX_LIMIT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl Page {
+    pub const MAX_LIMIT: i64 = 500;
+
+    /// Page `number` (1-based) of `size` rows, clamped to sane bounds.
+    pub fn numbered(number: i64, size: i64) -> Self {
+        let limit = size.clamp(1, Self::MAX_LIMIT);
+        Self {
+            offset: (number.max(1) - 1) * limit,
+            limit,
+        }
+    }
+
+    pub fn first(limit: i64) -> Self {
+        Self::numbered(1, limit)
+    }
+}
+
+/// One page of a list and the size of the whole list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOrgUnit {
+    pub kind: OrgUnitKind,
+    pub parent_id: Option<OrgUnitId>,
+    pub code: String,
+    pub name: String,
+    pub location: Option<GeoPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewStaff {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_unit_id: OrgUnitId,
+    pub wecom_userid: Option<String>,
+    pub password_hash: String,
+}
+
+/// The editable fields of a staff member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffUpdate {
+    pub display_name: String,
+    pub role: Role,
+    pub org_unit_id: OrgUnitId,
+    pub wecom_userid: Option<String>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StaffFilter {
+    pub role: Option<Role>,
+    /// Staff attached to this unit or any unit below it.
+    pub org_unit_id: Option<OrgUnitId>,
+    /// Part of the login or display name.
+    pub query: Option<String>,
+}
+
+/// A staff member with what is needed to check a password.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffCredentials {
+    pub staff: Staff,
+    pub password_hash: String,
+}
+
+/// A personal number as stored: ciphertext, keyed blind index for exact lookups, and masked form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedPii {
+    pub cipher: Vec<u8>,
+    pub index: Vec<u8>,
+    pub masked: String,
+}
+
+/// A customer to insert or update, personal numbers already sealed by the vault.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCustomer {
+    pub customer_no: String,
+    pub name: String,
+    pub phone: Option<SealedPii>,
+    pub id_number: Option<SealedPii>,
+    pub gender: Gender,
+    pub birthday: Option<chrono::NaiveDate>,
+    pub sub_branch_id: OrgUnitId,
+    pub owner_id: Option<StaffId>,
+    pub aum_tier: AumTier,
+    pub segments: Segments,
+    pub risk: Option<RiskAssessment>,
+    pub consent: Consent,
+    pub wecom_external_userid: Option<String>,
+}
+
+/// Which fields an upsert may overwrite on an existing customer. An import file that has no phone
+/// column must not erase the phone numbers the bank already holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpsertFields(pub Vec<Field>);
+
+impl UpsertFields {
+    /// Every field: for records created whole (the demo, the API).
+    pub fn all() -> Self {
+        use Field::*;
+        Self(vec![
+            Name,
+            Phone,
+            IdNumber,
+            Gender,
+            Birthday,
+            SubBranchCode,
+            OwnerUsername,
+            AumTier,
+            PayrollDay,
+            CreditCard,
+            Wealth,
+            Loan,
+            RiskGrade,
+            ConsentOneToOne,
+            ConsentMoments,
+            ConsentGroup,
+            ConsentPersonalised,
+            WecomExternalUserid,
+        ])
+    }
+
+    pub fn contains(&self, f: Field) -> bool {
+        self.0.contains(&f)
+    }
+}
+
+/// What an upsert did, row by row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct UpsertCounts {
+    pub inserted: i64,
+    pub updated: i64,
+    /// Rows whose stored values already matched: not written at all.
+    pub unchanged: i64,
+}
+
+impl std::ops::AddAssign for UpsertCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.inserted += o.inserted;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+    }
+}
+
+/// Filters of the customer list. All set filters must hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerFilter {
+    pub sub_branch_id: Option<OrgUnitId>,
+    pub owner_id: Option<StaffId>,
+    pub segment: Option<SegmentFilter>,
+    pub risk_grade: Option<u8>,
+    pub aum_tier: Option<u8>,
+    /// Customer number (exact) or part of the name.
+    pub query: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentFilter {
+    Payroll,
+    CreditCard,
+    Wealth,
+    Loan,
+}
+
+impl SegmentFilter {
+    pub const ALL: [Self; 4] = [Self::Payroll, Self::CreditCard, Self::Wealth, Self::Loan];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Payroll => "payroll",
+            Self::CreditCard => "credit_card",
+            Self::Wealth => "wealth",
+            Self::Loan => "loan",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Where an import is in its life: uploaded → validated (dry run done) → committing → committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    Validating,
+    Validated,
+    /// The header row could not be used; nothing can be committed.
+    Rejected,
+    Committing,
+    Committed,
+    Failed,
+}
+
+impl ImportStatus {
+    pub const ALL: [Self; 6] = [
+        Self::Validating,
+        Self::Validated,
+        Self::Rejected,
+        Self::Committing,
+        Self::Committed,
+        Self::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validating => "validating",
+            Self::Validated => "validated",
+            Self::Rejected => "rejected",
+            Self::Committing => "committing",
+            Self::Committed => "committed",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewImport {
+    pub file_name: String,
+    /// Where the uploaded bytes are kept until commit.
+    pub stored_path: String,
+    /// Operator's header overrides, JSON object header → field.
+    pub mapping_json: String,
+    pub created_by: Option<StaffId>,
+    pub created_at: Timestamp,
+}
+
+/// One import, with its progress and results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportRecord {
+    pub id: ImportId,
+    pub file_name: String,
+    pub stored_path: String,
+    pub mapping_json: String,
+    pub status: ImportStatus,
+    /// Set when the whole file was refused (bad header, unreadable bytes).
+    pub file_error: Option<String>,
+    pub total_rows: i64,
+    pub good_rows: i64,
+    pub bad_rows: i64,
+    /// Good rows committed so far: the checkpoint a resumed commit starts from.
+    pub rows_committed: i64,
+    pub counts: UpsertCounts,
+    pub created_by: Option<StaffId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The outcome of a dry run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportValidation {
+    pub status: ImportStatus,
+    pub file_error: Option<String>,
+    pub total_rows: i64,
+    pub good_rows: i64,
+    pub bad_rows: i64,
+}
+
+/// One problem in one row of an import (a row with three problems has three).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportProblem {
+    /// 1-based line in the file counting the header as line 1, as a spreadsheet shows it.
+    pub row_no: i64,
+    pub column: String,
+    pub code: String,
+    pub message: String,
+    /// The row's cells, JSON array, so the rejected rows can be handed back as a file.
+    pub raw_json: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewApiToken {
+    pub name: String,
+    pub token_hash: Vec<u8>,
+    pub scopes: Vec<ApiScope>,
+    pub created_by: Option<StaffId>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApiToken {
+    pub id: ApiTokenId,
+    pub name: String,
+    pub scopes: Vec<ApiScope>,
+    pub created_by: Option<StaffId>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditFilter {
+    pub action: Option<AuditAction>,
+    /// Part of the actor's name.
+    pub actor: Option<String>,
+    /// Exact target, e.g. `cus_42`.
+    pub target: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobFilter {
+    pub status: Option<JobStatus>,
+    pub kind: Option<String>,
+}
+
+/// A signed-in browser session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    pub staff: Staff,
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}

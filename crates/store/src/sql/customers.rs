@@ -1,0 +1,265 @@
+//! Customers: scoped reads, and the batched upsert that imports and the demo use.
+
+#[macro_export]
+macro_rules! sql_customers {
+    ($store:ty) => {
+        const CUSTOMER_COLS: &str = "c.id, c.customer_no, c.name, c.phone_masked, c.id_masked, c.gender, c.birthday, \
+            c.sub_branch_id, c.owner_id, c.aum_tier, c.payroll_day, c.credit_card, c.wealth, c.loan, c.risk_grade, \
+            c.risk_assessed_on, c.consent_1v1, c.consent_moments, c.consent_group, c.consent_personalised, \
+            c.wecom_external_userid, c.created_at, c.updated_at";
+
+        /// Columns written on insert, in `push_values` order.
+        const CUSTOMER_INSERT_COLS: &str = "customer_no, name, phone_cipher, phone_index, phone_masked, id_cipher, id_index, \
+            id_masked, gender, birthday, sub_branch_id, owner_id, aum_tier, payroll_day, credit_card, wealth, loan, \
+            risk_grade, risk_assessed_on, consent_1v1, consent_moments, consent_group, consent_personalised, \
+            wecom_external_userid, created_at, updated_at";
+
+        /// Rows per INSERT statement: 26 parameters a row stays under SQLite's 32,766-parameter limit.
+        const UPSERT_CHUNK: usize = 1000;
+
+        fn customer_from_row(r: &DbRow) -> $crate::error::StoreResult<dom::customer::Customer> {
+            use dom::customer::*;
+            let tier: i64 = get(r, "aum_tier")?;
+            let grade: Option<i64> = get(r, "risk_grade")?;
+            let assessed = parse_date("risk_assessed_on", get(r, "risk_assessed_on")?)?;
+            let risk = match (grade, assessed) {
+                (Some(g), Some(assessed_on)) => Some(RiskAssessment {
+                    grade: u8::try_from(g).ok().and_then(RiskGrade::new).ok_or_else(|| corrupt(format!("risk grade {g}")))?,
+                    assessed_on,
+                }),
+                _ => None,
+            };
+            let payroll_day: Option<i64> = get(r, "payroll_day")?;
+            let gender: String = get(r, "gender")?;
+            Ok(Customer {
+                id: dom::CustomerId::new(get(r, "id")?),
+                customer_no: get(r, "customer_no")?,
+                name: get(r, "name")?,
+                phone_masked: get(r, "phone_masked")?,
+                id_number_masked: get(r, "id_masked")?,
+                gender: Gender::parse_lenient(&gender),
+                birthday: parse_date("birthday", get(r, "birthday")?)?,
+                sub_branch_id: dom::OrgUnitId::new(get(r, "sub_branch_id")?),
+                owner_id: get::<Option<i64>>(r, "owner_id")?.map(dom::StaffId::new),
+                aum_tier: u8::try_from(tier).ok().and_then(AumTier::new).ok_or_else(|| corrupt(format!("aum tier {tier}")))?,
+                segments: Segments {
+                    payroll_day: payroll_day.and_then(|d| u8::try_from(d).ok()),
+                    credit_card: get(r, "credit_card")?,
+                    wealth: get(r, "wealth")?,
+                    loan: get(r, "loan")?,
+                },
+                risk,
+                consent: Consent {
+                    one_to_one: get(r, "consent_1v1")?,
+                    moments: get(r, "consent_moments")?,
+                    group: get(r, "consent_group")?,
+                    personalised: get(r, "consent_personalised")?,
+                },
+                wecom_external_userid: get(r, "wecom_external_userid")?,
+                created_at: ts(get(r, "created_at")?),
+                updated_at: ts(get(r, "updated_at")?),
+            })
+        }
+
+        /// The columns an import field writes, and the one that tells whether its value changed (a
+        /// re-sealed phone has new ciphertext but the same blind index).
+        fn field_columns(f: dom::import::Field) -> (&'static [&'static str], &'static str) {
+            use dom::import::Field::*;
+            match f {
+                Name => (&["name"], "name"),
+                Phone => (&["phone_cipher", "phone_index", "phone_masked"], "phone_index"),
+                IdNumber => (&["id_cipher", "id_index", "id_masked"], "id_index"),
+                Gender => (&["gender"], "gender"),
+                Birthday => (&["birthday"], "birthday"),
+                SubBranchCode => (&["sub_branch_id"], "sub_branch_id"),
+                OwnerUsername => (&["owner_id"], "owner_id"),
+                AumTier | AumYuan => (&["aum_tier"], "aum_tier"),
+                PayrollDay => (&["payroll_day"], "payroll_day"),
+                CreditCard => (&["credit_card"], "credit_card"),
+                Wealth => (&["wealth"], "wealth"),
+                Loan => (&["loan"], "loan"),
+                RiskGrade | RiskAssessedOn => (&["risk_grade", "risk_assessed_on"], "risk_grade"),
+                ConsentOneToOne => (&["consent_1v1"], "consent_1v1"),
+                ConsentMoments => (&["consent_moments"], "consent_moments"),
+                ConsentGroup => (&["consent_group"], "consent_group"),
+                ConsentPersonalised => (&["consent_personalised"], "consent_personalised"),
+                WecomExternalUserid => (&["wecom_external_userid"], "wecom_external_userid"),
+                CustomerNo | Ignore => (&[], ""),
+            }
+        }
+
+        /// `ON CONFLICT … DO UPDATE SET … WHERE <something differs>` for the given fields.
+        fn upsert_tail(fields: &$crate::UpsertFields) -> String {
+            let mut set: Vec<String> = Vec::new();
+            let mut differs: Vec<String> = Vec::new();
+            for f in &fields.0 {
+                let (cols, key) = field_columns(*f);
+                for c in cols {
+                    let s = format!("{c} = excluded.{c}");
+                    if !set.contains(&s) {
+                        set.push(s);
+                    }
+                }
+                if !key.is_empty() {
+                    let d = format!("customers.{key} IS DISTINCT FROM excluded.{key}");
+                    if !differs.contains(&d) {
+                        differs.push(d);
+                    }
+                    if key == "risk_grade" && !differs.iter().any(|d| d.contains("risk_assessed_on")) {
+                        differs.push("customers.risk_assessed_on IS DISTINCT FROM excluded.risk_assessed_on".into());
+                    }
+                }
+            }
+            set.push("updated_at = excluded.updated_at".into());
+            let cond = if differs.is_empty() { "FALSE".to_owned() } else { differs.join(" OR ") };
+            format!(" ON CONFLICT (customer_no) DO UPDATE SET {} WHERE {cond} RETURNING created_at", set.join(", "))
+        }
+
+        /// Upserts `rows` inside an open transaction; see `CustomerStore::upsert_customers`.
+        async fn upsert_in_tx(
+            conn: &mut DbConn,
+            rows: &[$crate::NewCustomer],
+            fields: &$crate::UpsertFields,
+            now: dom::Timestamp,
+        ) -> $crate::error::StoreResult<$crate::UpsertCounts> {
+            let tail = upsert_tail(fields);
+            let mut counts = $crate::UpsertCounts::default();
+            for chunk in rows.chunks(UPSERT_CHUNK) {
+                let mut qb = Qb::new(format!("INSERT INTO customers ({CUSTOMER_INSERT_COLS}) "));
+                qb.push_values(chunk, |mut b, c| {
+                    b.push_bind(&c.customer_no)
+                        .push_bind(&c.name)
+                        .push_bind(c.phone.as_ref().map(|p| &p.cipher))
+                        .push_bind(c.phone.as_ref().map(|p| &p.index))
+                        .push_bind(c.phone.as_ref().map(|p| &p.masked))
+                        .push_bind(c.id_number.as_ref().map(|p| &p.cipher))
+                        .push_bind(c.id_number.as_ref().map(|p| &p.index))
+                        .push_bind(c.id_number.as_ref().map(|p| &p.masked))
+                        .push_bind(c.gender.as_str())
+                        .push_bind(c.birthday.map(|d| d.format("%Y-%m-%d").to_string()))
+                        .push_bind(c.sub_branch_id.get())
+                        .push_bind(c.owner_id.map(|o| o.get()))
+                        .push_bind(i64::from(c.aum_tier.get()))
+                        .push_bind(c.segments.payroll_day.map(i64::from))
+                        .push_bind(c.segments.credit_card)
+                        .push_bind(c.segments.wealth)
+                        .push_bind(c.segments.loan)
+                        .push_bind(c.risk.map(|r| i64::from(r.grade.get())))
+                        .push_bind(c.risk.map(|r| r.assessed_on.format("%Y-%m-%d").to_string()))
+                        .push_bind(c.consent.one_to_one)
+                        .push_bind(c.consent.moments)
+                        .push_bind(c.consent.group)
+                        .push_bind(c.consent.personalised)
+                        .push_bind(&c.wecom_external_userid)
+                        .push_bind(now.millis())
+                        .push_bind(now.millis());
+                });
+                qb.push(&tail);
+                let created: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *conn).await.map_err(db_err)?;
+                // A row comes back when it was inserted or changed; an insert has created_at = now.
+                let inserted = created.iter().filter(|&&c| c == now.millis()).count() as i64;
+                counts.inserted += inserted;
+                counts.updated += created.len() as i64 - inserted;
+                counts.unchanged += (chunk.len() - created.len()) as i64;
+            }
+            Ok(counts)
+        }
+
+        #[$crate::async_trait]
+        impl $crate::CustomerStore for $store {
+            async fn upsert_customers(&self, rows: &[$crate::NewCustomer], fields: &$crate::UpsertFields, now: dom::Timestamp) -> $crate::error::StoreResult<$crate::UpsertCounts> {
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let counts = upsert_in_tx(&mut *tx, rows, fields, now).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(counts)
+            }
+
+            async fn customer(&self, scope: dom::scope::DataScope, id: dom::CustomerId) -> $crate::error::StoreResult<dom::customer::Customer> {
+                let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.id = "));
+                qb.push_bind(id.get());
+                push_scope(&mut qb, scope);
+                let row = qb.build().fetch_one(&self.pool).await.map_err(db_err)?;
+                customer_from_row(&row)
+            }
+
+            async fn customer_by_no(&self, scope: dom::scope::DataScope, no: &str) -> $crate::error::StoreResult<dom::customer::Customer> {
+                let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.customer_no = "));
+                qb.push_bind(no.to_owned());
+                push_scope(&mut qb, scope);
+                let row = qb.build().fetch_one(&self.pool).await.map_err(db_err)?;
+                customer_from_row(&row)
+            }
+
+            async fn list_customers(
+                &self,
+                scope: dom::scope::DataScope,
+                f: &$crate::CustomerFilter,
+                page: $crate::Page,
+            ) -> $crate::error::StoreResult<$crate::Paged<dom::customer::Customer>> {
+                fn filters(qb: &mut Qb<'_>, scope: dom::scope::DataScope, f: &$crate::CustomerFilter) {
+                    push_scope(qb, scope);
+                    if let Some(u) = f.sub_branch_id {
+                        qb.push(" AND c.sub_branch_id = ").push_bind(u.get());
+                    }
+                    if let Some(o) = f.owner_id {
+                        qb.push(" AND c.owner_id = ").push_bind(o.get());
+                    }
+                    if let Some(g) = f.risk_grade {
+                        qb.push(" AND c.risk_grade = ").push_bind(i64::from(g));
+                    }
+                    if let Some(t) = f.aum_tier {
+                        qb.push(" AND c.aum_tier = ").push_bind(i64::from(t));
+                    }
+                    match f.segment {
+                        None => {}
+                        Some($crate::SegmentFilter::Payroll) => {
+                            qb.push(" AND c.payroll_day IS NOT NULL");
+                        }
+                        Some($crate::SegmentFilter::CreditCard) => {
+                            qb.push(" AND c.credit_card");
+                        }
+                        Some($crate::SegmentFilter::Wealth) => {
+                            qb.push(" AND c.wealth");
+                        }
+                        Some($crate::SegmentFilter::Loan) => {
+                            qb.push(" AND c.loan");
+                        }
+                    }
+                    if let Some(q) = f.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+                        qb.push(" AND (c.customer_no = ").push_bind(q.to_owned());
+                        qb.push(" OR c.name LIKE ").push_bind(format!("%{q}%")).push(")");
+                    }
+                }
+                let mut qb = Qb::new("SELECT COUNT(*) FROM customers c WHERE 1=1");
+                filters(&mut qb, scope, f);
+                let total = count(&mut qb, &self.pool).await?;
+                let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE 1=1"));
+                filters(&mut qb, scope, f);
+                qb.push(" ORDER BY c.id LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                Ok($crate::Paged { items: rows.iter().map(customer_from_row).collect::<Result<_, _>>()?, total })
+            }
+
+            async fn customer_pii(&self, scope: dom::scope::DataScope, id: dom::CustomerId, field: dom::customer::PiiField) -> $crate::error::StoreResult<Vec<u8>> {
+                let col = match field {
+                    dom::customer::PiiField::Phone => "phone_cipher",
+                    dom::customer::PiiField::IdNumber => "id_cipher",
+                };
+                let mut qb = Qb::new(format!("SELECT c.{col} FROM customers c WHERE c.id = "));
+                qb.push_bind(id.get());
+                push_scope(&mut qb, scope);
+                let v: Option<Vec<u8>> = qb.build_query_scalar().fetch_one(&self.pool).await.map_err(db_err)?;
+                v.ok_or($crate::StoreError::NotFound)
+            }
+
+            async fn customers_by_phone_index(&self, scope: dom::scope::DataScope, index: &[u8]) -> $crate::error::StoreResult<Vec<dom::customer::Customer>> {
+                let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.phone_index = "));
+                qb.push_bind(index.to_vec());
+                push_scope(&mut qb, scope);
+                qb.push(" ORDER BY c.id LIMIT 100");
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                rows.iter().map(customer_from_row).collect()
+            }
+        }
+    };
+}

@@ -1,0 +1,151 @@
+//! The job queue: enqueue with de-duplication, claim with a lease, complete, fail with retry.
+
+/// `$claim_lock` is appended to the claim's inner SELECT: `FOR UPDATE SKIP LOCKED` on PostgreSQL, so
+/// concurrent workers pass over each other's rows; empty on SQLite, whose single writer already
+/// serialises the UPDATE.
+#[macro_export]
+macro_rules! sql_jobs {
+    ($store:ty, $claim_lock:literal) => {
+        const JOB_COLS: &str =
+            "id, kind, payload, status, run_at, attempts, max_attempts, lease_until, worker, last_error, created_at, finished_at";
+
+        fn job_from_row(r: &DbRow) -> $crate::error::StoreResult<dom::job::Job> {
+            let status: String = get(r, "status")?;
+            let attempts: i64 = get(r, "attempts")?;
+            let max_attempts: i64 = get(r, "max_attempts")?;
+            Ok(dom::job::Job {
+                id: dom::JobId::new(get(r, "id")?),
+                kind: get(r, "kind")?,
+                payload: get(r, "payload")?,
+                status: dom::job::JobStatus::parse(&status).ok_or_else(|| corrupt(format!("job status {status}")))?,
+                run_at: ts(get(r, "run_at")?),
+                attempts: i32::try_from(attempts).map_err(corrupt)?,
+                max_attempts: i32::try_from(max_attempts).map_err(corrupt)?,
+                lease_until: get::<Option<i64>>(r, "lease_until")?.map(ts),
+                worker: get(r, "worker")?,
+                last_error: get(r, "last_error")?,
+                created_at: ts(get(r, "created_at")?),
+                finished_at: get::<Option<i64>>(r, "finished_at")?.map(ts),
+            })
+        }
+
+        #[$crate::async_trait]
+        impl $crate::JobQueue for $store {
+            async fn enqueue(&self, j: &dom::job::NewJob) -> $crate::error::StoreResult<Option<dom::JobId>> {
+                // The partial unique index on dedupe_key (queued or running jobs only) turns a duplicate
+                // into "no row inserted" rather than an error.
+                let id: Option<i64> = ::sqlx::query_scalar(
+                    "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, dedupe_key, created_at) \
+                     VALUES ($1, $2, 'queued', $3, 0, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+                )
+                .bind(&j.kind)
+                .bind(&j.payload)
+                .bind(j.run_at.millis())
+                .bind(i64::from(j.max_attempts))
+                .bind(&j.dedupe_key)
+                .bind(::chrono::Utc::now().timestamp_millis())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
+                Ok(id.map(dom::JobId::new))
+            }
+
+            async fn claim(&self, worker: &str, now: dom::Timestamp, lease_secs: i64) -> $crate::error::StoreResult<Option<dom::job::Job>> {
+                let sql = format!(
+                    "UPDATE jobs SET status = 'running', worker = $1, lease_until = $2, attempts = attempts + 1 \
+                     WHERE id = (SELECT id FROM jobs \
+                                 WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND lease_until < $3) \
+                                 ORDER BY run_at, id LIMIT 1 {}) \
+                     RETURNING {JOB_COLS}",
+                    $claim_lock
+                );
+                let row = ::sqlx::query(&sql)
+                    .bind(worker)
+                    .bind(now.plus_secs(lease_secs).millis())
+                    .bind(now.millis())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                row.as_ref().map(job_from_row).transpose()
+            }
+
+            async fn extend_lease(&self, id: dom::JobId, worker: &str, until: dom::Timestamp) -> $crate::error::StoreResult<()> {
+                let n = ::sqlx::query("UPDATE jobs SET lease_until = $3 WHERE id = $1 AND worker = $2 AND status = 'running'")
+                    .bind(id.get())
+                    .bind(worker)
+                    .bind(until.millis())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                if n == 0 { Err($crate::StoreError::Stale(format!("{worker} no longer holds {id}"))) } else { Ok(()) }
+            }
+
+            async fn complete(&self, id: dom::JobId, worker: &str, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
+                let n = ::sqlx::query(
+                    "UPDATE jobs SET status = 'succeeded', lease_until = NULL, finished_at = $3, last_error = NULL \
+                     WHERE id = $1 AND worker = $2 AND status = 'running'",
+                )
+                .bind(id.get())
+                .bind(worker)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 { Err($crate::StoreError::Stale(format!("{worker} no longer holds {id}"))) } else { Ok(()) }
+            }
+
+            async fn fail(&self, id: dom::JobId, worker: &str, error: &str, retry_at: Option<dom::Timestamp>, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
+                let q = match retry_at {
+                    Some(at) => ::sqlx::query(
+                        "UPDATE jobs SET status = 'queued', run_at = $4, lease_until = NULL, worker = NULL, last_error = $3 \
+                         WHERE id = $1 AND worker = $2 AND status = 'running'",
+                    )
+                    .bind(id.get())
+                    .bind(worker)
+                    .bind(error)
+                    .bind(at.millis()),
+                    None => ::sqlx::query(
+                        "UPDATE jobs SET status = 'failed', lease_until = NULL, finished_at = $4, last_error = $3 \
+                         WHERE id = $1 AND worker = $2 AND status = 'running'",
+                    )
+                    .bind(id.get())
+                    .bind(worker)
+                    .bind(error)
+                    .bind(now.millis()),
+                };
+                let n = q.execute(&self.pool).await.map_err(db_err)?.rows_affected();
+                if n == 0 { Err($crate::StoreError::Stale(format!("{worker} no longer holds {id}"))) } else { Ok(()) }
+            }
+
+            async fn job(&self, id: dom::JobId) -> $crate::error::StoreResult<dom::job::Job> {
+                let row = ::sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE id = $1"))
+                    .bind(id.get())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                job_from_row(&row)
+            }
+
+            async fn list_jobs(&self, f: &$crate::JobFilter, page: $crate::Page) -> $crate::error::StoreResult<$crate::Paged<dom::job::Job>> {
+                fn filters(qb: &mut Qb<'_>, f: &$crate::JobFilter) {
+                    if let Some(s) = f.status {
+                        qb.push(" AND status = ").push_bind(s.as_str());
+                    }
+                    if let Some(k) = f.kind.as_deref().filter(|k| !k.is_empty()) {
+                        qb.push(" AND kind = ").push_bind(k.to_owned());
+                    }
+                }
+                let mut qb = Qb::new("SELECT COUNT(*) FROM jobs WHERE 1=1");
+                filters(&mut qb, f);
+                let total = count(&mut qb, &self.pool).await?;
+                let mut qb = Qb::new(format!("SELECT {JOB_COLS} FROM jobs WHERE 1=1"));
+                filters(&mut qb, f);
+                qb.push(" ORDER BY id DESC LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                Ok($crate::Paged { items: rows.iter().map(job_from_row).collect::<Result<_, _>>()?, total })
+            }
+        }
+    };
+}

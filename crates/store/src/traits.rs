@@ -1,0 +1,206 @@
+//! The storage traits. The server holds an `Arc<dyn Store>` and never knows which backend is behind it.
+//!
+//! Customer reads take a [`DataScope`]: the scope becomes part of the query's WHERE clause, so a record
+//! outside it is simply not found.
+
+use async_trait::async_trait;
+use siyu_domain::audit::{AuditEntry, NewAuditEntry};
+use siyu_domain::customer::{Customer, PiiField};
+use siyu_domain::job::{Job, NewJob};
+use siyu_domain::org::{OrgUnit, Staff};
+use siyu_domain::scope::DataScope;
+use siyu_domain::{
+    ApiTokenId, AuditId, CustomerId, ImportId, JobId, OrgUnitId, StaffId, Timestamp,
+};
+
+use crate::error::StoreResult;
+use crate::records::*;
+
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    async fn create_org_unit(&self, unit: &NewOrgUnit, now: Timestamp) -> StoreResult<OrgUnit>;
+    /// Renames, recodes or moves the pin of a unit; its kind and parent stay.
+    async fn update_org_unit(
+        &self,
+        id: OrgUnitId,
+        unit: &NewOrgUnit,
+        now: Timestamp,
+    ) -> StoreResult<OrgUnit>;
+    async fn org_unit(&self, id: OrgUnitId) -> StoreResult<OrgUnit>;
+    /// The whole tree, parents before children.
+    async fn org_units(&self) -> StoreResult<Vec<OrgUnit>>;
+}
+
+#[async_trait]
+pub trait StaffStore: Send + Sync {
+    async fn create_staff(&self, staff: &NewStaff, now: Timestamp) -> StoreResult<Staff>;
+    async fn update_staff(
+        &self,
+        id: StaffId,
+        update: &StaffUpdate,
+        now: Timestamp,
+    ) -> StoreResult<Staff>;
+    async fn set_password(
+        &self,
+        id: StaffId,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn staff(&self, id: StaffId) -> StoreResult<Staff>;
+    /// For sign-in: the member and their password hash, active or not.
+    async fn staff_credentials(&self, username: &str) -> StoreResult<StaffCredentials>;
+    async fn list_staff(&self, filter: &StaffFilter, page: Page) -> StoreResult<Paged<Staff>>;
+}
+
+#[async_trait]
+pub trait CustomerStore: Send + Sync {
+    /// Inserts new customers and updates existing ones (by customer number), touching only `fields` on
+    /// existing rows and leaving rows whose values already match untouched. All rows or none.
+    async fn upsert_customers(
+        &self,
+        rows: &[NewCustomer],
+        fields: &UpsertFields,
+        now: Timestamp,
+    ) -> StoreResult<UpsertCounts>;
+    async fn customer(&self, scope: DataScope, id: CustomerId) -> StoreResult<Customer>;
+    async fn customer_by_no(&self, scope: DataScope, customer_no: &str) -> StoreResult<Customer>;
+    async fn list_customers(
+        &self,
+        scope: DataScope,
+        filter: &CustomerFilter,
+        page: Page,
+    ) -> StoreResult<Paged<Customer>>;
+    /// The sealed bytes of one personal field, for an audited reveal. `NotFound` when the customer is out
+    /// of scope or has no such value.
+    async fn customer_pii(
+        &self,
+        scope: DataScope,
+        id: CustomerId,
+        field: PiiField,
+    ) -> StoreResult<Vec<u8>>;
+    /// Customers whose phone has this blind index (exact lookup without decrypting anything).
+    async fn customers_by_phone_index(
+        &self,
+        scope: DataScope,
+        index: &[u8],
+    ) -> StoreResult<Vec<Customer>>;
+}
+
+#[async_trait]
+pub trait ImportStore: Send + Sync {
+    async fn create_import(&self, import: &NewImport) -> StoreResult<ImportId>;
+    async fn import(&self, id: ImportId) -> StoreResult<ImportRecord>;
+    async fn list_imports(&self, page: Page) -> StoreResult<Paged<ImportRecord>>;
+    /// Records the dry run's result and its problems (replacing any earlier run's), atomically.
+    async fn record_validation(
+        &self,
+        id: ImportId,
+        v: &ImportValidation,
+        problems: &[ImportProblem],
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn import_problems(&self, id: ImportId, page: Page) -> StoreResult<Paged<ImportProblem>>;
+    /// Moves a validated import to committing. `Stale` if it is not validated (or already committing).
+    async fn start_commit(&self, id: ImportId, now: Timestamp) -> StoreResult<()>;
+    /// Upserts one batch and advances the checkpoint from `from_row` to `from_row + rows.len()` in one
+    /// transaction. `Stale` (and nothing written) if the checkpoint is no longer `from_row`: another
+    /// worker got there first, so the batch is never applied twice.
+    async fn commit_import_batch(
+        &self,
+        id: ImportId,
+        from_row: i64,
+        rows: &[NewCustomer],
+        fields: &UpsertFields,
+        now: Timestamp,
+    ) -> StoreResult<UpsertCounts>;
+    async fn finish_import(
+        &self,
+        id: ImportId,
+        status: ImportStatus,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait JobQueue: Send + Sync {
+    /// Queues a job; `None` when a job with the same dedupe key is already queued or running.
+    async fn enqueue(&self, job: &NewJob) -> StoreResult<Option<JobId>>;
+    /// Claims the oldest due job (queued, or running with a lapsed lease) for `worker` until
+    /// `now + lease_secs`, counting an attempt. Two workers never hold the same job.
+    async fn claim(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease_secs: i64,
+    ) -> StoreResult<Option<Job>>;
+    /// Extends a lease the worker still holds; `Stale` if it lost it.
+    async fn extend_lease(&self, id: JobId, worker: &str, until: Timestamp) -> StoreResult<()>;
+    async fn complete(&self, id: JobId, worker: &str, now: Timestamp) -> StoreResult<()>;
+    /// Records a failure: queued again at `retry_at`, or failed for good when `retry_at` is `None`.
+    async fn fail(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        retry_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn job(&self, id: JobId) -> StoreResult<Job>;
+    async fn list_jobs(&self, filter: &JobFilter, page: Page) -> StoreResult<Paged<Job>>;
+}
+
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    async fn append_audit(&self, entry: &NewAuditEntry) -> StoreResult<AuditId>;
+    /// Newest first.
+    async fn search_audit(
+        &self,
+        filter: &AuditFilter,
+        page: Page,
+    ) -> StoreResult<Paged<AuditEntry>>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        staff_id: StaffId,
+        csrf_token: &str,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
+    /// The live session for this token, with its staff member; `NotFound` if expired, unknown, or the
+    /// member was deactivated.
+    async fn session(&self, token_hash: &[u8], now: Timestamp) -> StoreResult<SessionRecord>;
+    async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()>;
+    /// Ends every session of a member (deactivation, role change).
+    async fn delete_sessions_of(&self, staff_id: StaffId) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait ApiTokenStore: Send + Sync {
+    async fn create_api_token(&self, token: &NewApiToken) -> StoreResult<ApiToken>;
+    /// A live (unrevoked) token by the hash of its secret; marks it used.
+    async fn use_api_token(&self, token_hash: &[u8], now: Timestamp) -> StoreResult<ApiToken>;
+    async fn list_api_tokens(&self) -> StoreResult<Vec<ApiToken>>;
+    async fn revoke_api_token(&self, id: ApiTokenId, now: Timestamp) -> StoreResult<()>;
+}
+
+/// Everything siyu stores. Implemented by every backend.
+#[async_trait]
+pub trait Store:
+    OrgStore
+    + StaffStore
+    + CustomerStore
+    + ImportStore
+    + JobQueue
+    + AuditLog
+    + SessionStore
+    + ApiTokenStore
+{
+    /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Whether the database answers, for `/readyz`.
+    async fn ping(&self) -> StoreResult<()>;
+}
