@@ -38,10 +38,7 @@ impl Timestamp {
 
     /// `YYYY-MM-DD HH:MM:SS` at the bank's home offset, for pages and exports.
     pub fn bank_display(self) -> String {
-        self.to_utc()
-            .with_timezone(&bank_offset())
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
+        self.to_utc().with_timezone(&bank_offset()).format("%Y-%m-%d %H:%M:%S").to_string()
     }
 }
 

@@ -136,13 +136,10 @@ pub struct RiskAssessment {
 impl RiskAssessment {
     /// An assessment counts for one year: a product may be recommended only while it is current.
     pub fn is_current(&self, today: NaiveDate) -> bool {
-        let expires = self
-            .assessed_on
-            .with_year(self.assessed_on.year() + 1)
-            .unwrap_or_else(|| {
-                // 29 February: the anniversary falls on 1 March.
-                NaiveDate::from_ymd_opt(self.assessed_on.year() + 1, 3, 1).expect("1 March exists")
-            });
+        let expires = self.assessed_on.with_year(self.assessed_on.year() + 1).unwrap_or_else(|| {
+            // 29 February: the anniversary falls on 1 March.
+            NaiveDate::from_ymd_opt(self.assessed_on.year() + 1, 3, 1).expect("1 March exists")
+        });
         self.assessed_on <= today && today < expires
     }
 }
@@ -230,9 +227,7 @@ impl PiiField {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Phone, Self::IdNumber]
-            .into_iter()
-            .find(|f| f.as_str() == s)
+        [Self::Phone, Self::IdNumber].into_iter().find(|f| f.as_str() == s)
     }
 }
 
@@ -246,21 +241,12 @@ mod tests {
 
     #[test]
     fn risk_assessment_lasts_one_year() {
-        let a = RiskAssessment {
-            grade: RiskGrade::new(3).unwrap(),
-            assessed_on: d(2025, 6, 1),
-        };
+        let a = RiskAssessment { grade: RiskGrade::new(3).unwrap(), assessed_on: d(2025, 6, 1) };
         assert!(a.is_current(d(2025, 6, 1)));
         assert!(a.is_current(d(2026, 5, 31)));
         assert!(!a.is_current(d(2026, 6, 1)));
-        assert!(
-            !a.is_current(d(2025, 5, 31)),
-            "an assessment from the future is not current"
-        );
-        let leap = RiskAssessment {
-            assessed_on: d(2024, 2, 29),
-            ..a
-        };
+        assert!(!a.is_current(d(2025, 5, 31)), "an assessment from the future is not current");
+        let leap = RiskAssessment { assessed_on: d(2024, 2, 29), ..a };
         assert!(leap.is_current(d(2025, 2, 28)));
         assert!(!leap.is_current(d(2025, 3, 1)));
     }

@@ -9,9 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::customer::{
-    AumTier, Consent, CustomerDraft, Gender, RiskAssessment, RiskGrade, Segments,
-};
+use crate::customer::{AumTier, Consent, CustomerDraft, Gender, RiskAssessment, RiskGrade, Segments};
 use crate::ids::{OrgUnitId, StaffId};
 use crate::validate;
 
@@ -46,89 +44,40 @@ pub enum Field {
 
 /// Each field with the header names it is recognised by (first one is the canonical name).
 const ALIASES: &[(Field, &[&str])] = &[
-    (
-        Field::CustomerNo,
-        &["customer_no", "客户号", "客户编号", "客户号码"],
-    ),
+    (Field::CustomerNo, &["customer_no", "客户号", "客户编号", "客户号码"]),
     (Field::Name, &["name", "姓名", "客户姓名", "客户名称"]),
-    (
-        Field::Phone,
-        &["phone", "mobile", "手机号", "手机号码", "联系电话", "手机"],
-    ),
-    (
-        Field::IdNumber,
-        &["id_number", "身份证号", "证件号码", "身份证号码"],
-    ),
+    (Field::Phone, &["phone", "mobile", "手机号", "手机号码", "联系电话", "手机"]),
+    (Field::IdNumber, &["id_number", "身份证号", "证件号码", "身份证号码"]),
     (Field::Gender, &["gender", "性别"]),
     (Field::Birthday, &["birthday", "出生日期", "生日"]),
-    (
-        Field::SubBranchCode,
-        &[
-            "sub_branch_code",
-            "网点代码",
-            "网点编号",
-            "支行代码",
-            "所属网点",
-        ],
-    ),
-    (
-        Field::OwnerUsername,
-        &[
-            "owner",
-            "owner_username",
-            "客户经理",
-            "管户客户经理",
-            "客户经理工号",
-        ],
-    ),
-    (
-        Field::AumTier,
-        &["aum_tier", "资产层级", "AUM层级", "客户等级"],
-    ),
+    (Field::SubBranchCode, &["sub_branch_code", "网点代码", "网点编号", "支行代码", "所属网点"]),
+    (Field::OwnerUsername, &["owner", "owner_username", "客户经理", "管户客户经理", "客户经理工号"]),
+    (Field::AumTier, &["aum_tier", "资产层级", "AUM层级", "客户等级"]),
     (Field::AumYuan, &["aum", "aum_yuan", "资产余额", "AUM"]),
     (Field::PayrollDay, &["payroll_day", "代发日", "发薪日"]),
     (Field::CreditCard, &["credit_card", "信用卡客户", "信用卡"]),
     (Field::Wealth, &["wealth", "理财客户", "理财"]),
     (Field::Loan, &["loan", "贷款客户", "贷款"]),
     (Field::RiskGrade, &["risk_grade", "风险等级", "风评等级"]),
-    (
-        Field::RiskAssessedOn,
-        &["risk_assessed_on", "风评日期", "风险评估日期"],
-    ),
+    (Field::RiskAssessedOn, &["risk_assessed_on", "风评日期", "风险评估日期"]),
     (Field::ConsentOneToOne, &["consent_1v1", "同意一对一营销"]),
-    (
-        Field::ConsentMoments,
-        &["consent_moments", "同意朋友圈营销"],
-    ),
+    (Field::ConsentMoments, &["consent_moments", "同意朋友圈营销"]),
     (Field::ConsentGroup, &["consent_group", "同意社群营销"]),
-    (
-        Field::ConsentPersonalised,
-        &["consent_personalised", "同意个性化营销"],
-    ),
-    (
-        Field::WecomExternalUserid,
-        &["wecom_external_userid", "企微外部联系人ID"],
-    ),
+    (Field::ConsentPersonalised, &["consent_personalised", "同意个性化营销"]),
+    (Field::WecomExternalUserid, &["wecom_external_userid", "企微外部联系人ID"]),
     (Field::Ignore, &["ignore", "忽略"]),
 ];
 
 impl Field {
     /// The canonical (English, snake_case) name used in mappings and reports.
     pub fn name(self) -> &'static str {
-        ALIASES
-            .iter()
-            .find(|(f, _)| *f == self)
-            .map(|(_, names)| names[0])
-            .expect("every field has aliases")
+        ALIASES.iter().find(|(f, _)| *f == self).map(|(_, names)| names[0]).expect("every field has aliases")
     }
 
     /// The field a header names, by any of its aliases (case and surrounding space ignored).
     pub fn from_header(header: &str) -> Option<Self> {
         let h = header.trim().trim_start_matches('\u{feff}');
-        ALIASES
-            .iter()
-            .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(h)))
-            .map(|(f, _)| *f)
+        ALIASES.iter().find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(h))).map(|(f, _)| *f)
     }
 
     /// Every recognised header, for error messages that say what would have been accepted.
@@ -160,18 +109,12 @@ const REQUIRED: [Field; 3] = [Field::CustomerNo, Field::Name, Field::SubBranchCo
 impl HeaderMapping {
     /// Maps a file's header row. `overrides` (header text → field) come from the operator and win over
     /// the built-in aliases.
-    pub fn new(
-        headers: &[String],
-        overrides: &HashMap<String, Field>,
-    ) -> Result<Self, HeaderProblem> {
+    pub fn new(headers: &[String], overrides: &HashMap<String, Field>) -> Result<Self, HeaderProblem> {
         let mut columns = Vec::new();
         let mut unknown = Vec::new();
         let mut seen = HashSet::new();
         for (i, h) in headers.iter().enumerate() {
-            let field = overrides
-                .get(h.trim())
-                .copied()
-                .or_else(|| Field::from_header(h));
+            let field = overrides.get(h.trim()).copied().or_else(|| Field::from_header(h));
             match field {
                 Some(Field::Ignore) => {}
                 Some(f) => {
@@ -186,18 +129,16 @@ impl HeaderMapping {
         if !unknown.is_empty() {
             return Err(HeaderProblem::UnknownColumns(unknown));
         }
-        let missing: Vec<String> = REQUIRED
-            .iter()
-            .filter(|f| !seen.contains(f))
-            .map(|f| f.name().to_owned())
-            .collect();
+        let missing: Vec<String> = REQUIRED.iter().filter(|f| !seen.contains(f)).map(|f| f.name().to_owned()).collect();
         if !missing.is_empty() {
             return Err(HeaderProblem::MissingColumns(missing));
         }
-        Ok(Self {
-            columns,
-            headers: headers.to_vec(),
-        })
+        Ok(Self { columns, headers: headers.to_vec() })
+    }
+
+    /// The fields the file fills, in column order.
+    pub fn fields(&self) -> Vec<Field> {
+        self.columns.iter().map(|(_, f)| *f).collect()
     }
 
     fn header(&self, i: usize) -> &str {
@@ -239,20 +180,13 @@ fn parse_bool(s: &str) -> Option<bool> {
 
 impl<'a> RowValidator<'a> {
     pub fn new(mapping: HeaderMapping, lookups: &'a dyn ImportLookups) -> Self {
-        Self {
-            mapping,
-            lookups,
-            seen: HashSet::new(),
-        }
+        Self { mapping, lookups, seen: HashSet::new() }
     }
 
     /// The trimmed cell for `f` and the column name to report problems under.
     fn cell<'c>(&self, cells: &[&'c str], f: Field) -> (&'c str, String) {
         match self.mapping.columns.iter().find(|(_, x)| *x == f) {
-            Some(&(i, _)) => (
-                cells.get(i).copied().unwrap_or("").trim(),
-                self.mapping.header(i).to_owned(),
-            ),
+            Some(&(i, _)) => (cells.get(i).copied().unwrap_or("").trim(), self.mapping.header(i).to_owned()),
             None => ("", f.name().to_owned()),
         }
     }
@@ -278,11 +212,7 @@ impl<'a> RowValidator<'a> {
         let (raw, col) = v(Field::SubBranchCode);
         let sub_branch_id = self.lookups.sub_branch_by_code(raw);
         if sub_branch_id.is_none() {
-            p.add(
-                col,
-                "unknown_sub_branch",
-                format!("未知网点代码 / unknown sub-branch code: {raw}"),
-            );
+            p.add(col, "unknown_sub_branch", format!("未知网点代码 / unknown sub-branch code: {raw}"));
         }
 
         let (raw, col) = v(Field::OwnerUsername);
@@ -294,9 +224,7 @@ impl<'a> RowValidator<'a> {
                     "unknown_customer_manager",
                     format!("未知客户经理 / no customer manager with login {raw}"),
                 ),
-                Some((id, unit)) if Some(unit) == sub_branch_id || sub_branch_id.is_none() => {
-                    owner_id = Some(id)
-                }
+                Some((id, unit)) if Some(unit) == sub_branch_id || sub_branch_id.is_none() => owner_id = Some(id),
                 Some(_) => p.add(
                     col,
                     "customer_manager_elsewhere",
@@ -310,19 +238,11 @@ impl<'a> RowValidator<'a> {
         let aum_tier = if !tier_raw.is_empty() {
             let t = tier_raw.parse().ok().and_then(AumTier::new);
             if t.is_none() {
-                p.add(
-                    tier_col,
-                    "bad_aum_tier",
-                    format!("资产层级应为1-5 / AUM tier must be 1-5: {tier_raw}"),
-                );
+                p.add(tier_col, "bad_aum_tier", format!("资产层级应为1-5 / AUM tier must be 1-5: {tier_raw}"));
             }
             t
         } else if !aum_raw.is_empty() {
-            let yuan = aum_raw
-                .replace(',', "")
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite() && *x >= 0.0);
+            let yuan = aum_raw.replace(',', "").parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0);
             if yuan.is_none() {
                 p.add(
                     aum_col,
@@ -340,22 +260,14 @@ impl<'a> RowValidator<'a> {
         let payroll_day = nonempty(raw).and_then(|d| {
             let day = d.parse::<u8>().ok().filter(|d| (1..=31).contains(d));
             if day.is_none() {
-                p.add(
-                    col,
-                    "bad_payroll_day",
-                    format!("代发日应为1-31 / payroll day must be 1-31: {d}"),
-                );
+                p.add(col, "bad_payroll_day", format!("代发日应为1-31 / payroll day must be 1-31: {d}"));
             }
             day
         });
         let mut flag = |f: Field| {
             let (raw, col) = v(f);
             parse_bool(raw).unwrap_or_else(|| {
-                p.add(
-                    col,
-                    "bad_flag",
-                    format!("应为 是/否 / expected yes or no: {raw}"),
-                );
+                p.add(col, "bad_flag", format!("应为 是/否 / expected yes or no: {raw}"));
                 false
             })
         };
@@ -386,9 +298,7 @@ impl<'a> RowValidator<'a> {
                     );
                 }
                 let date = p.check(date_col, validate::parse_date(date_raw));
-                grade
-                    .zip(date)
-                    .map(|(grade, assessed_on)| RiskAssessment { grade, assessed_on })
+                grade.zip(date).map(|(grade, assessed_on)| RiskAssessment { grade, assessed_on })
             }
             (false, true) => {
                 p.add(
@@ -415,17 +325,13 @@ impl<'a> RowValidator<'a> {
                 p.add(
                     col,
                     "duplicate_in_file",
-                    format!(
-                        "客户号在文件中重复 / customer number appears twice in this file: {no}"
-                    ),
+                    format!("客户号在文件中重复 / customer number appears twice in this file: {no}"),
                 );
             }
         }
 
         match (customer_no, name, sub_branch_id, aum_tier) {
-            (Some(customer_no), Some(name), Some(sub_branch_id), Some(aum_tier))
-                if p.0.is_empty() =>
-            {
+            (Some(customer_no), Some(name), Some(sub_branch_id), Some(aum_tier)) if p.0.is_empty() => {
                 Ok(CustomerDraft {
                     customer_no,
                     name,
@@ -452,11 +358,7 @@ struct Problems(Vec<RowProblem>);
 
 impl Problems {
     fn add(&mut self, column: String, code: &str, message: String) {
-        self.0.push(RowProblem {
-            column,
-            code: code.to_owned(),
-            message,
-        });
+        self.0.push(RowProblem { column, code: code.to_owned(), message });
     }
 
     /// Keeps a good value, or records why it is bad.
@@ -490,30 +392,12 @@ mod tests {
     #[test]
     fn chinese_headers_map_and_good_row_passes() {
         let m = HeaderMapping::new(
-            &headers(&[
-                "客户号",
-                "姓名",
-                "手机号",
-                "所属网点",
-                "客户经理",
-                "风险等级",
-                "风评日期",
-            ]),
+            &headers(&["客户号", "姓名", "手机号", "所属网点", "客户经理", "风险等级", "风评日期"]),
             &HashMap::new(),
         )
         .unwrap();
         let mut v = RowValidator::new(m, &Bank);
-        let d = v
-            .validate(&[
-                "C001",
-                "王芳",
-                "13812341234",
-                "SB01",
-                "cm01",
-                "C3",
-                "2025-01-02",
-            ])
-            .unwrap();
+        let d = v.validate(&["C001", "王芳", "13812341234", "SB01", "cm01", "C3", "2025-01-02"]).unwrap();
         assert_eq!(d.owner_id, Some(StaffId::new(9)));
         assert_eq!(d.risk.unwrap().grade.get(), 3);
     }
@@ -521,68 +405,39 @@ mod tests {
     #[test]
     fn every_problem_in_a_row_is_reported_with_its_column() {
         let m = HeaderMapping::new(
-            &headers(&[
-                "customer_no",
-                "name",
-                "phone",
-                "sub_branch_code",
-                "birthday",
-            ]),
+            &headers(&["customer_no", "name", "phone", "sub_branch_code", "birthday"]),
             &HashMap::new(),
         )
         .unwrap();
         let mut v = RowValidator::new(m, &Bank);
-        let errs = v
-            .validate(&["C001", "王芳", "12345", "NOPE", "2024-13-01"])
-            .unwrap_err();
-        let codes: Vec<_> = errs
-            .iter()
-            .map(|p| (p.column.as_str(), p.code.as_str()))
-            .collect();
+        let errs = v.validate(&["C001", "王芳", "12345", "NOPE", "2024-13-01"]).unwrap_err();
+        let codes: Vec<_> = errs.iter().map(|p| (p.column.as_str(), p.code.as_str())).collect();
         assert_eq!(
             codes,
-            [
-                ("phone", "bad_phone"),
-                ("birthday", "bad_date"),
-                ("sub_branch_code", "unknown_sub_branch")
-            ]
+            [("phone", "bad_phone"), ("birthday", "bad_date"), ("sub_branch_code", "unknown_sub_branch")]
         );
     }
 
     #[test]
     fn duplicate_numbers_and_foreign_managers_are_caught() {
-        let m = HeaderMapping::new(
-            &headers(&["customer_no", "name", "sub_branch_code", "owner"]),
-            &HashMap::new(),
-        )
-        .unwrap();
+        let m = HeaderMapping::new(&headers(&["customer_no", "name", "sub_branch_code", "owner"]), &HashMap::new())
+            .unwrap();
         let mut v = RowValidator::new(m, &Bank);
         assert!(v.validate(&["C1", "甲", "SB01", ""]).is_ok());
-        assert_eq!(
-            v.validate(&["C1", "乙", "SB01", ""]).unwrap_err()[0].code,
-            "duplicate_in_file"
-        );
-        assert_eq!(
-            v.validate(&["C2", "丙", "SB01", "cm99"]).unwrap_err()[0].code,
-            "customer_manager_elsewhere"
-        );
+        assert_eq!(v.validate(&["C1", "乙", "SB01", ""]).unwrap_err()[0].code, "duplicate_in_file");
+        assert_eq!(v.validate(&["C2", "丙", "SB01", "cm99"]).unwrap_err()[0].code, "customer_manager_elsewhere");
     }
 
     #[test]
     fn unknown_and_missing_columns_are_file_errors_unless_mapped() {
         let h = headers(&["customer_no", "name", "sub_branch_code", "备注"]);
-        assert_eq!(
-            HeaderMapping::new(&h, &HashMap::new()),
-            Err(HeaderProblem::UnknownColumns(vec!["备注".into()]))
-        );
+        assert_eq!(HeaderMapping::new(&h, &HashMap::new()), Err(HeaderProblem::UnknownColumns(vec!["备注".into()])));
         let ov = HashMap::from([("备注".to_string(), Field::Ignore)]);
         assert!(HeaderMapping::new(&h, &ov).is_ok());
         let h = headers(&["customer_no", "name"]);
         assert_eq!(
             HeaderMapping::new(&h, &HashMap::new()),
-            Err(HeaderProblem::MissingColumns(vec![
-                "sub_branch_code".into()
-            ]))
+            Err(HeaderProblem::MissingColumns(vec!["sub_branch_code".into()]))
         );
     }
 }

@@ -55,13 +55,7 @@ pub struct NewJob {
 
 impl NewJob {
     pub fn now(kind: &str, payload: String, now: Timestamp) -> Self {
-        Self {
-            kind: kind.to_owned(),
-            payload,
-            run_at: now,
-            max_attempts: 5,
-            dedupe_key: None,
-        }
+        Self { kind: kind.to_owned(), payload, run_at: now, max_attempts: 5, dedupe_key: None }
     }
 }
 

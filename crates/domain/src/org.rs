@@ -93,13 +93,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Self; 5] = [
-        Self::Admin,
-        Self::HqOperator,
-        Self::ComplianceReviewer,
-        Self::BranchManager,
-        Self::CustomerManager,
-    ];
+    pub const ALL: [Self; 5] =
+        [Self::Admin, Self::HqOperator, Self::ComplianceReviewer, Self::BranchManager, Self::CustomerManager];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -155,14 +150,8 @@ mod tests {
 
     #[test]
     fn beijing_to_shanghai_is_about_1070_km() {
-        let bj = GeoPoint {
-            lat: 39.9042,
-            lng: 116.4074,
-        };
-        let sh = GeoPoint {
-            lat: 31.2304,
-            lng: 121.4737,
-        };
+        let bj = GeoPoint { lat: 39.9042, lng: 116.4074 };
+        let sh = GeoPoint { lat: 31.2304, lng: 121.4737 };
         let d = bj.distance_km(sh);
         assert!((1050.0..1090.0).contains(&d), "{d}");
     }

@@ -77,11 +77,7 @@ impl Actor {
     /// The customers this actor may see. Systems act for the whole bank within their scopes.
     pub fn data_scope(&self) -> DataScope {
         match *self {
-            Actor::Staff {
-                id,
-                role,
-                org_unit_id,
-            } => match role {
+            Actor::Staff { id, role, org_unit_id } => match role {
                 Role::Admin | Role::HqOperator | Role::ComplianceReviewer => DataScope::All,
                 Role::BranchManager => DataScope::Subtree(org_unit_id),
                 Role::CustomerManager => DataScope::OwnedBy(id),
@@ -104,14 +100,7 @@ impl Actor {
             Actor::Staff { role, .. } => match role {
                 Role::Admin => true,
                 Role::HqOperator => {
-                    matches!(
-                        p,
-                        ReadCustomers
-                            | RevealCustomerPii
-                            | ImportCustomers
-                            | ExportCustomers
-                            | ReadJobs
-                    )
+                    matches!(p, ReadCustomers | RevealCustomerPii | ImportCustomers | ExportCustomers | ReadJobs)
                 }
                 // Reviews content, not customers: no customer data at all.
                 Role::ComplianceReviewer => false,
@@ -133,24 +122,14 @@ mod tests {
     use super::*;
 
     fn staff(role: Role) -> Actor {
-        Actor::Staff {
-            id: StaffId::new(7),
-            role,
-            org_unit_id: OrgUnitId::new(3),
-        }
+        Actor::Staff { id: StaffId::new(7), role, org_unit_id: OrgUnitId::new(3) }
     }
 
     #[test]
     fn scope_follows_role() {
         assert_eq!(staff(Role::HqOperator).data_scope(), DataScope::All);
-        assert_eq!(
-            staff(Role::BranchManager).data_scope(),
-            DataScope::Subtree(OrgUnitId::new(3))
-        );
-        assert_eq!(
-            staff(Role::CustomerManager).data_scope(),
-            DataScope::OwnedBy(StaffId::new(7))
-        );
+        assert_eq!(staff(Role::BranchManager).data_scope(), DataScope::Subtree(OrgUnitId::new(3)));
+        assert_eq!(staff(Role::CustomerManager).data_scope(), DataScope::OwnedBy(StaffId::new(7)));
     }
 
     #[test]
@@ -163,10 +142,7 @@ mod tests {
 
     #[test]
     fn a_system_token_does_only_what_its_scopes_say() {
-        let a = Actor::System {
-            token_name: "core".into(),
-            scopes: vec![ApiScope::CustomersRead],
-        };
+        let a = Actor::System { token_name: "core".into(), scopes: vec![ApiScope::CustomersRead] };
         assert!(a.can(Permission::ReadCustomers));
         assert!(!a.can(Permission::ImportCustomers));
         assert!(!a.can(Permission::RevealCustomerPii));

@@ -13,23 +13,15 @@ pub struct Invalid {
 }
 
 fn invalid(code: &'static str, message: impl Into<String>) -> Invalid {
-    Invalid {
-        code,
-        message: message.into(),
-    }
+    Invalid { code, message: message.into() }
 }
 
 /// A mainland mobile number: 11 digits starting 13–19. Spaces, dashes and a `+86`/`86` prefix are
 /// accepted and dropped, since bank exports carry all of them.
 pub fn normalize_phone(raw: &str) -> Result<String, Invalid> {
-    let digits: String = raw
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\u{3000}'))
-        .collect();
-    let digits = digits
-        .strip_prefix("+86")
-        .or_else(|| digits.strip_prefix("86").filter(|d| d.len() == 11))
-        .unwrap_or(&digits);
+    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '\u{3000}')).collect();
+    let digits =
+        digits.strip_prefix("+86").or_else(|| digits.strip_prefix("86").filter(|d| d.len() == 11)).unwrap_or(&digits);
     let ok = digits.len() == 11
         && digits.bytes().all(|b| b.is_ascii_digit())
         && digits.starts_with('1')
@@ -37,10 +29,7 @@ pub fn normalize_phone(raw: &str) -> Result<String, Invalid> {
     if ok {
         Ok(digits.to_owned())
     } else {
-        Err(invalid(
-            "bad_phone",
-            format!("不是有效的手机号 / not a mainland mobile number: {raw}"),
-        ))
+        Err(invalid("bad_phone", "不是有效的手机号 / not a mainland mobile number"))
     }
 }
 
@@ -49,26 +38,14 @@ pub fn normalize_phone(raw: &str) -> Result<String, Invalid> {
 pub fn normalize_id_number(raw: &str) -> Result<String, Invalid> {
     let id = raw.trim().to_ascii_uppercase();
     let b = id.as_bytes();
-    if b.len() != 18
-        || !b[..17].iter().all(u8::is_ascii_digit)
-        || !(b[17].is_ascii_digit() || b[17] == b'X')
-    {
-        return Err(invalid(
-            "bad_id_number",
-            "身份证号应为18位 / ID number must be 18 characters",
-        ));
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
+        return Err(invalid("bad_id_number", "身份证号应为18位 / ID number must be 18 characters"));
     }
     if NaiveDate::parse_from_str(&id[6..14], "%Y%m%d").is_err() {
-        return Err(invalid(
-            "bad_id_number",
-            "身份证号中的出生日期无效 / ID number has an impossible birth date",
-        ));
+        return Err(invalid("bad_id_number", "身份证号中的出生日期无效 / ID number has an impossible birth date"));
     }
     if id_check_digit(&id[..17]) != b[17] {
-        return Err(invalid(
-            "bad_id_number",
-            "身份证号校验位错误 / ID number check digit is wrong",
-        ));
+        return Err(invalid("bad_id_number", "身份证号校验位错误 / ID number check digit is wrong"));
     }
     Ok(id)
 }
@@ -77,11 +54,7 @@ pub fn normalize_id_number(raw: &str) -> Result<String, Invalid> {
 pub fn id_check_digit(first17: &str) -> u8 {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: &[u8; 11] = b"10X98765432";
-    let sum: u32 = first17
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = first17.bytes().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     CHECK[(sum % 11) as usize]
 }
 
@@ -91,9 +64,7 @@ pub fn normalize_customer_no(raw: &str) -> Result<String, Invalid> {
     if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(invalid(
             "bad_customer_no",
-            format!(
-                "客户号应为1-32位字母或数字 / customer number must be 1-32 letters or digits: {raw}"
-            ),
+            format!("客户号应为1-32位字母或数字 / customer number must be 1-32 letters or digits: {raw}"),
         ));
     }
     Ok(s.to_owned())
@@ -104,10 +75,7 @@ pub fn normalize_name(raw: &str) -> Result<String, Invalid> {
     let s = raw.trim();
     let n = s.chars().count();
     if n == 0 || n > 50 || s.chars().any(char::is_control) {
-        return Err(invalid(
-            "bad_name",
-            "姓名应为1-50个字符 / name must be 1-50 characters",
-        ));
+        return Err(invalid("bad_name", "姓名应为1-50个字符 / name must be 1-50 characters"));
     }
     Ok(s.to_owned())
 }
@@ -118,12 +86,7 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, Invalid> {
     ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
-        .ok_or_else(|| {
-            invalid(
-                "bad_date",
-                format!("日期无效 / not a date (use YYYY-MM-DD): {raw}"),
-            )
-        })
+        .ok_or_else(|| invalid("bad_date", format!("日期无效 / not a date (use YYYY-MM-DD): {raw}")))
 }
 
 #[cfg(test)]
@@ -135,13 +98,7 @@ mod tests {
         assert_eq!(normalize_phone("138 1234 1234").unwrap(), "13812341234");
         assert_eq!(normalize_phone("+8613812341234").unwrap(), "13812341234");
         assert_eq!(normalize_phone("8613812341234").unwrap(), "13812341234");
-        for bad in [
-            "12812341234",
-            "1381234123",
-            "1381234123a",
-            "",
-            "010-12345678",
-        ] {
+        for bad in ["12812341234", "1381234123", "1381234123a", "", "010-12345678"] {
             assert_eq!(normalize_phone(bad).unwrap_err().code, "bad_phone", "{bad}");
         }
     }
@@ -149,10 +106,7 @@ mod tests {
     #[test]
     fn id_numbers_check_their_digit() {
         // 11010519491231002X is the standard's own example.
-        assert_eq!(
-            normalize_id_number("11010519491231002x").unwrap(),
-            "11010519491231002X"
-        );
+        assert_eq!(normalize_id_number("11010519491231002x").unwrap(), "11010519491231002X");
         assert!(normalize_id_number("110105194912310021").is_err());
         assert!(normalize_id_number("110105194913310025").is_err());
         assert!(normalize_id_number("1101051949").is_err());

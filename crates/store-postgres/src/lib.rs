@@ -15,10 +15,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool};
 
 /// Append-only: add a file, never edit one. The SQLite tree has the same file names.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_foundation.sql",
-    sql: include_str!("../migrations/0001_foundation.sql"),
-}];
+pub const MIGRATIONS: &[Migration] =
+    &[Migration { name: "0001_foundation.sql", sql: include_str!("../migrations/0001_foundation.sql") }];
 
 /// A store on one PostgreSQL database (and schema).
 #[derive(Clone)]
@@ -34,41 +32,23 @@ impl std::fmt::Debug for PgStore {
 
 /// A schema name we are willing to splice into DDL: lower-case letters, digits and underscores.
 fn valid_schema(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 63
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !s.is_empty() && s.len() <= 63 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 impl PgStore {
     /// Connects to `url`; with `schema`, creates it if needed and keeps every table in it.
-    pub async fn connect(
-        url: &str,
-        schema: Option<&str>,
-        max_connections: u32,
-    ) -> StoreResult<Self> {
+    pub async fn connect(url: &str, schema: Option<&str>, max_connections: u32) -> StoreResult<Self> {
         let mut opts = PgConnectOptions::from_str(url).map_err(db_err)?;
         if let Some(schema) = schema {
             if !valid_schema(schema) {
-                return Err(siyu_store::StoreError::Database(format!(
-                    "invalid schema name {schema:?}"
-                )));
+                return Err(siyu_store::StoreError::Database(format!("invalid schema name {schema:?}")));
             }
-            let mut conn = sqlx::PgConnection::connect_with(&opts)
-                .await
-                .map_err(db_err)?;
-            sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-                .execute(&mut conn)
-                .await
-                .map_err(db_err)?;
+            let mut conn = sqlx::PgConnection::connect_with(&opts).await.map_err(db_err)?;
+            sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&mut conn).await.map_err(db_err)?;
             conn.close().await.map_err(db_err)?;
             opts = opts.options([("search_path", schema)]);
         }
-        let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .connect_with(opts)
-            .await
-            .map_err(db_err)?;
+        let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(opts).await.map_err(db_err)?;
         Ok(Self { pool })
     }
 
@@ -81,18 +61,11 @@ impl PgStore {
     #[doc(hidden)]
     pub async fn drop_schema(url: &str, schema: &str) -> StoreResult<()> {
         if !valid_schema(schema) {
-            return Err(siyu_store::StoreError::Database(format!(
-                "invalid schema name {schema:?}"
-            )));
+            return Err(siyu_store::StoreError::Database(format!("invalid schema name {schema:?}")));
         }
         let opts = PgConnectOptions::from_str(url).map_err(db_err)?;
-        let mut conn = sqlx::PgConnection::connect_with(&opts)
-            .await
-            .map_err(db_err)?;
-        sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            .execute(&mut conn)
-            .await
-            .map_err(db_err)?;
+        let mut conn = sqlx::PgConnection::connect_with(&opts).await.map_err(db_err)?;
+        sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut conn).await.map_err(db_err)?;
         conn.close().await.map_err(db_err)
     }
 
@@ -100,16 +73,13 @@ impl PgStore {
     #[doc(hidden)]
     pub async fn schemas_like(url: &str, prefix: &str) -> StoreResult<Vec<String>> {
         let opts = PgConnectOptions::from_str(url).map_err(db_err)?;
-        let mut conn = sqlx::PgConnection::connect_with(&opts)
-            .await
-            .map_err(db_err)?;
-        let names = sqlx::query_scalar(
-            "SELECT schema_name::text FROM information_schema.schemata WHERE schema_name LIKE $1",
-        )
-        .bind(format!("{prefix}%"))
-        .fetch_all(&mut conn)
-        .await
-        .map_err(db_err)?;
+        let mut conn = sqlx::PgConnection::connect_with(&opts).await.map_err(db_err)?;
+        let names =
+            sqlx::query_scalar("SELECT schema_name::text FROM information_schema.schemata WHERE schema_name LIKE $1")
+                .bind(format!("{prefix}%"))
+                .fetch_all(&mut conn)
+                .await
+                .map_err(db_err)?;
         conn.close().await.map_err(db_err)?;
         Ok(names)
     }
@@ -131,10 +101,7 @@ impl siyu_store::Store for PgStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(db_err)?;
         Ok(())
     }
 }

@@ -11,8 +11,7 @@ use siyu_store_postgres::PgStore;
 use tokio::sync::OnceCell;
 
 fn url() -> String {
-    std::env::var("SIYU_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("SIYU_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 const PREFIX: &str = "siyu_t_";
@@ -37,19 +36,11 @@ async fn clean_old_schemas() -> bool {
 async fn fresh() -> Option<Arc<dyn Store>> {
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
     if !clean_old_schemas().await {
-        assert!(
-            !in_ci,
-            "PostgreSQL at {} is not reachable, and CI=true: failing instead of skipping",
-            url()
-        );
+        assert!(!in_ci, "PostgreSQL at {} is not reachable, and CI=true: failing instead of skipping", url());
         return None;
     }
     static N: AtomicU32 = AtomicU32::new(0);
-    let schema = format!(
-        "{PREFIX}{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    );
+    let schema = format!("{PREFIX}{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
     let store = PgStore::connect(&url(), Some(&schema), 4).await.unwrap();
     store.migrate().await.unwrap();
     Some(Arc::new(store))

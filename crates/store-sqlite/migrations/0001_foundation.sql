@@ -69,6 +69,7 @@ CREATE TABLE imports (
     file_name       TEXT    NOT NULL,
     stored_path     TEXT    NOT NULL,
     mapping_json    TEXT    NOT NULL,
+    headers_json    TEXT    NOT NULL DEFAULT '[]',
     status          TEXT    NOT NULL,
     file_error      TEXT,
     total_rows      INTEGER NOT NULL,

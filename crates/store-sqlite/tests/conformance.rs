@@ -20,24 +20,11 @@ siyu_store::conformance_tests!(fresh);
 async fn migrations_run_once_and_refuse_edits() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("m.db")).await.unwrap();
-    assert_eq!(
-        store.migrate().await.unwrap(),
-        siyu_store_sqlite::MIGRATIONS.len()
-    );
+    assert_eq!(store.migrate().await.unwrap(), siyu_store_sqlite::MIGRATIONS.len());
     assert_eq!(store.migrate().await.unwrap(), 0);
-    let edited = [Migration {
-        name: "0001_foundation.sql",
-        sql: "-- changed",
-    }];
+    let edited = [Migration { name: "0001_foundation.sql", sql: "-- changed" }];
     let err = store.migrate_with(&edited).await.unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
     let unknown = &siyu_store_sqlite::MIGRATIONS[..0];
-    assert!(
-        store
-            .migrate_with(unknown)
-            .await
-            .unwrap_err()
-            .to_string()
-            .contains("does not know")
-    );
+    assert!(store.migrate_with(unknown).await.unwrap_err().to_string().contains("does not know"));
 }

@@ -8,9 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use siyu_domain::audit::{AuditAction, NewAuditEntry};
-use siyu_domain::customer::{
-    AumTier, Consent, Gender, PiiField, RiskAssessment, RiskGrade, Segments,
-};
+use siyu_domain::customer::{AumTier, Consent, Gender, PiiField, RiskAssessment, RiskGrade, Segments};
 use siyu_domain::import::Field;
 use siyu_domain::job::{JobStatus, NewJob};
 use siyu_domain::org::{GeoPoint, OrgUnitKind, Role, Staff};
@@ -63,31 +61,12 @@ pub async fn seed_bank(s: &dyn Store) -> Bank {
         parent_id: parent,
         code: code.into(),
         name: format!("单位{code}"),
-        location: Some(GeoPoint {
-            lat: 31.2,
-            lng: 121.5,
-        }),
+        location: Some(GeoPoint { lat: 31.2, lng: 121.5 }),
     };
-    let hq = s
-        .create_org_unit(&unit(OrgUnitKind::HeadOffice, None, "HQ"), T0)
-        .await
-        .unwrap()
-        .id;
-    let branch = s
-        .create_org_unit(&unit(OrgUnitKind::Branch, Some(hq), "BR1"), T0)
-        .await
-        .unwrap()
-        .id;
-    let sb1 = s
-        .create_org_unit(&unit(OrgUnitKind::SubBranch, Some(branch), "SB1"), T0)
-        .await
-        .unwrap()
-        .id;
-    let sb2 = s
-        .create_org_unit(&unit(OrgUnitKind::SubBranch, Some(branch), "SB2"), T0)
-        .await
-        .unwrap()
-        .id;
+    let hq = s.create_org_unit(&unit(OrgUnitKind::HeadOffice, None, "HQ"), T0).await.unwrap().id;
+    let branch = s.create_org_unit(&unit(OrgUnitKind::Branch, Some(hq), "BR1"), T0).await.unwrap().id;
+    let sb1 = s.create_org_unit(&unit(OrgUnitKind::SubBranch, Some(branch), "SB1"), T0).await.unwrap().id;
+    let sb2 = s.create_org_unit(&unit(OrgUnitKind::SubBranch, Some(branch), "SB2"), T0).await.unwrap().id;
     let staff = |username: &str, role, org_unit_id| NewStaff {
         username: username.into(),
         display_name: format!("员工{username}"),
@@ -96,27 +75,10 @@ pub async fn seed_bank(s: &dyn Store) -> Bank {
         wecom_userid: None,
         password_hash: "x".into(),
     };
-    let cm1 = s
-        .create_staff(&staff("cm1", Role::CustomerManager, sb1), T0)
-        .await
-        .unwrap();
-    let cm2 = s
-        .create_staff(&staff("cm2", Role::CustomerManager, sb2), T0)
-        .await
-        .unwrap();
-    let manager = s
-        .create_staff(&staff("bm1", Role::BranchManager, sb1), T0)
-        .await
-        .unwrap();
-    Bank {
-        hq,
-        branch,
-        sb1,
-        sb2,
-        cm1,
-        cm2,
-        manager,
-    }
+    let cm1 = s.create_staff(&staff("cm1", Role::CustomerManager, sb1), T0).await.unwrap();
+    let cm2 = s.create_staff(&staff("cm2", Role::CustomerManager, sb2), T0).await.unwrap();
+    let manager = s.create_staff(&staff("bm1", Role::BranchManager, sb1), T0).await.unwrap();
+    Bank { hq, branch, sb1, sb2, cm1, cm2, manager }
 }
 
 pub fn customer(no: &str, sub_branch: OrgUnitId, owner: Option<&Staff>) -> NewCustomer {
@@ -134,22 +96,12 @@ pub fn customer(no: &str, sub_branch: OrgUnitId, owner: Option<&Staff>) -> NewCu
         sub_branch_id: sub_branch,
         owner_id: owner.map(|o| o.id),
         aum_tier: AumTier::new(2).unwrap(),
-        segments: Segments {
-            payroll_day: Some(15),
-            credit_card: true,
-            wealth: false,
-            loan: false,
-        },
+        segments: Segments { payroll_day: Some(15), credit_card: true, wealth: false, loan: false },
         risk: Some(RiskAssessment {
             grade: RiskGrade::new(3).unwrap(),
             assessed_on: chrono::NaiveDate::from_ymd_opt(2025, 1, 2).unwrap(),
         }),
-        consent: Consent {
-            one_to_one: true,
-            moments: true,
-            group: false,
-            personalised: true,
-        },
+        consent: Consent { one_to_one: true, moments: true, group: false, personalised: true },
         wecom_external_userid: None,
     }
 }
@@ -169,51 +121,21 @@ pub async fn org_units_and_staff(s: Arc<dyn Store>) {
         wecom_userid: None,
         password_hash: "x".into(),
     };
-    assert!(matches!(
-        s.create_staff(&dup, T0).await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert!(matches!(s.create_staff(&dup, T0).await, Err(StoreError::Conflict(_))));
 
     let in_branch = s
-        .list_staff(
-            &StaffFilter {
-                org_unit_id: Some(b.branch),
-                ..Default::default()
-            },
-            Page::first(50),
-        )
+        .list_staff(&StaffFilter { org_unit_id: Some(b.branch), ..Default::default() }, Page::first(50))
         .await
         .unwrap();
     assert_eq!(in_branch.total, 3);
     let cms = s
-        .list_staff(
-            &StaffFilter {
-                role: Some(Role::CustomerManager),
-                ..Default::default()
-            },
-            Page::first(1),
-        )
+        .list_staff(&StaffFilter { role: Some(Role::CustomerManager), ..Default::default() }, Page::first(1))
         .await
         .unwrap();
     assert_eq!((cms.total, cms.items.len()), (2, 1));
-    let found = s
-        .list_staff(
-            &StaffFilter {
-                query: Some("CM2".into()),
-                ..Default::default()
-            },
-            Page::first(50),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        found
-            .items
-            .iter()
-            .map(|x| x.username.as_str())
-            .collect::<Vec<_>>(),
-        ["cm2"]
-    );
+    let found =
+        s.list_staff(&StaffFilter { query: Some("CM2".into()), ..Default::default() }, Page::first(50)).await.unwrap();
+    assert_eq!(found.items.iter().map(|x| x.username.as_str()).collect::<Vec<_>>(), ["cm2"]);
 
     let upd = StaffUpdate {
         display_name: "王经理".into(),
@@ -224,105 +146,54 @@ pub async fn org_units_and_staff(s: Arc<dyn Store>) {
     };
     let changed = s.update_staff(b.cm2.id, &upd, T0).await.unwrap();
     assert_eq!(
-        (
-            changed.role,
-            changed.active,
-            changed.wecom_userid.as_deref()
-        ),
+        (changed.role, changed.active, changed.wecom_userid.as_deref()),
         (Role::BranchManager, false, Some("wang"))
     );
     let cred = s.staff_credentials("cm2").await.unwrap();
     assert_eq!(cred.password_hash, "x");
     s.set_password(b.cm2.id, "y", T0).await.unwrap();
     assert_eq!(s.staff_credentials("cm2").await.unwrap().password_hash, "y");
-    assert!(matches!(
-        s.staff_credentials("nobody").await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(s.staff_credentials("nobody").await, Err(StoreError::NotFound)));
 }
 
 pub async fn customer_upsert_is_idempotent(s: Arc<dyn Store>) {
     let b = seed_bank(&*s).await;
-    let rows: Vec<_> = (1..=3)
-        .map(|i| customer(&format!("C{i}"), b.sb1, Some(&b.cm1)))
-        .collect();
+    let rows: Vec<_> = (1..=3).map(|i| customer(&format!("C{i}"), b.sb1, Some(&b.cm1))).collect();
     let all = UpsertFields::all();
     let c = s.upsert_customers(&rows, &all, T0).await.unwrap();
-    assert_eq!(
-        c,
-        UpsertCounts {
-            inserted: 3,
-            updated: 0,
-            unchanged: 0
-        }
-    );
+    assert_eq!(c, UpsertCounts { inserted: 3, updated: 0, unchanged: 0 });
 
     // Same values again, even with fresh ciphertext: nothing changes, not even updated_at.
     let mut again = rows.clone();
     again[0].phone.as_mut().unwrap().cipher = vec![9, 9, 9];
-    let c = s
-        .upsert_customers(&again, &all, T0.plus_secs(60))
-        .await
-        .unwrap();
-    assert_eq!(
-        c,
-        UpsertCounts {
-            inserted: 0,
-            updated: 0,
-            unchanged: 3
-        }
-    );
+    let c = s.upsert_customers(&again, &all, T0.plus_secs(60)).await.unwrap();
+    assert_eq!(c, UpsertCounts { inserted: 0, updated: 0, unchanged: 3 });
     let first = s.customer_by_no(DataScope::All, "C1").await.unwrap();
     assert_eq!(first.updated_at, T0);
 
     let mut changed = rows.clone();
     changed[1].aum_tier = AumTier::new(4).unwrap();
     changed.push(customer("C4", b.sb2, Some(&b.cm2)));
-    let c = s
-        .upsert_customers(&changed, &all, T0.plus_secs(120))
-        .await
-        .unwrap();
-    assert_eq!(
-        c,
-        UpsertCounts {
-            inserted: 1,
-            updated: 1,
-            unchanged: 2
-        }
-    );
+    let c = s.upsert_customers(&changed, &all, T0.plus_secs(120)).await.unwrap();
+    assert_eq!(c, UpsertCounts { inserted: 1, updated: 1, unchanged: 2 });
     let second = s.customer_by_no(DataScope::All, "C2").await.unwrap();
-    assert_eq!(
-        (second.aum_tier.get(), second.updated_at, second.created_at),
-        (4, T0.plus_secs(120), T0)
-    );
+    assert_eq!((second.aum_tier.get(), second.updated_at, second.created_at), (4, T0.plus_secs(120), T0));
     assert_eq!(second.segments.payroll_day, Some(15));
     assert_eq!(second.risk.unwrap().grade.get(), 3);
-    assert_eq!(
-        second.birthday,
-        chrono::NaiveDate::from_ymd_opt(1985, 5, 20)
-    );
+    assert_eq!(second.birthday, chrono::NaiveDate::from_ymd_opt(1985, 5, 20));
     assert!(second.consent.personalised && !second.consent.group);
 }
 
 pub async fn upsert_leaves_absent_fields_alone(s: Arc<dyn Store>) {
     let b = seed_bank(&*s).await;
-    s.upsert_customers(
-        &[customer("C1", b.sb1, Some(&b.cm1))],
-        &UpsertFields::all(),
-        T0,
-    )
-    .await
-    .unwrap();
+    s.upsert_customers(&[customer("C1", b.sb1, Some(&b.cm1))], &UpsertFields::all(), T0).await.unwrap();
     // A file with only number, name and sub-branch: phone, owner and risk must survive.
     let mut partial = customer("C1", b.sb1, None);
     partial.name = "新名字".into();
     partial.phone = None;
     partial.risk = None;
     let fields = UpsertFields(vec![Field::Name, Field::SubBranchCode]);
-    let c = s
-        .upsert_customers(&[partial], &fields, T0.plus_secs(1))
-        .await
-        .unwrap();
+    let c = s.upsert_customers(&[partial], &fields, T0.plus_secs(1)).await.unwrap();
     assert_eq!(c.updated, 1);
     let got = s.customer_by_no(DataScope::All, "C1").await.unwrap();
     assert_eq!(got.name, "新名字");
@@ -333,74 +204,29 @@ pub async fn upsert_leaves_absent_fields_alone(s: Arc<dyn Store>) {
 
 pub async fn data_scope_hides_other_customers(s: Arc<dyn Store>) {
     let b = seed_bank(&*s).await;
-    let rows = [
-        customer("A1", b.sb1, Some(&b.cm1)),
-        customer("B1", b.sb2, Some(&b.cm2)),
-    ];
-    s.upsert_customers(&rows, &UpsertFields::all(), T0)
-        .await
-        .unwrap();
+    let rows = [customer("A1", b.sb1, Some(&b.cm1)), customer("B1", b.sb2, Some(&b.cm2))];
+    s.upsert_customers(&rows, &UpsertFields::all(), T0).await.unwrap();
     let a1 = s.customer_by_no(DataScope::All, "A1").await.unwrap().id;
     let b1 = s.customer_by_no(DataScope::All, "B1").await.unwrap().id;
 
     let cm1 = DataScope::OwnedBy(b.cm1.id);
     assert!(s.customer(cm1, a1).await.is_ok());
-    assert!(matches!(
-        s.customer(cm1, b1).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        s.customer_by_no(cm1, "B1").await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        s.customer_pii(cm1, b1, PiiField::Phone).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(
-        s.customers_by_phone_index(cm1, b"idx-B1")
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    let listed = s
-        .list_customers(cm1, &CustomerFilter::default(), Page::first(50))
-        .await
-        .unwrap();
+    assert!(matches!(s.customer(cm1, b1).await, Err(StoreError::NotFound)));
+    assert!(matches!(s.customer_by_no(cm1, "B1").await, Err(StoreError::NotFound)));
+    assert!(matches!(s.customer_pii(cm1, b1, PiiField::Phone).await, Err(StoreError::NotFound)));
+    assert!(s.customers_by_phone_index(cm1, b"idx-B1").await.unwrap().is_empty());
+    let listed = s.list_customers(cm1, &CustomerFilter::default(), Page::first(50)).await.unwrap();
     assert_eq!(listed.items.iter().map(|c| c.id).collect::<Vec<_>>(), [a1]);
 
     // A sub-branch head sees their sub-branch; a branch head both; head office everything.
-    let sub = s
-        .list_customers(
-            DataScope::Subtree(b.sb1),
-            &CustomerFilter::default(),
-            Page::first(50),
-        )
-        .await
-        .unwrap();
+    let sub = s.list_customers(DataScope::Subtree(b.sb1), &CustomerFilter::default(), Page::first(50)).await.unwrap();
     assert_eq!(sub.total, 1);
-    let branch = s
-        .list_customers(
-            DataScope::Subtree(b.branch),
-            &CustomerFilter::default(),
-            Page::first(50),
-        )
-        .await
-        .unwrap();
+    let branch =
+        s.list_customers(DataScope::Subtree(b.branch), &CustomerFilter::default(), Page::first(50)).await.unwrap();
     assert_eq!(branch.total, 2);
-    let hq = s
-        .list_customers(
-            DataScope::Subtree(b.hq),
-            &CustomerFilter::default(),
-            Page::first(50),
-        )
-        .await
-        .unwrap();
+    let hq = s.list_customers(DataScope::Subtree(b.hq), &CustomerFilter::default(), Page::first(50)).await.unwrap();
     assert_eq!(hq.total, 2);
-    assert!(matches!(
-        s.customer(DataScope::Subtree(b.sb2), a1).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(s.customer(DataScope::Subtree(b.sb2), a1).await, Err(StoreError::NotFound)));
     let _ = b.manager;
 }
 
@@ -408,11 +234,7 @@ pub async fn customer_filters_and_paging(s: Arc<dyn Store>) {
     let b = seed_bank(&*s).await;
     let mut rows = Vec::new();
     for i in 0..25 {
-        let mut c = customer(
-            &format!("P{i:02}"),
-            if i % 2 == 0 { b.sb1 } else { b.sb2 },
-            None,
-        );
+        let mut c = customer(&format!("P{i:02}"), if i % 2 == 0 { b.sb1 } else { b.sb2 }, None);
         c.aum_tier = AumTier::new(1 + (i % 5) as u8).unwrap();
         c.segments.wealth = i % 3 == 0;
         c.segments.payroll_day = (i % 4 == 0).then_some(10);
@@ -422,159 +244,58 @@ pub async fn customer_filters_and_paging(s: Arc<dyn Store>) {
         });
         rows.push(c);
     }
-    s.upsert_customers(&rows, &UpsertFields::all(), T0)
-        .await
-        .unwrap();
+    s.upsert_customers(&rows, &UpsertFields::all(), T0).await.unwrap();
     let list = |f: CustomerFilter, p: Page| {
         let s = s.clone();
         async move { s.list_customers(DataScope::All, &f, p).await.unwrap() }
     };
     let p2 = list(CustomerFilter::default(), Page::numbered(2, 10)).await;
-    assert_eq!(
-        (p2.total, p2.items.len(), p2.items[0].customer_no.as_str()),
-        (25, 10, "P10")
-    );
+    assert_eq!((p2.total, p2.items.len(), p2.items[0].customer_no.as_str()), (25, 10, "P10"));
     let p3 = list(CustomerFilter::default(), Page::numbered(3, 10)).await;
     assert_eq!(p3.items.len(), 5);
     assert_eq!(
-        list(
-            CustomerFilter {
-                sub_branch_id: Some(b.sb1),
-                ..Default::default()
-            },
-            Page::first(50)
-        )
-        .await
-        .total,
+        list(CustomerFilter { sub_branch_id: Some(b.sb1), ..Default::default() }, Page::first(50)).await.total,
         13
     );
+    assert_eq!(list(CustomerFilter { aum_tier: Some(3), ..Default::default() }, Page::first(50)).await.total, 5);
+    assert_eq!(list(CustomerFilter { risk_grade: Some(1), ..Default::default() }, Page::first(50)).await.total, 0);
+    assert_eq!(list(CustomerFilter { risk_grade: Some(2), ..Default::default() }, Page::first(50)).await.total, 5);
     assert_eq!(
-        list(
-            CustomerFilter {
-                aum_tier: Some(3),
-                ..Default::default()
-            },
-            Page::first(50)
-        )
-        .await
-        .total,
-        5
-    );
-    assert_eq!(
-        list(
-            CustomerFilter {
-                risk_grade: Some(1),
-                ..Default::default()
-            },
-            Page::first(50)
-        )
-        .await
-        .total,
-        0
-    );
-    assert_eq!(
-        list(
-            CustomerFilter {
-                risk_grade: Some(2),
-                ..Default::default()
-            },
-            Page::first(50)
-        )
-        .await
-        .total,
-        5
-    );
-    assert_eq!(
-        list(
-            CustomerFilter {
-                segment: Some(SegmentFilter::Wealth),
-                ..Default::default()
-            },
-            Page::first(50)
-        )
-        .await
-        .total,
+        list(CustomerFilter { segment: Some(SegmentFilter::Wealth), ..Default::default() }, Page::first(50))
+            .await
+            .total,
         9
     );
     assert_eq!(
-        list(
-            CustomerFilter {
-                segment: Some(SegmentFilter::Payroll),
-                ..Default::default()
-            },
-            Page::first(50)
-        )
-        .await
-        .total,
+        list(CustomerFilter { segment: Some(SegmentFilter::Payroll), ..Default::default() }, Page::first(50))
+            .await
+            .total,
         7
     );
     assert_eq!(
-        list(
-            CustomerFilter {
-                query: Some("P07".into()),
-                ..Default::default()
-            },
-            Page::first(50)
-        )
-        .await
-        .total,
+        list(CustomerFilter { query: Some("P07".into()), ..Default::default() }, Page::first(50)).await.total,
         1
     );
     assert_eq!(
-        list(
-            CustomerFilter {
-                query: Some("客户P1".into()),
-                ..Default::default()
-            },
-            Page::first(50)
-        )
-        .await
-        .total,
+        list(CustomerFilter { query: Some("客户P1".into()), ..Default::default() }, Page::first(50)).await.total,
         10
     );
-    let both = CustomerFilter {
-        sub_branch_id: Some(b.sb2),
-        segment: Some(SegmentFilter::Wealth),
-        ..Default::default()
-    };
+    let both =
+        CustomerFilter { sub_branch_id: Some(b.sb2), segment: Some(SegmentFilter::Wealth), ..Default::default() };
     assert_eq!(list(both, Page::first(50)).await.total, 4);
 }
 
 pub async fn phone_index_lookup(s: Arc<dyn Store>) {
     let b = seed_bank(&*s).await;
-    s.upsert_customers(
-        &[customer("X1", b.sb1, None), customer("X2", b.sb1, None)],
-        &UpsertFields::all(),
-        T0,
-    )
-    .await
-    .unwrap();
-    let found = s
-        .customers_by_phone_index(DataScope::All, b"idx-X2")
+    s.upsert_customers(&[customer("X1", b.sb1, None), customer("X2", b.sb1, None)], &UpsertFields::all(), T0)
         .await
         .unwrap();
-    assert_eq!(
-        found
-            .iter()
-            .map(|c| c.customer_no.as_str())
-            .collect::<Vec<_>>(),
-        ["X2"]
-    );
+    let found = s.customers_by_phone_index(DataScope::All, b"idx-X2").await.unwrap();
+    assert_eq!(found.iter().map(|c| c.customer_no.as_str()).collect::<Vec<_>>(), ["X2"]);
     let id = found[0].id;
-    assert_eq!(
-        s.customer_pii(DataScope::All, id, PiiField::Phone)
-            .await
-            .unwrap(),
-        vec![1, 2, 3]
-    );
-    assert!(matches!(
-        s.customer_pii(DataScope::All, id, PiiField::IdNumber).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(matches!(
-        s.customer(DataScope::All, CustomerId::new(999_999)).await,
-        Err(StoreError::NotFound)
-    ));
+    assert_eq!(s.customer_pii(DataScope::All, id, PiiField::Phone).await.unwrap(), vec![1, 2, 3]);
+    assert!(matches!(s.customer_pii(DataScope::All, id, PiiField::IdNumber).await, Err(StoreError::NotFound)));
+    assert!(matches!(s.customer(DataScope::All, CustomerId::new(999_999)).await, Err(StoreError::NotFound)));
 }
 
 async fn validated_import(s: &dyn Store, good: i64) -> ImportId {
@@ -590,6 +311,7 @@ async fn validated_import(s: &dyn Store, good: i64) -> ImportId {
         .unwrap();
     let v = ImportValidation {
         status: ImportStatus::Validated,
+        headers_json: "[\"a\"]".into(),
         file_error: None,
         total_rows: good,
         good_rows: good,
@@ -605,63 +327,24 @@ pub async fn import_batches_apply_exactly_once(s: Arc<dyn Store>) {
     let fields = UpsertFields::all();
     let batch1 = [customer("I1", b.sb1, None), customer("I2", b.sb1, None)];
     assert!(
-        matches!(
-            s.commit_import_batch(id, 0, &batch1, &fields, T0).await,
-            Err(StoreError::Stale(_))
-        ),
+        matches!(s.commit_import_batch(id, 0, &batch1, &fields, T0).await, Err(StoreError::Stale(_))),
         "not committing yet"
     );
     s.start_commit(id, T0).await.unwrap();
-    assert!(
-        matches!(s.start_commit(id, T0).await, Err(StoreError::Stale(_))),
-        "only once"
-    );
-    s.commit_import_batch(id, 0, &batch1, &fields, T0)
-        .await
-        .unwrap();
+    assert!(matches!(s.start_commit(id, T0).await, Err(StoreError::Stale(_))), "only once");
+    s.commit_import_batch(id, 0, &batch1, &fields, T0).await.unwrap();
     // A second worker replaying the same batch is refused and writes nothing.
-    assert!(matches!(
-        s.commit_import_batch(id, 0, &batch1, &fields, T0).await,
-        Err(StoreError::Stale(_))
-    ));
+    assert!(matches!(s.commit_import_batch(id, 0, &batch1, &fields, T0).await, Err(StoreError::Stale(_))));
     let batch2 = [customer("I3", b.sb1, None), customer("I1", b.sb1, None)];
-    let c = s
-        .commit_import_batch(id, 2, &batch2, &fields, T0.plus_secs(1))
-        .await
-        .unwrap();
-    assert_eq!(
-        c,
-        UpsertCounts {
-            inserted: 1,
-            updated: 0,
-            unchanged: 1
-        }
-    );
-    s.finish_import(id, ImportStatus::Committed, None, T0)
-        .await
-        .unwrap();
+    let c = s.commit_import_batch(id, 2, &batch2, &fields, T0.plus_secs(1)).await.unwrap();
+    assert_eq!(c, UpsertCounts { inserted: 1, updated: 0, unchanged: 1 });
+    s.finish_import(id, ImportStatus::Committed, None, T0).await.unwrap();
     let rec = s.import(id).await.unwrap();
-    assert_eq!(
-        (rec.status, rec.rows_committed),
-        (ImportStatus::Committed, 4)
-    );
-    assert_eq!(
-        rec.counts,
-        UpsertCounts {
-            inserted: 3,
-            updated: 0,
-            unchanged: 1
-        }
-    );
-    let all = s
-        .list_customers(DataScope::All, &CustomerFilter::default(), Page::first(50))
-        .await
-        .unwrap();
+    assert_eq!((rec.status, rec.rows_committed), (ImportStatus::Committed, 4));
+    assert_eq!(rec.counts, UpsertCounts { inserted: 3, updated: 0, unchanged: 1 });
+    let all = s.list_customers(DataScope::All, &CustomerFilter::default(), Page::first(50)).await.unwrap();
     assert_eq!(all.total, 3);
-    assert_eq!(
-        s.list_imports(Page::first(10)).await.unwrap().items[0].id,
-        id
-    );
+    assert_eq!(s.list_imports(Page::first(10)).await.unwrap().items[0].id, id);
 }
 
 pub async fn import_validation_is_replaced(s: Arc<dyn Store>) {
@@ -687,6 +370,7 @@ pub async fn import_validation_is_replaced(s: Arc<dyn Store>) {
         .collect();
     let v = ImportValidation {
         status: ImportStatus::Validated,
+        headers_json: "[\"a\"]".into(),
         file_error: None,
         total_rows: 3000,
         good_rows: 500,
@@ -696,17 +380,12 @@ pub async fn import_validation_is_replaced(s: Arc<dyn Store>) {
     let page = s.import_problems(id, Page::numbered(2, 100)).await.unwrap();
     assert_eq!((page.total, page.items[0].row_no), (2500, 102));
     assert!(
-        matches!(
-            s.record_validation(id, &v, &problems, T0).await,
-            Err(StoreError::Stale(_))
-        ),
+        matches!(s.record_validation(id, &v, &problems, T0).await, Err(StoreError::Stale(_))),
         "a validated import is not validated again"
     );
     let rec = s.import(id).await.unwrap();
-    assert_eq!(
-        (rec.good_rows, rec.bad_rows, rec.total_rows),
-        (500, 2500, 3000)
-    );
+    assert_eq!((rec.good_rows, rec.bad_rows, rec.total_rows), (500, 2500, 3000));
+    assert_eq!(rec.headers_json, "[\"a\"]");
 }
 
 pub async fn jobs_dedupe_and_retry(s: Arc<dyn Store>) {
@@ -717,58 +396,26 @@ pub async fn jobs_dedupe_and_retry(s: Arc<dyn Store>) {
     assert_eq!(s.enqueue(&j).await.unwrap(), None, "same key while queued");
 
     let got = s.claim("w1", T0, 30).await.unwrap().unwrap();
-    assert_eq!(
-        (got.id, got.attempts, got.status),
-        (first.unwrap(), 1, JobStatus::Running)
-    );
+    assert_eq!((got.id, got.attempts, got.status), (first.unwrap(), 1, JobStatus::Running));
     assert!(s.claim("w2", T0, 30).await.unwrap().is_none(), "held by w1");
-    assert!(matches!(
-        s.complete(got.id, "w2", T0).await,
-        Err(StoreError::Stale(_))
-    ));
-    s.fail(got.id, "w1", "boom", Some(T0.plus_secs(5)), T0)
-        .await
-        .unwrap();
-    assert!(
-        s.claim("w1", T0.plus_secs(4), 30).await.unwrap().is_none(),
-        "backing off"
-    );
+    assert!(matches!(s.complete(got.id, "w2", T0).await, Err(StoreError::Stale(_))));
+    s.fail(got.id, "w1", "boom", Some(T0.plus_secs(5)), T0).await.unwrap();
+    assert!(s.claim("w1", T0.plus_secs(4), 30).await.unwrap().is_none(), "backing off");
     let again = s.claim("w1", T0.plus_secs(5), 30).await.unwrap().unwrap();
-    assert_eq!(
-        (again.attempts, again.last_error.as_deref()),
-        (2, Some("boom"))
-    );
-    s.fail(again.id, "w1", "boom twice", None, T0.plus_secs(6))
-        .await
-        .unwrap();
+    assert_eq!((again.attempts, again.last_error.as_deref()), (2, Some("boom")));
+    s.fail(again.id, "w1", "boom twice", None, T0.plus_secs(6)).await.unwrap();
     let failed = s.job(again.id).await.unwrap();
-    assert_eq!(
-        (failed.status, failed.last_error.as_deref()),
-        (JobStatus::Failed, Some("boom twice"))
-    );
-    assert!(
-        s.enqueue(&j).await.unwrap().is_some(),
-        "the key is free once the job ended"
-    );
+    assert_eq!((failed.status, failed.last_error.as_deref()), (JobStatus::Failed, Some("boom twice")));
+    assert!(s.enqueue(&j).await.unwrap().is_some(), "the key is free once the job ended");
 
-    let listed = s
-        .list_jobs(
-            &JobFilter {
-                status: Some(JobStatus::Failed),
-                kind: None,
-            },
-            Page::first(10),
-        )
-        .await
-        .unwrap();
+    let listed =
+        s.list_jobs(&JobFilter { status: Some(JobStatus::Failed), kind: None }, Page::first(10)).await.unwrap();
     assert_eq!(listed.total, 1);
 }
 
 pub async fn two_workers_never_share_a_job(s: Arc<dyn Store>) {
     for i in 0..40 {
-        s.enqueue(&NewJob::now("demo.echo", format!("{{\"n\":{i}}}"), T0))
-            .await
-            .unwrap();
+        s.enqueue(&NewJob::now("demo.echo", format!("{{\"n\":{i}}}"), T0)).await.unwrap();
     }
     let worker = |name: &'static str| {
         let s = s.clone();
@@ -789,33 +436,14 @@ pub async fn two_workers_never_share_a_job(s: Arc<dyn Store>) {
 }
 
 pub async fn lapsed_lease_runs_again(s: Arc<dyn Store>) {
-    let id = s
-        .enqueue(&NewJob::now("demo.echo", "{}".into(), T0))
-        .await
-        .unwrap()
-        .unwrap();
+    let id = s.enqueue(&NewJob::now("demo.echo", "{}".into(), T0)).await.unwrap().unwrap();
     let j = s.claim("dead", T0, 30).await.unwrap().unwrap();
     assert_eq!(j.id, id);
+    assert!(s.claim("alive", T0.plus_secs(29), 30).await.unwrap().is_none());
+    let again = s.claim("alive", T0.plus_secs(31), 30).await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempts, again.worker.as_deref()), (id, 2, Some("alive")));
     assert!(
-        s.claim("alive", T0.plus_secs(29), 30)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    let again = s
-        .claim("alive", T0.plus_secs(31), 30)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        (again.id, again.attempts, again.worker.as_deref()),
-        (id, 2, Some("alive"))
-    );
-    assert!(
-        matches!(
-            s.complete(id, "dead", T0.plus_secs(32)).await,
-            Err(StoreError::Stale(_))
-        ),
+        matches!(s.complete(id, "dead", T0.plus_secs(32)).await, Err(StoreError::Stale(_))),
         "the dead worker lost it"
     );
     s.extend_lease(id, "alive", T0.plus_secs(90)).await.unwrap();
@@ -833,52 +461,23 @@ pub async fn audit_log_search(s: Arc<dyn Store>) {
         detail: "客户来电核实".into(),
         ip: Some("127.0.0.1".into()),
     };
-    s.append_audit(&e(AuditAction::Login, "alice", "stf_1", T0))
-        .await
-        .unwrap();
-    s.append_audit(&e(
-        AuditAction::RevealPii,
-        "alice",
-        "cus_7",
-        T0.plus_secs(10),
-    ))
-    .await
-    .unwrap();
-    s.append_audit(&e(AuditAction::RevealPii, "bob", "cus_8", T0.plus_secs(20)))
-        .await
-        .unwrap();
-    let all = s
-        .search_audit(&AuditFilter::default(), Page::first(10))
-        .await
-        .unwrap();
+    s.append_audit(&e(AuditAction::Login, "alice", "stf_1", T0)).await.unwrap();
+    s.append_audit(&e(AuditAction::RevealPii, "alice", "cus_7", T0.plus_secs(10))).await.unwrap();
+    s.append_audit(&e(AuditAction::RevealPii, "bob", "cus_8", T0.plus_secs(20))).await.unwrap();
+    let all = s.search_audit(&AuditFilter::default(), Page::first(10)).await.unwrap();
     assert_eq!(all.total, 3);
     assert_eq!(all.items[0].actor, "bob", "newest first");
     let reveals = s
         .search_audit(
-            &AuditFilter {
-                action: Some(AuditAction::RevealPii),
-                actor: Some("ALI".into()),
-                ..Default::default()
-            },
+            &AuditFilter { action: Some(AuditAction::RevealPii), actor: Some("ALI".into()), ..Default::default() },
             Page::first(10),
         )
         .await
         .unwrap();
-    assert_eq!(
-        reveals
-            .items
-            .iter()
-            .map(|x| x.target.as_str())
-            .collect::<Vec<_>>(),
-        ["cus_7"]
-    );
+    assert_eq!(reveals.items.iter().map(|x| x.target.as_str()).collect::<Vec<_>>(), ["cus_7"]);
     let window = s
         .search_audit(
-            &AuditFilter {
-                from: Some(T0.plus_secs(5)),
-                to: Some(T0.plus_secs(15)),
-                ..Default::default()
-            },
+            &AuditFilter { from: Some(T0.plus_secs(5)), to: Some(T0.plus_secs(15)), ..Default::default() },
             Page::first(10),
         )
         .await
@@ -888,18 +487,11 @@ pub async fn audit_log_search(s: Arc<dyn Store>) {
 
 pub async fn sessions_expire(s: Arc<dyn Store>) {
     let b = seed_bank(&*s).await;
-    s.create_session(b"h1", b.cm1.id, "csrf1", T0.plus_secs(60))
-        .await
-        .unwrap();
+    s.create_session(b"h1", b.cm1.id, "csrf1", T0.plus_secs(60)).await.unwrap();
     let got = s.session(b"h1", T0).await.unwrap();
     assert_eq!((got.staff.id, got.csrf_token.as_str()), (b.cm1.id, "csrf1"));
-    assert!(matches!(
-        s.session(b"h1", T0.plus_secs(61)).await,
-        Err(StoreError::NotFound)
-    ));
-    s.create_session(b"h2", b.cm2.id, "csrf2", T0.plus_secs(60))
-        .await
-        .unwrap();
+    assert!(matches!(s.session(b"h1", T0.plus_secs(61)).await, Err(StoreError::NotFound)));
+    s.create_session(b"h2", b.cm2.id, "csrf2", T0.plus_secs(60)).await.unwrap();
     let off = StaffUpdate {
         display_name: "x".into(),
         role: Role::CustomerManager,
@@ -908,14 +500,12 @@ pub async fn sessions_expire(s: Arc<dyn Store>) {
         active: false,
     };
     s.update_staff(b.cm2.id, &off, T0).await.unwrap();
-    assert!(
-        matches!(s.session(b"h2", T0).await, Err(StoreError::NotFound)),
-        "deactivated staff lose their sessions"
-    );
+    assert!(matches!(s.session(b"h2", T0).await, Err(StoreError::NotFound)), "deactivated staff lose their sessions");
+    assert_eq!(s.purge_expired_sessions(T0.plus_secs(61)).await.unwrap(), 2, "h1 and h2 have expired by then");
+    s.create_session(b"h1", b.cm1.id, "csrf1", T0.plus_secs(60)).await.unwrap();
     s.delete_session(b"h1").await.unwrap();
-    s.create_session(b"h3", b.cm1.id, "c", T0.plus_secs(60))
-        .await
-        .unwrap();
+    assert!(s.session(b"h1", T0).await.is_err());
+    s.create_session(b"h3", b.cm1.id, "c", T0.plus_secs(60)).await.unwrap();
     s.delete_sessions_of(b.cm1.id).await.unwrap();
     assert!(s.session(b"h3", T0).await.is_err());
 }
@@ -932,18 +522,9 @@ pub async fn api_tokens_revoke(s: Arc<dyn Store>) {
         .await
         .unwrap();
     let used = s.use_api_token(b"hash", T0.plus_secs(5)).await.unwrap();
-    assert_eq!(
-        (used.id, used.scopes.len(), used.last_used_at),
-        (t.id, 2, Some(T0.plus_secs(5)))
-    );
-    assert!(matches!(
-        s.use_api_token(b"other", T0).await,
-        Err(StoreError::NotFound)
-    ));
+    assert_eq!((used.id, used.scopes.len(), used.last_used_at), (t.id, 2, Some(T0.plus_secs(5))));
+    assert!(matches!(s.use_api_token(b"other", T0).await, Err(StoreError::NotFound)));
     s.revoke_api_token(t.id, T0).await.unwrap();
-    assert!(matches!(
-        s.use_api_token(b"hash", T0).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(s.use_api_token(b"hash", T0).await, Err(StoreError::NotFound)));
     assert_eq!(s.list_api_tokens().await.unwrap()[0].revoked_at, Some(T0));
 }

@@ -22,10 +22,7 @@ impl Page {
     /// Page `number` (1-based) of `size` rows, clamped to sane bounds.
     pub fn numbered(number: i64, size: i64) -> Self {
         let limit = size.clamp(1, Self::MAX_LIMIT);
-        Self {
-            offset: (number.max(1) - 1) * limit,
-            limit,
-        }
+        Self { offset: (number.max(1) - 1) * limit, limit }
     }
 
     pub fn first(limit: i64) -> Self {
@@ -215,14 +212,8 @@ pub enum ImportStatus {
 }
 
 impl ImportStatus {
-    pub const ALL: [Self; 6] = [
-        Self::Validating,
-        Self::Validated,
-        Self::Rejected,
-        Self::Committing,
-        Self::Committed,
-        Self::Failed,
-    ];
+    pub const ALL: [Self; 6] =
+        [Self::Validating, Self::Validated, Self::Rejected, Self::Committing, Self::Committed, Self::Failed];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -258,6 +249,8 @@ pub struct ImportRecord {
     pub file_name: String,
     pub stored_path: String,
     pub mapping_json: String,
+    /// The file's header row, JSON array, recorded by the dry run.
+    pub headers_json: String,
     pub status: ImportStatus,
     /// Set when the whole file was refused (bad header, unreadable bytes).
     pub file_error: Option<String>,
@@ -276,6 +269,8 @@ pub struct ImportRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportValidation {
     pub status: ImportStatus,
+    /// The header row, JSON array.
+    pub headers_json: String,
     pub file_error: Option<String>,
     pub total_rows: i64,
     pub good_rows: i64,
@@ -290,7 +285,8 @@ pub struct ImportProblem {
     pub column: String,
     pub code: String,
     pub message: String,
-    /// The row's cells, JSON array, so the rejected rows can be handed back as a file.
+    /// The row's cells as a JSON array, sealed by the vault (it holds personal data in clear), so the
+    /// rejected rows can be handed back as a file.
     pub raw_json: String,
 }
 

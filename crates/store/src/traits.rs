@@ -9,9 +9,7 @@ use siyu_domain::customer::{Customer, PiiField};
 use siyu_domain::job::{Job, NewJob};
 use siyu_domain::org::{OrgUnit, Staff};
 use siyu_domain::scope::DataScope;
-use siyu_domain::{
-    ApiTokenId, AuditId, CustomerId, ImportId, JobId, OrgUnitId, StaffId, Timestamp,
-};
+use siyu_domain::{ApiTokenId, AuditId, CustomerId, ImportId, JobId, OrgUnitId, StaffId, Timestamp};
 
 use crate::error::StoreResult;
 use crate::records::*;
@@ -20,12 +18,7 @@ use crate::records::*;
 pub trait OrgStore: Send + Sync {
     async fn create_org_unit(&self, unit: &NewOrgUnit, now: Timestamp) -> StoreResult<OrgUnit>;
     /// Renames, recodes or moves the pin of a unit; its kind and parent stay.
-    async fn update_org_unit(
-        &self,
-        id: OrgUnitId,
-        unit: &NewOrgUnit,
-        now: Timestamp,
-    ) -> StoreResult<OrgUnit>;
+    async fn update_org_unit(&self, id: OrgUnitId, unit: &NewOrgUnit, now: Timestamp) -> StoreResult<OrgUnit>;
     async fn org_unit(&self, id: OrgUnitId) -> StoreResult<OrgUnit>;
     /// The whole tree, parents before children.
     async fn org_units(&self) -> StoreResult<Vec<OrgUnit>>;
@@ -34,18 +27,8 @@ pub trait OrgStore: Send + Sync {
 #[async_trait]
 pub trait StaffStore: Send + Sync {
     async fn create_staff(&self, staff: &NewStaff, now: Timestamp) -> StoreResult<Staff>;
-    async fn update_staff(
-        &self,
-        id: StaffId,
-        update: &StaffUpdate,
-        now: Timestamp,
-    ) -> StoreResult<Staff>;
-    async fn set_password(
-        &self,
-        id: StaffId,
-        password_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<()>;
+    async fn update_staff(&self, id: StaffId, update: &StaffUpdate, now: Timestamp) -> StoreResult<Staff>;
+    async fn set_password(&self, id: StaffId, password_hash: &str, now: Timestamp) -> StoreResult<()>;
     async fn staff(&self, id: StaffId) -> StoreResult<Staff>;
     /// For sign-in: the member and their password hash, active or not.
     async fn staff_credentials(&self, username: &str) -> StoreResult<StaffCredentials>;
@@ -72,18 +55,9 @@ pub trait CustomerStore: Send + Sync {
     ) -> StoreResult<Paged<Customer>>;
     /// The sealed bytes of one personal field, for an audited reveal. `NotFound` when the customer is out
     /// of scope or has no such value.
-    async fn customer_pii(
-        &self,
-        scope: DataScope,
-        id: CustomerId,
-        field: PiiField,
-    ) -> StoreResult<Vec<u8>>;
+    async fn customer_pii(&self, scope: DataScope, id: CustomerId, field: PiiField) -> StoreResult<Vec<u8>>;
     /// Customers whose phone has this blind index (exact lookup without decrypting anything).
-    async fn customers_by_phone_index(
-        &self,
-        scope: DataScope,
-        index: &[u8],
-    ) -> StoreResult<Vec<Customer>>;
+    async fn customers_by_phone_index(&self, scope: DataScope, index: &[u8]) -> StoreResult<Vec<Customer>>;
 }
 
 #[async_trait]
@@ -128,12 +102,7 @@ pub trait JobQueue: Send + Sync {
     async fn enqueue(&self, job: &NewJob) -> StoreResult<Option<JobId>>;
     /// Claims the oldest due job (queued, or running with a lapsed lease) for `worker` until
     /// `now + lease_secs`, counting an attempt. Two workers never hold the same job.
-    async fn claim(
-        &self,
-        worker: &str,
-        now: Timestamp,
-        lease_secs: i64,
-    ) -> StoreResult<Option<Job>>;
+    async fn claim(&self, worker: &str, now: Timestamp, lease_secs: i64) -> StoreResult<Option<Job>>;
     /// Extends a lease the worker still holds; `Stale` if it lost it.
     async fn extend_lease(&self, id: JobId, worker: &str, until: Timestamp) -> StoreResult<()>;
     async fn complete(&self, id: JobId, worker: &str, now: Timestamp) -> StoreResult<()>;
@@ -154,11 +123,7 @@ pub trait JobQueue: Send + Sync {
 pub trait AuditLog: Send + Sync {
     async fn append_audit(&self, entry: &NewAuditEntry) -> StoreResult<AuditId>;
     /// Newest first.
-    async fn search_audit(
-        &self,
-        filter: &AuditFilter,
-        page: Page,
-    ) -> StoreResult<Paged<AuditEntry>>;
+    async fn search_audit(&self, filter: &AuditFilter, page: Page) -> StoreResult<Paged<AuditEntry>>;
 }
 
 #[async_trait]
@@ -176,6 +141,8 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()>;
     /// Ends every session of a member (deactivation, role change).
     async fn delete_sessions_of(&self, staff_id: StaffId) -> StoreResult<()>;
+    /// Deletes expired sessions; returns how many.
+    async fn purge_expired_sessions(&self, now: Timestamp) -> StoreResult<u64>;
 }
 
 #[async_trait]
@@ -190,14 +157,7 @@ pub trait ApiTokenStore: Send + Sync {
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
-    OrgStore
-    + StaffStore
-    + CustomerStore
-    + ImportStore
-    + JobQueue
-    + AuditLog
-    + SessionStore
-    + ApiTokenStore
+    OrgStore + StaffStore + CustomerStore + ImportStore + JobQueue + AuditLog + SessionStore + ApiTokenStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

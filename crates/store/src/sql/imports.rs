@@ -3,7 +3,7 @@
 #[macro_export]
 macro_rules! sql_imports {
     ($store:ty) => {
-        const IMPORT_COLS: &str = "id, file_name, stored_path, mapping_json, status, file_error, total_rows, good_rows, bad_rows, \
+        const IMPORT_COLS: &str = "id, file_name, stored_path, mapping_json, headers_json, status, file_error, total_rows, good_rows, bad_rows, \
             rows_committed, inserted, updated, unchanged, created_by, created_at, updated_at";
 
         /// Problems per INSERT: 6 parameters each.
@@ -16,6 +16,7 @@ macro_rules! sql_imports {
                 file_name: get(r, "file_name")?,
                 stored_path: get(r, "stored_path")?,
                 mapping_json: get(r, "mapping_json")?,
+                headers_json: get(r, "headers_json")?,
                 status: $crate::ImportStatus::parse(&status).ok_or_else(|| corrupt(format!("import status {status}")))?,
                 file_error: get(r, "file_error")?,
                 total_rows: get(r, "total_rows")?,
@@ -85,8 +86,8 @@ macro_rules! sql_imports {
                     qb.build().execute(&mut *tx).await.map_err(db_err)?;
                 }
                 let n = ::sqlx::query(
-                    "UPDATE imports SET status = $2, file_error = $3, total_rows = $4, good_rows = $5, bad_rows = $6, updated_at = $7 \
-                     WHERE id = $1 AND status = 'validating'",
+                    "UPDATE imports SET status = $2, file_error = $3, total_rows = $4, good_rows = $5, bad_rows = $6, updated_at = $7, \
+                     headers_json = $8 WHERE id = $1 AND status = 'validating'",
                 )
                 .bind(id.get())
                 .bind(v.status.as_str())
@@ -95,6 +96,7 @@ macro_rules! sql_imports {
                 .bind(v.good_rows)
                 .bind(v.bad_rows)
                 .bind(now.millis())
+                .bind(&v.headers_json)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?

@@ -54,6 +54,11 @@ macro_rules! sql_sessions {
                 Ok(())
             }
 
+            async fn purge_expired_sessions(&self, now: dom::Timestamp) -> $crate::error::StoreResult<u64> {
+                let r = ::sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now.millis()).execute(&self.pool).await.map_err(db_err)?;
+                Ok(r.rows_affected())
+            }
+
             async fn delete_sessions_of(&self, staff_id: dom::StaffId) -> $crate::error::StoreResult<()> {
                 ::sqlx::query("DELETE FROM sessions WHERE staff_id = $1").bind(staff_id.get()).execute(&self.pool).await.map_err(db_err)?;
                 Ok(())

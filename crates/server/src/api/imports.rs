@@ -1,0 +1,145 @@
+//! Import endpoints: upload a file (multipart: `file`, optional `mapping`), follow its dry run, commit,
+//! and download the rejected rows.
+
+use axum::Json;
+use axum::extract::{Multipart, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use siyu_domain::ImportId;
+use siyu_store::{ImportProblem, ImportRecord, Paged};
+
+use super::Paging;
+use super::extract::{ApiPath, ApiQuery};
+use crate::app::AppState;
+use crate::auth::extract::ApiCaller;
+use crate::error::{ApiResult, ServiceError, ServiceResult};
+use crate::services::imports;
+
+/// An upload as read from a multipart form.
+#[derive(Debug, Default)]
+pub struct UploadForm {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub mapping: String,
+}
+
+/// Reads the `file` and `mapping` fields; other fields are ignored.
+pub async fn read_upload(mut m: Multipart, limit_mib: u64) -> ServiceResult<UploadForm> {
+    let mut form = UploadForm::default();
+    let mut got_file = false;
+    loop {
+        let field = match m.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(ServiceError::TooLarge { limit_mib }),
+            Err(e) => return Err(ServiceError::invalid("bad_upload", e.body_text())),
+        };
+        match field.name() {
+            Some("file") => {
+                form.file_name = field.file_name().unwrap_or("upload").to_owned();
+                form.bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| {
+                        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                            ServiceError::TooLarge { limit_mib }
+                        } else {
+                            ServiceError::invalid("bad_upload", e.body_text())
+                        }
+                    })?
+                    .to_vec();
+                got_file = true;
+            }
+            Some("mapping") => {
+                form.mapping = field.text().await.map_err(|e| ServiceError::invalid("bad_upload", e.body_text()))?
+            }
+            _ => {}
+        }
+    }
+    if !got_file {
+        return Err(ServiceError::invalid("no_file", "请选择文件 / choose a file to upload"));
+    }
+    Ok(form)
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImportView {
+    #[serde(flatten)]
+    pub record: ImportRecord,
+    /// Rows read so far while the dry run is still going.
+    pub rows_read: Option<i64>,
+}
+
+pub fn view(state: &AppState, record: ImportRecord) -> ImportView {
+    let rows_read = state.import_progress.get(record.id);
+    ImportView { record, rows_read }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    m: Multipart,
+) -> ApiResult<(StatusCode, Json<ImportView>)> {
+    let form = read_upload(m, state.config.server.max_upload_mib).await?;
+    let id = imports::upload(&state, &c, &form.file_name, form.bytes, &form.mapping).await?;
+    let rec = imports::get(&state, &c, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(view(&state, rec))))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<ImportRecord>>> {
+    Ok(Json(imports::list(&state, &c, p.page()).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ImportId>,
+) -> ApiResult<Json<ImportView>> {
+    let rec = imports::get(&state, &c, id).await?;
+    Ok(Json(view(&state, rec)))
+}
+
+pub async fn problems(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ImportId>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<ImportProblem>>> {
+    Ok(Json(imports::problems(&state, &c, id, p.page()).await?))
+}
+
+pub async fn commit(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ImportId>,
+) -> ApiResult<(StatusCode, Json<ImportView>)> {
+    imports::request_commit(&state, &c, id).await?;
+    let rec = imports::get(&state, &c, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(view(&state, rec))))
+}
+
+pub async fn rejected_csv(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ImportId>,
+) -> ApiResult<Response> {
+    let bytes = imports::rejected_csv(&state, &c, id).await?;
+    Ok(csv_download(bytes, &format!("{id}-rejected.csv")))
+}
+
+/// A CSV file as a download.
+pub fn csv_download(bytes: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}

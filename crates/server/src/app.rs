@@ -1,0 +1,93 @@
+//! The running application: shared state, and the router that puts console, API, health and metrics
+//! behind one authentication middleware.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use siyu_domain::{Clock, ImportId};
+use siyu_store::Store;
+use siyu_vault::Vault;
+use tokio::sync::Notify;
+
+use crate::auth::throttle::LoginThrottle;
+use crate::config::Config;
+use crate::metrics::Metrics;
+
+/// Everything a request handler or a job may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub vault: Arc<Vault>,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub throttle: Arc<LoginThrottle>,
+    pub metrics: Arc<Metrics>,
+    /// Wakes idle workers when a job is queued, so a commit starts at once rather than at the next poll.
+    pub jobs_wake: Arc<Notify>,
+    /// Rows read so far by running dry runs (commits keep their progress in the store).
+    pub import_progress: Arc<ProgressBoard>,
+}
+
+/// In-memory progress of running dry runs, for the console's progress bar.
+#[derive(Debug, Default)]
+pub struct ProgressBoard(Mutex<HashMap<ImportId, i64>>);
+
+impl ProgressBoard {
+    pub fn set(&self, id: ImportId, rows: i64) {
+        self.0.lock().expect("progress lock").insert(id, rows);
+    }
+
+    pub fn get(&self, id: ImportId) -> Option<i64> {
+        self.0.lock().expect("progress lock").get(&id).copied()
+    }
+
+    pub fn clear(&self, id: ImportId) {
+        self.0.lock().expect("progress lock").remove(&id);
+    }
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, vault: Vault, config: Config, clock: Arc<dyn Clock>) -> Self {
+        let throttle = LoginThrottle::new(config.security.login_max_failures, config.security.login_lockout_minutes);
+        Self {
+            store,
+            vault: Arc::new(vault),
+            config: Arc::new(config),
+            clock,
+            throttle: Arc::new(throttle),
+            metrics: Arc::new(Metrics::default()),
+            jobs_wake: Arc::new(Notify::new()),
+            import_progress: Arc::new(ProgressBoard::default()),
+        }
+    }
+
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.config.uploads_dir()
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("backend", &self.store.backend()).finish_non_exhaustive()
+    }
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let upload_limit =
+        usize::try_from(state.config.server.max_upload_mib).unwrap_or(usize::MAX / 2).saturating_mul(1 << 20);
+    Router::new()
+        .merge(crate::console::routes())
+        .nest("/api/v1", crate::api::routes())
+        .merge(crate::health::routes())
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::authenticate))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
+        // Uploads are checked against the configured limit in the handler too, for a clear message;
+        // this layer stops a body from being read past it at all.
+        .layer(DefaultBodyLimit::max(upload_limit + (1 << 20)))
+        .with_state(state)
+}

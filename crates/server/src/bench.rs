@@ -1,0 +1,123 @@
+//! `siyu bench …`: measurements printed one per line as `name: value unit`, so runs can be compared.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use siyu::app::AppState;
+use siyu::config::Config;
+use siyu::services::imports;
+use siyu_domain::Clock;
+use siyu_domain::clock::SystemClock;
+use siyu_domain::customer::Gender;
+use siyu_domain::scope::{Actor, ApiScope};
+use siyu_store::{ImportStatus, Store};
+use siyu_store_postgres::PgStore;
+use siyu_store_sqlite::SqliteStore;
+use siyu_vault::Vault;
+
+use crate::cli::BenchCommand;
+
+pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Import { rows, postgres_url } => import(rows, &postgres_url).await,
+    }
+}
+
+/// A customer file of `rows` rows for the demo organisation, as the bank would send it.
+fn synthetic_csv(rows: u64) -> Vec<u8> {
+    let mut rng = StdRng::seed_from_u64(99);
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
+    let mut out = String::with_capacity(rows as usize * 160);
+    out.push_str("customer_no,name,phone,id_number,gender,birthday,sub_branch_code,owner,aum_tier,payroll_day,credit_card,wealth,loan,risk_grade,risk_assessed_on,consent_1v1,consent_moments,consent_group,consent_personalised\n");
+    let subs = ["SH01", "SH02", "SH03", "HZ01", "HZ02", "HZ03", "NJ01", "NJ02", "NJ03"];
+    for no in 0..rows {
+        let sub = subs[(no % 9) as usize];
+        let c = siyu::demo::customer(&mut rng, no, "310101", siyu_domain::OrgUnitId::new(1), &[], today);
+        let owner = format!("cm_{}_{}", sub.to_lowercase(), 1 + no % 2);
+        let b = |x: bool| if x { "1" } else { "0" };
+        let _ = writeln!(
+            out,
+            "B{no:09},{},{},{},{},{},{sub},{owner},{},{},{},{},{},{},{},{},{},{},{}",
+            c.name,
+            c.phone.unwrap_or_default(),
+            c.id_number.unwrap_or_default(),
+            if c.gender == Gender::Female { "女" } else { "男" },
+            c.birthday.map(|d| d.to_string()).unwrap_or_default(),
+            c.aum_tier.get(),
+            c.segments.payroll_day.map(|d| d.to_string()).unwrap_or_default(),
+            b(c.segments.credit_card),
+            b(c.segments.wealth),
+            b(c.segments.loan),
+            c.risk.map(|r| format!("C{}", r.grade.get())).unwrap_or_default(),
+            c.risk.map(|r| r.assessed_on.to_string()).unwrap_or_default(),
+            b(c.consent.one_to_one),
+            b(c.consent.moments),
+            b(c.consent.group),
+            b(c.consent.personalised),
+        );
+    }
+    out.into_bytes()
+}
+
+/// Runs upload → dry run → commit on `store` and prints the rates under `import.<backend>.*`.
+async fn measure(store: Arc<dyn Store>, data_dir: &std::path::Path, csv: &[u8], rows: u64) -> anyhow::Result<()> {
+    let backend = store.backend();
+    let now = SystemClock.now();
+    let hash = siyu::auth::password::hash_password(siyu::demo::DEMO_PASSWORD);
+    siyu::demo::seed_organisation(&*store, &hash, now).await?;
+    let config = Config { data_dir: data_dir.to_path_buf(), ..Config::default() };
+    let state = AppState::new(store, Vault::new(&[42u8; 32]), config, Arc::new(SystemClock));
+    let caller = siyu::auth::extract::Caller {
+        actor: Actor::System { token_name: "bench".into(), scopes: vec![ApiScope::CustomersImport] },
+        staff: None,
+        csrf: None,
+        ip: "bench".into(),
+    };
+    let id = imports::store_upload(&state, &caller, "bench.csv", csv.to_vec(), "")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let t = Instant::now();
+    imports::run_validation(&state, id, &|_| {}).await.map_err(anyhow::Error::msg)?;
+    let dry = t.elapsed().as_secs_f64();
+    let rec = state.store.import(id).await?;
+    anyhow::ensure!(
+        rec.status == ImportStatus::Validated && rec.bad_rows == 0,
+        "synthetic file did not validate: {rec:?}"
+    );
+    state.store.start_commit(id, SystemClock.now()).await?;
+    let t = Instant::now();
+    let counts = imports::run_commit(&state, id, &caller, &|_, _| {}).await.map_err(anyhow::Error::msg)?;
+    let commit = t.elapsed().as_secs_f64();
+    anyhow::ensure!(counts.inserted == rows as i64, "expected {rows} inserted, got {counts:?}");
+    println!("import.{backend}.dry_run_rows_per_s: {:.0} rows/s", rows as f64 / dry);
+    println!("import.{backend}.rows_per_s: {:.0} rows/s", rows as f64 / commit);
+    println!("import.{backend}.commit_seconds: {commit:.2} s");
+    Ok(())
+}
+
+async fn import(rows: u64, postgres_url: &str) -> anyhow::Result<()> {
+    let csv = synthetic_csv(rows);
+    println!("import.rows: {rows} rows");
+    println!("import.file_size: {:.1} MiB", csv.len() as f64 / (1 << 20) as f64);
+
+    let dir = tempfile::tempdir().context("temporary directory")?;
+    let sqlite = SqliteStore::open(&dir.path().join("bench.db")).await?;
+    sqlite.migrate().await?;
+    measure(Arc::new(sqlite), dir.path(), &csv, rows).await?;
+
+    let schema = format!("siyu_bench_{}", std::process::id());
+    match PgStore::connect(postgres_url, Some(&schema), 8).await {
+        Ok(pg) => {
+            pg.migrate().await?;
+            let result = measure(Arc::new(pg), dir.path(), &csv, rows).await;
+            PgStore::drop_schema(postgres_url, &schema).await?;
+            result?;
+        }
+        Err(e) => eprintln!("import.postgres skipped: {e}"),
+    }
+    Ok(())
+}

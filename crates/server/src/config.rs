@@ -1,0 +1,172 @@
+//! Configuration: built-in defaults, then `siyu.toml`, then `SIYU_` environment variables
+//! (`SIYU_SERVER__BIND=0.0.0.0:8080`), then command-line flags. Secrets print as `<redacted>`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// A value that must never reach a log: `Debug` and `Display` show `<redacted>`.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.is_empty() { "<empty>" } else { "<redacted>" })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the SQLite file, the PII key file and uploads live.
+    pub data_dir: PathBuf,
+    /// Log filter, e.g. `info` or `siyu=debug,sqlx=warn`.
+    pub log: String,
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub security: SecurityConfig,
+    pub jobs: JobsConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub bind: String,
+    /// Set when siyu is served over HTTPS, so cookies carry `Secure`.
+    pub secure_cookies: bool,
+    /// Largest accepted upload (customer files), in MiB.
+    pub max_upload_mib: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub backend: Backend,
+    /// SQLite file, relative to `data_dir` unless absolute.
+    pub sqlite_file: PathBuf,
+    /// `postgres://user:password@host/db` — a secret, since it may carry a password.
+    pub postgres_url: Secret,
+    /// Keep every table in this schema (lets several instances share one database).
+    pub postgres_schema: Option<String>,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// Base64 of 32 random bytes. Empty: read `pii.key` in the data directory (`siyu demo` creates it).
+    pub pii_key: Secret,
+    pub session_hours: i64,
+    /// Failed sign-ins per login name (or per address) before a lock-out.
+    pub login_max_failures: u32,
+    pub login_lockout_minutes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Worker tasks in this process; 0 runs no jobs here (another process does).
+    pub workers: usize,
+    pub lease_secs: i64,
+    pub poll_millis: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./siyu-data"),
+            log: "info,sqlx=warn".into(),
+            server: ServerConfig { bind: "127.0.0.1:8080".into(), secure_cookies: false, max_upload_mib: 256 },
+            database: DatabaseConfig {
+                backend: Backend::Sqlite,
+                sqlite_file: PathBuf::from("siyu.db"),
+                postgres_url: Secret::default(),
+                postgres_schema: None,
+                max_connections: 16,
+            },
+            security: SecurityConfig {
+                pii_key: Secret::default(),
+                session_hours: 12,
+                login_max_failures: 5,
+                login_lockout_minutes: 15,
+            },
+            jobs: JobsConfig { workers: 2, lease_secs: 120, poll_millis: 500 },
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, then the TOML file (if it exists), then `SIYU_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+        let path = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("siyu.toml"));
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(path))
+            .merge(Env::prefixed("SIYU_").split("__"))
+            .extract()
+    }
+
+    /// The defaults as a commented TOML file, for `siyu print-default-config`.
+    pub fn default_toml() -> String {
+        let body = toml::to_string_pretty(&Config::default()).expect("the default config serialises");
+        format!(
+            "# siyu configuration. Every key can also be set as SIYU_<SECTION>__<KEY>, e.g. SIYU_SERVER__BIND.\n\
+             # security.pii_key: base64 of 32 random bytes; keep it secret and backed up, customers' phone and\n\
+             # ID numbers cannot be read without it.\n\n{body}"
+        )
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.data_dir.join(&self.database.sqlite_file)
+    }
+
+    pub fn pii_key_file(&self) -> PathBuf {
+        self.data_dir.join("pii.key")
+    }
+
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let mut c = Config::default();
+        c.security.pii_key = Secret("c2VjcmV0".into());
+        c.database.postgres_url = Secret("postgres://u:hunter2@db/x".into());
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("c2VjcmV0") && !shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn default_toml_reads_back_as_the_defaults() {
+        let text = Config::default_toml();
+        let back: Config = Figment::from(Toml::string(&text)).extract().unwrap();
+        assert_eq!(back, Config::default());
+    }
+}

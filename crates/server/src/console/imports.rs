@@ -1,0 +1,201 @@
+//! Import pages: upload with a dry run, the report with progress, commit, and the rejected rows.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use siyu_domain::ImportId;
+use siyu_store::{ImportProblem, ImportRecord, ImportStatus};
+
+use super::{PageCtx, Pager, error_page, query_without_page, render, show_time};
+use crate::api::Paging;
+use crate::api::imports::{csv_download, read_upload};
+use crate::app::AppState;
+use crate::auth::extract::ConsoleUser;
+use crate::error::ServiceError;
+use crate::services::imports;
+
+/// An import as the pages show it.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub id: ImportId,
+    pub file_name: String,
+    pub status: &'static str,
+    pub status_code: &'static str,
+    pub total: i64,
+    pub good: i64,
+    pub bad: i64,
+    pub committed: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub file_error: Option<String>,
+    pub time: String,
+}
+
+fn row(ctx: &PageCtx, r: &ImportRecord) -> ImportRow {
+    ImportRow {
+        id: r.id,
+        file_name: r.file_name.clone(),
+        status: ctx.tr.t(&format!("status.{}", r.status.as_str())),
+        status_code: r.status.as_str(),
+        total: r.total_rows,
+        good: r.good_rows,
+        bad: r.bad_rows,
+        committed: r.rows_committed,
+        inserted: r.counts.inserted,
+        updated: r.counts.updated,
+        unchanged: r.counts.unchanged,
+        file_error: r.file_error.clone(),
+        time: show_time(r.created_at),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "imports.html")]
+struct ListPage {
+    ctx: PageCtx,
+    rows: Vec<ImportRow>,
+    pager: Pager,
+    mapping: String,
+    error: Option<String>,
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &ConsoleUser,
+    headers: &HeaderMap,
+    paging: Paging,
+    raw: Option<&str>,
+    mapping: String,
+    error: Option<String>,
+) -> Response {
+    let ctx = PageCtx::new(user, headers, "/imports");
+    let page = paging.page();
+    match imports::list(state, &user.0, page).await {
+        Ok(p) => {
+            let rows = p.items.iter().map(|r| row(&ctx, r)).collect();
+            let pager = Pager::new("/imports", &query_without_page(raw), page, p.total);
+            render(&ListPage { ctx, rows, pager, mapping, error })
+        }
+        Err(e) => error_page(ctx, e),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    Query(p): Query<Paging>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    list_page(&state, &user, &headers, p, raw.as_deref(), String::new(), None).await
+}
+
+pub async fn upload(State(state): State<AppState>, user: ConsoleUser, headers: HeaderMap, m: Multipart) -> Response {
+    let paging = Paging { page: None, per_page: None };
+    let form = match read_upload(m, state.config.server.max_upload_mib).await {
+        Ok(f) => f,
+        Err(e) => return list_page(&state, &user, &headers, paging, None, String::new(), Some(e.to_string())).await,
+    };
+    let mapping = form.mapping.clone();
+    match imports::upload(&state, &user.0, &form.file_name, form.bytes, &form.mapping).await {
+        Ok(id) => Redirect::to(&format!("/imports/{id}")).into_response(),
+        Err(e @ (ServiceError::Invalid { .. } | ServiceError::TooLarge { .. })) => {
+            list_page(&state, &user, &headers, paging, None, mapping, Some(e.to_string())).await
+        }
+        Err(e) => error_page(PageCtx::new(&user, &headers, "/imports"), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct DetailPage {
+    ctx: PageCtx,
+    r: ImportRow,
+    percent: i64,
+    progress_text: String,
+    can_commit: bool,
+    problems: Vec<ImportProblem>,
+    pager: Pager,
+}
+
+/// Progress as a percentage and a sentence: rows read during the dry run, rows written during commit.
+pub fn progress(ctx: &PageCtx, r: &ImportRecord, rows_read: Option<i64>) -> (i64, String) {
+    let en = ctx.tr.is_en();
+    match r.status {
+        ImportStatus::Validating => {
+            let n = rows_read.unwrap_or(0);
+            (0, if en { format!("Checking rows… {n} read") } else { format!("正在检查… 已读 {n} 行") })
+        }
+        ImportStatus::Committing => {
+            let pct = if r.good_rows > 0 { r.rows_committed * 100 / r.good_rows } else { 0 };
+            (
+                pct,
+                if en {
+                    format!("Writing {} of {} rows", r.rows_committed, r.good_rows)
+                } else {
+                    format!("正在写入 {} / {} 行", r.rows_committed, r.good_rows)
+                },
+            )
+        }
+        ImportStatus::Committed => (
+            100,
+            if en { format!("Done: {} rows", r.rows_committed) } else { format!("完成：{} 行", r.rows_committed) },
+        ),
+        _ => (if r.status == ImportStatus::Validated { 100 } else { 0 }, String::new()),
+    }
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(p): Query<Paging>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/imports");
+    let Ok(id) = id.parse::<ImportId>() else { return error_page(ctx, ServiceError::NotFound) };
+    let rec = match imports::get(&state, &user.0, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(ctx, e),
+    };
+    let page = p.page();
+    let problems = match imports::problems(&state, &user.0, id, page).await {
+        Ok(p) => p,
+        Err(e) => return error_page(ctx, e),
+    };
+    let (percent, progress_text) = progress(&ctx, &rec, state.import_progress.get(id));
+    let pager = Pager::new(&format!("/imports/{id}"), &query_without_page(raw.as_deref()), page, problems.total);
+    let can_commit = rec.status == ImportStatus::Validated && rec.good_rows > 0;
+    render(&DetailPage { r: row(&ctx, &rec), ctx, percent, progress_text, can_commit, problems: problems.items, pager })
+}
+
+pub async fn commit(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/imports");
+    let Ok(id) = id.parse::<ImportId>() else { return error_page(ctx, ServiceError::NotFound) };
+    match imports::request_commit(&state, &user.0, id).await {
+        Ok(()) => Redirect::to(&format!("/imports/{id}")).into_response(),
+        Err(e) => error_page(ctx, e),
+    }
+}
+
+pub async fn rejected_csv(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/imports");
+    let Ok(id) = id.parse::<ImportId>() else { return error_page(ctx, ServiceError::NotFound) };
+    match imports::rejected_csv(&state, &user.0, id).await {
+        Ok(bytes) => csv_download(bytes, &format!("{id}-rejected.csv")).into_response(),
+        Err(e) => error_page(ctx, e),
+    }
+}

@@ -1,0 +1,299 @@
+//! The demo bank: head office, 3 branches, 9 sub-branches with real coordinates, ~30 staff in every
+//! role, and customers with believable Chinese names, segments, AUM tiers and risk grades. Generated
+//! from a fixed seed, so every demo looks the same.
+
+use chrono::{Datelike, NaiveDate};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use siyu_domain::customer::{AumTier, Consent, CustomerDraft, Gender, RiskAssessment, RiskGrade, Segments};
+use siyu_domain::org::{GeoPoint, OrgUnitKind, Role, Staff};
+use siyu_domain::validate::id_check_digit;
+use siyu_domain::{OrgUnitId, Timestamp};
+use siyu_store::{NewOrgUnit, NewStaff, Store, StoreError, UpsertFields};
+use siyu_vault::Vault;
+
+/// Every demo login's password.
+pub const DEMO_PASSWORD: &str = "siyu-demo-2026";
+
+/// Branch code, name, ID-number region code, and its sub-branches (code, name, lat, lng).
+const BRANCHES: [(&str, &str, &str, [(&str, &str, f64, f64); 3]); 3] = [
+    (
+        "SH",
+        "上海分行",
+        "310101",
+        [
+            ("SH01", "陆家嘴支行", 31.2397, 121.4998),
+            ("SH02", "徐家汇支行", 31.1950, 121.4370),
+            ("SH03", "静安支行", 31.2290, 121.4480),
+        ],
+    ),
+    (
+        "HZ",
+        "杭州分行",
+        "330106",
+        [
+            ("HZ01", "西湖支行", 30.2590, 120.1480),
+            ("HZ02", "钱江新城支行", 30.2450, 120.2100),
+            ("HZ03", "滨江支行", 30.2080, 120.2110),
+        ],
+    ),
+    (
+        "NJ",
+        "南京分行",
+        "320102",
+        [
+            ("NJ01", "新街口支行", 32.0410, 118.7840),
+            ("NJ02", "河西支行", 32.0030, 118.7280),
+            ("NJ03", "仙林支行", 32.1040, 118.9290),
+        ],
+    ),
+];
+
+/// Common surnames, most frequent first (drawn with a falling weight).
+const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤";
+const GIVEN_MALE: &str = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林欢阳建国志文博晨昊然轩睿哲";
+const GIVEN_FEMALE: &str = "芳娜敏静丽艳娟霞秀玲燕婷雪琳晶欣怡佳颖洁倩萍慧红梅琴云莉月婧瑶萱涵雨悦诗琪嘉";
+
+/// A demo login and what it is for, printed when the demo starts.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub username: String,
+    pub role: Role,
+    pub unit: String,
+}
+
+fn pick(rng: &mut StdRng, chars: &str) -> char {
+    let v: Vec<char> = chars.chars().collect();
+    v[rng.gen_range(0..v.len())]
+}
+
+/// A surname, with the common ones much more likely (roughly Zipf, as in real populations).
+fn surname(rng: &mut StdRng) -> char {
+    let v: Vec<char> = SURNAMES.chars().collect();
+    let x: f64 = rng.r#gen();
+    v[((x * x * x) * v.len() as f64) as usize % v.len()]
+}
+
+pub fn person_name(rng: &mut StdRng, gender: Gender) -> String {
+    let pool = if gender == Gender::Female { GIVEN_FEMALE } else { GIVEN_MALE };
+    let mut name = String::new();
+    name.push(surname(rng));
+    name.push(pick(rng, pool));
+    if rng.gen_bool(0.6) {
+        name.push(pick(rng, pool));
+    }
+    name
+}
+
+pub fn phone(rng: &mut StdRng) -> String {
+    const PREFIXES: [&str; 12] = ["138", "139", "137", "136", "135", "150", "151", "158", "159", "186", "188", "177"];
+    format!("{}{:08}", PREFIXES[rng.gen_range(0..PREFIXES.len())], rng.gen_range(0..100_000_000u32))
+}
+
+pub fn id_number(rng: &mut StdRng, region: &str, birthday: NaiveDate, gender: Gender) -> String {
+    let mut seq = rng.gen_range(0..500u32) * 2;
+    if gender == Gender::Male {
+        seq += 1;
+    }
+    let first17 = format!("{region}{}{seq:03}", birthday.format("%Y%m%d"));
+    let check = id_check_digit(&first17) as char;
+    format!("{first17}{check}")
+}
+
+/// One synthetic customer at `sub_branch`, owned by one of `managers` (or nobody, 5% of the time).
+pub fn customer(
+    rng: &mut StdRng,
+    no: u64,
+    region: &str,
+    sub_branch: OrgUnitId,
+    managers: &[&Staff],
+    today: NaiveDate,
+) -> CustomerDraft {
+    let gender = if rng.gen_bool(0.5) { Gender::Female } else { Gender::Male };
+    let birthday = NaiveDate::from_ymd_opt(rng.gen_range(1952..2004), rng.gen_range(1..=12), rng.gen_range(1..=28))
+        .expect("valid date");
+    let tier = match rng.gen_range(0..100) {
+        0..60 => 1,
+        60..85 => 2,
+        85..95 => 3,
+        95..99 => 4,
+        _ => 5,
+    };
+    let risk = rng.gen_bool(0.7).then(|| {
+        let days_ago = rng.gen_range(0..730);
+        RiskAssessment {
+            grade: RiskGrade::new(rng.gen_range(1..=5)).expect("1-5"),
+            assessed_on: today - chrono::Duration::days(days_ago),
+        }
+    });
+    let payroll_day = rng.gen_bool(0.35).then(|| [5u8, 10, 15, 20, 25][rng.gen_range(0..5)]);
+    let owner = (!managers.is_empty() && rng.gen_bool(0.95)).then(|| managers[rng.gen_range(0..managers.len())].id);
+    CustomerDraft {
+        customer_no: format!("C{}{no:06}", today.year()),
+        name: person_name(rng, gender),
+        phone: Some(phone(rng)),
+        id_number: Some(id_number(rng, region, birthday, gender)),
+        gender,
+        birthday: Some(birthday),
+        sub_branch_id: sub_branch,
+        owner_id: owner,
+        aum_tier: AumTier::new(tier).expect("1-5"),
+        segments: Segments {
+            payroll_day,
+            credit_card: rng.gen_bool(0.45),
+            wealth: tier >= 2 && rng.gen_bool(0.6),
+            loan: rng.gen_bool(0.15),
+        },
+        risk,
+        consent: Consent {
+            one_to_one: rng.gen_bool(0.9),
+            moments: rng.gen_bool(0.8),
+            group: rng.gen_bool(0.6),
+            personalised: rng.gen_bool(0.7),
+        },
+        wecom_external_userid: None,
+    }
+}
+
+/// The organisation and staff of the demo bank. Returns the logins.
+pub async fn seed_organisation(
+    store: &dyn Store,
+    password_hash: &str,
+    now: Timestamp,
+) -> Result<Vec<DemoLogin>, StoreError> {
+    let mut logins = Vec::new();
+    let unit = |kind, parent, code: &str, name: &str, loc: Option<(f64, f64)>| NewOrgUnit {
+        kind,
+        parent_id: parent,
+        code: code.into(),
+        name: name.into(),
+        location: loc.map(|(lat, lng)| GeoPoint { lat, lng }),
+    };
+    let hq = store
+        .create_org_unit(&unit(OrgUnitKind::HeadOffice, None, "HQ", "示范银行总行", Some((31.2304, 121.4737))), now)
+        .await?;
+    let mut staff = |username: &str, name: &str, role, unit: &siyu_domain::org::OrgUnit| {
+        logins.push(DemoLogin { username: username.into(), role, unit: unit.name.clone() });
+        NewStaff {
+            username: username.into(),
+            display_name: name.into(),
+            role,
+            org_unit_id: unit.id,
+            wecom_userid: (role == Role::CustomerManager).then(|| format!("wx_{username}")),
+            password_hash: password_hash.into(),
+        }
+    };
+    let mut people = vec![
+        staff("admin", "系统管理员", Role::Admin, &hq),
+        staff("hq01", "周敏", Role::HqOperator, &hq),
+        staff("hq02", "孙浩", Role::HqOperator, &hq),
+        staff("comp01", "钱静", Role::ComplianceReviewer, &hq),
+        staff("comp02", "郑磊", Role::ComplianceReviewer, &hq),
+    ];
+    let mut rng = StdRng::seed_from_u64(7);
+    for (code, name, _, subs) in BRANCHES {
+        let branch = store.create_org_unit(&unit(OrgUnitKind::Branch, Some(hq.id), code, name, None), now).await?;
+        let lower = code.to_lowercase();
+        people.push(staff(&format!("bm_{lower}"), &person_name(&mut rng, Gender::Male), Role::BranchManager, &branch));
+        for (i, (scode, sname, lat, lng)) in subs.iter().enumerate() {
+            let sub = store
+                .create_org_unit(&unit(OrgUnitKind::SubBranch, Some(branch.id), scode, sname, Some((*lat, *lng))), now)
+                .await?;
+            let s = scode.to_lowercase();
+            if i == 0 {
+                people.push(staff(
+                    &format!("bm_{s}"),
+                    &person_name(&mut rng, Gender::Female),
+                    Role::BranchManager,
+                    &sub,
+                ));
+            }
+            for n in 1..=2 {
+                let g = if n == 1 { Gender::Female } else { Gender::Male };
+                people.push(staff(&format!("cm_{s}_{n}"), &person_name(&mut rng, g), Role::CustomerManager, &sub));
+            }
+        }
+    }
+    for p in &people {
+        store.create_staff(p, now).await?;
+    }
+    Ok(logins)
+}
+
+/// `count` customers spread over the sub-branches, sealed and stored in batches.
+pub async fn seed_customers(store: &dyn Store, vault: &Vault, count: u64, now: Timestamp) -> Result<(), StoreError> {
+    let units = store.org_units().await?;
+    let cms = store
+        .list_staff(
+            &siyu_store::StaffFilter { role: Some(Role::CustomerManager), ..Default::default() },
+            siyu_store::Page::first(500),
+        )
+        .await?
+        .items;
+    let subs: Vec<_> = BRANCHES
+        .iter()
+        .flat_map(|(_, _, region, subs)| subs.iter().map(move |s| (s.0, *region)))
+        .filter_map(|(code, region)| units.iter().find(|u| u.code == code).map(|u| (u.id, region)))
+        .collect();
+    let today = now.bank_date();
+    let mut rng = StdRng::seed_from_u64(2026);
+    let mut batch = Vec::new();
+    for no in 1..=count {
+        let (sub, region) = subs[rng.gen_range(0..subs.len())];
+        let managers: Vec<&Staff> = cms.iter().filter(|c| c.org_unit_id == sub).collect();
+        batch.push(vault.seal_customer(customer(&mut rng, no, region, sub, &managers, today)));
+        if batch.len() == 2_000 || no == count {
+            store.upsert_customers(&batch, &UpsertFields::all(), now).await?;
+            batch.clear();
+        }
+    }
+    Ok(())
+}
+
+/// Seeds the whole demo bank into an empty store; `None` if the store already has an organisation.
+pub async fn seed_if_empty(
+    store: &dyn Store,
+    vault: &Vault,
+    customers: u64,
+    now: Timestamp,
+) -> Result<Option<Vec<DemoLogin>>, StoreError> {
+    if !store.org_units().await?.is_empty() {
+        return Ok(None);
+    }
+    let hash = crate::auth::password::hash_password(DEMO_PASSWORD);
+    let logins = seed_organisation(store, &hash, now).await?;
+    seed_customers(store, vault, customers, now).await?;
+    Ok(Some(logins))
+}
+
+/// The demo logins of an already seeded bank (for printing on later starts).
+pub async fn logins(store: &dyn Store) -> Result<Vec<DemoLogin>, StoreError> {
+    let units = store.org_units().await?;
+    let staff = store.list_staff(&Default::default(), siyu_store::Page::first(100)).await?.items;
+    Ok(staff
+        .into_iter()
+        .map(|s| DemoLogin {
+            unit: units.iter().find(|u| u.id == s.org_unit_id).map(|u| u.name.clone()).unwrap_or_default(),
+            username: s.username,
+            role: s.role,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_people_pass_the_import_rules() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        for no in 0..500 {
+            let c = customer(&mut rng, no, "310101", OrgUnitId::new(1), &[], today);
+            siyu_domain::validate::normalize_phone(c.phone.as_deref().unwrap()).unwrap();
+            siyu_domain::validate::normalize_id_number(c.id_number.as_deref().unwrap()).unwrap();
+            siyu_domain::validate::normalize_name(&c.name).unwrap();
+            siyu_domain::validate::normalize_customer_no(&c.customer_no).unwrap();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Errors of the service layer and how the API shows them: a stable machine-readable `code`, an HTTP
+//! status, and a message for people.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use siyu_store::StoreError;
+
+/// What a service call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("please sign in")]
+    Unauthenticated,
+    #[error("you are not allowed to do this")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("missing or wrong CSRF token; reload the page and try again")]
+    CsrfFailed,
+    /// Bad input; `code` is stable (`bad_phone`, `unknown_column`, …).
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: i64 },
+    #[error("payload too large: at most {limit_mib} MiB")]
+    TooLarge { limit_mib: u64 },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ServiceError {
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid { code, message: message.into() }
+    }
+
+    /// The stable code API clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::CsrfFailed => "csrf_failed",
+            Self::Invalid { code, .. } => code,
+            Self::Conflict(_) => "conflict",
+            Self::TooManyAttempts { .. } => "too_many_attempts",
+            Self::TooLarge { .. } => "payload_too_large",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Conflict(m) => Self::Conflict(m),
+            StoreError::Stale(m) => Self::Conflict(m),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// The JSON body of every API error.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+/// A service error on its way out of a JSON endpoint.
+#[derive(Debug)]
+pub struct ApiError(pub ServiceError);
+
+impl<E: Into<ServiceError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if let ServiceError::Internal(m) = &e {
+            // The details go to the log, not to the client.
+            tracing::error!(error = %m, "internal error");
+        }
+        let message = match &e {
+            ServiceError::Internal(_) => "internal error; see the server log".to_owned(),
+            other => other.to_string(),
+        };
+        let mut resp =
+            (e.status(), Json(ErrorBody { error: ErrorDetail { code: e.code().to_owned(), message } })).into_response();
+        if let ServiceError::TooManyAttempts { retry_after_secs } = e {
+            if let Ok(v) = retry_after_secs.to_string().parse() {
+                resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,258 @@
+//! The dry run and the commit of a customer file.
+//!
+//! Both walk the file with the same validator, so the good rows a commit writes are exactly the ones the
+//! dry run counted (given the same organisation). Parsing, validating and sealing run on a blocking
+//! thread that hands batches to the async side, so the CPU work of one batch overlaps the database write
+//! of the previous one.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use siyu_domain::import::{Field, HeaderMapping, ImportLookups, RowValidator};
+use siyu_domain::org::Role;
+use siyu_domain::{OrgUnitId, StaffId};
+use siyu_store::{
+    ImportProblem, ImportStatus, ImportValidation, NewCustomer, Page, StaffFilter, Store, StoreError, UpsertFields,
+};
+use siyu_vault::Vault;
+use tokio::sync::mpsc;
+
+use super::reader::Table;
+
+/// At most this many problems are kept for the report; all are counted.
+pub const MAX_STORED_PROBLEMS: usize = 100_000;
+/// Good rows per commit transaction.
+pub const BATCH_ROWS: usize = 5_000;
+/// The vault label of rejected rows kept for the report.
+pub const ROW_LABEL: &str = "import_row";
+
+/// Sub-branch codes and customer-manager logins, loaded once per run.
+#[derive(Debug, Default)]
+pub struct Lookups {
+    sub_branches: HashMap<String, OrgUnitId>,
+    managers: HashMap<String, (StaffId, OrgUnitId)>,
+}
+
+impl Lookups {
+    pub async fn load(store: &dyn Store) -> Result<Self, StoreError> {
+        let sub_branches = store.org_units().await?.into_iter().map(|u| (u.code, u.id)).collect();
+        let mut managers = HashMap::new();
+        let filter = StaffFilter { role: Some(Role::CustomerManager), ..Default::default() };
+        let mut page_no = 1;
+        loop {
+            let page = store.list_staff(&filter, Page::numbered(page_no, Page::MAX_LIMIT)).await?;
+            let n = page.items.len();
+            for s in page.items.into_iter().filter(|s| s.active) {
+                managers.insert(s.username, (s.id, s.org_unit_id));
+            }
+            if n < Page::MAX_LIMIT as usize {
+                break;
+            }
+            page_no += 1;
+        }
+        Ok(Self { sub_branches, managers })
+    }
+}
+
+impl ImportLookups for Lookups {
+    fn sub_branch_by_code(&self, code: &str) -> Option<OrgUnitId> {
+        self.sub_branches.get(code).copied()
+    }
+
+    fn customer_manager(&self, username: &str) -> Option<(StaffId, OrgUnitId)> {
+        self.managers.get(&username.to_lowercase()).copied()
+    }
+}
+
+/// The dry run's verdict and the problems to store.
+#[derive(Debug)]
+pub struct DryRun {
+    pub validation: ImportValidation,
+    pub problems: Vec<ImportProblem>,
+}
+
+fn rejected(message: String) -> DryRun {
+    let validation = ImportValidation {
+        status: ImportStatus::Rejected,
+        headers_json: "[]".into(),
+        file_error: Some(message),
+        total_rows: 0,
+        good_rows: 0,
+        bad_rows: 0,
+    };
+    DryRun { validation, problems: Vec::new() }
+}
+
+/// A row with non-empty cells beyond the header has lost its alignment: its values would land in the
+/// wrong fields, so it is rejected rather than guessed at.
+fn misaligned(cells: &[&str], headers: usize) -> bool {
+    cells.len() > headers && cells[headers..].iter().any(|c| !c.trim().is_empty())
+}
+
+/// Validates every row; nothing is written. `progress` is called with the rows read so far.
+pub fn dry_run(
+    bytes: &[u8],
+    overrides: &HashMap<String, Field>,
+    lookups: &Lookups,
+    vault: &Vault,
+    progress: &dyn Fn(i64),
+) -> DryRun {
+    let table = match Table::open(bytes) {
+        Ok(t) => t,
+        Err(e) => return rejected(e.to_string()),
+    };
+    let headers = table.headers().to_vec();
+    let headers_json = serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into());
+    let mapping = match HeaderMapping::new(&headers, overrides) {
+        Ok(m) => m,
+        Err(e) => {
+            let mut d = rejected(e.to_string());
+            d.validation.headers_json = headers_json;
+            return d;
+        }
+    };
+    let mut validator = RowValidator::new(mapping, lookups);
+    let (mut total, mut good, mut bad) = (0i64, 0i64, 0i64);
+    let mut problems = Vec::new();
+    let read = table.for_each_row(&mut |line, cells| {
+        total += 1;
+        let result = if misaligned(cells, headers.len()) {
+            Err(vec![siyu_domain::import::RowProblem {
+                column: "*".into(),
+                code: "wrong_column_count".into(),
+                message: format!(
+                    "此行有{}列，表头只有{}列 / the row has {} cells, the header {}",
+                    cells.len(),
+                    headers.len(),
+                    cells.len(),
+                    headers.len()
+                ),
+            }])
+        } else {
+            validator.validate(cells).map(|_| ())
+        };
+        match result {
+            Ok(()) => good += 1,
+            Err(ps) => {
+                bad += 1;
+                if problems.len() < MAX_STORED_PROBLEMS {
+                    let raw = vault.seal_text(ROW_LABEL, &serde_json::to_string(cells).unwrap_or_default());
+                    for p in ps {
+                        problems.push(ImportProblem {
+                            row_no: line,
+                            column: p.column,
+                            code: p.code,
+                            message: p.message,
+                            raw_json: raw.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        if total % 10_000 == 0 {
+            progress(total);
+        }
+        ControlFlow::Continue(())
+    });
+    if let Err(e) = read {
+        let mut d = rejected(e.to_string());
+        d.validation.headers_json = headers_json;
+        return d;
+    }
+    progress(total);
+    let validation = ImportValidation {
+        status: ImportStatus::Validated,
+        headers_json,
+        file_error: None,
+        total_rows: total,
+        good_rows: good,
+        bad_rows: bad,
+    };
+    DryRun { validation, problems }
+}
+
+/// What the producer thread sends to the committer.
+#[derive(Debug)]
+pub enum Produced {
+    /// First message: which fields the file fills (so absent ones are left alone on existing customers).
+    Fields(UpsertFields),
+    Batch(Vec<NewCustomer>),
+    Failed(String),
+}
+
+/// Walks the file on the calling (blocking) thread, skipping the first `skip` good rows (already
+/// committed), and sends sealed batches of good rows. Stops early if the receiver is gone.
+pub fn produce(
+    bytes: &[u8],
+    overrides: &HashMap<String, Field>,
+    lookups: &Lookups,
+    vault: &Vault,
+    skip: i64,
+    tx: &mpsc::Sender<Produced>,
+) {
+    let table = match Table::open(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = tx.blocking_send(Produced::Failed(e.to_string()));
+            return;
+        }
+    };
+    let headers = table.headers().len();
+    let mapping = match HeaderMapping::new(table.headers(), overrides) {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = tx.blocking_send(Produced::Failed(e.to_string()));
+            return;
+        }
+    };
+    if tx.blocking_send(Produced::Fields(UpsertFields(mapping.fields()))).is_err() {
+        return;
+    }
+    let mut validator = RowValidator::new(mapping, lookups);
+    let mut seen_good = 0i64;
+    let mut batch = Vec::with_capacity(BATCH_ROWS);
+    let read = table.for_each_row(&mut |_, cells| {
+        if misaligned(cells, headers) {
+            return ControlFlow::Continue(());
+        }
+        // Every row goes through the validator, even skipped ones: it remembers customer numbers, and
+        // a duplicate must be caught the same way on a resumed run.
+        let Ok(draft) = validator.validate(cells) else { return ControlFlow::Continue(()) };
+        seen_good += 1;
+        if seen_good <= skip {
+            return ControlFlow::Continue(());
+        }
+        batch.push(vault.seal_customer(draft));
+        if batch.len() == BATCH_ROWS {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+            if tx.blocking_send(Produced::Batch(full)).is_err() {
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    match read {
+        Err(e) => {
+            let _ = tx.blocking_send(Produced::Failed(e.to_string()));
+        }
+        Ok(()) if !batch.is_empty() => {
+            let _ = tx.blocking_send(Produced::Batch(batch));
+        }
+        Ok(()) => {}
+    }
+}
+
+/// Starts [`produce`] on a blocking thread and returns the receiving end.
+pub fn spawn_producer(
+    bytes: Arc<Vec<u8>>,
+    overrides: HashMap<String, Field>,
+    lookups: Arc<Lookups>,
+    vault: Arc<Vault>,
+    skip: i64,
+) -> mpsc::Receiver<Produced> {
+    // Two batches in flight: one being written, one being prepared.
+    let (tx, rx) = mpsc::channel(2);
+    tokio::task::spawn_blocking(move || produce(&bytes, &overrides, &lookups, &vault, skip, &tx));
+    rx
+}

@@ -1,0 +1,40 @@
+//! Writing and searching the audit log.
+
+use siyu_domain::audit::{AuditAction, AuditEntry, NewAuditEntry};
+use siyu_domain::scope::Permission;
+use siyu_store::{AuditFilter, Page, Paged};
+
+use crate::app::AppState;
+use crate::auth::extract::Caller;
+use crate::error::ServiceResult;
+
+/// Appends an entry for something `caller` did.
+pub async fn record(
+    state: &AppState,
+    caller: &Caller,
+    action: AuditAction,
+    target: &str,
+    detail: &str,
+) -> ServiceResult<()> {
+    let entry = NewAuditEntry {
+        at: state.clock.now(),
+        staff_id: caller.staff.as_ref().map(|s| s.id),
+        actor: caller.name(),
+        action,
+        target: target.to_owned(),
+        detail: detail.to_owned(),
+        ip: Some(caller.ip.clone()),
+    };
+    state.store.append_audit(&entry).await?;
+    Ok(())
+}
+
+pub async fn search(
+    state: &AppState,
+    caller: &Caller,
+    filter: &AuditFilter,
+    page: Page,
+) -> ServiceResult<Paged<AuditEntry>> {
+    caller.require(Permission::ReadAuditLog)?;
+    Ok(state.store.search_audit(filter, page).await?)
+}

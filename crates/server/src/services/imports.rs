@@ -1,0 +1,290 @@
+//! Importing customer files: upload (kept sealed), dry run, commit of the good rows, and the rejected
+//! rows handed back as a CSV. The long steps run as jobs; this module holds both the requests and the
+//! job bodies.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use siyu_domain::ImportId;
+use siyu_domain::audit::AuditAction;
+use siyu_domain::import::Field;
+use siyu_domain::scope::Permission;
+use siyu_store::{ImportProblem, ImportRecord, ImportStatus, Page, Paged, UpsertCounts};
+
+use crate::app::AppState;
+use crate::auth::extract::Caller;
+use crate::error::{ServiceError, ServiceResult};
+use crate::import::pipeline::{self, Lookups, Produced};
+use crate::services::audit;
+
+/// The vault label of uploaded files.
+const UPLOAD_LABEL: &str = "upload";
+
+/// Operator overrides of header → field, as JSON `{"手机": "phone", "备注": "ignore"}`.
+pub fn parse_mapping(json: &str) -> ServiceResult<HashMap<String, Field>> {
+    if json.trim().is_empty() {
+        return Ok(HashMap::new());
+    }
+    serde_json::from_str(json).map_err(|e| {
+        ServiceError::invalid("bad_mapping", format!("列映射格式错误 / the column mapping is not valid: {e}"))
+    })
+}
+
+/// Keeps the file (sealed) and queues its dry run.
+pub async fn upload(
+    state: &AppState,
+    caller: &Caller,
+    file_name: &str,
+    bytes: Vec<u8>,
+    mapping_json: &str,
+) -> ServiceResult<ImportId> {
+    let id = store_upload(state, caller, file_name, bytes, mapping_json).await?;
+    crate::jobs::enqueue(state, crate::jobs::IMPORT_VALIDATE, &job_payload(id, caller)).await?;
+    Ok(id)
+}
+
+/// Keeps the file (sealed) and records the import, without queueing anything: the command line runs
+/// the steps itself.
+pub async fn store_upload(
+    state: &AppState,
+    caller: &Caller,
+    file_name: &str,
+    bytes: Vec<u8>,
+    mapping_json: &str,
+) -> ServiceResult<ImportId> {
+    caller.require(Permission::ImportCustomers)?;
+    let limit = state.config.server.max_upload_mib;
+    if bytes.len() as u64 > limit * (1 << 20) {
+        return Err(ServiceError::TooLarge { limit_mib: limit });
+    }
+    if bytes.is_empty() {
+        return Err(ServiceError::invalid("empty_file", "文件为空 / the file is empty"));
+    }
+    parse_mapping(mapping_json)?;
+    let dir = state.uploads_dir();
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| ServiceError::Internal(format!("{}: {e}", dir.display())))?;
+    let path = dir.join(format!("{}.sealed", crate::auth::random_secret()));
+    let vault = state.vault.clone();
+    let sealed = tokio::task::spawn_blocking(move || vault.seal_bytes(UPLOAD_LABEL, &bytes))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    tokio::fs::write(&path, sealed).await.map_err(|e| ServiceError::Internal(format!("{}: {e}", path.display())))?;
+    let file_name: String = file_name.chars().filter(|c| !c.is_control()).take(200).collect();
+    let new = siyu_store::NewImport {
+        file_name,
+        stored_path: path.display().to_string(),
+        mapping_json: mapping_json.to_owned(),
+        created_by: caller.staff.as_ref().map(|s| s.id),
+        created_at: state.clock.now(),
+    };
+    Ok(state.store.create_import(&new).await?)
+}
+
+fn job_payload(id: ImportId, caller: &Caller) -> String {
+    serde_json::json!({ "import_id": id, "actor": caller.name(), "staff_id": caller.staff.as_ref().map(|s| s.id) })
+        .to_string()
+}
+
+pub async fn list(state: &AppState, caller: &Caller, page: Page) -> ServiceResult<Paged<ImportRecord>> {
+    caller.require(Permission::ImportCustomers)?;
+    Ok(state.store.list_imports(page).await?)
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: ImportId) -> ServiceResult<ImportRecord> {
+    caller.require(Permission::ImportCustomers)?;
+    Ok(state.store.import(id).await?)
+}
+
+pub async fn problems(
+    state: &AppState,
+    caller: &Caller,
+    id: ImportId,
+    page: Page,
+) -> ServiceResult<Paged<ImportProblem>> {
+    caller.require(Permission::ImportCustomers)?;
+    let mut p = state.store.import_problems(id, page).await?;
+    // The sealed row stays inside; reports show where and why, not the row's personal data.
+    for item in &mut p.items {
+        item.raw_json.clear();
+    }
+    Ok(p)
+}
+
+/// Moves a validated import to committing and queues the commit.
+pub async fn request_commit(state: &AppState, caller: &Caller, id: ImportId) -> ServiceResult<()> {
+    caller.require(Permission::ImportCustomers)?;
+    let rec = state.store.import(id).await?;
+    if rec.status != ImportStatus::Validated {
+        return Err(ServiceError::invalid(
+            "not_committable",
+            format!(
+                "导入状态为 {}，不能提交 / the import is {}, not validated",
+                rec.status.as_str(),
+                rec.status.as_str()
+            ),
+        ));
+    }
+    state.store.start_commit(id, state.clock.now()).await?;
+    crate::jobs::enqueue(state, crate::jobs::IMPORT_COMMIT, &job_payload(id, caller)).await?;
+    Ok(())
+}
+
+/// The rejected rows as a CSV (UTF-8 with BOM, so Excel shows Chinese), with a column of reasons. It
+/// holds personal data in clear, so it is an audited export.
+pub async fn rejected_csv(state: &AppState, caller: &Caller, id: ImportId) -> ServiceResult<Vec<u8>> {
+    caller.require(Permission::ImportCustomers)?;
+    let rec = state.store.import(id).await?;
+    let headers: Vec<String> = serde_json::from_str(&rec.headers_json).unwrap_or_default();
+    let mut rows: Vec<(i64, String, Vec<String>)> = Vec::new();
+    let mut page_no = 1;
+    loop {
+        let page = state.store.import_problems(id, Page::numbered(page_no, Page::MAX_LIMIT)).await?;
+        let n = page.items.len();
+        for p in page.items {
+            let reason = format!("[{}] {}", p.column, p.message);
+            match rows.last_mut() {
+                Some(last) if last.0 == p.row_no => {
+                    last.1.push_str("; ");
+                    last.1.push_str(&reason);
+                }
+                _ => {
+                    let raw = state
+                        .vault
+                        .open_text(pipeline::ROW_LABEL, &p.raw_json)
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    let cells: Vec<String> = serde_json::from_str(&raw).unwrap_or_default();
+                    rows.push((p.row_no, reason, cells));
+                }
+            }
+        }
+        if n < Page::MAX_LIMIT as usize {
+            break;
+        }
+        page_no += 1;
+    }
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    let mut head = vec!["行号/row".to_owned()];
+    head.extend(headers.iter().cloned());
+    head.push("错误原因/problems".into());
+    let csv_err = |e: csv::Error| ServiceError::Internal(e.to_string());
+    w.write_record(&head).map_err(csv_err)?;
+    for (row_no, reason, cells) in &rows {
+        let mut rec = vec![row_no.to_string()];
+        rec.extend(cells.iter().cloned());
+        rec.resize(headers.len() + 1, String::new());
+        rec.push(reason.clone());
+        w.write_record(&rec).map_err(csv_err)?;
+    }
+    let bytes = w.into_inner().map_err(|e| ServiceError::Internal(e.to_string()))?;
+    audit::record(state, caller, AuditAction::Export, &id.to_string(), &format!("rejected rows: {}", rows.len()))
+        .await?;
+    Ok(bytes)
+}
+
+async fn load_file(state: &AppState, rec: &ImportRecord) -> Result<Vec<u8>, String> {
+    let sealed =
+        tokio::fs::read(&rec.stored_path).await.map_err(|e| format!("upload {} unreadable: {e}", rec.stored_path))?;
+    let vault = state.vault.clone();
+    tokio::task::spawn_blocking(move || vault.open_bytes(UPLOAD_LABEL, &sealed))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("upload {}: {e}", rec.stored_path))
+}
+
+async fn remove_file(rec: &ImportRecord) {
+    if let Err(e) = tokio::fs::remove_file(&rec.stored_path).await {
+        tracing::warn!(path = %rec.stored_path, error = %e, "could not remove an upload");
+    }
+}
+
+/// Job body: the dry run. Idempotent: a re-run after a crash finds the import no longer validating and
+/// stops.
+pub async fn run_validation(
+    state: &AppState,
+    id: ImportId,
+    progress: &(dyn Fn(i64) + Send + Sync),
+) -> Result<(), String> {
+    let rec = state.store.import(id).await.map_err(|e| e.to_string())?;
+    if rec.status != ImportStatus::Validating {
+        return Ok(());
+    }
+    let bytes = load_file(state, &rec).await?;
+    let overrides = parse_mapping(&rec.mapping_json).map_err(|e| e.to_string())?;
+    let lookups = Lookups::load(&*state.store).await.map_err(|e| e.to_string())?;
+    let vault = state.vault.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let work = tokio::task::spawn_blocking(move || {
+        pipeline::dry_run(&bytes, &overrides, &lookups, &vault, &|n| {
+            let _ = tx.send(n);
+        })
+    });
+    let relay = async {
+        while let Some(n) = rx.recv().await {
+            progress(n);
+        }
+    };
+    let (outcome, ()) = tokio::join!(work, relay);
+    let outcome = outcome.map_err(|e| e.to_string())?;
+    state
+        .store
+        .record_validation(id, &outcome.validation, &outcome.problems, state.clock.now())
+        .await
+        .map_err(|e| e.to_string())?;
+    if outcome.validation.status == ImportStatus::Rejected {
+        remove_file(&rec).await;
+    }
+    Ok(())
+}
+
+/// Job body: commits the good rows in checkpointed batches. A re-run resumes after the last committed
+/// batch; a batch is never applied twice (see `ImportStore::commit_import_batch`).
+pub async fn run_commit(
+    state: &AppState,
+    id: ImportId,
+    caller: &Caller,
+    on_batch: &(dyn Fn(i64, i64) + Send + Sync),
+) -> Result<UpsertCounts, String> {
+    let rec = state.store.import(id).await.map_err(|e| e.to_string())?;
+    if rec.status == ImportStatus::Committed {
+        return Ok(rec.counts);
+    }
+    if rec.status != ImportStatus::Committing {
+        return Err(format!("{id} is {}, not committing", rec.status.as_str()));
+    }
+    let bytes = Arc::new(load_file(state, &rec).await?);
+    let overrides = parse_mapping(&rec.mapping_json).map_err(|e| e.to_string())?;
+    let lookups = Arc::new(Lookups::load(&*state.store).await.map_err(|e| e.to_string())?);
+    let mut rx = pipeline::spawn_producer(bytes, overrides, lookups, state.vault.clone(), rec.rows_committed);
+    let mut fields = None;
+    let mut committed = rec.rows_committed;
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            Produced::Fields(f) => fields = Some(f),
+            Produced::Failed(e) => return Err(e),
+            Produced::Batch(rows) => {
+                let f = fields.as_ref().ok_or("producer sent rows before fields")?;
+                state
+                    .store
+                    .commit_import_batch(id, committed, &rows, f, state.clock.now())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                committed += rows.len() as i64;
+                state.metrics.import_rows_committed.fetch_add(rows.len() as u64, Ordering::Relaxed);
+                on_batch(committed, rec.good_rows);
+            }
+        }
+    }
+    state.store.finish_import(id, ImportStatus::Committed, None, state.clock.now()).await.map_err(|e| e.to_string())?;
+    let done = state.store.import(id).await.map_err(|e| e.to_string())?;
+    let c = done.counts;
+    let detail = format!(
+        "{}: {} inserted, {} updated, {} unchanged, {} rejected",
+        done.file_name, c.inserted, c.updated, c.unchanged, done.bad_rows
+    );
+    audit::record(state, caller, AuditAction::ImportCommitted, &id.to_string(), &detail)
+        .await
+        .map_err(|e| e.to_string())?;
+    remove_file(&rec).await;
+    Ok(c)
+}

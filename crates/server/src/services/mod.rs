@@ -1,0 +1,11 @@
+//! The service layer: every action a person or system can take, with its permission check, data scope
+//! and audit entry. Console pages and API endpoints are thin shells over these functions, so a rule
+//! enforced here holds on every surface.
+
+pub mod audit;
+pub mod customers;
+pub mod imports;
+pub mod org;
+pub mod sessions;
+pub mod staff;
+pub mod tokens;
