@@ -286,37 +286,30 @@ impl<'a> RowValidator<'a> {
 
         let (grade_raw, grade_col) = v(Field::RiskGrade);
         let (date_raw, date_col) = v(Field::RiskAssessedOn);
-        let risk = match (grade_raw.is_empty(), date_raw.is_empty()) {
-            (true, true) => None,
-            (false, false) => {
-                let grade = RiskGrade::parse(grade_raw);
-                if grade.is_none() {
-                    p.add(
-                        grade_col,
-                        "bad_risk_grade",
-                        format!("风险等级应为C1-C5 / risk grade must be C1-C5: {grade_raw}"),
-                    );
-                }
-                let date = p.check(date_col, validate::parse_date(date_raw));
-                grade.zip(date).map(|(grade, assessed_on)| RiskAssessment { grade, assessed_on })
-            }
-            (false, true) => {
-                p.add(
-                    date_col,
-                    "missing_risk_date",
-                    "有风险等级必须有评估日期 / a risk grade needs its assessment date".into(),
-                );
-                None
-            }
-            (true, false) => {
-                p.add(
-                    grade_col,
-                    "missing_risk_grade",
-                    "有评估日期必须有风险等级 / an assessment date needs its grade".into(),
-                );
-                None
-            }
-        };
+        let grade = (!grade_raw.is_empty()).then(|| RiskGrade::parse(grade_raw)).flatten();
+        if !grade_raw.is_empty() && grade.is_none() {
+            p.add(
+                grade_col.clone(),
+                "bad_risk_grade",
+                format!("风险等级应为C1-C5 / risk grade must be C1-C5: {grade_raw}"),
+            );
+        }
+        let date = (!date_raw.is_empty()).then(|| p.check(date_col.clone(), validate::parse_date(date_raw))).flatten();
+        // A grade means nothing without the date it was assessed on (it expires after a year).
+        if !grade_raw.is_empty() && date_raw.is_empty() {
+            p.add(
+                date_col,
+                "missing_risk_date",
+                "有风险等级必须有评估日期 / a risk grade needs its assessment date".into(),
+            );
+        } else if grade_raw.is_empty() && !date_raw.is_empty() {
+            p.add(
+                grade_col,
+                "missing_risk_grade",
+                "有评估日期必须有风险等级 / an assessment date needs its grade".into(),
+            );
+        }
+        let risk = grade.zip(date).map(|(grade, assessed_on)| RiskAssessment { grade, assessed_on });
         let wecom_external_userid = nonempty(v(Field::WecomExternalUserid).0);
 
         if let Some(no) = &customer_no {

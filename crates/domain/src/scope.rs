@@ -50,11 +50,12 @@ pub enum Permission {
 
 /// What an API token may be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum ApiScope {
     /// Read customers (masked).
+    #[serde(rename = "customers:read")]
     CustomersRead,
     /// Upload and commit customer files.
+    #[serde(rename = "customers:import")]
     CustomersImport,
 }
 

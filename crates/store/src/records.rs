@@ -259,6 +259,7 @@ pub struct ImportRecord {
     pub bad_rows: i64,
     /// Good rows committed so far: the checkpoint a resumed commit starts from.
     pub rows_committed: i64,
+    #[serde(flatten)]
     pub counts: UpsertCounts,
     pub created_by: Option<StaffId>,
     pub created_at: Timestamp,

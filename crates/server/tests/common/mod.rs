@@ -1,0 +1,135 @@
+//! The test harness: `spawn_app` starts a real server on a random port over a fresh SQLite database in
+//! a temporary directory, with the demo organisation and a few customers, and job workers running.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use reqwest::Client;
+use siyu::app::AppState;
+use siyu::config::Config;
+use siyu_domain::Clock;
+use siyu_domain::clock::SystemClock;
+use siyu_domain::org::Staff;
+use siyu_store::{Page, StaffFilter};
+use siyu_store_sqlite::SqliteStore;
+use siyu_vault::Vault;
+use tokio::sync::watch;
+
+pub const PASSWORD: &str = siyu::demo::DEMO_PASSWORD;
+
+/// Argon2 is slow in debug builds; every test shares one hash of the demo password.
+fn password_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| siyu::auth::password::hash_password(PASSWORD))
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+    stop: watch::Sender<bool>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(400).await
+}
+
+pub async fn spawn_app_with(customers: u64) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("siyu.db")).await.unwrap();
+    store.migrate().await.unwrap();
+    let store: Arc<dyn siyu_store::Store> = Arc::new(store);
+    let vault = Vault::new(&[9u8; 32]);
+    let now = SystemClock.now();
+    siyu::demo::seed_organisation(&*store, password_hash(), now).await.unwrap();
+    siyu::demo::seed_customers(&*store, &vault, customers, now).await.unwrap();
+    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+    config.jobs.poll_millis = 50;
+    config.jobs.workers = 1;
+    config.server.max_upload_mib = 2;
+    let state = AppState::new(store, vault, config, Arc::new(SystemClock));
+    let (stop, stop_rx) = watch::channel(false);
+    siyu::jobs::start(&state, &stop_rx);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = siyu::app::router(state.clone());
+    let mut rx = stop_rx.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = rx.changed().await;
+            })
+            .await
+            .unwrap();
+    });
+    TestApp { base: format!("http://{addr}"), state, dir, stop }
+}
+
+/// A signed-in browser-like client.
+pub struct Session {
+    pub client: Client,
+    pub csrf: String,
+    pub staff: Staff,
+}
+
+pub fn client() -> Client {
+    Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn login(&self, username: &str) -> Session {
+        let client = client();
+        let resp = client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", PASSWORD), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "login as {username}");
+        let me: serde_json::Value = client.get(self.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+        let staff: Staff = serde_json::from_value(me["staff"].clone()).unwrap();
+        Session { client, csrf: me["csrf_token"].as_str().unwrap().to_owned(), staff }
+    }
+
+    pub async fn staff(&self, username: &str) -> Staff {
+        self.state.store.staff_credentials(username).await.unwrap().staff
+    }
+
+    /// A customer owned by the named customer manager.
+    pub async fn customer_of(&self, username: &str) -> siyu_domain::customer::Customer {
+        let cm = self.staff(username).await;
+        let f = siyu_store::CustomerFilter { owner_id: Some(cm.id), ..Default::default() };
+        let p = self.state.store.list_customers(siyu_domain::scope::DataScope::All, &f, Page::first(1)).await.unwrap();
+        p.items.into_iter().next().unwrap_or_else(|| panic!("{username} owns no customer"))
+    }
+
+    pub async fn customer_managers(&self) -> Vec<Staff> {
+        let f = StaffFilter { role: Some(siyu_domain::org::Role::CustomerManager), ..Default::default() };
+        self.state.store.list_staff(&f, Page::first(100)).await.unwrap().items
+    }
+
+    /// Polls an import until it leaves `status`, for at most 30 s.
+    pub async fn wait_import(&self, s: &Session, id: &str, status: &str) -> serde_json::Value {
+        for _ in 0..600 {
+            let v: serde_json::Value =
+                s.client.get(self.url(&format!("/api/v1/imports/{id}"))).send().await.unwrap().json().await.unwrap();
+            if v["status"] != status {
+                return v;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("import {id} stayed {status}");
+    }
+}
