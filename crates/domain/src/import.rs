@@ -312,15 +312,15 @@ impl<'a> RowValidator<'a> {
         let risk = grade.zip(date).map(|(grade, assessed_on)| RiskAssessment { grade, assessed_on });
         let wecom_external_userid = nonempty(v(Field::WecomExternalUserid).0);
 
-        if let Some(no) = &customer_no {
-            if !self.seen.insert(no.clone()) {
-                let col = self.cell(cells, Field::CustomerNo).1;
-                p.add(
-                    col,
-                    "duplicate_in_file",
-                    format!("客户号在文件中重复 / customer number appears twice in this file: {no}"),
-                );
-            }
+        if let Some(no) = &customer_no
+            && !self.seen.insert(no.clone())
+        {
+            let col = self.cell(cells, Field::CustomerNo).1;
+            p.add(
+                col,
+                "duplicate_in_file",
+                format!("客户号在文件中重复 / customer number appears twice in this file: {no}"),
+            );
         }
 
         match (customer_no, name, sub_branch_id, aum_tier) {

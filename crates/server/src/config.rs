@@ -118,12 +118,13 @@ impl Default for Config {
 
 impl Config {
     /// Defaults, then the TOML file (if it exists), then `SIYU_*` variables.
-    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let path = file.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("siyu.toml"));
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(path))
             .merge(Env::prefixed("SIYU_").split("__"))
             .extract()
+            .map_err(Box::new)
     }
 
     /// The defaults as a commented TOML file, for `siyu print-default-config`.

@@ -15,8 +15,11 @@ use siyu_vault::Vault;
 /// Every demo login's password.
 pub const DEMO_PASSWORD: &str = "siyu-demo-2026";
 
-/// Branch code, name, ID-number region code, and its sub-branches (code, name, lat, lng).
-const BRANCHES: [(&str, &str, &str, [(&str, &str, f64, f64); 3]); 3] = [
+/// A sub-branch: code, name, latitude, longitude.
+type SubBranchSeed = (&'static str, &'static str, f64, f64);
+
+/// Branch code, name, ID-number region code, and its sub-branches.
+const BRANCHES: [(&str, &str, &str, [SubBranchSeed; 3]); 3] = [
     (
         "SH",
         "上海分行",

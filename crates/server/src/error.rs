@@ -113,10 +113,10 @@ impl IntoResponse for ApiError {
         };
         let mut resp =
             (e.status(), Json(ErrorBody { error: ErrorDetail { code: e.code().to_owned(), message } })).into_response();
-        if let ServiceError::TooManyAttempts { retry_after_secs } = e {
-            if let Ok(v) = retry_after_secs.to_string().parse() {
-                resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-            }
+        if let ServiceError::TooManyAttempts { retry_after_secs } = e
+            && let Ok(v) = retry_after_secs.to_string().parse()
+        {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
         }
         resp
     }

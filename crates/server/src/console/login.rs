@@ -85,10 +85,10 @@ pub async fn submit(
 }
 
 pub async fn logout(State(state): State<AppState>, user: ConsoleUser, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie(&headers, crate::auth::SESSION_COOKIE) {
-        if let Err(e) = sessions::logout(&state, token, user.staff(), &user.0.ip).await {
-            tracing::warn!(error = %e, "logout failed");
-        }
+    if let Some(token) = cookie(&headers, crate::auth::SESSION_COOKIE)
+        && let Err(e) = sessions::logout(&state, token, user.staff(), &user.0.ip).await
+    {
+        tracing::warn!(error = %e, "logout failed");
     }
     ([(header::SET_COOKIE, sessions::session_cookie(&state, None))], Redirect::to("/login")).into_response()
 }

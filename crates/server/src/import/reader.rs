@@ -128,16 +128,25 @@ impl<'a> Table<'a> {
                 let mut rdr = csv_reader(text);
                 let mut rec = csv::StringRecord::new();
                 rdr.read_record(&mut rec).map_err(|e| FileError::Csv(e.to_string()))?;
+                // Line numbers are counted from byte offsets: the csv reader skips blank lines without
+                // counting them, and an operator looks rows up by the line their editor shows.
+                let (mut line, mut counted_to) = (1i64, 0usize);
                 loop {
                     match rdr.read_record(&mut rec) {
                         Ok(false) => return Ok(()),
                         Ok(true) => {}
                         Err(e) => return Err(FileError::Csv(e.to_string())),
                     }
+                    let mut start = rec.position().map(|p| p.byte() as usize).unwrap_or(counted_to).min(text.len());
+                    // The reported position is where reading began, before any blank lines it skipped.
+                    while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+                        start += 1;
+                    }
+                    line += text.as_bytes()[counted_to..start].iter().filter(|&&b| b == b'\n').count() as i64;
+                    counted_to = start;
                     if rec.iter().all(|c| c.trim().is_empty()) {
                         continue;
                     }
-                    let line = rec.position().map(|p| p.line() as i64).unwrap_or(0);
                     let cells: Vec<&str> = rec.iter().collect();
                     if visit(line, &cells).is_break() {
                         return Ok(());

@@ -1,0 +1,133 @@
+//! The worker loop over the real queue: handlers run, failures back off and end as failed with their
+//! error, two workers never run one job twice, and a job whose worker died runs again.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use siyu::app::AppState;
+use siyu::config::Config;
+use siyu::jobs::{JobContext, JobError, JobHandler, Registry, run_next};
+use siyu_domain::clock::ManualClock;
+use siyu_domain::job::{JobStatus, NewJob};
+use siyu_domain::{Clock, JobId, Timestamp};
+use siyu_store_sqlite::SqliteStore;
+use siyu_vault::Vault;
+
+const T0: Timestamp = Timestamp::from_millis(1_780_000_000_000);
+
+async fn state() -> (AppState, Arc<ManualClock>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("j.db")).await.unwrap();
+    store.migrate().await.unwrap();
+    let clock = Arc::new(ManualClock::at(T0));
+    let config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+    (AppState::new(Arc::new(store), Vault::new(&[1; 32]), config, clock.clone()), clock, dir)
+}
+
+/// Records which jobs it ran.
+#[derive(Default, Clone)]
+struct Recorder(Arc<Mutex<Vec<JobId>>>);
+
+#[async_trait]
+impl JobHandler for Recorder {
+    async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
+        tokio::task::yield_now().await;
+        self.0.lock().unwrap().push(ctx.job.id);
+        Ok(())
+    }
+}
+
+struct AlwaysFails;
+
+#[async_trait]
+impl JobHandler for AlwaysFails {
+    async fn run(&self, _: &JobContext<'_>) -> Result<(), JobError> {
+        Err(JobError::Retry("the core banking feed is down".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_failing_job_backs_off_then_fails_with_its_error() {
+    let (state, clock, _dir) = state().await;
+    let mut reg = Registry::default();
+    reg.add("test.fail", AlwaysFails);
+    let mut job = NewJob::now("test.fail", "{}".into(), T0);
+    job.max_attempts = 3;
+    let id = state.store.enqueue(&job).await.unwrap().unwrap();
+    assert!(run_next(&state, &reg, "w").await.unwrap());
+    let j = state.store.job(id).await.unwrap();
+    assert_eq!((j.status, j.attempts, j.run_at), (JobStatus::Queued, 1, T0.plus_secs(5)));
+    assert!(!run_next(&state, &reg, "w").await.unwrap(), "not due during the backoff");
+    clock.advance_secs(5);
+    assert!(run_next(&state, &reg, "w").await.unwrap());
+    assert_eq!(state.store.job(id).await.unwrap().run_at, T0.plus_secs(5 + 10), "the delay doubles");
+    clock.advance_secs(10);
+    assert!(run_next(&state, &reg, "w").await.unwrap());
+    let j = state.store.job(id).await.unwrap();
+    assert_eq!((j.status, j.attempts), (JobStatus::Failed, 3));
+    assert_eq!(j.last_error.as_deref(), Some("the core banking feed is down"));
+    // Unknown kinds fail at once.
+    let id = state.store.enqueue(&NewJob::now("no.such.kind", "{}".into(), clock.now())).await.unwrap().unwrap();
+    run_next(&state, &reg, "w").await.unwrap();
+    assert_eq!(state.store.job(id).await.unwrap().status, JobStatus::Failed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_run_each_job_once() {
+    let (state, _clock, _dir) = state().await;
+    let rec = Recorder::default();
+    let mut reg = Registry::default();
+    reg.add("test.record", rec.clone());
+    let reg = Arc::new(reg);
+    for i in 0..60 {
+        state.store.enqueue(&NewJob::now("test.record", format!("{i}"), T0)).await.unwrap();
+    }
+    let spawn = |name: &'static str| {
+        let (state, reg) = (state.clone(), reg.clone());
+        tokio::spawn(async move { while run_next(&state, &reg, name).await.unwrap() {} })
+    };
+    let (a, b) = (spawn("a"), spawn("b"));
+    a.await.unwrap();
+    b.await.unwrap();
+    let mut ran = rec.0.lock().unwrap().clone();
+    assert_eq!(ran.len(), 60);
+    ran.sort();
+    ran.dedup();
+    assert_eq!(ran.len(), 60, "no job ran twice");
+}
+
+#[tokio::test]
+async fn a_job_whose_worker_died_runs_again() {
+    let (state, clock, _dir) = state().await;
+    let rec = Recorder::default();
+    let mut reg = Registry::default();
+    reg.add("test.record", rec.clone());
+    let id = state.store.enqueue(&NewJob::now("test.record", "{}".into(), T0)).await.unwrap().unwrap();
+    // A worker claims it and dies without finishing.
+    state.store.claim("dead-worker", clock.now(), state.config.jobs.lease_secs).await.unwrap().unwrap();
+    assert!(!run_next(&state, &reg, "w2").await.unwrap(), "held while the lease lasts");
+    clock.advance_secs(state.config.jobs.lease_secs + 1);
+    assert!(run_next(&state, &reg, "w2").await.unwrap());
+    assert_eq!(*rec.0.lock().unwrap(), vec![id]);
+    let j = state.store.job(id).await.unwrap();
+    assert_eq!((j.status, j.attempts, j.worker.as_deref()), (JobStatus::Succeeded, 2, Some("w2")));
+}
+
+#[tokio::test]
+async fn the_scheduler_only_enqueues_one_maintenance_job_per_hour() {
+    let (state, clock, _dir) = state().await;
+    for _ in 0..5 {
+        siyu::jobs::scheduler::tick(&state).await;
+    }
+    let queued = state.store.list_jobs(&Default::default(), siyu_store::Page::first(10)).await.unwrap();
+    assert_eq!(queued.total, 1);
+    let j = &queued.items[0];
+    assert_eq!(j.kind, siyu::jobs::MAINTENANCE);
+    assert!(j.run_at > clock.now() && j.run_at.millis() % 3_600_000 == 0, "queued for the top of the next hour");
+    // It runs when due, and the next tick queues the following hour's.
+    clock.advance_secs(3600);
+    assert!(run_next(&state, &Registry::standard(), "w").await.unwrap());
+    assert_eq!(state.store.job(j.id).await.unwrap().status, JobStatus::Succeeded);
+    siyu::jobs::scheduler::tick(&state).await;
+    assert_eq!(state.store.list_jobs(&Default::default(), siyu_store::Page::first(10)).await.unwrap().total, 2);
+}
