@@ -80,6 +80,18 @@ impl Field {
         ALIASES.iter().find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(h))).map(|(f, _)| *f)
     }
 
+    /// Every field a column can fill, `Ignore` last.
+    pub fn all() -> impl Iterator<Item = Field> {
+        ALIASES.iter().map(|(f, _)| *f)
+    }
+
+    /// A label for pickers: the first Chinese alias and the canonical name, e.g. `手机号 phone`.
+    pub fn label(self) -> String {
+        let names = ALIASES.iter().find(|(f, _)| *f == self).map(|(_, n)| *n).unwrap_or(&[]);
+        let zh = names.iter().find(|n| !n.is_ascii()).copied().unwrap_or("");
+        format!("{zh} {}", self.name()).trim().to_owned()
+    }
+
     /// Every recognised header, for error messages that say what would have been accepted.
     pub fn all_names() -> impl Iterator<Item = &'static str> {
         ALIASES.iter().flat_map(|(_, names)| names.iter().copied())

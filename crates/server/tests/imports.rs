@@ -201,11 +201,31 @@ async fn bad_files_are_refused_with_a_reason() {
     let v = dry_run(&app, &hq, "x.csv", b"\x81\x20\xFF\xFF\x30,\x31\n".to_vec()).await;
     assert_eq!(v["status"], "rejected");
     assert!(v["file_error"].as_str().unwrap().contains("GBK"));
+    let unreadable = dry_run(&app, &hq, "x.xlsx", b"PK\x03\x04 not really a workbook".to_vec()).await;
+    assert_eq!(unreadable["status"], "rejected");
     let v = dry_run(&app, &hq, "x.csv", "客户号,姓名,网点代码,备注\nA,B,SH01,x\n".as_bytes().to_vec()).await;
     assert_eq!(v["status"], "rejected");
     assert!(v["file_error"].as_str().unwrap().contains("备注"));
-    let v = dry_run(&app, &hq, "x.xlsx", b"PK\x03\x04 not really a workbook".to_vec()).await;
-    assert_eq!(v["status"], "rejected");
+    // Unknown columns can be mapped in the console, and the dry run runs again on the kept file.
+    let stuck = v["id"].as_str().unwrap().to_owned();
+    let page = hq.client.get(app.url(&format!("/imports/{stuck}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("name=\"col3\"") && page.contains("class=\"unknown\""), "the page offers a mapping for 备注");
+    let r = hq
+        .client
+        .post(app.url(&format!("/imports/{stuck}/remap")))
+        .form(&[
+            ("csrf", hq.csrf.as_str()),
+            ("col0", "customer_no"),
+            ("col1", "name"),
+            ("col2", "sub_branch_code"),
+            ("col3", "ignore"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let v = app.wait_import(&hq, &stuck, "validating").await;
+    assert_eq!((v["status"].as_str(), v["good_rows"].as_i64()), (Some("validated"), Some(1)), "{v}");
     // Unknown columns can be mapped away.
     let r = upload(
         &app,

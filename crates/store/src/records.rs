@@ -173,6 +173,13 @@ pub struct CustomerFilter {
     pub query: Option<String>,
 }
 
+/// Customer counts by AUM tier and by risk grade (`None`: never assessed), in ascending order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CustomerBreakdown {
+    pub by_aum_tier: Vec<(u8, i64)>,
+    pub by_risk_grade: Vec<(Option<u8>, i64)>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SegmentFilter {
     Payroll,

@@ -53,6 +53,8 @@ pub trait CustomerStore: Send + Sync {
         filter: &CustomerFilter,
         page: Page,
     ) -> StoreResult<Paged<Customer>>;
+    /// How the customers in scope that match `filter` spread over AUM tiers and risk grades.
+    async fn customer_breakdown(&self, scope: DataScope, filter: &CustomerFilter) -> StoreResult<CustomerBreakdown>;
     /// The sealed bytes of one personal field, for an audited reveal. `NotFound` when the customer is out
     /// of scope or has no such value.
     async fn customer_pii(&self, scope: DataScope, id: CustomerId, field: PiiField) -> StoreResult<Vec<u8>>;
@@ -74,6 +76,8 @@ pub trait ImportStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<()>;
     async fn import_problems(&self, id: ImportId, page: Page) -> StoreResult<Paged<ImportProblem>>;
+    /// Sends a rejected or validated import back to validation with a new column mapping.
+    async fn restart_validation(&self, id: ImportId, mapping_json: &str, now: Timestamp) -> StoreResult<()>;
     /// Moves a validated import to committing. `Stale` if it is not validated (or already committing).
     async fn start_commit(&self, id: ImportId, now: Timestamp) -> StoreResult<()>;
     /// Upserts one batch and advances the checkpoint from `from_row` to `from_row + rows.len()` in one

@@ -131,9 +131,24 @@ impl Names {
     }
 }
 
+/// One bar of a chart: what it counts, how many, and its length relative to the longest bar.
+#[derive(Debug, Clone)]
+pub struct ChartBar {
+    pub label: String,
+    pub count: i64,
+    pub pct: i64,
+}
+
+fn bars(items: Vec<(String, i64)>) -> Vec<ChartBar> {
+    let max = items.iter().map(|x| x.1).max().unwrap_or(0).max(1);
+    items.into_iter().map(|(label, count)| ChartBar { label, count, pct: count * 100 / max }).collect()
+}
+
 #[derive(Template)]
 #[template(path = "customers.html")]
 struct ListPage {
+    tier_bars: Vec<ChartBar>,
+    risk_bars: Vec<ChartBar>,
     ctx: PageCtx,
     q: String,
     sub_branches: Vec<Opt>,
@@ -191,6 +206,24 @@ pub async fn list(
         Ok(n) => n,
         Err(e) => return error_page(ctx, e),
     };
+    let spread = match customers::breakdown(&state, &user.0, &filter).await {
+        Ok(b) => b,
+        Err(e) => return error_page(ctx, e),
+    };
+    let tier_bars = bars(
+        spread
+            .by_aum_tier
+            .iter()
+            .filter_map(|(t, n)| siyu_domain::customer::AumTier::new(*t).map(|t| (tr.tier(t).to_owned(), *n)))
+            .collect(),
+    );
+    let risk_bars = bars(
+        spread
+            .by_risk_grade
+            .iter()
+            .map(|(g, n)| (g.map(|g| format!("C{g}")).unwrap_or_else(|| tr.t("customers.no_risk").to_owned()), *n))
+            .collect(),
+    );
     let today = state.clock.now().bank_date();
     let rows = result.items.iter().map(|c| names.view(tr, c, today)).collect();
     let staff = user.staff();
@@ -231,6 +264,8 @@ pub async fn list(
         .collect();
     let pager = Pager::new("/customers", &query_without_page(raw.as_deref()), page, result.total);
     render(&ListPage {
+        tier_bars,
+        risk_bars,
         ctx,
         q: q.q.clone().unwrap_or_default(),
         sub_branches,

@@ -206,6 +206,13 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "必填列：客户号、姓名、网点代码。同一文件重复导入不会产生变化。",
         "Required columns: customer number, name, sub-branch code. Importing the same file twice changes nothing.",
     ),
+    ("imports.remap", "列映射", "Column mapping"),
+    (
+        "imports.remap_help",
+        "为每一列选择对应的字段，不需要的列选“忽略”，然后重新试运行。",
+        "Choose the field each column fills (or ignore it), then run the dry run again.",
+    ),
+    ("imports.rerun", "按此映射重新试运行", "Dry-run again with this mapping"),
     ("imports.file_error", "文件无法导入", "The file cannot be imported"),
     ("status.validating", "试运行中", "Validating"),
     ("status.validated", "待确认", "Ready to commit"),

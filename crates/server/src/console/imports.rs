@@ -5,8 +5,10 @@ use axum::extract::{Multipart, Path, Query, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use siyu_domain::ImportId;
+use siyu_domain::import::Field;
 use siyu_store::{ImportProblem, ImportRecord, ImportStatus};
 
+use super::customers::Opt;
 use super::{PageCtx, Pager, error_page, query_without_page, render, show_time};
 use crate::api::Paging;
 use crate::api::imports::{csv_download, read_upload};
@@ -57,7 +59,6 @@ struct ListPage {
     ctx: PageCtx,
     rows: Vec<ImportRow>,
     pager: Pager,
-    mapping: String,
     error: Option<String>,
 }
 
@@ -67,7 +68,6 @@ async fn list_page(
     headers: &HeaderMap,
     paging: Paging,
     raw: Option<&str>,
-    mapping: String,
     error: Option<String>,
 ) -> Response {
     let ctx = PageCtx::new(user, headers, "/imports");
@@ -76,7 +76,7 @@ async fn list_page(
         Ok(p) => {
             let rows = p.items.iter().map(|r| row(&ctx, r)).collect();
             let pager = Pager::new("/imports", &query_without_page(raw), page, p.total);
-            render(&ListPage { ctx, rows, pager, mapping, error })
+            render(&ListPage { ctx, rows, pager, error })
         }
         Err(e) => error_page(ctx, e),
     }
@@ -89,28 +89,54 @@ pub async fn list(
     Query(p): Query<Paging>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    list_page(&state, &user, &headers, p, raw.as_deref(), String::new(), None).await
+    list_page(&state, &user, &headers, p, raw.as_deref(), None).await
 }
 
 pub async fn upload(State(state): State<AppState>, user: ConsoleUser, headers: HeaderMap, m: Multipart) -> Response {
     let paging = Paging { page: None, per_page: None };
     let form = match read_upload(m, state.config.server.max_upload_mib).await {
         Ok(f) => f,
-        Err(e) => return list_page(&state, &user, &headers, paging, None, String::new(), Some(e.to_string())).await,
+        Err(e) => return list_page(&state, &user, &headers, paging, None, Some(e.to_string())).await,
     };
-    let mapping = form.mapping.clone();
     match imports::upload(&state, &user.0, &form.file_name, form.bytes, &form.mapping).await {
         Ok(id) => Redirect::to(&format!("/imports/{id}")).into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::TooLarge { .. })) => {
-            list_page(&state, &user, &headers, paging, None, mapping, Some(e.to_string())).await
+            list_page(&state, &user, &headers, paging, None, Some(e.to_string())).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/imports"), e),
     }
 }
 
+/// One column of the file in the re-mapping form.
+#[derive(Debug, Clone)]
+pub struct RemapRow {
+    pub index: usize,
+    pub header: String,
+    pub options: Vec<Opt>,
+    pub known: bool,
+}
+
+/// The file's columns with the field each maps to now (the operator's choice, else the built-in name).
+fn remap_rows(r: &ImportRecord) -> Vec<RemapRow> {
+    let headers: Vec<String> = serde_json::from_str(&r.headers_json).unwrap_or_default();
+    let chosen = imports::parse_mapping(&r.mapping_json).unwrap_or_default();
+    headers
+        .into_iter()
+        .enumerate()
+        .map(|(index, header)| {
+            let current = chosen.get(header.trim()).copied().or_else(|| Field::from_header(&header));
+            let options = Field::all()
+                .map(|f| Opt { value: f.name().to_owned(), label: f.label(), selected: current == Some(f) })
+                .collect();
+            RemapRow { index, header, options, known: current.is_some() }
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "import.html")]
 struct DetailPage {
+    remap: Vec<RemapRow>,
     ctx: PageCtx,
     r: ImportRow,
     percent: i64,
@@ -169,7 +195,48 @@ pub async fn detail(
     let (percent, progress_text) = progress(&ctx, &rec, state.import_progress.get(id));
     let pager = Pager::new(&format!("/imports/{id}"), &query_without_page(raw.as_deref()), page, problems.total);
     let can_commit = rec.status == ImportStatus::Validated && rec.good_rows > 0;
-    render(&DetailPage { r: row(&ctx, &rec), ctx, percent, progress_text, can_commit, problems: problems.items, pager })
+    let remap = if matches!(rec.status, ImportStatus::Rejected | ImportStatus::Validated) {
+        remap_rows(&rec)
+    } else {
+        Vec::new()
+    };
+    render(&DetailPage {
+        remap,
+        r: row(&ctx, &rec),
+        ctx,
+        percent,
+        progress_text,
+        can_commit,
+        problems: problems.items,
+        pager,
+    })
+}
+
+/// Re-runs the dry run with the columns mapped as the form says (`col<i>` = field name).
+pub async fn remap(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/imports");
+    let Ok(id) = id.parse::<ImportId>() else { return error_page(ctx, ServiceError::NotFound) };
+    let rec = match imports::get(&state, &user.0, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(ctx, e),
+    };
+    let file_headers: Vec<String> = serde_json::from_str(&rec.headers_json).unwrap_or_default();
+    let mut mapping = std::collections::HashMap::new();
+    for (k, v) in form_urlencoded::parse(&body) {
+        let Some(i) = k.strip_prefix("col").and_then(|i| i.parse::<usize>().ok()) else { continue };
+        let (Some(h), Some(f)) = (file_headers.get(i), Field::all().find(|f| f.name() == v)) else { continue };
+        mapping.insert(h.trim().to_owned(), f);
+    }
+    match imports::remap(&state, &user.0, id, &mapping).await {
+        Ok(()) => Redirect::to(&format!("/imports/{id}")).into_response(),
+        Err(e) => error_page(ctx, e),
+    }
 }
 
 pub async fn commit(

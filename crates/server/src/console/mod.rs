@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/imports", get(imports::list).post(imports::upload))
         .route("/imports/{id}", get(imports::detail))
         .route("/imports/{id}/commit", post(imports::commit))
+        .route("/imports/{id}/remap", post(imports::remap))
         .route("/imports/{id}/rejected.csv", get(imports::rejected_csv))
         .route("/org", get(org::list).post(org::create))
         .route("/org/{id}", get(org::edit_page).post(org::edit))

@@ -109,7 +109,10 @@ impl JobHandler for Maintenance {
         let mut dropped = 0;
         let page =
             s.store.list_imports(Page::first(Page::MAX_LIMIT)).await.map_err(|e| JobError::Retry(e.to_string()))?;
-        for rec in page.items.iter().filter(|r| r.status == ImportStatus::Validated && r.updated_at < cutoff) {
+        let waiting = |r: &&siyu_store::ImportRecord| {
+            matches!(r.status, ImportStatus::Validated | ImportStatus::Rejected) && r.updated_at < cutoff
+        };
+        for rec in page.items.iter().filter(waiting) {
             s.store
                 .finish_import(rec.id, ImportStatus::Failed, Some("expired: not committed within 7 days"), now)
                 .await

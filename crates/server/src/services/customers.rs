@@ -21,6 +21,15 @@ pub async fn list(
     Ok(state.store.list_customers(caller.scope(), filter, page).await?)
 }
 
+pub async fn breakdown(
+    state: &AppState,
+    caller: &Caller,
+    filter: &CustomerFilter,
+) -> ServiceResult<siyu_store::CustomerBreakdown> {
+    caller.require(Permission::ReadCustomers)?;
+    Ok(state.store.customer_breakdown(caller.scope(), filter).await?)
+}
+
 pub async fn get(state: &AppState, caller: &Caller, id: CustomerId) -> ServiceResult<Customer> {
     caller.require(Permission::ReadCustomers)?;
     Ok(state.store.customer(caller.scope(), id).await?)

@@ -111,6 +111,32 @@ pub async fn problems(
     Ok(p)
 }
 
+/// Runs the dry run again with the operator's column mapping (header → field).
+pub async fn remap(
+    state: &AppState,
+    caller: &Caller,
+    id: ImportId,
+    mapping: &HashMap<String, Field>,
+) -> ServiceResult<()> {
+    caller.require(Permission::ImportCustomers)?;
+    let rec = state.store.import(id).await?;
+    if !std::path::Path::new(&rec.stored_path).exists() {
+        return Err(ServiceError::invalid(
+            "file_gone",
+            "原文件已不可用，请重新上传 / the uploaded file is gone; upload it again",
+        ));
+    }
+    let json = serde_json::to_string(mapping).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    state.store.restart_validation(id, &json, state.clock.now()).await.map_err(|e| match e {
+        siyu_store::StoreError::Stale(_) => ServiceError::invalid(
+            "not_remappable",
+            "只有被拒绝或待确认的导入可以重新映射 / only a rejected or validated import can be re-mapped",
+        ),
+        other => other.into(),
+    })?;
+    crate::jobs::enqueue(state, crate::jobs::IMPORT_VALIDATE, &job_payload(id, caller)).await
+}
+
 /// Moves a validated import to committing and queues the commit.
 pub async fn request_commit(state: &AppState, caller: &Caller, id: ImportId) -> ServiceResult<()> {
     caller.require(Permission::ImportCustomers)?;
@@ -231,7 +257,9 @@ pub async fn run_validation(
         .record_validation(id, &outcome.validation, &outcome.problems, state.clock.now())
         .await
         .map_err(|e| e.to_string())?;
-    if outcome.validation.status == ImportStatus::Rejected {
+    // A file whose header could be read is kept so the operator can map its columns and try again;
+    // one that could not be read at all is useless and goes.
+    if outcome.validation.status == ImportStatus::Rejected && outcome.validation.headers_json == "[]" {
         remove_file(&rec).await;
     }
     Ok(())

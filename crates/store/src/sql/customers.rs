@@ -165,6 +165,42 @@ macro_rules! sql_customers {
             Ok(counts)
         }
 
+        /// The list's filters, data scope first, on a query over `customers c`.
+        fn customer_filters(qb: &mut Qb<'_>, scope: dom::scope::DataScope, f: &$crate::CustomerFilter) {
+            push_scope(qb, scope);
+            if let Some(u) = f.sub_branch_id {
+                qb.push(" AND c.sub_branch_id = ").push_bind(u.get());
+            }
+            if let Some(o) = f.owner_id {
+                qb.push(" AND c.owner_id = ").push_bind(o.get());
+            }
+            if let Some(g) = f.risk_grade {
+                qb.push(" AND c.risk_grade = ").push_bind(i64::from(g));
+            }
+            if let Some(t) = f.aum_tier {
+                qb.push(" AND c.aum_tier = ").push_bind(i64::from(t));
+            }
+            match f.segment {
+                None => {}
+                Some($crate::SegmentFilter::Payroll) => {
+                    qb.push(" AND c.payroll_day IS NOT NULL");
+                }
+                Some($crate::SegmentFilter::CreditCard) => {
+                    qb.push(" AND c.credit_card");
+                }
+                Some($crate::SegmentFilter::Wealth) => {
+                    qb.push(" AND c.wealth");
+                }
+                Some($crate::SegmentFilter::Loan) => {
+                    qb.push(" AND c.loan");
+                }
+            }
+            if let Some(q) = f.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+                qb.push(" AND (c.customer_no = ").push_bind(q.to_owned());
+                qb.push(" OR c.name LIKE ").push_bind(format!("%{q}%")).push(")");
+            }
+        }
+
         #[$crate::async_trait]
         impl $crate::CustomerStore for $store {
             async fn upsert_customers(&self, rows: &[$crate::NewCustomer], fields: &$crate::UpsertFields, now: dom::Timestamp) -> $crate::error::StoreResult<$crate::UpsertCounts> {
@@ -196,48 +232,39 @@ macro_rules! sql_customers {
                 f: &$crate::CustomerFilter,
                 page: $crate::Page,
             ) -> $crate::error::StoreResult<$crate::Paged<dom::customer::Customer>> {
-                fn filters(qb: &mut Qb<'_>, scope: dom::scope::DataScope, f: &$crate::CustomerFilter) {
-                    push_scope(qb, scope);
-                    if let Some(u) = f.sub_branch_id {
-                        qb.push(" AND c.sub_branch_id = ").push_bind(u.get());
-                    }
-                    if let Some(o) = f.owner_id {
-                        qb.push(" AND c.owner_id = ").push_bind(o.get());
-                    }
-                    if let Some(g) = f.risk_grade {
-                        qb.push(" AND c.risk_grade = ").push_bind(i64::from(g));
-                    }
-                    if let Some(t) = f.aum_tier {
-                        qb.push(" AND c.aum_tier = ").push_bind(i64::from(t));
-                    }
-                    match f.segment {
-                        None => {}
-                        Some($crate::SegmentFilter::Payroll) => {
-                            qb.push(" AND c.payroll_day IS NOT NULL");
-                        }
-                        Some($crate::SegmentFilter::CreditCard) => {
-                            qb.push(" AND c.credit_card");
-                        }
-                        Some($crate::SegmentFilter::Wealth) => {
-                            qb.push(" AND c.wealth");
-                        }
-                        Some($crate::SegmentFilter::Loan) => {
-                            qb.push(" AND c.loan");
-                        }
-                    }
-                    if let Some(q) = f.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-                        qb.push(" AND (c.customer_no = ").push_bind(q.to_owned());
-                        qb.push(" OR c.name LIKE ").push_bind(format!("%{q}%")).push(")");
-                    }
-                }
                 let mut qb = Qb::new("SELECT COUNT(*) FROM customers c WHERE 1=1");
-                filters(&mut qb, scope, f);
+                customer_filters(&mut qb, scope, f);
                 let total = count(&mut qb, &self.pool).await?;
                 let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE 1=1"));
-                filters(&mut qb, scope, f);
+                customer_filters(&mut qb, scope, f);
                 qb.push(" ORDER BY c.id LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
                 Ok($crate::Paged { items: rows.iter().map(customer_from_row).collect::<Result<_, _>>()?, total })
+            }
+
+            async fn customer_breakdown(
+                &self,
+                scope: dom::scope::DataScope,
+                f: &$crate::CustomerFilter,
+            ) -> $crate::error::StoreResult<$crate::CustomerBreakdown> {
+                let mut out = $crate::CustomerBreakdown::default();
+                for (col, target) in [("c.aum_tier", 0), ("c.risk_grade", 1)] {
+                    let mut qb = Qb::new(format!("SELECT {col} AS k, COUNT(*) AS n FROM customers c WHERE 1=1"));
+                    customer_filters(&mut qb, scope, f);
+                    qb.push(format!(" GROUP BY {col} ORDER BY {col}"));
+                    let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                    for r in &rows {
+                        let k: Option<i64> = get(r, "k")?;
+                        let n: i64 = get(r, "n")?;
+                        let k = k.and_then(|k| u8::try_from(k).ok());
+                        if target == 0 {
+                            out.by_aum_tier.push((k.unwrap_or(0), n));
+                        } else {
+                            out.by_risk_grade.push((k, n));
+                        }
+                    }
+                }
+                Ok(out)
             }
 
             async fn customer_pii(&self, scope: dom::scope::DataScope, id: dom::CustomerId, field: dom::customer::PiiField) -> $crate::error::StoreResult<Vec<u8>> {

@@ -138,6 +138,21 @@ macro_rules! sql_imports {
                 Ok($crate::Paged { items, total })
             }
 
+            async fn restart_validation(&self, id: dom::ImportId, mapping_json: &str, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
+                let n = ::sqlx::query(
+                    "UPDATE imports SET status = 'validating', mapping_json = $2, file_error = NULL, total_rows = 0, good_rows = 0, \
+                     bad_rows = 0, updated_at = $3 WHERE id = $1 AND status IN ('rejected', 'validated')",
+                )
+                .bind(id.get())
+                .bind(mapping_json)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 { Err($crate::StoreError::Stale(format!("{id} cannot be validated again now"))) } else { Ok(()) }
+            }
+
             async fn start_commit(&self, id: dom::ImportId, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
                 let n = ::sqlx::query("UPDATE imports SET status = 'committing', updated_at = $2 WHERE id = $1 AND status = 'validated'")
                     .bind(id.get())
