@@ -142,6 +142,15 @@ mod tests {
     }
 
     #[test]
+    fn scopes_serialise_as_they_print() {
+        for s in ApiScope::ALL {
+            let json = format!("\"{}\"", s.as_str());
+            assert_eq!(serde_json::to_string(&s).unwrap(), json);
+            assert_eq!(serde_json::from_str::<ApiScope>(&json).unwrap(), s);
+        }
+    }
+
+    #[test]
     fn a_system_token_does_only_what_its_scopes_say() {
         let a = Actor::System { token_name: "core".into(), scopes: vec![ApiScope::CustomersRead] };
         assert!(a.can(Permission::ReadCustomers));

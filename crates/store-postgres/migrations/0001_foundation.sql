@@ -61,7 +61,6 @@ CREATE TABLE customers (
 CREATE INDEX customers_owner ON customers (owner_id);
 CREATE INDEX customers_sub_branch ON customers (sub_branch_id);
 CREATE INDEX customers_phone_index ON customers (phone_index);
-CREATE INDEX customers_id_index ON customers (id_index);
 CREATE UNIQUE INDEX customers_wecom ON customers (wecom_external_userid) WHERE wecom_external_userid IS NOT NULL;
 
 CREATE TABLE imports (

@@ -39,7 +39,12 @@ impl SqliteStore {
             // NORMAL in WAL mode loses at most the last transactions on power loss, never consistency.
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // 32 MiB of page cache (default 2 MiB): bulk imports touch index pages all over the tree.
+            .pragma("cache_size", "-32768")
+            .pragma("temp_store", "memory")
+            // Checkpoint every 64 MiB of WAL rather than every 4 MiB: fewer fsyncs during imports.
+            .pragma("wal_autocheckpoint", "16384");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(db_err)?;
         Ok(Self { pool })
     }
