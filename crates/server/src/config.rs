@@ -151,6 +151,8 @@ impl Config {
 }
 
 #[cfg(test)]
+// figment's `Jail` fixes the closures' error type; its size is not ours to choose.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -162,6 +164,34 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("c2VjcmV0") && !shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn file_then_environment_override_the_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "siyu.toml",
+                "log = \"debug\"\n[server]\nbind = \"0.0.0.0:9000\"\nsecure_cookies = true\n",
+            )?;
+            jail.set_env("SIYU_SERVER__BIND", "127.0.0.1:7000");
+            jail.set_env("SIYU_DATABASE__BACKEND", "postgres");
+            let c = Config::load(None).map_err(|e| *e)?;
+            assert_eq!(c.server.bind, "127.0.0.1:7000", "the environment wins over the file");
+            assert!(c.server.secure_cookies, "the file wins over the defaults");
+            assert_eq!(c.log, "debug");
+            assert_eq!(c.database.backend, Backend::Postgres);
+            assert_eq!(c.jobs.workers, 2, "untouched keys keep their defaults");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("siyu.toml", "[server]\nbnid = \"typo\"\n")?;
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
     }
 
     #[test]
