@@ -4,8 +4,13 @@
 //!   against the official vectors in `tests/data/`.
 //! - [`xml`] and [`event`]: the decrypted callback XML as typed customer-contact events.
 //!
-//! Pure and synchronous: no network here yet. The HTTP client and the fake server build on these.
+//! - [`client`] and [`api`]: the server API client (token cache, retries, typed errors) and the
+//!   endpoints siyu calls.
+//! - [`fake`]: a fake WeCom server for tests and the demo, with scripted customers and injected faults.
 
+pub mod api;
+pub mod client;
 pub mod crypto;
 pub mod event;
+pub mod fake;
 pub mod xml;

@@ -1,0 +1,240 @@
+//! The WeCom server API client: one per (corp, secret). It caches the access token until shortly
+//! before it expires, fetches a new one and retries once when WeCom says the token is invalid or
+//! expired (40014, 42001, 40001), retries system-busy and frequency-limit answers (-1, 45009, 45033)
+//! with jittered exponential backoff up to a bound, and times every call out.
+
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex;
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WecomError {
+    /// WeCom answered with a non-zero `errcode`.
+    #[error("WeCom error {errcode}: {errmsg}")]
+    Api { errcode: i64, errmsg: String },
+    /// Still busy or rate-limited after every retry.
+    #[error("WeCom still answers {errcode} after {attempts} attempts: {errmsg}")]
+    GaveUp { errcode: i64, errmsg: String, attempts: u32 },
+    #[error("WeCom did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("HTTP: {0}")]
+    Http(String),
+    #[error("unexpected response: {0}")]
+    Decode(String),
+}
+
+impl WecomError {
+    /// The `errcode`, for errors WeCom reported.
+    pub fn errcode(&self) -> Option<i64> {
+        match self {
+            Self::Api { errcode, .. } | Self::GaveUp { errcode, .. } => Some(*errcode),
+            _ => None,
+        }
+    }
+}
+
+/// Token errors: fetch a new token and try once more.
+const TOKEN_ERRORS: [i64; 3] = [40014, 42001, 40001];
+/// Busy and rate-limit errors: wait and try again.
+const BUSY_ERRORS: [i64; 3] = [-1, 45009, 45033];
+
+/// How hard to try.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts for busy/rate-limited answers, the first included.
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    pub timeout: Duration,
+    /// A token is renewed this long before WeCom says it expires.
+    pub token_margin: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
+            token_margin: Duration::from_secs(300),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Full jitter: a random delay up to `base × 2^(attempt-1)`, capped, so many clients that were
+    /// throttled together do not come back together.
+    fn delay(&self, attempt: u32) -> Duration {
+        let cap = self.base_delay.saturating_mul(1 << attempt.saturating_sub(1).min(16)).min(self.max_delay);
+        let ms = cap.as_millis() as u64;
+        Duration::from_millis(rand::thread_rng().gen_range(ms / 2..=ms.max(1)))
+    }
+}
+
+#[derive(Debug)]
+struct CachedToken {
+    value: String,
+    renew_at: Instant,
+}
+
+/// A client of one corp's API with one app secret.
+pub struct WecomClient {
+    http: reqwest::Client,
+    base: String,
+    corp_id: String,
+    secret: String,
+    policy: RetryPolicy,
+    token: Mutex<Option<CachedToken>>,
+}
+
+impl std::fmt::Debug for WecomClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WecomClient").field("base", &self.base).field("corp_id", &self.corp_id).finish_non_exhaustive()
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+}
+
+#[derive(serde::Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: u64,
+}
+
+impl WecomClient {
+    /// `base` is `https://qyapi.weixin.qq.com` in production, the fake server's address in tests.
+    pub fn new(base: &str, corp_id: &str, secret: &str, policy: RetryPolicy) -> Self {
+        let http = reqwest::Client::builder().timeout(policy.timeout).build().expect("a TLS backend is compiled in");
+        Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            corp_id: corp_id.to_owned(),
+            secret: secret.to_owned(),
+            policy,
+            token: Mutex::new(None),
+        }
+    }
+
+    pub fn corp_id(&self) -> &str {
+        &self.corp_id
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<serde_json::Value, WecomError> {
+        let resp = req.send().await.map_err(|e| {
+            if e.is_timeout() { WecomError::Timeout(self.policy.timeout) } else { WecomError::Http(e.to_string()) }
+        })?;
+        let status = resp.status();
+        let body = resp.bytes().await.map_err(|e| WecomError::Http(e.to_string()))?;
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(v) => Ok(v),
+            // A 5xx without a JSON envelope is the gateway failing: treat it like "system busy".
+            Err(_) if status.is_server_error() => {
+                Ok(serde_json::json!({ "errcode": -1, "errmsg": format!("HTTP {status}") }))
+            }
+            Err(e) => Err(WecomError::Decode(format!("HTTP {status}: {e}"))),
+        }
+    }
+
+    /// The cached token, or a fresh one. The lock is held while fetching, so concurrent callers wait
+    /// for one `gettoken` instead of each calling it.
+    async fn access_token(&self) -> Result<String, WecomError> {
+        let mut guard = self.token.lock().await;
+        if let Some(t) = guard.as_ref().filter(|t| Instant::now() < t.renew_at) {
+            return Ok(t.value.clone());
+        }
+        let mut attempt = 0;
+        let v = loop {
+            attempt += 1;
+            let req = self
+                .http
+                .get(format!("{}/cgi-bin/gettoken", self.base))
+                .query(&[("corpid", &self.corp_id), ("corpsecret", &self.secret)]);
+            let v = self.send(req).await?;
+            let env: Envelope = serde_json::from_value(v.clone()).map_err(|e| WecomError::Decode(e.to_string()))?;
+            match env.errcode {
+                0 => break v,
+                code if BUSY_ERRORS.contains(&code) && attempt < self.policy.max_attempts => {
+                    tokio::time::sleep(self.policy.delay(attempt)).await
+                }
+                errcode => return Err(WecomError::Api { errcode, errmsg: env.errmsg }),
+            }
+        };
+        let t: TokenResponse = serde_json::from_value(v).map_err(|e| WecomError::Decode(e.to_string()))?;
+        let life =
+            Duration::from_secs(t.expires_in).saturating_sub(self.policy.token_margin).max(Duration::from_secs(1));
+        *guard = Some(CachedToken { value: t.access_token.clone(), renew_at: Instant::now() + life });
+        Ok(t.access_token)
+    }
+
+    async fn forget_token(&self, stale: &str) {
+        let mut guard = self.token.lock().await;
+        if guard.as_ref().is_some_and(|t| t.value == stale) {
+            *guard = None;
+        }
+    }
+
+    /// Calls an API path (`/cgi-bin/...`) with the token, the retry rules, and the envelope check.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, WecomError> {
+        let mut attempt = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            let token = self.access_token().await?;
+            let url = format!("{}{path}", self.base);
+            let mut req = match body {
+                Some(b) => self.http.post(url).json(b),
+                None => self.http.get(url),
+            };
+            req = req.query(&[("access_token", token.as_str())]).query(query);
+            let v = self.send(req).await?;
+            let env: Envelope = serde_json::from_value(v.clone()).map_err(|e| WecomError::Decode(e.to_string()))?;
+            match env.errcode {
+                0 => return serde_json::from_value(v).map_err(|e| WecomError::Decode(format!("{path}: {e}"))),
+                code if TOKEN_ERRORS.contains(&code) && !refreshed => {
+                    tracing::info!(path, code, "WeCom token refused; fetching a new one");
+                    self.forget_token(&token).await;
+                    refreshed = true;
+                    attempt -= 1;
+                }
+                code if BUSY_ERRORS.contains(&code) => {
+                    if attempt >= self.policy.max_attempts {
+                        return Err(WecomError::GaveUp { errcode: code, errmsg: env.errmsg, attempts: attempt });
+                    }
+                    let wait = self.policy.delay(attempt);
+                    tracing::debug!(path, code, ?wait, "WeCom busy; backing off");
+                    tokio::time::sleep(wait).await;
+                }
+                errcode => return Err(WecomError::Api { errcode, errmsg: env.errmsg }),
+            }
+        }
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, WecomError> {
+        self.call(path, query, None).await
+    }
+
+    pub async fn post<T: DeserializeOwned, B: Serialize>(&self, path: &str, body: &B) -> Result<T, WecomError> {
+        let v = serde_json::to_value(body).map_err(|e| WecomError::Decode(e.to_string()))?;
+        self.call(path, &[], Some(&v)).await
+    }
+}
