@@ -30,6 +30,8 @@ pub struct AppState {
     pub jobs_wake: Arc<Notify>,
     /// Rows read so far by running dry runs (commits keep their progress in the store).
     pub import_progress: Arc<ProgressBoard>,
+    /// The WeCom connection, when configured.
+    pub wecom: Option<Arc<crate::wecom::WecomRuntime>>,
 }
 
 /// In-memory progress of running dry runs, for the console's progress bar.
@@ -62,7 +64,13 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             jobs_wake: Arc::new(Notify::new()),
             import_progress: Arc::new(ProgressBoard::default()),
+            wecom: None,
         }
+    }
+
+    pub fn with_wecom(mut self, rt: crate::wecom::WecomRuntime) -> Self {
+        self.wecom = Some(Arc::new(rt));
+        self
     }
 
     pub fn uploads_dir(&self) -> PathBuf {
@@ -84,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::console::routes())
         .nest("/api/v1", crate::api::routes())
         .merge(crate::health::routes())
+        .merge(crate::wecom::callback::routes())
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         // Uploads are checked against the configured limit in the handler too, for a clear message;

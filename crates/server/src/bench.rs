@@ -24,6 +24,7 @@ use crate::cli::BenchCommand;
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Import { rows, postgres_url } => import(rows, &postgres_url).await,
+        BenchCommand::WecomCallback { requests, concurrency } => wecom_callback(requests, concurrency.max(1)).await,
     }
 }
 
@@ -119,5 +120,108 @@ async fn import(rows: u64, postgres_url: &str) -> anyhow::Result<()> {
         }
         Err(e) => eprintln!("import.postgres skipped: {e}"),
     }
+    Ok(())
+}
+
+/// Serves siyu with WeCom configured (SQLite, no workers, so only the request path is measured), fires
+/// `requests` distinct, correctly signed add events at it from `concurrency` connections, and prints
+/// throughput and latency percentiles.
+async fn wecom_callback(requests: usize, concurrency: usize) -> anyhow::Result<()> {
+    use siyu_wecom::crypto::CallbackCrypto;
+    use siyu_wecom::fake::FakeConfig;
+
+    let dir = tempfile::tempdir().context("temporary directory")?;
+    let store = SqliteStore::open(&dir.path().join("bench.db")).await?;
+    store.migrate().await?;
+    let fake = FakeConfig::default();
+    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+    config.jobs.workers = 0;
+    config.wecom = siyu::config::WecomConfig {
+        enabled: true,
+        api_base: "http://127.0.0.1:9".into(),
+        corp_id: fake.corp_id.clone(),
+        secret: siyu::config::Secret(fake.secret.clone()),
+        agent_id: fake.agent_id,
+        callback_token: siyu::config::Secret(fake.callback_token.clone()),
+        callback_aes_key: siyu::config::Secret(fake.encoding_aes_key.clone()),
+        callback_window_secs: 300,
+    };
+    let rt = siyu::startup::wecom_runtime(&config)?.context("wecom enabled")?;
+    let state = AppState::new(Arc::new(store), Vault::new(&[42u8; 32]), config, Arc::new(SystemClock)).with_wecom(rt);
+    let check = state.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = siyu::app::router(state);
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
+    });
+
+    // Every request is built (encrypted and signed) before the clock starts.
+    let crypto = CallbackCrypto::new(&fake.callback_token, &fake.encoding_aes_key, &fake.corp_id)?;
+    let now = SystemClock.now().millis() / 1000;
+    let url = format!("http://{addr}/wecom/callback");
+    let prepared: Vec<(String, String)> = (0..requests)
+        .map(|i| {
+            let xml = format!(
+                "<xml><ToUserName><![CDATA[{}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>{now}</CreateTime>\
+                 <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event>\
+                 <ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[cm_{}]]></UserID>\
+                 <ExternalUserID><![CDATA[wmbench{i:010}]]></ExternalUserID><State><![CDATA[ch_1]]></State></xml>",
+                fake.corp_id,
+                i % 50
+            );
+            let enc = crypto.encrypt(&xml);
+            let nonce = format!("n{i}");
+            let sig = crypto.sign(&now.to_string(), &nonce, &enc);
+            let query = format!("{url}?msg_signature={sig}&timestamp={now}&nonce={nonce}");
+            let body = format!("<xml><ToUserName><![CDATA[{}]]></ToUserName><Encrypt><![CDATA[{enc}]]></Encrypt></xml>", fake.corp_id);
+            (query, body)
+        })
+        .collect();
+    let prepared = Arc::new(prepared);
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for k in 0..concurrency {
+        let (prepared, client) = (prepared.clone(), client.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut failed = 0usize;
+            for (q, body) in prepared.iter().skip(k).step_by(concurrency) {
+                let t = Instant::now();
+                match client.post(q).body(body.clone()).send().await {
+                    Ok(r) if r.status().is_success() => lat.push(t.elapsed()),
+                    _ => failed += 1,
+                }
+            }
+            (lat, failed)
+        }));
+    }
+    let mut latencies = Vec::with_capacity(requests);
+    let mut failed = 0;
+    for t in tasks {
+        let (l, f) = t.await?;
+        latencies.extend(l);
+        failed += f;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    anyhow::ensure!(failed == 0, "{failed} callbacks were not accepted");
+    let queued = check
+        .store
+        .list_jobs(
+            &siyu_store::JobFilter { status: None, kind: Some(siyu::wecom::CALLBACK_JOB.into()) },
+            siyu_store::Page::first(1),
+        )
+        .await?
+        .total;
+    anyhow::ensure!(queued == requests as i64, "{queued} jobs queued for {requests} callbacks");
+    latencies.sort();
+    let pct =
+        |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)].as_secs_f64() * 1000.0;
+    println!("wecom.callback.requests: {requests} requests");
+    println!("wecom.callback.concurrency: {concurrency} connections");
+    println!("wecom.callback.throughput: {:.0} /s", requests as f64 / secs);
+    println!("wecom.callback.p50: {:.2} ms", pct(0.50));
+    println!("wecom.callback.p99: {:.2} ms", pct(0.99));
     Ok(())
 }

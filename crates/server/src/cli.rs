@@ -83,4 +83,12 @@ pub enum BenchCommand {
         #[arg(long, env = "SIYU_BENCH_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
         postgres_url: String,
     },
+    /// WeCom callbacks over HTTP: verify + decrypt + de-duplicate + enqueue, throughput and latency.
+    WecomCallback {
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+    },
 }

@@ -94,7 +94,11 @@ async fn serve(config: Config, demo_customers: Option<u64>) -> anyhow::Result<()
         None => None,
     };
     let bind = config.server.bind.clone();
-    let state = AppState::new(store, vault, config, clock);
+    let wecom = startup::wecom_runtime(&config)?;
+    let mut state = AppState::new(store, vault, config, clock);
+    if let Some(rt) = wecom {
+        state = state.with_wecom(rt);
+    }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (is another server running there?)"))?;

@@ -40,6 +40,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub security: SecurityConfig,
     pub jobs: JobsConfig,
+    pub wecom: WecomConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,6 +93,39 @@ pub struct JobsConfig {
     pub poll_millis: u64,
 }
 
+/// The WeCom corp and self-built app siyu works through.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WecomConfig {
+    pub enabled: bool,
+    /// `https://qyapi.weixin.qq.com`, or the fake server's address.
+    pub api_base: String,
+    pub corp_id: String,
+    /// The app's secret (the app must be in 客户联系 → 可调用接口的应用).
+    pub secret: Secret,
+    pub agent_id: i64,
+    /// The callback Token and EncodingAESKey set in the WeCom admin console.
+    pub callback_token: Secret,
+    pub callback_aes_key: Secret,
+    /// Callbacks whose timestamp is further than this from now are refused as replays.
+    pub callback_window_secs: i64,
+}
+
+impl Default for WecomConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            api_base: "https://qyapi.weixin.qq.com".into(),
+            corp_id: String::new(),
+            secret: Secret::default(),
+            agent_id: 0,
+            callback_token: Secret::default(),
+            callback_aes_key: Secret::default(),
+            callback_window_secs: 300,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -112,6 +146,7 @@ impl Default for Config {
                 login_lockout_minutes: 15,
             },
             jobs: JobsConfig { workers: 2, lease_secs: 120, poll_millis: 500 },
+            wecom: WecomConfig::default(),
         }
     }
 }

@@ -16,3 +16,4 @@ pub mod jobs;
 pub mod metrics;
 pub mod services;
 pub mod startup;
+pub mod wecom;

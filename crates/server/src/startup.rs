@@ -25,6 +25,8 @@ pub enum StartupError {
     NoKey(String),
     #[error("PII key in {place}: {source}")]
     BadKey { place: String, source: VaultError },
+    #[error("wecom: {0}")]
+    Wecom(#[from] siyu_wecom::crypto::CryptoError),
     #[error("cannot write the PII key file {path}: {source}")]
     KeyFile { path: String, source: std::io::Error },
 }
@@ -92,4 +94,12 @@ fn write_key_file(path: &Path) -> Result<(), StartupError> {
     }
     let mut f = opts.open(path).map_err(err)?;
     f.write_all(Vault::generate_key().as_bytes()).map_err(err)
+}
+
+/// The WeCom connection, if `wecom.enabled`.
+pub fn wecom_runtime(config: &Config) -> Result<Option<crate::wecom::WecomRuntime>, StartupError> {
+    if !config.wecom.enabled {
+        return Ok(None);
+    }
+    Ok(Some(crate::wecom::WecomRuntime::from_config(&config.wecom)?))
 }

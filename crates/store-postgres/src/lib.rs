@@ -15,8 +15,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool};
 
 /// Append-only: add a file, never edit one. The SQLite tree has the same file names.
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { name: "0001_foundation.sql", sql: include_str!("../migrations/0001_foundation.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { name: "0001_foundation.sql", sql: include_str!("../migrations/0001_foundation.sql") },
+    Migration { name: "0002_wecom.sql", sql: include_str!("../migrations/0002_wecom.sql") },
+];
 
 /// A store on one PostgreSQL database (and schema).
 #[derive(Clone)]
@@ -93,6 +95,7 @@ siyu_store::sql_imports!(PgStore);
 siyu_store::sql_jobs!(PgStore, "FOR UPDATE SKIP LOCKED");
 siyu_store::sql_audit!(PgStore);
 siyu_store::sql_sessions!(PgStore);
+siyu_store::sql_wecom!(PgStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for PgStore {

@@ -14,8 +14,10 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 /// Append-only: add a file, never edit one. The PostgreSQL tree has the same file names.
-pub const MIGRATIONS: &[Migration] =
-    &[Migration { name: "0001_foundation.sql", sql: include_str!("../migrations/0001_foundation.sql") }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { name: "0001_foundation.sql", sql: include_str!("../migrations/0001_foundation.sql") },
+    Migration { name: "0002_wecom.sql", sql: include_str!("../migrations/0002_wecom.sql") },
+];
 
 /// A store on one SQLite file.
 #[derive(Clone)]
@@ -69,6 +71,7 @@ siyu_store::sql_imports!(SqliteStore);
 siyu_store::sql_jobs!(SqliteStore, "");
 siyu_store::sql_audit!(SqliteStore);
 siyu_store::sql_sessions!(SqliteStore);
+siyu_store::sql_wecom!(SqliteStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for SqliteStore {

@@ -27,7 +27,7 @@ macro_rules! conformance_tests {
             data_scope_hides_other_customers, customer_filters_and_paging, phone_index_lookup,
             import_batches_apply_exactly_once, import_validation_is_replaced, jobs_dedupe_and_retry,
             two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
-            api_tokens_revoke);
+            api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event);
     };
     (@each $make:path; $($name:ident),*) => {
         $(
@@ -527,4 +527,45 @@ pub async fn api_tokens_revoke(s: Arc<dyn Store>) {
     s.revoke_api_token(t.id, T0).await.unwrap();
     assert!(matches!(s.use_api_token(b"hash", T0).await, Err(StoreError::NotFound)));
     assert_eq!(s.list_api_tokens().await.unwrap()[0].revoked_at, Some(T0));
+}
+
+pub async fn callbacks_are_accepted_once(s: Arc<dyn Store>) {
+    let job = NewJob::now("wecom.callback", "<xml/>".into(), T0);
+    assert!(s.accept_callback("k1", &job, T0).await.unwrap());
+    assert!(!s.accept_callback("k1", &job, T0.plus_secs(1)).await.unwrap(), "a replay");
+    assert!(s.accept_callback("k2", &job, T0).await.unwrap());
+    let queued = s
+        .list_jobs(&JobFilter { status: Some(JobStatus::Queued), kind: Some("wecom.callback".into()) }, Page::first(10))
+        .await
+        .unwrap();
+    assert_eq!(queued.total, 2, "one job per accepted callback");
+    assert_eq!(s.purge_callbacks_before(T0.plus_secs(1)).await.unwrap(), 2);
+    assert!(s.accept_callback("k1", &job, T0.plus_secs(2)).await.unwrap(), "forgotten keys are new again");
+}
+
+pub async fn relationships_keep_the_newest_event(s: Arc<dyn Store>) {
+    let change = |status, state: Option<&str>, at| RelationshipChange {
+        external_userid: "wmA".into(),
+        staff_userid: "cm1".into(),
+        status,
+        state: state.map(str::to_owned),
+        event_at: at,
+    };
+    assert!(s.record_relationship(&change(RelationshipStatus::Active, Some("ch_1"), T0), T0).await.unwrap());
+    assert!(
+        s.record_relationship(&change(RelationshipStatus::DeletedByCustomer, None, T0.plus_secs(60)), T0)
+            .await
+            .unwrap()
+    );
+    // The add arriving again, late, does not bring the relationship back.
+    assert!(!s.record_relationship(&change(RelationshipStatus::Active, Some("ch_1"), T0), T0).await.unwrap());
+    let r = s.relationships("wmA").await.unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!((r[0].status, r[0].state.as_deref()), (RelationshipStatus::DeletedByCustomer, Some("ch_1")));
+    assert_eq!((r[0].added_at, r[0].ended_at), (Some(T0), Some(T0.plus_secs(60))));
+    // Added again later: active, with the end cleared and the original state kept.
+    assert!(s.record_relationship(&change(RelationshipStatus::Active, None, T0.plus_secs(120)), T0).await.unwrap());
+    let r = s.relationships("wmA").await.unwrap();
+    assert_eq!((r[0].status, r[0].ended_at, r[0].state.as_deref()), (RelationshipStatus::Active, None, Some("ch_1")));
+    assert_eq!(r[0].added_at, Some(T0.plus_secs(120)));
 }

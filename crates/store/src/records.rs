@@ -342,3 +342,56 @@ pub struct SessionRecord {
     pub csrf_token: String,
     pub expires_at: Timestamp,
 }
+
+/// Where a customer's WeCom relationship with one staff member stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelationshipStatus {
+    Active,
+    /// The customer deleted the staff member (the churn KPIs count these).
+    DeletedByCustomer,
+    /// The staff member deleted the customer.
+    DeletedByStaff,
+    /// Moved to another staff member by a transfer.
+    Transferred,
+}
+
+impl RelationshipStatus {
+    pub const ALL: [Self; 4] = [Self::Active, Self::DeletedByCustomer, Self::DeletedByStaff, Self::Transferred];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::DeletedByCustomer => "deleted_by_customer",
+            Self::DeletedByStaff => "deleted_by_staff",
+            Self::Transferred => "transferred",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A change to one relationship, as a callback or a sync reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationshipChange {
+    pub external_userid: String,
+    pub staff_userid: String,
+    pub status: RelationshipStatus,
+    /// The channel code's `state`, for adds through a code.
+    pub state: Option<String>,
+    /// WeCom's time of the event.
+    pub event_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Relationship {
+    pub external_userid: String,
+    pub staff_userid: String,
+    pub status: RelationshipStatus,
+    pub state: Option<String>,
+    pub added_at: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
+    pub event_at: Timestamp,
+}

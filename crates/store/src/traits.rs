@@ -158,10 +158,27 @@ pub trait ApiTokenStore: Send + Sync {
     async fn revoke_api_token(&self, id: ApiTokenId, now: Timestamp) -> StoreResult<()>;
 }
 
+#[async_trait]
+pub trait WecomStore: Send + Sync {
+    /// Records a callback's key and queues its job in one transaction; `false` (and nothing queued)
+    /// when the key was seen before: a replay or WeCom's own retry.
+    async fn accept_callback(
+        &self,
+        dedupe_key: &str,
+        job: &siyu_domain::job::NewJob,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Forgets keys older than `before` (replays that old are refused by their timestamp anyway).
+    async fn purge_callbacks_before(&self, before: Timestamp) -> StoreResult<u64>;
+    /// Applies a relationship change unless a newer event already did; returns whether it applied.
+    async fn record_relationship(&self, change: &RelationshipChange, now: Timestamp) -> StoreResult<bool>;
+    async fn relationships(&self, external_userid: &str) -> StoreResult<Vec<Relationship>>;
+}
+
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
-    OrgStore + StaffStore + CustomerStore + ImportStore + JobQueue + AuditLog + SessionStore + ApiTokenStore
+    OrgStore + StaffStore + CustomerStore + ImportStore + JobQueue + AuditLog + SessionStore + ApiTokenStore + WecomStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -105,6 +105,8 @@ impl JobHandler for Maintenance {
         let s = ctx.state;
         let now = s.clock.now();
         let purged = s.store.purge_expired_sessions(now).await.map_err(|e| JobError::Retry(e.to_string()))?;
+        // Callback keys older than a day can go: their timestamps are far outside the replay window.
+        s.store.purge_callbacks_before(now.plus_secs(-86_400)).await.map_err(|e| JobError::Retry(e.to_string()))?;
         let cutoff = now.plus_secs(-STALE_UPLOAD_DAYS * 86_400);
         let mut dropped = 0;
         let page =

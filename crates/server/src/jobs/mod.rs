@@ -64,6 +64,7 @@ impl Registry {
         r.add(IMPORT_VALIDATE, handlers::ImportValidate);
         r.add(IMPORT_COMMIT, handlers::ImportCommit);
         r.add(MAINTENANCE, handlers::Maintenance);
+        r.add(crate::wecom::CALLBACK_JOB, crate::wecom::events::ApplyCallback);
         r
     }
 

@@ -43,6 +43,28 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(customers: u64) -> TestApp {
+    spawn(customers, None).await
+}
+
+/// An app whose WeCom is `fake` (already serving at `fake_base`), with its callback URL set to the app.
+pub async fn spawn_app_with_wecom(customers: u64, fake: &siyu_wecom::fake::FakeWecom, fake_base: &str) -> TestApp {
+    let c = fake.config();
+    let wc = siyu::config::WecomConfig {
+        enabled: true,
+        api_base: fake_base.to_owned(),
+        corp_id: c.corp_id.clone(),
+        secret: siyu::config::Secret(c.secret.clone()),
+        agent_id: c.agent_id,
+        callback_token: siyu::config::Secret(c.callback_token.clone()),
+        callback_aes_key: siyu::config::Secret(c.encoding_aes_key.clone()),
+        callback_window_secs: 300,
+    };
+    let app = spawn(customers, Some(wc)).await;
+    fake.set_callback_url(&app.url("/wecom/callback"));
+    app
+}
+
+async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("siyu.db")).await.unwrap();
     store.migrate().await.unwrap();
@@ -55,7 +77,14 @@ pub async fn spawn_app_with(customers: u64) -> TestApp {
     config.jobs.poll_millis = 50;
     config.jobs.workers = 1;
     config.server.max_upload_mib = 2;
-    let state = AppState::new(store, vault, config, Arc::new(SystemClock));
+    if let Some(w) = wecom {
+        config.wecom = w;
+    }
+    let rt = siyu::startup::wecom_runtime(&config).unwrap();
+    let mut state = AppState::new(store, vault, config, Arc::new(SystemClock));
+    if let Some(rt) = rt {
+        state = state.with_wecom(rt);
+    }
     let (stop, stop_rx) = watch::channel(false);
     siyu::jobs::start(&state, &stop_rx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

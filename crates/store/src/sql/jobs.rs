@@ -29,25 +29,31 @@ macro_rules! sql_jobs {
             })
         }
 
+        /// Queues a job on `conn` (so callers can do it inside their own transaction). The partial unique
+        /// index on dedupe_key (queued or running jobs only) turns a duplicate into "no row inserted"
+        /// rather than an error.
+        async fn insert_job(conn: &mut DbConn, j: &dom::job::NewJob) -> $crate::error::StoreResult<Option<dom::JobId>> {
+            let id: Option<i64> = ::sqlx::query_scalar(
+                "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, dedupe_key, created_at) \
+                 VALUES ($1, $2, 'queued', $3, 0, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(&j.kind)
+            .bind(&j.payload)
+            .bind(j.run_at.millis())
+            .bind(i64::from(j.max_attempts))
+            .bind(&j.dedupe_key)
+            .bind(::chrono::Utc::now().timestamp_millis())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            Ok(id.map(dom::JobId::new))
+        }
+
         #[$crate::async_trait]
         impl $crate::JobQueue for $store {
             async fn enqueue(&self, j: &dom::job::NewJob) -> $crate::error::StoreResult<Option<dom::JobId>> {
-                // The partial unique index on dedupe_key (queued or running jobs only) turns a duplicate
-                // into "no row inserted" rather than an error.
-                let id: Option<i64> = ::sqlx::query_scalar(
-                    "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, dedupe_key, created_at) \
-                     VALUES ($1, $2, 'queued', $3, 0, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
-                )
-                .bind(&j.kind)
-                .bind(&j.payload)
-                .bind(j.run_at.millis())
-                .bind(i64::from(j.max_attempts))
-                .bind(&j.dedupe_key)
-                .bind(::chrono::Utc::now().timestamp_millis())
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(db_err)?;
-                Ok(id.map(dom::JobId::new))
+                let mut conn = self.pool.acquire().await.map_err(db_err)?;
+                insert_job(&mut conn, j).await
             }
 
             async fn claim(&self, worker: &str, now: dom::Timestamp, lease_secs: i64) -> $crate::error::StoreResult<Option<dom::job::Job>> {

@@ -22,3 +22,5 @@ mod jobs;
 mod audit;
 #[macro_use]
 mod sessions;
+#[macro_use]
+mod wecom;

@@ -1,0 +1,88 @@
+//! WeCom: callbacks accepted exactly once, and customer–staff relationships.
+
+#[macro_export]
+macro_rules! sql_wecom {
+    ($store:ty) => {
+        fn relationship_from_row(r: &DbRow) -> $crate::error::StoreResult<$crate::Relationship> {
+            let status: String = get(r, "status")?;
+            Ok($crate::Relationship {
+                external_userid: get(r, "external_userid")?,
+                staff_userid: get(r, "staff_userid")?,
+                status: $crate::RelationshipStatus::parse(&status).ok_or_else(|| corrupt(format!("relationship status {status}")))?,
+                state: get(r, "state")?,
+                added_at: get::<Option<i64>>(r, "added_at")?.map(ts),
+                ended_at: get::<Option<i64>>(r, "ended_at")?.map(ts),
+                event_at: ts(get(r, "event_at")?),
+            })
+        }
+
+        #[$crate::async_trait]
+        impl $crate::WecomStore for $store {
+            async fn accept_callback(&self, dedupe_key: &str, job: &dom::job::NewJob, now: dom::Timestamp) -> $crate::error::StoreResult<bool> {
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let fresh: Option<String> = ::sqlx::query_scalar(
+                    "INSERT INTO wecom_callbacks (dedupe_key, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING dedupe_key",
+                )
+                .bind(dedupe_key)
+                .bind(now.millis())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                if fresh.is_none() {
+                    return Ok(false);
+                }
+                insert_job(&mut tx, job).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(true)
+            }
+
+            async fn purge_callbacks_before(&self, before: dom::Timestamp) -> $crate::error::StoreResult<u64> {
+                let r = ::sqlx::query("DELETE FROM wecom_callbacks WHERE received_at < $1").bind(before.millis()).execute(&self.pool).await.map_err(db_err)?;
+                Ok(r.rows_affected())
+            }
+
+            async fn record_relationship(&self, c: &$crate::RelationshipChange, now: dom::Timestamp) -> $crate::error::StoreResult<bool> {
+                let active = c.status == $crate::RelationshipStatus::Active;
+                let at = c.event_at.millis();
+                // A newer event wins; an older one arriving late changes nothing. A relationship that
+                // starts again keeps its original `state` unless the new add carries one.
+                let n = ::sqlx::query(
+                    "INSERT INTO wecom_relationships (external_userid, staff_userid, status, state, added_at, ended_at, event_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     ON CONFLICT (external_userid, staff_userid) DO UPDATE SET \
+                       status = excluded.status, \
+                       state = COALESCE(excluded.state, wecom_relationships.state), \
+                       added_at = COALESCE(excluded.added_at, wecom_relationships.added_at), \
+                       ended_at = excluded.ended_at, \
+                       event_at = excluded.event_at, updated_at = excluded.updated_at \
+                     WHERE wecom_relationships.event_at <= excluded.event_at",
+                )
+                .bind(&c.external_userid)
+                .bind(&c.staff_userid)
+                .bind(c.status.as_str())
+                .bind(&c.state)
+                .bind(active.then_some(at))
+                .bind((!active).then_some(at))
+                .bind(at)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                Ok(n > 0)
+            }
+
+            async fn relationships(&self, external_userid: &str) -> $crate::error::StoreResult<Vec<$crate::Relationship>> {
+                let rows = ::sqlx::query(
+                    "SELECT external_userid, staff_userid, status, state, added_at, ended_at, event_at FROM wecom_relationships \
+                     WHERE external_userid = $1 ORDER BY staff_userid",
+                )
+                .bind(external_userid)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+                rows.iter().map(relationship_from_row).collect()
+            }
+        }
+    };
+}
