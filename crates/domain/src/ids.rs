@@ -107,6 +107,10 @@ typed_id!(
     AuditId, "aud", "audit entry"
 );
 typed_id!(
+    /// A channel QR code (渠道活码).
+    ChannelCodeId, "chc", "channel code"
+);
+typed_id!(
     /// An API token issued to one of the bank's systems.
     ApiTokenId, "tok", "API token"
 );

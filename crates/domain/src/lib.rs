@@ -5,6 +5,7 @@
 //! server crates depend on one vocabulary.
 
 pub mod audit;
+pub mod channel;
 pub mod clock;
 pub mod customer;
 pub mod ids;

@@ -17,6 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_foundation.sql", sql: include_str!("../migrations/0001_foundation.sql") },
     Migration { name: "0002_wecom.sql", sql: include_str!("../migrations/0002_wecom.sql") },
+    Migration { name: "0003_channel_codes.sql", sql: include_str!("../migrations/0003_channel_codes.sql") },
 ];
 
 /// A store on one SQLite file.
@@ -72,6 +73,7 @@ siyu_store::sql_jobs!(SqliteStore, "");
 siyu_store::sql_audit!(SqliteStore);
 siyu_store::sql_sessions!(SqliteStore);
 siyu_store::sql_wecom!(SqliteStore);
+siyu_store::sql_channels!(SqliteStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for SqliteStore {

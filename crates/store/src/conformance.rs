@@ -27,7 +27,8 @@ macro_rules! conformance_tests {
             data_scope_hides_other_customers, customer_filters_and_paging, phone_index_lookup,
             import_batches_apply_exactly_once, import_validation_is_replaced, jobs_dedupe_and_retry,
             two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
-            api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event);
+            api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
+            channel_codes_and_their_daily_figures);
     };
     (@each $make:path; $($name:ident),*) => {
         $(
@@ -568,4 +569,56 @@ pub async fn relationships_keep_the_newest_event(s: Arc<dyn Store>) {
     let r = s.relationships("wmA").await.unwrap();
     assert_eq!((r[0].status, r[0].ended_at, r[0].state.as_deref()), (RelationshipStatus::Active, None, Some("ch_1")));
     assert_eq!(r[0].added_at, Some(T0.plus_secs(120)));
+}
+
+pub async fn channel_codes_and_their_daily_figures(s: Arc<dyn Store>) {
+    use siyu_domain::channel::{Assignment, ChannelKind, Welcome};
+    let b = seed_bank(&*s).await;
+    let new = NewChannelCode {
+        name: "陆家嘴网点海报".into(),
+        kind: ChannelKind::BranchPoster,
+        sub_branch_id: Some(b.sb1),
+        assignment: Assignment::RoundRobin { sub_branch_id: b.sb1 },
+        welcome: Welcome { text: "您好".into(), ..Default::default() },
+        tags: vec!["网点海报".into()],
+        created_by: Some(b.manager.id),
+        created_at: T0,
+    };
+    let c = s.create_channel_code(&new).await.unwrap();
+    assert_eq!((c.state(), c.active, c.config_id.as_deref()), (format!("ch_{}", c.id.get()), true, None));
+    s.set_channel_wecom(c.id, "cfg1", "https://qr/1", T0).await.unwrap();
+    s.set_channel_staff(c.id, b.cm1.id, T0).await.unwrap();
+    let got = s.channel_code(c.id).await.unwrap();
+    assert_eq!(
+        (got.config_id.as_deref(), got.current_staff_id, got.assignment.clone()),
+        (Some("cfg1"), Some(b.cm1.id), new.assignment.clone())
+    );
+    let other = s.create_channel_code(&NewChannelCode { sub_branch_id: Some(b.sb2), ..new.clone() }).await.unwrap();
+    assert_eq!(s.list_channel_codes(None, Page::first(10)).await.unwrap().total, 2);
+    let mine = s.list_channel_codes(Some(&[b.sb2]), Page::first(10)).await.unwrap();
+    assert_eq!(mine.items.iter().map(|c| c.id).collect::<Vec<_>>(), [other.id]);
+
+    // Two adds on one day (UTC+8), one of them deleted the next day.
+    let day1 = Timestamp::from_millis(1_767_196_800_000); // 2026-01-01 00:00 UTC+8
+    let rel = |ext: &str, status, at| RelationshipChange {
+        external_userid: ext.into(),
+        staff_userid: "cm1".into(),
+        status,
+        state: Some(c.state()),
+        event_at: at,
+    };
+    s.record_relationship(&rel("a", RelationshipStatus::Active, day1.plus_secs(3600)), T0).await.unwrap();
+    s.record_relationship(&rel("b", RelationshipStatus::Active, day1.plus_secs(7200)), T0).await.unwrap();
+    s.record_relationship(&rel("b", RelationshipStatus::DeletedByCustomer, day1.plus_secs(86_400 + 60)), T0)
+        .await
+        .unwrap();
+    let stats = s.channel_stats(&c.state()).await.unwrap();
+    let d1 = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    assert_eq!(
+        stats,
+        [DayStat { day: d1, added: 2, deleted: 0 }, DayStat { day: d1.succ_opt().unwrap(), added: 0, deleted: 1 }]
+    );
+    assert_eq!(s.active_customers(&["cm1".into(), "cm9".into()]).await.unwrap(), [("cm1".to_string(), 1)]);
+    s.set_channel_active(c.id, false, T0).await.unwrap();
+    assert!(!s.channel_code(c.id).await.unwrap().active);
 }

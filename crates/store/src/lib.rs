@@ -22,4 +22,6 @@ pub use traits::*;
 #[doc(hidden)]
 pub use async_trait::async_trait;
 #[doc(hidden)]
+pub use serde_json;
+#[doc(hidden)]
 pub use siyu_domain as domain;

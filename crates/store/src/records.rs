@@ -395,3 +395,57 @@ pub struct Relationship {
     pub ended_at: Option<Timestamp>,
     pub event_at: Timestamp,
 }
+
+/// A channel code to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewChannelCode {
+    pub name: String,
+    pub kind: siyu_domain::channel::ChannelKind,
+    /// The sub-branch the code belongs to (data scope); the nearest one for `Nearest`.
+    pub sub_branch_id: Option<OrgUnitId>,
+    pub assignment: siyu_domain::channel::Assignment,
+    pub welcome: siyu_domain::channel::Welcome,
+    /// Tags applied to every customer who adds through the code.
+    pub tags: Vec<String>,
+    pub created_by: Option<StaffId>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChannelCode {
+    pub id: siyu_domain::ChannelCodeId,
+    pub name: String,
+    pub kind: siyu_domain::channel::ChannelKind,
+    pub sub_branch_id: Option<OrgUnitId>,
+    pub assignment: siyu_domain::channel::Assignment,
+    pub welcome: siyu_domain::channel::Welcome,
+    pub tags: Vec<String>,
+    /// WeCom's id for the contact way, once created there.
+    pub config_id: Option<String>,
+    pub qr_code: Option<String>,
+    /// Who the code assigns to now.
+    pub current_staff_id: Option<StaffId>,
+    pub active: bool,
+    pub created_at: Timestamp,
+}
+
+impl ChannelCode {
+    /// The `state` WeCom echoes back for this code.
+    pub fn state(&self) -> String {
+        siyu_domain::channel::state_of(self.id)
+    }
+}
+
+/// Adds and deletions through one code on one day (UTC+8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DayStat {
+    pub day: chrono::NaiveDate,
+    pub added: i64,
+    pub deleted: i64,
+}
+
+impl DayStat {
+    pub fn net(&self) -> i64 {
+        self.added - self.deleted
+    }
+}

@@ -175,10 +175,52 @@ pub trait WecomStore: Send + Sync {
     async fn relationships(&self, external_userid: &str) -> StoreResult<Vec<Relationship>>;
 }
 
+#[async_trait]
+pub trait ChannelStore: Send + Sync {
+    async fn create_channel_code(&self, code: &NewChannelCode) -> StoreResult<ChannelCode>;
+    async fn channel_code(&self, id: siyu_domain::ChannelCodeId) -> StoreResult<ChannelCode>;
+    /// Newest first; with a sub-branch set, only that sub-branch's codes (and codes without one).
+    async fn list_channel_codes(
+        &self,
+        sub_branches: Option<&[OrgUnitId]>,
+        page: Page,
+    ) -> StoreResult<Paged<ChannelCode>>;
+    /// Records the WeCom contact way behind the code.
+    async fn set_channel_wecom(
+        &self,
+        id: siyu_domain::ChannelCodeId,
+        config_id: &str,
+        qr_code: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Records who the code assigns to now.
+    async fn set_channel_staff(
+        &self,
+        id: siyu_domain::ChannelCodeId,
+        staff_id: StaffId,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    async fn set_channel_active(&self, id: siyu_domain::ChannelCodeId, active: bool, now: Timestamp)
+    -> StoreResult<()>;
+    /// Adds and deletions per day for a `state`, from the relationships, days with any, ascending.
+    async fn channel_stats(&self, state: &str) -> StoreResult<Vec<DayStat>>;
+    /// Active customers per staff userid, for least-load assignment.
+    async fn active_customers(&self, staff_userids: &[String]) -> StoreResult<Vec<(String, i64)>>;
+}
+
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
-    OrgStore + StaffStore + CustomerStore + ImportStore + JobQueue + AuditLog + SessionStore + ApiTokenStore + WecomStore
+    OrgStore
+    + StaffStore
+    + CustomerStore
+    + ImportStore
+    + JobQueue
+    + AuditLog
+    + SessionStore
+    + ApiTokenStore
+    + WecomStore
+    + ChannelStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

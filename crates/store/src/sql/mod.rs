@@ -24,3 +24,5 @@ mod audit;
 mod sessions;
 #[macro_use]
 mod wecom;
+#[macro_use]
+mod channels;
