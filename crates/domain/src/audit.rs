@@ -25,10 +25,11 @@ pub enum AuditAction {
     OrgUnitChanged,
     ApiTokenCreated,
     ApiTokenRevoked,
+    ChannelCodeCreated,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -41,6 +42,7 @@ impl AuditAction {
         Self::OrgUnitChanged,
         Self::ApiTokenCreated,
         Self::ApiTokenRevoked,
+        Self::ChannelCodeCreated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +59,7 @@ impl AuditAction {
             Self::OrgUnitChanged => "org_unit_changed",
             Self::ApiTokenCreated => "api_token_created",
             Self::ApiTokenRevoked => "api_token_revoked",
+            Self::ChannelCodeCreated => "channel_code_created",
         }
     }
 

@@ -46,6 +46,10 @@ pub enum Permission {
     ManageApiTokens,
     ReadAuditLog,
     ReadJobs,
+    /// Create and change channel QR codes (a branch manager within their own units).
+    ManageChannels,
+    /// See channel codes and their figures.
+    ReadChannels,
 }
 
 /// What an API token may be used for.
@@ -100,14 +104,20 @@ impl Actor {
         match self {
             Actor::Staff { role, .. } => match role {
                 Role::Admin => true,
-                Role::HqOperator => {
-                    matches!(p, ReadCustomers | RevealCustomerPii | ImportCustomers | ExportCustomers | ReadJobs)
-                }
+                Role::HqOperator => matches!(
+                    p,
+                    ReadCustomers
+                        | RevealCustomerPii
+                        | ImportCustomers
+                        | ExportCustomers
+                        | ReadJobs
+                        | ManageChannels
+                        | ReadChannels
+                ),
                 // Reviews content, not customers: no customer data at all.
                 Role::ComplianceReviewer => false,
-                Role::BranchManager | Role::CustomerManager => {
-                    matches!(p, ReadCustomers | RevealCustomerPii)
-                }
+                Role::BranchManager => matches!(p, ReadCustomers | RevealCustomerPii | ManageChannels | ReadChannels),
+                Role::CustomerManager => matches!(p, ReadCustomers | RevealCustomerPii | ReadChannels),
             },
             Actor::System { scopes, .. } => match p {
                 ReadCustomers => scopes.contains(&ApiScope::CustomersRead),

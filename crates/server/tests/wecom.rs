@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use siyu_store::{JobFilter, Page, RelationshipStatus};
 use siyu_wecom::api::ContactWay;
 use siyu_wecom::crypto::CallbackCrypto;
-use siyu_wecom::fake::{FakeConfig, FakeWecom};
+use siyu_wecom::fake::{FakeConfig, FakeWecom, Fault};
 
 async fn setup() -> (FakeWecom, TestApp) {
     let fake = FakeWecom::new(FakeConfig::default());
@@ -141,4 +141,93 @@ async fn forged_tampered_replayed_and_garbage_callbacks_change_nothing() {
     assert_eq!(post(&ours, now, false).await.unwrap().status(), StatusCode::OK);
     assert_eq!(post(&ours, now, false).await.unwrap().status(), StatusCode::OK);
     assert_eq!(callback_jobs(&app).await, 1);
+}
+
+/// Polls until `ok` holds, for at most 10 s.
+async fn eventually(what: &str, ok: impl Fn() -> bool) {
+    for _ in 0..400 {
+        if ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{what} did not happen");
+}
+
+/// The whole channel-code path over real HTTP: an operator creates a code; a customer scans it at the
+/// fake WeCom; the callback binds them to the right customer manager; the code's welcome message goes
+/// out with the callback's welcome code; its tags are marked; the code rotates to the next manager;
+/// the day's figures count the add. Then the same under injected 45009s and a token expiry, with no
+/// message sent twice.
+#[tokio::test]
+async fn a_customer_scans_a_channel_code_end_to_end() {
+    let fake = FakeWecom::new(FakeConfig::default());
+    for u in ["wx_cm_sh01_1", "wx_cm_sh01_2"] {
+        fake.add_staff(u);
+    }
+    let base = fake.spawn().await;
+    let app = spawn_app_with_wecom(5, &fake, &base).await;
+    let hq = app.login("hq01").await;
+    let sh01 = app.state.store.org_units().await.unwrap().into_iter().find(|u| u.code == "SH01").unwrap();
+    let body = serde_json::json!({
+        "name": "陆家嘴支行海报",
+        "kind": "branch_poster",
+        "assignment": { "mode": "round_robin", "sub_branch_id": sh01.id },
+        "welcome": { "text": "您好，我是您的专属客户经理，有任何问题随时找我。", "link": { "title": "新客专享权益", "url": "https://bank.example/welcome" } },
+        "tags": ["网点海报", "陆家嘴"]
+    });
+    let r =
+        hq.client.post(app.url("/api/v1/channels")).header("x-csrf-token", &hq.csrf).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
+    let code: serde_json::Value = r.json().await.unwrap();
+    let config_id = code["config_id"].as_str().unwrap().to_owned();
+    let state = code["state"].as_str().unwrap().to_owned();
+    assert_eq!(fake.contact_ways()[0].state, state);
+    assert_eq!(fake.contact_ways()[0].user, ["wx_cm_sh01_1"], "the first manager in turn");
+
+    let (ext, userid, welcome_code, status) = fake.customer_scans(&config_id, "王芳").await.unwrap();
+    assert_eq!((status, userid.as_str()), (StatusCode::OK, "wx_cm_sh01_1"));
+    let r = wait_relationship(&app, &ext, RelationshipStatus::Active).await;
+    assert_eq!((r.staff_userid.as_str(), r.state.as_deref()), ("wx_cm_sh01_1", Some(state.as_str())));
+    eventually("the welcome message", || fake.welcomes_sent().len() == 1).await;
+    let sent = &fake.welcomes_sent()[0];
+    assert_eq!(sent.welcome_code, welcome_code);
+    assert_eq!(sent.text.as_ref().unwrap().content, "您好，我是您的专属客户经理，有任何问题随时找我。");
+    assert_eq!(sent.attachments[0]["link"]["url"], "https://bank.example/welcome");
+    eventually("the tags", || fake.marked_tags().len() == 1).await;
+    assert_eq!(fake.marked_tags()[0]["external_userid"], ext);
+    assert_eq!(fake.marked_tags()[0]["add_tag"].as_array().unwrap().len(), 2);
+    eventually("the rotation", || fake.contact_ways()[0].user == ["wx_cm_sh01_2"]).await;
+
+    // WeCom throttles and the token expires: the next customer still gets exactly one welcome.
+    fake.inject(Fault::Errcode(45009), 2);
+    fake.inject(Fault::ExpireToken, 1);
+    let (ext2, userid2, _, status) = fake.customer_scans(&config_id, "李雷").await.unwrap();
+    assert_eq!((status, userid2.as_str()), (StatusCode::OK, "wx_cm_sh01_2"), "bound to the next manager in turn");
+    wait_relationship(&app, &ext2, RelationshipStatus::Active).await;
+    eventually("the second welcome", || fake.welcomes_sent().len() == 2).await;
+    eventually("the rotation back", || fake.contact_ways()[0].user == ["wx_cm_sh01_1"]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fake.welcomes_sent().len(), 2, "nothing sent twice");
+
+    // The day's figures: two added; one deletion after the customer leaves.
+    fake.customer_deletes(&ext, "wx_cm_sh01_1").await.unwrap();
+    wait_relationship(&app, &ext, RelationshipStatus::DeletedByCustomer).await;
+    let id = code["id"].as_str().unwrap();
+    let v: serde_json::Value =
+        hq.client.get(app.url(&format!("/api/v1/channels/{id}"))).send().await.unwrap().json().await.unwrap();
+    let today = &v["stats"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((today["added"].as_i64(), today["deleted"].as_i64()), (Some(2), Some(1)), "{v}");
+
+    // A customer manager of another sub-branch cannot see the code.
+    let other = app.login("cm_hz01_1").await;
+    assert_eq!(
+        other.client.get(app.url(&format!("/api/v1/channels/{id}"))).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let mine = app.login("cm_sh01_2").await;
+    assert_eq!(
+        mine.client.get(app.url(&format!("/api/v1/channels/{id}"))).send().await.unwrap().status(),
+        StatusCode::OK
+    );
 }

@@ -2,6 +2,7 @@
 //! parse, call a service, serialise.
 
 pub mod admin;
+pub mod channels;
 pub mod customers;
 pub mod extract;
 pub mod imports;
@@ -109,6 +110,15 @@ pub fn endpoints() -> Vec<Endpoint> {
             "imports",
             "The rejected rows with their reasons, as CSV (audited export)",
             get(imports::rejected_csv),
+        ),
+        ep("get", "/channels", "channels", "Channel QR codes (渠道活码) the caller may see", get(channels::list)),
+        ep("post", "/channels", "channels", "Create a channel code and its WeCom contact way", post(channels::create)),
+        ep(
+            "get",
+            "/channels/{id}",
+            "channels",
+            "One channel code with its adds and deletions per day",
+            get(channels::get),
         ),
         Endpoint { public: true, ..ep("get", "/openapi.json", "meta", "This document", get(openapi::document)) },
     ]

@@ -3,6 +3,7 @@
 //! enforced here holds on every surface.
 
 pub mod audit;
+pub mod channels;
 pub mod customers;
 pub mod imports;
 pub mod org;

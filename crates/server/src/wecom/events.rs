@@ -5,6 +5,7 @@
 
 use async_trait::async_trait;
 use siyu_domain::Timestamp;
+use siyu_domain::channel::code_of_state;
 use siyu_store::{RelationshipChange, RelationshipStatus};
 use siyu_wecom::event::{CallbackEvent, ContactChange, EventKind};
 
@@ -38,17 +39,35 @@ impl JobHandler for ApplyCallback {
     async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
         let event = CallbackEvent::parse(&ctx.job.payload)
             .map_err(|e| JobError::Permanent(format!("unreadable callback: {e}")))?;
-        match relationship_change(&event) {
-            Some(change) => {
-                let applied = ctx
-                    .state
-                    .store
-                    .record_relationship(&change, ctx.state.clock.now())
-                    .await
-                    .map_err(|e| JobError::Retry(e.to_string()))?;
-                tracing::info!(external_userid = %change.external_userid, staff = %change.staff_userid, status = change.status.as_str(), applied, "relationship changed");
-            }
-            None => tracing::info!(kind = ?event.kind, "WeCom event noted"),
+        let Some(change) = relationship_change(&event) else {
+            tracing::info!(kind = ?event.kind, "WeCom event noted");
+            return Ok(());
+        };
+        let applied = ctx
+            .state
+            .store
+            .record_relationship(&change, ctx.state.clock.now())
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
+        tracing::info!(external_userid = %change.external_userid, staff = %change.staff_userid, status = change.status.as_str(), applied, "relationship changed");
+        // An add through one of our channel codes: welcome, tags, rotation.
+        let EventKind::ExternalContact(c) = &event.kind else { return Ok(()) };
+        let code_id = c.state.as_deref().and_then(code_of_state);
+        if let (Some(id), ContactChange::Added | ContactChange::AddedHalf) = (code_id, &c.change) {
+            let code = match ctx.state.store.channel_code(id).await {
+                Ok(code) => code,
+                Err(siyu_store::StoreError::NotFound) => return Ok(()),
+                Err(e) => return Err(JobError::Retry(e.to_string())),
+            };
+            crate::services::channels::on_added(
+                ctx.state,
+                &code,
+                &c.user_id,
+                &c.external_user_id,
+                c.welcome_code.as_deref(),
+            )
+            .await
+            .map_err(|e| JobError::Retry(e.to_string()))?;
         }
         Ok(())
     }
