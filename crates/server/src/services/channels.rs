@@ -142,13 +142,13 @@ fn check_input(input: &ChannelInput) -> ServiceResult<()> {
             "欢迎语不能超过4000字节 / welcome text is over 4000 bytes",
         ));
     }
-    if let Some(l) = &input.welcome.link {
-        if l.title.trim().is_empty() || !(l.url.starts_with("https://") || l.url.starts_with("http://")) {
-            return Err(ServiceError::invalid(
-                "bad_link",
-                "链接需要标题和 http(s) 地址 / a link needs a title and an http(s) URL",
-            ));
-        }
+    if let Some(l) = &input.welcome.link
+        && (l.title.trim().is_empty() || !(l.url.starts_with("https://") || l.url.starts_with("http://")))
+    {
+        return Err(ServiceError::invalid(
+            "bad_link",
+            "链接需要标题和 http(s) 地址 / a link needs a title and an http(s) URL",
+        ));
     }
     if input.tags.len() > 10 || input.tags.iter().any(|t| t.trim().is_empty() || t.chars().count() > 30) {
         return Err(ServiceError::invalid("bad_tags", "最多10个标签，每个1-30字 / up to 10 tags of 1-30 characters"));
@@ -162,10 +162,10 @@ pub async fn create(state: &AppState, caller: &Caller, mut input: ChannelInput) 
     check_input(&input)?;
     let rt = wecom(state)?;
     let (sub_branch, first) = choose(state, &input.assignment, None).await?;
-    if let Some(allowed) = managed_sub_branches(state, caller).await? {
-        if !allowed.contains(&sub_branch) {
-            return Err(ServiceError::Forbidden);
-        }
+    if let Some(allowed) = managed_sub_branches(state, caller).await?
+        && !allowed.contains(&sub_branch)
+    {
+        return Err(ServiceError::Forbidden);
     }
     let now = state.clock.now();
     let new = NewChannelCode {
@@ -214,10 +214,10 @@ pub async fn list(state: &AppState, caller: &Caller, page: Page) -> ServiceResul
 pub async fn get(state: &AppState, caller: &Caller, id: ChannelCodeId) -> ServiceResult<(ChannelCode, Vec<DayStat>)> {
     caller.require(Permission::ReadChannels)?;
     let code = state.store.channel_code(id).await?;
-    if let (Some(allowed), Some(sub)) = (managed_sub_branches(state, caller).await?, code.sub_branch_id) {
-        if !allowed.contains(&sub) {
-            return Err(ServiceError::NotFound);
-        }
+    if let (Some(allowed), Some(sub)) = (managed_sub_branches(state, caller).await?, code.sub_branch_id)
+        && !allowed.contains(&sub)
+    {
+        return Err(ServiceError::NotFound);
     }
     let stats = state.store.channel_stats(&code.state()).await?;
     Ok((code, stats))
