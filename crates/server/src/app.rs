@@ -32,6 +32,8 @@ pub struct AppState {
     pub import_progress: Arc<ProgressBoard>,
     /// The WeCom connection, when configured.
     pub wecom: Option<Arc<crate::wecom::WecomRuntime>>,
+    /// The built-in fake WeCom, when the demo runs against it (enables "simulate a scan").
+    pub fake_wecom: Option<siyu_wecom::fake::FakeWecom>,
 }
 
 /// In-memory progress of running dry runs, for the console's progress bar.
@@ -65,6 +67,7 @@ impl AppState {
             jobs_wake: Arc::new(Notify::new()),
             import_progress: Arc::new(ProgressBoard::default()),
             wecom: None,
+            fake_wecom: None,
         }
     }
 

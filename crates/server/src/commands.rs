@@ -57,7 +57,8 @@ pub async fn run(args: Cli) -> anyhow::Result<()> {
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour).with_writer(std::io::stderr).try_init();
 }
 
 async fn shutdown_signal() {
@@ -75,22 +76,62 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-async fn serve(config: Config, demo_customers: Option<u64>) -> anyhow::Result<()> {
+/// Starts the built-in fake WeCom for the demo and points the configuration at it, unless a real
+/// WeCom is configured. Every staff member with a WeCom userid becomes a member of the fake corp.
+async fn demo_wecom(
+    config: &mut Config,
+    store: &dyn siyu_store::Store,
+) -> anyhow::Result<Option<siyu_wecom::fake::FakeWecom>> {
+    use siyu_wecom::fake::{FakeConfig, FakeWecom};
+    if config.wecom.enabled {
+        return Ok(None);
+    }
+    let fake = FakeWecom::new(FakeConfig::default());
+    for s in store.list_staff(&Default::default(), siyu_store::Page::first(siyu_store::Page::MAX_LIMIT)).await?.items {
+        if let Some(u) = s.wecom_userid {
+            fake.add_staff(&u);
+        }
+    }
+    let base = fake.spawn().await;
+    let f = fake.config();
+    config.wecom = siyu::config::WecomConfig {
+        enabled: true,
+        api_base: base.clone(),
+        corp_id: f.corp_id.clone(),
+        secret: siyu::config::Secret(f.secret.clone()),
+        agent_id: f.agent_id,
+        callback_token: siyu::config::Secret(f.callback_token.clone()),
+        callback_aes_key: siyu::config::Secret(f.encoding_aes_key.clone()),
+        callback_window_secs: 300,
+    };
+    let local = config.server.bind.replace("0.0.0.0", "127.0.0.1");
+    fake.set_callback_url(&format!("http://{local}/wecom/callback"));
+    eprintln!("demo WeCom: the built-in fake at {base}");
+    Ok(Some(fake))
+}
+
+async fn serve(mut config: Config, demo_customers: Option<u64>) -> anyhow::Result<()> {
     startup::ensure_data_dir(&config)?;
     let store = startup::open_store(&config).await?;
     let vault = startup::load_vault(&config, demo_customers.is_some())?;
     let clock = Arc::new(SystemClock);
+    let mut fresh_demo = false;
     let logins = match demo_customers {
         Some(n) => {
             let now = siyu_domain::Clock::now(&*clock);
             match demo::seed_if_empty(&*store, &vault, n, now).await? {
                 Some(l) => {
                     eprintln!("loaded the demo bank: {n} customers");
+                    fresh_demo = true;
                     Some(l)
                 }
                 None => Some(demo::logins(&*store).await?),
             }
         }
+        None => None,
+    };
+    let fake = match demo_customers {
+        Some(_) => demo_wecom(&mut config, &*store).await?,
         None => None,
     };
     let bind = config.server.bind.clone();
@@ -99,6 +140,7 @@ async fn serve(config: Config, demo_customers: Option<u64>) -> anyhow::Result<()
     if let Some(rt) = wecom {
         state = state.with_wecom(rt);
     }
+    state.fake_wecom = fake;
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (is another server running there?)"))?;
@@ -110,6 +152,15 @@ async fn serve(config: Config, demo_customers: Option<u64>) -> anyhow::Result<()
         for l in logins.iter().take(40) {
             println!("  {:<12} {:<20} {}", l.username, l.role.as_str(), l.unit);
         }
+    }
+    if fresh_demo && state.fake_wecom.is_some() {
+        // Channel codes and a few scanning customers, once the server is listening for their callbacks.
+        let st = state.clone();
+        tokio::spawn(async move {
+            if let Err(e) = demo::seed_channels(&st).await {
+                tracing::warn!(error = %e, "could not seed the demo channel codes");
+            }
+        });
     }
     let app = siyu::app::router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

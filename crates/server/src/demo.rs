@@ -88,6 +88,13 @@ pub fn person_name(rng: &mut StdRng, gender: Gender) -> String {
     name
 }
 
+/// A random name for a customer the fake WeCom plays.
+pub fn random_customer_name() -> String {
+    let mut rng = StdRng::from_entropy();
+    let g = if rng.gen_bool(0.5) { Gender::Female } else { Gender::Male };
+    person_name(&mut rng, g)
+}
+
 pub fn phone(rng: &mut StdRng) -> String {
     const PREFIXES: [&str; 12] = ["138", "139", "137", "136", "135", "150", "151", "158", "159", "186", "188", "177"];
     format!("{}{:08}", PREFIXES[rng.gen_range(0..PREFIXES.len())], rng.gen_range(0..100_000_000u32))
@@ -281,6 +288,60 @@ pub async fn logins(store: &dyn Store) -> Result<Vec<DemoLogin>, StoreError> {
             role: s.role,
         })
         .collect())
+}
+
+/// Two demo channel codes, each scanned by a few customers through the fake WeCom (demo only).
+pub async fn seed_channels(state: &crate::app::AppState) -> Result<(), String> {
+    use siyu_domain::channel::{Assignment, ChannelKind, LinkCard, Welcome};
+    use siyu_domain::scope::Actor;
+
+    let fake = state.fake_wecom.clone().ok_or("no fake WeCom")?;
+    let admin = state.store.staff_credentials("admin").await.map_err(|e| e.to_string())?.staff;
+    let caller = crate::auth::extract::Caller {
+        actor: Actor::Staff { id: admin.id, role: admin.role, org_unit_id: admin.org_unit_id },
+        staff: Some(admin),
+        csrf: None,
+        ip: "demo".into(),
+    };
+    let units = state.store.org_units().await.map_err(|e| e.to_string())?;
+    let sh01 = units.iter().find(|u| u.code == "SH01").ok_or("no SH01")?.id;
+    let codes = [
+        crate::services::channels::ChannelInput {
+            name: "陆家嘴支行大堂海报".into(),
+            kind: ChannelKind::BranchPoster,
+            assignment: Assignment::RoundRobin { sub_branch_id: sh01 },
+            welcome: Welcome {
+                text: "您好！我是您在陆家嘴支行的专属客户经理，理财、贷款、信用卡问题都可以随时问我。".into(),
+                link: Some(LinkCard {
+                    title: "新客专享权益".into(),
+                    url: "https://bank.example/welcome".into(),
+                    desc: "添加即领".into(),
+                    picurl: String::new(),
+                }),
+                ..Default::default()
+            },
+            tags: vec!["网点海报".into(), "陆家嘴".into()],
+        },
+        crate::services::channels::ChannelInput {
+            name: "公众号菜单·就近网点".into(),
+            kind: ChannelKind::OfficialAccountMenu,
+            assignment: Assignment::Nearest { location: GeoPoint { lat: 30.25, lng: 120.17 } },
+            welcome: Welcome {
+                text: "欢迎关注！已为您匹配最近网点的客户经理。".into(), ..Default::default()
+            },
+            tags: vec!["公众号".into()],
+        },
+    ];
+    // Give the listener a moment: the fake's callbacks come straight back to this server.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    for (i, input) in codes.into_iter().enumerate() {
+        let code = crate::services::channels::create(state, &caller, input).await.map_err(|e| e.to_string())?;
+        let config_id = code.config_id.clone().unwrap_or_default();
+        for _ in 0..(6 - i * 2) {
+            fake.customer_scans(&config_id, &random_customer_name()).await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -198,6 +198,34 @@ async fn a_customer_manager_signs_in_to_the_demo_and_sees_their_customers() {
     d.wait_url(|u| u.contains("/customers/cus_")).await;
     d.screenshot("customer-zh").await;
 
+    // The channel codes of their sub-branch, with the demo's scans counted per day.
+    d.go(&format!("{base}/channels")).await;
+    let mut codes = Vec::new();
+    for _ in 0..100 {
+        codes = d.find_all("#channel-list tbody tr a").await;
+        if !codes.is_empty() {
+            break;
+        }
+        // The demo creates its codes just after it starts listening.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        d.go(&format!("{base}/channels")).await;
+    }
+    assert!(!codes.is_empty(), "the demo's channel code for 陆家嘴 is listed");
+    d.click("#channel-list tbody tr a").await;
+    d.wait_url(|u| u.contains("/channels/chc_")).await;
+    let mut counted = false;
+    for _ in 0..100 {
+        if !d.find_all("#day-table tbody tr").await.is_empty() {
+            counted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let here = d.url().await;
+        d.go(&here).await;
+    }
+    assert!(counted, "the day's adds are shown");
+    d.screenshot("channel-zh").await;
+
     // English on a click.
     d.go(&format!("{base}/customers")).await;
     d.click("a[href='/lang/en']").await;

@@ -2,6 +2,7 @@
 //! default with an English switch, a little hand-written JavaScript, no front-end build.
 
 pub mod admin;
+pub mod channels;
 pub mod customers;
 pub mod i18n;
 pub mod imports;
@@ -52,6 +53,9 @@ pub fn routes() -> Router<AppState> {
         .route("/staff", get(staff::list))
         .route("/staff/new", get(staff::new_page).post(staff::create))
         .route("/staff/{id}", get(staff::edit_page).post(staff::edit))
+        .route("/channels", get(channels::list).post(channels::create))
+        .route("/channels/{id}", get(channels::detail))
+        .route("/channels/{id}/simulate", post(channels::simulate))
         .route("/audit", get(admin::audit))
         .route("/tokens", get(admin::tokens).post(admin::create_token))
         .route("/tokens/{id}/revoke", post(admin::revoke_token))
@@ -77,8 +81,9 @@ pub struct PageCtx {
     pub nav: Vec<NavItem>,
 }
 
-const NAV: [(&str, &str, Permission); 7] = [
+const NAV: [(&str, &str, Permission); 8] = [
     ("/customers", "nav.customers", Permission::ReadCustomers),
+    ("/channels", "nav.channels", Permission::ReadChannels),
     ("/imports", "nav.imports", Permission::ImportCustomers),
     ("/org", "nav.org", Permission::ManageOrganisation),
     ("/staff", "nav.staff", Permission::ManageStaff),
