@@ -32,6 +32,8 @@ pub struct AppState {
     pub import_progress: Arc<ProgressBoard>,
     /// The WeCom connection, when configured.
     pub wecom: Option<Arc<crate::wecom::WecomRuntime>>,
+    /// Where accepted callbacks are committed in groups (started with the WeCom connection).
+    pub callback_intake: Option<crate::wecom::intake::Intake>,
     /// The built-in fake WeCom, when the demo runs against it (enables "simulate a scan").
     pub fake_wecom: Option<siyu_wecom::fake::FakeWecom>,
 }
@@ -67,12 +69,15 @@ impl AppState {
             jobs_wake: Arc::new(Notify::new()),
             import_progress: Arc::new(ProgressBoard::default()),
             wecom: None,
+            callback_intake: None,
             fake_wecom: None,
         }
     }
 
+    /// Connects WeCom; call inside the runtime (it starts the callback writer task).
     pub fn with_wecom(mut self, rt: crate::wecom::WecomRuntime) -> Self {
         self.wecom = Some(Arc::new(rt));
+        self.callback_intake = Some(crate::wecom::intake::Intake::start(&self));
         self
     }
 

@@ -542,6 +542,8 @@ pub async fn callbacks_are_accepted_once(s: Arc<dyn Store>) {
     assert_eq!(queued.total, 2, "one job per accepted callback");
     assert_eq!(s.purge_callbacks_before(T0.plus_secs(1)).await.unwrap(), 2);
     assert!(s.accept_callback("k1", &job, T0.plus_secs(2)).await.unwrap(), "forgotten keys are new again");
+    let batch: Vec<(String, NewJob)> = ["k3", "k1", "k3", "k4"].iter().map(|k| (k.to_string(), job.clone())).collect();
+    assert_eq!(s.accept_callbacks(&batch, T0).await.unwrap(), [true, false, false, true], "one commit, each key once");
 }
 
 pub async fn relationships_keep_the_newest_event(s: Arc<dyn Store>) {

@@ -160,14 +160,24 @@ pub trait ApiTokenStore: Send + Sync {
 
 #[async_trait]
 pub trait WecomStore: Send + Sync {
-    /// Records a callback's key and queues its job in one transaction; `false` (and nothing queued)
-    /// when the key was seen before: a replay or WeCom's own retry.
+    /// Records each callback's key and queues its job, all in one transaction (callbacks arriving
+    /// together share one commit); `false` for a key seen before — a replay or WeCom's own retry —
+    /// and nothing queued for it.
+    async fn accept_callbacks(
+        &self,
+        items: &[(String, siyu_domain::job::NewJob)],
+        now: Timestamp,
+    ) -> StoreResult<Vec<bool>>;
+    /// One callback; see [`WecomStore::accept_callbacks`].
     async fn accept_callback(
         &self,
         dedupe_key: &str,
         job: &siyu_domain::job::NewJob,
         now: Timestamp,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<bool> {
+        let r = self.accept_callbacks(&[(dedupe_key.to_owned(), job.clone())], now).await?;
+        Ok(r.first().copied().unwrap_or(false))
+    }
     /// Forgets keys older than `before` (replays that old are refused by their timestamp anyway).
     async fn purge_callbacks_before(&self, before: Timestamp) -> StoreResult<u64>;
     /// Applies a relationship change unless a newer event already did; returns whether it applied.

@@ -62,8 +62,11 @@ async fn receive(State(state): State<AppState>, Query(q): Query<HashMap<String, 
     };
     let mut job = NewJob::now(CALLBACK_JOB, plain, now);
     job.max_attempts = 8;
-    match state.store.accept_callback(&event.dedupe_key, &job, now).await {
-        Ok(true) => state.jobs_wake.notify_one(),
+    let Some(intake) = state.callback_intake.as_ref() else {
+        return refuse(StatusCode::NOT_FOUND, "WeCom is not configured");
+    };
+    match intake.accept(event.dedupe_key.clone(), job).await {
+        Ok(true) => {}
         // WeCom's own retry, or a replay inside the window: already queued once.
         Ok(false) => tracing::debug!(key = %event.dedupe_key, "duplicate WeCom callback ignored"),
         Err(e) => {

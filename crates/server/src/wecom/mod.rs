@@ -3,6 +3,7 @@
 
 pub mod callback;
 pub mod events;
+pub mod intake;
 
 use siyu_wecom::client::{RetryPolicy, WecomClient};
 use siyu_wecom::crypto::{CallbackCrypto, CryptoError};

@@ -18,22 +18,25 @@ macro_rules! sql_wecom {
 
         #[$crate::async_trait]
         impl $crate::WecomStore for $store {
-            async fn accept_callback(&self, dedupe_key: &str, job: &dom::job::NewJob, now: dom::Timestamp) -> $crate::error::StoreResult<bool> {
+            async fn accept_callbacks(&self, items: &[(String, dom::job::NewJob)], now: dom::Timestamp) -> $crate::error::StoreResult<Vec<bool>> {
                 let mut tx = self.pool.begin().await.map_err(db_err)?;
-                let fresh: Option<String> = ::sqlx::query_scalar(
-                    "INSERT INTO wecom_callbacks (dedupe_key, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING dedupe_key",
-                )
-                .bind(dedupe_key)
-                .bind(now.millis())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                if fresh.is_none() {
-                    return Ok(false);
+                let mut fresh = Vec::with_capacity(items.len());
+                for (key, job) in items {
+                    let inserted: Option<String> = ::sqlx::query_scalar(
+                        "INSERT INTO wecom_callbacks (dedupe_key, received_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING dedupe_key",
+                    )
+                    .bind(key)
+                    .bind(now.millis())
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    if inserted.is_some() {
+                        insert_job(&mut tx, job).await?;
+                    }
+                    fresh.push(inserted.is_some());
                 }
-                insert_job(&mut tx, job).await?;
                 tx.commit().await.map_err(db_err)?;
-                Ok(true)
+                Ok(fresh)
             }
 
             async fn purge_callbacks_before(&self, before: dom::Timestamp) -> $crate::error::StoreResult<u64> {
