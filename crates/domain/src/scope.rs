@@ -50,6 +50,8 @@ pub enum Permission {
     ManageChannels,
     /// See channel codes and their figures.
     ReadChannels,
+    /// Start a full WeCom sync.
+    SyncWecom,
 }
 
 /// What an API token may be used for.
@@ -113,6 +115,7 @@ impl Actor {
                         | ReadJobs
                         | ManageChannels
                         | ReadChannels
+                        | SyncWecom
                 ),
                 // Reviews content, not customers: no customer data at all.
                 Role::ComplianceReviewer => false,

@@ -157,8 +157,8 @@ async fn serve(mut config: Config, demo_customers: Option<u64>) -> anyhow::Resul
         // Channel codes and a few scanning customers, once the server is listening for their callbacks.
         let st = state.clone();
         tokio::spawn(async move {
-            if let Err(e) = demo::seed_channels(&st).await {
-                tracing::warn!(error = %e, "could not seed the demo channel codes");
+            if let Err(e) = demo::seed_wecom(&st).await {
+                tracing::warn!(error = %e, "could not seed the demo's WeCom");
             }
         });
     }

@@ -290,8 +290,42 @@ pub async fn logins(store: &dyn Store) -> Result<Vec<DemoLogin>, StoreError> {
         .collect())
 }
 
+/// The demo's WeCom: every customer manager already has some of their customers as WeCom contacts
+/// (remarked with the customer's mobile, as managers do), found and matched by a full sync; and two
+/// channel codes, each scanned by a few new customers through the fake WeCom.
+pub async fn seed_wecom(state: &crate::app::AppState) -> Result<(), String> {
+    let fake = state.fake_wecom.clone().ok_or("no fake WeCom")?;
+    let f = siyu_store::StaffFilter { role: Some(Role::CustomerManager), ..Default::default() };
+    let cms = state.store.list_staff(&f, siyu_store::Page::first(500)).await.map_err(|e| e.to_string())?.items;
+    for cm in cms.iter().filter(|c| c.wecom_userid.is_some()) {
+        let mine = siyu_store::CustomerFilter { owner_id: Some(cm.id), ..Default::default() };
+        let customers = state
+            .store
+            .list_customers(siyu_domain::scope::DataScope::All, &mine, siyu_store::Page::first(12))
+            .await
+            .map_err(|e| e.to_string())?;
+        for c in &customers.items {
+            // Seeding only: the demo plays the manager who typed the number into the remark.
+            let Ok(sealed) = state
+                .store
+                .customer_pii(siyu_domain::scope::DataScope::All, c.id, siyu_domain::customer::PiiField::Phone)
+                .await
+            else {
+                continue;
+            };
+            let Ok(phone) = state.vault.open(siyu_domain::customer::PiiField::Phone, &sealed) else { continue };
+            fake.add_contact(cm.wecom_userid.as_deref().unwrap_or_default(), &c.name, &[&phone]);
+        }
+    }
+    let mut sync = siyu_domain::job::NewJob::now(crate::wecom::sync::SYNC_JOB, "{}".into(), state.clock.now());
+    sync.dedupe_key = Some(format!("{}:demo", crate::wecom::sync::SYNC_JOB));
+    state.store.enqueue(&sync).await.map_err(|e| e.to_string())?;
+    state.jobs_wake.notify_waiters();
+    seed_channels(state).await
+}
+
 /// Two demo channel codes, each scanned by a few customers through the fake WeCom (demo only).
-pub async fn seed_channels(state: &crate::app::AppState) -> Result<(), String> {
+async fn seed_channels(state: &crate::app::AppState) -> Result<(), String> {
     use siyu_domain::channel::{Assignment, ChannelKind, LinkCard, Welcome};
     use siyu_domain::scope::Actor;
 

@@ -231,3 +231,59 @@ async fn a_customer_scans_a_channel_code_end_to_end() {
         StatusCode::OK
     );
 }
+
+/// A full sync records every existing relationship and links a WeCom contact to the bank's customer by
+/// the mobile number in the manager's remark.
+#[tokio::test]
+async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobile() {
+    let (fake, app) = setup().await;
+    let s = &app.state;
+    let sh01 = s.store.org_units().await.unwrap().into_iter().find(|u| u.code == "SH01").unwrap();
+    let draft = siyu_domain::customer::CustomerDraft {
+        customer_no: "W001".into(),
+        name: "赵敏".into(),
+        phone: Some("13700001234".into()),
+        id_number: None,
+        gender: Default::default(),
+        birthday: None,
+        sub_branch_id: sh01.id,
+        owner_id: None,
+        aum_tier: siyu_domain::customer::AumTier::new(2).unwrap(),
+        segments: Default::default(),
+        risk: None,
+        consent: Default::default(),
+        wecom_external_userid: None,
+    };
+    s.store
+        .upsert_customers(
+            &[s.vault.seal_customer(draft)],
+            &siyu_store::UpsertFields::all(),
+            siyu_domain::Clock::now(&*s.clock),
+        )
+        .await
+        .unwrap();
+    let known = fake.add_contact("wx_cm_sh01_1", "赵敏", &["137 0000 1234"]);
+    let stranger = fake.add_contact("wx_cm_sh01_1", "路人", &["13900009999"]);
+
+    let hq = app.login("hq01").await;
+    let r = hq.client.post(app.url("/api/v1/wecom/sync")).header("x-csrf-token", &hq.csrf).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    wait_relationship(&app, &stranger, RelationshipStatus::Active).await;
+    wait_relationship(&app, &known, RelationshipStatus::Active).await;
+    let mut linked = None;
+    for _ in 0..200 {
+        linked =
+            s.store.customer_by_no(siyu_domain::scope::DataScope::All, "W001").await.unwrap().wecom_external_userid;
+        if linked.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(linked.as_deref(), Some(known.as_str()));
+    // Only HQ roles may start one.
+    let cm = app.login("cm_sh01_1").await;
+    assert_eq!(
+        cm.client.post(app.url("/api/v1/wecom/sync")).header("x-csrf-token", &cm.csrf).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+}

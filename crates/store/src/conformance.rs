@@ -297,6 +297,12 @@ pub async fn phone_index_lookup(s: Arc<dyn Store>) {
     assert_eq!(s.customer_pii(DataScope::All, id, PiiField::Phone).await.unwrap(), vec![1, 2, 3]);
     assert!(matches!(s.customer_pii(DataScope::All, id, PiiField::IdNumber).await, Err(StoreError::NotFound)));
     assert!(matches!(s.customer(DataScope::All, CustomerId::new(999_999)).await, Err(StoreError::NotFound)));
+
+    let x1 = s.customer_by_no(DataScope::All, "X1").await.unwrap().id;
+    assert!(s.link_wecom(id, "wmA", T0).await.unwrap());
+    assert!(!s.link_wecom(id, "wmB", T0).await.unwrap(), "already linked");
+    assert!(!s.link_wecom(x1, "wmA", T0).await.unwrap(), "wmA belongs to someone else");
+    assert_eq!(s.customer(DataScope::All, id).await.unwrap().wecom_external_userid.as_deref(), Some("wmA"));
 }
 
 async fn validated_import(s: &dyn Store, good: i64) -> ImportId {

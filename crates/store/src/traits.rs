@@ -58,6 +58,9 @@ pub trait CustomerStore: Send + Sync {
     /// The sealed bytes of one personal field, for an audited reveal. `NotFound` when the customer is out
     /// of scope or has no such value.
     async fn customer_pii(&self, scope: DataScope, id: CustomerId, field: PiiField) -> StoreResult<Vec<u8>>;
+    /// Links a customer to their WeCom external contact, unless they already have one or the contact
+    /// is linked to someone else; returns whether it linked.
+    async fn link_wecom(&self, id: CustomerId, external_userid: &str, now: Timestamp) -> StoreResult<bool>;
     /// Customers whose phone has this blind index (exact lookup without decrypting anything).
     async fn customers_by_phone_index(&self, scope: DataScope, index: &[u8]) -> StoreResult<Vec<Customer>>;
 }

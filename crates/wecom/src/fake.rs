@@ -283,6 +283,26 @@ impl FakeWecom {
         Ok((ext, userid, code, status))
     }
 
+    /// A customer who is already a contact of `userid` (no callback: the state a full sync finds).
+    /// Returns the external_userid.
+    pub fn add_contact(&self, userid: &str, name: &str, remark_mobiles: &[&str]) -> String {
+        let mut c = self.corp();
+        let ext = format!("wm{}", random_code(30));
+        let contact =
+            ExternalContact { external_userid: ext.clone(), name: name.to_owned(), kind: 1, gender: 0, unionid: None };
+        let follow = FollowInfo {
+            userid: userid.to_owned(),
+            remark: name.to_owned(),
+            remark_mobiles: remark_mobiles.iter().map(|m| m.to_string()).collect(),
+            createtime: 1_767_196_800,
+            tag_id: Vec::new(),
+            state: None,
+            add_way: 2,
+        };
+        c.contacts.insert(ext.clone(), (contact, vec![follow]));
+        ext
+    }
+
     /// The customer deletes the staff member: siyu receives `del_follow_user`.
     pub async fn customer_deletes(&self, external_userid: &str, userid: &str) -> Result<StatusCode, String> {
         {

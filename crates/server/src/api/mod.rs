@@ -7,6 +7,7 @@ pub mod customers;
 pub mod extract;
 pub mod imports;
 pub mod openapi;
+pub mod wecom;
 
 use axum::Json;
 use axum::Router;
@@ -119,6 +120,13 @@ pub fn endpoints() -> Vec<Endpoint> {
             "channels",
             "One channel code with its adds and deletions per day",
             get(channels::get),
+        ),
+        ep(
+            "post",
+            "/wecom/sync",
+            "wecom",
+            "Queue a full WeCom sync (staff, customers, relationships, matching to bank customers)",
+            post(wecom::sync),
         ),
         Endpoint { public: true, ..ep("get", "/openapi.json", "meta", "This document", get(openapi::document)) },
     ]

@@ -279,9 +279,20 @@ pub async fn list(
     })
 }
 
+/// A WeCom relationship as the customer page shows it.
+#[derive(Debug, Clone)]
+pub struct RelationshipRow {
+    pub manager: String,
+    pub status: &'static str,
+    pub since: String,
+    pub ended: String,
+    pub channel: String,
+}
+
 #[derive(Template)]
 #[template(path = "customer.html")]
 struct DetailPage {
+    relationships: Vec<RelationshipRow>,
     ctx: PageCtx,
     c: CustomerView,
     can_reveal: bool,
@@ -308,7 +319,32 @@ async fn detail_page(
     };
     let view = names.view(ctx.tr, &c, state.clock.now().bank_date());
     let can_reveal = user.0.actor.can(Permission::RevealCustomerPii);
-    render(&DetailPage { ctx, c: view, can_reveal, revealed, error })
+    let relationships = relationship_rows(state, ctx.tr, c.wecom_external_userid.as_deref()).await;
+    render(&DetailPage { relationships, ctx, c: view, can_reveal, revealed, error })
+}
+
+/// The customer's WeCom relationships, managers by name.
+async fn relationship_rows(state: &AppState, tr: Tr, external_userid: Option<&str>) -> Vec<RelationshipRow> {
+    let Some(ext) = external_userid else { return Vec::new() };
+    let rels = state.store.relationships(ext).await.unwrap_or_default();
+    if rels.is_empty() {
+        return Vec::new();
+    }
+    let f = StaffFilter { role: Some(Role::CustomerManager), ..Default::default() };
+    let staff = state.store.list_staff(&f, Page::first(Page::MAX_LIMIT)).await.map(|p| p.items).unwrap_or_default();
+    rels.iter()
+        .map(|r| RelationshipRow {
+            manager: staff
+                .iter()
+                .find(|s| s.wecom_userid.as_deref() == Some(r.staff_userid.as_str()))
+                .map(|s| s.display_name.clone())
+                .unwrap_or_else(|| r.staff_userid.clone()),
+            status: tr.t(&format!("rel.{}", r.status.as_str())),
+            since: r.added_at.map(|t| t.bank_date().to_string()).unwrap_or_default(),
+            ended: r.ended_at.map(|t| t.bank_date().to_string()).unwrap_or_default(),
+            channel: r.state.clone().unwrap_or_default(),
+        })
+        .collect()
 }
 
 pub async fn detail(

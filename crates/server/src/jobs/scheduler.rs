@@ -21,10 +21,23 @@ pub async fn tick(state: &AppState) {
         NewJob::now(super::MAINTENANCE, "{}".into(), siyu_domain::Timestamp::from_millis(next_hour * 3_600_000));
     job.dedupe_key = Some(format!("{}:{next_hour}", super::MAINTENANCE));
     job.max_attempts = 3;
-    match state.store.enqueue(&job).await {
-        Ok(Some(_)) => state.jobs_wake.notify_waiters(),
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "scheduler could not enqueue"),
+    let mut due = vec![job];
+    // A full WeCom sync every night at 02:00 bank time, keyed by the date it runs on.
+    if state.wecom.is_some() {
+        let day_ms = 86_400_000;
+        let offset = 8 * 3_600_000;
+        let next = ((now.millis() + offset - 2 * 3_600_000) / day_ms + 1) * day_ms - offset + 2 * 3_600_000;
+        let mut sync =
+            NewJob::now(crate::wecom::sync::SYNC_JOB, "{}".into(), siyu_domain::Timestamp::from_millis(next));
+        sync.dedupe_key = Some(format!("{}:{next}", crate::wecom::sync::SYNC_JOB));
+        due.push(sync);
+    }
+    for job in due {
+        match state.store.enqueue(&job).await {
+            Ok(Some(_)) => state.jobs_wake.notify_waiters(),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "scheduler could not enqueue"),
+        }
     }
 }
 

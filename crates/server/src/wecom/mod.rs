@@ -4,6 +4,7 @@
 pub mod callback;
 pub mod events;
 pub mod intake;
+pub mod sync;
 
 use siyu_wecom::client::{RetryPolicy, WecomClient};
 use siyu_wecom::crypto::{CallbackCrypto, CryptoError};

@@ -279,6 +279,20 @@ macro_rules! sql_customers {
                 v.ok_or($crate::StoreError::NotFound)
             }
 
+            async fn link_wecom(&self, id: dom::CustomerId, external_userid: &str, now: dom::Timestamp) -> $crate::error::StoreResult<bool> {
+                let r = ::sqlx::query(
+                    "UPDATE customers SET wecom_external_userid = $2, updated_at = $3 WHERE id = $1 AND wecom_external_userid IS NULL \
+                     AND NOT EXISTS (SELECT 1 FROM customers o WHERE o.wecom_external_userid = $2)",
+                )
+                .bind(id.get())
+                .bind(external_userid)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                Ok(r.rows_affected() > 0)
+            }
+
             async fn customers_by_phone_index(&self, scope: dom::scope::DataScope, index: &[u8]) -> $crate::error::StoreResult<Vec<dom::customer::Customer>> {
                 let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.phone_index = "));
                 qb.push_bind(index.to_vec());

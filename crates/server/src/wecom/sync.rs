@@ -1,0 +1,85 @@
+//! The full sync: every staff member with customer contact, every customer of theirs, as WeCom knows
+//! them now. Each relationship is recorded (with WeCom's add time, so it never undoes a newer callback),
+//! and a customer is matched to the bank's record by the mobile number the manager put in the remark
+//! (looked up by blind index: nothing is decrypted). Runs as a job; safe to run again at any time.
+//!
+//! Not yet synced: corp tags (they map to siyu's tags, which come with the tags issue) and group chats.
+
+use async_trait::async_trait;
+use siyu_domain::Timestamp;
+use siyu_domain::customer::PiiField;
+use siyu_domain::scope::DataScope;
+use siyu_domain::validate::normalize_phone;
+use siyu_store::{RelationshipChange, RelationshipStatus};
+
+use crate::jobs::{JobContext, JobError, JobHandler};
+
+/// The job kind of a full sync.
+pub const SYNC_JOB: &str = "wecom.sync";
+
+/// Staff members per `batch/get_by_user` call (WeCom allows 100).
+const STAFF_PER_CALL: usize = 100;
+
+/// What a sync did, for the log and the job's result.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SyncReport {
+    pub staff: usize,
+    pub relationships: usize,
+    pub customers_linked: usize,
+}
+
+pub struct FullSync;
+
+#[async_trait]
+impl JobHandler for FullSync {
+    async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
+        let report = run(ctx).await?;
+        tracing::info!(?report, "WeCom full sync done");
+        Ok(())
+    }
+}
+
+pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
+    let state = ctx.state;
+    let Some(rt) = state.wecom.as_deref() else { return Err(JobError::Permanent("WeCom is not configured".into())) };
+    let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
+    let staff = rt.client.follow_users().await.map_err(|e| retry(&e))?;
+    let mut report = SyncReport { staff: staff.len(), ..Default::default() };
+    for chunk in staff.chunks(STAFF_PER_CALL) {
+        let mut cursor = String::new();
+        loop {
+            let page = rt.client.contacts_by_staff(chunk, &cursor, 100).await.map_err(|e| retry(&e))?;
+            for item in &page.items {
+                let ext = &item.external_contact.external_userid;
+                let change = RelationshipChange {
+                    external_userid: ext.clone(),
+                    staff_userid: item.follow_info.userid.clone(),
+                    status: RelationshipStatus::Active,
+                    state: item.follow_info.state.clone(),
+                    event_at: Timestamp::from_millis(item.follow_info.createtime * 1000),
+                };
+                state.store.record_relationship(&change, state.clock.now()).await.map_err(|e| retry(&e))?;
+                report.relationships += 1;
+                for mobile in &item.follow_info.remark_mobiles {
+                    let Ok(phone) = normalize_phone(mobile) else { continue };
+                    let index = state.vault.blind_index(PiiField::Phone, &phone);
+                    let found =
+                        state.store.customers_by_phone_index(DataScope::All, &index).await.map_err(|e| retry(&e))?;
+                    // Only an unambiguous match links: two customers on one phone are left for a person.
+                    if let [one] = found.as_slice() {
+                        if state.store.link_wecom(one.id, ext, state.clock.now()).await.map_err(|e| retry(&e))? {
+                            report.customers_linked += 1;
+                        }
+                        break;
+                    }
+                }
+            }
+            ctx.keep_alive().await?;
+            if page.next_cursor.is_empty() {
+                break;
+            }
+            cursor = page.next_cursor;
+        }
+    }
+    Ok(report)
+}
