@@ -18,6 +18,8 @@ use serde_json::{Value, json};
 use crate::api::{ContactWay, CorpTag, CorpTagGroup, ExternalContact, FollowInfo, WelcomeMessage};
 use crate::crypto::CallbackCrypto;
 
+mod more;
+
 /// Something to go wrong on the next API call (not `gettoken`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
@@ -62,7 +64,6 @@ struct WelcomeCode {
     used: bool,
 }
 
-#[derive(Default)]
 struct Corp {
     token: Option<(String, Instant)>,
     token_fetches: u32,
@@ -78,6 +79,32 @@ struct Corp {
     marked: Vec<Value>,
     callback_url: Option<String>,
     next_id: u64,
+    /// Mass messages one customer may receive per day.
+    receive_limit_per_day: u32,
+    more: more::More,
+}
+
+impl Default for Corp {
+    fn default() -> Self {
+        Self {
+            token: None,
+            token_fetches: 0,
+            calls: Vec::new(),
+            faults: VecDeque::new(),
+            staff: Vec::new(),
+            contacts: BTreeMap::new(),
+            ways: BTreeMap::new(),
+            tags: Vec::new(),
+            codes: HashMap::new(),
+            welcomes: Vec::new(),
+            app_messages: Vec::new(),
+            marked: Vec::new(),
+            callback_url: None,
+            next_id: 0,
+            receive_limit_per_day: 1,
+            more: more::More::default(),
+        }
+    }
 }
 
 impl Corp {
@@ -453,7 +480,9 @@ impl FakeWecom {
                 c.app_messages.push(body.clone());
                 ok(json!({ "invaliduser": "", "msgid": c.id("msg") }))
             }
-            _ => err(60011, &format!("the fake does not serve {path}")),
+            _ => self
+                .answer_more(&mut c, path, body, query)
+                .unwrap_or_else(|| err(60011, &format!("the fake does not serve {path}"))),
         }
     }
 }

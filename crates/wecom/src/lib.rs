@@ -9,6 +9,7 @@
 //! - [`fake`]: a fake WeCom server for tests and the demo, with scripted customers and injected faults.
 
 pub mod api;
+pub mod api_more;
 pub mod client;
 pub mod crypto;
 pub mod event;
