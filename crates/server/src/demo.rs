@@ -297,6 +297,7 @@ pub async fn seed_wecom(state: &crate::app::AppState) -> Result<(), String> {
     let fake = state.fake_wecom.clone().ok_or("no fake WeCom")?;
     let f = siyu_store::StaffFilter { role: Some(Role::CustomerManager), ..Default::default() };
     let cms = state.store.list_staff(&f, siyu_store::Page::first(500)).await.map_err(|e| e.to_string())?.items;
+    let mut contacts: Vec<(String, String)> = Vec::new();
     for cm in cms.iter().filter(|c| c.wecom_userid.is_some()) {
         let mine = siyu_store::CustomerFilter { owner_id: Some(cm.id), ..Default::default() };
         let customers = state
@@ -314,7 +315,17 @@ pub async fn seed_wecom(state: &crate::app::AppState) -> Result<(), String> {
                 continue;
             };
             let Ok(phone) = state.vault.open(siyu_domain::customer::PiiField::Phone, &sealed) else { continue };
-            fake.add_contact(cm.wecom_userid.as_deref().unwrap_or_default(), &c.name, &[&phone]);
+            let ext = fake.add_contact(cm.wecom_userid.as_deref().unwrap_or_default(), &c.name, &[&phone]);
+            contacts.push((cm.wecom_userid.clone().unwrap_or_default(), ext));
+        }
+    }
+    // One customer group per Shanghai manager, with a few of their contacts in it.
+    for cm in cms.iter().filter(|c| c.username.starts_with("cm_sh")) {
+        let Some(userid) = cm.wecom_userid.as_deref() else { continue };
+        let chat = fake.create_group(userid, &format!("{}的理财交流群", cm.display_name));
+        for (_, ext) in contacts.iter().filter(|(u, _)| u == userid).take(5) {
+            // The fake adds them to the group; the sync below reads the groups whole.
+            fake.add_group_member(&chat, ext);
         }
     }
     let mut sync = siyu_domain::job::NewJob::now(crate::wecom::sync::SYNC_JOB, "{}".into(), state.clock.now());

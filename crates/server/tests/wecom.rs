@@ -287,3 +287,49 @@ async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobil
         StatusCode::FORBIDDEN
     );
 }
+
+/// Customers joining and leaving a group arrive by callback and are recorded; a full sync reads the
+/// groups of every staff member whole.
+#[tokio::test]
+async fn group_membership_follows_callbacks_and_the_sync() {
+    let (fake, app) = setup().await;
+    let chat = fake.create_group("wx_cm_sh01_1", "陆家嘴理财沙龙群");
+    let a = fake.add_contact("wx_cm_sh01_1", "甲", &[]);
+    let b = fake.add_contact("wx_cm_sh01_1", "乙", &[]);
+    assert_eq!(fake.customer_joins_group(&chat, &a).await.unwrap(), StatusCode::OK);
+    assert_eq!(fake.customer_joins_group(&chat, &b).await.unwrap(), StatusCode::OK);
+    assert_eq!(fake.customer_leaves_group(&chat, &a).await.unwrap(), StatusCode::OK);
+    let s = &app.state;
+    let mut members = Vec::new();
+    for _ in 0..200 {
+        if let Ok((_, m)) = s.store.group(&chat).await {
+            members = m;
+            if members.len() == 2 && members.iter().any(|m| m.left_at.is_some()) {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let state_of =
+        |u: &str| members.iter().find(|m| m.member_userid == u).map(|m| (m.member_type, m.left_at.is_some()));
+    assert_eq!(state_of(&a), Some((2, true)), "joined, then left: {members:?}");
+    assert_eq!(state_of(&b), Some((2, false)));
+
+    // The sync reads the group whole: its name, its owner among the members.
+    let hq = app.login("hq01").await;
+    hq.client.post(app.url("/api/v1/wecom/sync")).header("x-csrf-token", &hq.csrf).send().await.unwrap();
+    let mut named = false;
+    for _ in 0..200 {
+        if let Ok((g, m)) = s.store.group(&chat).await
+            && g.name == "陆家嘴理财沙龙群"
+            && m.iter().any(|m| m.member_userid == "wx_cm_sh01_1" && m.member_type == 1)
+        {
+            named = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(named, "the sync filled in the group");
+    assert_eq!(s.store.groups_of(&b).await.unwrap().len(), 1);
+    assert!(s.store.groups_of(&a).await.unwrap().is_empty());
+}

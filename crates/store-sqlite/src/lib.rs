@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0001_foundation.sql", sql: include_str!("../migrations/0001_foundation.sql") },
     Migration { name: "0002_wecom.sql", sql: include_str!("../migrations/0002_wecom.sql") },
     Migration { name: "0003_channel_codes.sql", sql: include_str!("../migrations/0003_channel_codes.sql") },
+    Migration { name: "0004_group_chats.sql", sql: include_str!("../migrations/0004_group_chats.sql") },
 ];
 
 /// A store on one SQLite file.
@@ -74,6 +75,7 @@ siyu_store::sql_audit!(SqliteStore);
 siyu_store::sql_sessions!(SqliteStore);
 siyu_store::sql_wecom!(SqliteStore);
 siyu_store::sql_channels!(SqliteStore);
+siyu_store::sql_groups!(SqliteStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for SqliteStore {

@@ -28,7 +28,7 @@ macro_rules! conformance_tests {
             import_batches_apply_exactly_once, import_validation_is_replaced, jobs_dedupe_and_retry,
             two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
             api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
-            channel_codes_and_their_daily_figures);
+            channel_codes_and_their_daily_figures, groups_keep_their_membership_history);
     };
     (@each $make:path; $($name:ident),*) => {
         $(
@@ -629,4 +629,36 @@ pub async fn channel_codes_and_their_daily_figures(s: Arc<dyn Store>) {
     assert_eq!(s.active_customers(&["cm1".into(), "cm9".into()]).await.unwrap(), [("cm1".to_string(), 1)]);
     s.set_channel_active(c.id, false, T0).await.unwrap();
     assert!(!s.channel_code(c.id).await.unwrap().active);
+}
+
+pub async fn groups_keep_their_membership_history(s: Arc<dyn Store>) {
+    let g = GroupChatRecord {
+        chat_id: "wr1".into(),
+        name: "理财沙龙群".into(),
+        owner_userid: "cm1".into(),
+        member_version: "v1".into(),
+        dismissed: false,
+    };
+    let m =
+        |u: &str, t, at| GroupMemberRecord { member_userid: u.into(), member_type: t, joined_at: at, left_at: None };
+    s.save_group(&g, &[m("cm1", 1, T0), m("wmA", 2, T0), m("wmB", 2, T0)], T0).await.unwrap();
+    // A callback: wmC joins; wmA leaves; a late, older "join" of wmA does not bring them back.
+    s.record_group_member("wr1", "wmC", 2, true, T0.plus_secs(10)).await.unwrap();
+    s.record_group_member("wr1", "wmA", 2, false, T0.plus_secs(20)).await.unwrap();
+    let (got, members) = s.group("wr1").await.unwrap();
+    assert_eq!(got.name, "理财沙龙群");
+    let present: Vec<&str> = members.iter().filter(|m| m.left_at.is_none()).map(|m| m.member_userid.as_str()).collect();
+    assert_eq!(present, ["cm1", "wmB", "wmC"]);
+    assert_eq!(s.groups_of("wmC").await.unwrap().len(), 1);
+    assert!(s.groups_of("wmA").await.unwrap().is_empty());
+    // A full read replaces the membership: wmB is gone now.
+    let g2 = GroupChatRecord { member_version: "v2".into(), ..g.clone() };
+    s.save_group(&g2, &[m("cm1", 1, T0), m("wmC", 2, T0.plus_secs(10))], T0.plus_secs(30)).await.unwrap();
+    let (_, members) = s.group("wr1").await.unwrap();
+    assert_eq!(members.iter().find(|m| m.member_userid == "wmB").unwrap().left_at, Some(T0.plus_secs(30)));
+    // A group first heard of by callback exists as a placeholder.
+    s.record_group_member("wr2", "wmD", 2, true, T0).await.unwrap();
+    assert_eq!(s.groups_of("wmD").await.unwrap()[0].chat_id, "wr2");
+    s.dismiss_group("wr1", T0).await.unwrap();
+    assert!(s.groups_of("wmC").await.unwrap().is_empty(), "a dismissed group holds no one");
 }

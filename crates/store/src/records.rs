@@ -449,3 +449,23 @@ impl DayStat {
         self.added - self.deleted
     }
 }
+
+/// A customer group as WeCom last described it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupChatRecord {
+    pub chat_id: String,
+    pub name: String,
+    pub owner_userid: String,
+    pub member_version: String,
+    pub dismissed: bool,
+}
+
+/// One member of a group, present or past.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupMemberRecord {
+    pub member_userid: String,
+    /// 1 staff, 2 customer.
+    pub member_type: i32,
+    pub joined_at: Timestamp,
+    pub left_at: Option<Timestamp>,
+}

@@ -221,6 +221,32 @@ pub trait ChannelStore: Send + Sync {
     async fn active_customers(&self, staff_userids: &[String]) -> StoreResult<Vec<(String, i64)>>;
 }
 
+#[async_trait]
+pub trait GroupStore: Send + Sync {
+    /// Records a group and its full current membership (as `groupchat/get` returns it): members not in
+    /// `members` are marked as having left at `now`.
+    async fn save_group(
+        &self,
+        group: &GroupChatRecord,
+        members: &[GroupMemberRecord],
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// One member joined (`true`) or left at `at`, from a callback; a group not yet known is created
+    /// as a placeholder to be filled by the next read.
+    async fn record_group_member(
+        &self,
+        chat_id: &str,
+        member_userid: &str,
+        member_type: i32,
+        joined: bool,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+    async fn dismiss_group(&self, chat_id: &str, now: Timestamp) -> StoreResult<()>;
+    async fn group(&self, chat_id: &str) -> StoreResult<(GroupChatRecord, Vec<GroupMemberRecord>)>;
+    /// Groups a customer is in now.
+    async fn groups_of(&self, member_userid: &str) -> StoreResult<Vec<GroupChatRecord>>;
+}
+
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
@@ -234,6 +260,7 @@ pub trait Store:
     + ApiTokenStore
     + WecomStore
     + ChannelStore
+    + GroupStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

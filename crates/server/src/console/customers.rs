@@ -293,6 +293,7 @@ pub struct RelationshipRow {
 #[template(path = "customer.html")]
 struct DetailPage {
     relationships: Vec<RelationshipRow>,
+    groups: Vec<String>,
     ctx: PageCtx,
     c: CustomerView,
     can_reveal: bool,
@@ -320,7 +321,18 @@ async fn detail_page(
     let view = names.view(ctx.tr, &c, state.clock.now().bank_date());
     let can_reveal = user.0.actor.can(Permission::RevealCustomerPii);
     let relationships = relationship_rows(state, ctx.tr, c.wecom_external_userid.as_deref()).await;
-    render(&DetailPage { relationships, ctx, c: view, can_reveal, revealed, error })
+    let groups = match c.wecom_external_userid.as_deref() {
+        Some(ext) => state
+            .store
+            .groups_of(ext)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| if g.name.is_empty() { g.chat_id } else { g.name })
+            .collect(),
+        None => Vec::new(),
+    };
+    render(&DetailPage { relationships, groups, ctx, c: view, can_reveal, revealed, error })
 }
 
 /// The customer's WeCom relationships, managers by name.

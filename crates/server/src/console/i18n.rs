@@ -261,6 +261,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("mode.nearest", "最近网点", "Nearest sub-branch"),
     ("rel.title", "企业微信关系", "WeCom relationships"),
     ("rel.since", "添加时间", "Added"),
+    ("rel.groups", "所在客户群", "Customer groups"),
     ("rel.ended", "结束时间", "Ended"),
     ("rel.active", "正常", "Active"),
     ("rel.deleted_by_customer", "客户已删除", "Deleted by customer"),

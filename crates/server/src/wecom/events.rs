@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use siyu_domain::Timestamp;
 use siyu_domain::channel::code_of_state;
 use siyu_store::{RelationshipChange, RelationshipStatus};
-use siyu_wecom::event::{CallbackEvent, ContactChange, EventKind};
+use siyu_wecom::event::{CallbackEvent, ChatChange, ChatEvent, ContactChange, EventKind};
 
 use crate::jobs::{JobContext, JobError, JobHandler};
 
@@ -39,6 +39,9 @@ impl JobHandler for ApplyCallback {
     async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
         let event = CallbackEvent::parse(&ctx.job.payload)
             .map_err(|e| JobError::Permanent(format!("unreadable callback: {e}")))?;
+        if let EventKind::ExternalChat(chat) = &event.kind {
+            return apply_chat(ctx, chat, Timestamp::from_millis(event.create_time * 1000)).await;
+        }
         let Some(change) = relationship_change(&event) else {
             tracing::info!(kind = ?event.kind, "WeCom event noted");
             return Ok(());
@@ -71,4 +74,45 @@ impl JobHandler for ApplyCallback {
         }
         Ok(())
     }
+}
+
+/// A group event: members joining or leaving are recorded as they are reported (a read right after the
+/// event may still be stale, WeCom warns); a new or changed group is read whole; a dismissed one closed.
+async fn apply_chat(ctx: &JobContext<'_>, chat: &ChatEvent, at: Timestamp) -> Result<(), JobError> {
+    let state = ctx.state;
+    let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
+    match &chat.change {
+        ChatChange::Updated { update_detail } if update_detail == "add_member" || update_detail == "del_member" => {
+            let joined = update_detail == "add_member";
+            for member in &chat.members_changed {
+                let member_type = if is_staff(ctx, member).await? { 1 } else { 2 };
+                state
+                    .store
+                    .record_group_member(&chat.chat_id, member, member_type, joined, at)
+                    .await
+                    .map_err(|e| retry(&e))?;
+            }
+            Ok(())
+        }
+        ChatChange::Dismissed => {
+            state.store.dismiss_group(&chat.chat_id, state.clock.now()).await.map_err(|e| retry(&e))
+        }
+        ChatChange::Created | ChatChange::Updated { .. } | ChatChange::Other(_) => {
+            let Some(rt) = state.wecom.as_deref() else { return Ok(()) };
+            let group = rt.client.group_chat(&chat.chat_id).await.map_err(|e| retry(&e))?;
+            crate::wecom::sync::save_group(state, &group).await.map_err(|e| retry(&e))
+        }
+    }
+}
+
+/// Whether a group member id is one of our staff (their WeCom userid) rather than a customer.
+async fn is_staff(ctx: &JobContext<'_>, member: &str) -> Result<bool, JobError> {
+    let f = siyu_store::StaffFilter::default();
+    let staff = ctx
+        .state
+        .store
+        .list_staff(&f, siyu_store::Page::first(siyu_store::Page::MAX_LIMIT))
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    Ok(staff.items.iter().any(|s| s.wecom_userid.as_deref() == Some(member)))
 }

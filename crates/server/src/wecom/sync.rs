@@ -3,7 +3,9 @@
 //! and a customer is matched to the bank's record by the mobile number the manager put in the remark
 //! (looked up by blind index: nothing is decrypted). Runs as a job; safe to run again at any time.
 //!
-//! Not yet synced: corp tags (they map to siyu's tags, which come with the tags issue) and group chats.
+//! Customer groups owned by those staff members are read whole, members included.
+//!
+//! Not yet synced: corp tags (they map to siyu's tags, which come with the tags issue).
 
 use async_trait::async_trait;
 use siyu_domain::Timestamp;
@@ -26,6 +28,7 @@ pub struct SyncReport {
     pub staff: usize,
     pub relationships: usize,
     pub customers_linked: usize,
+    pub groups: usize,
 }
 
 pub struct FullSync;
@@ -80,6 +83,45 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
             }
             cursor = page.next_cursor;
         }
+        let mut cursor = String::new();
+        loop {
+            let (chats, next) = rt.client.group_chats(chunk, &cursor).await.map_err(|e| retry(&e))?;
+            for chat_id in chats {
+                let group = rt.client.group_chat(&chat_id).await.map_err(|e| retry(&e))?;
+                save_group(state, &group).await.map_err(|e| retry(&e))?;
+                report.groups += 1;
+            }
+            ctx.keep_alive().await?;
+            if next.is_empty() {
+                break;
+            }
+            cursor = next;
+        }
     }
     Ok(report)
+}
+
+/// Stores a group as `groupchat/get` describes it, with its whole current membership.
+pub async fn save_group(
+    state: &crate::app::AppState,
+    g: &siyu_wecom::api_more::GroupChat,
+) -> Result<(), siyu_store::StoreError> {
+    let record = siyu_store::GroupChatRecord {
+        chat_id: g.chat_id.clone(),
+        name: g.name.clone(),
+        owner_userid: g.owner.clone(),
+        member_version: g.member_version.clone(),
+        dismissed: false,
+    };
+    let members: Vec<siyu_store::GroupMemberRecord> = g
+        .member_list
+        .iter()
+        .map(|m| siyu_store::GroupMemberRecord {
+            member_userid: m.userid.clone(),
+            member_type: m.kind,
+            joined_at: Timestamp::from_millis(m.join_time * 1000),
+            left_at: None,
+        })
+        .collect();
+    state.store.save_group(&record, &members, state.clock.now()).await
 }

@@ -26,3 +26,5 @@ mod sessions;
 mod wecom;
 #[macro_use]
 mod channels;
+#[macro_use]
+mod groups;

@@ -267,6 +267,19 @@ impl FakeWecom {
         )
     }
 
+    /// A customer who is already in a group (no callback: the state a full sync finds).
+    pub fn add_group_member(&self, chat_id: &str, external_userid: &str) {
+        let mut c = self.corp();
+        if let Some(g) = c.more.groups.get_mut(chat_id) {
+            g.member_list.push(GroupMember {
+                userid: external_userid.to_owned(),
+                kind: 2,
+                join_time: now_secs(),
+                join_scene: 3,
+            });
+        }
+    }
+
     /// A customer joins a group by its QR code: siyu receives `change_external_chat` / `add_member`.
     pub async fn customer_joins_group(&self, chat_id: &str, external_userid: &str) -> Result<StatusCode, String> {
         {
