@@ -95,7 +95,7 @@ macro_rules! sql_channels {
                     .await
                     .map_err(db_err)?
                     .rows_affected();
-                if n == 0 { Err($crate::StoreError::NotFound) } else { Ok(()) }
+                one_row(n)
             }
 
             async fn set_channel_staff(&self, id: dom::ChannelCodeId, staff_id: dom::StaffId, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
@@ -107,7 +107,7 @@ macro_rules! sql_channels {
                     .await
                     .map_err(db_err)?
                     .rows_affected();
-                if n == 0 { Err($crate::StoreError::NotFound) } else { Ok(()) }
+                one_row(n)
             }
 
             async fn set_channel_active(&self, id: dom::ChannelCodeId, active: bool, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
@@ -119,7 +119,7 @@ macro_rules! sql_channels {
                     .await
                     .map_err(db_err)?
                     .rows_affected();
-                if n == 0 { Err($crate::StoreError::NotFound) } else { Ok(()) }
+                one_row(n)
             }
 
             async fn channel_stats(&self, state: &str) -> $crate::error::StoreResult<Vec<$crate::DayStat>> {

@@ -213,7 +213,7 @@ macro_rules! sql_imports {
                     .await
                     .map_err(db_err)?
                     .rows_affected();
-                if n == 0 { Err($crate::StoreError::NotFound) } else { Ok(()) }
+                one_row(n)
             }
         }
     };

@@ -111,7 +111,7 @@ macro_rules! sql_sessions {
                     .await
                     .map_err(db_err)?
                     .rows_affected();
-                if n == 0 { Err($crate::StoreError::NotFound) } else { Ok(()) }
+                one_row(n)
             }
         }
     };

@@ -68,7 +68,7 @@ macro_rules! sql_staff {
                     .await
                     .map_err(db_err)?
                     .rows_affected();
-                if n == 0 { Err($crate::StoreError::NotFound) } else { Ok(()) }
+                one_row(n)
             }
 
             async fn staff(&self, id: dom::StaffId) -> $crate::error::StoreResult<dom::org::Staff> {

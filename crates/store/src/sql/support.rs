@@ -20,6 +20,11 @@ macro_rules! sql_support {
             }
         }
 
+        /// `Ok` when a statement touched a row, `NotFound` when it touched none.
+        fn one_row(rows_affected: u64) -> $crate::error::StoreResult<()> {
+            if rows_affected == 0 { Err($crate::StoreError::NotFound) } else { Ok(()) }
+        }
+
         fn corrupt(what: impl ::std::fmt::Display) -> $crate::StoreError {
             $crate::StoreError::Corrupt(what.to_string())
         }
