@@ -137,6 +137,30 @@ impl WecomClient {
         Ok(self.get::<R>("/cgi-bin/externalcontact/get_follow_user_list", &[]).await?.follow_user)
     }
 
+    /// Every member's userid in the app's scope, following the cursor to the end.
+    pub async fn staff_ids(&self) -> Result<Vec<String>, WecomError> {
+        #[derive(Deserialize)]
+        struct R {
+            #[serde(default)]
+            dept_user: Vec<serde_json::Value>,
+            #[serde(default)]
+            next_cursor: String,
+        }
+        let mut out = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let r: R = self.post("/cgi-bin/user/list_id", &json!({ "cursor": cursor, "limit": 10000 })).await?;
+            out.extend(r.dept_user.iter().filter_map(|u| u["userid"].as_str().map(str::to_owned)));
+            if r.next_cursor.is_empty() {
+                break;
+            }
+            cursor = r.next_cursor;
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     /// The customers of one staff member; none (not an error) when they have none.
     pub async fn customers_of(&self, userid: &str) -> Result<Vec<String>, WecomError> {
         #[derive(Deserialize)]
@@ -209,6 +233,23 @@ impl WecomClient {
             .post::<R, _>("/cgi-bin/externalcontact/add_corp_tag", &json!({ "group_name": group_name, "tag": tags }))
             .await?
             .tag_group)
+    }
+
+    /// Renames a tag or a tag group.
+    pub async fn edit_corp_tag(&self, id: &str, name: &str) -> Result<(), WecomError> {
+        self.post::<Empty, _>("/cgi-bin/externalcontact/edit_corp_tag", &json!({ "id": id, "name": name }))
+            .await
+            .map(|_| ())
+    }
+
+    /// Deletes tags and/or whole tag groups.
+    pub async fn delete_corp_tags(&self, tag_ids: &[String], group_ids: &[String]) -> Result<(), WecomError> {
+        self.post::<Empty, _>(
+            "/cgi-bin/externalcontact/del_corp_tag",
+            &json!({ "tag_id": tag_ids, "group_id": group_ids }),
+        )
+        .await
+        .map(|_| ())
     }
 
     pub async fn mark_tags(

@@ -407,6 +407,42 @@ impl FakeWecom {
                 }
                 ok(json!({ "tag_group": c.tags[pos] }))
             }
+            "/cgi-bin/user/list_id" => {
+                let list: Vec<Value> = c.staff.iter().map(|u| json!({ "userid": u, "department": 1 })).collect();
+                ok(json!({ "dept_user": list, "next_cursor": "" }))
+            }
+            "/cgi-bin/externalcontact/edit_corp_tag" => {
+                let id = body["id"].as_str().unwrap_or_default();
+                let name = body["name"].as_str().unwrap_or_default().to_owned();
+                if name.is_empty() || name.chars().count() > 30 {
+                    return err(40058, "name must be 1-30 characters");
+                }
+                for g in c.tags.iter_mut() {
+                    if g.group_id == id {
+                        g.group_name = name;
+                        return ok(json!({}));
+                    }
+                    if let Some(t) = g.tag.iter_mut().find(|t| t.id == id) {
+                        t.name = name;
+                        return ok(json!({}));
+                    }
+                }
+                err(40068, "invalid tag id")
+            }
+            "/cgi-bin/externalcontact/del_corp_tag" => {
+                let tags: Vec<String> = serde_json::from_value(body["tag_id"].clone()).unwrap_or_default();
+                let groups: Vec<String> = serde_json::from_value(body["group_id"].clone()).unwrap_or_default();
+                if tags.is_empty() && groups.is_empty() {
+                    return err(40058, "tag_id and group_id both empty");
+                }
+                c.tags.retain(|g| !groups.contains(&g.group_id));
+                for g in c.tags.iter_mut() {
+                    g.tag.retain(|t| !tags.contains(&t.id));
+                }
+                // Deleting every tag of a group deletes the group.
+                c.tags.retain(|g| !g.tag.is_empty());
+                ok(json!({}))
+            }
             "/cgi-bin/externalcontact/mark_tag" => {
                 c.marked.push(body.clone());
                 ok(json!({}))

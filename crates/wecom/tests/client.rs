@@ -107,6 +107,14 @@ async fn contact_ways_tags_and_messages_round_trip() {
     let g = client.add_corp_tags("客户来源", &["网点海报", "公众号"]).await.unwrap();
     assert_eq!(g.tag.len(), 2);
     assert_eq!(client.corp_tags().await.unwrap()[0].group_name, "客户来源");
+    client.edit_corp_tag(&g.tag[0].id, "大堂海报").await.unwrap();
+    assert_eq!(client.corp_tags().await.unwrap()[0].tag[0].name, "大堂海报");
+    client.delete_corp_tags(std::slice::from_ref(&g.tag[1].id), &[]).await.unwrap();
+    assert_eq!(client.corp_tags().await.unwrap()[0].tag.len(), 1);
+    client.delete_corp_tags(std::slice::from_ref(&g.tag[0].id), &[]).await.unwrap();
+    assert!(client.corp_tags().await.unwrap().is_empty(), "a group without tags is gone");
+    assert_eq!(client.edit_corp_tag("nope", "x").await.unwrap_err().errcode(), Some(40068));
+    assert_eq!(client.staff_ids().await.unwrap(), ["cm_sh01_1", "cm_sh01_2"]);
     client.notify_staff(1000002, &["cm_sh01_1".into()], "新线索：王女士").await.unwrap();
     assert_eq!(fake.app_messages()[0]["text"]["content"], "新线索：王女士");
 }
