@@ -4,6 +4,7 @@
 //! through [`clock::Clock`]. That keeps every rule testable in microseconds and lets the store and the
 //! server crates depend on one vocabulary.
 
+pub mod audience;
 pub mod audit;
 pub mod channel;
 pub mod clock;
