@@ -83,6 +83,14 @@ pub enum BenchCommand {
         #[arg(long, env = "SIYU_BENCH_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
         postgres_url: String,
     },
+    /// The audience engine on synthetic customers: count latency, materialisation, memory, updates.
+    Audience {
+        #[arg(long, default_value_t = 10_000_000)]
+        customers: u32,
+        /// Tags, spread Zipf-like (a few common, many rare).
+        #[arg(long, default_value_t = 500)]
+        tags: u32,
+    },
     /// WeCom callbacks over HTTP: verify + decrypt + de-duplicate + enqueue, throughput and latency.
     WecomCallback {
         #[arg(long, default_value_t = 20_000)]

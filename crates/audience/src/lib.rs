@@ -1,0 +1,561 @@
+//! The audience engine: every customer's tags and selectable attributes as roaring bitmaps over the
+//! customers' dense integer ids, so an audience expression is a handful of bitmap operations — a count
+//! over ten million customers in about a millisecond, and a write visible to the next count at once.
+//!
+//! The index is pure data (no IO): the server builds it from the store at start and applies every
+//! committed change to it. Ages are indexed as of the day the index was built or last aged
+//! ([`Index::set_age`]); a daily job re-ages it.
+
+use std::collections::HashMap;
+
+use roaring::RoaringBitmap;
+use siyu_domain::audience::{Attr, AttrType, Cmp, Expr, Value};
+
+/// Why an expression cannot be evaluated here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    #[error("unknown tag “{0}”")]
+    UnknownTag(String),
+    #[error("unknown audience “{0}”")]
+    UnknownAudience(String),
+    #[error("event conditions are not indexed yet: {0}")]
+    EventsNotIndexed(String),
+}
+
+/// One customer's selectable facts, for building the index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub id: u32,
+    pub aum_tier: u8,
+    pub risk_grade: Option<u8>,
+    pub age: Option<u8>,
+    pub payday: Option<u8>,
+    pub gender: String,
+    pub sub_branch: String,
+    pub payroll: bool,
+    pub credit_card: bool,
+    pub wealth: bool,
+    pub loan: bool,
+    pub tags: Vec<u32>,
+}
+
+/// The index. Tags are addressed by a dense number (`TagNo`) the caller assigns; names map to numbers.
+#[derive(Debug, Default, Clone)]
+pub struct Index {
+    universe: RoaringBitmap,
+    tag_names: HashMap<String, u32>,
+    tags: Vec<RoaringBitmap>,
+    /// Integer attributes: one bitmap per value (values are small: tiers, grades, days, ages).
+    ints: HashMap<Attr, Vec<RoaringBitmap>>,
+    /// For each integer attribute, `at_least[v]` = customers whose value is ≥ v (one longer than the
+    /// slots; the last is empty). A range is then two operations however wide it is.
+    at_least: HashMap<Attr, Vec<RoaringBitmap>>,
+    /// Whether `at_least` is current: a bulk load fills the slots first and derives it once at the end.
+    prefixes_ready: bool,
+    texts: HashMap<Attr, HashMap<String, RoaringBitmap>>,
+    bools: HashMap<Attr, RoaringBitmap>,
+    audiences: HashMap<String, RoaringBitmap>,
+}
+
+fn int_slots(attr: Attr) -> usize {
+    match attr.kind() {
+        AttrType::Int { max, .. } => usize::try_from(max).unwrap_or(0) + 1,
+        _ => 0,
+    }
+}
+
+impl Index {
+    pub fn new() -> Self {
+        let mut ix = Self { prefixes_ready: true, ..Self::default() };
+        for a in Attr::ALL {
+            match a.kind() {
+                AttrType::Int { .. } => {
+                    ix.ints.insert(a, vec![RoaringBitmap::new(); int_slots(a)]);
+                    ix.at_least.insert(a, vec![RoaringBitmap::new(); int_slots(a) + 1]);
+                }
+                AttrType::Text => {
+                    ix.texts.insert(a, HashMap::new());
+                }
+                AttrType::Bool => {
+                    ix.bools.insert(a, RoaringBitmap::new());
+                }
+            }
+        }
+        ix
+    }
+
+    /// Names tag number `no` (numbers are dense, from 0).
+    pub fn define_tag(&mut self, no: u32, name: &str) {
+        let i = no as usize;
+        if self.tags.len() <= i {
+            self.tags.resize(i + 1, RoaringBitmap::new());
+        }
+        self.tag_names.insert(name.to_owned(), no);
+    }
+
+    pub fn tag_no(&self, name: &str) -> Option<u32> {
+        self.tag_names.get(name).copied()
+    }
+
+    /// Builds from customers in ascending id order (appends are the fast path for roaring).
+    pub fn build(mut self, customers: impl IntoIterator<Item = Facts>) -> Self {
+        self.prefixes_ready = false;
+        for f in customers {
+            self.append(&f);
+        }
+        self.finish();
+        self
+    }
+
+    /// Starts a bulk load: [`Index::append`] then only fills the per-value bitmaps, and
+    /// [`Index::finish`] derives the range bitmaps once.
+    pub fn begin_bulk(&mut self) {
+        self.prefixes_ready = false;
+    }
+
+    /// Ends a bulk load: `at_least[v] = at_least[v + 1] ∪ slot[v]`, from the top down.
+    pub fn finish(&mut self) {
+        for (attr, slots) in &self.ints {
+            let mut acc = RoaringBitmap::new();
+            let mut out = vec![RoaringBitmap::new(); slots.len() + 1];
+            for v in (0..slots.len()).rev() {
+                acc |= &slots[v];
+                out[v] = acc.clone();
+            }
+            self.at_least.insert(*attr, out);
+        }
+        self.prefixes_ready = true;
+    }
+
+    /// Adds a customer not yet in the index. With ids ascending (a load from the store) every insert
+    /// is an append; otherwise it falls back to [`Index::put`].
+    pub fn append(&mut self, f: &Facts) {
+        if self.universe.max().is_some_and(|m| m >= f.id) {
+            return self.put(f);
+        }
+        let id = f.id;
+        self.universe.insert(id);
+        for (attr, v) in [
+            (Attr::AumTier, Some(f.aum_tier)),
+            (Attr::RiskGrade, f.risk_grade),
+            (Attr::Age, f.age),
+            (Attr::Payday, f.payday),
+        ] {
+            let Some(v) = v.map(usize::from) else { continue };
+            if let Some(b) = self.ints.get_mut(&attr).and_then(|s| s.get_mut(v)) {
+                b.insert(id);
+            }
+            if self.prefixes_ready
+                && let Some(p) = self.at_least.get_mut(&attr)
+            {
+                p.iter_mut().take(v + 1).for_each(|b| {
+                    b.insert(id);
+                });
+            }
+        }
+        for (attr, v) in [(Attr::Gender, &f.gender), (Attr::SubBranch, &f.sub_branch)] {
+            if !v.is_empty()
+                && let Some(m) = self.texts.get_mut(&attr)
+            {
+                match m.get_mut(v.as_str()) {
+                    Some(b) => {
+                        b.insert(id);
+                    }
+                    None => {
+                        m.insert(v.clone(), std::iter::once(id).collect());
+                    }
+                }
+            }
+        }
+        for (attr, on) in [
+            (Attr::Payroll, f.payroll),
+            (Attr::CreditCard, f.credit_card),
+            (Attr::Wealth, f.wealth),
+            (Attr::Loan, f.loan),
+        ] {
+            if on && let Some(b) = self.bools.get_mut(&attr) {
+                b.insert(id);
+            }
+        }
+        for t in &f.tags {
+            self.add_tag(id, *t);
+        }
+    }
+
+    /// Replaces a tag's members wholesale (bulk loads).
+    pub fn load_tag(&mut self, tag: u32, members: RoaringBitmap) {
+        let i = tag as usize;
+        if self.tags.len() <= i {
+            self.tags.resize(i + 1, RoaringBitmap::new());
+        }
+        self.tags[i] = members;
+    }
+
+    /// Adds or replaces a customer's facts.
+    pub fn put(&mut self, f: &Facts) {
+        self.remove(f.id);
+        let id = f.id;
+        self.universe.insert(id);
+        self.set_int(Attr::AumTier, id, Some(f.aum_tier));
+        self.set_int(Attr::RiskGrade, id, f.risk_grade);
+        self.set_int(Attr::Age, id, f.age);
+        self.set_int(Attr::Payday, id, f.payday);
+        self.set_text(Attr::Gender, id, &f.gender);
+        self.set_text(Attr::SubBranch, id, &f.sub_branch);
+        for (a, on) in [
+            (Attr::Payroll, f.payroll),
+            (Attr::CreditCard, f.credit_card),
+            (Attr::Wealth, f.wealth),
+            (Attr::Loan, f.loan),
+        ] {
+            self.set_bool(a, id, on);
+        }
+        for t in &f.tags {
+            self.add_tag(id, *t);
+        }
+    }
+
+    /// Forgets a customer entirely.
+    pub fn remove(&mut self, id: u32) {
+        if !self.universe.remove(id) {
+            return;
+        }
+        self.tags.iter_mut().for_each(|b| {
+            b.remove(id);
+        });
+        self.ints.values_mut().chain(self.at_least.values_mut()).flatten().for_each(|b| {
+            b.remove(id);
+        });
+        self.texts.values_mut().flat_map(|m| m.values_mut()).for_each(|b| {
+            b.remove(id);
+        });
+        self.bools.values_mut().for_each(|b| {
+            b.remove(id);
+        });
+    }
+
+    pub fn add_tag(&mut self, id: u32, tag: u32) {
+        let i = tag as usize;
+        if self.tags.len() <= i {
+            self.tags.resize(i + 1, RoaringBitmap::new());
+        }
+        self.tags[i].insert(id);
+    }
+
+    pub fn remove_tag(&mut self, id: u32, tag: u32) {
+        if let Some(b) = self.tags.get_mut(tag as usize) {
+            b.remove(id);
+        }
+    }
+
+    /// Sets (or clears, with `None`) an integer attribute.
+    pub fn set_int(&mut self, attr: Attr, id: u32, value: Option<u8>) {
+        let Some(slots) = self.ints.get_mut(&attr) else { return };
+        for b in slots.iter_mut() {
+            b.remove(id);
+        }
+        let value = value.map(usize::from).filter(|v| *v < slots.len());
+        if let Some(v) = value {
+            slots[v].insert(id);
+        }
+        if self.prefixes_ready
+            && let Some(p) = self.at_least.get_mut(&attr)
+        {
+            for (k, b) in p.iter_mut().enumerate() {
+                if value.is_some_and(|v| k <= v) {
+                    b.insert(id);
+                } else {
+                    b.remove(id);
+                }
+            }
+        }
+    }
+
+    /// Ages a customer (the daily re-ageing job calls this for birthdays).
+    pub fn set_age(&mut self, id: u32, age: Option<u8>) {
+        self.set_int(Attr::Age, id, age);
+    }
+
+    pub fn set_text(&mut self, attr: Attr, id: u32, value: &str) {
+        let Some(m) = self.texts.get_mut(&attr) else { return };
+        for b in m.values_mut() {
+            b.remove(id);
+        }
+        if !value.is_empty() {
+            m.entry(value.to_owned()).or_default().insert(id);
+        }
+    }
+
+    pub fn set_bool(&mut self, attr: Attr, id: u32, on: bool) {
+        if let Some(b) = self.bools.get_mut(&attr) {
+            if on {
+                b.insert(id);
+            } else {
+                b.remove(id);
+            }
+        }
+    }
+
+    /// Records a saved audience's members, for `audience("…")` references.
+    pub fn set_audience(&mut self, id: &str, members: RoaringBitmap) {
+        self.audiences.insert(id.to_owned(), members);
+    }
+
+    pub fn customers(&self) -> u64 {
+        self.universe.len()
+    }
+
+    /// Bytes the bitmaps occupy when serialized: a close measure of their memory.
+    pub fn size_bytes(&self) -> usize {
+        let ints: usize =
+            self.ints.values().chain(self.at_least.values()).flatten().map(RoaringBitmap::serialized_size).sum();
+        let texts: usize = self.texts.values().flat_map(|m| m.values()).map(RoaringBitmap::serialized_size).sum();
+        let bools: usize = self.bools.values().map(RoaringBitmap::serialized_size).sum();
+        let tags: usize = self.tags.iter().map(RoaringBitmap::serialized_size).sum();
+        self.universe.serialized_size() + ints + texts + bools + tags
+    }
+
+    /// The value bitmaps of an integer attribute in `lo..=hi`.
+    fn int_slots(&self, attr: Attr, lo: i64, hi: i64) -> &[RoaringBitmap] {
+        let Some(slots) = self.ints.get(&attr) else { return &[] };
+        let lo = usize::try_from(lo.max(0)).unwrap_or(0).min(slots.len());
+        let hi = usize::try_from(hi.max(-1).saturating_add(1)).unwrap_or(0).min(slots.len());
+        if lo >= hi { &[] } else { &slots[lo..hi] }
+    }
+
+    /// The bitmaps whose union a comparison selects, or `None` for a complement (`!=`).
+    fn cmp_sets<'a>(&'a self, attr: Attr, cmp: &'a Cmp) -> Vec<&'a RoaringBitmap> {
+        let eq = |v: &'a Value| -> Vec<&'a RoaringBitmap> {
+            match (attr.kind(), v) {
+                (AttrType::Int { .. }, Value::Int(n)) => self.int_slots(attr, *n, *n).iter().collect(),
+                (AttrType::Text, Value::Text(t)) => self.texts.get(&attr).and_then(|m| m.get(t)).into_iter().collect(),
+                (AttrType::Bool, Value::Bool(true)) => self.bools.get(&attr).into_iter().collect(),
+                // `= false` is handled as a complement by the caller; mistyped values select nothing.
+                _ => Vec::new(),
+            }
+        };
+        match cmp {
+            Cmp::Eq(v) => eq(v),
+            Cmp::In(vs) => vs.iter().flat_map(eq).collect(),
+            Cmp::Lt(n) => self.int_slots(attr, i64::MIN / 2, n - 1).iter().collect(),
+            Cmp::Le(n) => self.int_slots(attr, i64::MIN / 2, *n).iter().collect(),
+            Cmp::Gt(n) => self.int_slots(attr, n + 1, i64::MAX / 2).iter().collect(),
+            Cmp::Ge(n) => self.int_slots(attr, *n, i64::MAX / 2).iter().collect(),
+            Cmp::Between(a, b) => self.int_slots(attr, *a, *b).iter().collect(),
+            Cmp::Ne(_) => Vec::new(),
+        }
+    }
+
+    /// An ordered comparison on an integer attribute as a half-open range of values `lo..hi`, answered
+    /// from the `at_least` bitmaps.
+    fn range_of(&self, attr: Attr, cmp: &Cmp) -> Option<(usize, usize)> {
+        if !self.prefixes_ready || !self.at_least.contains_key(&attr) {
+            return None;
+        }
+        let AttrType::Int { min, max } = attr.kind() else { return None };
+        let clamp = |v: i64| usize::try_from(v.clamp(0, max + 1)).unwrap_or(0);
+        Some(match cmp {
+            Cmp::Lt(n) => (clamp(min), clamp(*n)),
+            Cmp::Le(n) => (clamp(min), clamp(n + 1)),
+            Cmp::Gt(n) => (clamp(n + 1), clamp(max + 1)),
+            Cmp::Ge(n) => (clamp(*n), clamp(max + 1)),
+            Cmp::Between(a, b) => (clamp(*a), clamp(b + 1)),
+            _ => return None,
+        })
+    }
+
+    /// Whether a comparison is a complement: `!=`, or a flag tested for `false`. Returns the positive
+    /// comparison to subtract (for `in [true, false]`, one that selects no one).
+    fn is_complement(attr: Attr, cmp: &Cmp) -> Option<Cmp> {
+        let flag = attr.kind() == AttrType::Bool;
+        match cmp {
+            Cmp::Ne(v) => Some(Cmp::Eq(v.clone())),
+            Cmp::Eq(Value::Bool(false)) if flag => Some(Cmp::Eq(Value::Bool(true))),
+            Cmp::In(vs) if flag && vs.contains(&Value::Bool(false)) => {
+                Some(if vs.contains(&Value::Bool(true)) { Cmp::In(Vec::new()) } else { Cmp::Eq(Value::Bool(true)) })
+            }
+            _ => None,
+        }
+    }
+
+    /// A cheap upper estimate of how many customers `e` selects, to order the parts of an `and`.
+    fn estimate(&self, e: &Expr) -> u64 {
+        let all = self.universe.len();
+        match e {
+            Expr::And(v) => v.iter().map(|p| self.estimate(p)).min().unwrap_or(all),
+            Expr::Or(v) => v.iter().map(|p| self.estimate(p)).sum::<u64>().min(all),
+            Expr::Not(_) | Expr::Event { .. } => all,
+            Expr::Tag(name) => {
+                self.tag_names.get(name).and_then(|n| self.tags.get(*n as usize)).map_or(0, RoaringBitmap::len)
+            }
+            Expr::Audience(id) => self.audiences.get(id).map_or(0, RoaringBitmap::len),
+            Expr::Attr { attr, cmp } => match (Self::is_complement(*attr, cmp), self.range_of(*attr, cmp)) {
+                (Some(_), _) => all,
+                (None, Some((lo, hi))) => {
+                    let p = &self.at_least[attr];
+                    let top = p.len() - 1;
+                    p[lo.min(top)].len().saturating_sub(p[hi.min(top)].len())
+                }
+                (None, None) => self.cmp_sets(*attr, cmp).iter().map(|b| b.len()).sum::<u64>().min(all),
+            },
+        }
+    }
+
+    /// The customers `e` selects.
+    pub fn eval(&self, e: &Expr) -> Result<RoaringBitmap, EvalError> {
+        self.eval_in(e, None)
+    }
+
+    /// The customers `e` selects among `within` (all, when `None`). Restricting as early as possible
+    /// is what keeps a count near a millisecond: after the most selective part of an `and`, every
+    /// other part only intersects the survivors instead of building a bank-wide bitmap.
+    fn eval_in(&self, e: &Expr, within: Option<&RoaringBitmap>) -> Result<RoaringBitmap, EvalError> {
+        let restrict = |b: &RoaringBitmap| match within {
+            Some(w) => w & b,
+            None => b.clone(),
+        };
+        let everyone = || within.cloned().unwrap_or_else(|| self.universe.clone());
+        Ok(match e {
+            Expr::And(parts) => {
+                let mut order: Vec<(&Expr, u64)> = parts.iter().map(|p| (p, self.estimate(p))).collect();
+                order.sort_by_key(|(_, n)| *n);
+                let mut acc: Option<RoaringBitmap> = None;
+                for (p, _) in order {
+                    let scope = acc.as_ref().or(within);
+                    let next = self.eval_in(p, scope)?;
+                    let empty = next.is_empty();
+                    acc = Some(next);
+                    if empty {
+                        break;
+                    }
+                }
+                acc.unwrap_or_else(everyone)
+            }
+            Expr::Or(parts) => {
+                let mut acc = RoaringBitmap::new();
+                for p in parts {
+                    acc |= &self.eval_in(p, within)?;
+                }
+                acc
+            }
+            Expr::Not(inner) => everyone() - &self.eval_in(inner, within)?,
+            Expr::Tag(name) => {
+                let no = self.tag_names.get(name).ok_or_else(|| EvalError::UnknownTag(name.clone()))?;
+                self.tags.get(*no as usize).map(restrict).unwrap_or_default()
+            }
+            Expr::Audience(id) => {
+                restrict(self.audiences.get(id).ok_or_else(|| EvalError::UnknownAudience(id.clone()))?)
+            }
+            Expr::Event { name, .. } => return Err(EvalError::EventsNotIndexed(name.clone())),
+            Expr::Attr { attr, cmp } => match Self::is_complement(*attr, cmp) {
+                Some(positive) => everyone() - &self.eval_in(&Expr::Attr { attr: *attr, cmp: positive }, within)?,
+                None if self.range_of(*attr, cmp).is_some() => {
+                    let (lo, hi) = self.range_of(*attr, cmp).unwrap_or((0, 0));
+                    let p = &self.at_least[attr];
+                    let top = p.len() - 1;
+                    let (lo, hi) = (lo.min(top), hi.min(top));
+                    if lo >= hi { RoaringBitmap::new() } else { restrict(&p[lo]) - &p[hi] }
+                }
+                None => {
+                    let mut acc = RoaringBitmap::new();
+                    for b in self.cmp_sets(*attr, cmp) {
+                        acc |= restrict(b);
+                    }
+                    acc
+                }
+            },
+        })
+    }
+
+    pub fn count(&self, e: &Expr) -> Result<u64, EvalError> {
+        self.eval(e).map(|b| b.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use siyu_domain::audience::parse;
+
+    use super::*;
+
+    fn small() -> Index {
+        let mut ix = Index::new();
+        ix.define_tag(0, "代发");
+        ix.define_tag(1, "已购基金");
+        let facts = (1..=100u32).map(|id| Facts {
+            id,
+            aum_tier: (id % 5 + 1) as u8,
+            risk_grade: (id % 3 != 0).then_some((id % 5 + 1) as u8),
+            age: Some((20 + id % 50) as u8),
+            payday: Some((id % 28 + 1) as u8),
+            gender: if id % 2 == 0 { "female".into() } else { "male".into() },
+            sub_branch: format!("SH0{}", id % 3 + 1),
+            payroll: id % 4 == 0,
+            credit_card: id % 2 == 0,
+            wealth: id % 5 == 0,
+            loan: false,
+            tags: [(id % 2 == 0).then_some(0), (id % 10 == 0).then_some(1)].into_iter().flatten().collect(),
+        });
+        ix.build(facts)
+    }
+
+    /// The same expression evaluated by brute force over the facts.
+    fn brute(pred: impl Fn(u32) -> bool) -> u64 {
+        (1..=100u32).filter(|id| pred(*id)).count() as u64
+    }
+
+    #[test]
+    fn counts_match_brute_force() {
+        let ix = small();
+        let c = |t: &str| ix.count(&parse(t).unwrap()).unwrap();
+        assert_eq!(c("tag(\"代发\")"), brute(|i| i % 2 == 0));
+        assert_eq!(c("tag(\"代发\") and not tag(\"已购基金\")"), brute(|i| i % 2 == 0 && i % 10 != 0));
+        assert_eq!(c("aum_tier >= 3"), brute(|i| i % 5 + 1 >= 3));
+        assert_eq!(
+            c("age between 30 and 40 or payday in [5, 10]"),
+            brute(|i| (30..=40).contains(&(20 + i % 50)) || [5, 10].contains(&(i % 28 + 1)))
+        );
+        assert_eq!(c("gender = \"female\" and sub_branch != \"SH01\""), brute(|i| i % 2 == 0 && i % 3 + 1 != 1));
+        assert_eq!(c("loan = false and wealth = true"), brute(|i| i % 5 == 0));
+        assert_eq!(c("risk_grade < 3"), brute(|i| i % 3 != 0 && i % 5 + 1 < 3));
+        assert_eq!(c("not risk_grade in [1, 2, 3, 4, 5]"), brute(|i| i % 3 == 0), "never assessed");
+        assert_eq!(c("wealth in [false]"), brute(|i| i % 5 != 0));
+        assert_eq!(c("wealth in [true, false]"), 100);
+        assert_eq!(c("wealth != true and credit_card in [true]"), brute(|i| i % 5 != 0 && i % 2 == 0));
+        assert_eq!(c("aum_tier > 5 or aum_tier < 1"), 0);
+        assert_eq!(
+            c("tag(\"代发\") and (aum_tier = 2 or not tag(\"已购基金\")) and gender != \"male\""),
+            brute(|i| i % 2 == 0 && (i % 5 + 1 == 2 || i % 10 != 0))
+        );
+    }
+
+    #[test]
+    fn writes_show_in_the_next_count() {
+        let mut ix = small();
+        let e = parse("tag(\"已购基金\")").unwrap();
+        assert_eq!(ix.count(&e).unwrap(), 10);
+        ix.add_tag(3, 1);
+        ix.remove_tag(10, 1);
+        ix.remove(20);
+        assert_eq!(ix.count(&e).unwrap(), 9);
+        ix.set_int(Attr::AumTier, 3, Some(5));
+        assert!(ix.eval(&parse("aum_tier = 5").unwrap()).unwrap().contains(3));
+        assert!(ix.eval(&parse("aum_tier >= 4").unwrap()).unwrap().contains(3), "ranges see the change too");
+        assert!(!ix.eval(&parse("aum_tier < 5").unwrap()).unwrap().contains(3));
+        assert!(
+            !ix.eval(&parse("aum_tier between 1 and 5").unwrap()).unwrap().contains(20),
+            "removed customers leave ranges"
+        );
+        let mut appended = ix.clone();
+        appended.append(&Facts { id: 500, aum_tier: 2, age: Some(33), ..Default::default() });
+        assert!(appended.eval(&parse("age between 30 and 35 and aum_tier <= 2").unwrap()).unwrap().contains(500));
+    }
+
+    #[test]
+    fn unknown_names_and_events_are_errors() {
+        let ix = small();
+        assert_eq!(ix.count(&parse("tag(\"nope\")").unwrap()), Err(EvalError::UnknownTag("nope".into())));
+        assert!(ix.count(&parse("audience(\"aud_9\")").unwrap()).is_err());
+        assert!(ix.count(&parse("event(\"x\") >= 1 within 7d").unwrap()).is_err());
+    }
+}
