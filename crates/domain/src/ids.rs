@@ -111,6 +111,14 @@ typed_id!(
     ChannelCodeId, "chc", "channel code"
 );
 typed_id!(
+    /// A tag group (标签组).
+    TagGroupId, "tgr", "tag group"
+);
+typed_id!(
+    /// A tag.
+    TagId, "tag", "tag"
+);
+typed_id!(
     /// An API token issued to one of the bank's systems.
     ApiTokenId, "tok", "API token"
 );

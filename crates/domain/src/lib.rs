@@ -15,6 +15,7 @@ pub mod job;
 pub mod masking;
 pub mod org;
 pub mod scope;
+pub mod tag;
 pub mod validate;
 
 pub use clock::{Clock, Timestamp};

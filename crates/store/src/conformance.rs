@@ -28,7 +28,8 @@ macro_rules! conformance_tests {
             import_batches_apply_exactly_once, import_validation_is_replaced, jobs_dedupe_and_retry,
             two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
             api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
-            channel_codes_and_their_daily_figures, groups_keep_their_membership_history);
+            channel_codes_and_their_daily_figures, groups_keep_their_membership_history,
+            tag_changes_reach_the_timeline);
     };
     (@each $make:path; $($name:ident),*) => {
         $(
@@ -661,4 +662,36 @@ pub async fn groups_keep_their_membership_history(s: Arc<dyn Store>) {
     assert_eq!(s.groups_of("wmD").await.unwrap()[0].chat_id, "wr2");
     s.dismiss_group("wr1", T0).await.unwrap();
     assert!(s.groups_of("wmC").await.unwrap().is_empty(), "a dismissed group holds no one");
+}
+
+pub async fn tag_changes_reach_the_timeline(s: Arc<dyn Store>) {
+    use siyu_domain::tag::TagKind;
+    let b = seed_bank(&*s).await;
+    s.upsert_customers(&[customer("T1", b.sb1, None), customer("T2", b.sb1, None)], &UpsertFields::all(), T0)
+        .await
+        .unwrap();
+    let (t1, t2) = (
+        s.customer_by_no(DataScope::All, "T1").await.unwrap().id,
+        s.customer_by_no(DataScope::All, "T2").await.unwrap().id,
+    );
+    let g = s.create_tag_group("客群", T0).await.unwrap();
+    assert!(matches!(s.create_tag_group("客群", T0).await, Err(StoreError::Conflict(_))));
+    let new =
+        NewTag { group_id: g.id, name: "代发".into(), kind: TagKind::Imported, sync_to_wecom: true, rule_text: None };
+    let tag = s.create_tag(&new, T0).await.unwrap();
+    assert_eq!((tag.group_name.as_str(), tag.kind, tag.sync_to_wecom), ("客群", TagKind::Imported, true));
+    assert!(matches!(s.create_tag(&new, T0).await, Err(StoreError::Conflict(_))), "unique within its group");
+    assert_eq!(s.tag_customers(tag.id, &[t1, t2], "import", T0).await.unwrap(), 2);
+    assert_eq!(s.tag_customers(tag.id, &[t1], "import", T0.plus_secs(1)).await.unwrap(), 0, "already tagged");
+    assert_eq!(s.tag_members(tag.id).await.unwrap(), [t1, t2]);
+    assert_eq!(s.untag_customers(tag.id, &[t2], T0.plus_secs(2)).await.unwrap(), 1);
+    assert_eq!(s.customer_tags(t1).await.unwrap()[0].name, "代发");
+    assert!(s.customer_tags(t2).await.unwrap().is_empty());
+    let timeline = s.customer_events(t2, Page::first(10)).await.unwrap();
+    assert_eq!(
+        timeline.items.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["tag_removed", "tag_added"],
+        "newest first"
+    );
+    assert_eq!(s.tags().await.unwrap().len(), 1);
 }

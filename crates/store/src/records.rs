@@ -469,3 +469,39 @@ pub struct GroupMemberRecord {
     pub joined_at: Timestamp,
     pub left_at: Option<Timestamp>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagGroup {
+    pub id: siyu_domain::TagGroupId,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTag {
+    pub group_id: siyu_domain::TagGroupId,
+    pub name: String,
+    pub kind: siyu_domain::tag::TagKind,
+    pub sync_to_wecom: bool,
+    /// The audience expression of a rule tag.
+    pub rule_text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tag {
+    pub id: siyu_domain::TagId,
+    pub group_id: siyu_domain::TagGroupId,
+    pub group_name: String,
+    pub name: String,
+    pub kind: siyu_domain::tag::TagKind,
+    pub sync_to_wecom: bool,
+    pub wecom_tag_id: Option<String>,
+    pub rule_text: Option<String>,
+}
+
+/// One entry of a customer's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CustomerEvent {
+    pub kind: String,
+    pub detail: String,
+    pub at: Timestamp,
+}

@@ -247,6 +247,35 @@ pub trait GroupStore: Send + Sync {
     async fn groups_of(&self, member_userid: &str) -> StoreResult<Vec<GroupChatRecord>>;
 }
 
+#[async_trait]
+pub trait TagStore: Send + Sync {
+    async fn create_tag_group(&self, name: &str, now: Timestamp) -> StoreResult<TagGroup>;
+    async fn create_tag(&self, tag: &NewTag, now: Timestamp) -> StoreResult<Tag>;
+    /// Every tag, by group then name.
+    async fn tags(&self) -> StoreResult<Vec<Tag>>;
+    /// Tags the customers (those already tagged are left as they were) and writes a `tag_added` event
+    /// for each new one, in one transaction; returns how many were new.
+    async fn tag_customers(
+        &self,
+        tag: siyu_domain::TagId,
+        customers: &[CustomerId],
+        source: &str,
+        now: Timestamp,
+    ) -> StoreResult<u64>;
+    /// Removes the tag, with a `tag_removed` event for each customer who had it; returns how many.
+    async fn untag_customers(
+        &self,
+        tag: siyu_domain::TagId,
+        customers: &[CustomerId],
+        now: Timestamp,
+    ) -> StoreResult<u64>;
+    async fn customer_tags(&self, customer: CustomerId) -> StoreResult<Vec<Tag>>;
+    /// Everyone carrying the tag, by id (to build the audience index).
+    async fn tag_members(&self, tag: siyu_domain::TagId) -> StoreResult<Vec<CustomerId>>;
+    /// The customer's timeline, newest first.
+    async fn customer_events(&self, customer: CustomerId, page: Page) -> StoreResult<Paged<CustomerEvent>>;
+}
+
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
@@ -261,6 +290,7 @@ pub trait Store:
     + WecomStore
     + ChannelStore
     + GroupStore
+    + TagStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -28,3 +28,5 @@ mod wecom;
 mod channels;
 #[macro_use]
 mod groups;
+#[macro_use]
+mod tags;
