@@ -158,6 +158,12 @@ async fn console_pages_render_for_the_roles_that_may_see_them() {
         let html = r.text().await.unwrap();
         assert!(html.contains("<html lang=\"zh-CN\">"), "{path} is Chinese by default");
     }
+    // An id of the wrong kind, or no id at all, is the console's not-found page.
+    for path in ["/customers/stf_1", "/imports/cus_1", "/org/nonsense", "/staff/org_1", "/channels/chc_x"] {
+        let r = admin.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(r.text().await.unwrap().contains("未找到"), "{path} shows the page, not a bare error");
+    }
     let cm = app.login("cm_sh01_1").await;
     for path in ["/staff", "/audit", "/tokens", "/org", "/imports"] {
         assert_eq!(cm.client.get(app.url(path)).send().await.unwrap().status(), StatusCode::FORBIDDEN, "{path}");

@@ -1,7 +1,7 @@
 //! Administration pages: the audit log, API tokens, background jobs.
 
 use askama::Template;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use siyu_domain::scope::{ApiScope, Permission};
 use siyu_store::JobFilter;
 
 use super::customers::Opt;
-use super::{PageCtx, Pager, error_page, query_without_page, render, show_time};
+use super::{IdPath, PageCtx, Pager, error_page, query_without_page, render, show_time};
 use crate::api::admin::AuditQuery;
 use crate::app::AppState;
 use crate::auth::extract::ConsoleUser;
@@ -165,10 +165,9 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ApiTokenId>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/tokens");
-    let Ok(id) = id.parse::<ApiTokenId>() else { return error_page(ctx, ServiceError::NotFound) };
     match tokens::revoke(&state, &user.0, id).await {
         Ok(()) => Redirect::to("/tokens").into_response(),
         Err(e) => error_page(ctx, e),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -16,7 +16,7 @@ use siyu_domain::{ChannelCodeId, OrgUnitId, StaffId};
 use siyu_store::{ChannelCode, Page, StaffFilter};
 
 use super::customers::Opt;
-use super::{PageCtx, Pager, error_page, query_without_page, render};
+use super::{IdPath, PageCtx, Pager, error_page, query_without_page, render};
 use crate::api::Paging;
 use crate::app::AppState;
 use crate::auth::extract::ConsoleUser;
@@ -284,11 +284,10 @@ pub async fn detail(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChannelCodeId>,
     Query(q): Query<DetailQuery>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/channels");
-    let Ok(id) = id.parse::<ChannelCodeId>() else { return error_page(ctx, ServiceError::NotFound) };
     let (code, stats) = match channels::get(&state, &user.0, id).await {
         Ok(x) => x,
         Err(e) => return error_page(ctx, e),
@@ -337,10 +336,9 @@ pub async fn simulate(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ChannelCodeId>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/channels");
-    let Ok(id) = id.parse::<ChannelCodeId>() else { return error_page(ctx, ServiceError::NotFound) };
     if let Err(e) = user.0.require(Permission::ManageChannels) {
         return error_page(ctx, e);
     }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use siyu_domain::{CustomerId, OrgUnitId, StaffId};
 use siyu_store::{Page, SegmentFilter, StaffFilter};
 
 use super::i18n::Tr;
-use super::{PageCtx, Pager, error_page, query_without_page, render};
+use super::{IdPath, PageCtx, Pager, error_page, query_without_page, render};
 use crate::api::customers::CustomerQuery;
 use crate::app::AppState;
 use crate::auth::extract::ConsoleUser;
@@ -363,12 +363,9 @@ pub async fn detail(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CustomerId>,
 ) -> Response {
-    match id.parse::<CustomerId>() {
-        Ok(id) => detail_page(&state, &user, &headers, id, None, None).await,
-        Err(_) => error_page(PageCtx::new(&user, &headers, "/customers"), ServiceError::NotFound),
-    }
+    detail_page(&state, &user, &headers, id, None, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -381,12 +378,9 @@ pub async fn reveal(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<CustomerId>,
     Form(f): Form<RevealForm>,
 ) -> Response {
-    let Ok(id) = id.parse::<CustomerId>() else {
-        return error_page(PageCtx::new(&user, &headers, "/customers"), ServiceError::NotFound);
-    };
     let Some(field) = PiiField::parse(&f.field) else {
         return detail_page(&state, &user, &headers, id, None, Some("unknown field".into())).await;
     };

@@ -1,7 +1,7 @@
 //! Import pages: upload with a dry run, the report with progress, commit, and the rejected rows.
 
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, RawQuery, State};
+use axum::extract::{Multipart, Query, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use siyu_domain::ImportId;
@@ -9,7 +9,7 @@ use siyu_domain::import::Field;
 use siyu_store::{ImportProblem, ImportRecord, ImportStatus};
 
 use super::customers::Opt;
-use super::{PageCtx, Pager, error_page, query_without_page, render, show_time};
+use super::{IdPath, PageCtx, Pager, error_page, query_without_page, render, show_time};
 use crate::api::Paging;
 use crate::api::imports::{csv_download, read_upload};
 use crate::app::AppState;
@@ -177,12 +177,11 @@ pub async fn detail(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ImportId>,
     Query(p): Query<Paging>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/imports");
-    let Ok(id) = id.parse::<ImportId>() else { return error_page(ctx, ServiceError::NotFound) };
     let rec = match imports::get(&state, &user.0, id).await {
         Ok(r) => r,
         Err(e) => return error_page(ctx, e),
@@ -217,11 +216,10 @@ pub async fn remap(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ImportId>,
     body: axum::body::Bytes,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/imports");
-    let Ok(id) = id.parse::<ImportId>() else { return error_page(ctx, ServiceError::NotFound) };
     let rec = match imports::get(&state, &user.0, id).await {
         Ok(r) => r,
         Err(e) => return error_page(ctx, e),
@@ -243,10 +241,9 @@ pub async fn commit(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ImportId>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/imports");
-    let Ok(id) = id.parse::<ImportId>() else { return error_page(ctx, ServiceError::NotFound) };
     match imports::request_commit(&state, &user.0, id).await {
         Ok(()) => Redirect::to(&format!("/imports/{id}")).into_response(),
         Err(e) => error_page(ctx, e),
@@ -257,10 +254,9 @@ pub async fn rejected_csv(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<ImportId>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/imports");
-    let Ok(id) = id.parse::<ImportId>() else { return error_page(ctx, ServiceError::NotFound) };
     match imports::rejected_csv(&state, &user.0, id).await {
         Ok(bytes) => csv_download(bytes, &format!("{id}-rejected.csv")).into_response(),
         Err(e) => error_page(ctx, e),

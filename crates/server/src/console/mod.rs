@@ -12,6 +12,8 @@ pub mod staff;
 
 use askama::Template;
 use axum::Router;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -176,6 +178,25 @@ async fn switch_lang(axum::extract::Path(l): axum::extract::Path<String>, header
         Redirect::to(&back),
     )
         .into_response()
+}
+
+/// A typed id from the path (`/imports/{id}`). A text that is not such an id names nothing, so it
+/// answers the same "not found" page as an id outside the caller's scope — once, here, for every page.
+#[derive(Debug)]
+pub struct IdPath<T>(pub T);
+
+impl<T: std::str::FromStr + Send> FromRequestParts<AppState> for IdPath<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        // The parse error is dropped before the await, so it need not be `Send`.
+        if let Ok(id) = raw.parse::<T>() {
+            return Ok(Self(id));
+        }
+        let user = ConsoleUser::from_request_parts(parts, state).await?;
+        Err(error_page(PageCtx::new(&user, &parts.headers, parts.uri.path()), ServiceError::NotFound))
+    }
 }
 
 /// Page links for a list, keeping the other query parameters.

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -12,7 +12,7 @@ use siyu_domain::scope::Permission;
 use siyu_store::NewOrgUnit;
 
 use super::customers::Opt;
-use super::{PageCtx, error_page, render};
+use super::{IdPath, PageCtx, error_page, render};
 use crate::app::AppState;
 use crate::auth::extract::ConsoleUser;
 use crate::error::ServiceError;
@@ -193,24 +193,18 @@ pub async fn edit_page(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrgUnitId>,
 ) -> Response {
-    match id.parse() {
-        Ok(id) => edit_form(&state, &user, &headers, id, None, None).await,
-        Err(_) => error_page(PageCtx::new(&user, &headers, "/org"), ServiceError::NotFound),
-    }
+    edit_form(&state, &user, &headers, id, None, None).await
 }
 
 pub async fn edit(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<OrgUnitId>,
     Form(f): Form<UnitForm>,
 ) -> Response {
-    let Ok(id) = id.parse::<OrgUnitId>() else {
-        return error_page(PageCtx::new(&user, &headers, "/org"), ServiceError::NotFound);
-    };
     let result = match new_unit(&f, OrgUnitKind::SubBranch) {
         Ok(u) => org::update(&state, &user.0, id, &u).await.map(|_| ()),
         Err(e) => Err(e),

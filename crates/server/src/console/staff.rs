@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -11,7 +11,7 @@ use siyu_domain::{OrgUnitId, StaffId};
 use siyu_store::{StaffFilter, StaffUpdate};
 
 use super::customers::Opt;
-use super::{PageCtx, Pager, error_page, query_without_page, render};
+use super::{IdPath, PageCtx, Pager, error_page, query_without_page, render};
 use crate::app::AppState;
 use crate::auth::extract::ConsoleUser;
 use crate::error::ServiceError;
@@ -231,10 +231,9 @@ pub async fn edit_page(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<StaffId>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/staff");
-    let Ok(id) = id.parse::<StaffId>() else { return error_page(ctx, ServiceError::NotFound) };
     match staff::get(&state, &user.0, id).await {
         Ok(s) => form_page(&state, &user, &headers, Some(id), &form_of(&s), None).await,
         Err(e) => error_page(ctx, e),
@@ -245,12 +244,9 @@ pub async fn edit(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath<StaffId>,
     Form(mut f): Form<StaffForm>,
 ) -> Response {
-    let Ok(id) = id.parse::<StaffId>() else {
-        return error_page(PageCtx::new(&user, &headers, "/staff"), ServiceError::NotFound);
-    };
     let result = match parse_form(&f) {
         Ok((role, org_unit_id)) => {
             let u = StaffUpdate {
