@@ -104,7 +104,7 @@ typed_id!(
 );
 typed_id!(
     /// One entry of the audit log.
-    AuditId, "aud", "audit entry"
+    AuditId, "adt", "audit entry"
 );
 typed_id!(
     /// A channel QR code (渠道活码).
@@ -117,6 +117,10 @@ typed_id!(
 typed_id!(
     /// A tag.
     TagId, "tag", "tag"
+);
+typed_id!(
+    /// A saved audience (客群): an expression and the customers it selected at its last refresh.
+    AudienceId, "aud", "audience"
 );
 typed_id!(
     /// An API token issued to one of the bank's systems.

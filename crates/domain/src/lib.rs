@@ -16,6 +16,7 @@ pub mod masking;
 pub mod org;
 pub mod scope;
 pub mod tag;
+pub mod timeline;
 pub mod validate;
 
 pub use clock::{Clock, Timestamp};

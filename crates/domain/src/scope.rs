@@ -52,6 +52,14 @@ pub enum Permission {
     ReadChannels,
     /// Start a full WeCom sync.
     SyncWecom,
+    /// Create tag groups and tags, and tag customers in bulk (HQ).
+    ManageTags,
+    /// Put a manual tag on a customer in scope, or take it off (HQ, or the customer's own manager).
+    TagCustomers,
+    /// Count and look at audiences within one's own data scope.
+    ReadAudiences,
+    /// Save, change and refresh audiences (HQ).
+    ManageAudiences,
 }
 
 /// What an API token may be used for.
@@ -116,11 +124,20 @@ impl Actor {
                         | ManageChannels
                         | ReadChannels
                         | SyncWecom
+                        | ManageTags
+                        | TagCustomers
+                        | ReadAudiences
+                        | ManageAudiences
                 ),
                 // Reviews content, not customers: no customer data at all.
                 Role::ComplianceReviewer => false,
-                Role::BranchManager => matches!(p, ReadCustomers | RevealCustomerPii | ManageChannels | ReadChannels),
-                Role::CustomerManager => matches!(p, ReadCustomers | RevealCustomerPii | ReadChannels),
+                Role::BranchManager => matches!(
+                    p,
+                    ReadCustomers | RevealCustomerPii | ManageChannels | ReadChannels | TagCustomers | ReadAudiences
+                ),
+                Role::CustomerManager => {
+                    matches!(p, ReadCustomers | RevealCustomerPii | ReadChannels | TagCustomers | ReadAudiences)
+                }
             },
             Actor::System { scopes, .. } => match p {
                 ReadCustomers => scopes.contains(&ApiScope::CustomersRead),

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0003_channel_codes.sql", sql: include_str!("../migrations/0003_channel_codes.sql") },
     Migration { name: "0004_group_chats.sql", sql: include_str!("../migrations/0004_group_chats.sql") },
     Migration { name: "0005_tags.sql", sql: include_str!("../migrations/0005_tags.sql") },
+    Migration { name: "0006_audiences.sql", sql: include_str!("../migrations/0006_audiences.sql") },
 ];
 
 /// A store on one PostgreSQL database (and schema).
@@ -102,6 +103,7 @@ siyu_store::sql_wecom!(PgStore);
 siyu_store::sql_channels!(PgStore);
 siyu_store::sql_groups!(PgStore);
 siyu_store::sql_tags!(PgStore);
+siyu_store::sql_audiences!(PgStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for PgStore {

@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0003_channel_codes.sql", sql: include_str!("../migrations/0003_channel_codes.sql") },
     Migration { name: "0004_group_chats.sql", sql: include_str!("../migrations/0004_group_chats.sql") },
     Migration { name: "0005_tags.sql", sql: include_str!("../migrations/0005_tags.sql") },
+    Migration { name: "0006_audiences.sql", sql: include_str!("../migrations/0006_audiences.sql") },
 ];
 
 /// A store on one SQLite file.
@@ -78,6 +79,7 @@ siyu_store::sql_wecom!(SqliteStore);
 siyu_store::sql_channels!(SqliteStore);
 siyu_store::sql_groups!(SqliteStore);
 siyu_store::sql_tags!(SqliteStore);
+siyu_store::sql_audiences!(SqliteStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for SqliteStore {

@@ -29,7 +29,9 @@ macro_rules! conformance_tests {
             two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
             api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
             channel_codes_and_their_daily_figures, groups_keep_their_membership_history,
-            tag_changes_reach_the_timeline);
+            tag_changes_reach_the_timeline, tag_names_are_unique_and_tags_change,
+            wecom_changes_reach_the_timeline, engine_feed_reads_facts_and_events,
+            audiences_record_who_entered_and_left);
     };
     (@each $make:path; $($name:ident),*) => {
         $(
@@ -694,4 +696,145 @@ pub async fn tag_changes_reach_the_timeline(s: Arc<dyn Store>) {
         "newest first"
     );
     assert_eq!(s.tags().await.unwrap().len(), 1);
+}
+
+pub async fn tag_names_are_unique_and_tags_change(s: Arc<dyn Store>) {
+    use siyu_domain::tag::TagKind;
+    let g1 = s.create_tag_group("产品", T0).await.unwrap();
+    let g2 = s.create_tag_group("兴趣", T0).await.unwrap();
+    let new = |g: &TagGroup, name: &str| NewTag {
+        group_id: g.id,
+        name: name.into(),
+        kind: TagKind::Rule,
+        sync_to_wecom: false,
+        rule_text: Some("aum_tier >= 4".into()),
+    };
+    let t = s.create_tag(&new(&g1, "高净值"), T0).await.unwrap();
+    assert!(
+        matches!(s.create_tag(&new(&g2, "高净值"), T0).await, Err(StoreError::Conflict(_))),
+        "an expression names a tag by name alone, so names are unique across groups"
+    );
+    let changed = s
+        .update_tag(t.id, &NewTag { rule_text: Some("aum_tier = 5".into()), ..new(&g2, "私行客户") }, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        (changed.name.as_str(), changed.group_name.as_str(), changed.rule_text.as_deref()),
+        ("私行客户", "兴趣", Some("aum_tier = 5"))
+    );
+    s.set_tag_wecom_id(t.id, Some("etXYZ"), T0).await.unwrap();
+    assert_eq!(s.tag(t.id).await.unwrap().wecom_tag_id.as_deref(), Some("etXYZ"));
+    assert!(matches!(s.tag(siyu_domain::TagId::new(999)).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        s.tag_groups().await.unwrap().iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+        ["产品", "兴趣"],
+        "in the order they were made"
+    );
+}
+
+pub async fn wecom_changes_reach_the_timeline(s: Arc<dyn Store>) {
+    let b = seed_bank(&*s).await;
+    s.upsert_customers(&[customer("W1", b.sb1, Some(&b.cm1))], &UpsertFields::all(), T0).await.unwrap();
+    let id = s.customer_by_no(DataScope::All, "W1").await.unwrap().id;
+    assert!(s.link_wecom(id, "wmW1", T0).await.unwrap());
+    let change = |status, at| RelationshipChange {
+        external_userid: "wmW1".into(),
+        staff_userid: "cm1".into(),
+        status,
+        state: None,
+        event_at: at,
+    };
+    s.record_relationship(&change(RelationshipStatus::Active, T0), T0).await.unwrap();
+    // The same state again (a full sync re-reading the contact) is not a new event.
+    s.record_relationship(&change(RelationshipStatus::Active, T0.plus_secs(5)), T0).await.unwrap();
+    s.record_relationship(&change(RelationshipStatus::DeletedByCustomer, T0.plus_secs(60)), T0).await.unwrap();
+    let kinds: Vec<String> =
+        s.customer_events(id, Page::first(10)).await.unwrap().items.into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["wecom_deleted", "wecom_added"]);
+}
+
+pub async fn engine_feed_reads_facts_and_events(s: Arc<dyn Store>) {
+    use siyu_domain::tag::TagKind;
+    let b = seed_bank(&*s).await;
+    let rows: Vec<NewCustomer> = (1..=5).map(|i| customer(&format!("F{i}"), b.sb2, Some(&b.cm2))).collect();
+    s.upsert_customers(&rows, &UpsertFields::all(), T0).await.unwrap();
+    let all = s.customer_facts(0, 3, None).await.unwrap();
+    assert_eq!(all.len(), 3, "paged by limit");
+    let f = &all[0];
+    assert_eq!(
+        (f.sub_branch_code.as_str(), f.owner_id, f.aum_tier, f.risk_grade, f.payroll_day, f.credit_card, f.wealth),
+        ("SB2", Some(b.cm2.id), 2, Some(3), Some(15), true, false)
+    );
+    assert_eq!(f.birthday, chrono::NaiveDate::from_ymd_opt(1985, 5, 20));
+    let rest = s.customer_facts(all[2].id.get(), 10, None).await.unwrap();
+    assert_eq!(rest.len(), 2, "keyset paging continues after the last id");
+    // A later write of one row: only it is changed since then.
+    let mut moved = customer("F3", b.sb1, Some(&b.cm1));
+    moved.aum_tier = siyu_domain::customer::AumTier::new(5).unwrap();
+    s.upsert_customers(&[moved], &UpsertFields::all(), T0.plus_secs(100)).await.unwrap();
+    let changed = s.customer_facts(0, 10, Some(T0.plus_secs(100))).await.unwrap();
+    assert_eq!(changed.len(), 1);
+    assert_eq!((changed[0].sub_branch_code.as_str(), changed[0].aum_tier), ("SB1", 5));
+    // Events since a time, in id order.
+    let g = s.create_tag_group("组", T0).await.unwrap();
+    let tag = s
+        .create_tag(
+            &NewTag { group_id: g.id, name: "t".into(), kind: TagKind::Manual, sync_to_wecom: false, rule_text: None },
+            T0,
+        )
+        .await
+        .unwrap();
+    let ids: Vec<CustomerId> = all.iter().map(|f| f.id).collect();
+    s.tag_customers(tag.id, &ids, "manual", T0.plus_secs(200)).await.unwrap();
+    s.untag_customers(tag.id, &ids[..1], T0.plus_secs(300)).await.unwrap();
+    let ev = s.events_since(T0.plus_secs(250), 0, 100).await.unwrap();
+    assert_eq!(ev.len(), 1);
+    assert_eq!((ev[0].customer_id, ev[0].kind.as_str()), (ids[0], "tag_removed"));
+    let ev = s.events_since(T0, 0, 2).await.unwrap();
+    assert_eq!(ev.len(), 2);
+    assert!(ev[0].id < ev[1].id);
+    // Customers by id keep the asked order and drop what is out of scope.
+    let got = s.customers_by_ids(DataScope::All, &[ids[2], ids[0]]).await.unwrap();
+    assert_eq!(got.iter().map(|c| c.id).collect::<Vec<_>>(), [ids[2], ids[0]]);
+    let scoped = s.customers_by_ids(DataScope::OwnedBy(b.cm1.id), &ids).await.unwrap();
+    assert_eq!(scoped.iter().map(|c| c.customer_no.as_str()).collect::<Vec<_>>(), ["F3"]);
+}
+
+pub async fn audiences_record_who_entered_and_left(s: Arc<dyn Store>) {
+    let b = seed_bank(&*s).await;
+    let rows: Vec<NewCustomer> = (1..=4).map(|i| customer(&format!("A{i}"), b.sb1, None)).collect();
+    s.upsert_customers(&rows, &UpsertFields::all(), T0).await.unwrap();
+    let ids: Vec<CustomerId> = s.customer_facts(0, 10, None).await.unwrap().iter().map(|f| f.id).collect();
+    let new = NewAudience {
+        name: "高净值".into(),
+        expr: "aum_tier >= 4".into(),
+        description: String::new(),
+        created_by: Some(b.cm1.id),
+    };
+    let a = s.create_audience(&new, T0).await.unwrap();
+    assert_eq!((a.member_count, a.refreshed_at), (0, None));
+    assert!(matches!(s.create_audience(&new, T0).await, Err(StoreError::Conflict(_))), "names are unique");
+    let c = s.refresh_audience(a.id, &ids[..3], T0.plus_secs(1)).await.unwrap();
+    assert_eq!(c, MembershipChange { entered: 3, exited: 0 });
+    let c = s.refresh_audience(a.id, &ids[..3], T0.plus_secs(2)).await.unwrap();
+    assert_eq!(c, MembershipChange::default(), "the same members again change nothing");
+    let c = s.refresh_audience(a.id, &ids[1..], T0.plus_secs(3)).await.unwrap();
+    assert_eq!(c, MembershipChange { entered: 1, exited: 1 });
+    assert_eq!(s.audience_members(a.id).await.unwrap(), ids[1..]);
+    let got = s.audience(a.id).await.unwrap();
+    assert_eq!((got.member_count, got.refreshed_at), (3, Some(T0.plus_secs(3))));
+    let kinds = |i: usize| {
+        let s = s.clone();
+        let id = ids[i];
+        async move {
+            s.customer_events(id, Page::first(10)).await.unwrap().items.into_iter().map(|e| e.kind).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(kinds(0).await, ["audience_exited", "audience_entered"]);
+    assert_eq!(kinds(3).await, ["audience_entered"]);
+    let renamed =
+        s.update_audience(a.id, &NewAudience { name: "私行".into(), ..new.clone() }, T0.plus_secs(4)).await.unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.member_count), ("私行", 3));
+    assert_eq!(s.audiences().await.unwrap().len(), 1);
+    assert!(matches!(s.audience(siyu_domain::AudienceId::new(99)).await, Err(StoreError::NotFound)));
 }

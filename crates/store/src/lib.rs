@@ -6,6 +6,7 @@
 //! that each backend expands against its own `sqlx` driver; what differs (schema, claiming a job) stays
 //! in the backend crate.
 
+pub mod audience_records;
 pub mod conformance;
 pub mod error;
 pub mod migrate;
@@ -14,6 +15,7 @@ pub mod records;
 pub mod sql;
 pub mod traits;
 
+pub use audience_records::*;
 pub use error::StoreError;
 pub use records::*;
 pub use traits::*;

@@ -11,6 +11,7 @@ use siyu_domain::org::{OrgUnit, Staff};
 use siyu_domain::scope::DataScope;
 use siyu_domain::{ApiTokenId, AuditId, CustomerId, ImportId, JobId, OrgUnitId, StaffId, Timestamp};
 
+use crate::audience_records::*;
 use crate::error::StoreResult;
 use crate::records::*;
 
@@ -63,6 +64,8 @@ pub trait CustomerStore: Send + Sync {
     async fn link_wecom(&self, id: CustomerId, external_userid: &str, now: Timestamp) -> StoreResult<bool>;
     /// Customers whose phone has this blind index (exact lookup without decrypting anything).
     async fn customers_by_phone_index(&self, scope: DataScope, index: &[u8]) -> StoreResult<Vec<Customer>>;
+    /// These customers, those in scope only, in the order of `ids` (for audience samples and exports).
+    async fn customers_by_ids(&self, scope: DataScope, ids: &[CustomerId]) -> StoreResult<Vec<Customer>>;
 }
 
 #[async_trait]
@@ -253,6 +256,17 @@ pub trait TagStore: Send + Sync {
     async fn create_tag(&self, tag: &NewTag, now: Timestamp) -> StoreResult<Tag>;
     /// Every tag, by group then name.
     async fn tags(&self) -> StoreResult<Vec<Tag>>;
+    async fn tag(&self, id: siyu_domain::TagId) -> StoreResult<Tag>;
+    async fn tag_groups(&self) -> StoreResult<Vec<TagGroup>>;
+    /// Changes a tag's name, group, WeCom flag and rule (its kind stays what it was created as).
+    async fn update_tag(&self, id: siyu_domain::TagId, tag: &NewTag, now: Timestamp) -> StoreResult<Tag>;
+    /// Records (or clears) the WeCom corp tag a tag is mirrored to.
+    async fn set_tag_wecom_id(
+        &self,
+        id: siyu_domain::TagId,
+        wecom_tag_id: Option<&str>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
     /// Tags the customers (those already tagged are left as they were) and writes a `tag_added` event
     /// for each new one, in one transaction; returns how many were new.
     async fn tag_customers(
@@ -278,6 +292,40 @@ pub trait TagStore: Send + Sync {
 
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
+pub trait AudienceStore: Send + Sync {
+    /// Customers' selectable facts in ascending id order after `after`, at most `limit`; with
+    /// `changed_since`, only customers written at or after it (how the engine catches up after an import).
+    async fn customer_facts(
+        &self,
+        after: i64,
+        limit: i64,
+        changed_since: Option<Timestamp>,
+    ) -> StoreResult<Vec<CustomerFacts>>;
+    /// Timeline entries at or after `since` with id above `after`, in id order, at most `limit`.
+    async fn events_since(&self, since: Timestamp, after: i64, limit: i64) -> StoreResult<Vec<EventRow>>;
+    async fn create_audience(&self, a: &NewAudience, now: Timestamp) -> StoreResult<Audience>;
+    /// Changes name, expression and description (membership follows at the next refresh).
+    async fn update_audience(
+        &self,
+        id: siyu_domain::AudienceId,
+        a: &NewAudience,
+        now: Timestamp,
+    ) -> StoreResult<Audience>;
+    async fn audience(&self, id: siyu_domain::AudienceId) -> StoreResult<Audience>;
+    async fn audiences(&self) -> StoreResult<Vec<Audience>>;
+    /// Makes `members` the audience's membership in one transaction: newcomers get an
+    /// `audience_entered` event, leavers an `audience_exited` one. Running it twice with the same
+    /// members changes nothing the second time.
+    async fn refresh_audience(
+        &self,
+        id: siyu_domain::AudienceId,
+        members: &[CustomerId],
+        now: Timestamp,
+    ) -> StoreResult<MembershipChange>;
+    async fn audience_members(&self, id: siyu_domain::AudienceId) -> StoreResult<Vec<CustomerId>>;
+}
+
+#[async_trait]
 pub trait Store:
     OrgStore
     + StaffStore
@@ -291,6 +339,7 @@ pub trait Store:
     + ChannelStore
     + GroupStore
     + TagStore
+    + AudienceStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

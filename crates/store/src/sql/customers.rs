@@ -301,6 +301,24 @@ macro_rules! sql_customers {
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
                 rows.iter().map(customer_from_row).collect()
             }
+
+            async fn customers_by_ids(&self, scope: dom::scope::DataScope, ids: &[dom::CustomerId]) -> $crate::error::StoreResult<Vec<dom::customer::Customer>> {
+                let mut found = std::collections::HashMap::with_capacity(ids.len());
+                for chunk in ids.chunks(1000) {
+                    let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.id IN ("));
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.get());
+                    }
+                    qb.push(")");
+                    push_scope(&mut qb, scope);
+                    for r in qb.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                        let c = customer_from_row(&r)?;
+                        found.insert(c.id, c);
+                    }
+                }
+                Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+            }
         }
     };
 }

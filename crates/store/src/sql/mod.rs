@@ -30,3 +30,5 @@ mod channels;
 mod groups;
 #[macro_use]
 mod tags;
+#[macro_use]
+mod audiences;

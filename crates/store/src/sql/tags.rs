@@ -66,11 +66,58 @@ macro_rules! sql_tags {
             }
 
             async fn tags(&self) -> $crate::error::StoreResult<Vec<$crate::Tag>> {
-                let rows = ::sqlx::query(&format!("SELECT {TAG_COLS} FROM tags t JOIN tag_groups g ON g.id = t.group_id ORDER BY g.name, t.name"))
+                let rows = ::sqlx::query(&format!("SELECT {TAG_COLS} FROM tags t JOIN tag_groups g ON g.id = t.group_id ORDER BY g.id, t.id"))
                     .fetch_all(&self.pool)
                     .await
                     .map_err(db_err)?;
                 rows.iter().map(tag_from_row).collect()
+            }
+
+            async fn tag(&self, id: dom::TagId) -> $crate::error::StoreResult<$crate::Tag> {
+                let row = ::sqlx::query(&format!("SELECT {TAG_COLS} FROM tags t JOIN tag_groups g ON g.id = t.group_id WHERE t.id = $1"))
+                    .bind(id.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                row.as_ref().map(tag_from_row).transpose()?.ok_or($crate::StoreError::NotFound)
+            }
+
+            async fn tag_groups(&self) -> $crate::error::StoreResult<Vec<$crate::TagGroup>> {
+                let rows = ::sqlx::query("SELECT id, name FROM tag_groups ORDER BY id").fetch_all(&self.pool).await.map_err(db_err)?;
+                rows.iter()
+                    .map(|r| Ok($crate::TagGroup { id: dom::TagGroupId::new(get(r, "id")?), name: get(r, "name")? }))
+                    .collect()
+            }
+
+            async fn update_tag(&self, id: dom::TagId, t: &$crate::NewTag, now: dom::Timestamp) -> $crate::error::StoreResult<$crate::Tag> {
+                let n = ::sqlx::query(
+                    "UPDATE tags SET group_id = $1, name = $2, sync_to_wecom = $3, rule_text = $4, updated_at = $5 WHERE id = $6",
+                )
+                .bind(t.group_id.get())
+                .bind(&t.name)
+                .bind(t.sync_to_wecom)
+                .bind(&t.rule_text)
+                .bind(now.millis())
+                .bind(id.get())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 {
+                    return Err($crate::StoreError::NotFound);
+                }
+                self.tag(id).await
+            }
+
+            async fn set_tag_wecom_id(&self, id: dom::TagId, wecom_tag_id: Option<&str>, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
+                ::sqlx::query("UPDATE tags SET wecom_tag_id = $1, updated_at = $2 WHERE id = $3")
+                    .bind(wecom_tag_id)
+                    .bind(now.millis())
+                    .bind(id.get())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(())
             }
 
             async fn tag_customers(&self, tag: dom::TagId, customers: &[dom::CustomerId], source: &str, now: dom::Timestamp) -> $crate::error::StoreResult<u64> {

@@ -47,6 +47,14 @@ macro_rules! sql_wecom {
             async fn record_relationship(&self, c: &$crate::RelationshipChange, now: dom::Timestamp) -> $crate::error::StoreResult<bool> {
                 let active = c.status == $crate::RelationshipStatus::Active;
                 let at = c.event_at.millis();
+                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let before: Option<String> =
+                    ::sqlx::query_scalar("SELECT status FROM wecom_relationships WHERE external_userid = $1 AND staff_userid = $2")
+                        .bind(&c.external_userid)
+                        .bind(&c.staff_userid)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
                 // A newer event wins; an older one arriving late changes nothing. A relationship that
                 // starts again keeps its original `state` unless the new add carries one.
                 let n = ::sqlx::query(
@@ -68,10 +76,27 @@ macro_rules! sql_wecom {
                 .bind((!active).then_some(at))
                 .bind(at)
                 .bind(now.millis())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(db_err)?
                 .rows_affected();
+                // The linked customer's timeline gets the change of state (not a repeat of the same state).
+                let was_active = before.as_deref() == Some($crate::RelationshipStatus::Active.as_str());
+                if n > 0 && was_active != active {
+                    let kind = if active { "wecom_added" } else { "wecom_deleted" };
+                    ::sqlx::query(
+                        "INSERT INTO customer_events (customer_id, kind, detail, at) \
+                         SELECT id, $1, $2, $3 FROM customers WHERE wecom_external_userid = $4",
+                    )
+                    .bind(kind)
+                    .bind(format!("{} ({})", c.staff_userid, c.status.as_str()))
+                    .bind(at)
+                    .bind(&c.external_userid)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                }
+                tx.commit().await.map_err(db_err)?;
                 Ok(n > 0)
             }
 
