@@ -6,6 +6,8 @@
 //! committed change to it. Ages are indexed as of the day the index was built or last aged
 //! ([`Index::set_age`]); a daily job re-ages it.
 
+mod events;
+
 use std::collections::HashMap;
 
 use roaring::RoaringBitmap;
@@ -18,9 +20,9 @@ pub enum EvalError {
     UnknownTag(String),
     #[error("unknown audience “{0}”")]
     UnknownAudience(String),
-    #[error("event conditions are not indexed yet: {0}")]
-    EventsNotIndexed(String),
 }
+
+pub use events::{EventLog, MAX_WINDOW_DAYS};
 
 /// One customer's selectable facts, for building the index.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,11 +38,13 @@ pub struct Facts {
     pub credit_card: bool,
     pub wealth: bool,
     pub loan: bool,
+    /// The customer manager who owns the customer (their staff number), for data scope.
+    pub owner: Option<u32>,
     pub tags: Vec<u32>,
 }
 
 /// The index. Tags are addressed by a dense number (`TagNo`) the caller assigns; names map to numbers.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Index {
     universe: RoaringBitmap,
     tag_names: HashMap<String, u32>,
@@ -55,6 +59,19 @@ pub struct Index {
     texts: HashMap<Attr, HashMap<String, RoaringBitmap>>,
     bools: HashMap<Attr, RoaringBitmap>,
     audiences: HashMap<String, RoaringBitmap>,
+    /// Customers by owning customer manager: a manager's counts are their own customers only.
+    owners: HashMap<u32, RoaringBitmap>,
+    owner_of: HashMap<u32, u32>,
+    /// Event history by kind, and the bank day windows are measured back from.
+    events: HashMap<String, EventLog>,
+    today: u32,
+}
+
+/// An empty index with a slot for every attribute (the same as [`Index::new`]).
+impl Default for Index {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 fn int_slots(attr: Attr) -> usize {
@@ -66,7 +83,21 @@ fn int_slots(attr: Attr) -> usize {
 
 impl Index {
     pub fn new() -> Self {
-        let mut ix = Self { prefixes_ready: true, ..Self::default() };
+        let mut ix = Self {
+            universe: RoaringBitmap::new(),
+            tag_names: HashMap::new(),
+            tags: Vec::new(),
+            ints: HashMap::new(),
+            at_least: HashMap::new(),
+            prefixes_ready: true,
+            texts: HashMap::new(),
+            bools: HashMap::new(),
+            audiences: HashMap::new(),
+            owners: HashMap::new(),
+            owner_of: HashMap::new(),
+            events: HashMap::new(),
+            today: 0,
+        };
         for a in Attr::ALL {
             match a.kind() {
                 AttrType::Int { .. } => {
@@ -90,11 +121,28 @@ impl Index {
         if self.tags.len() <= i {
             self.tags.resize(i + 1, RoaringBitmap::new());
         }
+        // A renamed tag keeps its number; its old name stops meaning it.
+        self.tag_names.retain(|_, n| *n != no);
         self.tag_names.insert(name.to_owned(), no);
     }
 
     pub fn tag_no(&self, name: &str) -> Option<u32> {
         self.tag_names.get(name).copied()
+    }
+
+    /// The name tag number `no` currently has.
+    pub fn tag_name(&self, no: u32) -> Option<&str> {
+        self.tag_names.iter().find(|(_, n)| **n == no).map(|(name, _)| name.as_str())
+    }
+
+    /// The members of a tag, by number.
+    pub fn tag_members(&self, no: u32) -> Option<&RoaringBitmap> {
+        self.tags.get(no as usize)
+    }
+
+    /// A saved audience's members as last recorded.
+    pub fn audience(&self, id: &str) -> Option<&RoaringBitmap> {
+        self.audiences.get(id)
     }
 
     /// Builds from customers in ascending id order (appends are the fast path for roaring).
@@ -177,6 +225,7 @@ impl Index {
                 b.insert(id);
             }
         }
+        self.set_owner(id, f.owner);
         for t in &f.tags {
             self.add_tag(id, *t);
         }
@@ -191,9 +240,9 @@ impl Index {
         self.tags[i] = members;
     }
 
-    /// Adds or replaces a customer's facts.
+    /// Adds a customer or replaces their attributes; tags in `f.tags` are added, tags and events the
+    /// index already holds for them stay.
     pub fn put(&mut self, f: &Facts) {
-        self.remove(f.id);
         let id = f.id;
         self.universe.insert(id);
         self.set_int(Attr::AumTier, id, Some(f.aum_tier));
@@ -210,6 +259,7 @@ impl Index {
         ] {
             self.set_bool(a, id, on);
         }
+        self.set_owner(id, f.owner);
         for t in &f.tags {
             self.add_tag(id, *t);
         }
@@ -232,6 +282,63 @@ impl Index {
         self.bools.values_mut().for_each(|b| {
             b.remove(id);
         });
+        self.set_owner(id, None);
+        self.events.values_mut().for_each(|log| log.forget(id));
+    }
+
+    /// Sets (or clears) the customer manager who owns a customer.
+    pub fn set_owner(&mut self, id: u32, owner: Option<u32>) {
+        if let Some(old) = self.owner_of.remove(&id)
+            && let Some(b) = self.owners.get_mut(&old)
+        {
+            b.remove(id);
+        }
+        if let Some(o) = owner {
+            self.owner_of.insert(id, o);
+            self.owners.entry(o).or_default().insert(id);
+        }
+    }
+
+    /// The customers a customer manager owns.
+    pub fn owned_by(&self, owner: u32) -> RoaringBitmap {
+        self.owners.get(&owner).cloned().unwrap_or_default()
+    }
+
+    /// The customers of these sub-branches (by code): a branch manager's scope.
+    pub fn in_sub_branches<'a>(&self, codes: impl IntoIterator<Item = &'a str>) -> RoaringBitmap {
+        let Some(m) = self.texts.get(&Attr::SubBranch) else { return RoaringBitmap::new() };
+        let mut acc = RoaringBitmap::new();
+        for c in codes {
+            if let Some(b) = m.get(c) {
+                acc |= b;
+            }
+        }
+        acc
+    }
+
+    /// Records that event `kind` happened to customer `id` on bank day `day`.
+    pub fn record_event(&mut self, id: u32, kind: &str, day: u32) {
+        match self.events.get_mut(kind) {
+            Some(log) => log.record(id, day),
+            None => {
+                let mut log = EventLog::default();
+                log.record(id, day);
+                self.events.insert(kind.to_owned(), log);
+            }
+        }
+    }
+
+    /// Sets the bank day event windows end on, and drops history no window can reach.
+    pub fn set_today(&mut self, day: u32) {
+        if day != self.today {
+            self.today = day;
+            let oldest = day.saturating_sub(MAX_WINDOW_DAYS);
+            self.events.values_mut().for_each(|log| log.prune(oldest));
+        }
+    }
+
+    pub fn today(&self) -> u32 {
+        self.today
     }
 
     pub fn add_tag(&mut self, id: u32, tag: u32) {
@@ -312,7 +419,10 @@ impl Index {
         let texts: usize = self.texts.values().flat_map(|m| m.values()).map(RoaringBitmap::serialized_size).sum();
         let bools: usize = self.bools.values().map(RoaringBitmap::serialized_size).sum();
         let tags: usize = self.tags.iter().map(RoaringBitmap::serialized_size).sum();
-        self.universe.serialized_size() + ints + texts + bools + tags
+        let owners: usize =
+            self.owners.values().map(RoaringBitmap::serialized_size).sum::<usize>() + 16 * self.owner_of.len();
+        let events: usize = self.events.values().map(EventLog::size_bytes).sum();
+        self.universe.serialized_size() + ints + texts + bools + tags + owners + events
     }
 
     /// The value bitmaps of an integer attribute in `lo..=hi`.
@@ -384,7 +494,8 @@ impl Index {
         match e {
             Expr::And(v) => v.iter().map(|p| self.estimate(p)).min().unwrap_or(all),
             Expr::Or(v) => v.iter().map(|p| self.estimate(p)).sum::<u64>().min(all),
-            Expr::Not(_) | Expr::Event { .. } => all,
+            Expr::Not(_) => all,
+            Expr::Event { name, .. } => self.events.get(name).map_or(0, EventLog::customers),
             Expr::Tag(name) => {
                 self.tag_names.get(name).and_then(|n| self.tags.get(*n as usize)).map_or(0, RoaringBitmap::len)
             }
@@ -446,7 +557,14 @@ impl Index {
             Expr::Audience(id) => {
                 restrict(self.audiences.get(id).ok_or_else(|| EvalError::UnknownAudience(id.clone()))?)
             }
-            Expr::Event { name, .. } => return Err(EvalError::EventsNotIndexed(name.clone())),
+            // A kind nothing has written yet simply has no one (the server checks kinds are real).
+            Expr::Event { name, min_count, within_days } => match self.events.get(name) {
+                Some(log) => {
+                    let from = self.today.saturating_sub(within_days.saturating_sub(1));
+                    log.at_least(*min_count, from, self.today, within)
+                }
+                None => RoaringBitmap::new(),
+            },
             Expr::Attr { attr, cmp } => match Self::is_complement(*attr, cmp) {
                 Some(positive) => everyone() - &self.eval_in(&Expr::Attr { attr: *attr, cmp: positive }, within)?,
                 None if self.range_of(*attr, cmp).is_some() => {
@@ -494,6 +612,7 @@ mod tests {
             credit_card: id % 2 == 0,
             wealth: id % 5 == 0,
             loan: false,
+            owner: Some(id % 4),
             tags: [(id % 2 == 0).then_some(0), (id % 10 == 0).then_some(1)].into_iter().flatten().collect(),
         });
         ix.build(facts)
@@ -552,10 +671,49 @@ mod tests {
     }
 
     #[test]
-    fn unknown_names_and_events_are_errors() {
+    fn unknown_names_are_errors() {
         let ix = small();
         assert_eq!(ix.count(&parse("tag(\"nope\")").unwrap()), Err(EvalError::UnknownTag("nope".into())));
         assert!(ix.count(&parse("audience(\"aud_9\")").unwrap()).is_err());
-        assert!(ix.count(&parse("event(\"x\") >= 1 within 7d").unwrap()).is_err());
+        assert_eq!(ix.count(&parse("event(\"x\") >= 1 within 7d").unwrap()), Ok(0), "nothing recorded yet");
+    }
+
+    #[test]
+    fn events_count_within_days_back_from_today() {
+        let mut ix = small();
+        ix.set_today(1000);
+        for (id, day) in [(1, 1000), (1, 995), (2, 990), (2, 999), (3, 1000)] {
+            ix.record_event(id, "link_opened", day);
+        }
+        let ids = |ix: &Index, t: &str| ix.eval(&parse(t).unwrap()).unwrap().iter().collect::<Vec<_>>();
+        assert_eq!(ids(&ix, "event(\"link_opened\") >= 2 within 7d"), [1]);
+        assert_eq!(ids(&ix, "event(\"link_opened\") >= 2 within 11d"), [1, 2]);
+        assert_eq!(ids(&ix, "event(\"link_opened\") >= 1 within 1d"), [1, 3], "1d is today");
+        assert_eq!(ids(&ix, "event(\"link_opened\") >= 1 within 1d and aum_tier = 2"), [1]);
+        ix.set_today(1003);
+        assert_eq!(ids(&ix, "event(\"link_opened\") >= 1 within 3d"), Vec::<u32>::new());
+        ix.remove(1);
+        assert_eq!(ids(&ix, "event(\"link_opened\") >= 1 within 30d"), [2, 3]);
+    }
+
+    #[test]
+    fn owners_and_sub_branches_give_scopes_and_survive_attribute_updates() {
+        let mut ix = small();
+        ix.put(&Facts {
+            id: 7,
+            aum_tier: 3,
+            sub_branch: "SH02".into(),
+            owner: Some(42),
+            tags: vec![0],
+            ..Default::default()
+        });
+        ix.put(&Facts { id: 8, aum_tier: 3, owner: Some(42), ..Default::default() });
+        assert_eq!(ix.owned_by(42).iter().collect::<Vec<_>>(), [7, 8]);
+        // New attributes from an import keep the customer's tags.
+        ix.put(&Facts { id: 7, aum_tier: 4, sub_branch: "SH02".into(), owner: Some(43), ..Default::default() });
+        assert_eq!(ix.owned_by(42).iter().collect::<Vec<_>>(), [8]);
+        assert!(ix.eval(&parse("tag(\"代发\") and aum_tier = 4").unwrap()).unwrap().contains(7));
+        let sh = ix.in_sub_branches(["SH02", "SH03"]);
+        assert!(sh.contains(7) && sh.contains(2) && !sh.contains(3));
     }
 }

@@ -26,10 +26,14 @@ pub enum AuditAction {
     ApiTokenCreated,
     ApiTokenRevoked,
     ChannelCodeCreated,
+    /// A tag was defined or changed (name, group, rule, WeCom mirroring).
+    TagDefined,
+    /// An audience was saved or changed.
+    AudienceSaved,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 15] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -43,6 +47,8 @@ impl AuditAction {
         Self::ApiTokenCreated,
         Self::ApiTokenRevoked,
         Self::ChannelCodeCreated,
+        Self::TagDefined,
+        Self::AudienceSaved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +66,8 @@ impl AuditAction {
             Self::ApiTokenCreated => "api_token_created",
             Self::ApiTokenRevoked => "api_token_revoked",
             Self::ChannelCodeCreated => "channel_code_created",
+            Self::TagDefined => "tag_defined",
+            Self::AudienceSaved => "audience_saved",
         }
     }
 

@@ -210,6 +210,12 @@ pub struct Customer {
     pub updated_at: Timestamp,
 }
 
+/// Age in whole years on `today`, for a birthday not in the future.
+pub fn age_on(birthday: NaiveDate, today: NaiveDate) -> Option<u8> {
+    let years = today.years_since(birthday)?;
+    u8::try_from(years).ok()
+}
+
 /// A personal field that can be revealed in clear, with a reason, into the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

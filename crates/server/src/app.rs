@@ -36,6 +36,8 @@ pub struct AppState {
     pub callback_intake: Option<crate::wecom::intake::Intake>,
     /// The built-in fake WeCom, when the demo runs against it (enables "simulate a scan").
     pub fake_wecom: Option<siyu_wecom::fake::FakeWecom>,
+    /// The audience engine: tags, attributes and events as bitmaps, current with every committed write.
+    pub engine: Arc<crate::engine::Engine>,
 }
 
 /// In-memory progress of running dry runs, for the console's progress bar.
@@ -71,7 +73,20 @@ impl AppState {
             wecom: None,
             callback_intake: None,
             fake_wecom: None,
+            engine: Arc::new(crate::engine::Engine::default()),
         }
+    }
+
+    /// Builds the audience engine from the store; call once the store holds what it should.
+    pub async fn load_engine(mut self) -> siyu_store::error::StoreResult<Self> {
+        let started = std::time::Instant::now();
+        self.engine = Arc::new(crate::engine::Engine::load(&*self.store, self.clock.now()).await?);
+        tracing::info!(
+            customers = self.engine.customers(),
+            ms = started.elapsed().as_millis() as u64,
+            "audience engine loaded"
+        );
+        Ok(self)
     }
 
     /// Connects WeCom; call inside the runtime (it starts the callback writer task).

@@ -141,6 +141,9 @@ async fn serve(mut config: Config, demo_customers: Option<u64>) -> anyhow::Resul
         state = state.with_wecom(rt);
     }
     state.fake_wecom = fake;
+    let state = state.load_engine().await?;
+    // Rule tags and audiences catch up with anything written while the server was down.
+    siyu::services::tags::schedule_refresh(&state).await;
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (is another server running there?)"))?;

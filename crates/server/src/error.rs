@@ -21,6 +21,10 @@ pub enum ServiceError {
     /// Bad input; `code` is stable (`bad_phone`, `unknown_column`, …).
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
+    /// An audience expression that does not parse or names something unknown; `position` is the
+    /// 0-based character where it goes wrong.
+    #[error("{message}")]
+    BadExpression { message: String, position: usize },
     #[error("{0}")]
     Conflict(String),
     #[error("too many attempts; try again in {retry_after_secs} s")]
@@ -44,6 +48,7 @@ impl ServiceError {
             Self::NotFound => "not_found",
             Self::CsrfFailed => "csrf_failed",
             Self::Invalid { code, .. } => code,
+            Self::BadExpression { .. } => "bad_expression",
             Self::Conflict(_) => "conflict",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::TooLarge { .. } => "payload_too_large",
@@ -56,7 +61,7 @@ impl ServiceError {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Invalid { .. } | Self::BadExpression { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -88,6 +93,9 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
+    /// For a bad expression: the 0-based character where it goes wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
 }
 
 /// A service error on its way out of a JSON endpoint.
@@ -111,8 +119,12 @@ impl IntoResponse for ApiError {
             ServiceError::Internal(_) => "internal error; see the server log".to_owned(),
             other => other.to_string(),
         };
-        let mut resp =
-            (e.status(), Json(ErrorBody { error: ErrorDetail { code: e.code().to_owned(), message } })).into_response();
+        let position = match &e {
+            ServiceError::BadExpression { position, .. } => Some(*position),
+            _ => None,
+        };
+        let detail = ErrorDetail { code: e.code().to_owned(), message, position };
+        let mut resp = (e.status(), Json(ErrorBody { error: detail })).into_response();
         if let ServiceError::TooManyAttempts { retry_after_secs } = e
             && let Ok(v) = retry_after_secs.to_string().parse()
         {

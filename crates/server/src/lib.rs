@@ -9,6 +9,7 @@ pub mod auth;
 pub mod config;
 pub mod console;
 pub mod demo;
+pub mod engine;
 pub mod error;
 pub mod health;
 pub mod import;

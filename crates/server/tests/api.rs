@@ -17,11 +17,12 @@ async fn every_documented_endpoint_is_served_and_guarded() {
     let mut n = 0;
     for (path, ops) in paths {
         for (method, _) in ops.as_object().unwrap() {
-            let url = app.url(&path.replace("{id}", "cus_1").replace("{no}", "C1"));
+            let url = app.url(&path.replace("{id}", "cus_1").replace("{no}", "C1").replace("{tag}", "tag_1"));
             let req = match method.as_str() {
                 "get" => c.get(&url),
                 "post" => c.post(&url),
                 "put" => c.put(&url),
+                "delete" => c.delete(&url),
                 other => panic!("unexpected method {other}"),
             };
             let status = req.send().await.unwrap().status();

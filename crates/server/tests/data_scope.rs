@@ -15,6 +15,18 @@ async fn a_manager_cannot_read_another_managers_customer_anywhere() {
     let theirs = app.customer_of("cm_hz01_1").await;
     let other_cm = app.staff("cm_hz01_1").await;
 
+    let now = app.state.clock.now();
+    let group = app.state.store.create_tag_group("兴趣", now).await.unwrap();
+    let new_tag = siyu_store::NewTag {
+        group_id: group.id,
+        name: "关注养老".into(),
+        kind: siyu_domain::tag::TagKind::Manual,
+        sync_to_wecom: false,
+        rule_text: None,
+    };
+    let tag = app.state.store.create_tag(&new_tag, now).await.unwrap().id.to_string();
+    app.state.store.tag_customers(tag.parse().unwrap(), &[theirs.id], "manual:test", now).await.unwrap();
+
     // Every API endpoint that reads a customer, aimed at the other manager's customer.
     let id = theirs.id.to_string();
     let no = theirs.customer_no.clone();
@@ -28,6 +40,19 @@ async fn a_manager_cannot_read_another_managers_customer_anywhere() {
                 .header("x-csrf-token", &me.csrf)
                 .json(&json!({"field": "phone", "reason": "核实客户身份"})),
         ),
+        ("/customers/{id}/tags", me.client.get(app.url(&format!("/api/v1/customers/{id}/tags")))),
+        (
+            "/customers/{id}/tags",
+            me.client
+                .post(app.url(&format!("/api/v1/customers/{id}/tags")))
+                .header("x-csrf-token", &me.csrf)
+                .json(&json!({"tag_id": tag})),
+        ),
+        (
+            "/customers/{id}/tags/{tag}",
+            me.client.delete(app.url(&format!("/api/v1/customers/{id}/tags/{tag}"))).header("x-csrf-token", &me.csrf),
+        ),
+        ("/customers/{id}/timeline", me.client.get(app.url(&format!("/api/v1/customers/{id}/timeline")))),
     ];
     let covered: Vec<&str> = checks.iter().map(|(p, _)| *p).chain(["/customers"]).collect();
     // Adding a customer endpoint without adding it here fails this test.
@@ -67,6 +92,8 @@ async fn a_manager_cannot_read_another_managers_customer_anywhere() {
         ("reason", "核实客户身份"),
     ]);
     assert_eq!(reveal.send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    // The other manager's customer still carries the tag nobody in scope could take off.
+    assert_eq!(app.state.store.customer_tags(theirs.id).await.unwrap().len(), 1);
     let page = me.client.get(app.url("/customers?per_page=500")).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains(&format!("/customers/{id}\"")));
     // …while their own customer is readable.

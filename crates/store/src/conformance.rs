@@ -796,6 +796,9 @@ pub async fn engine_feed_reads_facts_and_events(s: Arc<dyn Store>) {
     // Customers by id keep the asked order and drop what is out of scope.
     let got = s.customers_by_ids(DataScope::All, &[ids[2], ids[0]]).await.unwrap();
     assert_eq!(got.iter().map(|c| c.id).collect::<Vec<_>>(), [ids[2], ids[0]]);
+    let by_no = s.customer_ids_by_numbers(&["F2".into(), "NOPE".into()]).await.unwrap();
+    assert_eq!(by_no.len(), 1);
+    assert_eq!(by_no["F2"], ids[1]);
     let scoped = s.customers_by_ids(DataScope::OwnedBy(b.cm1.id), &ids).await.unwrap();
     assert_eq!(scoped.iter().map(|c| c.customer_no.as_str()).collect::<Vec<_>>(), ["F3"]);
 }

@@ -64,6 +64,11 @@ pub trait CustomerStore: Send + Sync {
     async fn link_wecom(&self, id: CustomerId, external_userid: &str, now: Timestamp) -> StoreResult<bool>;
     /// Customers whose phone has this blind index (exact lookup without decrypting anything).
     async fn customers_by_phone_index(&self, scope: DataScope, index: &[u8]) -> StoreResult<Vec<Customer>>;
+    /// The ids of the customers with these bank customer numbers (numbers not found are absent).
+    async fn customer_ids_by_numbers(
+        &self,
+        numbers: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, CustomerId>>;
     /// These customers, those in scope only, in the order of `ids` (for audience samples and exports).
     async fn customers_by_ids(&self, scope: DataScope, ids: &[CustomerId]) -> StoreResult<Vec<Customer>>;
 }

@@ -2,16 +2,18 @@
 //! parse, call a service, serialise.
 
 pub mod admin;
+pub mod audiences;
 pub mod channels;
 pub mod customers;
 pub mod extract;
 pub mod imports;
 pub mod openapi;
+pub mod tags;
 pub mod wecom;
 
 use axum::Json;
 use axum::Router;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use serde::Serialize;
 
 use crate::app::AppState;
@@ -63,6 +65,71 @@ pub fn endpoints() -> Vec<Endpoint> {
             "customers",
             "Show a phone or ID number in clear, with a reason (audited)",
             post(customers::reveal),
+        ),
+        ep("get", "/customers/{id}/tags", "tags", "A customer's tags", get(tags::of_customer)),
+        ep(
+            "post",
+            "/customers/{id}/tags",
+            "tags",
+            "Put a manual tag on a customer (`{\"tag_id\": \"tag_3\"}`)",
+            post(tags::tag_customer),
+        ),
+        ep(
+            "delete",
+            "/customers/{id}/tags/{tag}",
+            "tags",
+            "Take a manual tag off a customer",
+            delete(tags::untag_customer),
+        ),
+        ep(
+            "get",
+            "/customers/{id}/timeline",
+            "customers",
+            "A customer's timeline (tags, WeCom, audiences, …), newest first",
+            get(tags::timeline),
+        ),
+        ep("get", "/tag-groups", "tags", "Tag groups", get(tags::groups)),
+        ep("post", "/tag-groups", "tags", "Create a tag group", post(tags::create_group)),
+        ep("get", "/tags", "tags", "Every tag, with how many of the caller's customers carry it", get(tags::list)),
+        ep("post", "/tags", "tags", "Define a tag (manual, imported, rule or behavioural)", post(tags::create)),
+        ep("put", "/tags/{id}", "tags", "Rename a tag, move it, change its rule or WeCom mirroring", put(tags::update)),
+        ep(
+            "get",
+            "/audiences/preview",
+            "audiences",
+            "Count an expression (`?expr=…`) within the caller's scope, with a masked sample",
+            get(audiences::preview),
+        ),
+        ep("get", "/audiences", "audiences", "Saved audiences", get(audiences::list)),
+        ep(
+            "post",
+            "/audiences",
+            "audiences",
+            "Save an audience (its members are computed at once)",
+            post(audiences::create),
+        ),
+        ep("get", "/audiences/{id}", "audiences", "One saved audience", get(audiences::get)),
+        ep("put", "/audiences/{id}", "audiences", "Change a saved audience", put(audiences::update)),
+        ep(
+            "get",
+            "/audiences/{id}/members",
+            "audiences",
+            "Members the caller may see, paged (numbers masked)",
+            get(audiences::members),
+        ),
+        ep(
+            "post",
+            "/audiences/{id}/refresh",
+            "audiences",
+            "Recompute members now; returns how many entered and left",
+            post(audiences::refresh),
+        ),
+        ep(
+            "get",
+            "/audiences/{id}/export",
+            "audiences",
+            "Members as `?format=csv` or `xlsx` (masked, audited)",
+            get(audiences::export),
         ),
         ep("get", "/org-units", "organisation", "The organisation tree", get(admin::list_org_units)),
         ep("post", "/org-units", "organisation", "Create a branch or sub-branch", post(admin::create_org_unit)),

@@ -126,3 +126,17 @@ impl JobHandler for Maintenance {
         Ok(())
     }
 }
+
+/// Recomputes rule tags, then refreshes saved audiences (which may use those tags).
+pub struct RefreshAudiences;
+
+#[async_trait]
+impl JobHandler for RefreshAudiences {
+    async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
+        let (gained, lost) =
+            crate::services::tags::recompute_all(ctx.state).await.map_err(|e| JobError::Retry(e.to_string()))?;
+        let n = crate::services::audiences::refresh_all(ctx.state).await.map_err(|e| JobError::Retry(e.to_string()))?;
+        tracing::info!(rule_tags_gained = gained, rule_tags_lost = lost, audiences = n, "audiences refreshed");
+        Ok(())
+    }
+}

@@ -64,6 +64,7 @@ impl Registry {
         r.add(IMPORT_VALIDATE, handlers::ImportValidate);
         r.add(IMPORT_COMMIT, handlers::ImportCommit);
         r.add(MAINTENANCE, handlers::Maintenance);
+        r.add(crate::services::tags::REFRESH_JOB, handlers::RefreshAudiences);
         r.add(crate::wecom::CALLBACK_JOB, crate::wecom::events::ApplyCallback);
         r.add(crate::wecom::sync::SYNC_JOB, crate::wecom::sync::FullSync);
         r

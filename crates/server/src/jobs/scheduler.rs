@@ -21,7 +21,16 @@ pub async fn tick(state: &AppState) {
         NewJob::now(super::MAINTENANCE, "{}".into(), siyu_domain::Timestamp::from_millis(next_hour * 3_600_000));
     job.dedupe_key = Some(format!("{}:{next_hour}", super::MAINTENANCE));
     job.max_attempts = 3;
-    let mut due = vec![job];
+    // Rule tags and saved audiences at the top of every hour too: event windows move with time even
+    // when nothing is written.
+    let mut refresh = NewJob::now(
+        crate::services::tags::REFRESH_JOB,
+        "{}".into(),
+        siyu_domain::Timestamp::from_millis(next_hour * 3_600_000),
+    );
+    refresh.dedupe_key = Some(format!("{}:{next_hour}", crate::services::tags::REFRESH_JOB));
+    refresh.max_attempts = 3;
+    let mut due = vec![job, refresh];
     // A full WeCom sync every night at 02:00 bank time, keyed by the date it runs on.
     if state.wecom.is_some() {
         let day_ms = 86_400_000;

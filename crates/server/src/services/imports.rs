@@ -280,6 +280,9 @@ pub async fn run_commit(
     if rec.status != ImportStatus::Committing {
         return Err(format!("{id} is {}, not committing", rec.status.as_str()));
     }
+    // Rows written since the upload are re-read into the audience engine before the import is marked
+    // committed (so a resumed commit re-reads the batches an earlier attempt wrote too).
+    let started = rec.created_at.min(state.clock.now());
     let bytes = Arc::new(load_file(state, &rec).await?);
     let overrides = parse_mapping(&rec.mapping_json).map_err(|e| e.to_string())?;
     let lookups = Arc::new(Lookups::load(&*state.store).await.map_err(|e| e.to_string())?);
@@ -303,6 +306,8 @@ pub async fn run_commit(
             }
         }
     }
+    state.engine.note_customers_changed(&*state.store, started, state.clock.now()).await.map_err(|e| e.to_string())?;
+    crate::services::tags::schedule_refresh(state).await;
     state.store.finish_import(id, ImportStatus::Committed, None, state.clock.now()).await.map_err(|e| e.to_string())?;
     let done = state.store.import(id).await.map_err(|e| e.to_string())?;
     let c = done.counts;

@@ -2,11 +2,14 @@
 //! and audit entry. Console pages and API endpoints are thin shells over these functions, so a rule
 //! enforced here holds on every surface.
 
+pub mod audiences;
 pub mod audit;
 pub mod channels;
 pub mod customers;
+pub mod export;
 pub mod imports;
 pub mod org;
 pub mod sessions;
 pub mod staff;
+pub mod tags;
 pub mod tokens;

@@ -85,6 +85,7 @@ async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>) -> Test
     if let Some(rt) = rt {
         state = state.with_wecom(rt);
     }
+    let state = state.load_engine().await.unwrap();
     let (stop, stop_rx) = watch::channel(false);
     siyu::jobs::start(&state, &stop_rx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -302,6 +302,22 @@ macro_rules! sql_customers {
                 rows.iter().map(customer_from_row).collect()
             }
 
+            async fn customer_ids_by_numbers(&self, numbers: &[String]) -> $crate::error::StoreResult<std::collections::HashMap<String, dom::CustomerId>> {
+                let mut out = std::collections::HashMap::with_capacity(numbers.len());
+                for chunk in numbers.chunks(1000) {
+                    let mut qb = Qb::new("SELECT id, customer_no FROM customers WHERE customer_no IN (");
+                    let mut sep = qb.separated(", ");
+                    for n in chunk {
+                        sep.push_bind(n.clone());
+                    }
+                    qb.push(")");
+                    for r in qb.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                        out.insert(get(&r, "customer_no")?, dom::CustomerId::new(get(&r, "id")?));
+                    }
+                }
+                Ok(out)
+            }
+
             async fn customers_by_ids(&self, scope: dom::scope::DataScope, ids: &[dom::CustomerId]) -> $crate::error::StoreResult<Vec<dom::customer::Customer>> {
                 let mut found = std::collections::HashMap::with_capacity(ids.len());
                 for chunk in ids.chunks(1000) {

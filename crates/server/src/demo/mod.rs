@@ -12,6 +12,8 @@ use siyu_domain::{OrgUnitId, Timestamp};
 use siyu_store::{NewOrgUnit, NewStaff, Store, StoreError, UpsertFields};
 use siyu_vault::Vault;
 
+pub mod tags;
+
 /// Every demo login's password.
 pub const DEMO_PASSWORD: &str = "siyu-demo-2026";
 
@@ -273,6 +275,7 @@ pub async fn seed_if_empty(
     let hash = crate::auth::password::hash_password(DEMO_PASSWORD);
     let logins = seed_organisation(store, &hash, now).await?;
     seed_customers(store, vault, customers, now).await?;
+    tags::seed(store, now).await?;
     Ok(Some(logins))
 }
 

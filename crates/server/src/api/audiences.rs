@@ -1,0 +1,115 @@
+//! Audience endpoints: the live preview, saved audiences, their members and their export.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use siyu_domain::AudienceId;
+use siyu_domain::customer::Customer;
+use siyu_store::{Audience, MembershipChange, Paged};
+
+use super::Paging;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::app::AppState;
+use crate::auth::extract::ApiCaller;
+use crate::error::ApiResult;
+use crate::services::{audiences, export};
+
+#[derive(Debug, Deserialize)]
+pub struct PreviewQuery {
+    pub expr: String,
+}
+
+pub async fn preview(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(q): ApiQuery<PreviewQuery>,
+) -> ApiResult<Json<audiences::Preview>> {
+    Ok(Json(audiences::preview(&state, &c, &q.expr).await?))
+}
+
+/// A saved audience with how many of its members the caller may see.
+#[derive(Debug, Serialize)]
+pub struct AudienceView {
+    #[serde(flatten)]
+    pub audience: Audience,
+    pub visible_members: u64,
+}
+
+pub async fn list(State(state): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<AudienceView>>> {
+    let all = audiences::list(&state, &c).await?;
+    Ok(Json(all.into_iter().map(|(audience, visible_members)| AudienceView { audience, visible_members }).collect()))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(form): ApiJson<audiences::AudienceForm>,
+) -> ApiResult<(StatusCode, Json<Audience>)> {
+    Ok((StatusCode::CREATED, Json(audiences::create(&state, &c, &form).await?)))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<AudienceId>,
+) -> ApiResult<Json<AudienceView>> {
+    let (audience, visible_members) = audiences::get(&state, &c, id).await?;
+    Ok(Json(AudienceView { audience, visible_members }))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<AudienceId>,
+    ApiJson(form): ApiJson<audiences::AudienceForm>,
+) -> ApiResult<Json<Audience>> {
+    Ok(Json(audiences::update(&state, &c, id, &form).await?))
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<AudienceId>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<Customer>>> {
+    Ok(Json(audiences::members(&state, &c, id, p.page()).await?))
+}
+
+pub async fn refresh(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<AudienceId>,
+) -> ApiResult<Json<MembershipChange>> {
+    c.require(siyu_domain::scope::Permission::ManageAudiences)?;
+    Ok(Json(audiences::refresh(&state, id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExportQuery {
+    pub format: Option<export::Format>,
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<AudienceId>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    let format = q.format.unwrap_or(export::Format::Csv);
+    let f = export::audience(&state, &c, id, format).await?;
+    Ok(file_response(format, &f))
+}
+
+/// A download: the file with its type and name.
+pub fn file_response(format: export::Format, f: &export::ExportFile) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", f.file_name)),
+        ],
+        f.bytes.clone(),
+    )
+        .into_response()
+}

@@ -1,0 +1,301 @@
+//! The audience engine as the server runs it: the bitmap index of `siyu-audience`, loaded from the
+//! store at start and told about every write after the write commits, so the next count sees it.
+//!
+//! Writers call the `note_*` methods *after* their store transaction commits and *before* they answer:
+//! a count can then never show a change the store does not have, and always shows one that was
+//! acknowledged. Everything here is in-process: a second siyu process writing to the same database is
+//! not seen until this one reloads (the nightly rebuild); several instances sharing one PostgreSQL is a
+//! later issue.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use chrono::{Datelike, NaiveDate};
+use roaring::RoaringBitmap;
+use siyu_audience::{EvalError, Facts, Index, MAX_WINDOW_DAYS};
+use siyu_domain::audience::Expr;
+use siyu_domain::customer::age_on;
+use siyu_domain::timeline::EventKind;
+use siyu_domain::{AudienceId, CustomerId, TagId, Timestamp};
+use siyu_store::error::StoreResult;
+use siyu_store::{CustomerFacts, Store};
+
+/// Rows read per query while loading.
+const LOAD_PAGE: i64 = 20_000;
+
+/// The index and what it needs to keep ages right as days pass.
+#[derive(Default)]
+struct Inner {
+    index: Index,
+    /// Birthdays, so ages move on the right day without reading the store.
+    birthdays: HashMap<u32, NaiveDate>,
+    /// The bank date the ages and event windows are as of.
+    day: Option<NaiveDate>,
+    /// Names of rule tags (a rule may not use another rule's tag).
+    rule_tags: std::collections::HashSet<String>,
+}
+
+/// The engine. One per process, shared through `AppState`.
+#[derive(Default)]
+pub struct Engine {
+    inner: RwLock<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+/// The index's number for a customer (customer ids are dense integers from 1).
+pub fn no(id: CustomerId) -> Option<u32> {
+    u32::try_from(id.get()).ok()
+}
+
+fn tag_no(id: TagId) -> Option<u32> {
+    u32::try_from(id.get()).ok()
+}
+
+/// Days since 1970-01-01 of a bank date: how the index counts event windows.
+pub fn day_number(d: NaiveDate) -> u32 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    u32::try_from((d - epoch).num_days()).unwrap_or(0)
+}
+
+fn facts(f: &CustomerFacts, today: NaiveDate) -> Option<Facts> {
+    Some(Facts {
+        id: no(f.id)?,
+        aum_tier: f.aum_tier,
+        risk_grade: f.risk_grade,
+        age: f.birthday.and_then(|b| age_on(b, today)),
+        payday: f.payroll_day,
+        gender: f.gender.clone(),
+        sub_branch: f.sub_branch_code.clone(),
+        payroll: f.payroll_day.is_some(),
+        credit_card: f.credit_card,
+        wealth: f.wealth,
+        loan: f.loan,
+        owner: f.owner_id.and_then(|s| u32::try_from(s.get()).ok()),
+        tags: Vec::new(),
+    })
+}
+
+impl Engine {
+    /// Reads customers, tags, recent events and saved audiences from the store into a new index.
+    pub async fn load(store: &dyn Store, now: Timestamp) -> StoreResult<Self> {
+        let today = now.bank_date();
+        let mut inner = Inner { day: Some(today), ..Inner::default() };
+        let ix = &mut inner.index;
+        ix.begin_bulk();
+        let mut after = 0;
+        loop {
+            let page = store.customer_facts(after, LOAD_PAGE, None).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id.get();
+            for f in &page {
+                if let Some(x) = facts(f, today) {
+                    if let Some(b) = f.birthday {
+                        inner.birthdays.insert(x.id, b);
+                    }
+                    ix.append(&x);
+                }
+            }
+        }
+        ix.finish();
+        for t in store.tags().await? {
+            let Some(n) = tag_no(t.id) else { continue };
+            ix.define_tag(n, &t.name);
+            if t.kind == siyu_domain::tag::TagKind::Rule {
+                inner.rule_tags.insert(t.name.clone());
+            }
+            let members: RoaringBitmap = store.tag_members(t.id).await?.into_iter().filter_map(no).collect();
+            ix.load_tag(n, members);
+        }
+        ix.set_today(day_number(today));
+        let since = now.plus_secs(-i64::from(MAX_WINDOW_DAYS) * 86_400);
+        let mut after = 0;
+        loop {
+            let page = store.events_since(since, after, LOAD_PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for e in &page {
+                if let Some(c) = no(e.customer_id) {
+                    ix.record_event(c, &e.kind, day_number(e.at.bank_date()));
+                }
+            }
+        }
+        for a in store.audiences().await? {
+            let members: RoaringBitmap = store.audience_members(a.id).await?.into_iter().filter_map(no).collect();
+            ix.set_audience(&a.id.to_string(), members);
+        }
+        Ok(Self { inner: RwLock::new(inner) })
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        // A panic while holding the lock leaves a consistent index (every method finishes its own
+        // change before the next line can panic), so a poisoned lock is used as it is.
+        self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Moves ages and event windows to `now`'s bank date (a no-op within the same day).
+    pub fn roll_day(&self, now: Timestamp) {
+        let today = now.bank_date();
+        if self.read().day == Some(today) {
+            return;
+        }
+        let mut g = self.write();
+        if g.day == Some(today) {
+            return;
+        }
+        let Inner { index, birthdays, day, .. } = &mut *g;
+        // Only a birthday between the last day and today changes an age; re-age those alone.
+        let last = day.unwrap_or(today);
+        for (id, b) in birthdays.iter() {
+            let moved = match (b.with_year(today.year()), b.with_year(last.year())) {
+                (Some(t), Some(l)) => (t > last && t <= today) || (l > last && l <= today),
+                // 29 February in a year without it: re-age on the whole year's change.
+                _ => today.year() != last.year(),
+            };
+            if moved || today < last {
+                index.set_age(*id, age_on(*b, today));
+            }
+        }
+        index.set_today(day_number(today));
+        *day = Some(today);
+    }
+
+    /// Re-reads customers written at or after `since` (after an import commits).
+    pub async fn note_customers_changed(
+        &self,
+        store: &dyn Store,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<u64> {
+        let today = now.bank_date();
+        let mut after = 0;
+        let mut n = 0;
+        loop {
+            let page = store.customer_facts(after, LOAD_PAGE, Some(since)).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id.get();
+            let mut g = self.write();
+            for f in &page {
+                if let Some(x) = facts(f, today) {
+                    match f.birthday {
+                        Some(b) => g.birthdays.insert(x.id, b),
+                        None => g.birthdays.remove(&x.id),
+                    };
+                    g.index.put(&x);
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// A tag was created or renamed.
+    pub fn note_tag(&self, id: TagId, name: &str, is_rule: bool) {
+        let Some(n) = tag_no(id) else { return };
+        let mut g = self.write();
+        if let Some(old) = g.index.tag_name(n).map(str::to_owned) {
+            g.rule_tags.remove(&old);
+        }
+        g.index.define_tag(n, name);
+        if is_rule {
+            g.rule_tags.insert(name.to_owned());
+        }
+    }
+
+    pub fn is_rule_tag(&self, name: &str) -> bool {
+        self.read().rule_tags.contains(name)
+    }
+
+    /// Customers were tagged (`on`) or untagged, with the timeline events the store wrote.
+    pub fn note_tagged(&self, tag: TagId, customers: &[CustomerId], on: bool, at: Timestamp) {
+        let Some(t) = tag_no(tag) else { return };
+        let day = day_number(at.bank_date());
+        let kind = if on { EventKind::TagAdded } else { EventKind::TagRemoved };
+        let mut g = self.write();
+        for c in customers.iter().filter_map(|c| no(*c)) {
+            if on {
+                g.index.add_tag(c, t);
+            } else {
+                g.index.remove_tag(c, t);
+            }
+            g.index.record_event(c, kind.as_str(), day);
+        }
+    }
+
+    /// Timeline events the store wrote for these customers.
+    pub fn note_events(&self, customers: &[CustomerId], kind: EventKind, at: Timestamp) {
+        let day = day_number(at.bank_date());
+        let mut g = self.write();
+        for c in customers.iter().filter_map(|c| no(*c)) {
+            g.index.record_event(c, kind.as_str(), day);
+        }
+    }
+
+    /// A saved audience's membership after its refresh.
+    pub fn note_audience(&self, id: AudienceId, members: RoaringBitmap) {
+        self.write().index.set_audience(&id.to_string(), members);
+    }
+
+    /// The customers `expr` selects, within `scope` when given.
+    pub fn select(&self, expr: &Expr, scope: Option<&RoaringBitmap>) -> Result<RoaringBitmap, EvalError> {
+        let g = self.read();
+        let all = g.index.eval(expr)?;
+        Ok(match scope {
+            Some(s) => all & s,
+            None => all,
+        })
+    }
+
+    pub fn has_audience(&self, id: &str) -> bool {
+        self.read().index.audience(id).is_some()
+    }
+
+    /// A saved audience's members as of its last refresh, within `scope` when given.
+    pub fn audience_members(&self, id: AudienceId, scope: Option<&RoaringBitmap>) -> RoaringBitmap {
+        let g = self.read();
+        let Some(m) = g.index.audience(&id.to_string()) else { return RoaringBitmap::new() };
+        match scope {
+            Some(s) => m & s,
+            None => m.clone(),
+        }
+    }
+
+    /// A tag's members, within `scope` when given.
+    pub fn tag_members(&self, id: TagId, scope: Option<&RoaringBitmap>) -> RoaringBitmap {
+        let g = self.read();
+        let Some(m) = tag_no(id).and_then(|n| g.index.tag_members(n)) else { return RoaringBitmap::new() };
+        match scope {
+            Some(s) => m & s,
+            None => m.clone(),
+        }
+    }
+
+    pub fn has_tag(&self, name: &str) -> bool {
+        self.read().index.tag_no(name).is_some()
+    }
+
+    pub fn owned_by(&self, staff: u32) -> RoaringBitmap {
+        self.read().index.owned_by(staff)
+    }
+
+    pub fn in_sub_branches(&self, codes: &[String]) -> RoaringBitmap {
+        self.read().index.in_sub_branches(codes.iter().map(String::as_str))
+    }
+
+    /// Customers indexed.
+    pub fn customers(&self) -> u64 {
+        self.read().index.customers()
+    }
+
+    pub fn size_bytes(&self) -> usize {
+        self.read().index.size_bytes()
+    }
+}

@@ -1,0 +1,300 @@
+//! Tags: defining them (HQ), putting manual tags on customers (HQ or the customer's own manager),
+//! loading imported tags from a list of customer numbers, and recomputing rule tags.
+//!
+//! Every change is written to the store first (with the customer's timeline entry in the same
+//! transaction), then told to the audience engine, then answered: a count made after the answer
+//! includes it.
+
+use siyu_domain::audience::{Expr, print};
+use siyu_domain::audit::AuditAction;
+use siyu_domain::job::NewJob;
+use siyu_domain::scope::Permission;
+use siyu_domain::tag::{TagKind, valid_tag_name};
+use siyu_domain::{CustomerId, TagGroupId, TagId};
+use siyu_store::{NewTag, Tag, TagGroup};
+
+use crate::app::AppState;
+use crate::auth::extract::Caller;
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::{audiences, audit};
+
+/// The job that recomputes rule tags and refreshes saved audiences.
+pub const REFRESH_JOB: &str = "audiences.refresh";
+
+/// Queues a recompute of rule tags and saved audiences a few seconds from now; a burst of changes
+/// shares one run (the dedupe key holds while one is queued).
+pub async fn schedule_refresh(state: &AppState) {
+    let mut job = NewJob::now(REFRESH_JOB, "{}".into(), state.clock.now().plus_secs(3));
+    job.dedupe_key = Some(format!("{REFRESH_JOB}:soon"));
+    job.max_attempts = 3;
+    match state.store.enqueue(&job).await {
+        Ok(Some(_)) => state.jobs_wake.notify_waiters(),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not queue the audience refresh"),
+    }
+}
+
+pub async fn groups(state: &AppState, caller: &Caller) -> ServiceResult<Vec<TagGroup>> {
+    caller.require(Permission::ReadCustomers)?;
+    Ok(state.store.tag_groups().await?)
+}
+
+/// Every tag, with how many of the caller's customers carry it.
+pub async fn list(state: &AppState, caller: &Caller) -> ServiceResult<Vec<(Tag, u64)>> {
+    caller.require(Permission::ReadCustomers)?;
+    let scope = audiences::scope_bitmap(state, caller.scope()).await?;
+    let tags = state.store.tags().await?;
+    Ok(tags
+        .into_iter()
+        .map(|t| {
+            let n = state.engine.tag_members(t.id, scope.as_ref()).len();
+            (t, n)
+        })
+        .collect())
+}
+
+pub async fn create_group(state: &AppState, caller: &Caller, name: &str) -> ServiceResult<TagGroup> {
+    caller.require(Permission::ManageTags)?;
+    let name = name.trim();
+    if !valid_tag_name(name) {
+        return Err(ServiceError::invalid("bad_name", "名称应为1-30个字 / a name is 1-30 characters"));
+    }
+    let g = state.store.create_tag_group(name, state.clock.now()).await.map_err(|e| match e {
+        siyu_store::StoreError::Conflict(_) => {
+            ServiceError::Conflict(format!("已有标签组“{name}” / group “{name}” exists"))
+        }
+        other => other.into(),
+    })?;
+    audit::record(state, caller, AuditAction::TagDefined, &g.id.to_string(), &format!("group {name}")).await?;
+    Ok(g)
+}
+
+/// What an operator fills in to define a tag.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TagForm {
+    pub group_id: TagGroupId,
+    pub name: String,
+    pub kind: TagKind,
+    #[serde(default)]
+    pub sync_to_wecom: bool,
+    /// The condition of a rule tag, as an audience expression.
+    #[serde(default)]
+    pub rule: Option<String>,
+}
+
+fn check_form(state: &AppState, f: &TagForm) -> ServiceResult<NewTag> {
+    let name = f.name.trim();
+    if !valid_tag_name(name) {
+        return Err(ServiceError::invalid("bad_name", "标签名应为1-30个字 / a tag name is 1-30 characters"));
+    }
+    let rule = f.rule.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let rule_text = match (f.kind, rule) {
+        (TagKind::Rule, None) => {
+            return Err(ServiceError::invalid("rule_required", "规则标签需要条件 / a rule tag needs a condition"));
+        }
+        (TagKind::Rule, Some(text)) => {
+            let expr = audiences::compile(state, text)?;
+            // Rules over attributes, events and hand-set or imported tags only: then every rule can
+            // be recomputed on its own, in any order, and no two rules can chase each other.
+            if expr.tags().iter().any(|t| state.engine.is_rule_tag(t)) || !expr.audiences().is_empty() {
+                return Err(ServiceError::invalid(
+                    "rule_refers_to_rule",
+                    "规则不能引用其他规则标签或客群 / a rule cannot use another rule tag or a saved audience",
+                ));
+            }
+            Some(print(&expr))
+        }
+        (_, Some(_)) => {
+            return Err(ServiceError::invalid(
+                "rule_not_allowed",
+                "只有规则标签有条件 / only rule tags have a condition",
+            ));
+        }
+        (_, None) => None,
+    };
+    Ok(NewTag { group_id: f.group_id, name: name.to_owned(), kind: f.kind, sync_to_wecom: f.sync_to_wecom, rule_text })
+}
+
+fn conflict(name: &str) -> impl Fn(siyu_store::StoreError) -> ServiceError + '_ {
+    move |e| match e {
+        siyu_store::StoreError::Conflict(_) => {
+            ServiceError::Conflict(format!("已有标签“{name}” / a tag named “{name}” exists"))
+        }
+        other => other.into(),
+    }
+}
+
+pub async fn create(state: &AppState, caller: &Caller, form: &TagForm) -> ServiceResult<Tag> {
+    caller.require(Permission::ManageTags)?;
+    let new = check_form(state, form)?;
+    let tag = state.store.create_tag(&new, state.clock.now()).await.map_err(conflict(&new.name))?;
+    state.engine.note_tag(tag.id, &tag.name, tag.kind == TagKind::Rule);
+    audit::record(state, caller, AuditAction::TagDefined, &tag.id.to_string(), &describe(&tag)).await?;
+    if tag.kind == TagKind::Rule {
+        recompute(state, &tag).await?;
+    }
+    Ok(tag)
+}
+
+pub async fn update(state: &AppState, caller: &Caller, id: TagId, form: &TagForm) -> ServiceResult<Tag> {
+    caller.require(Permission::ManageTags)?;
+    let before = state.store.tag(id).await?;
+    if before.kind != form.kind {
+        return Err(ServiceError::invalid("kind_fixed", "标签类型创建后不能改 / a tag's kind cannot change"));
+    }
+    let new = check_form(state, form)?;
+    let tag = state.store.update_tag(id, &new, state.clock.now()).await.map_err(conflict(&new.name))?;
+    state.engine.note_tag(tag.id, &tag.name, tag.kind == TagKind::Rule);
+    audit::record(state, caller, AuditAction::TagDefined, &tag.id.to_string(), &describe(&tag)).await?;
+    if tag.kind == TagKind::Rule {
+        recompute(state, &tag).await?;
+    }
+    schedule_refresh(state).await;
+    Ok(tag)
+}
+
+fn describe(t: &Tag) -> String {
+    let rule = t.rule_text.as_deref().map(|r| format!(" rule: {r}")).unwrap_or_default();
+    format!("{}/{} ({}, wecom: {}){rule}", t.group_name, t.name, t.kind.as_str(), t.sync_to_wecom)
+}
+
+/// Puts a manual tag on a customer in the caller's scope (`on`), or takes it off.
+pub async fn set_on_customer(
+    state: &AppState,
+    caller: &Caller,
+    customer: CustomerId,
+    tag: TagId,
+    on: bool,
+) -> ServiceResult<bool> {
+    caller.require(Permission::TagCustomers)?;
+    // Out of scope reads as not found, the same as every other customer read.
+    state.store.customer(caller.scope(), customer).await?;
+    let t = state.store.tag(tag).await?;
+    if t.kind != TagKind::Manual {
+        return Err(ServiceError::invalid(
+            "tag_not_manual",
+            "只有手工标签可以手动打 / only manual tags are set by hand; imported, rule and behavioural tags come from their source",
+        ));
+    }
+    let now = state.clock.now();
+    let changed = if on {
+        let source = format!("manual:{}", caller.name());
+        state.store.tag_customers(tag, &[customer], &source, now).await?
+    } else {
+        state.store.untag_customers(tag, &[customer], now).await?
+    };
+    if changed > 0 {
+        state.engine.note_tagged(tag, &[customer], on, now);
+        schedule_refresh(state).await;
+    }
+    Ok(changed > 0)
+}
+
+pub async fn of_customer(state: &AppState, caller: &Caller, customer: CustomerId) -> ServiceResult<Vec<Tag>> {
+    caller.require(Permission::ReadCustomers)?;
+    state.store.customer(caller.scope(), customer).await?;
+    Ok(state.store.customer_tags(customer).await?)
+}
+
+pub async fn timeline(
+    state: &AppState,
+    caller: &Caller,
+    customer: CustomerId,
+    page: siyu_store::Page,
+) -> ServiceResult<siyu_store::Paged<siyu_store::CustomerEvent>> {
+    caller.require(Permission::ReadCustomers)?;
+    state.store.customer(caller.scope(), customer).await?;
+    Ok(state.store.customer_events(customer, page).await?)
+}
+
+/// Recomputes one rule tag: customers the rule now selects gain it, the others lose it.
+pub async fn recompute(state: &AppState, tag: &Tag) -> ServiceResult<(u64, u64)> {
+    let Some(text) = tag.rule_text.as_deref() else { return Ok((0, 0)) };
+    let expr: Expr = audiences::compile(state, text)?;
+    state.engine.roll_day(state.clock.now());
+    let want = state.engine.select(&expr, None).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let have = state.engine.tag_members(tag.id, None);
+    let add = audiences::ids_of(&(&want - &have));
+    let drop = audiences::ids_of(&(&have - &want));
+    let now = state.clock.now();
+    let added = if add.is_empty() { 0 } else { state.store.tag_customers(tag.id, &add, "rule", now).await? };
+    let removed = if drop.is_empty() { 0 } else { state.store.untag_customers(tag.id, &drop, now).await? };
+    state.engine.note_tagged(tag.id, &add, true, now);
+    state.engine.note_tagged(tag.id, &drop, false, now);
+    Ok((added, removed))
+}
+
+/// Recomputes every rule tag; returns how many customers gained and lost one.
+pub async fn recompute_all(state: &AppState) -> ServiceResult<(u64, u64)> {
+    let mut total = (0, 0);
+    for t in state.store.tags().await?.into_iter().filter(|t| t.kind == TagKind::Rule) {
+        match recompute(state, &t).await {
+            Ok((a, r)) => {
+                total.0 += a;
+                total.1 += r;
+            }
+            Err(e) => tracing::warn!(tag = %t.id, error = %e, "rule tag not recomputed"),
+        }
+    }
+    Ok(total)
+}
+
+/// The outcome of loading an imported tag from a list of customer numbers.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ListLoad {
+    pub added: u64,
+    pub removed: u64,
+    /// Numbers in the list that are not customers of the bank, with their line.
+    pub unknown: Vec<(usize, String)>,
+}
+
+/// Sets an imported tag from a list of customer numbers, each with the line of the file it came from:
+/// listed customers gain it; with `replace`, customers not listed lose it. Unknown numbers are reported
+/// by line and change nothing.
+pub async fn load_list(
+    state: &AppState,
+    caller: &Caller,
+    tag: TagId,
+    entries: &[(usize, String)],
+    replace: bool,
+) -> ServiceResult<ListLoad> {
+    caller.require(Permission::ManageTags)?;
+    let t = state.store.tag(tag).await?;
+    if t.kind != TagKind::Imported {
+        return Err(ServiceError::invalid(
+            "tag_not_imported",
+            "只有导入标签可以按名单导入 / only imported tags load from a list",
+        ));
+    }
+    let numbers: Vec<String> = entries.iter().map(|(_, n)| n.clone()).collect();
+    let found = state.store.customer_ids_by_numbers(&numbers).await?;
+    let mut out = ListLoad::default();
+    let mut ids = Vec::with_capacity(found.len());
+    for (line, no) in entries {
+        match found.get(no.as_str()) {
+            Some(id) => ids.push(*id),
+            None => out.unknown.push((*line, no.clone())),
+        }
+    }
+    let now = state.clock.now();
+    let listed = audiences::bitmap_of(&ids);
+    let have = state.engine.tag_members(tag, None);
+    let add = audiences::ids_of(&(&listed - &have));
+    out.added = if add.is_empty() { 0 } else { state.store.tag_customers(tag, &add, "import", now).await? };
+    state.engine.note_tagged(tag, &add, true, now);
+    if replace {
+        let drop = audiences::ids_of(&(&have - &listed));
+        out.removed = if drop.is_empty() { 0 } else { state.store.untag_customers(tag, &drop, now).await? };
+        state.engine.note_tagged(tag, &drop, false, now);
+    }
+    audit::record(
+        state,
+        caller,
+        AuditAction::TagDefined,
+        &tag.to_string(),
+        &format!("list of {} numbers: +{} -{}, {} unknown", numbers.len(), out.added, out.removed, out.unknown.len()),
+    )
+    .await?;
+    schedule_refresh(state).await;
+    Ok(out)
+}
