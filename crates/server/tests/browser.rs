@@ -79,6 +79,24 @@ impl Driver {
         self.call(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({ "text": text }))).await;
     }
 
+    async fn clear(&self, css: &str) {
+        let el = self.find(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({}))).await;
+    }
+
+    /// Waits (up to 10 s) for the element's text to satisfy `ok`; returns it.
+    async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        for _ in 0..100 {
+            let t = self.text(&self.find(css).await).await;
+            if ok(&t) {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.screenshot("wait-text-timeout").await;
+        panic!("{css} stayed {:?}", self.text(&self.find(css).await).await);
+    }
+
     async fn click(&self, css: &str) {
         let el = self.find(css).await;
         self.call(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
@@ -225,6 +243,50 @@ async fn a_customer_manager_signs_in_to_the_demo_and_sees_their_customers() {
     }
     assert!(counted, "the day's adds are shown");
     d.screenshot("channel-zh").await;
+
+    // The 360° page: the manager puts a manual tag on the customer and sees it and its timeline entry.
+    d.go(&format!("{base}/customers?segment=payroll")).await;
+    d.click("#customer-list tbody tr a").await;
+    d.wait_url(|u| u.contains("/customers/cus_")).await;
+    d.click("#add-tag button").await;
+    d.wait_url(|u| u.ends_with("#tags")).await;
+    let tags = d.text(&d.find("#tags").await).await;
+    let timeline = d.text(&d.find("#timeline").await).await;
+    assert!(timeline.contains("打标签"), "the timeline shows the new tag: {timeline}");
+    assert!(tags.contains('×'), "a manual tag can be taken off again: {tags}");
+    d.screenshot("customer-360-zh").await;
+
+    // HQ builds an audience: a live count with a masked sample while typing, the error's place when the
+    // expression is wrong, words inserted by a click, then saved with its members listed.
+    d.call(reqwest::Method::DELETE, "/cookie", None).await;
+    d.go(&format!("{base}/login")).await;
+    d.type_into("input[name=username]", "hq01").await;
+    d.type_into("input[name=password]", siyu::demo::DEMO_PASSWORD).await;
+    d.click("#login-submit").await;
+    d.wait_url(|u| !u.contains("/login")).await;
+    d.go(&format!("{base}/audiences")).await;
+    assert!(d.find_all("#audience-list tbody tr").await.len() >= 3, "the demo's saved audiences are listed");
+    d.go(&format!("{base}/audiences/new")).await;
+    d.type_into("#expr", "tag(\"持有理财\") and aum_tier >= 2").await;
+    let n = d.wait_text("#preview-count", |t| t.chars().any(|c| c.is_ascii_digit())).await;
+    assert!(n.replace(',', "").parse::<u64>().unwrap() > 0, "some customers match: {n}");
+    let sample = d.find_all("#preview-sample tbody tr").await;
+    assert!(!sample.is_empty(), "a sample is shown");
+    assert!(d.text(&sample[0]).await.contains("****"), "the sample is masked");
+    d.screenshot("audience-builder-zh").await;
+    d.clear("#expr").await;
+    d.type_into("#expr", "aum_tier >= ").await;
+    let err = d.wait_text("#expr-error", |t| t.contains("第")).await;
+    assert!(err.contains('^'), "the error shows where: {err}");
+    d.screenshot("audience-builder-error-zh").await;
+    d.clear("#expr").await;
+    d.click(".chip.tagchip").await;
+    d.wait_text("#preview-count", |t| t.chars().any(|c| c.is_ascii_digit())).await;
+    d.type_into("input[name=name]", "浏览器测试客群").await;
+    d.click("#save-audience").await;
+    d.wait_url(|u| u.contains("/audiences/aud_")).await;
+    assert!(!d.find_all("#member-list tbody tr").await.is_empty(), "the saved audience lists its members");
+    d.screenshot("audience-zh").await;
 
     // English on a click.
     d.go(&format!("{base}/customers")).await;

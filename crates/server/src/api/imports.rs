@@ -22,6 +22,8 @@ pub struct UploadForm {
     pub file_name: String,
     pub bytes: Vec<u8>,
     pub mapping: String,
+    /// The form's other fields, by name.
+    pub fields: Vec<(String, String)>,
 }
 
 /// Reads the `file` and `mapping` fields; other fields are ignored.
@@ -53,6 +55,12 @@ pub async fn read_upload(mut m: Multipart, limit_mib: u64) -> ServiceResult<Uplo
             }
             Some("mapping") => {
                 form.mapping = field.text().await.map_err(|e| ServiceError::invalid("bad_upload", e.body_text()))?
+            }
+            // Small fields of the form (a checkbox, a choice), kept by name.
+            Some(name) if form.fields.len() < 16 => {
+                let name = name.to_owned();
+                let text = field.text().await.map_err(|e| ServiceError::invalid("bad_upload", e.body_text()))?;
+                form.fields.push((name, text.chars().take(1000).collect()));
             }
             _ => {}
         }

@@ -57,13 +57,13 @@ pub struct CustomerView {
 }
 
 /// Names for ids: units always, customer managers as needed.
-struct Names {
+pub struct Names {
     units: HashMap<OrgUnitId, OrgUnit>,
     staff: HashMap<StaffId, String>,
 }
 
 impl Names {
-    async fn load(state: &AppState, owners: impl Iterator<Item = StaffId>) -> Result<Self, ServiceError> {
+    pub async fn load(state: &AppState, owners: impl Iterator<Item = StaffId>) -> Result<Self, ServiceError> {
         let units = state.store.org_units().await?.into_iter().map(|u| (u.id, u)).collect();
         let mut staff = HashMap::new();
         for id in owners {
@@ -74,7 +74,7 @@ impl Names {
         Ok(Self { units, staff })
     }
 
-    fn view(&self, tr: Tr, c: &Customer, today: chrono::NaiveDate) -> CustomerView {
+    pub fn view(&self, tr: Tr, c: &Customer, today: chrono::NaiveDate) -> CustomerView {
         let mut segs = Vec::new();
         if let Some(day) = c.segments.payroll_day {
             segs.push(format!("{}({}{day})", tr.t("segment.payroll"), tr.t("segment.payday")));
@@ -139,7 +139,7 @@ pub struct ChartBar {
     pub pct: i64,
 }
 
-fn bars(items: Vec<(String, i64)>) -> Vec<ChartBar> {
+pub fn bars(items: Vec<(String, i64)>) -> Vec<ChartBar> {
     let max = items.iter().map(|x| x.1).max().unwrap_or(0).max(1);
     items.into_iter().map(|(label, count)| ChartBar { label, count, pct: count * 100 / max }).collect()
 }
@@ -292,6 +292,7 @@ pub struct RelationshipRow {
 #[derive(Template)]
 #[template(path = "customer.html")]
 struct DetailPage {
+    extras: super::profile::Extras,
     relationships: Vec<RelationshipRow>,
     groups: Vec<String>,
     ctx: PageCtx,
@@ -301,7 +302,7 @@ struct DetailPage {
     error: Option<String>,
 }
 
-async fn detail_page(
+pub(super) async fn detail_page(
     state: &AppState,
     user: &ConsoleUser,
     headers: &HeaderMap,
@@ -332,7 +333,11 @@ async fn detail_page(
             .collect(),
         None => Vec::new(),
     };
-    render(&DetailPage { relationships, groups, ctx, c: view, can_reveal, revealed, error })
+    let extras = match super::profile::extras(state, &user.0, ctx.tr, id).await {
+        Ok(x) => x,
+        Err(e) => return error_page(ctx, e),
+    };
+    render(&DetailPage { extras, relationships, groups, ctx, c: view, can_reveal, revealed, error })
 }
 
 /// The customer's WeCom relationships, managers by name.

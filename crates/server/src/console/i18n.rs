@@ -30,7 +30,7 @@ pub struct Tr(pub Lang);
 
 impl Tr {
     pub fn t(&self, key: &str) -> &'static str {
-        match WORDS.iter().find(|(k, _, _)| *k == key) {
+        match all_words().find(|(k, _, _)| *k == key) {
             Some((_, zh, en)) => {
                 if self.0 == Lang::En {
                     en
@@ -65,6 +65,11 @@ impl Tr {
     pub fn yes_no(&self, b: bool) -> &'static str {
         self.t(if b { "common.yes" } else { "common.no" })
     }
+}
+
+/// Every table of words.
+fn all_words() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    WORDS.iter().chain(super::words_audience::WORDS.iter())
 }
 
 /// key, 中文, English.
@@ -294,7 +299,7 @@ mod tests {
 
     #[test]
     fn keys_are_unique() {
-        let mut keys: Vec<_> = WORDS.iter().map(|w| w.0).collect();
+        let mut keys: Vec<_> = all_words().map(|w| w.0).collect();
         keys.sort_unstable();
         let before = keys.len();
         keys.dedup();
@@ -310,7 +315,7 @@ mod tests {
             let text = std::fs::read_to_string(&path).unwrap();
             for part in text.split(".t(\"").skip(1) {
                 let key = &part[..part.find('"').unwrap()];
-                assert!(WORDS.iter().any(|w| w.0 == key), "{}: missing key {key}", path.display());
+                assert!(all_words().any(|w| w.0 == key), "{}: missing key {key}", path.display());
             }
         }
     }

@@ -2,13 +2,17 @@
 //! default with an English switch, a little hand-written JavaScript, no front-end build.
 
 pub mod admin;
+pub mod audiences;
 pub mod channels;
 pub mod customers;
 pub mod i18n;
 pub mod imports;
 pub mod login;
 pub mod org;
+pub mod profile;
 pub mod staff;
+pub mod tags;
+pub mod words_audience;
 
 use askama::Template;
 use axum::Router;
@@ -45,6 +49,17 @@ pub fn routes() -> Router<AppState> {
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::detail))
         .route("/customers/{id}/reveal", post(customers::reveal))
+        .route("/customers/{id}/tags", post(profile::set_tag))
+        .route("/tags", get(tags::list).post(tags::create))
+        .route("/tags/groups", post(tags::create_group))
+        .route("/tags/{id}", get(tags::detail).post(tags::update))
+        .route("/tags/{id}/list", post(tags::load_list))
+        .route("/audiences", get(audiences::list).post(audiences::create))
+        .route("/audiences/new", get(audiences::new_page))
+        .route("/audiences/{id}", get(audiences::detail).post(audiences::update))
+        .route("/audiences/{id}/edit", get(audiences::edit_page))
+        .route("/audiences/{id}/refresh", post(audiences::refresh))
+        .route("/audiences/{id}/export", get(audiences::export))
         .route("/imports", get(imports::list).post(imports::upload))
         .route("/imports/{id}", get(imports::detail))
         .route("/imports/{id}/commit", post(imports::commit))
@@ -83,8 +98,10 @@ pub struct PageCtx {
     pub nav: Vec<NavItem>,
 }
 
-const NAV: [(&str, &str, Permission); 8] = [
+const NAV: [(&str, &str, Permission); 10] = [
     ("/customers", "nav.customers", Permission::ReadCustomers),
+    ("/audiences", "nav.audiences", Permission::ReadAudiences),
+    ("/tags", "nav.tags", Permission::ReadCustomers),
     ("/channels", "nav.channels", Permission::ReadChannels),
     ("/imports", "nav.imports", Permission::ImportCustomers),
     ("/org", "nav.org", Permission::ManageOrganisation),
