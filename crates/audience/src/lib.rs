@@ -530,17 +530,16 @@ impl Index {
             Expr::And(parts) => {
                 let mut order: Vec<(&Expr, u64)> = parts.iter().map(|p| (p, self.estimate(p))).collect();
                 order.sort_by_key(|(_, n)| *n);
-                let mut acc: Option<RoaringBitmap> = None;
-                for (p, _) in order {
-                    let scope = acc.as_ref().or(within);
-                    let next = self.eval_in(p, scope)?;
-                    let empty = next.is_empty();
-                    acc = Some(next);
-                    if empty {
+                let mut rest = order.into_iter();
+                let Some((first, _)) = rest.next() else { return Ok(everyone()) };
+                let mut acc = self.eval_in(first, within)?;
+                for (p, _) in rest {
+                    if acc.is_empty() {
                         break;
                     }
+                    self.narrow(&mut acc, p)?;
                 }
-                acc.unwrap_or_else(everyone)
+                acc
             }
             Expr::Or(parts) => {
                 let mut acc = RoaringBitmap::new();
@@ -583,6 +582,54 @@ impl Index {
                 }
             },
         })
+    }
+
+    /// Keeps in `acc` only the customers `e` selects, in place: an `and` then costs one pass over the
+    /// survivors per part, with no new bitmap for tags, negated tags and ranges.
+    fn narrow(&self, acc: &mut RoaringBitmap, e: &Expr) -> Result<(), EvalError> {
+        match e {
+            Expr::Tag(name) => {
+                let no = self.tag_names.get(name).ok_or_else(|| EvalError::UnknownTag(name.clone()))?;
+                match self.tags.get(*no as usize) {
+                    Some(b) => *acc &= b,
+                    None => acc.clear(),
+                }
+            }
+            Expr::Not(inner) => match inner.as_ref() {
+                Expr::Tag(name) => {
+                    let no = self.tag_names.get(name).ok_or_else(|| EvalError::UnknownTag(name.clone()))?;
+                    if let Some(b) = self.tags.get(*no as usize) {
+                        *acc -= b;
+                    }
+                }
+                other => {
+                    let hit = self.eval_in(other, Some(acc))?;
+                    *acc -= &hit;
+                }
+            },
+            Expr::And(parts) => {
+                for p in parts {
+                    self.narrow(acc, p)?;
+                }
+            }
+            Expr::Attr { attr, cmp } if Self::is_complement(*attr, cmp).is_none() && self.range_of(*attr, cmp).is_some() => {
+                let (lo, hi) = self.range_of(*attr, cmp).unwrap_or((0, 0));
+                let p = &self.at_least[attr];
+                let top = p.len() - 1;
+                let (lo, hi) = (lo.min(top), hi.min(top));
+                if lo >= hi {
+                    acc.clear();
+                } else {
+                    *acc &= &p[lo];
+                    *acc -= &p[hi];
+                }
+            }
+            other => {
+                let hit = self.eval_in(other, Some(acc))?;
+                *acc = hit;
+            }
+        }
+        Ok(())
     }
 
     pub fn count(&self, e: &Expr) -> Result<u64, EvalError> {

@@ -25,7 +25,10 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Import { rows, postgres_url } => import(rows, &postgres_url).await,
         BenchCommand::WecomCallback { requests, concurrency } => wecom_callback(requests, concurrency.max(1)).await,
-        BenchCommand::Audience { customers, tags } => audience(customers.max(1000), tags.max(10)),
+        BenchCommand::Audience { customers, tags, postgres_url, no_postgres } => {
+            let pg = (!no_postgres).then_some(postgres_url.as_str());
+            crate::bench_audience::run(customers.max(1000), tags.max(10), pg).await
+        }
     }
 }
 
@@ -228,116 +231,6 @@ async fn wecom_callback(requests: usize, concurrency: usize) -> anyhow::Result<(
 }
 
 /// Percentile of sorted durations, in milliseconds.
-fn pct_ms(sorted: &[std::time::Duration], p: f64) -> f64 {
+pub fn pct_ms(sorted: &[std::time::Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)].as_secs_f64() * 1000.0
-}
-
-/// Builds the audience index for `customers` synthetic customers with `tags` Zipf-spread tags, then
-/// measures counts of a typical six-clause expression, materialising about a million ids, memory, and
-/// tag changes per second.
-fn audience(customers: u32, tags: u32) -> anyhow::Result<()> {
-    use rand::Rng;
-    use siyu_audience::{Facts, Index};
-    use siyu_domain::audience::parse;
-
-    let mut rng = StdRng::seed_from_u64(7);
-    let t = Instant::now();
-    let mut ix = Index::new();
-    ix.begin_bulk();
-    let subs = ["SH01", "SH02", "SH03", "HZ01", "HZ02", "HZ03", "NJ01", "NJ02", "NJ03"];
-    let mut f = Facts::default();
-    for id in 0..customers {
-        f.id = id;
-        f.aum_tier = match rng.gen_range(0..100) {
-            0..60 => 1,
-            60..85 => 2,
-            85..95 => 3,
-            95..99 => 4,
-            _ => 5,
-        };
-        f.risk_grade = rng.gen_bool(0.7).then(|| rng.gen_range(1..=5));
-        f.age = Some(rng.gen_range(18..=90));
-        f.payday = rng.gen_bool(0.35).then(|| [5u8, 10, 15, 20, 25][rng.gen_range(0..5)]);
-        f.gender.clear();
-        f.gender.push_str(if rng.gen_bool(0.5) { "female" } else { "male" });
-        f.sub_branch.clear();
-        f.sub_branch.push_str(subs[rng.gen_range(0..subs.len())]);
-        f.payroll = f.payday.is_some();
-        f.credit_card = rng.gen_bool(0.45);
-        f.wealth = f.aum_tier >= 2 && rng.gen_bool(0.6);
-        f.loan = rng.gen_bool(0.15);
-        ix.append(&f);
-    }
-    ix.finish();
-    // Tag k (from 1) is held by about 50%/k of customers: a few broad tags, a long tail of narrow ones.
-    let mut assignments = 0u64;
-    for k in 1..=tags {
-        let p = 0.5 / f64::from(k);
-        let mut members = roaring::RoaringBitmap::new();
-        let mut id: f64 = -1.0;
-        loop {
-            // Geometric skip to the next holder.
-            let u: f64 = rng.gen_range(f64::MIN_POSITIVE..1.0);
-            id += 1.0 + (u.ln() / (1.0 - p).ln()).floor();
-            if id >= f64::from(customers) {
-                break;
-            }
-            members.insert(id as u32);
-        }
-        assignments += members.len();
-        ix.define_tag(k - 1, &format!("t{k}"));
-        ix.load_tag(k - 1, members);
-    }
-    println!("audience.customers: {customers} customers");
-    println!("audience.tag_assignments: {assignments} assignments");
-    println!("audience.index.build_s: {:.2} s", t.elapsed().as_secs_f64());
-    println!("audience.index.memory: {:.1} MiB", ix.size_bytes() as f64 / (1 << 20) as f64);
-
-    // A typical six-clause selection, with its tags varied per run so no run is a repeat.
-    let mut times = Vec::new();
-    let mut last = 0;
-    for run in 0..200u32 {
-        let (a, b) = (2 + run % 20, 30 + run % 100);
-        let text = format!(
-            r#"tag("t{a}") and aum_tier >= 2 and not tag("t{b}") and (age between 30 and 50 or payday in [5, 10]) and risk_grade >= 2 and sub_branch in ["SH01", "SH02", "HZ01"]"#
-        );
-        let e = parse(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let t = Instant::now();
-        last = ix.count(&e)?;
-        times.push(t.elapsed());
-    }
-    times.sort();
-    println!("audience.count.sample: {last} customers");
-    println!("audience.count.p50: {:.3} ms", pct_ms(&times, 0.50));
-    println!("audience.count.p99: {:.3} ms", pct_ms(&times, 0.99));
-
-    // About a million ids: the broadest tag among customers above the mass tier.
-    let e = parse(r#"tag("t1") and aum_tier >= 2"#).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut mats = Vec::new();
-    let mut n = 0;
-    for _ in 0..20 {
-        let t = Instant::now();
-        let ids: Vec<u32> = ix.eval(&e)?.iter().collect();
-        mats.push(t.elapsed());
-        n = ids.len();
-    }
-    mats.sort();
-    println!("audience.materialize.ids: {n} ids");
-    println!("audience.materialize.ms: {:.2} ms", pct_ms(&mats, 0.50));
-
-    // Tag changes: random customers gaining and losing random tags.
-    let ops = 2_000_000u32;
-    let changes: Vec<(u32, u32, bool)> =
-        (0..ops).map(|_| (rng.gen_range(0..customers), rng.gen_range(0..tags), rng.gen_bool(0.5))).collect();
-    let t = Instant::now();
-    for (id, tag, add) in &changes {
-        if *add {
-            ix.add_tag(*id, *tag);
-        } else {
-            ix.remove_tag(*id, *tag);
-        }
-    }
-    let secs = t.elapsed().as_secs_f64();
-    println!("audience.updates.per_s: {:.0} /s", f64::from(ops) / secs);
-    Ok(())
 }

@@ -90,6 +90,12 @@ pub enum BenchCommand {
         /// Tags, spread Zipf-like (a few common, many rare).
         #[arg(long, default_value_t = 500)]
         tags: u32,
+        /// PostgreSQL to run the same expression on, side by side (skipped if unreachable).
+        #[arg(long, env = "SIYU_BENCH_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+        postgres_url: String,
+        /// Measure the index alone.
+        #[arg(long)]
+        no_postgres: bool,
     },
     /// WeCom callbacks over HTTP: verify + decrypt + de-duplicate + enqueue, throughput and latency.
     WecomCallback {
