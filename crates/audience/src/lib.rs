@@ -624,6 +624,22 @@ impl Index {
                     *acc -= &p[hi];
                 }
             }
+            // A value list: the union of the values' bitmaps is as dense as they are, so building it
+            // stays cheap, and the survivors are cut down once rather than once per value.
+            Expr::Attr { attr, cmp } if Self::is_complement(*attr, cmp).is_none() => {
+                let sets = self.cmp_sets(*attr, cmp);
+                match sets.as_slice() {
+                    [] => acc.clear(),
+                    [one] => *acc &= *one,
+                    many => {
+                        let mut any = RoaringBitmap::new();
+                        for b in many {
+                            any |= *b;
+                        }
+                        *acc &= &any;
+                    }
+                }
+            }
             other => {
                 let hit = self.eval_in(other, Some(acc))?;
                 *acc = hit;
