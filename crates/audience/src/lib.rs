@@ -7,11 +7,16 @@
 //! ([`Index::set_age`]); a daily job re-ages it.
 
 mod events;
+mod fused;
+mod set;
 
 use std::collections::HashMap;
 
 use roaring::RoaringBitmap;
 use siyu_domain::audience::{Attr, AttrType, Cmp, Expr, Value};
+
+/// From this many customers on, dense expressions are counted over bitsets.
+const FUSED_FROM: u64 = 1 << 20;
 
 /// Why an expression cannot be evaluated here.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,6 +28,7 @@ pub enum EvalError {
 }
 
 pub use events::{EventLog, MAX_WINDOW_DAYS};
+pub use set::{MIRROR_ONE_IN, Set};
 
 /// One customer's selectable facts, for building the index.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,18 +52,18 @@ pub struct Facts {
 /// The index. Tags are addressed by a dense number (`TagNo`) the caller assigns; names map to numbers.
 #[derive(Debug, Clone)]
 pub struct Index {
-    universe: RoaringBitmap,
+    universe: Set,
     tag_names: HashMap<String, u32>,
-    tags: Vec<RoaringBitmap>,
+    tags: Vec<Set>,
     /// Integer attributes: one bitmap per value (values are small: tiers, grades, days, ages).
-    ints: HashMap<Attr, Vec<RoaringBitmap>>,
+    ints: HashMap<Attr, Vec<Set>>,
     /// For each integer attribute, `at_least[v]` = customers whose value is ≥ v (one longer than the
     /// slots; the last is empty). A range is then two operations however wide it is.
-    at_least: HashMap<Attr, Vec<RoaringBitmap>>,
+    at_least: HashMap<Attr, Vec<Set>>,
     /// Whether `at_least` is current: a bulk load fills the slots first and derives it once at the end.
     prefixes_ready: bool,
-    texts: HashMap<Attr, HashMap<String, RoaringBitmap>>,
-    bools: HashMap<Attr, RoaringBitmap>,
+    texts: HashMap<Attr, HashMap<String, Set>>,
+    bools: HashMap<Attr, Set>,
     audiences: HashMap<String, RoaringBitmap>,
     /// Customers by owning customer manager: a manager's counts are their own customers only.
     owners: HashMap<u32, RoaringBitmap>,
@@ -84,7 +90,7 @@ fn int_slots(attr: Attr) -> usize {
 impl Index {
     pub fn new() -> Self {
         let mut ix = Self {
-            universe: RoaringBitmap::new(),
+            universe: Set::default(),
             tag_names: HashMap::new(),
             tags: Vec::new(),
             ints: HashMap::new(),
@@ -101,14 +107,14 @@ impl Index {
         for a in Attr::ALL {
             match a.kind() {
                 AttrType::Int { .. } => {
-                    ix.ints.insert(a, vec![RoaringBitmap::new(); int_slots(a)]);
-                    ix.at_least.insert(a, vec![RoaringBitmap::new(); int_slots(a) + 1]);
+                    ix.ints.insert(a, vec![Set::default(); int_slots(a)]);
+                    ix.at_least.insert(a, vec![Set::default(); int_slots(a) + 1]);
                 }
                 AttrType::Text => {
                     ix.texts.insert(a, HashMap::new());
                 }
                 AttrType::Bool => {
-                    ix.bools.insert(a, RoaringBitmap::new());
+                    ix.bools.insert(a, Set::default());
                 }
             }
         }
@@ -119,7 +125,7 @@ impl Index {
     pub fn define_tag(&mut self, no: u32, name: &str) {
         let i = no as usize;
         if self.tags.len() <= i {
-            self.tags.resize(i + 1, RoaringBitmap::new());
+            self.tags.resize(i + 1, Set::default());
         }
         // A renamed tag keeps its number; its old name stops meaning it.
         self.tag_names.retain(|_, n| *n != no);
@@ -137,7 +143,7 @@ impl Index {
 
     /// The members of a tag, by number.
     pub fn tag_members(&self, no: u32) -> Option<&RoaringBitmap> {
-        self.tags.get(no as usize)
+        self.tags.get(no as usize).map(Set::bits)
     }
 
     /// A saved audience's members as last recorded.
@@ -161,24 +167,48 @@ impl Index {
         self.prefixes_ready = false;
     }
 
-    /// Ends a bulk load: `at_least[v] = at_least[v + 1] ∪ slot[v]`, from the top down.
+    /// Ends a bulk load: `at_least[v] = at_least[v + 1] ∪ slot[v]`, from the top down; then keeps
+    /// bitset copies of the dense sets.
     pub fn finish(&mut self) {
         for (attr, slots) in &self.ints {
             let mut acc = RoaringBitmap::new();
-            let mut out = vec![RoaringBitmap::new(); slots.len() + 1];
+            let mut out = vec![Set::default(); slots.len() + 1];
             for v in (0..slots.len()).rev() {
-                acc |= &slots[v];
-                out[v] = acc.clone();
+                acc |= slots[v].bits();
+                out[v] = Set::from(acc.clone());
             }
             self.at_least.insert(*attr, out);
         }
         self.prefixes_ready = true;
+        self.optimize();
+    }
+
+    /// Words the id range spans, for bitset copies.
+    fn range_words(&self) -> usize {
+        self.universe.bits().max().map_or(0, |m| (m / 64) as usize + 1)
+    }
+
+    /// Keeps bitset copies of the sets that are dense now, and drops those of sets that thinned out.
+    /// Loads call it; a long-running owner calls it now and then (sets grow dense one change at a time).
+    pub fn optimize(&mut self) {
+        let words = self.range_words();
+        self.universe.mirror(words, true);
+        let sets = self
+            .tags
+            .iter_mut()
+            .chain(self.ints.values_mut().flatten())
+            .chain(self.at_least.values_mut().flatten())
+            .chain(self.texts.values_mut().flat_map(|m| m.values_mut()))
+            .chain(self.bools.values_mut());
+        for s in sets {
+            s.mirror(words, false);
+        }
     }
 
     /// Adds a customer not yet in the index. With ids ascending (a load from the store) every insert
     /// is an append; otherwise it falls back to [`Index::put`].
     pub fn append(&mut self, f: &Facts) {
-        if self.universe.max().is_some_and(|m| m >= f.id) {
+        if self.universe.bits().max().is_some_and(|m| m >= f.id) {
             return self.put(f);
         }
         let id = f.id;
@@ -210,7 +240,7 @@ impl Index {
                         b.insert(id);
                     }
                     None => {
-                        m.insert(v.clone(), std::iter::once(id).collect());
+                        m.insert(v.clone(), Set::from(std::iter::once(id).collect::<RoaringBitmap>()));
                     }
                 }
             }
@@ -235,9 +265,11 @@ impl Index {
     pub fn load_tag(&mut self, tag: u32, members: RoaringBitmap) {
         let i = tag as usize;
         if self.tags.len() <= i {
-            self.tags.resize(i + 1, RoaringBitmap::new());
+            self.tags.resize(i + 1, Set::default());
         }
-        self.tags[i] = members;
+        let words = self.range_words();
+        self.tags[i] = Set::from(members);
+        self.tags[i].mirror(words, false);
     }
 
     /// Adds a customer or replaces their attributes; tags in `f.tags` are added, tags and events the
@@ -310,7 +342,7 @@ impl Index {
         let mut acc = RoaringBitmap::new();
         for c in codes {
             if let Some(b) = m.get(c) {
-                acc |= b;
+                acc |= b.bits();
             }
         }
         acc
@@ -344,7 +376,7 @@ impl Index {
     pub fn add_tag(&mut self, id: u32, tag: u32) {
         let i = tag as usize;
         if self.tags.len() <= i {
-            self.tags.resize(i + 1, RoaringBitmap::new());
+            self.tags.resize(i + 1, Set::default());
         }
         self.tags[i].insert(id);
     }
@@ -414,28 +446,32 @@ impl Index {
 
     /// Bytes the bitmaps occupy when serialized: a close measure of their memory.
     pub fn size_bytes(&self) -> usize {
-        let ints: usize =
-            self.ints.values().chain(self.at_least.values()).flatten().map(RoaringBitmap::serialized_size).sum();
-        let texts: usize = self.texts.values().flat_map(|m| m.values()).map(RoaringBitmap::serialized_size).sum();
-        let bools: usize = self.bools.values().map(RoaringBitmap::serialized_size).sum();
-        let tags: usize = self.tags.iter().map(RoaringBitmap::serialized_size).sum();
+        let ints: usize = self.ints.values().chain(self.at_least.values()).flatten().map(Set::size_bytes).sum();
+        let texts: usize = self.texts.values().flat_map(|m| m.values()).map(Set::size_bytes).sum();
+        let bools: usize = self.bools.values().map(Set::size_bytes).sum();
+        let tags: usize = self.tags.iter().map(Set::size_bytes).sum();
         let owners: usize =
             self.owners.values().map(RoaringBitmap::serialized_size).sum::<usize>() + 16 * self.owner_of.len();
         let events: usize = self.events.values().map(EventLog::size_bytes).sum();
-        self.universe.serialized_size() + ints + texts + bools + tags + owners + events
+        self.universe.size_bytes() + ints + texts + bools + tags + owners + events
     }
 
     /// The value bitmaps of an integer attribute in `lo..=hi`.
-    fn int_slots(&self, attr: Attr, lo: i64, hi: i64) -> &[RoaringBitmap] {
+    fn int_slots(&self, attr: Attr, lo: i64, hi: i64) -> &[Set] {
         let Some(slots) = self.ints.get(&attr) else { return &[] };
         let lo = usize::try_from(lo.max(0)).unwrap_or(0).min(slots.len());
         let hi = usize::try_from(hi.max(-1).saturating_add(1)).unwrap_or(0).min(slots.len());
         if lo >= hi { &[] } else { &slots[lo..hi] }
     }
 
-    /// The bitmaps whose union a comparison selects, or `None` for a complement (`!=`).
-    fn cmp_sets<'a>(&'a self, attr: Attr, cmp: &'a Cmp) -> Vec<&'a RoaringBitmap> {
-        let eq = |v: &'a Value| -> Vec<&'a RoaringBitmap> {
+    /// The bitmaps whose union a comparison selects (none for a complement, `!=`).
+    fn cmp_sets<'a>(&'a self, attr: Attr, cmp: &Cmp) -> Vec<&'a RoaringBitmap> {
+        self.value_sets(attr, cmp).into_iter().map(Set::bits).collect()
+    }
+
+    /// The sets whose union a comparison selects (none for a complement, `!=`).
+    fn value_sets<'a>(&'a self, attr: Attr, cmp: &Cmp) -> Vec<&'a Set> {
+        let eq = |v: &Value| -> Vec<&'a Set> {
             match (attr.kind(), v) {
                 (AttrType::Int { .. }, Value::Int(n)) => self.int_slots(attr, *n, *n).iter().collect(),
                 (AttrType::Text, Value::Text(t)) => self.texts.get(&attr).and_then(|m| m.get(t)).into_iter().collect(),
@@ -496,9 +532,7 @@ impl Index {
             Expr::Or(v) => v.iter().map(|p| self.estimate(p)).sum::<u64>().min(all),
             Expr::Not(_) => all,
             Expr::Event { name, .. } => self.events.get(name).map_or(0, EventLog::customers),
-            Expr::Tag(name) => {
-                self.tag_names.get(name).and_then(|n| self.tags.get(*n as usize)).map_or(0, RoaringBitmap::len)
-            }
+            Expr::Tag(name) => self.tag_names.get(name).and_then(|n| self.tags.get(*n as usize)).map_or(0, Set::len),
             Expr::Audience(id) => self.audiences.get(id).map_or(0, RoaringBitmap::len),
             Expr::Attr { attr, cmp } => match (Self::is_complement(*attr, cmp), self.range_of(*attr, cmp)) {
                 (Some(_), _) => all,
@@ -525,7 +559,7 @@ impl Index {
             Some(w) => w & b,
             None => b.clone(),
         };
-        let everyone = || within.cloned().unwrap_or_else(|| self.universe.clone());
+        let everyone = || within.cloned().unwrap_or_else(|| self.universe.bits().clone());
         Ok(match e {
             Expr::And(parts) => {
                 let mut order: Vec<(&Expr, u64)> = parts.iter().map(|p| (p, self.estimate(p))).collect();
@@ -551,7 +585,7 @@ impl Index {
             Expr::Not(inner) => everyone() - &self.eval_in(inner, within)?,
             Expr::Tag(name) => {
                 let no = self.tag_names.get(name).ok_or_else(|| EvalError::UnknownTag(name.clone()))?;
-                self.tags.get(*no as usize).map(restrict).unwrap_or_default()
+                self.tags.get(*no as usize).map(|s| restrict(s.bits())).unwrap_or_default()
             }
             Expr::Audience(id) => {
                 restrict(self.audiences.get(id).ok_or_else(|| EvalError::UnknownAudience(id.clone()))?)
@@ -571,7 +605,7 @@ impl Index {
                     let p = &self.at_least[attr];
                     let top = p.len() - 1;
                     let (lo, hi) = (lo.min(top), hi.min(top));
-                    if lo >= hi { RoaringBitmap::new() } else { restrict(&p[lo]) - &p[hi] }
+                    if lo >= hi { RoaringBitmap::new() } else { restrict(p[lo].bits()) - p[hi].bits() }
                 }
                 None => {
                     let mut acc = RoaringBitmap::new();
@@ -591,7 +625,7 @@ impl Index {
             Expr::Tag(name) => {
                 let no = self.tag_names.get(name).ok_or_else(|| EvalError::UnknownTag(name.clone()))?;
                 match self.tags.get(*no as usize) {
-                    Some(b) => *acc &= b,
+                    Some(b) => *acc &= b.bits(),
                     None => acc.clear(),
                 }
             }
@@ -599,7 +633,7 @@ impl Index {
                 Expr::Tag(name) => {
                     let no = self.tag_names.get(name).ok_or_else(|| EvalError::UnknownTag(name.clone()))?;
                     if let Some(b) = self.tags.get(*no as usize) {
-                        *acc -= b;
+                        *acc -= b.bits();
                     }
                 }
                 other => {
@@ -612,7 +646,9 @@ impl Index {
                     self.narrow(acc, p)?;
                 }
             }
-            Expr::Attr { attr, cmp } if Self::is_complement(*attr, cmp).is_none() && self.range_of(*attr, cmp).is_some() => {
+            Expr::Attr { attr, cmp }
+                if Self::is_complement(*attr, cmp).is_none() && self.range_of(*attr, cmp).is_some() =>
+            {
                 let (lo, hi) = self.range_of(*attr, cmp).unwrap_or((0, 0));
                 let p = &self.at_least[attr];
                 let top = p.len() - 1;
@@ -620,8 +656,8 @@ impl Index {
                 if lo >= hi {
                     acc.clear();
                 } else {
-                    *acc &= &p[lo];
-                    *acc -= &p[hi];
+                    *acc &= p[lo].bits();
+                    *acc -= p[hi].bits();
                 }
             }
             // A value list: the union of the values' bitmaps is as dense as they are, so building it
@@ -648,8 +684,16 @@ impl Index {
         Ok(())
     }
 
+    /// How many customers `e` selects. A dense expression on a large bank is counted over bitsets
+    /// ([`Index::count_fused`]); anything else the roaring way, where a selective first part leaves
+    /// little for the rest to do.
     pub fn count(&self, e: &Expr) -> Result<u64, EvalError> {
-        self.eval(e).map(|b| b.len())
+        let n = self.universe.len();
+        if n >= FUSED_FROM && self.estimate(e).saturating_mul(MIRROR_ONE_IN) >= n {
+            self.count_fused(e)
+        } else {
+            self.eval(e).map(|b| b.len())
+        }
     }
 }
 
@@ -689,7 +733,12 @@ mod tests {
     #[test]
     fn counts_match_brute_force() {
         let ix = small();
-        let c = |t: &str| ix.count(&parse(t).unwrap()).unwrap();
+        let c = |t: &str| {
+            let e = parse(t).unwrap();
+            let n = ix.count(&e).unwrap();
+            assert_eq!(ix.count_fused(&e).unwrap(), n, "over bitsets: {t}");
+            n
+        };
         assert_eq!(c("tag(\"代发\")"), brute(|i| i % 2 == 0));
         assert_eq!(c("tag(\"代发\") and not tag(\"已购基金\")"), brute(|i| i % 2 == 0 && i % 10 != 0));
         assert_eq!(c("aum_tier >= 3"), brute(|i| i % 5 + 1 >= 3));

@@ -196,7 +196,8 @@ async fn postgres_side(
     index_counts: &[u64],
 ) -> anyhow::Result<f64> {
     // Index builds and a bank-wide count are slow statements by design here: no warnings for them.
-    let opts = url.parse::<sqlx::postgres::PgConnectOptions>()?.log_slow_statements(log::LevelFilter::Off, Duration::ZERO);
+    let opts =
+        url.parse::<sqlx::postgres::PgConnectOptions>()?.log_slow_statements(log::LevelFilter::Off, Duration::ZERO);
     let mut conn = sqlx::PgConnection::connect_with(&opts).await?;
     sqlx::query("CREATE SCHEMA IF NOT EXISTS siyu_bench").execute(&mut conn).await?;
     sqlx::query("SET search_path TO siyu_bench").execute(&mut conn).await?;

@@ -254,6 +254,11 @@ impl Engine {
         })
     }
 
+    /// Keeps bitset copies of sets that grew dense since the load (the refresh job calls this).
+    pub fn optimize(&self) {
+        self.write().index.optimize();
+    }
+
     pub fn has_audience(&self, id: &str) -> bool {
         self.read().index.audience(id).is_some()
     }

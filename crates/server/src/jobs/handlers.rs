@@ -136,6 +136,7 @@ impl JobHandler for RefreshAudiences {
         let (gained, lost) =
             crate::services::tags::recompute_all(ctx.state).await.map_err(|e| JobError::Retry(e.to_string()))?;
         let n = crate::services::audiences::refresh_all(ctx.state).await.map_err(|e| JobError::Retry(e.to_string()))?;
+        ctx.state.engine.optimize();
         tracing::info!(rule_tags_gained = gained, rule_tags_lost = lost, audiences = n, "audiences refreshed");
         Ok(())
     }
