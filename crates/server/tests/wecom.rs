@@ -333,3 +333,107 @@ async fn group_membership_follows_callbacks_and_the_sync() {
     assert_eq!(s.store.groups_of(&b).await.unwrap().len(), 1);
     assert!(s.store.groups_of(&a).await.unwrap().is_empty());
 }
+
+/// Tags both ways: a corp tag a manager marked in WeCom reaches siyu with the sync; a siyu tag marked
+/// "sync to WeCom" becomes a corp tag, and tagging or untagging a customer marks their WeCom contact.
+#[tokio::test]
+async fn tags_mirror_between_siyu_and_wecom() {
+    let (fake, app) = setup().await;
+    let s = &app.state;
+    let cm_staff = app.staff("cm_sh01_1").await;
+    let draft = siyu_domain::customer::CustomerDraft {
+        customer_no: "W002".into(),
+        name: "钱敏".into(),
+        phone: Some("13700005678".into()),
+        id_number: None,
+        gender: Default::default(),
+        birthday: None,
+        sub_branch_id: cm_staff.org_unit_id,
+        owner_id: Some(cm_staff.id),
+        aum_tier: siyu_domain::customer::AumTier::new(2).unwrap(),
+        segments: Default::default(),
+        risk: None,
+        consent: Default::default(),
+        wecom_external_userid: None,
+    };
+    let now = siyu_domain::Clock::now(&*s.clock);
+    s.store.upsert_customers(&[s.vault.seal_customer(draft)], &siyu_store::UpsertFields::all(), now).await.unwrap();
+    let ext = fake.add_contact("wx_cm_sh01_1", "钱敏", &["13700005678"]);
+    // In WeCom, the manager already marked a corp tag on her.
+    let rt = s.wecom.as_deref().unwrap();
+    let met = rt.client.add_corp_tags("客户经理标签", &["已面谈"]).await.unwrap().tag[0].id.clone();
+    rt.client.mark_tags("wx_cm_sh01_1", &ext, std::slice::from_ref(&met), &[]).await.unwrap();
+
+    let hq = app.login("hq01").await;
+    hq.client.post(app.url("/api/v1/wecom/sync")).header("x-csrf-token", &hq.csrf).send().await.unwrap();
+    let mut waited = 0;
+    let customer = loop {
+        waited += 1;
+        assert!(waited < 400, "the sync never tagged her");
+        let c = s.store.customer_by_no(siyu_domain::scope::DataScope::All, "W002").await.unwrap();
+        let tags = s.store.customer_tags(c.id).await.unwrap();
+        if tags.iter().any(|t| t.name == "已面谈") {
+            assert_eq!(tags[0].wecom_tag_id.as_deref(), Some(met.as_str()), "linked to the corp tag");
+            break c;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+
+    // siyu → WeCom: a mirrored tag becomes a corp tag in a group of its group's name.
+    let g: serde_json::Value = hq
+        .client
+        .post(app.url("/api/v1/tag-groups"))
+        .header("x-csrf-token", &hq.csrf)
+        .json(&serde_json::json!({"name": "兴趣"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t: serde_json::Value = hq
+        .client
+        .post(app.url("/api/v1/tags"))
+        .header("x-csrf-token", &hq.csrf)
+        .json(&serde_json::json!({"group_id": g["id"], "name": "关注养老", "kind": "manual", "sync_to_wecom": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let tag_id: siyu_domain::TagId = t["id"].as_str().unwrap().parse().unwrap();
+    let corp = loop {
+        waited += 1;
+        assert!(waited < 800, "the corp tag was never made");
+        if let Some(id) = s.store.tag(tag_id).await.unwrap().wecom_tag_id {
+            break id;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    let groups = fake.corp_tag_groups();
+    assert!(
+        groups.iter().any(|g| g.group_name == "兴趣" && g.tag.iter().any(|t| t.id == corp && t.name == "关注养老"))
+    );
+
+    // The manager tags her in siyu: her WeCom contact gets the corp tag; untagging takes it off.
+    let cm = app.login("cm_sh01_1").await;
+    let r = cm
+        .client
+        .post(app.url(&format!("/api/v1/customers/{}/tags", customer.id)))
+        .header("x-csrf-token", &cm.csrf)
+        .json(&serde_json::json!({"tag_id": tag_id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    eventually("the contact carries the corp tag", || fake.contact_tags(&ext, "wx_cm_sh01_1").contains(&corp)).await;
+    cm.client
+        .delete(app.url(&format!("/api/v1/customers/{}/tags/{tag_id}", customer.id)))
+        .header("x-csrf-token", &cm.csrf)
+        .send()
+        .await
+        .unwrap();
+    eventually("the corp tag is taken off", || !fake.contact_tags(&ext, "wx_cm_sh01_1").contains(&corp)).await;
+    assert!(fake.contact_tags(&ext, "wx_cm_sh01_1").contains(&met), "the manager's own tag stays");
+}

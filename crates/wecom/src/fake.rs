@@ -221,6 +221,21 @@ impl FakeWecom {
         self.corp().ways.values().cloned().collect()
     }
 
+    /// The corp tag ids a staff member's contact carries.
+    pub fn contact_tags(&self, external_userid: &str, userid: &str) -> Vec<String> {
+        let c = self.corp();
+        c.contacts
+            .get(external_userid)
+            .and_then(|(_, f)| f.iter().find(|f| f.userid == userid))
+            .map(|f| f.tag_id.clone())
+            .unwrap_or_default()
+    }
+
+    /// The corp tag groups as `get_corp_tag_list` returns them.
+    pub fn corp_tag_groups(&self) -> Vec<CorpTagGroup> {
+        self.corp().tags.clone()
+    }
+
     /// The tags marked on customers, as `mark_tag` bodies.
     pub fn marked_tags(&self) -> Vec<Value> {
         self.corp().marked.clone()
@@ -444,6 +459,28 @@ impl FakeWecom {
                 ok(json!({}))
             }
             "/cgi-bin/externalcontact/mark_tag" => {
+                let ids = |k: &str| -> Vec<String> { serde_json::from_value(body[k].clone()).unwrap_or_default() };
+                let (add, remove) = (ids("add_tag"), ids("remove_tag"));
+                if add.is_empty() && remove.is_empty() {
+                    return err(40058, "add_tag and remove_tag both empty");
+                }
+                if let Some(bad) =
+                    add.iter().chain(&remove).find(|id| !c.tags.iter().any(|g| g.tag.iter().any(|t| &t.id == *id)))
+                {
+                    return err(40068, &format!("invalid tag id {bad}"));
+                }
+                let (ext, user) =
+                    (body["external_userid"].as_str().unwrap_or(""), body["userid"].as_str().unwrap_or(""));
+                let Some(follow) = c.contacts.get_mut(ext).and_then(|(_, f)| f.iter_mut().find(|f| f.userid == user))
+                else {
+                    return err(84061, "not external contact");
+                };
+                follow.tag_id.retain(|t| !remove.contains(t));
+                for t in add {
+                    if !follow.tag_id.contains(&t) {
+                        follow.tag_id.push(t);
+                    }
+                }
                 c.marked.push(body.clone());
                 ok(json!({}))
             }

@@ -67,6 +67,9 @@ impl Registry {
         r.add(crate::services::tags::REFRESH_JOB, handlers::RefreshAudiences);
         r.add(crate::wecom::CALLBACK_JOB, crate::wecom::events::ApplyCallback);
         r.add(crate::wecom::sync::SYNC_JOB, crate::wecom::sync::FullSync);
+        r.add(crate::wecom::tags::PUSH_JOB, crate::wecom::tags::PushTag);
+        r.add(crate::wecom::tags::MARK_JOB, crate::wecom::tags::MarkTag);
+        r.add(crate::wecom::tags::PULL_JOB, crate::wecom::tags::PullTags);
         r
     }
 

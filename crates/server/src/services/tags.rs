@@ -130,6 +130,7 @@ pub async fn create(state: &AppState, caller: &Caller, form: &TagForm) -> Servic
     let tag = state.store.create_tag(&new, state.clock.now()).await.map_err(conflict(&new.name))?;
     state.engine.note_tag(tag.id, &tag.name, tag.kind == TagKind::Rule);
     audit::record(state, caller, AuditAction::TagDefined, &tag.id.to_string(), &describe(&tag)).await?;
+    crate::wecom::tags::queue_push(state, &tag).await;
     if tag.kind == TagKind::Rule {
         recompute(state, &tag).await?;
     }
@@ -146,6 +147,12 @@ pub async fn update(state: &AppState, caller: &Caller, id: TagId, form: &TagForm
     let tag = state.store.update_tag(id, &new, state.clock.now()).await.map_err(conflict(&new.name))?;
     state.engine.note_tag(tag.id, &tag.name, tag.kind == TagKind::Rule);
     audit::record(state, caller, AuditAction::TagDefined, &tag.id.to_string(), &describe(&tag)).await?;
+    crate::wecom::tags::queue_push(state, &tag).await;
+    if tag.sync_to_wecom && !before.sync_to_wecom {
+        // Newly mirrored: everyone who carries it gets it in WeCom too.
+        let all = audiences::ids_of(&state.engine.tag_members(tag.id, None));
+        crate::wecom::tags::queue_marks(state, &tag, &all, true).await;
+    }
     if tag.kind == TagKind::Rule {
         recompute(state, &tag).await?;
     }
@@ -185,6 +192,7 @@ pub async fn set_on_customer(
     };
     if changed > 0 {
         state.engine.note_tagged(tag, &[customer], on, now);
+        crate::wecom::tags::queue_marks(state, &t, &[customer], on).await;
         schedule_refresh(state).await;
     }
     Ok(changed > 0)
@@ -221,6 +229,8 @@ pub async fn recompute(state: &AppState, tag: &Tag) -> ServiceResult<(u64, u64)>
     let removed = if drop.is_empty() { 0 } else { state.store.untag_customers(tag.id, &drop, now).await? };
     state.engine.note_tagged(tag.id, &add, true, now);
     state.engine.note_tagged(tag.id, &drop, false, now);
+    crate::wecom::tags::queue_marks(state, tag, &add, true).await;
+    crate::wecom::tags::queue_marks(state, tag, &drop, false).await;
     Ok((added, removed))
 }
 
@@ -282,10 +292,12 @@ pub async fn load_list(
     let add = audiences::ids_of(&(&listed - &have));
     out.added = if add.is_empty() { 0 } else { state.store.tag_customers(tag, &add, "import", now).await? };
     state.engine.note_tagged(tag, &add, true, now);
+    crate::wecom::tags::queue_marks(state, &t, &add, true).await;
     if replace {
         let drop = audiences::ids_of(&(&have - &listed));
         out.removed = if drop.is_empty() { 0 } else { state.store.untag_customers(tag, &drop, now).await? };
         state.engine.note_tagged(tag, &drop, false, now);
+        crate::wecom::tags::queue_marks(state, &t, &drop, false).await;
     }
     audit::record(
         state,

@@ -1,7 +1,6 @@
 //! The job that applies one accepted callback. Contact events move the customer–staff relationship
-//! (with WeCom's event time, so out-of-order delivery cannot undo a newer change). Group-chat and tag
-//! events are hints to re-read state; the sync that does so comes with the WeCom sync work, and until
-//! then they are logged.
+//! (with WeCom's event time, so out-of-order delivery cannot undo a newer change). Group-chat events
+//! move group membership; a corp tag event queues a re-read of the corp tags.
 
 use async_trait::async_trait;
 use siyu_domain::Timestamp;
@@ -41,6 +40,11 @@ impl JobHandler for ApplyCallback {
             .map_err(|e| JobError::Permanent(format!("unreadable callback: {e}")))?;
         if let EventKind::ExternalChat(chat) = &event.kind {
             return apply_chat(ctx, chat, Timestamp::from_millis(event.create_time * 1000)).await;
+        }
+        if let EventKind::ExternalTag(_) = &event.kind {
+            // Corp tags changed in WeCom: re-read them (one re-read waits at a time).
+            super::tags::queue_pull(ctx.state).await;
+            return Ok(());
         }
         let Some(change) = relationship_change(&event) else {
             tracing::info!(kind = ?event.kind, "WeCom event noted");

@@ -5,6 +5,7 @@ pub mod callback;
 pub mod events;
 pub mod intake;
 pub mod sync;
+pub mod tags;
 
 use siyu_wecom::client::{RetryPolicy, WecomClient};
 use siyu_wecom::crypto::{CallbackCrypto, CryptoError};

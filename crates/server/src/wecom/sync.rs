@@ -5,7 +5,8 @@
 //!
 //! Customer groups owned by those staff members are read whole, members included.
 //!
-//! Not yet synced: corp tags (they map to siyu's tags, which come with the tags issue).
+//! Corp tags are read first and linked to siyu's tags (see `tags.rs`); a matched customer then gets the
+//! siyu tags behind the corp tags their manager marked in WeCom.
 
 use async_trait::async_trait;
 use siyu_domain::Timestamp;
@@ -46,6 +47,7 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
     let state = ctx.state;
     let Some(rt) = state.wecom.as_deref() else { return Err(JobError::Permanent("WeCom is not configured".into())) };
     let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
+    let links = super::tags::pull(state).await?;
     let staff = rt.client.follow_users().await.map_err(|e| retry(&e))?;
     let mut report = SyncReport { staff: staff.len(), ..Default::default() };
     for chunk in staff.chunks(STAFF_PER_CALL) {
@@ -72,6 +74,10 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
                     if let [one] = found.as_slice() {
                         if state.store.link_wecom(one.id, ext, state.clock.now()).await.map_err(|e| retry(&e))? {
                             report.customers_linked += 1;
+                        }
+                        // Linked to this contact (now or before): their WeCom tags are theirs in siyu.
+                        if one.wecom_external_userid.as_deref().is_none_or(|e| e == ext) {
+                            super::tags::apply_marked(state, one.id, &item.follow_info.tag_id, &links).await?;
                         }
                         break;
                     }
