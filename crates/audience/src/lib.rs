@@ -15,6 +15,9 @@ use std::collections::HashMap;
 use roaring::RoaringBitmap;
 use siyu_domain::audience::{Attr, AttrType, Cmp, Expr, Value};
 
+/// The stored value of an integer attribute a customer does not have.
+const NO_VALUE: u8 = u8::MAX;
+
 /// From this many customers on, dense expressions are counted over bitsets.
 const FUSED_FROM: u64 = 1 << 20;
 
@@ -62,6 +65,9 @@ pub struct Index {
     at_least: HashMap<Attr, Vec<Set>>,
     /// Whether `at_least` is current: a bulk load fills the slots first and derives it once at the end.
     prefixes_ready: bool,
+    /// Each customer's current value of each integer attribute (by id; [`NO_VALUE`] for none), so a
+    /// change touches the slots between the old and the new value instead of every slot.
+    values: HashMap<Attr, Vec<u8>>,
     texts: HashMap<Attr, HashMap<String, Set>>,
     bools: HashMap<Attr, Set>,
     audiences: HashMap<String, RoaringBitmap>,
@@ -96,6 +102,7 @@ impl Index {
             ints: HashMap::new(),
             at_least: HashMap::new(),
             prefixes_ready: true,
+            values: HashMap::new(),
             texts: HashMap::new(),
             bools: HashMap::new(),
             audiences: HashMap::new(),
@@ -219,6 +226,7 @@ impl Index {
             (Attr::Age, f.age),
             (Attr::Payday, f.payday),
         ] {
+            self.remember(attr, id, v);
             let Some(v) = v.map(usize::from) else { continue };
             if let Some(b) = self.ints.get_mut(&attr).and_then(|s| s.get_mut(v)) {
                 b.insert(id);
@@ -316,6 +324,11 @@ impl Index {
         });
         self.set_owner(id, None);
         self.events.values_mut().for_each(|log| log.forget(id));
+        for vals in self.values.values_mut() {
+            if let Some(v) = vals.get_mut(id as usize) {
+                *v = NO_VALUE;
+            }
+        }
     }
 
     /// Sets (or clears) the customer manager who owns a customer.
@@ -387,27 +400,47 @@ impl Index {
         }
     }
 
+    /// Records a customer's value of an integer attribute.
+    fn remember(&mut self, attr: Attr, id: u32, v: Option<u8>) {
+        let vals = self.values.entry(attr).or_default();
+        let i = id as usize;
+        if vals.len() <= i {
+            vals.resize((i + 1).next_power_of_two(), NO_VALUE);
+        }
+        vals[i] = v.unwrap_or(NO_VALUE);
+    }
+
+    fn recalled(&self, attr: Attr, id: u32) -> Option<u8> {
+        self.values.get(&attr).and_then(|v| v.get(id as usize)).copied().filter(|v| *v != NO_VALUE)
+    }
+
     /// Sets (or clears, with `None`) an integer attribute.
     pub fn set_int(&mut self, attr: Attr, id: u32, value: Option<u8>) {
+        let old = self.recalled(attr, id);
         let Some(slots) = self.ints.get_mut(&attr) else { return };
-        for b in slots.iter_mut() {
-            b.remove(id);
+        let value = value.filter(|v| usize::from(*v) < slots.len());
+        if old == value && self.universe.bits().contains(id) {
+            return;
         }
-        let value = value.map(usize::from).filter(|v| *v < slots.len());
+        if let Some(o) = old {
+            slots[usize::from(o)].remove(id);
+        }
         if let Some(v) = value {
-            slots[v].insert(id);
+            slots[usize::from(v)].insert(id);
         }
         if self.prefixes_ready
             && let Some(p) = self.at_least.get_mut(&attr)
         {
-            for (k, b) in p.iter_mut().enumerate() {
-                if value.is_some_and(|v| k <= v) {
-                    b.insert(id);
-                } else {
-                    b.remove(id);
-                }
+            // Member of at_least[k] exactly for k ≤ value: only the slots between old and new change.
+            let (was, now) = (old.map_or(0, |o| usize::from(o) + 1), value.map_or(0, |v| usize::from(v) + 1));
+            for b in p.iter_mut().take(now).skip(was) {
+                b.insert(id);
+            }
+            for b in p.iter_mut().take(was).skip(now) {
+                b.remove(id);
             }
         }
+        self.remember(attr, id, value);
     }
 
     /// Ages a customer (the daily re-ageing job calls this for birthdays).
@@ -452,7 +485,8 @@ impl Index {
         let tags: usize = self.tags.iter().map(Set::size_bytes).sum();
         let owners: usize =
             self.owners.values().map(RoaringBitmap::serialized_size).sum::<usize>() + 16 * self.owner_of.len();
-        let events: usize = self.events.values().map(EventLog::size_bytes).sum();
+        let events: usize = self.events.values().map(EventLog::size_bytes).sum::<usize>()
+            + self.values.values().map(Vec::capacity).sum::<usize>();
         self.universe.size_bytes() + ints + texts + bools + tags + owners + events
     }
 

@@ -153,6 +153,7 @@ proptest! {
         people in proptest::collection::vec(customer(), 1..400),
         gaps in proptest::collection::vec(1u32..200, 400),
         exprs in proptest::collection::vec(expr(), 8),
+        changes in proptest::collection::vec((0usize..400, customer()), 0..40),
     ) {
         let mut ix = Index::new();
         for t in 0..TAGS {
@@ -179,6 +180,23 @@ proptest! {
             let want = customers.iter().filter(|c| holds(e, c)).count() as u64;
             prop_assert_eq!(ix.eval(e).unwrap().len(), want, "roaring: {:?}", e);
             prop_assert_eq!(ix.count_fused(e).unwrap(), want, "bitsets: {:?}", e);
+        }
+        // Then customers change one by one (new attributes, tags gained and lost), as writes arrive.
+        let n = customers.len();
+        for (i, new) in changes {
+            let c = &mut customers[i % n];
+            for t in 0..TAGS {
+                ix.remove_tag(c.facts.id, t);
+            }
+            let mut facts = new.facts.clone();
+            facts.id = c.facts.id;
+            ix.put(&facts);
+            c.facts = facts;
+        }
+        for e in &exprs {
+            let want = customers.iter().filter(|c| holds(e, c)).count() as u64;
+            prop_assert_eq!(ix.eval(e).unwrap().len(), want, "roaring after changes: {:?}", e);
+            prop_assert_eq!(ix.count_fused(e).unwrap(), want, "bitsets after changes: {:?}", e);
         }
     }
 }

@@ -168,33 +168,37 @@ impl Engine {
         *day = Some(today);
     }
 
-    /// Re-reads customers written at or after `since` (after an import commits).
-    pub async fn note_customers_changed(
-        &self,
-        store: &dyn Store,
-        since: Timestamp,
-        now: Timestamp,
-    ) -> StoreResult<u64> {
+    /// Re-reads these customers (just written by an import) into the index.
+    pub async fn note_customers(&self, store: &dyn Store, ids: &[CustomerId], now: Timestamp) -> StoreResult<()> {
+        for chunk in ids.chunks(LOAD_PAGE as usize) {
+            self.note_facts(&store.customer_facts_of(chunk).await?, now);
+        }
+        Ok(())
+    }
+
+    /// Starts taking many customers at once: range bitmaps are derived once at [`Engine::end_bulk`]
+    /// instead of per customer (counts stay right meanwhile, ranges answered from the value bitmaps).
+    pub fn begin_bulk(&self) {
+        self.write().index.begin_bulk();
+    }
+
+    pub fn end_bulk(&self) {
+        self.write().index.finish();
+    }
+
+    /// Puts customers' current facts into the index (new customers, or new values of known ones).
+    pub fn note_facts(&self, all: &[CustomerFacts], now: Timestamp) {
         let today = now.bank_date();
-        let mut after = 0;
-        let mut n = 0;
-        loop {
-            let page = store.customer_facts(after, LOAD_PAGE, Some(since)).await?;
-            let Some(last) = page.last() else { break };
-            after = last.id.get();
-            let mut g = self.write();
-            for f in &page {
-                if let Some(x) = facts(f, today) {
-                    match f.birthday {
-                        Some(b) => g.birthdays.insert(x.id, b),
-                        None => g.birthdays.remove(&x.id),
-                    };
-                    g.index.put(&x);
-                    n += 1;
-                }
+        let mut g = self.write();
+        for f in all {
+            if let Some(x) = facts(f, today) {
+                match f.birthday {
+                    Some(b) => g.birthdays.insert(x.id, b),
+                    None => g.birthdays.remove(&x.id),
+                };
+                g.index.append(&x);
             }
         }
-        Ok(n)
     }
 
     /// A tag was created or renamed.

@@ -124,8 +124,10 @@ async fn dry_run_reports_every_bad_row_then_commit_imports_the_good_ones_once() 
     assert!(lines[0].starts_with("行号/row,客户号,姓名"));
     assert!(lines[1].starts_with("3,N002,李四,12345") && lines[1].contains("不是有效的手机号"), "{}", lines[1]);
 
+    let before = app.state.engine.customers();
     let done = commit(&app, &hq, &id).await;
     assert_eq!(done["status"], "committed");
+    assert_eq!(app.state.engine.customers(), before + 2, "committed rows are counted at once");
     assert_eq!(
         (done["inserted"].as_i64(), done["updated"].as_i64(), done["unchanged"].as_i64()),
         (Some(2), Some(0), Some(0))
@@ -331,6 +333,11 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
         .unwrap()
         .total;
     assert_eq!(total, rows as i64);
+    // The audience engine counts every committed row, the crashed worker's batch included.
+    let everyone = siyu::services::audiences::compile(state, "aum_tier >= 1").unwrap();
+    assert_eq!(state.engine.select(&everyone, None).unwrap().len(), rows as u64);
+    let sh02 = siyu::services::audiences::compile(state, "sub_branch = \"SH02\"").unwrap();
+    assert_eq!(state.engine.select(&sh02, None).unwrap().len(), (0..rows).filter(|i| i % 3 == 1).count() as u64);
     // And running it once more is a no-op.
     let again = siyu::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
     assert_eq!(again, counts);

@@ -346,8 +346,16 @@ pub async fn import_batches_apply_exactly_once(s: Arc<dyn Store>) {
     // A second worker replaying the same batch is refused and writes nothing.
     assert!(matches!(s.commit_import_batch(id, 0, &batch1, &fields, T0).await, Err(StoreError::Stale(_))));
     let batch2 = [customer("I3", b.sb1, None), customer("I1", b.sb1, None)];
-    let c = s.commit_import_batch(id, 2, &batch2, &fields, T0.plus_secs(1)).await.unwrap();
+    let (c, changed) = s.commit_import_batch(id, 2, &batch2, &fields, T0.plus_secs(1)).await.unwrap();
     assert_eq!(c, UpsertCounts { inserted: 1, updated: 0, unchanged: 1 });
+    let i3 = s.customer_by_no(DataScope::All, "I3").await.unwrap().id;
+    assert_eq!(
+        changed,
+        [WrittenRow { id: i3, customer_no: "I3".into(), inserted: true }],
+        "the rows written, not the unchanged one"
+    );
+    let facts = s.customer_facts_of(&[i3, CustomerId::new(999_999)]).await.unwrap();
+    assert_eq!((facts.len(), facts[0].sub_branch_code.as_str()), (1, "SB1"));
     s.finish_import(id, ImportStatus::Committed, None, T0).await.unwrap();
     let rec = s.import(id).await.unwrap();
     assert_eq!((rec.status, rec.rows_committed), (ImportStatus::Committed, 4));

@@ -7,7 +7,7 @@ use siyu_domain::import::Field;
 use siyu_domain::job::JobStatus;
 use siyu_domain::org::{GeoPoint, OrgUnitKind, Role, Staff};
 use siyu_domain::scope::ApiScope;
-use siyu_domain::{ApiTokenId, ImportId, OrgUnitId, StaffId, Timestamp};
+use siyu_domain::{ApiTokenId, CustomerId, ImportId, OrgUnitId, StaffId, Timestamp};
 
 /// Which slice of a list to return. `limit` is capped by the store at [`Page::MAX_LIMIT`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +142,15 @@ impl UpsertFields {
     pub fn contains(&self, f: Field) -> bool {
         self.0.contains(&f)
     }
+}
+
+/// One row an upsert wrote (inserted, or changed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenRow {
+    pub id: CustomerId,
+    pub customer_no: String,
+    /// New (every column as given), not an update of some columns.
+    pub inserted: bool,
 }
 
 /// What an upsert did, row by row.

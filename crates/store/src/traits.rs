@@ -93,7 +93,8 @@ pub trait ImportStore: Send + Sync {
     async fn start_commit(&self, id: ImportId, now: Timestamp) -> StoreResult<()>;
     /// Upserts one batch and advances the checkpoint from `from_row` to `from_row + rows.len()` in one
     /// transaction. `Stale` (and nothing written) if the checkpoint is no longer `from_row`: another
-    /// worker got there first, so the batch is never applied twice.
+    /// worker got there first, so the batch is never applied twice. Returns the counts and the rows
+    /// inserted or changed.
     async fn commit_import_batch(
         &self,
         id: ImportId,
@@ -101,7 +102,7 @@ pub trait ImportStore: Send + Sync {
         rows: &[NewCustomer],
         fields: &UpsertFields,
         now: Timestamp,
-    ) -> StoreResult<UpsertCounts>;
+    ) -> StoreResult<(UpsertCounts, Vec<WrittenRow>)>;
     async fn finish_import(
         &self,
         id: ImportId,
@@ -306,6 +307,8 @@ pub trait AudienceStore: Send + Sync {
         limit: i64,
         changed_since: Option<Timestamp>,
     ) -> StoreResult<Vec<CustomerFacts>>;
+    /// The selectable facts of these customers (those that exist), in id order.
+    async fn customer_facts_of(&self, ids: &[CustomerId]) -> StoreResult<Vec<CustomerFacts>>;
     /// Timeline entries at or after `since` with id above `after`, in id order, at most `limit`.
     async fn events_since(&self, since: Timestamp, after: i64, limit: i64) -> StoreResult<Vec<EventRow>>;
     async fn create_audience(&self, a: &NewAudience, now: Timestamp) -> StoreResult<Audience>;

@@ -280,13 +280,37 @@ pub async fn run_commit(
     if rec.status != ImportStatus::Committing {
         return Err(format!("{id} is {}, not committing", rec.status.as_str()));
     }
-    // Rows written since the upload are re-read into the audience engine before the import is marked
-    // committed (so a resumed commit re-reads the batches an earlier attempt wrote too).
-    let started = rec.created_at.min(state.clock.now());
     let bytes = Arc::new(load_file(state, &rec).await?);
     let overrides = parse_mapping(&rec.mapping_json).map_err(|e| e.to_string())?;
     let lookups = Arc::new(Lookups::load(&*state.store).await.map_err(|e| e.to_string())?);
     let mut rx = pipeline::spawn_producer(bytes, overrides, lookups, state.vault.clone(), rec.rows_committed);
+    // The audience engine follows the commit on the other core: each batch's written customers are
+    // re-read into it while the next batch is written, and the import is marked committed only once it
+    // has caught up, so a count after "committed" includes every row.
+    let bulk = rec.good_rows >= BULK_ROWS;
+    if bulk {
+        state.engine.begin_bulk();
+    }
+    let (follow_tx, mut follow_rx) = tokio::sync::mpsc::unbounded_channel::<Follow>();
+    let follower = {
+        let state = state.clone();
+        tokio::spawn(async move {
+            while let Some(f) = follow_rx.recv().await {
+                match f {
+                    Follow::Facts(facts) => state.engine.note_facts(&facts, state.clock.now()),
+                    Follow::Reread(ids) => state.engine.note_customers(&*state.store, &ids, state.clock.now()).await?,
+                }
+            }
+            Ok::<(), siyu_store::StoreError>(())
+        })
+    };
+    if rec.rows_committed > 0 {
+        // A resumed commit: the batches an earlier attempt wrote are re-read as one (from the upload on).
+        let all = state.store.customer_facts(0, i64::MAX, Some(rec.created_at)).await.map_err(|e| e.to_string())?;
+        let _ = follow_tx.send(Follow::Facts(all));
+    }
+    let codes: HashMap<siyu_domain::OrgUnitId, String> =
+        state.store.org_units().await.map_err(|e| e.to_string())?.into_iter().map(|u| (u.id, u.code)).collect();
     let mut fields = None;
     let mut committed = rec.rows_committed;
     while let Some(msg) = rx.recv().await {
@@ -295,18 +319,36 @@ pub async fn run_commit(
             Produced::Failed(e) => return Err(e),
             Produced::Batch(rows) => {
                 let f = fields.as_ref().ok_or("producer sent rows before fields")?;
-                state
+                let (_, written) = state
                     .store
                     .commit_import_batch(id, committed, &rows, f, state.clock.now())
                     .await
                     .map_err(|e| e.to_string())?;
+                // A new row is exactly what the file said; a changed one is re-read (the file may have
+                // held only some of its columns).
+                let by_no: HashMap<&str, &siyu_store::NewCustomer> =
+                    rows.iter().map(|r| (r.customer_no.as_str(), r)).collect();
+                let (new, changed): (Vec<_>, Vec<_>) = written.into_iter().partition(|w| w.inserted);
+                let facts = new
+                    .iter()
+                    .filter_map(|w| by_no.get(w.customer_no.as_str()).map(|r| facts_of_new(w.id, r, &codes)))
+                    .collect();
+                let _ = follow_tx.send(Follow::Facts(facts));
+                if !changed.is_empty() {
+                    let _ = follow_tx.send(Follow::Reread(changed.into_iter().map(|w| w.id).collect()));
+                }
                 committed += rows.len() as i64;
                 state.metrics.import_rows_committed.fetch_add(rows.len() as u64, Ordering::Relaxed);
                 on_batch(committed, rec.good_rows);
             }
         }
     }
-    state.engine.note_customers_changed(&*state.store, started, state.clock.now()).await.map_err(|e| e.to_string())?;
+    drop(follow_tx);
+    let followed = follower.await.map_err(|e| e.to_string());
+    if bulk {
+        state.engine.end_bulk();
+    }
+    followed?.map_err(|e| e.to_string())?;
     crate::services::tags::schedule_refresh(state).await;
     state.store.finish_import(id, ImportStatus::Committed, None, state.clock.now()).await.map_err(|e| e.to_string())?;
     let done = state.store.import(id).await.map_err(|e| e.to_string())?;
@@ -320,4 +362,34 @@ pub async fn run_commit(
         .map_err(|e| e.to_string())?;
     remove_file(&rec).await;
     Ok(c)
+}
+
+/// From this many rows on, a commit feeds the audience engine in bulk.
+const BULK_ROWS: i64 = 100_000;
+
+/// What the audience engine is told as a commit goes.
+enum Follow {
+    Facts(Vec<siyu_store::CustomerFacts>),
+    Reread(Vec<siyu_domain::CustomerId>),
+}
+
+/// A new customer's selectable facts, from the row that inserted them.
+fn facts_of_new(
+    id: siyu_domain::CustomerId,
+    r: &siyu_store::NewCustomer,
+    codes: &HashMap<siyu_domain::OrgUnitId, String>,
+) -> siyu_store::CustomerFacts {
+    siyu_store::CustomerFacts {
+        id,
+        owner_id: r.owner_id,
+        sub_branch_code: codes.get(&r.sub_branch_id).cloned().unwrap_or_default(),
+        gender: r.gender.as_str().to_owned(),
+        birthday: r.birthday,
+        aum_tier: r.aum_tier.get(),
+        risk_grade: r.risk.map(|x| x.grade.get()),
+        payroll_day: r.segments.payroll_day,
+        credit_card: r.segments.credit_card,
+        wealth: r.segments.wealth,
+        loan: r.segments.loan,
+    }
 }

@@ -20,6 +20,25 @@ macro_rules! sql_audiences {
             })
         }
 
+        const FACT_COLS: &str = "c.id, c.owner_id, o.code, c.gender, c.birthday, c.aum_tier, c.risk_grade, c.payroll_day, \
+            c.credit_card, c.wealth, c.loan";
+
+        fn facts_from_row(r: &DbRow) -> $crate::error::StoreResult<$crate::CustomerFacts> {
+            Ok($crate::CustomerFacts {
+                id: dom::CustomerId::new(get(r, "id")?),
+                owner_id: get::<Option<i64>>(r, "owner_id")?.map(dom::StaffId::new),
+                sub_branch_code: get(r, "code")?,
+                gender: get(r, "gender")?,
+                birthday: parse_date("birthday", get(r, "birthday")?)?,
+                aum_tier: small(r, "aum_tier")?.unwrap_or(1),
+                risk_grade: small(r, "risk_grade")?,
+                payroll_day: small(r, "payroll_day")?,
+                credit_card: get(r, "credit_card")?,
+                wealth: get(r, "wealth")?,
+                loan: get(r, "loan")?,
+            })
+        }
+
         fn small(r: &DbRow, col: &str) -> $crate::error::StoreResult<Option<u8>> {
             let v: Option<i64> = get(r, col)?;
             v.map(|v| u8::try_from(v).map_err(|_| corrupt(format!("{col} {v}")))).transpose()
@@ -28,35 +47,33 @@ macro_rules! sql_audiences {
         #[$crate::async_trait]
         impl $crate::AudienceStore for $store {
             async fn customer_facts(&self, after: i64, limit: i64, changed_since: Option<dom::Timestamp>) -> $crate::error::StoreResult<Vec<$crate::CustomerFacts>> {
-                let rows = ::sqlx::query(
-                    "SELECT c.id, c.owner_id, o.code, c.gender, c.birthday, c.aum_tier, c.risk_grade, c.payroll_day, \
-                       c.credit_card, c.wealth, c.loan \
-                     FROM customers c JOIN org_units o ON o.id = c.sub_branch_id \
-                     WHERE c.id > $1 AND c.updated_at >= $2 ORDER BY c.id LIMIT $3",
-                )
+                let rows = ::sqlx::query(&format!(
+                    "SELECT {FACT_COLS} FROM customers c JOIN org_units o ON o.id = c.sub_branch_id \
+                     WHERE c.id > $1 AND c.updated_at >= $2 ORDER BY c.id LIMIT $3"
+                ))
                 .bind(after)
                 .bind(changed_since.map_or(i64::MIN, |t| t.millis()))
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db_err)?;
-                rows.iter()
-                    .map(|r| {
-                        Ok($crate::CustomerFacts {
-                            id: dom::CustomerId::new(get(r, "id")?),
-                            owner_id: get::<Option<i64>>(r, "owner_id")?.map(dom::StaffId::new),
-                            sub_branch_code: get(r, "code")?,
-                            gender: get(r, "gender")?,
-                            birthday: parse_date("birthday", get(r, "birthday")?)?,
-                            aum_tier: small(r, "aum_tier")?.unwrap_or(1),
-                            risk_grade: small(r, "risk_grade")?,
-                            payroll_day: small(r, "payroll_day")?,
-                            credit_card: get(r, "credit_card")?,
-                            wealth: get(r, "wealth")?,
-                            loan: get(r, "loan")?,
-                        })
-                    })
-                    .collect()
+                rows.iter().map(facts_from_row).collect()
+            }
+
+            async fn customer_facts_of(&self, ids: &[dom::CustomerId]) -> $crate::error::StoreResult<Vec<$crate::CustomerFacts>> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(1000) {
+                    let mut qb = Qb::new(format!("SELECT {FACT_COLS} FROM customers c JOIN org_units o ON o.id = c.sub_branch_id WHERE c.id IN ("));
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.get());
+                    }
+                    qb.push(") ORDER BY c.id");
+                    for r in qb.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                        out.push(facts_from_row(&r)?);
+                    }
+                }
+                Ok(out)
             }
 
             async fn events_since(&self, since: dom::Timestamp, after: i64, limit: i64) -> $crate::error::StoreResult<Vec<$crate::EventRow>> {

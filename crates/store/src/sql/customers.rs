@@ -112,18 +112,20 @@ macro_rules! sql_customers {
             }
             set.push("updated_at = excluded.updated_at".into());
             let cond = if differs.is_empty() { "FALSE".to_owned() } else { differs.join(" OR ") };
-            format!(" ON CONFLICT (customer_no) DO UPDATE SET {} WHERE {cond} RETURNING created_at", set.join(", "))
+            format!(" ON CONFLICT (customer_no) DO UPDATE SET {} WHERE {cond} RETURNING id, created_at, customer_no", set.join(", "))
         }
 
-        /// Upserts `rows` inside an open transaction; see `CustomerStore::upsert_customers`.
+        /// Upserts `rows` inside an open transaction; see `CustomerStore::upsert_customers`. Also returns
+        /// the ids of the rows inserted or changed.
         async fn upsert_in_tx(
             conn: &mut DbConn,
             rows: &[$crate::NewCustomer],
             fields: &$crate::UpsertFields,
             now: dom::Timestamp,
-        ) -> $crate::error::StoreResult<$crate::UpsertCounts> {
+        ) -> $crate::error::StoreResult<($crate::UpsertCounts, Vec<$crate::WrittenRow>)> {
             let tail = upsert_tail(fields);
             let mut counts = $crate::UpsertCounts::default();
+            let mut changed = Vec::new();
             for chunk in rows.chunks(UPSERT_CHUNK) {
                 let mut qb = Qb::new(format!("INSERT INTO customers ({CUSTOMER_INSERT_COLS}) "));
                 qb.push_values(chunk, |mut b, c| {
@@ -155,14 +157,19 @@ macro_rules! sql_customers {
                         .push_bind(now.millis());
                 });
                 qb.push(&tail);
-                let created: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *conn).await.map_err(db_err)?;
+                let back: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
                 // A row comes back when it was inserted or changed; an insert has created_at = now.
-                let inserted = created.iter().filter(|&&c| c == now.millis()).count() as i64;
+                let inserted = back.iter().filter(|(_, c, _)| *c == now.millis()).count() as i64;
                 counts.inserted += inserted;
-                counts.updated += created.len() as i64 - inserted;
-                counts.unchanged += (chunk.len() - created.len()) as i64;
+                counts.updated += back.len() as i64 - inserted;
+                counts.unchanged += (chunk.len() - back.len()) as i64;
+                changed.extend(back.into_iter().map(|(id, created, customer_no)| $crate::WrittenRow {
+                    id: dom::CustomerId::new(id),
+                    customer_no,
+                    inserted: created == now.millis(),
+                }));
             }
-            Ok(counts)
+            Ok((counts, changed))
         }
 
         /// The list's filters, data scope first, on a query over `customers c`.
@@ -205,7 +212,7 @@ macro_rules! sql_customers {
         impl $crate::CustomerStore for $store {
             async fn upsert_customers(&self, rows: &[$crate::NewCustomer], fields: &$crate::UpsertFields, now: dom::Timestamp) -> $crate::error::StoreResult<$crate::UpsertCounts> {
                 let mut tx = self.pool.begin().await.map_err(db_err)?;
-                let counts = upsert_in_tx(&mut *tx, rows, fields, now).await?;
+                let (counts, _) = upsert_in_tx(&mut *tx, rows, fields, now).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(counts)
             }

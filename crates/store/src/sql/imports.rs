@@ -171,7 +171,7 @@ macro_rules! sql_imports {
                 rows: &[$crate::NewCustomer],
                 fields: &$crate::UpsertFields,
                 now: dom::Timestamp,
-            ) -> $crate::error::StoreResult<$crate::UpsertCounts> {
+            ) -> $crate::error::StoreResult<($crate::UpsertCounts, Vec<$crate::WrittenRow>)> {
                 let mut tx = self.pool.begin().await.map_err(db_err)?;
                 // Claim the batch first: the checkpoint moves only if it is still where this worker read
                 // it, and the row lock this takes on PostgreSQL (the write lock on SQLite) holds a second
@@ -190,7 +190,7 @@ macro_rules! sql_imports {
                 if n == 0 {
                     return Err($crate::StoreError::Stale(format!("{id}: checkpoint is no longer {from_row}")));
                 }
-                let c = upsert_in_tx(&mut *tx, rows, fields, now).await?;
+                let (c, changed) = upsert_in_tx(&mut *tx, rows, fields, now).await?;
                 ::sqlx::query("UPDATE imports SET inserted = inserted + $2, updated = updated + $3, unchanged = unchanged + $4 WHERE id = $1")
                     .bind(id.get())
                     .bind(c.inserted)
@@ -200,7 +200,7 @@ macro_rules! sql_imports {
                     .await
                     .map_err(db_err)?;
                 tx.commit().await.map_err(db_err)?;
-                Ok(c)
+                Ok((c, changed))
             }
 
             async fn finish_import(&self, id: dom::ImportId, status: $crate::ImportStatus, error: Option<&str>, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
