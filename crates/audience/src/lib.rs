@@ -226,6 +226,9 @@ impl Index {
             (Attr::Age, f.age),
             (Attr::Payday, f.payday),
         ] {
+            // A value outside the attribute's range (a mistyped birthday's age of 165) is no value.
+            let slots = int_slots(attr);
+            let v = v.filter(|v| usize::from(*v) < slots);
             self.remember(attr, id, v);
             let Some(v) = v.map(usize::from) else { continue };
             if let Some(b) = self.ints.get_mut(&attr).and_then(|s| s.get_mut(v)) {
@@ -422,11 +425,11 @@ impl Index {
         if old == value && self.universe.bits().contains(id) {
             return;
         }
-        if let Some(o) = old {
-            slots[usize::from(o)].remove(id);
+        if let Some(s) = old.and_then(|o| slots.get_mut(usize::from(o))) {
+            s.remove(id);
         }
-        if let Some(v) = value {
-            slots[usize::from(v)].insert(id);
+        if let Some(s) = value.and_then(|v| slots.get_mut(usize::from(v))) {
+            s.insert(id);
         }
         if self.prefixes_ready
             && let Some(p) = self.at_least.get_mut(&attr)
@@ -840,6 +843,18 @@ mod tests {
         assert_eq!(ids(&ix, "event(\"link_opened\") >= 1 within 3d"), Vec::<u32>::new());
         ix.remove(1);
         assert_eq!(ids(&ix, "event(\"link_opened\") >= 1 within 30d"), [2, 3]);
+    }
+
+    #[test]
+    fn values_out_of_range_are_no_value() {
+        let mut ix = small();
+        ix.append(&Facts { id: 900, aum_tier: 2, age: Some(165), ..Default::default() });
+        ix.set_age(900, Some(166));
+        ix.set_age(900, Some(40));
+        assert!(ix.eval(&parse("age = 40").unwrap()).unwrap().contains(900));
+        ix.set_age(900, Some(200));
+        assert!(!ix.eval(&parse("age >= 0").unwrap()).unwrap().contains(900));
+        assert_eq!(ix.count_fused(&parse("age >= 150").unwrap()).unwrap(), 0);
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct AppState {
     pub fake_wecom: Option<siyu_wecom::fake::FakeWecom>,
     /// The audience engine: tags, attributes and events as bitmaps, current with every committed write.
     pub engine: Arc<crate::engine::Engine>,
+    /// Held across a tag change's store write and its engine update, so two changes of the same
+    /// customers cannot reach the store in one order and the engine in the other.
+    pub tag_writes: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// In-memory progress of running dry runs, for the console's progress bar.
@@ -74,6 +77,7 @@ impl AppState {
             callback_intake: None,
             fake_wecom: None,
             engine: Arc::new(crate::engine::Engine::default()),
+            tag_writes: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use roaring::RoaringBitmap;
 use siyu_audience::{EvalError, Facts, Index, MAX_WINDOW_DAYS};
 use siyu_domain::audience::Expr;
@@ -152,16 +152,13 @@ impl Engine {
             return;
         }
         let Inner { index, birthdays, day, .. } = &mut *g;
-        // Only a birthday between the last day and today changes an age; re-age those alone.
+        // Only customers whose age differs between the two days are touched (29 February birthdays
+        // included: `age_on` moves them on 1 March in other years).
         let last = day.unwrap_or(today);
         for (id, b) in birthdays.iter() {
-            let moved = match (b.with_year(today.year()), b.with_year(last.year())) {
-                (Some(t), Some(l)) => (t > last && t <= today) || (l > last && l <= today),
-                // 29 February in a year without it: re-age on the whole year's change.
-                _ => today.year() != last.year(),
-            };
-            if moved || today < last {
-                index.set_age(*id, age_on(*b, today));
+            let now = age_on(*b, today);
+            if now != age_on(*b, last) {
+                index.set_age(*id, now);
             }
         }
         index.set_today(day_number(today));
@@ -306,5 +303,44 @@ impl Engine {
 
     pub fn size_bytes(&self) -> usize {
         self.read().index.size_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use siyu_domain::audience::parse;
+
+    use super::*;
+
+    fn at(y: i32, m: u32, d: u32) -> Timestamp {
+        let noon = NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(4, 0, 0).unwrap();
+        Timestamp::from_millis(noon.and_utc().timestamp_millis())
+    }
+
+    #[test]
+    fn ages_move_on_their_day_29_february_included() {
+        let e = Engine::default();
+        let facts = |id: i64, b: (i32, u32, u32)| CustomerFacts {
+            id: CustomerId::new(id),
+            owner_id: None,
+            sub_branch_code: "SH01".into(),
+            gender: "female".into(),
+            birthday: NaiveDate::from_ymd_opt(b.0, b.1, b.2),
+            aum_tier: 1,
+            risk_grade: None,
+            payroll_day: None,
+            credit_card: false,
+            wealth: false,
+            loan: false,
+        };
+        e.roll_day(at(2025, 2, 27));
+        e.note_facts(&[facts(1, (2000, 2, 29)), facts(2, (1990, 12, 31)), facts(3, (1860, 1, 1))], at(2025, 2, 27));
+        let who = |t: &str| e.select(&parse(t).unwrap(), None).unwrap().iter().collect::<Vec<_>>();
+        assert_eq!(who("age = 24"), [1]);
+        e.roll_day(at(2025, 3, 1));
+        assert_eq!(who("age = 25"), [1], "a leap-day birthday counts from 1 March in other years");
+        e.roll_day(at(2026, 1, 1));
+        assert_eq!(who("age = 35"), [2]);
+        assert_eq!(who("age >= 0"), [1, 2], "an impossible age is no age, and nothing panics");
     }
 }

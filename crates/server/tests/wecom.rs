@@ -363,6 +363,8 @@ async fn tags_mirror_between_siyu_and_wecom() {
     let rt = s.wecom.as_deref().unwrap();
     let met = rt.client.add_corp_tags("客户经理标签", &["已面谈"]).await.unwrap().tag[0].id.clone();
     rt.client.mark_tags("wx_cm_sh01_1", &ext, std::slice::from_ref(&met), &[]).await.unwrap();
+    // WeCom allows the same name in another corp group; siyu's names are unique, and the sync goes on.
+    rt.client.add_corp_tags("另一组", &["已面谈"]).await.unwrap();
 
     let hq = app.login("hq01").await;
     hq.client.post(app.url("/api/v1/wecom/sync")).header("x-csrf-token", &hq.csrf).send().await.unwrap();

@@ -21,7 +21,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0004_group_chats.sql", sql: include_str!("../migrations/0004_group_chats.sql") },
     Migration { name: "0005_tags.sql", sql: include_str!("../migrations/0005_tags.sql") },
     Migration { name: "0006_audiences.sql", sql: include_str!("../migrations/0006_audiences.sql") },
-    Migration { name: "0007_drop_customers_updated.sql", sql: include_str!("../migrations/0007_drop_customers_updated.sql") },
+    Migration {
+        name: "0007_drop_customers_updated.sql",
+        sql: include_str!("../migrations/0007_drop_customers_updated.sql"),
+    },
 ];
 
 /// A store on one SQLite file.

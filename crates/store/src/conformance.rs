@@ -571,20 +571,23 @@ pub async fn relationships_keep_the_newest_event(s: Arc<dyn Store>) {
         state: state.map(str::to_owned),
         event_at: at,
     };
-    assert!(s.record_relationship(&change(RelationshipStatus::Active, Some("ch_1"), T0), T0).await.unwrap());
+    assert!(s.record_relationship(&change(RelationshipStatus::Active, Some("ch_1"), T0), T0).await.unwrap().applied);
     assert!(
         s.record_relationship(&change(RelationshipStatus::DeletedByCustomer, None, T0.plus_secs(60)), T0)
             .await
             .unwrap()
+            .applied
     );
     // The add arriving again, late, does not bring the relationship back.
-    assert!(!s.record_relationship(&change(RelationshipStatus::Active, Some("ch_1"), T0), T0).await.unwrap());
+    assert!(!s.record_relationship(&change(RelationshipStatus::Active, Some("ch_1"), T0), T0).await.unwrap().applied);
     let r = s.relationships("wmA").await.unwrap();
     assert_eq!(r.len(), 1);
     assert_eq!((r[0].status, r[0].state.as_deref()), (RelationshipStatus::DeletedByCustomer, Some("ch_1")));
     assert_eq!((r[0].added_at, r[0].ended_at), (Some(T0), Some(T0.plus_secs(60))));
     // Added again later: active, with the end cleared and the original state kept.
-    assert!(s.record_relationship(&change(RelationshipStatus::Active, None, T0.plus_secs(120)), T0).await.unwrap());
+    assert!(
+        s.record_relationship(&change(RelationshipStatus::Active, None, T0.plus_secs(120)), T0).await.unwrap().applied
+    );
     let r = s.relationships("wmA").await.unwrap();
     assert_eq!((r[0].status, r[0].ended_at, r[0].state.as_deref()), (RelationshipStatus::Active, None, Some("ch_1")));
     assert_eq!(r[0].added_at, Some(T0.plus_secs(120)));
@@ -691,10 +694,10 @@ pub async fn tag_changes_reach_the_timeline(s: Arc<dyn Store>) {
     let tag = s.create_tag(&new, T0).await.unwrap();
     assert_eq!((tag.group_name.as_str(), tag.kind, tag.sync_to_wecom), ("客群", TagKind::Imported, true));
     assert!(matches!(s.create_tag(&new, T0).await, Err(StoreError::Conflict(_))), "unique within its group");
-    assert_eq!(s.tag_customers(tag.id, &[t1, t2], "import", T0).await.unwrap(), 2);
-    assert_eq!(s.tag_customers(tag.id, &[t1], "import", T0.plus_secs(1)).await.unwrap(), 0, "already tagged");
+    assert_eq!(s.tag_customers(tag.id, &[t1, t2], "import", T0).await.unwrap(), [t1, t2]);
+    assert!(s.tag_customers(tag.id, &[t1], "import", T0.plus_secs(1)).await.unwrap().is_empty(), "already tagged");
     assert_eq!(s.tag_members(tag.id).await.unwrap(), [t1, t2]);
-    assert_eq!(s.untag_customers(tag.id, &[t2], T0.plus_secs(2)).await.unwrap(), 1);
+    assert_eq!(s.untag_customers(tag.id, &[t2], T0.plus_secs(2)).await.unwrap(), [t2]);
     assert_eq!(s.customer_tags(t1).await.unwrap()[0].name, "代发");
     assert!(s.customer_tags(t2).await.unwrap().is_empty());
     let timeline = s.customer_events(t2, Page::first(10)).await.unwrap();
@@ -752,7 +755,8 @@ pub async fn wecom_changes_reach_the_timeline(s: Arc<dyn Store>) {
         state: None,
         event_at: at,
     };
-    s.record_relationship(&change(RelationshipStatus::Active, T0), T0).await.unwrap();
+    let first = s.record_relationship(&change(RelationshipStatus::Active, T0), T0).await.unwrap();
+    assert_eq!(first, RelationshipWrite { applied: true, timeline: Some(id) });
     // The same state again (a full sync re-reading the contact) is not a new event.
     s.record_relationship(&change(RelationshipStatus::Active, T0.plus_secs(5)), T0).await.unwrap();
     s.record_relationship(&change(RelationshipStatus::DeletedByCustomer, T0.plus_secs(60)), T0).await.unwrap();

@@ -144,6 +144,15 @@ impl UpsertFields {
     }
 }
 
+/// What recording a relationship change did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RelationshipWrite {
+    /// Whether it applied (an older event than the one recorded does not).
+    pub applied: bool,
+    /// The customer whose timeline got an entry, if the change started or ended the relationship.
+    pub timeline: Option<CustomerId>,
+}
+
 /// One row an upsert wrote (inserted, or changed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WrittenRow {

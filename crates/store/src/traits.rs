@@ -192,8 +192,10 @@ pub trait WecomStore: Send + Sync {
     }
     /// Forgets keys older than `before` (replays that old are refused by their timestamp anyway).
     async fn purge_callbacks_before(&self, before: Timestamp) -> StoreResult<u64>;
-    /// Applies a relationship change unless a newer event already did; returns whether it applied.
-    async fn record_relationship(&self, change: &RelationshipChange, now: Timestamp) -> StoreResult<bool>;
+    /// Applies a relationship change unless a newer event already did. When the change moves the
+    /// relationship between active and ended, the linked customer's timeline gets `wecom_added` or
+    /// `wecom_deleted` in the same transaction.
+    async fn record_relationship(&self, change: &RelationshipChange, now: Timestamp) -> StoreResult<RelationshipWrite>;
     async fn relationships(&self, external_userid: &str) -> StoreResult<Vec<Relationship>>;
 }
 
@@ -274,21 +276,21 @@ pub trait TagStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<()>;
     /// Tags the customers (those already tagged are left as they were) and writes a `tag_added` event
-    /// for each new one, in one transaction; returns how many were new.
+    /// for each new one, in one transaction; returns the customers who were new.
     async fn tag_customers(
         &self,
         tag: siyu_domain::TagId,
         customers: &[CustomerId],
         source: &str,
         now: Timestamp,
-    ) -> StoreResult<u64>;
-    /// Removes the tag, with a `tag_removed` event for each customer who had it; returns how many.
+    ) -> StoreResult<Vec<CustomerId>>;
+    /// Removes the tag, with a `tag_removed` event for each customer who had it; returns them.
     async fn untag_customers(
         &self,
         tag: siyu_domain::TagId,
         customers: &[CustomerId],
         now: Timestamp,
-    ) -> StoreResult<u64>;
+    ) -> StoreResult<Vec<CustomerId>>;
     async fn customer_tags(&self, customer: CustomerId) -> StoreResult<Vec<Tag>>;
     /// Everyone carrying the tag, by id (to build the audience index).
     async fn tag_members(&self, tag: siyu_domain::TagId) -> StoreResult<Vec<CustomerId>>;

@@ -278,7 +278,10 @@ pub async fn detail(
     };
     let today = state.clock.now().bank_date();
     let views = members.items.iter().map(|c| names.view(ctx.tr, c, today)).collect();
-    let scope = audiences::scope_bitmap(&state, user.0.scope()).await.unwrap_or(None);
+    let scope = match audiences::scope_bitmap(&state, user.0.scope()).await {
+        Ok(s) => s,
+        Err(e) => return error_page(ctx, e),
+    };
     let tier = |v: i64| siyu_domain::customer::AumTier::new(u8::try_from(v).unwrap_or(1)).map(|t| ctx.tr.tier(t));
     let tier_bars = bars(
         split_by(&state, scope.as_ref(), id, Attr::AumTier)

@@ -130,9 +130,13 @@ impl JobHandler for Maintenance {
 /// Recomputes rule tags, then refreshes saved audiences (which may use those tags).
 pub struct RefreshAudiences;
 
+/// One refresh at a time in a process: the "soon" and the hourly one may both be due.
+static REFRESHING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[async_trait]
 impl JobHandler for RefreshAudiences {
     async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
+        let _one = REFRESHING.lock().await;
         let (gained, lost) =
             crate::services::tags::recompute_all(ctx.state).await.map_err(|e| JobError::Retry(e.to_string()))?;
         let n = crate::services::audiences::refresh_all(ctx.state).await.map_err(|e| JobError::Retry(e.to_string()))?;

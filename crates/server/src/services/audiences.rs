@@ -219,6 +219,8 @@ pub async fn members(
 pub async fn refresh(state: &AppState, id: AudienceId) -> ServiceResult<MembershipChange> {
     let a = state.store.audience(id).await?;
     let expr = compile(state, &a.expr)?;
+    // One refresh at a time, so the engine's before/after matches the store's.
+    let _guard = state.tag_writes.lock().await;
     state.engine.roll_day(state.clock.now());
     let hits = state.engine.select(&expr, None).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let ids: Vec<CustomerId> = hits.iter().map(|n| CustomerId::new(i64::from(n))).collect();

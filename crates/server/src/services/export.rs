@@ -124,10 +124,11 @@ fn xlsx_bytes(sheet: &str, rows: &[[String; 10]]) -> ServiceResult<Vec<u8>> {
     let fail = |e: rust_xlsxwriter::XlsxError| ServiceError::Internal(format!("xlsx: {e}"));
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
-    // Sheet names are at most 31 characters and may not hold []:*?/\.
+    // Sheet names are at most 31 characters, may not hold []:*?/\ and may not start or end with '.
     let name: String = sheet.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect();
+    let name = name.trim_matches('\'');
     if !name.is_empty() {
-        ws.set_name(&name).map_err(fail)?;
+        ws.set_name(name).map_err(fail)?;
     }
     let bold = Cell::new().set_bold();
     for (col, h) in HEADER.iter().enumerate() {

@@ -287,10 +287,9 @@ pub async fn run_commit(
     // The audience engine follows the commit on the other core: each batch's written customers are
     // re-read into it while the next batch is written, and the import is marked committed only once it
     // has caught up, so a count after "committed" includes every row.
-    let bulk = rec.good_rows >= BULK_ROWS;
-    if bulk {
-        state.engine.begin_bulk();
-    }
+    // Bulk feeding ends however this function returns (the guard's drop), so a failed commit cannot
+    // leave the engine without its range bitmaps.
+    let _bulk = (rec.good_rows >= BULK_ROWS).then(|| BulkFeed::start(state.engine.clone()));
     let (follow_tx, mut follow_rx) = tokio::sync::mpsc::unbounded_channel::<Follow>();
     let follower = {
         let state = state.clone();
@@ -344,11 +343,8 @@ pub async fn run_commit(
         }
     }
     drop(follow_tx);
-    let followed = follower.await.map_err(|e| e.to_string());
-    if bulk {
-        state.engine.end_bulk();
-    }
-    followed?.map_err(|e| e.to_string())?;
+    follower.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+    drop(_bulk);
     crate::services::tags::schedule_refresh(state).await;
     state.store.finish_import(id, ImportStatus::Committed, None, state.clock.now()).await.map_err(|e| e.to_string())?;
     let done = state.store.import(id).await.map_err(|e| e.to_string())?;
@@ -366,6 +362,22 @@ pub async fn run_commit(
 
 /// From this many rows on, a commit feeds the audience engine in bulk.
 const BULK_ROWS: i64 = 100_000;
+
+/// The audience engine in bulk mode while it is held.
+struct BulkFeed(Arc<crate::engine::Engine>);
+
+impl BulkFeed {
+    fn start(engine: Arc<crate::engine::Engine>) -> Self {
+        engine.begin_bulk();
+        Self(engine)
+    }
+}
+
+impl Drop for BulkFeed {
+    fn drop(&mut self) {
+        self.0.end_bulk();
+    }
+}
 
 /// What the audience engine is told as a commit goes.
 enum Follow {

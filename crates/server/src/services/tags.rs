@@ -151,7 +151,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: TagId, form: &TagForm
     if tag.sync_to_wecom && !before.sync_to_wecom {
         // Newly mirrored: everyone who carries it gets it in WeCom too.
         let all = audiences::ids_of(&state.engine.tag_members(tag.id, None));
-        crate::wecom::tags::queue_marks(state, &tag, &all, true).await;
+        crate::wecom::tags::queue_marks(state, &tag, &all).await;
     }
     if tag.kind == TagKind::Rule {
         recompute(state, &tag).await?;
@@ -183,6 +183,7 @@ pub async fn set_on_customer(
             "只有手工标签可以手动打 / only manual tags are set by hand; imported, rule and behavioural tags come from their source",
         ));
     }
+    let guard = state.tag_writes.lock().await;
     let now = state.clock.now();
     let changed = if on {
         let source = format!("manual:{}", caller.name());
@@ -190,12 +191,13 @@ pub async fn set_on_customer(
     } else {
         state.store.untag_customers(tag, &[customer], now).await?
     };
-    if changed > 0 {
-        state.engine.note_tagged(tag, &[customer], on, now);
-        crate::wecom::tags::queue_marks(state, &t, &[customer], on).await;
+    state.engine.note_tagged(tag, &changed, on, now);
+    drop(guard);
+    if !changed.is_empty() {
+        crate::wecom::tags::queue_marks(state, &t, &changed).await;
         schedule_refresh(state).await;
     }
-    Ok(changed > 0)
+    Ok(!changed.is_empty())
 }
 
 pub async fn of_customer(state: &AppState, caller: &Caller, customer: CustomerId) -> ServiceResult<Vec<Tag>> {
@@ -219,19 +221,20 @@ pub async fn timeline(
 pub async fn recompute(state: &AppState, tag: &Tag) -> ServiceResult<(u64, u64)> {
     let Some(text) = tag.rule_text.as_deref() else { return Ok((0, 0)) };
     let expr: Expr = audiences::compile(state, text)?;
+    let _guard = state.tag_writes.lock().await;
     state.engine.roll_day(state.clock.now());
     let want = state.engine.select(&expr, None).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let have = state.engine.tag_members(tag.id, None);
     let add = audiences::ids_of(&(&want - &have));
     let drop = audiences::ids_of(&(&have - &want));
     let now = state.clock.now();
-    let added = if add.is_empty() { 0 } else { state.store.tag_customers(tag.id, &add, "rule", now).await? };
-    let removed = if drop.is_empty() { 0 } else { state.store.untag_customers(tag.id, &drop, now).await? };
-    state.engine.note_tagged(tag.id, &add, true, now);
-    state.engine.note_tagged(tag.id, &drop, false, now);
-    crate::wecom::tags::queue_marks(state, tag, &add, true).await;
-    crate::wecom::tags::queue_marks(state, tag, &drop, false).await;
-    Ok((added, removed))
+    let added = if add.is_empty() { Vec::new() } else { state.store.tag_customers(tag.id, &add, "rule", now).await? };
+    let removed = if drop.is_empty() { Vec::new() } else { state.store.untag_customers(tag.id, &drop, now).await? };
+    state.engine.note_tagged(tag.id, &added, true, now);
+    state.engine.note_tagged(tag.id, &removed, false, now);
+    crate::wecom::tags::queue_marks(state, tag, &added).await;
+    crate::wecom::tags::queue_marks(state, tag, &removed).await;
+    Ok((added.len() as u64, removed.len() as u64))
 }
 
 /// Recomputes every rule tag; returns how many customers gained and lost one.
@@ -286,19 +289,25 @@ pub async fn load_list(
             None => out.unknown.push((*line, no.clone())),
         }
     }
+    let guard = state.tag_writes.lock().await;
     let now = state.clock.now();
     let listed = audiences::bitmap_of(&ids);
     let have = state.engine.tag_members(tag, None);
     let add = audiences::ids_of(&(&listed - &have));
-    out.added = if add.is_empty() { 0 } else { state.store.tag_customers(tag, &add, "import", now).await? };
-    state.engine.note_tagged(tag, &add, true, now);
-    crate::wecom::tags::queue_marks(state, &t, &add, true).await;
+    let added = if add.is_empty() { Vec::new() } else { state.store.tag_customers(tag, &add, "import", now).await? };
+    state.engine.note_tagged(tag, &added, true, now);
+    let mut removed = Vec::new();
     if replace {
         let drop = audiences::ids_of(&(&have - &listed));
-        out.removed = if drop.is_empty() { 0 } else { state.store.untag_customers(tag, &drop, now).await? };
-        state.engine.note_tagged(tag, &drop, false, now);
-        crate::wecom::tags::queue_marks(state, &t, &drop, false).await;
+        if !drop.is_empty() {
+            removed = state.store.untag_customers(tag, &drop, now).await?;
+        }
+        state.engine.note_tagged(tag, &removed, false, now);
     }
+    drop(guard);
+    crate::wecom::tags::queue_marks(state, &t, &added).await;
+    crate::wecom::tags::queue_marks(state, &t, &removed).await;
+    (out.added, out.removed) = (added.len() as u64, removed.len() as u64);
     audit::record(
         state,
         caller,

@@ -31,6 +31,18 @@ pub fn relationship_change(e: &CallbackEvent) -> Option<RelationshipChange> {
     })
 }
 
+/// Tells the audience engine of the timeline entry a relationship change wrote, if it wrote one.
+pub fn note_timeline(state: &crate::app::AppState, change: &RelationshipChange, w: siyu_store::RelationshipWrite) {
+    if let Some(customer) = w.timeline {
+        let kind = if change.status == RelationshipStatus::Active {
+            siyu_domain::timeline::EventKind::WecomAdded
+        } else {
+            siyu_domain::timeline::EventKind::WecomDeleted
+        };
+        state.engine.note_events(&[customer], kind, change.event_at);
+    }
+}
+
 pub struct ApplyCallback;
 
 #[async_trait]
@@ -50,12 +62,14 @@ impl JobHandler for ApplyCallback {
             tracing::info!(kind = ?event.kind, "WeCom event noted");
             return Ok(());
         };
-        let applied = ctx
+        let written = ctx
             .state
             .store
             .record_relationship(&change, ctx.state.clock.now())
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
+        note_timeline(ctx.state, &change, written);
+        let applied = written.applied;
         tracing::info!(external_userid = %change.external_userid, staff = %change.staff_userid, status = change.status.as_str(), applied, "relationship changed");
         // An add through one of our channel codes: welcome, tags, rotation.
         let EventKind::ExternalContact(c) = &event.kind else { return Ok(()) };

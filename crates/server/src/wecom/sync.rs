@@ -47,7 +47,14 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
     let state = ctx.state;
     let Some(rt) = state.wecom.as_deref() else { return Err(JobError::Permanent("WeCom is not configured".into())) };
     let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
-    let links = super::tags::pull(state).await?;
+    // Corp tags first; if they cannot be read, contacts and groups are still synced.
+    let links = match super::tags::pull(state).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(error = ?e, "corp tags not read; syncing contacts without them");
+            Default::default()
+        }
+    };
     let staff = rt.client.follow_users().await.map_err(|e| retry(&e))?;
     let mut report = SyncReport { staff: staff.len(), ..Default::default() };
     for chunk in staff.chunks(STAFF_PER_CALL) {
@@ -63,7 +70,8 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
                     state: item.follow_info.state.clone(),
                     event_at: Timestamp::from_millis(item.follow_info.createtime * 1000),
                 };
-                state.store.record_relationship(&change, state.clock.now()).await.map_err(|e| retry(&e))?;
+                let w = state.store.record_relationship(&change, state.clock.now()).await.map_err(|e| retry(&e))?;
+                super::events::note_timeline(state, &change, w);
                 report.relationships += 1;
                 for mobile in &item.follow_info.remark_mobiles {
                     let Ok(phone) = normalize_phone(mobile) else { continue };

@@ -67,16 +67,17 @@ pub async fn queue_push(state: &AppState, tag: &Tag) {
 struct MarkPayload {
     tag_id: TagId,
     customers: Vec<CustomerId>,
-    add: bool,
 }
 
-/// Queues marking (`add`) or unmarking a mirrored tag on these customers' WeCom contacts.
-pub async fn queue_marks(state: &AppState, tag: &Tag, customers: &[CustomerId], add: bool) {
+/// Queues bringing these customers' WeCom contacts in line with whether they carry a mirrored tag.
+/// The job reads who carries it when it runs, so jobs for a tag then an untag may run in any order
+/// (or twice) and WeCom still ends as siyu is.
+pub async fn queue_marks(state: &AppState, tag: &Tag, customers: &[CustomerId]) {
     if !tag.sync_to_wecom || customers.is_empty() {
         return;
     }
     for chunk in customers.chunks(MARK_BATCH) {
-        let payload = MarkPayload { tag_id: tag.id, customers: chunk.to_vec(), add };
+        let payload = MarkPayload { tag_id: tag.id, customers: chunk.to_vec() };
         queue(state, MARK_JOB, serde_json::to_string(&payload).unwrap_or_default(), None).await;
     }
 }
@@ -125,10 +126,12 @@ async fn mark(state: &AppState, p: &MarkPayload) -> Result<usize, JobError> {
         },
     };
     let ids = [corp_id];
-    let (add, remove): (&[String], &[String]) = if p.add { (&ids, &[]) } else { (&[], &ids) };
+    let carriers = state.engine.tag_members(p.tag_id, None);
     let mut marked = 0;
     for c in state.store.customers_by_ids(DataScope::All, &p.customers).await.map_err(retry)? {
         let Some(ext) = c.wecom_external_userid.as_deref() else { continue };
+        let carries = crate::engine::no(c.id).is_some_and(|n| carriers.contains(n));
+        let (add, remove): (&[String], &[String]) = if carries { (&ids, &[]) } else { (&[], &ids) };
         for r in state.store.relationships(ext).await.map_err(retry)? {
             if r.status != RelationshipStatus::Active {
                 continue;
@@ -144,34 +147,42 @@ async fn mark(state: &AppState, p: &MarkPayload) -> Result<usize, JobError> {
     Ok(marked)
 }
 
-/// Reads WeCom's corp tags and links each to a siyu tag: the one already linked, else the one of the
-/// same name, else a new manual tag in a group of the corp group's name. Returns corp id → siyu tag.
+/// Reads WeCom's corp tags and links each to a siyu tag: the one already linked; else the one of the
+/// same name that is unlinked or whose corp tag is gone; else a new manual tag in a group of the corp
+/// group's name. A corp tag whose name another live corp tag already holds is skipped with a warning
+/// (WeCom allows the same name in two groups; siyu's names are unique). Returns corp id → the manual
+/// siyu tags, the only ones a manager's mark in WeCom may set.
 pub async fn pull(state: &AppState) -> Result<HashMap<String, TagId>, JobError> {
     let Some(rt) = state.wecom.as_deref() else { return Err(JobError::Permanent("WeCom is not configured".into())) };
     let groups = rt.client.corp_tags().await.map_err(retry)?;
-    let mut tags = state.store.tags().await.map_err(retry)?;
+    let live: std::collections::HashSet<&str> =
+        groups.iter().flat_map(|g| g.tag.iter().map(|t| t.id.as_str())).collect();
     let mut out = HashMap::new();
     let now = state.clock.now();
     for g in &groups {
         for corp in &g.tag {
+            let tags = state.store.tags().await.map_err(retry)?;
             let known = tags.iter().find(|t| t.wecom_tag_id.as_deref() == Some(corp.id.as_str()));
-            let by_name = || tags.iter().find(|t| t.name == corp.name && t.wecom_tag_id.is_none());
-            let id = match known.or_else(by_name) {
-                Some(t) => {
-                    if t.wecom_tag_id.is_none() || !t.sync_to_wecom {
-                        let new = NewTag {
-                            group_id: t.group_id,
-                            name: t.name.clone(),
-                            kind: t.kind,
-                            sync_to_wecom: true,
-                            rule_text: t.rule_text.clone(),
-                        };
-                        state.store.update_tag(t.id, &new, now).await.map_err(retry)?;
-                        state.store.set_tag_wecom_id(t.id, Some(&corp.id), now).await.map_err(retry)?;
-                    }
-                    t.id
+            let same_name = tags.iter().find(|t| t.name == corp.name);
+            let tag = match (known, same_name) {
+                (Some(t), _) => t.clone(),
+                (None, Some(t)) if t.wecom_tag_id.as_deref().is_none_or(|id| !live.contains(id)) => {
+                    let new = NewTag {
+                        group_id: t.group_id,
+                        name: t.name.clone(),
+                        kind: t.kind,
+                        sync_to_wecom: true,
+                        rule_text: t.rule_text.clone(),
+                    };
+                    let linked = state.store.update_tag(t.id, &new, now).await.map_err(retry)?;
+                    state.store.set_tag_wecom_id(t.id, Some(&corp.id), now).await.map_err(retry)?;
+                    linked
                 }
-                None => {
+                (None, Some(t)) => {
+                    tracing::warn!(corp_tag = %corp.id, name = %corp.name, siyu_tag = %t.id, "corp tag skipped: its name is another corp tag's");
+                    continue;
+                }
+                (None, None) => {
                     let group = match state
                         .store
                         .tag_groups()
@@ -193,12 +204,13 @@ pub async fn pull(state: &AppState) -> Result<HashMap<String, TagId>, JobError> 
                     let t = state.store.create_tag(&new, now).await.map_err(retry)?;
                     state.store.set_tag_wecom_id(t.id, Some(&corp.id), now).await.map_err(retry)?;
                     state.engine.note_tag(t.id, &t.name, false);
-                    t.id
+                    t
                 }
             };
-            out.insert(corp.id.clone(), id);
+            if tag.kind == TagKind::Manual {
+                out.insert(corp.id.clone(), tag.id);
+            }
         }
-        tags = state.store.tags().await.map_err(retry)?;
     }
     Ok(out)
 }
@@ -210,12 +222,12 @@ pub async fn apply_marked(
     corp_ids: &[String],
     links: &HashMap<String, TagId>,
 ) -> Result<(), JobError> {
-    let now = state.clock.now();
     for id in corp_ids {
         let Some(tag) = links.get(id) else { continue };
-        if state.store.tag_customers(*tag, &[customer], "wecom", now).await.map_err(retry)? > 0 {
-            state.engine.note_tagged(*tag, &[customer], true, now);
-        }
+        let _guard = state.tag_writes.lock().await;
+        let now = state.clock.now();
+        let added = state.store.tag_customers(*tag, &[customer], "wecom", now).await.map_err(retry)?;
+        state.engine.note_tagged(*tag, &added, true, now);
     }
     Ok(())
 }
@@ -237,7 +249,7 @@ impl JobHandler for MarkTag {
     async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
         let p: MarkPayload = serde_json::from_str(&ctx.job.payload).map_err(|e| JobError::Permanent(e.to_string()))?;
         let n = mark(ctx.state, &p).await?;
-        tracing::info!(tag = %p.tag_id, contacts = n, add = p.add, "tag mirrored to WeCom contacts");
+        tracing::info!(tag = %p.tag_id, contacts = n, "tag mirrored to WeCom contacts");
         Ok(())
     }
 }

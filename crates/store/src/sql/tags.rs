@@ -120,7 +120,7 @@ macro_rules! sql_tags {
                 Ok(())
             }
 
-            async fn tag_customers(&self, tag: dom::TagId, customers: &[dom::CustomerId], source: &str, now: dom::Timestamp) -> $crate::error::StoreResult<u64> {
+            async fn tag_customers(&self, tag: dom::TagId, customers: &[dom::CustomerId], source: &str, now: dom::Timestamp) -> $crate::error::StoreResult<Vec<dom::CustomerId>> {
                 let mut tx = self.pool.begin().await.map_err(db_err)?;
                 let name: String = ::sqlx::query_scalar("SELECT name FROM tags WHERE id = $1").bind(tag.get()).fetch_one(&mut *tx).await.map_err(db_err)?;
                 let mut added = Vec::new();
@@ -135,10 +135,10 @@ macro_rules! sql_tags {
                 }
                 push_events(&mut tx, &added, "tag_added", &format!("{name} ({source})"), now).await?;
                 tx.commit().await.map_err(db_err)?;
-                Ok(added.len() as u64)
+                Ok(added.into_iter().map(dom::CustomerId::new).collect())
             }
 
-            async fn untag_customers(&self, tag: dom::TagId, customers: &[dom::CustomerId], now: dom::Timestamp) -> $crate::error::StoreResult<u64> {
+            async fn untag_customers(&self, tag: dom::TagId, customers: &[dom::CustomerId], now: dom::Timestamp) -> $crate::error::StoreResult<Vec<dom::CustomerId>> {
                 let mut tx = self.pool.begin().await.map_err(db_err)?;
                 let name: String = ::sqlx::query_scalar("SELECT name FROM tags WHERE id = $1").bind(tag.get()).fetch_one(&mut *tx).await.map_err(db_err)?;
                 let mut removed = Vec::new();
@@ -155,7 +155,7 @@ macro_rules! sql_tags {
                 }
                 push_events(&mut tx, &removed, "tag_removed", &name, now).await?;
                 tx.commit().await.map_err(db_err)?;
-                Ok(removed.len() as u64)
+                Ok(removed.into_iter().map(dom::CustomerId::new).collect())
             }
 
             async fn customer_tags(&self, customer: dom::CustomerId) -> $crate::error::StoreResult<Vec<$crate::Tag>> {

@@ -44,7 +44,7 @@ macro_rules! sql_wecom {
                 Ok(r.rows_affected())
             }
 
-            async fn record_relationship(&self, c: &$crate::RelationshipChange, now: dom::Timestamp) -> $crate::error::StoreResult<bool> {
+            async fn record_relationship(&self, c: &$crate::RelationshipChange, now: dom::Timestamp) -> $crate::error::StoreResult<$crate::RelationshipWrite> {
                 let active = c.status == $crate::RelationshipStatus::Active;
                 let at = c.event_at.millis();
                 let mut tx = self.pool.begin().await.map_err(db_err)?;
@@ -82,22 +82,24 @@ macro_rules! sql_wecom {
                 .rows_affected();
                 // The linked customer's timeline gets the change of state (not a repeat of the same state).
                 let was_active = before.as_deref() == Some($crate::RelationshipStatus::Active.as_str());
+                let mut timeline = None;
                 if n > 0 && was_active != active {
                     let kind = if active { "wecom_added" } else { "wecom_deleted" };
-                    ::sqlx::query(
+                    let id: Option<i64> = ::sqlx::query_scalar(
                         "INSERT INTO customer_events (customer_id, kind, detail, at) \
-                         SELECT id, $1, $2, $3 FROM customers WHERE wecom_external_userid = $4",
+                         SELECT id, $1, $2, $3 FROM customers WHERE wecom_external_userid = $4 RETURNING customer_id",
                     )
                     .bind(kind)
                     .bind(format!("{} ({})", c.staff_userid, c.status.as_str()))
                     .bind(at)
                     .bind(&c.external_userid)
-                    .execute(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await
                     .map_err(db_err)?;
+                    timeline = id.map(dom::CustomerId::new);
                 }
                 tx.commit().await.map_err(db_err)?;
-                Ok(n > 0)
+                Ok($crate::RelationshipWrite { applied: n > 0, timeline })
             }
 
             async fn relationships(&self, external_userid: &str) -> $crate::error::StoreResult<Vec<$crate::Relationship>> {
