@@ -187,6 +187,8 @@ pub struct CustomerDraft {
     pub risk: Option<RiskAssessment>,
     pub consent: Consent,
     pub wecom_external_userid: Option<String>,
+    /// The WeChat UnionID the bank knows for the customer, matched against WeCom contacts' UnionIDs.
+    pub wechat_unionid: Option<String>,
 }
 
 /// A customer as staff see them: personal numbers masked.

@@ -38,6 +38,8 @@ pub enum Field {
     ConsentGroup,
     ConsentPersonalised,
     WecomExternalUserid,
+    /// The customer's WeChat UnionID, as the bank's official account or mini-program binding knows it.
+    WechatUnionid,
     /// The operator chose to skip this column.
     Ignore,
 }
@@ -65,6 +67,7 @@ const ALIASES: &[(Field, &[&str])] = &[
     (Field::ConsentGroup, &["consent_group", "同意社群营销"]),
     (Field::ConsentPersonalised, &["consent_personalised", "同意个性化营销"]),
     (Field::WecomExternalUserid, &["wecom_external_userid", "企微外部联系人ID"]),
+    (Field::WechatUnionid, &["wechat_unionid", "unionid", "微信UnionID", "微信unionid"]),
     (Field::Ignore, &["ignore", "忽略"]),
 ];
 
@@ -323,6 +326,8 @@ impl<'a> RowValidator<'a> {
         }
         let risk = grade.zip(date).map(|(grade, assessed_on)| RiskAssessment { grade, assessed_on });
         let wecom_external_userid = nonempty(v(Field::WecomExternalUserid).0);
+        let (raw, col) = v(Field::WechatUnionid);
+        let wechat_unionid = nonempty(raw).and_then(|x| p.check(col, validate::unionid(&x)));
 
         if let Some(no) = &customer_no
             && !self.seen.insert(no.clone())
@@ -351,6 +356,7 @@ impl<'a> RowValidator<'a> {
                     risk,
                     consent,
                     wecom_external_userid,
+                    wechat_unionid,
                 })
             }
             _ => Err(p.0),
@@ -405,6 +411,16 @@ mod tests {
         let d = v.validate(&["C001", "王芳", "13812341234", "SB01", "cm01", "C3", "2025-01-02"]).unwrap();
         assert_eq!(d.owner_id, Some(StaffId::new(9)));
         assert_eq!(d.risk.unwrap().grade.get(), 3);
+    }
+
+    #[test]
+    fn a_unionid_column_is_read_and_checked() {
+        let m = HeaderMapping::new(&headers(&["客户号", "姓名", "所属网点", "UnionID"]), &HashMap::new()).unwrap();
+        let mut v = RowValidator::new(m, &Bank);
+        let d = v.validate(&["C001", "王芳", "SB01", "oAbC-12_x"]).unwrap();
+        assert_eq!(d.wechat_unionid.as_deref(), Some("oAbC-12_x"));
+        let errs = v.validate(&["C002", "李雷", "SB01", "not a union id"]).unwrap_err();
+        assert_eq!(errs[0].code, "bad_unionid");
     }
 
     #[test]

@@ -16,6 +16,16 @@ fn invalid(code: &'static str, message: impl Into<String>) -> Invalid {
     Invalid { code, message: message.into() }
 }
 
+/// A WeChat UnionID: letters, digits, `_` and `-`, at most 64 (WeChat's are 28).
+pub fn unionid(raw: &str) -> Result<String, Invalid> {
+    let v = raw.trim();
+    if !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        Ok(v.to_owned())
+    } else {
+        Err(invalid("bad_unionid", "不是有效的微信UnionID / not a WeChat UnionID"))
+    }
+}
+
 /// A mainland mobile number: 11 digits starting 13–19. Spaces, dashes and a `+86`/`86` prefix are
 /// accepted and dropped, since bank exports carry all of them.
 pub fn normalize_phone(raw: &str) -> Result<String, Invalid> {

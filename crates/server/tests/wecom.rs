@@ -253,6 +253,7 @@ async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobil
         risk: None,
         consent: Default::default(),
         wecom_external_userid: None,
+        wechat_unionid: None,
     };
     s.store
         .upsert_customers(
@@ -264,6 +265,23 @@ async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobil
         .unwrap();
     let known = fake.add_contact("wx_cm_sh01_1", "赵敏", &["137 0000 1234"]);
     let stranger = fake.add_contact("wx_cm_sh01_1", "路人", &["13900009999"]);
+    // A customer the bank knows by WeChat UnionID, with no mobile in the remark.
+    let by_union = siyu_domain::customer::CustomerDraft {
+        customer_no: "W003".into(),
+        name: "孙丽".into(),
+        phone: None,
+        wechat_unionid: Some("oUNION0003".into()),
+        ..draft_template(sh01.id)
+    };
+    s.store
+        .upsert_customers(
+            &[s.vault.seal_customer(by_union)],
+            &siyu_store::UpsertFields::all(),
+            siyu_domain::Clock::now(&*s.clock),
+        )
+        .await
+        .unwrap();
+    let union_contact = fake.add_contact_with_unionid("wx_cm_sh01_1", "孙丽", &[], Some("oUNION0003"));
 
     let hq = app.login("hq01").await;
     let r = hq.client.post(app.url("/api/v1/wecom/sync")).header("x-csrf-token", &hq.csrf).send().await.unwrap();
@@ -280,6 +298,16 @@ async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobil
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     assert_eq!(linked.as_deref(), Some(known.as_str()));
+    let mut by_unionid = None;
+    for _ in 0..200 {
+        by_unionid =
+            s.store.customer_by_no(siyu_domain::scope::DataScope::All, "W003").await.unwrap().wecom_external_userid;
+        if by_unionid.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(by_unionid.as_deref(), Some(union_contact.as_str()), "matched by UnionID");
     // Only HQ roles may start one.
     let cm = app.login("cm_sh01_1").await;
     assert_eq!(
@@ -355,6 +383,7 @@ async fn tags_mirror_between_siyu_and_wecom() {
         risk: None,
         consent: Default::default(),
         wecom_external_userid: None,
+        wechat_unionid: None,
     };
     let now = siyu_domain::Clock::now(&*s.clock);
     s.store.upsert_customers(&[s.vault.seal_customer(draft)], &siyu_store::UpsertFields::all(), now).await.unwrap();
@@ -438,4 +467,24 @@ async fn tags_mirror_between_siyu_and_wecom() {
         .unwrap();
     eventually("the corp tag is taken off", || !fake.contact_tags(&ext, "wx_cm_sh01_1").contains(&corp)).await;
     assert!(fake.contact_tags(&ext, "wx_cm_sh01_1").contains(&met), "the manager's own tag stays");
+}
+
+/// A customer draft with nothing but the required fields, for tests to fill in.
+fn draft_template(sub_branch_id: siyu_domain::OrgUnitId) -> siyu_domain::customer::CustomerDraft {
+    siyu_domain::customer::CustomerDraft {
+        customer_no: String::new(),
+        name: String::new(),
+        phone: None,
+        id_number: None,
+        gender: Default::default(),
+        birthday: None,
+        sub_branch_id,
+        owner_id: None,
+        aum_tier: siyu_domain::customer::AumTier::new(1).unwrap(),
+        segments: Default::default(),
+        risk: None,
+        consent: Default::default(),
+        wecom_external_userid: None,
+        wechat_unionid: None,
+    }
 }

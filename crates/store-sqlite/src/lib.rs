@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_drop_customers_updated.sql",
         sql: include_str!("../migrations/0007_drop_customers_updated.sql"),
     },
+    Migration { name: "0008_wechat_unionid.sql", sql: include_str!("../migrations/0008_wechat_unionid.sql") },
 ];
 
 /// A store on one SQLite file.

@@ -107,6 +107,7 @@ pub fn customer(no: &str, sub_branch: OrgUnitId, owner: Option<&Staff>) -> NewCu
         }),
         consent: Consent { one_to_one: true, moments: true, group: false, personalised: true },
         wecom_external_userid: None,
+        wechat_unionid: None,
     }
 }
 
@@ -808,6 +809,12 @@ pub async fn engine_feed_reads_facts_and_events(s: Arc<dyn Store>) {
     // Customers by id keep the asked order and drop what is out of scope.
     let got = s.customers_by_ids(DataScope::All, &[ids[2], ids[0]]).await.unwrap();
     assert_eq!(got.iter().map(|c| c.id).collect::<Vec<_>>(), [ids[2], ids[0]]);
+    let mut with_union = customer("F6", b.sb1, None);
+    with_union.wechat_unionid = Some("oUnion123".into());
+    s.upsert_customers(&[with_union], &UpsertFields::all(), T0).await.unwrap();
+    let f6 = s.customer_by_no(DataScope::All, "F6").await.unwrap().id;
+    assert_eq!(s.customers_by_unionid("oUnion123").await.unwrap(), [f6]);
+    assert!(s.customers_by_unionid("oOther").await.unwrap().is_empty());
     let by_no = s.customer_ids_by_numbers(&["F2".into(), "NOPE".into()]).await.unwrap();
     assert_eq!(by_no.len(), 1);
     assert_eq!(by_no["F2"], ids[1]);

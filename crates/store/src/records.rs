@@ -106,6 +106,7 @@ pub struct NewCustomer {
     pub risk: Option<RiskAssessment>,
     pub consent: Consent,
     pub wecom_external_userid: Option<String>,
+    pub wechat_unionid: Option<String>,
 }
 
 /// Which fields an upsert may overwrite on an existing customer. An import file that has no phone
@@ -136,6 +137,7 @@ impl UpsertFields {
             ConsentGroup,
             ConsentPersonalised,
             WecomExternalUserid,
+            WechatUnionid,
         ])
     }
 

@@ -64,6 +64,8 @@ pub trait CustomerStore: Send + Sync {
     async fn link_wecom(&self, id: CustomerId, external_userid: &str, now: Timestamp) -> StoreResult<bool>;
     /// Customers whose phone has this blind index (exact lookup without decrypting anything).
     async fn customers_by_phone_index(&self, scope: DataScope, index: &[u8]) -> StoreResult<Vec<Customer>>;
+    /// Customers the bank knows under this WeChat UnionID (normally one).
+    async fn customers_by_unionid(&self, unionid: &str) -> StoreResult<Vec<CustomerId>>;
     /// The ids of the customers with these bank customer numbers (numbers not found are absent).
     async fn customer_ids_by_numbers(
         &self,

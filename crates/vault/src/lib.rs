@@ -146,6 +146,7 @@ impl Vault {
             risk: d.risk,
             consent: d.consent,
             wecom_external_userid: d.wecom_external_userid,
+            wechat_unionid: d.wechat_unionid,
         }
     }
 }

@@ -328,10 +328,27 @@ impl FakeWecom {
     /// A customer who is already a contact of `userid` (no callback: the state a full sync finds).
     /// Returns the external_userid.
     pub fn add_contact(&self, userid: &str, name: &str, remark_mobiles: &[&str]) -> String {
+        self.add_contact_with_unionid(userid, name, remark_mobiles, None)
+    }
+
+    /// [`FakeWecom::add_contact`] for a customer whose WeChat UnionID WeCom reports (the corp is bound
+    /// to the bank's WeChat open platform account).
+    pub fn add_contact_with_unionid(
+        &self,
+        userid: &str,
+        name: &str,
+        remark_mobiles: &[&str],
+        unionid: Option<&str>,
+    ) -> String {
         let mut c = self.corp();
         let ext = format!("wm{}", random_code(30));
-        let contact =
-            ExternalContact { external_userid: ext.clone(), name: name.to_owned(), kind: 1, gender: 0, unionid: None };
+        let contact = ExternalContact {
+            external_userid: ext.clone(),
+            name: name.to_owned(),
+            kind: 1,
+            gender: 0,
+            unionid: unionid.map(str::to_owned),
+        };
         let follow = FollowInfo {
             userid: userid.to_owned(),
             remark: name.to_owned(),

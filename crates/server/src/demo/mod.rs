@@ -164,6 +164,7 @@ pub fn customer(
             personalised: rng.gen_bool(0.7),
         },
         wecom_external_userid: None,
+        wechat_unionid: None,
     }
 }
 

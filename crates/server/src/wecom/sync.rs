@@ -1,7 +1,7 @@
 //! The full sync: every staff member with customer contact, every customer of theirs, as WeCom knows
 //! them now. Each relationship is recorded (with WeCom's add time, so it never undoes a newer callback),
-//! and a customer is matched to the bank's record by the mobile number the manager put in the remark
-//! (looked up by blind index: nothing is decrypted). Runs as a job; safe to run again at any time.
+//! and a customer is matched to the bank's record by their WeChat UnionID when the bank has it, else by
+//! the mobile number the manager put in the remark (looked up by blind index: nothing is decrypted). Runs as a job; safe to run again at any time.
 //!
 //! Customer groups owned by those staff members are read whole, members included.
 //!
@@ -73,21 +73,34 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
                 let w = state.store.record_relationship(&change, state.clock.now()).await.map_err(|e| retry(&e))?;
                 super::events::note_timeline(state, &change, w);
                 report.relationships += 1;
+                // By UnionID first (the bank's own WeChat binding), then by the mobile in the remark.
+                // Only an unambiguous match links: two customers on one key are left for a person.
+                let mut matched = None;
+                if let Some(u) = item.external_contact.unionid.as_deref().filter(|u| !u.is_empty())
+                    && let [one] = state.store.customers_by_unionid(u).await.map_err(|e| retry(&e))?.as_slice()
+                {
+                    matched = Some(*one);
+                }
                 for mobile in &item.follow_info.remark_mobiles {
+                    if matched.is_some() {
+                        break;
+                    }
                     let Ok(phone) = normalize_phone(mobile) else { continue };
                     let index = state.vault.blind_index(PiiField::Phone, &phone);
                     let found =
                         state.store.customers_by_phone_index(DataScope::All, &index).await.map_err(|e| retry(&e))?;
-                    // Only an unambiguous match links: two customers on one phone are left for a person.
                     if let [one] = found.as_slice() {
-                        if state.store.link_wecom(one.id, ext, state.clock.now()).await.map_err(|e| retry(&e))? {
-                            report.customers_linked += 1;
-                        }
-                        // Linked to this contact (now or before): their WeCom tags are theirs in siyu.
-                        if one.wecom_external_userid.as_deref().is_none_or(|e| e == ext) {
-                            super::tags::apply_marked(state, one.id, &item.follow_info.tag_id, &links).await?;
-                        }
-                        break;
+                        matched = Some(one.id);
+                    }
+                }
+                if let Some(id) = matched {
+                    if state.store.link_wecom(id, ext, state.clock.now()).await.map_err(|e| retry(&e))? {
+                        report.customers_linked += 1;
+                    }
+                    // Linked to this contact (now or before): their WeCom tags are theirs in siyu.
+                    let c = state.store.customer(DataScope::All, id).await.map_err(|e| retry(&e))?;
+                    if c.wecom_external_userid.as_deref() == Some(ext.as_str()) {
+                        super::tags::apply_marked(state, id, &item.follow_info.tag_id, &links).await?;
                     }
                 }
             }

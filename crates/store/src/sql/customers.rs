@@ -12,9 +12,9 @@ macro_rules! sql_customers {
         const CUSTOMER_INSERT_COLS: &str = "customer_no, name, phone_cipher, phone_index, phone_masked, id_cipher, id_index, \
             id_masked, gender, birthday, sub_branch_id, owner_id, aum_tier, payroll_day, credit_card, wealth, loan, \
             risk_grade, risk_assessed_on, consent_1v1, consent_moments, consent_group, consent_personalised, \
-            wecom_external_userid, created_at, updated_at";
+            wecom_external_userid, wechat_unionid, created_at, updated_at";
 
-        /// Rows per INSERT statement: 26 parameters a row stays under SQLite's 32,766-parameter limit.
+        /// Rows per INSERT statement: 27 parameters a row stays under SQLite's 32,766-parameter limit.
         const UPSERT_CHUNK: usize = 1000;
 
         fn customer_from_row(r: &DbRow) -> $crate::error::StoreResult<dom::customer::Customer> {
@@ -84,6 +84,7 @@ macro_rules! sql_customers {
                 ConsentGroup => (&["consent_group"], "consent_group"),
                 ConsentPersonalised => (&["consent_personalised"], "consent_personalised"),
                 WecomExternalUserid => (&["wecom_external_userid"], "wecom_external_userid"),
+                WechatUnionid => (&["wechat_unionid"], "wechat_unionid"),
                 CustomerNo | Ignore => (&[], ""),
             }
         }
@@ -153,6 +154,7 @@ macro_rules! sql_customers {
                         .push_bind(c.consent.group)
                         .push_bind(c.consent.personalised)
                         .push_bind(&c.wecom_external_userid)
+                        .push_bind(&c.wechat_unionid)
                         .push_bind(now.millis())
                         .push_bind(now.millis());
                 });
@@ -307,6 +309,15 @@ macro_rules! sql_customers {
                 qb.push(" ORDER BY c.id LIMIT 100");
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
                 rows.iter().map(customer_from_row).collect()
+            }
+
+            async fn customers_by_unionid(&self, unionid: &str) -> $crate::error::StoreResult<Vec<dom::CustomerId>> {
+                let ids: Vec<i64> = ::sqlx::query_scalar("SELECT id FROM customers WHERE wechat_unionid = $1 ORDER BY id LIMIT 10")
+                    .bind(unionid)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(ids.into_iter().map(dom::CustomerId::new).collect())
             }
 
             async fn customer_ids_by_numbers(&self, numbers: &[String]) -> $crate::error::StoreResult<std::collections::HashMap<String, dom::CustomerId>> {
