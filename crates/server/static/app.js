@@ -78,7 +78,7 @@ document.addEventListener("submit", (e) => {
       const tr = document.createElement("tr");
       const a = document.createElement("a"); a.href = `/customers/${c.id}`; a.textContent = c.customer_no;
       cell(tr, "").appendChild(a);
-      cell(tr, c.name); cell(tr, c.phone_masked || "", "mono"); cell(tr, String(c.aum_tier)); cell(tr, c.risk ? `R${c.risk.grade}` : "");
+      cell(tr, c.name); cell(tr, c.phone_masked || "", "mono"); cell(tr, String(c.aum_tier)); cell(tr, c.risk ? `C${c.risk.grade}` : "");
       return tr;
     }));
   };

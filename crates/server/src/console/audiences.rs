@@ -292,7 +292,7 @@ pub async fn detail(
     let risk_bars = bars(
         split_by(&state, scope.as_ref(), id, Attr::RiskGrade)
             .into_iter()
-            .map(|(v, n)| (format!("R{v}"), i64::try_from(n).unwrap_or(0)))
+            .map(|(v, n)| (format!("C{v}"), i64::try_from(n).unwrap_or(0)))
             .collect(),
     );
     let notice = match (q.entered, q.exited) {
