@@ -127,19 +127,63 @@ impl Index {
         })
     }
 
-    /// Counts the customers `e` selects, block by block over bitsets.
-    pub fn count_fused(&self, e: &Expr) -> Result<u64, EvalError> {
+    /// Runs `e` (among `within`, when given) block by block, handing each block's bits to `visit`
+    /// until it says stop.
+    fn blocks(
+        &self,
+        e: &Expr,
+        within: Option<&RoaringBitmap>,
+        mut visit: impl FnMut(usize, &[u64; BLOCK]) -> bool,
+    ) -> Result<(), EvalError> {
         let words = self.universe.bits().max().map_or(0, |m| (m / 64) as usize + 1);
         let mut built = Built { sets: Vec::new(), words };
-        let plan = self.plan(e, &mut built)?;
+        let plan = match within {
+            // The scope first: a manager's few hundred customers leave most blocks empty at once.
+            Some(w) => Plan::And(vec![(built.bits(w), false), (self.plan(e, &mut built)?, false)]),
+            None => self.plan(e, &mut built)?,
+        };
         let mut scratch = vec![[0u64; BLOCK]; plan.depth() + 1];
-        let mut total = 0u64;
         for block in 0..words.div_ceil(BLOCK) {
             let (out, rest) = scratch.split_first_mut().expect("depth ≥ 1");
             run(&plan, block, &built.sets, out, rest);
-            total += out.iter().map(|w| u64::from(w.count_ones())).sum::<u64>();
+            if !visit(block, out) {
+                break;
+            }
         }
+        Ok(())
+    }
+
+    /// Counts the customers `e` selects, block by block over bitsets.
+    pub fn count_fused(&self, e: &Expr) -> Result<u64, EvalError> {
+        self.count_fused_within(e, None)
+    }
+
+    /// [`Index::count_fused`] among `within`.
+    pub fn count_fused_within(&self, e: &Expr, within: Option<&RoaringBitmap>) -> Result<u64, EvalError> {
+        let mut total = 0u64;
+        self.blocks(e, within, |_, out| {
+            total += out.iter().map(|w| u64::from(w.count_ones())).sum::<u64>();
+            true
+        })?;
         Ok(total)
+    }
+
+    /// The first `n` customers (lowest ids) `e` selects among `within`, stopping at the block that
+    /// completes them.
+    pub fn first_fused(&self, e: &Expr, within: Option<&RoaringBitmap>, n: usize) -> Result<Vec<u32>, EvalError> {
+        let mut out = Vec::with_capacity(n);
+        self.blocks(e, within, |block, bits| {
+            for (i, w) in bits.iter().enumerate() {
+                let mut w = *w;
+                while w != 0 && out.len() < n {
+                    let bit = w.trailing_zeros();
+                    out.push(((block * BLOCK + i) * 64) as u32 + bit);
+                    w &= w - 1;
+                }
+            }
+            out.len() < n
+        })?;
+        Ok(out)
     }
 }
 

@@ -721,6 +721,32 @@ impl Index {
         Ok(())
     }
 
+    /// Whether `e` among `within` is cheaper over bitsets: a large bank, and no part (nor the scope)
+    /// small enough that the roaring way is left with little to do after it.
+    fn prefers_fused(&self, e: &Expr, within: Option<&RoaringBitmap>) -> bool {
+        let n = self.universe.len();
+        let smallest = within.map_or(u64::MAX, RoaringBitmap::len).min(self.estimate(e));
+        n >= FUSED_FROM && smallest.saturating_mul(MIRROR_ONE_IN) >= n
+    }
+
+    /// How many customers `e` selects among `within` (everyone, when `None`).
+    pub fn count_within(&self, e: &Expr, within: Option<&RoaringBitmap>) -> Result<u64, EvalError> {
+        if self.prefers_fused(e, within) {
+            self.count_fused_within(e, within)
+        } else {
+            self.eval_in(e, within).map(|b| b.len())
+        }
+    }
+
+    /// The first `n` customers (lowest ids) `e` selects among `within`.
+    pub fn sample(&self, e: &Expr, within: Option<&RoaringBitmap>, n: usize) -> Result<Vec<u32>, EvalError> {
+        if self.prefers_fused(e, within) {
+            self.first_fused(e, within, n)
+        } else {
+            Ok(self.eval_in(e, within)?.iter().take(n).collect())
+        }
+    }
+
     /// How many customers `e` selects. A dense expression on a large bank is counted over bitsets
     /// ([`Index::count_fused`]); anything else the roaring way, where a selective first part leaves
     /// little for the rest to do.

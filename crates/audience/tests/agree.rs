@@ -176,10 +176,18 @@ proptest! {
             }
         }
         ix.finish();
+        // A scope: every other customer.
+        let scope: roaring::RoaringBitmap = customers.iter().step_by(2).map(|c| c.facts.id).collect();
         for e in &exprs {
             let want = customers.iter().filter(|c| holds(e, c)).count() as u64;
             prop_assert_eq!(ix.eval(e).unwrap().len(), want, "roaring: {:?}", e);
             prop_assert_eq!(ix.count_fused(e).unwrap(), want, "bitsets: {:?}", e);
+            let hits: Vec<u32> =
+                customers.iter().step_by(2).filter(|c| holds(e, c)).map(|c| c.facts.id).collect();
+            prop_assert_eq!(ix.count_within(e, Some(&scope)).unwrap(), hits.len() as u64, "roaring in scope: {:?}", e);
+            prop_assert_eq!(ix.count_fused_within(e, Some(&scope)).unwrap(), hits.len() as u64, "bitsets in scope: {:?}", e);
+            prop_assert_eq!(ix.first_fused(e, Some(&scope), 5).unwrap(), hits.iter().copied().take(5).collect::<Vec<_>>());
+            prop_assert_eq!(ix.sample(e, Some(&scope), 5).unwrap(), hits.iter().copied().take(5).collect::<Vec<_>>());
         }
         // Then customers change one by one (new attributes, tags gained and lost), as writes arrive.
         let n = customers.len();

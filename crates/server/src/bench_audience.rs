@@ -133,6 +133,32 @@ pub async fn run(customers: u32, tags: u32, postgres: Option<&str>) -> anyhow::R
     println!("audience.count.p50: {index_p50:.3} ms");
     println!("audience.count.p99: {:.3} ms", pct_ms(&times, 0.99));
 
+    // The same expressions as a branch manager (three sub-branches) and a customer manager (a thousand
+    // customers) count them: within their data scope.
+    // (The server scopes a branch by its sub-branches as one more condition, and a manager by the
+    // set of their customers.)
+    let manager: RoaringBitmap = (0..customers).step_by((customers / 1000).max(1) as usize).collect();
+    for who in ["branch", "manager"] {
+        let mut times = Vec::new();
+        for run in 0..RUNS {
+            let e = parse(&expression(run).0).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let t = Instant::now();
+            if who == "branch" {
+                let codes = ["SH01", "SH02", "SH03"].map(|c| siyu_domain::audience::Value::Text(c.into()));
+                let in_branch = siyu_domain::audience::Expr::Attr {
+                    attr: siyu_domain::audience::Attr::SubBranch,
+                    cmp: siyu_domain::audience::Cmp::In(codes.to_vec()),
+                };
+                ix.count_within(&siyu_domain::audience::Expr::And(vec![e, in_branch]), None)?;
+            } else {
+                ix.count_within(&e, Some(&manager))?;
+            }
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!("audience.count.{who}_scope.p50: {:.3} ms", pct_ms(&times, 0.50));
+    }
+
     // About a million ids: the broadest tag among customers above the mass tier.
     let e = parse(r#"tag("t1") and aum_tier >= 2"#).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut mats = Vec::new();

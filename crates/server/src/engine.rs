@@ -245,6 +245,18 @@ impl Engine {
         self.write().index.set_audience(&id.to_string(), members);
     }
 
+    /// How many customers `expr` selects within `scope` (without listing them: on a large bank a
+    /// dense expression is counted over bitsets).
+    pub fn count(&self, expr: &Expr, scope: Option<&RoaringBitmap>) -> Result<u64, EvalError> {
+        self.read().index.count_within(expr, scope)
+    }
+
+    /// The first `n` customers (lowest ids) `expr` selects within `scope`.
+    pub fn sample(&self, expr: &Expr, scope: Option<&RoaringBitmap>, n: usize) -> Result<Vec<CustomerId>, EvalError> {
+        let ids = self.read().index.sample(expr, scope, n)?;
+        Ok(ids.into_iter().map(|n| CustomerId::new(i64::from(n))).collect())
+    }
+
     /// The customers `expr` selects, within `scope` when given.
     pub fn select(&self, expr: &Expr, scope: Option<&RoaringBitmap>) -> Result<RoaringBitmap, EvalError> {
         let g = self.read();

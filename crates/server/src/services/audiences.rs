@@ -3,7 +3,7 @@
 //! entered and who left.
 
 use roaring::RoaringBitmap;
-use siyu_domain::audience::{Expr, parse, print};
+use siyu_domain::audience::{Attr, Cmp, Expr, Value, parse, print};
 use siyu_domain::audit::AuditAction;
 use siyu_domain::customer::Customer;
 use siyu_domain::org::OrgUnitKind;
@@ -84,16 +84,6 @@ async fn sub_branch_codes(state: &AppState, unit: OrgUnitId) -> ServiceResult<Ve
         .collect())
 }
 
-/// Who `expr` selects among the customers the caller may see.
-pub async fn select(state: &AppState, caller: &Caller, expr: &Expr) -> ServiceResult<RoaringBitmap> {
-    state.engine.roll_day(state.clock.now());
-    let scope = scope_bitmap(state, caller.scope()).await?;
-    state
-        .engine
-        .select(expr, scope.as_ref())
-        .map_err(|e| ServiceError::BadExpression { message: e.to_string(), position: 0 })
-}
-
 /// A live count and a few matching customers (masked), for the builder.
 #[derive(Debug, serde::Serialize)]
 pub struct Preview {
@@ -106,10 +96,22 @@ pub struct Preview {
 pub async fn preview(state: &AppState, caller: &Caller, text: &str) -> ServiceResult<Preview> {
     caller.require(Permission::ReadAudiences)?;
     let expr = compile(state, text)?;
-    let hits = select(state, caller, &expr).await?;
-    let ids: Vec<CustomerId> = hits.iter().take(SAMPLE).map(|n| CustomerId::new(i64::from(n))).collect();
+    state.engine.roll_day(state.clock.now());
+    // A branch's scope is one more condition (its sub-branches, counted over the index's own sets); a
+    // manager's is the small set of their customers.
+    let (scoped, scope) = match caller.scope() {
+        DataScope::Subtree(unit) => {
+            let codes = sub_branch_codes(state, unit).await?.into_iter().map(Value::Text).collect();
+            (Expr::And(vec![expr.clone(), Expr::Attr { attr: Attr::SubBranch, cmp: Cmp::In(codes) }]), None)
+        }
+        other => (expr.clone(), scope_bitmap(state, other).await?),
+    };
+    let bad = |e: siyu_audience::EvalError| ServiceError::BadExpression { message: e.to_string(), position: 0 };
+    // Counted, not listed: a live count must stay quick on a whole bank.
+    let count = state.engine.count(&scoped, scope.as_ref()).map_err(bad)?;
+    let ids = state.engine.sample(&scoped, scope.as_ref(), SAMPLE).map_err(bad)?;
     let sample = state.store.customers_by_ids(caller.scope(), &ids).await?;
-    Ok(Preview { canonical: print(&expr), count: hits.len(), sample })
+    Ok(Preview { canonical: print(&expr), count, sample })
 }
 
 /// What an operator fills in to save an audience.
