@@ -751,12 +751,7 @@ impl Index {
     /// ([`Index::count_fused`]); anything else the roaring way, where a selective first part leaves
     /// little for the rest to do.
     pub fn count(&self, e: &Expr) -> Result<u64, EvalError> {
-        let n = self.universe.len();
-        if n >= FUSED_FROM && self.estimate(e).saturating_mul(MIRROR_ONE_IN) >= n {
-            self.count_fused(e)
-        } else {
-            self.eval(e).map(|b| b.len())
-        }
+        self.count_within(e, None)
     }
 }
 

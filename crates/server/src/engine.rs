@@ -52,6 +52,19 @@ pub fn no(id: CustomerId) -> Option<u32> {
     u32::try_from(id.get()).ok()
 }
 
+/// The customer an index number stands for (the inverse of [`no`]).
+pub fn customer_of(n: u32) -> CustomerId {
+    CustomerId::new(i64::from(n))
+}
+
+/// `members`, cut to `scope` when one is given.
+fn within(members: &RoaringBitmap, scope: Option<&RoaringBitmap>) -> RoaringBitmap {
+    match scope {
+        Some(s) => members & s,
+        None => members.clone(),
+    }
+}
+
 fn tag_no(id: TagId) -> Option<u32> {
     u32::try_from(id.get()).ok()
 }
@@ -254,7 +267,7 @@ impl Engine {
     /// The first `n` customers (lowest ids) `expr` selects within `scope`.
     pub fn sample(&self, expr: &Expr, scope: Option<&RoaringBitmap>, n: usize) -> Result<Vec<CustomerId>, EvalError> {
         let ids = self.read().index.sample(expr, scope, n)?;
-        Ok(ids.into_iter().map(|n| CustomerId::new(i64::from(n))).collect())
+        Ok(ids.into_iter().map(customer_of).collect())
     }
 
     /// The customers `expr` selects, within `scope` when given.
@@ -279,21 +292,13 @@ impl Engine {
     /// A saved audience's members as of its last refresh, within `scope` when given.
     pub fn audience_members(&self, id: AudienceId, scope: Option<&RoaringBitmap>) -> RoaringBitmap {
         let g = self.read();
-        let Some(m) = g.index.audience(&id.to_string()) else { return RoaringBitmap::new() };
-        match scope {
-            Some(s) => m & s,
-            None => m.clone(),
-        }
+        g.index.audience(&id.to_string()).map_or_else(RoaringBitmap::new, |m| within(m, scope))
     }
 
     /// A tag's members, within `scope` when given.
     pub fn tag_members(&self, id: TagId, scope: Option<&RoaringBitmap>) -> RoaringBitmap {
         let g = self.read();
-        let Some(m) = tag_no(id).and_then(|n| g.index.tag_members(n)) else { return RoaringBitmap::new() };
-        match scope {
-            Some(s) => m & s,
-            None => m.clone(),
-        }
+        tag_no(id).and_then(|n| g.index.tag_members(n)).map_or_else(RoaringBitmap::new, |m| within(m, scope))
     }
 
     pub fn has_tag(&self, name: &str) -> bool {

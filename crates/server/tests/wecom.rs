@@ -243,26 +243,9 @@ async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobil
         customer_no: "W001".into(),
         name: "赵敏".into(),
         phone: Some("13700001234".into()),
-        id_number: None,
-        gender: Default::default(),
-        birthday: None,
-        sub_branch_id: sh01.id,
-        owner_id: None,
-        aum_tier: siyu_domain::customer::AumTier::new(2).unwrap(),
-        segments: Default::default(),
-        risk: None,
-        consent: Default::default(),
-        wecom_external_userid: None,
-        wechat_unionid: None,
+        ..draft_template(sh01.id)
     };
-    s.store
-        .upsert_customers(
-            &[s.vault.seal_customer(draft)],
-            &siyu_store::UpsertFields::all(),
-            siyu_domain::Clock::now(&*s.clock),
-        )
-        .await
-        .unwrap();
+    save_customer(&app, draft).await;
     let known = fake.add_contact("wx_cm_sh01_1", "赵敏", &["137 0000 1234"]);
     let stranger = fake.add_contact("wx_cm_sh01_1", "路人", &["13900009999"]);
     // A customer the bank knows by WeChat UnionID, with no mobile in the remark.
@@ -273,14 +256,7 @@ async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobil
         wechat_unionid: Some("oUNION0003".into()),
         ..draft_template(sh01.id)
     };
-    s.store
-        .upsert_customers(
-            &[s.vault.seal_customer(by_union)],
-            &siyu_store::UpsertFields::all(),
-            siyu_domain::Clock::now(&*s.clock),
-        )
-        .await
-        .unwrap();
+    save_customer(&app, by_union).await;
     let union_contact = fake.add_contact_with_unionid("wx_cm_sh01_1", "孙丽", &[], Some("oUNION0003"));
 
     let hq = app.login("hq01").await;
@@ -373,20 +349,10 @@ async fn tags_mirror_between_siyu_and_wecom() {
         customer_no: "W002".into(),
         name: "钱敏".into(),
         phone: Some("13700005678".into()),
-        id_number: None,
-        gender: Default::default(),
-        birthday: None,
-        sub_branch_id: cm_staff.org_unit_id,
         owner_id: Some(cm_staff.id),
-        aum_tier: siyu_domain::customer::AumTier::new(2).unwrap(),
-        segments: Default::default(),
-        risk: None,
-        consent: Default::default(),
-        wecom_external_userid: None,
-        wechat_unionid: None,
+        ..draft_template(cm_staff.org_unit_id)
     };
-    let now = siyu_domain::Clock::now(&*s.clock);
-    s.store.upsert_customers(&[s.vault.seal_customer(draft)], &siyu_store::UpsertFields::all(), now).await.unwrap();
+    save_customer(&app, draft).await;
     let ext = fake.add_contact("wx_cm_sh01_1", "钱敏", &["13700005678"]);
     // In WeCom, the manager already marked a corp tag on her.
     let rt = s.wecom.as_deref().unwrap();
@@ -480,11 +446,18 @@ fn draft_template(sub_branch_id: siyu_domain::OrgUnitId) -> siyu_domain::custome
         birthday: None,
         sub_branch_id,
         owner_id: None,
-        aum_tier: siyu_domain::customer::AumTier::new(1).unwrap(),
+        aum_tier: siyu_domain::customer::AumTier::new(2).unwrap(),
         segments: Default::default(),
         risk: None,
         consent: Default::default(),
         wecom_external_userid: None,
         wechat_unionid: None,
     }
+}
+
+/// Seals and stores one customer, as an import would.
+async fn save_customer(app: &TestApp, draft: siyu_domain::customer::CustomerDraft) {
+    let s = &app.state;
+    let now = siyu_domain::Clock::now(&*s.clock);
+    s.store.upsert_customers(&[s.vault.seal_customer(draft)], &siyu_store::UpsertFields::all(), now).await.unwrap();
 }

@@ -76,6 +76,16 @@ impl TagInput {
     }
 }
 
+/// The tag groups as choices, `selected` chosen.
+async fn group_options(state: &AppState, user: &ConsoleUser, selected: &str) -> Vec<Opt> {
+    tags::groups(state, &user.0)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| Opt { selected: selected == g.id.to_string(), value: g.id.to_string(), label: g.name })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "tags.html")]
 struct ListPage {
@@ -101,11 +111,7 @@ async fn list_page(
         Err(e) => return error_page(ctx, e),
     };
     let rows = all.iter().map(|(t, n)| row(&ctx, t, *n)).collect();
-    let groups = tags::groups(state, &user.0).await.unwrap_or_default();
-    let groups = groups
-        .into_iter()
-        .map(|g| Opt { selected: form.group_id == g.id.to_string(), value: g.id.to_string(), label: g.name })
-        .collect();
+    let groups = group_options(state, user, &form.group_id).await;
     let kinds = TagKind::ALL
         .iter()
         .map(|k| Opt {
@@ -204,12 +210,7 @@ async fn detail_page(
         sync_to_wecom: tag.sync_to_wecom.then(|| "on".into()),
         rule: tag.rule_text.clone().unwrap_or_default(),
     });
-    let groups = tags::groups(state, &user.0)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|g| Opt { selected: form.group_id == g.id.to_string(), value: g.id.to_string(), label: g.name })
-        .collect();
+    let groups = group_options(state, user, &form.group_id).await;
     let use_href = format!("/audiences/new?expr={}", url_escape(&format!("tag(\"{}\")", tag.name)));
     render(&DetailPage {
         t: row(&ctx, &tag, n),

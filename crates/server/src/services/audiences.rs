@@ -211,7 +211,7 @@ pub async fn members(
         .iter()
         .skip(usize::try_from(page.offset).unwrap_or(0))
         .take(usize::try_from(page.limit).unwrap_or(0))
-        .map(|n| CustomerId::new(i64::from(n)))
+        .map(engine::customer_of)
         .collect();
     let items = state.store.customers_by_ids(caller.scope(), &ids).await?;
     Ok(siyu_store::Paged { items, total: i64::try_from(all.len()).unwrap_or(i64::MAX) })
@@ -225,12 +225,11 @@ pub async fn refresh(state: &AppState, id: AudienceId) -> ServiceResult<Membersh
     let _guard = state.tag_writes.lock().await;
     state.engine.roll_day(state.clock.now());
     let hits = state.engine.select(&expr, None).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let ids: Vec<CustomerId> = hits.iter().map(|n| CustomerId::new(i64::from(n))).collect();
     let now = state.clock.now();
     let before = state.engine.audience_members(id, None);
-    let change = state.store.refresh_audience(id, &ids, now).await?;
-    let entered: Vec<CustomerId> = (&hits - &before).iter().map(|n| CustomerId::new(i64::from(n))).collect();
-    let exited: Vec<CustomerId> = (&before - &hits).iter().map(|n| CustomerId::new(i64::from(n))).collect();
+    let change = state.store.refresh_audience(id, &ids_of(&hits), now).await?;
+    let entered = ids_of(&(&hits - &before));
+    let exited = ids_of(&(&before - &hits));
     state.engine.note_audience(id, hits);
     state.engine.note_events(&entered, EventKind::AudienceEntered, now);
     state.engine.note_events(&exited, EventKind::AudienceExited, now);
@@ -252,7 +251,7 @@ pub async fn refresh_all(state: &AppState) -> ServiceResult<usize> {
 
 /// The customer numbers an engine bitmap holds, as customer ids.
 pub fn ids_of(b: &RoaringBitmap) -> Vec<CustomerId> {
-    b.iter().map(|n| CustomerId::new(i64::from(n))).collect()
+    b.iter().map(engine::customer_of).collect()
 }
 
 /// Engine numbering of customer ids, for callers holding ids.

@@ -159,13 +159,14 @@ pub async fn pull(state: &AppState) -> Result<HashMap<String, TagId>, JobError> 
         groups.iter().flat_map(|g| g.tag.iter().map(|t| t.id.as_str())).collect();
     let mut out = HashMap::new();
     let now = state.clock.now();
+    // Read once; read again only after this loop changed a tag.
+    let mut tags = state.store.tags().await.map_err(retry)?;
     for g in &groups {
         for corp in &g.tag {
-            let tags = state.store.tags().await.map_err(retry)?;
             let known = tags.iter().find(|t| t.wecom_tag_id.as_deref() == Some(corp.id.as_str()));
             let same_name = tags.iter().find(|t| t.name == corp.name);
-            let tag = match (known, same_name) {
-                (Some(t), _) => t.clone(),
+            let (id, kind, wrote) = match (known, same_name) {
+                (Some(t), _) => (t.id, t.kind, false),
                 (None, Some(t)) if t.wecom_tag_id.as_deref().is_none_or(|id| !live.contains(id)) => {
                     let new = NewTag {
                         group_id: t.group_id,
@@ -174,9 +175,9 @@ pub async fn pull(state: &AppState) -> Result<HashMap<String, TagId>, JobError> 
                         sync_to_wecom: true,
                         rule_text: t.rule_text.clone(),
                     };
-                    let linked = state.store.update_tag(t.id, &new, now).await.map_err(retry)?;
+                    state.store.update_tag(t.id, &new, now).await.map_err(retry)?;
                     state.store.set_tag_wecom_id(t.id, Some(&corp.id), now).await.map_err(retry)?;
-                    linked
+                    (t.id, t.kind, true)
                 }
                 (None, Some(t)) => {
                     tracing::warn!(corp_tag = %corp.id, name = %corp.name, siyu_tag = %t.id, "corp tag skipped: its name is another corp tag's");
@@ -204,11 +205,14 @@ pub async fn pull(state: &AppState) -> Result<HashMap<String, TagId>, JobError> 
                     let t = state.store.create_tag(&new, now).await.map_err(retry)?;
                     state.store.set_tag_wecom_id(t.id, Some(&corp.id), now).await.map_err(retry)?;
                     state.engine.note_tag(t.id, &t.name, false);
-                    t
+                    (t.id, t.kind, true)
                 }
             };
-            if tag.kind == TagKind::Manual {
-                out.insert(corp.id.clone(), tag.id);
+            if wrote {
+                tags = state.store.tags().await.map_err(retry)?;
+            }
+            if kind == TagKind::Manual {
+                out.insert(corp.id.clone(), id);
             }
         }
     }
