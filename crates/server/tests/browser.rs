@@ -288,6 +288,18 @@ async fn a_customer_manager_signs_in_to_the_demo_and_sees_their_customers() {
     assert!(!d.find_all("#member-list tbody tr").await.is_empty(), "the saved audience lists its members");
     d.screenshot("audience-zh").await;
 
+    // The tag pages: every tag with its customers, and one imported tag with its list upload.
+    d.go(&format!("{base}/tags")).await;
+    let tag_rows = d.find_all("#tag-list tbody tr").await;
+    assert!(tag_rows.len() >= 10, "the demo's tags are listed");
+    d.screenshot("tags-zh").await;
+    d.click("#tag-list tbody tr a").await;
+    d.wait_url(|u| u.contains("/tags/tag_")).await;
+    assert!(!d.find_all("#list-form").await.is_empty(), "an imported tag offers a list upload");
+    d.screenshot("tag-zh").await;
+    d.go(&format!("{base}/audiences")).await;
+    d.screenshot("audiences-zh").await;
+
     // English on a click.
     d.go(&format!("{base}/customers")).await;
     d.click("a[href='/lang/en']").await;
@@ -296,6 +308,10 @@ async fn a_customer_manager_signs_in_to_the_demo_and_sees_their_customers() {
     let heading = d.text(&d.find("h1").await).await;
     assert!(heading.contains("Customers"), "English after the switch: {heading}");
     d.screenshot("customers-en").await;
+    d.go(&format!("{base}/audiences/new")).await;
+    let heading = d.text(&d.find("h1").await).await;
+    assert!(heading.contains("New audience"), "the builder in English: {heading}");
+    d.screenshot("audience-builder-en").await;
 
     let _ = d.call(reqwest::Method::DELETE, "", None).await;
     drop(server);
