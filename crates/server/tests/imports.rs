@@ -273,7 +273,7 @@ async fn bad_files_are_refused_with_a_reason() {
         .unwrap();
     let v: serde_json::Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "no_file");
-    let r = upload(&app, &hq, "big.csv", vec![b'a'; 3 << 20], "").await;
+    let r = upload(&app, &hq, "big.csv", vec![b'a'; 9 << 20], "").await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // A customer manager may not import at all.
     let cm = app.login("cm_sh01_1").await;

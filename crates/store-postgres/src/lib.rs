@@ -27,6 +27,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0007_drop_customers_updated.sql"),
     },
     Migration { name: "0008_wechat_unionid.sql", sql: include_str!("../migrations/0008_wechat_unionid.sql") },
+    Migration {
+        name: "0009_partial_unionid_index.sql",
+        sql: include_str!("../migrations/0009_partial_unionid_index.sql"),
+    },
+    Migration { name: "0010_short_blind_index.sql", sql: include_str!("../migrations/0010_short_blind_index.sql") },
 ];
 
 /// A store on one PostgreSQL database (and schema).
@@ -96,7 +101,8 @@ impl PgStore {
     }
 }
 
-siyu_store::sql_support!(sqlx::Postgres);
+siyu_store::sql_support!(sqlx::Postgres, "BEGIN");
+siyu_store::sql_upsert_returning!();
 siyu_store::sql_org!(PgStore);
 siyu_store::sql_staff!(PgStore);
 siyu_store::sql_customers!(PgStore);

@@ -4,6 +4,9 @@
 //! settings, its own migrations and the one statement that differs (claiming a job needs no row locks
 //! here: SQLite has a single writer).
 
+mod bulk;
+mod upsert;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -26,6 +29,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0007_drop_customers_updated.sql"),
     },
     Migration { name: "0008_wechat_unionid.sql", sql: include_str!("../migrations/0008_wechat_unionid.sql") },
+    Migration {
+        name: "0009_partial_unionid_index.sql",
+        sql: include_str!("../migrations/0009_partial_unionid_index.sql"),
+    },
+    Migration { name: "0010_short_blind_index.sql", sql: include_str!("../migrations/0010_short_blind_index.sql") },
 ];
 
 /// A store on one SQLite file.
@@ -72,10 +80,11 @@ impl SqliteStore {
     }
 }
 
-siyu_store::sql_support!(sqlx::Sqlite);
+siyu_store::sql_support!(sqlx::Sqlite, "BEGIN IMMEDIATE");
 siyu_store::sql_org!(SqliteStore);
 siyu_store::sql_staff!(SqliteStore);
 siyu_store::sql_customers!(SqliteStore);
+use upsert::upsert_in_tx;
 siyu_store::sql_imports!(SqliteStore);
 siyu_store::sql_jobs!(SqliteStore, "");
 siyu_store::sql_audit!(SqliteStore);

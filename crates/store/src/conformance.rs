@@ -25,7 +25,8 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each $make;
             org_units_and_staff, customer_upsert_is_idempotent, upsert_leaves_absent_fields_alone,
             data_scope_hides_other_customers, customer_filters_and_paging, phone_index_lookup,
-            import_batches_apply_exactly_once, import_validation_is_replaced, jobs_dedupe_and_retry,
+            import_batches_apply_exactly_once, import_batch_reports_each_row_and_is_atomic,
+            import_validation_is_replaced, jobs_dedupe_and_retry,
             two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
             api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
             channel_codes_and_their_daily_figures, groups_keep_their_membership_history,
@@ -364,6 +365,44 @@ pub async fn import_batches_apply_exactly_once(s: Arc<dyn Store>) {
     let all = s.list_customers(DataScope::All, &CustomerFilter::default(), Page::first(50)).await.unwrap();
     assert_eq!(all.total, 3);
     assert_eq!(s.list_imports(Page::first(10)).await.unwrap().items[0].id, id);
+}
+
+pub async fn import_batch_reports_each_row_and_is_atomic(s: Arc<dyn Store>) {
+    let b = seed_bank(&*s).await;
+    let fields = UpsertFields::all();
+    s.upsert_customers(&[customer("K1", b.sb1, None), customer("K2", b.sb1, None)], &fields, T0).await.unwrap();
+    let id = validated_import(&*s, 4).await;
+    s.start_commit(id, T0).await.unwrap();
+    // New rows around stored ones, one of which changes: each new row's id is the one stored.
+    let mut k2 = customer("K2", b.sb1, None);
+    k2.aum_tier = AumTier::new(5).unwrap();
+    let batch = [customer("N1", b.sb1, None), customer("K1", b.sb1, None), k2, customer("N2", b.sb2, Some(&b.cm2))];
+    let (c, written) = s.commit_import_batch(id, 0, &batch, &fields, T0.plus_secs(1)).await.unwrap();
+    assert_eq!(c, UpsertCounts { inserted: 2, updated: 1, unchanged: 1 });
+    let mut got: Vec<_> = written.iter().map(|w| (w.customer_no.as_str(), w.inserted, w.id)).collect();
+    got.sort();
+    let id_of = |no: &'static str| {
+        let s = s.clone();
+        async move { s.customer_by_no(DataScope::All, no).await.unwrap().id }
+    };
+    assert_eq!(
+        got,
+        [("K2", false, id_of("K2").await), ("N1", true, id_of("N1").await), ("N2", true, id_of("N2").await)]
+    );
+    assert_eq!(s.customer_by_no(DataScope::All, "K2").await.unwrap().aum_tier.get(), 5);
+    assert_eq!(s.customer_by_no(DataScope::All, "N2").await.unwrap().owner_id, Some(b.cm2.id));
+
+    // A batch that breaks a rule halfway (two customers, one WeCom contact) writes none of its rows
+    // and leaves the checkpoint where it was.
+    let id = validated_import(&*s, 2).await;
+    s.start_commit(id, T0).await.unwrap();
+    let mut x1 = customer("X1", b.sb1, None);
+    x1.wecom_external_userid = Some("wm-same".into());
+    let mut x2 = customer("X2", b.sb1, None);
+    x2.wecom_external_userid = Some("wm-same".into());
+    assert!(matches!(s.commit_import_batch(id, 0, &[x1, x2], &fields, T0).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(s.customer_by_no(DataScope::All, "X1").await, Err(StoreError::NotFound)));
+    assert_eq!(s.import(id).await.unwrap().rows_committed, 0);
 }
 
 pub async fn import_validation_is_replaced(s: Arc<dyn Store>) {

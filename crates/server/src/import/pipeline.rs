@@ -23,7 +23,7 @@ use super::reader::Table;
 /// At most this many problems are kept for the report; all are counted.
 pub const MAX_STORED_PROBLEMS: usize = 100_000;
 /// Good rows per commit transaction.
-pub const BATCH_ROWS: usize = 5_000;
+pub const BATCH_ROWS: usize = 50_000;
 /// The vault label of rejected rows kept for the report.
 pub const ROW_LABEL: &str = "import_row";
 

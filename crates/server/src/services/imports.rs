@@ -290,6 +290,8 @@ pub async fn run_commit(
     // Bulk feeding ends however this function returns (the guard's drop), so a failed commit cannot
     // leave the engine without its range bitmaps.
     let _bulk = (rec.good_rows >= BULK_ROWS).then(|| BulkFeed::start(state.engine.clone()));
+    let codes: HashMap<siyu_domain::OrgUnitId, String> =
+        state.store.org_units().await.map_err(|e| e.to_string())?.into_iter().map(|u| (u.id, u.code)).collect();
     let (follow_tx, mut follow_rx) = tokio::sync::mpsc::unbounded_channel::<Follow>();
     let follower = {
         let state = state.clone();
@@ -297,7 +299,22 @@ pub async fn run_commit(
             while let Some(f) = follow_rx.recv().await {
                 match f {
                     Follow::Facts(facts) => state.engine.note_facts(&facts, state.clock.now()),
-                    Follow::Reread(ids) => state.engine.note_customers(&*state.store, &ids, state.clock.now()).await?,
+                    Follow::Batch(rows, written) => {
+                        // A new row is exactly what the file said; a changed one is re-read (the file
+                        // may have held only some of its columns).
+                        let (new, changed): (Vec<_>, Vec<_>) = written.into_iter().partition(|w| w.inserted);
+                        let by_no: HashMap<&str, &siyu_store::NewCustomer> =
+                            rows.iter().map(|r| (r.customer_no.as_str(), r)).collect();
+                        let facts: Vec<_> = new
+                            .iter()
+                            .filter_map(|w| by_no.get(w.customer_no.as_str()).map(|r| facts_of_new(w.id, r, &codes)))
+                            .collect();
+                        state.engine.note_facts(&facts, state.clock.now());
+                        if !changed.is_empty() {
+                            let ids: Vec<_> = changed.into_iter().map(|w| w.id).collect();
+                            state.engine.note_customers(&*state.store, &ids, state.clock.now()).await?;
+                        }
+                    }
                 }
             }
             Ok::<(), siyu_store::StoreError>(())
@@ -308,8 +325,6 @@ pub async fn run_commit(
         let all = state.store.customer_facts(0, i64::MAX, Some(rec.created_at)).await.map_err(|e| e.to_string())?;
         let _ = follow_tx.send(Follow::Facts(all));
     }
-    let codes: HashMap<siyu_domain::OrgUnitId, String> =
-        state.store.org_units().await.map_err(|e| e.to_string())?.into_iter().map(|u| (u.id, u.code)).collect();
     let mut fields = None;
     let mut committed = rec.rows_committed;
     while let Some(msg) = rx.recv().await {
@@ -323,21 +338,11 @@ pub async fn run_commit(
                     .commit_import_batch(id, committed, &rows, f, state.clock.now())
                     .await
                     .map_err(|e| e.to_string())?;
-                // A new row is exactly what the file said; a changed one is re-read (the file may have
-                // held only some of its columns).
-                let by_no: HashMap<&str, &siyu_store::NewCustomer> =
-                    rows.iter().map(|r| (r.customer_no.as_str(), r)).collect();
-                let (new, changed): (Vec<_>, Vec<_>) = written.into_iter().partition(|w| w.inserted);
-                let facts = new
-                    .iter()
-                    .filter_map(|w| by_no.get(w.customer_no.as_str()).map(|r| facts_of_new(w.id, r, &codes)))
-                    .collect();
-                let _ = follow_tx.send(Follow::Facts(facts));
-                if !changed.is_empty() {
-                    let _ = follow_tx.send(Follow::Reread(changed.into_iter().map(|w| w.id).collect()));
-                }
-                committed += rows.len() as i64;
-                state.metrics.import_rows_committed.fetch_add(rows.len() as u64, Ordering::Relaxed);
+                let n = rows.len() as i64;
+                // The engine is told on the other core, while the next batch is written.
+                let _ = follow_tx.send(Follow::Batch(rows, written));
+                committed += n;
+                state.metrics.import_rows_committed.fetch_add(n as u64, Ordering::Relaxed);
                 on_batch(committed, rec.good_rows);
             }
         }
@@ -381,8 +386,10 @@ impl Drop for BulkFeed {
 
 /// What the audience engine is told as a commit goes.
 enum Follow {
+    /// Customers an earlier, interrupted attempt wrote, as stored.
     Facts(Vec<siyu_store::CustomerFacts>),
-    Reread(Vec<siyu_domain::CustomerId>),
+    /// A committed batch: its rows, and which of them the store inserted or changed.
+    Batch(Vec<siyu_store::NewCustomer>, Vec<siyu_store::WrittenRow>),
 }
 
 /// A new customer's selectable facts, from the row that inserted them.

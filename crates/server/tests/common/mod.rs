@@ -76,7 +76,7 @@ async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>) -> Test
     let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     config.jobs.poll_millis = 50;
     config.jobs.workers = 1;
-    config.server.max_upload_mib = 2;
+    config.server.max_upload_mib = 8;
     if let Some(w) = wecom {
         config.wecom = w;
     }

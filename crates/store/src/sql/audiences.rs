@@ -147,7 +147,7 @@ macro_rules! sql_audiences {
             }
 
             async fn refresh_audience(&self, id: dom::AudienceId, members: &[dom::CustomerId], now: dom::Timestamp) -> $crate::error::StoreResult<$crate::MembershipChange> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = begin_write(&self.pool).await?;
                 let name: Option<String> = ::sqlx::query_scalar("SELECT name FROM audiences WHERE id = $1")
                     .bind(id.get())
                     .fetch_optional(&mut *tx)

@@ -16,7 +16,7 @@ macro_rules! sql_groups {
         #[$crate::async_trait]
         impl $crate::GroupStore for $store {
             async fn save_group(&self, g: &$crate::GroupChatRecord, members: &[$crate::GroupMemberRecord], now: dom::Timestamp) -> $crate::error::StoreResult<()> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = begin_write(&self.pool).await?;
                 ::sqlx::query(
                     "INSERT INTO group_chats (chat_id, name, owner_userid, member_version, dismissed, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (chat_id) DO UPDATE SET name = excluded.name, \
@@ -64,7 +64,7 @@ macro_rules! sql_groups {
             }
 
             async fn record_group_member(&self, chat_id: &str, member: &str, member_type: i32, joined: bool, at: dom::Timestamp) -> $crate::error::StoreResult<()> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = begin_write(&self.pool).await?;
                 ::sqlx::query(
                     "INSERT INTO group_chats (chat_id, name, owner_userid, member_version, dismissed, created_at, updated_at) \
                      VALUES ($1, '', '', '', FALSE, $2, $2) ON CONFLICT (chat_id) DO NOTHING",

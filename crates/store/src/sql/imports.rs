@@ -76,7 +76,7 @@ macro_rules! sql_imports {
                 problems: &[$crate::ImportProblem],
                 now: dom::Timestamp,
             ) -> $crate::error::StoreResult<()> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = begin_write(&self.pool).await?;
                 ::sqlx::query("DELETE FROM import_problems WHERE import_id = $1").bind(id.get()).execute(&mut *tx).await.map_err(db_err)?;
                 for chunk in problems.chunks(PROBLEM_CHUNK) {
                     let mut qb = Qb::new("INSERT INTO import_problems (import_id, row_no, column_name, code, message, raw_json) ");
@@ -172,7 +172,7 @@ macro_rules! sql_imports {
                 fields: &$crate::UpsertFields,
                 now: dom::Timestamp,
             ) -> $crate::error::StoreResult<($crate::UpsertCounts, Vec<$crate::WrittenRow>)> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = begin_write(&self.pool).await?;
                 // Claim the batch first: the checkpoint moves only if it is still where this worker read
                 // it, and the row lock this takes on PostgreSQL (the write lock on SQLite) holds a second
                 // worker off until this transaction ends.

@@ -121,7 +121,7 @@ macro_rules! sql_tags {
             }
 
             async fn tag_customers(&self, tag: dom::TagId, customers: &[dom::CustomerId], source: &str, now: dom::Timestamp) -> $crate::error::StoreResult<Vec<dom::CustomerId>> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = begin_write(&self.pool).await?;
                 let name: String = ::sqlx::query_scalar("SELECT name FROM tags WHERE id = $1").bind(tag.get()).fetch_one(&mut *tx).await.map_err(db_err)?;
                 let mut added = Vec::new();
                 for chunk in customers.chunks(1000) {
@@ -139,7 +139,7 @@ macro_rules! sql_tags {
             }
 
             async fn untag_customers(&self, tag: dom::TagId, customers: &[dom::CustomerId], now: dom::Timestamp) -> $crate::error::StoreResult<Vec<dom::CustomerId>> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = begin_write(&self.pool).await?;
                 let name: String = ::sqlx::query_scalar("SELECT name FROM tags WHERE id = $1").bind(tag.get()).fetch_one(&mut *tx).await.map_err(db_err)?;
                 let mut removed = Vec::new();
                 for chunk in customers.chunks(1000) {

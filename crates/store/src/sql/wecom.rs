@@ -19,7 +19,7 @@ macro_rules! sql_wecom {
         #[$crate::async_trait]
         impl $crate::WecomStore for $store {
             async fn accept_callbacks(&self, items: &[(String, dom::job::NewJob)], now: dom::Timestamp) -> $crate::error::StoreResult<Vec<bool>> {
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = begin_write(&self.pool).await?;
                 let mut fresh = Vec::with_capacity(items.len());
                 for (key, job) in items {
                     let inserted: Option<String> = ::sqlx::query_scalar(
@@ -47,7 +47,7 @@ macro_rules! sql_wecom {
             async fn record_relationship(&self, c: &$crate::RelationshipChange, now: dom::Timestamp) -> $crate::error::StoreResult<$crate::RelationshipWrite> {
                 let active = c.status == $crate::RelationshipStatus::Active;
                 let at = c.event_at.millis();
-                let mut tx = self.pool.begin().await.map_err(db_err)?;
+                let mut tx = begin_write(&self.pool).await?;
                 let before: Option<String> =
                     ::sqlx::query_scalar("SELECT status FROM wecom_relationships WHERE external_userid = $1 AND staff_userid = $2")
                         .bind(&c.external_userid)
