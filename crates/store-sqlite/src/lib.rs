@@ -1,8 +1,8 @@
 //! siyu's embedded store: SQLite in WAL mode, one file under the data directory.
 //!
 //! The SQL shared with PostgreSQL is expanded from `siyu_store::sql`; this crate adds the connection
-//! settings, its own migrations and the one statement that differs (claiming a job needs no row locks
-//! here: SQLite has a single writer).
+//! settings, its own migrations and what differs: claiming a job needs no row locks here (SQLite has a
+//! single writer), and the batched customer upsert (`upsert.rs`, `bulk.rs`) is built for SQLite's speed.
 
 mod bulk;
 mod upsert;
