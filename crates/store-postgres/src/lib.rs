@@ -101,7 +101,12 @@ impl PgStore {
     }
 }
 
-siyu_store::sql_support!(sqlx::Postgres, "BEGIN");
+siyu_store::sql_support!(sqlx::Postgres);
+
+/// Opens a transaction that will write (row locks are taken as it goes).
+async fn begin_write(pool: &sqlx::PgPool) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+    pool.begin().await.map_err(db_err)
+}
 siyu_store::sql_upsert_returning!();
 siyu_store::sql_org!(PgStore);
 siyu_store::sql_staff!(PgStore);

@@ -89,10 +89,12 @@ fn iso_date(d: chrono::NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
-/// Unique violations become `Conflict`, as from sqlx (`db_err`).
+/// Unique (and primary-key) violations become `Conflict`, as from sqlx (`db_err`).
 fn bulk_err(e: rusqlite::Error) -> StoreError {
     match &e {
-        rusqlite::Error::SqliteFailure(f, msg) if f.extended_code == ffi::SQLITE_CONSTRAINT_UNIQUE => {
+        rusqlite::Error::SqliteFailure(f, msg)
+            if matches!(f.extended_code, ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY) =>
+        {
             StoreError::Conflict(msg.clone().unwrap_or_else(|| e.to_string()))
         }
         _ => StoreError::Database(e.to_string()),

@@ -80,7 +80,22 @@ impl SqliteStore {
     }
 }
 
-siyu_store::sql_support!(sqlx::Sqlite, "BEGIN IMMEDIATE");
+siyu_store::sql_support!(sqlx::Sqlite);
+/// Opens a transaction that will write, holding SQLite's write lock from its first statement: a
+/// transaction that reads first and writes later fails outright (SQLITE_BUSY_SNAPSHOT) if another
+/// connection wrote in between, where waiting for the lock up front just queues it.
+///
+/// Spawned, so it always finishes: after `BEGIN IMMEDIATE` has run, sqlx awaits once more (to check
+/// it), and a caller dropped right then would hand the connection back to the pool still inside the
+/// transaction, holding the write lock. Finished, the transaction rolls back when its owner drops it.
+async fn begin_write(pool: &SqlitePool) -> StoreResult<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+        .await
+        .map_err(|e| siyu_store::StoreError::Database(format!("opening a transaction: {e}")))?
+        .map_err(db_err)
+}
+
 siyu_store::sql_org!(SqliteStore);
 siyu_store::sql_staff!(SqliteStore);
 siyu_store::sql_customers!(SqliteStore);

@@ -292,7 +292,9 @@ pub async fn run_commit(
     let _bulk = (rec.good_rows >= BULK_ROWS).then(|| BulkFeed::start(state.engine.clone()));
     let codes: HashMap<siyu_domain::OrgUnitId, String> =
         state.store.org_units().await.map_err(|e| e.to_string())?.into_iter().map(|u| (u.id, u.code)).collect();
-    let (follow_tx, mut follow_rx) = tokio::sync::mpsc::unbounded_channel::<Follow>();
+    // Two batches may wait for the follower; past that the writer waits, so a follower that falls
+    // behind (many changed rows to re-read) cannot pile the whole file up in memory.
+    let (follow_tx, mut follow_rx) = tokio::sync::mpsc::channel::<Follow>(2);
     let follower = {
         let state = state.clone();
         tokio::spawn(async move {
@@ -323,7 +325,7 @@ pub async fn run_commit(
     if rec.rows_committed > 0 {
         // A resumed commit: the batches an earlier attempt wrote are re-read as one (from the upload on).
         let all = state.store.customer_facts(0, i64::MAX, Some(rec.created_at)).await.map_err(|e| e.to_string())?;
-        let _ = follow_tx.send(Follow::Facts(all));
+        let _ = follow_tx.send(Follow::Facts(all)).await;
     }
     let mut fields = None;
     let mut committed = rec.rows_committed;
@@ -340,7 +342,7 @@ pub async fn run_commit(
                     .map_err(|e| e.to_string())?;
                 let n = rows.len() as i64;
                 // The engine is told on the other core, while the next batch is written.
-                let _ = follow_tx.send(Follow::Batch(rows, written));
+                let _ = follow_tx.send(Follow::Batch(rows, written)).await;
                 committed += n;
                 state.metrics.import_rows_committed.fetch_add(n as u64, Ordering::Relaxed);
                 on_batch(committed, rec.good_rows);

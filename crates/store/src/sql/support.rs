@@ -1,10 +1,10 @@
 //! Helpers every backend needs: error mapping, row decoding, the migration runner, the data-scope clause.
 
-/// Expands the shared helpers for backend `$db` (`sqlx::Sqlite` or `sqlx::Postgres`); `$begin_write`
-/// is the statement that opens a transaction that will write.
+/// Expands the shared helpers for backend `$db` (`sqlx::Sqlite` or `sqlx::Postgres`). The backend crate
+/// itself defines `begin_write(&pool)`, which opens a transaction that will write.
 #[macro_export]
 macro_rules! sql_support {
-    ($db:ty, $begin_write:literal) => {
+    ($db:ty) => {
         use ::sqlx::Row as _;
         use $crate::domain as dom;
 
@@ -12,13 +12,6 @@ macro_rules! sql_support {
         type Qb<'a> = ::sqlx::QueryBuilder<'a, $db>;
         type DbConn = <$db as ::sqlx::Database>::Connection;
         type DbKind = $db;
-
-        /// Opens a transaction that will write. On SQLite it takes the write lock at once: a transaction
-        /// that reads first and writes later fails outright (SQLITE_BUSY_SNAPSHOT) if another connection
-        /// wrote in between, where waiting for the lock up front just queues it.
-        async fn begin_write(pool: &::sqlx::Pool<$db>) -> $crate::error::StoreResult<::sqlx::Transaction<'static, $db>> {
-            pool.begin_with($begin_write).await.map_err(db_err)
-        }
 
         /// Maps a driver error to a store error; unique violations become `Conflict`.
         fn db_err(e: ::sqlx::Error) -> $crate::StoreError {
