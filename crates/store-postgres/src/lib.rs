@@ -7,6 +7,8 @@
 //! A schema per store lets several siyu instances (or test runs) share one database without seeing each
 //! other's tables.
 
+mod upsert;
+
 use std::str::FromStr;
 
 use siyu_store::error::StoreResult;
@@ -107,10 +109,10 @@ siyu_store::sql_support!(sqlx::Postgres);
 async fn begin_write(pool: &sqlx::PgPool) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
     pool.begin().await.map_err(db_err)
 }
-siyu_store::sql_upsert_returning!();
 siyu_store::sql_org!(PgStore);
 siyu_store::sql_staff!(PgStore);
 siyu_store::sql_customers!(PgStore);
+use upsert::upsert_in_tx;
 siyu_store::sql_imports!(PgStore);
 siyu_store::sql_jobs!(PgStore, "FOR UPDATE SKIP LOCKED");
 siyu_store::sql_audit!(PgStore);

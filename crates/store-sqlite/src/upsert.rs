@@ -1,7 +1,8 @@
 //! The batched customer upsert on SQLite: new customers by one prepared single-row INSERT stepped per
 //! row (`bulk.rs`); customers already there through the shared `ON CONFLICT … DO UPDATE` statement.
 //!
-//! PostgreSQL takes a batch as multi-row `INSERT … ON CONFLICT … RETURNING` (`sql_upsert_returning!`).
+//! PostgreSQL takes a batch as one `INSERT … SELECT FROM UNNEST(…) ON CONFLICT … RETURNING` (its own
+//! `upsert.rs`).
 //! SQLite does not: measured on this schema with SQLite's C API, a prepared single-row INSERT ran at
 //! ~146,000 rows/s, the same rows as 1,000-row VALUES lists at ~108,000 rows/s, and RETURNING cut a
 //! single-row INSERT to ~48,000 rows/s. So every row is first offered to a single-row
@@ -13,7 +14,7 @@ use siyu_store::domain as dom;
 use siyu_store::error::StoreResult;
 use siyu_store::{NewCustomer, UpsertCounts, UpsertFields, WrittenRow};
 
-use crate::{CUSTOMER_INSERT_COLS, DbConn, Qb, db_err, push_customer, upsert_tail};
+use crate::{CUSTOMER_INSERT_COLS, DbConn, Qb, db_err, upsert_tail};
 
 /// Rows per `ON CONFLICT … DO UPDATE` statement (27 parameters a row stay under SQLite's 32,766).
 const CHUNK: usize = 1000;
@@ -69,6 +70,41 @@ pub(crate) async fn upsert_in_tx(
         }));
     }
     Ok((counts, written))
+}
+
+/// Binds one customer's values in `CUSTOMER_INSERT_COLS` order (for the rows `bulk.rs` did not insert).
+fn push_customer<'a>(
+    b: &mut sqlx::query_builder::Separated<'_, 'a, sqlx::Sqlite, &'static str>,
+    c: &'a NewCustomer,
+    now: dom::Timestamp,
+) {
+    b.push_bind(&c.customer_no)
+        .push_bind(&c.name)
+        .push_bind(c.phone.as_ref().map(|p| &p.cipher))
+        .push_bind(c.phone.as_ref().map(|p| &p.index))
+        .push_bind(c.phone.as_ref().map(|p| &p.masked))
+        .push_bind(c.id_number.as_ref().map(|p| &p.cipher))
+        .push_bind(c.id_number.as_ref().map(|p| &p.index))
+        .push_bind(c.id_number.as_ref().map(|p| &p.masked))
+        .push_bind(c.gender.as_str())
+        .push_bind(c.birthday.map(|d| d.format("%Y-%m-%d").to_string()))
+        .push_bind(c.sub_branch_id.get())
+        .push_bind(c.owner_id.map(|o| o.get()))
+        .push_bind(i64::from(c.aum_tier.get()))
+        .push_bind(c.segments.payroll_day.map(i64::from))
+        .push_bind(c.segments.credit_card)
+        .push_bind(c.segments.wealth)
+        .push_bind(c.segments.loan)
+        .push_bind(c.risk.map(|r| i64::from(r.grade.get())))
+        .push_bind(c.risk.map(|r| r.assessed_on.format("%Y-%m-%d").to_string()))
+        .push_bind(c.consent.one_to_one)
+        .push_bind(c.consent.moments)
+        .push_bind(c.consent.group)
+        .push_bind(c.consent.personalised)
+        .push_bind(&c.wecom_external_userid)
+        .push_bind(&c.wechat_unionid)
+        .push_bind(now.millis())
+        .push_bind(now.millis());
 }
 
 /// Runs blocking work from async code without stalling other tasks: on a multi-threaded runtime the

@@ -113,41 +113,6 @@ macro_rules! sql_customers {
             format!(" ON CONFLICT (customer_no) DO UPDATE SET {} WHERE {cond} RETURNING id, created_at, customer_no", set.join(", "))
         }
 
-        /// Binds one customer's values in `CUSTOMER_INSERT_COLS` order.
-        fn push_customer<'a>(
-            b: &mut ::sqlx::query_builder::Separated<'_, 'a, DbKind, &'static str>,
-            c: &'a $crate::NewCustomer,
-            now: dom::Timestamp,
-        ) {
-            b.push_bind(&c.customer_no)
-                .push_bind(&c.name)
-                .push_bind(c.phone.as_ref().map(|p| &p.cipher))
-                .push_bind(c.phone.as_ref().map(|p| &p.index))
-                .push_bind(c.phone.as_ref().map(|p| &p.masked))
-                .push_bind(c.id_number.as_ref().map(|p| &p.cipher))
-                .push_bind(c.id_number.as_ref().map(|p| &p.index))
-                .push_bind(c.id_number.as_ref().map(|p| &p.masked))
-                .push_bind(c.gender.as_str())
-                .push_bind(c.birthday.map(|d| d.format("%Y-%m-%d").to_string()))
-                .push_bind(c.sub_branch_id.get())
-                .push_bind(c.owner_id.map(|o| o.get()))
-                .push_bind(i64::from(c.aum_tier.get()))
-                .push_bind(c.segments.payroll_day.map(i64::from))
-                .push_bind(c.segments.credit_card)
-                .push_bind(c.segments.wealth)
-                .push_bind(c.segments.loan)
-                .push_bind(c.risk.map(|r| i64::from(r.grade.get())))
-                .push_bind(c.risk.map(|r| r.assessed_on.format("%Y-%m-%d").to_string()))
-                .push_bind(c.consent.one_to_one)
-                .push_bind(c.consent.moments)
-                .push_bind(c.consent.group)
-                .push_bind(c.consent.personalised)
-                .push_bind(&c.wecom_external_userid)
-                .push_bind(&c.wechat_unionid)
-                .push_bind(now.millis())
-                .push_bind(now.millis());
-        }
-
         /// The list's filters, data scope first, on a query over `customers c`.
         fn customer_filters(qb: &mut Qb<'_>, scope: dom::scope::DataScope, f: &$crate::CustomerFilter) {
             push_scope(qb, scope);
@@ -327,46 +292,6 @@ macro_rules! sql_customers {
                 }
                 Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
             }
-        }
-    };
-}
-
-/// The upsert of a batch as multi-row `INSERT … ON CONFLICT … RETURNING` statements: what PostgreSQL
-/// does best. (SQLite runs single-row statements faster and `RETURNING` slowly; it has its own.)
-#[macro_export]
-macro_rules! sql_upsert_returning {
-    () => {
-        /// Rows per INSERT statement: 27 parameters a row.
-        const UPSERT_CHUNK: usize = 1000;
-
-        /// Upserts `rows` inside an open transaction; see `CustomerStore::upsert_customers`. Also returns
-        /// the ids of the rows inserted or changed.
-        async fn upsert_in_tx(
-            conn: &mut DbConn,
-            rows: &[$crate::NewCustomer],
-            fields: &$crate::UpsertFields,
-            now: dom::Timestamp,
-        ) -> $crate::error::StoreResult<($crate::UpsertCounts, Vec<$crate::WrittenRow>)> {
-            let tail = upsert_tail(fields);
-            let mut counts = $crate::UpsertCounts::default();
-            let mut changed = Vec::new();
-            for chunk in rows.chunks(UPSERT_CHUNK) {
-                let mut qb = Qb::new(format!("INSERT INTO customers ({CUSTOMER_INSERT_COLS}) "));
-                qb.push_values(chunk, |mut b, c| push_customer(&mut b, c, now));
-                qb.push(&tail);
-                let back: Vec<(i64, i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await.map_err(db_err)?;
-                // A row comes back when it was inserted or changed; an insert has created_at = now.
-                let inserted = back.iter().filter(|(_, c, _)| *c == now.millis()).count() as i64;
-                counts.inserted += inserted;
-                counts.updated += back.len() as i64 - inserted;
-                counts.unchanged += (chunk.len() - back.len()) as i64;
-                changed.extend(back.into_iter().map(|(id, created, customer_no)| $crate::WrittenRow {
-                    id: dom::CustomerId::new(id),
-                    customer_no,
-                    inserted: created == now.millis(),
-                }));
-            }
-            Ok((counts, changed))
         }
     };
 }

@@ -11,7 +11,6 @@ macro_rules! sql_support {
         type DbRow = <$db as ::sqlx::Database>::Row;
         type Qb<'a> = ::sqlx::QueryBuilder<'a, $db>;
         type DbConn = <$db as ::sqlx::Database>::Connection;
-        type DbKind = $db;
 
         /// Maps a driver error to a store error; unique violations become `Conflict`.
         fn db_err(e: ::sqlx::Error) -> $crate::StoreError {
