@@ -45,6 +45,7 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080 (the default).
     #[arg(long)]
     pub bind: Option<String>,
     /// Customers to generate when the database is empty.
@@ -66,6 +67,7 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct CreateAdminArgs {
+    /// The administrator's login name.
     #[arg(long)]
     pub username: String,
     /// Read from the SIYU_ADMIN_PASSWORD variable if not given.

@@ -9,36 +9,69 @@ use serde_json::json;
 #[tokio::test]
 async fn session_cookie_is_http_only_and_same_site() {
     let app = spawn_app_small().await;
-    let resp =
-        client().post(app.url("/login")).form(&[("username", "admin"), ("password", PASSWORD)]).send().await.unwrap();
+    let c = client();
+    let token = app.login_token(&c).await;
+    let resp = sign_in(&app, &c, "admin", PASSWORD, &token).await;
     let cookie = resp.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert_eq!(resp.headers().get("location").unwrap(), "/");
+}
+
+/// Another site cannot sign a browser in (to the attacker's account): the sign-in form carries a token
+/// that must match a cookie only the sign-in page sets. Without it the right password signs no one in,
+/// and the page comes back with a fresh token.
+#[tokio::test]
+async fn sign_in_needs_the_sign_in_page_token() {
+    let app = spawn_app_small().await;
+    let c = client();
+    let r = sign_in(&app, &c, "admin", PASSWORD, "").await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.headers().get_all("set-cookie").iter().all(|v| !v.to_str().unwrap().starts_with("siyu_session=")));
+    assert!(r.text().await.unwrap().contains("登录页面已过期"));
+    // A token of the attacker's own (their cookie is not the victim's) fails the same way.
+    let other = client();
+    let theirs = app.login_token(&other).await;
+    let r = sign_in(&app, &c, "admin", PASSWORD, &theirs).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The page's own token works.
+    let mine = app.login_token(&c).await;
+    let r = sign_in(&app, &c, "admin", PASSWORD, &mine).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
 async fn spawn_app_small() -> common::TestApp {
     common::spawn_app_with(10).await
 }
 
+/// Posts the sign-in form as `c` with the given form token.
+async fn sign_in(
+    app: &common::TestApp,
+    c: &reqwest::Client,
+    username: &str,
+    password: &str,
+    token: &str,
+) -> reqwest::Response {
+    let form = [("username", username), ("password", password), ("csrf", token)];
+    c.post(app.url("/login")).form(&form).send().await.unwrap()
+}
+
 #[tokio::test]
 async fn wrong_passwords_are_throttled_and_audited() {
     let app = spawn_app_small().await;
     let c = client();
+    let token = app.login_token(&c).await;
     for _ in 0..5 {
-        let r = c
-            .post(app.url("/login"))
-            .form(&[("username", "hq01"), ("password", "wrong password 1")])
-            .send()
-            .await
-            .unwrap();
+        let r = sign_in(&app, &c, "hq01", "wrong password 1", &token).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     // Locked out now, even with the right password.
-    let r = c.post(app.url("/login")).form(&[("username", "hq01"), ("password", PASSWORD)]).send().await.unwrap();
+    let token = app.login_token(&c).await;
+    let r = sign_in(&app, &c, "hq01", PASSWORD, &token).await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.text().await.unwrap().contains("分钟后再试"));
     // Unknown names fail the same way.
-    let r = c.post(app.url("/login")).form(&[("username", "nobody"), ("password", PASSWORD)]).send().await.unwrap();
+    let token = app.login_token(&c).await;
+    let r = sign_in(&app, &c, "nobody", PASSWORD, &token).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     let admin = app.login("admin").await;

@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "siyu_session";
+/// The sign-in form's CSRF cookie: there is no session yet, so the form's token is checked against
+/// this cookie instead (double submit), and another site cannot sign a browser in to its own account.
+pub const LOGIN_CSRF_COOKIE: &str = "siyu_login_csrf";
 
 /// A fresh random secret (session token, CSRF token, API token), URL-safe base64 of 32 bytes.
 pub fn random_secret() -> String {

@@ -108,6 +108,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("error.forbidden", "您没有权限访问此页面。", "You do not have access to this page."),
     ("error.not_found", "未找到该记录，或它不在您的数据范围内。", "Not found, or outside your data scope."),
     ("login.title", "登录", "Sign in"),
+    (
+        "login.expired",
+        "登录页面已过期，请重新输入后登录。",
+        "The sign-in page expired; please enter your details again.",
+    ),
     ("login.username", "登录名", "Login name"),
     ("login.password", "密码", "Password"),
     ("login.submit", "登录", "Sign in"),

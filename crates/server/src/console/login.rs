@@ -20,6 +20,7 @@ use crate::services::sessions;
 #[template(path = "login.html")]
 struct LoginPage {
     tr: Tr,
+    csrf: String,
     next: String,
     username: String,
     error: Option<String>,
@@ -38,8 +39,35 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub async fn page(headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
-    render(&LoginPage { tr: lang(&headers), next: safe_next(q.next.as_deref()), username: String::new(), error: None })
+pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+    login_page(&state, lang(&headers), None, safe_next(q.next.as_deref()), String::new(), None, StatusCode::OK)
+}
+
+/// The sign-in page. Its form carries `token` when the browser already holds it as a cookie (a wrong
+/// password is shown again), else a fresh token with the cookie it is checked against.
+fn login_page(
+    state: &AppState,
+    tr: Tr,
+    token: Option<&str>,
+    next: String,
+    username: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let csrf = token.map_or_else(crate::auth::random_secret, str::to_owned);
+    let cookie = token.is_none().then(|| {
+        let secure = if state.config.server.secure_cookies { "; Secure" } else { "" };
+        format!(
+            "{}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=86400{secure}",
+            crate::auth::LOGIN_CSRF_COOKIE
+        )
+    });
+    let mut resp = render(&LoginPage { tr, csrf, next, username, error });
+    *resp.status_mut() = status;
+    if let Some(v) = cookie.and_then(|c| header::HeaderValue::from_str(&c).ok()) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
 }
 
 #[derive(Debug, Deserialize)]
@@ -47,6 +75,8 @@ pub struct LoginForm {
     username: String,
     password: String,
     next: Option<String>,
+    #[serde(default)]
+    csrf: String,
 }
 
 pub async fn submit(
@@ -57,6 +87,14 @@ pub async fn submit(
 ) -> Response {
     let tr = lang(&headers);
     let next = safe_next(f.next.as_deref());
+    // Checked before the password, and not counted by the throttle: a form posted from another site
+    // (or a page left open past its cookie) is shown again with a fresh token.
+    let token_ok = cookie(&headers, crate::auth::LOGIN_CSRF_COOKIE)
+        .is_some_and(|c| !f.csrf.is_empty() && crate::auth::constant_time_eq(c, &f.csrf));
+    if !token_ok {
+        let error = Some(tr.t("login.expired").to_owned());
+        return login_page(&state, tr, None, next, f.username, error, StatusCode::FORBIDDEN);
+    }
     match sessions::login(&state, &f.username, &f.password, &addr.ip().to_string()).await {
         Ok(s) => {
             ([(header::SET_COOKIE, sessions::session_cookie(&state, Some(&s)))], Redirect::to(&next)).into_response()
@@ -76,10 +114,8 @@ pub async fn submit(
                 }
                 other => other.to_string(),
             };
-            let mut resp = render(&LoginPage { tr, next, username: f.username, error: Some(message) });
-            *resp.status_mut() =
-                if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::UNAUTHORIZED } else { status };
-            resp
+            let status = if status == StatusCode::UNPROCESSABLE_ENTITY { StatusCode::UNAUTHORIZED } else { status };
+            login_page(&state, tr, Some(&f.csrf), next, f.username, Some(message), status)
         }
     }
 }

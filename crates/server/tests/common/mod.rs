@@ -119,11 +119,21 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Opens the sign-in page as a browser does and returns its form token (`client` keeps the cookie
+    /// the token is checked against).
+    pub async fn login_token(&self, client: &Client) -> String {
+        let html = client.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let field = r#"name="csrf" value=""#;
+        let start = html.find(field).expect("a form token on the sign-in page") + field.len();
+        html[start..].split('"').next().unwrap().to_owned()
+    }
+
     pub async fn login(&self, username: &str) -> Session {
         let client = client();
+        let token = self.login_token(&client).await;
         let resp = client
             .post(self.url("/login"))
-            .form(&[("username", username), ("password", PASSWORD), ("next", "/")])
+            .form(&[("username", username), ("password", PASSWORD), ("next", "/"), ("csrf", &token)])
             .send()
             .await
             .unwrap();
