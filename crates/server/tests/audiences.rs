@@ -6,40 +6,28 @@ mod common;
 
 use common::{Session, TestApp, spawn_app};
 use reqwest::StatusCode;
-use serde_json::{Value, json};
-
-async fn post(app: &TestApp, s: &Session, path: &str, body: Value) -> (StatusCode, Value) {
-    let r = s.client.post(app.url(path)).header("x-csrf-token", &s.csrf).json(&body).send().await.unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
-async fn get(app: &TestApp, s: &Session, path: &str) -> (StatusCode, Value) {
-    let r = s.client.get(app.url(path)).send().await.unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
+use serde_json::json;
 
 async fn count(app: &TestApp, s: &Session, expr: &str) -> u64 {
     let q = form_urlencoded::byte_serialize(expr.as_bytes()).collect::<String>();
-    let (status, v) = get(app, s, &format!("/api/v1/audiences/preview?expr={q}")).await;
+    let (status, v) = s.get_json(app, &format!("/api/v1/audiences/preview?expr={q}")).await;
     assert_eq!(status, StatusCode::OK, "{expr}: {v}");
     v["count"].as_u64().unwrap()
 }
 
 /// HQ makes a group and a tag of `kind`; returns the tag's id.
 async fn make_tag(app: &TestApp, hq: &Session, name: &str, kind: &str, rule: Option<&str>) -> String {
-    let (_, groups) = get(app, hq, "/api/v1/tag-groups").await;
+    let (_, groups) = hq.get_json(app, "/api/v1/tag-groups").await;
     let group = match groups.as_array().unwrap().first() {
         Some(g) => g["id"].as_str().unwrap().to_owned(),
         None => {
-            let (s, g) = post(app, hq, "/api/v1/tag-groups", json!({"name": "客户兴趣"})).await;
+            let (s, g) = hq.post_json(app, "/api/v1/tag-groups", json!({"name": "客户兴趣"})).await;
             assert_eq!(s, StatusCode::CREATED, "{g}");
             g["id"].as_str().unwrap().to_owned()
         }
     };
     let (s, t) =
-        post(app, hq, "/api/v1/tags", json!({"group_id": group, "name": name, "kind": kind, "rule": rule})).await;
+        hq.post_json(app, "/api/v1/tags", json!({"group_id": group, "name": name, "kind": kind, "rule": rule})).await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
     t["id"].as_str().unwrap().to_owned()
 }
@@ -55,26 +43,26 @@ async fn a_tag_counts_at_once_within_scope_and_only_its_own_manager_may_set_it()
     let expr = "tag(\"关注养老\")";
     assert_eq!(count(&app, &hq, expr).await, 0);
 
-    let (s, v) = post(&app, &cm, &format!("/api/v1/customers/{}/tags", mine.id), json!({"tag_id": tag})).await;
+    let (s, v) = cm.post_json(&app, &format!("/api/v1/customers/{}/tags", mine.id), json!({"tag_id": tag})).await;
     assert_eq!((s, v["changed"].as_bool()), (StatusCode::OK, Some(true)));
     // The answer came back: the next count includes the change, for HQ and for the manager.
     assert_eq!(count(&app, &hq, expr).await, 1);
     assert_eq!(count(&app, &cm, expr).await, 1);
-    let again = post(&app, &cm, &format!("/api/v1/customers/{}/tags", mine.id), json!({"tag_id": tag})).await;
+    let again = cm.post_json(&app, &format!("/api/v1/customers/{}/tags", mine.id), json!({"tag_id": tag})).await;
     assert_eq!(again.1["changed"].as_bool(), Some(false), "tagging twice changes nothing");
 
     // Another manager's customer: not found, and nothing counted.
-    let (s, _) = post(&app, &cm, &format!("/api/v1/customers/{}/tags", theirs.id), json!({"tag_id": tag})).await;
+    let (s, _) = cm.post_json(&app, &format!("/api/v1/customers/{}/tags", theirs.id), json!({"tag_id": tag})).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let hz = app.login("cm_hz01_1").await;
-    post(&app, &hz, &format!("/api/v1/customers/{}/tags", theirs.id), json!({"tag_id": tag})).await;
+    hz.post_json(&app, &format!("/api/v1/customers/{}/tags", theirs.id), json!({"tag_id": tag})).await;
     assert_eq!(count(&app, &hq, expr).await, 2);
     assert_eq!(count(&app, &cm, expr).await, 1, "a manager counts only their own customers");
     let bm = app.login("bm_sh").await;
     assert_eq!(count(&app, &bm, expr).await, 1, "a branch manager counts their branch");
 
     // Every customer in a manager's sample is theirs, masked.
-    let (_, p) = get(&app, &cm, "/api/v1/audiences/preview?expr=aum_tier%20%3E%3D%201").await;
+    let (_, p) = cm.get_json(&app, "/api/v1/audiences/preview?expr=aum_tier%20%3E%3D%201").await;
     assert_eq!(
         p["count"].as_u64().unwrap(),
         app.state
@@ -94,7 +82,7 @@ async fn a_tag_counts_at_once_within_scope_and_only_its_own_manager_may_set_it()
     }
 
     // The timeline shows it; untagging is counted at once too.
-    let (_, tl) = get(&app, &cm, &format!("/api/v1/customers/{}/timeline", mine.id)).await;
+    let (_, tl) = cm.get_json(&app, &format!("/api/v1/customers/{}/timeline", mine.id)).await;
     assert_eq!(tl["items"][0]["kind"], "tag_added");
     let r = cm
         .client
@@ -109,9 +97,9 @@ async fn a_tag_counts_at_once_within_scope_and_only_its_own_manager_may_set_it()
 
     // Only manual tags are set by hand, and only HQ defines tags.
     let imported = make_tag(&app, &hq, "持有理财", "imported", None).await;
-    let (s, v) = post(&app, &cm, &format!("/api/v1/customers/{}/tags", mine.id), json!({"tag_id": imported})).await;
+    let (s, v) = cm.post_json(&app, &format!("/api/v1/customers/{}/tags", mine.id), json!({"tag_id": imported})).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("tag_not_manual")));
-    let (s, _) = post(&app, &cm, "/api/v1/tag-groups", json!({"name": "x"})).await;
+    let (s, _) = cm.post_json(&app, "/api/v1/tag-groups", json!({"name": "x"})).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 
@@ -129,14 +117,14 @@ async fn bad_expressions_are_refused_with_the_position() {
         ("audience(\"aud_77\")", 9, "bad_expression"),
     ] {
         let q = form_urlencoded::byte_serialize(expr.as_bytes()).collect::<String>();
-        let (s, v) = get(&app, &hq, &format!("/api/v1/audiences/preview?expr={q}")).await;
+        let (s, v) = hq.get_json(&app, &format!("/api/v1/audiences/preview?expr={q}")).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{expr}");
         assert_eq!(v["error"]["code"], code, "{expr}");
         assert_eq!(v["error"]["position"].as_u64(), Some(position), "{expr}: {v}");
     }
     let deep = format!("{}aum_tier = 1{}", "(".repeat(100), ")".repeat(100));
     let q = form_urlencoded::byte_serialize(deep.as_bytes()).collect::<String>();
-    let (s, _) = get(&app, &hq, &format!("/api/v1/audiences/preview?expr={q}")).await;
+    let (s, _) = hq.get_json(&app, &format!("/api/v1/audiences/preview?expr={q}")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "too deep");
 }
 
@@ -147,34 +135,34 @@ async fn saved_audiences_record_who_entered_and_rule_tags_follow_their_rule() {
     let cm = app.login("cm_sh01_1").await;
     let tag = make_tag(&app, &hq, "关注教育金", "manual", None).await;
     let form = json!({"name": "教育金潜客", "expr": "tag(\"关注教育金\")  and aum_tier >= 1", "description": "测试"});
-    let (s, _) = post(&app, &cm, "/api/v1/audiences", form.clone()).await;
+    let (s, _) = cm.post_json(&app, "/api/v1/audiences", form.clone()).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "managers do not save audiences");
-    let (s, a) = post(&app, &hq, "/api/v1/audiences", form).await;
+    let (s, a) = hq.post_json(&app, "/api/v1/audiences", form).await;
     assert_eq!(s, StatusCode::CREATED, "{a}");
     assert_eq!(a["expr"], "tag(\"关注教育金\") and aum_tier >= 1", "saved in canonical form");
     assert_eq!(a["member_count"], 0);
     let id = a["id"].as_str().unwrap();
 
     let mine = app.customer_of("cm_sh01_1").await;
-    post(&app, &cm, &format!("/api/v1/customers/{}/tags", mine.id), json!({"tag_id": tag})).await;
-    let (_, change) = post(&app, &hq, &format!("/api/v1/audiences/{id}/refresh"), json!({})).await;
+    cm.post_json(&app, &format!("/api/v1/customers/{}/tags", mine.id), json!({"tag_id": tag})).await;
+    let (_, change) = hq.post_json(&app, &format!("/api/v1/audiences/{id}/refresh"), json!({})).await;
     assert_eq!((change["entered"].as_u64(), change["exited"].as_u64()), (Some(1), Some(0)));
-    let (_, tl) = get(&app, &cm, &format!("/api/v1/customers/{}/timeline", mine.id)).await;
+    let (_, tl) = cm.get_json(&app, &format!("/api/v1/customers/{}/timeline", mine.id)).await;
     assert_eq!(tl["items"][0]["kind"], "audience_entered");
-    let (_, m) = get(&app, &cm, &format!("/api/v1/audiences/{id}/members")).await;
+    let (_, m) = cm.get_json(&app, &format!("/api/v1/audiences/{id}/members")).await;
     assert_eq!(m["total"], 1);
     assert_eq!(m["items"][0]["id"], mine.id.to_string());
     let other = app.login("cm_hz01_1").await;
-    let (_, m) = get(&app, &other, &format!("/api/v1/audiences/{id}/members")).await;
+    let (_, m) = other.get_json(&app, &format!("/api/v1/audiences/{id}/members")).await;
     assert_eq!(m["total"], 0, "another manager sees none of them");
     // An audience can use it; a reference to itself or a newer one is refused.
-    let (s, b) = post(
-        &app,
-        &hq,
-        "/api/v1/audiences",
-        json!({"name": "教育金高净值", "expr": format!("audience(\"{id}\") and aum_tier >= 4")}),
-    )
-    .await;
+    let (s, b) = hq
+        .post_json(
+            &app,
+            "/api/v1/audiences",
+            json!({"name": "教育金高净值", "expr": format!("audience(\"{id}\") and aum_tier >= 4")}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let r = hq
         .client
@@ -189,15 +177,15 @@ async fn saved_audiences_record_who_entered_and_rule_tags_follow_their_rule() {
     // A rule tag holds exactly the customers its rule selects, and is refused as a manual tag.
     let rule = make_tag(&app, &hq, "高净值客户", "rule", Some("aum_tier >= 4")).await;
     assert_eq!(count(&app, &hq, "tag(\"高净值客户\")").await, count(&app, &hq, "aum_tier >= 4").await);
-    let (s, _) = post(&app, &cm, &format!("/api/v1/customers/{}/tags", mine.id), json!({"tag_id": rule})).await;
+    let (s, _) = cm.post_json(&app, &format!("/api/v1/customers/{}/tags", mine.id), json!({"tag_id": rule})).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let (s, v) = post(
-        &app,
-        &hq,
-        "/api/v1/tags",
-        json!({"group_id": "tgr_1", "name": "套娃", "kind": "rule", "rule": "tag(\"高净值客户\")"}),
-    )
-    .await;
+    let (s, v) = hq
+        .post_json(
+            &app,
+            "/api/v1/tags",
+            json!({"group_id": "tgr_1", "name": "套娃", "kind": "rule", "rule": "tag(\"高净值客户\")"}),
+        )
+        .await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("rule_refers_to_rule")));
 }
 
@@ -205,7 +193,7 @@ async fn saved_audiences_record_who_entered_and_rule_tags_follow_their_rule() {
 async fn exports_are_masked_scoped_and_audited() {
     let app = spawn_app().await;
     let hq = app.login("hq01").await;
-    let (_, a) = post(&app, &hq, "/api/v1/audiences", json!({"name": "代发", "expr": "payroll = true"})).await;
+    let (_, a) = hq.post_json(&app, "/api/v1/audiences", json!({"name": "代发", "expr": "payroll = true"})).await;
     let id = a["id"].as_str().unwrap();
     let r = hq.client.get(app.url(&format!("/api/v1/audiences/{id}/export?format=csv"))).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
@@ -218,7 +206,7 @@ async fn exports_are_masked_scoped_and_audited() {
     assert_eq!(x.status(), StatusCode::OK);
     assert!(x.bytes().await.unwrap().starts_with(b"PK"), "an xlsx is a zip");
     let admin = app.login("admin").await;
-    let (_, audit) = get(&app, &admin, "/api/v1/audit?action=export").await;
+    let (_, audit) = admin.get_json(&app, "/api/v1/audit?action=export").await;
     assert_eq!(audit["total"], 2, "{audit}");
     // A customer manager may not export.
     let cm = app.login("cm_sh01_1").await;
@@ -241,7 +229,7 @@ async fn the_live_engine_agrees_with_a_fresh_load_from_the_store() {
     for u in cms {
         let s = app.login(u).await;
         let c = app.customer_of(u).await;
-        post(&app, &s, &format!("/api/v1/customers/{}/tags", c.id), json!({"tag_id": tag})).await;
+        s.post_json(&app, &format!("/api/v1/customers/{}/tags", c.id), json!({"tag_id": tag})).await;
     }
     make_tag(&app, &hq, "高净值", "rule", Some("aum_tier >= 4 and wealth = true")).await;
     let exprs = [

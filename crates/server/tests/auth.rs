@@ -118,17 +118,8 @@ async fn state_changes_need_the_csrf_token() {
 async fn api_tokens_act_within_their_scopes_until_revoked() {
     let app = spawn_app_small().await;
     let admin = app.login("admin").await;
-    let created: serde_json::Value = admin
-        .client
-        .post(app.url("/api/v1/tokens"))
-        .header("x-csrf-token", &admin.csrf)
-        .json(&json!({"name": "核心系统", "scopes": ["customers:read"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, created) =
+        admin.post_json(&app, "/api/v1/tokens", json!({"name": "核心系统", "scopes": ["customers:read"]})).await;
     let secret = created["secret"].as_str().unwrap();
     let bank = reqwest::Client::new();
     let r = bank.get(app.url("/api/v1/customers")).bearer_auth(secret).send().await.unwrap();

@@ -37,6 +37,18 @@ async fn wait_relationship(app: &TestApp, ext: &str, status: RelationshipStatus)
     panic!("{ext} never became {status:?}");
 }
 
+/// Waits (up to 5 s) for customer `no` to be linked to a WeCom contact; the contact, if it was.
+async fn linked_contact(app: &TestApp, no: &str) -> Option<String> {
+    for _ in 0..200 {
+        let c = app.state.store.customer_by_no(siyu_domain::scope::DataScope::All, no).await.unwrap();
+        if c.wecom_external_userid.is_some() {
+            return c.wecom_external_userid;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    None
+}
+
 #[tokio::test]
 async fn url_verification_answers_the_official_vector() {
     let text =
@@ -264,26 +276,8 @@ async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobil
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     wait_relationship(&app, &stranger, RelationshipStatus::Active).await;
     wait_relationship(&app, &known, RelationshipStatus::Active).await;
-    let mut linked = None;
-    for _ in 0..200 {
-        linked =
-            s.store.customer_by_no(siyu_domain::scope::DataScope::All, "W001").await.unwrap().wecom_external_userid;
-        if linked.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert_eq!(linked.as_deref(), Some(known.as_str()));
-    let mut by_unionid = None;
-    for _ in 0..200 {
-        by_unionid =
-            s.store.customer_by_no(siyu_domain::scope::DataScope::All, "W003").await.unwrap().wecom_external_userid;
-        if by_unionid.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    assert_eq!(by_unionid.as_deref(), Some(union_contact.as_str()), "matched by UnionID");
+    assert_eq!(linked_contact(&app, "W001").await.as_deref(), Some(known.as_str()));
+    assert_eq!(linked_contact(&app, "W003").await.as_deref(), Some(union_contact.as_str()), "matched by UnionID");
     // Only HQ roles may start one.
     let cm = app.login("cm_sh01_1").await;
     assert_eq!(
@@ -377,28 +371,9 @@ async fn tags_mirror_between_siyu_and_wecom() {
     };
 
     // siyu → WeCom: a mirrored tag becomes a corp tag in a group of its group's name.
-    let g: serde_json::Value = hq
-        .client
-        .post(app.url("/api/v1/tag-groups"))
-        .header("x-csrf-token", &hq.csrf)
-        .json(&serde_json::json!({"name": "兴趣"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let t: serde_json::Value = hq
-        .client
-        .post(app.url("/api/v1/tags"))
-        .header("x-csrf-token", &hq.csrf)
-        .json(&serde_json::json!({"group_id": g["id"], "name": "关注养老", "kind": "manual", "sync_to_wecom": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, g) = hq.post_json(&app, "/api/v1/tag-groups", serde_json::json!({"name": "兴趣"})).await;
+    let tag = serde_json::json!({"group_id": g["id"], "name": "关注养老", "kind": "manual", "sync_to_wecom": true});
+    let (_, t) = hq.post_json(&app, "/api/v1/tags", tag).await;
     let tag_id: siyu_domain::TagId = t["id"].as_str().unwrap().parse().unwrap();
     let corp = loop {
         waited += 1;

@@ -15,6 +15,7 @@ use siyu_store::error::StoreResult;
 use siyu_store::migrate::Migration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgPool};
+use upsert::upsert_in_tx;
 
 /// Append-only: add a file, never edit one. The SQLite tree has the same file names.
 pub const MIGRATIONS: &[Migration] = &[
@@ -106,13 +107,13 @@ impl PgStore {
 siyu_store::sql_support!(sqlx::Postgres);
 
 /// Opens a transaction that will write (row locks are taken as it goes).
-async fn begin_write(pool: &sqlx::PgPool) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
+async fn begin_write(pool: &PgPool) -> StoreResult<sqlx::Transaction<'static, sqlx::Postgres>> {
     pool.begin().await.map_err(db_err)
 }
+
 siyu_store::sql_org!(PgStore);
 siyu_store::sql_staff!(PgStore);
 siyu_store::sql_customers!(PgStore);
-use upsert::upsert_in_tx;
 siyu_store::sql_imports!(PgStore);
 siyu_store::sql_jobs!(PgStore, "FOR UPDATE SKIP LOCKED");
 siyu_store::sql_audit!(PgStore);

@@ -11,7 +11,7 @@ use siyu_store::domain as dom;
 use siyu_store::error::StoreResult;
 use siyu_store::{NewCustomer, UpsertCounts, UpsertFields, WrittenRow};
 
-use crate::{CUSTOMER_INSERT_COLS, DbConn, db_err, upsert_tail};
+use crate::{CUSTOMER_INSERT_COLS, DbConn, db_err, iso_date, upsert_tail};
 
 /// Customers per statement. A chunk must not name one customer number twice (PostgreSQL refuses to
 /// update a row twice in one statement); an import's dry run rejects repeated numbers.
@@ -40,7 +40,6 @@ pub(crate) async fn upsert_in_tx(
     let mut counts = UpsertCounts::default();
     let mut written = Vec::new();
     for chunk in rows.chunks(CHUNK) {
-        let date = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
         let col = |f: &dyn Fn(&NewCustomer) -> Option<String>| chunk.iter().map(f).collect::<Vec<_>>();
         let bytes = |f: &dyn Fn(&NewCustomer) -> Option<Vec<u8>>| chunk.iter().map(f).collect::<Vec<_>>();
         let int = |f: &dyn Fn(&NewCustomer) -> Option<i64>| chunk.iter().map(f).collect::<Vec<_>>();
@@ -55,7 +54,7 @@ pub(crate) async fn upsert_in_tx(
             .bind(bytes(&|c| c.id_number.as_ref().map(|p| p.index.clone())))
             .bind(col(&|c| c.id_number.as_ref().map(|p| p.masked.clone())))
             .bind(chunk.iter().map(|c| c.gender.as_str()).collect::<Vec<_>>())
-            .bind(col(&|c| c.birthday.map(date)))
+            .bind(col(&|c| c.birthday.map(iso_date)))
             .bind(chunk.iter().map(|c| c.sub_branch_id.get()).collect::<Vec<_>>())
             .bind(int(&|c| c.owner_id.map(|o| o.get())))
             .bind(chunk.iter().map(|c| i64::from(c.aum_tier.get())).collect::<Vec<_>>())
@@ -64,7 +63,7 @@ pub(crate) async fn upsert_in_tx(
             .bind(flag(&|c| c.segments.wealth))
             .bind(flag(&|c| c.segments.loan))
             .bind(int(&|c| c.risk.map(|r| i64::from(r.grade.get()))))
-            .bind(col(&|c| c.risk.map(|r| date(r.assessed_on))))
+            .bind(col(&|c| c.risk.map(|r| iso_date(r.assessed_on))))
             .bind(flag(&|c| c.consent.one_to_one))
             .bind(flag(&|c| c.consent.moments))
             .bind(flag(&|c| c.consent.group))

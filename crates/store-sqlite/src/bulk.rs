@@ -11,7 +11,10 @@
 use std::ptr::NonNull;
 
 use rusqlite::{ffi, params};
-use siyu_store::{NewCustomer, StoreError};
+use siyu_store::domain::CustomerId;
+use siyu_store::{NewCustomer, StoreError, WrittenRow};
+
+use crate::iso_date;
 
 /// The columns of `CUSTOMER_INSERT_COLS`, with the id first (ids are handed out here). A customer number
 /// already stored inserts nothing, and the row is given back to be upserted.
@@ -23,8 +26,8 @@ const INSERT: &str = "INSERT INTO customers (id, customer_no, name, phone_cipher
     ?24, ?25, ?26, ?27, ?27) ON CONFLICT (customer_no) DO NOTHING";
 
 /// Inserts the `rows` whose customer numbers are not stored yet, with ids `first_id`, `first_id + 1`, …
-/// in order, on the connection behind `db`; returns how many it inserted and the rows it did not insert
-/// (already stored, or repeated within `rows`).
+/// in order, on the connection behind `db`; returns the rows it inserted and those it did not (already
+/// stored, or repeated within `rows`).
 ///
 /// The caller must hold sqlx's lock on that connection (`LockedSqliteHandle`) for the whole call and
 /// must be inside a write transaction on it: a failure leaves earlier rows to that transaction's rollback.
@@ -33,7 +36,7 @@ pub(crate) fn insert_new_customers(
     rows: &[NewCustomer],
     first_id: i64,
     now_ms: i64,
-) -> Result<(i64, Vec<&NewCustomer>), StoreError> {
+) -> Result<(Vec<WrittenRow>, Vec<&NewCustomer>), StoreError> {
     // SAFETY: `db` is a live connection handle that sqlx opened and that nothing else uses while the
     // caller holds sqlx's handle lock, which outlives this function. `from_handle` does not take
     // ownership (it never closes the handle), and `conn` with every statement prepared on it is
@@ -41,9 +44,10 @@ pub(crate) fn insert_new_customers(
     let conn = unsafe { rusqlite::Connection::from_handle(db.as_ptr()) }.map_err(bulk_err)?;
     let mut insert = conn.prepare(INSERT).map_err(bulk_err)?;
     let mut next_id = first_id;
+    let mut inserted = Vec::with_capacity(rows.len());
     let mut stored = Vec::new();
     for c in rows {
-        let inserted = insert
+        let changes = insert
             .execute(params![
                 next_id,
                 c.customer_no,
@@ -74,19 +78,18 @@ pub(crate) fn insert_new_customers(
                 now_ms,
             ])
             .map_err(bulk_err)?;
-        if inserted == 1 {
+        if changes == 1 {
+            inserted.push(WrittenRow {
+                id: CustomerId::new(next_id),
+                customer_no: c.customer_no.clone(),
+                inserted: true,
+            });
             next_id += 1;
         } else {
             stored.push(c);
         }
     }
-    Ok((next_id - first_id, stored))
-}
-
-/// `YYYY-MM-DD`, as every date column holds it (without chrono's format parser per row).
-fn iso_date(d: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+    Ok((inserted, stored))
 }
 
 /// Unique (and primary-key) violations become `Conflict`, as from sqlx (`db_err`).

@@ -15,6 +15,7 @@ use siyu_store::error::StoreResult;
 use siyu_store::migrate::Migration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use upsert::upsert_in_tx;
 
 /// Append-only: add a file, never edit one. The PostgreSQL tree has the same file names.
 pub const MIGRATIONS: &[Migration] = &[
@@ -99,7 +100,6 @@ async fn begin_write(pool: &SqlitePool) -> StoreResult<sqlx::Transaction<'static
 siyu_store::sql_org!(SqliteStore);
 siyu_store::sql_staff!(SqliteStore);
 siyu_store::sql_customers!(SqliteStore);
-use upsert::upsert_in_tx;
 siyu_store::sql_imports!(SqliteStore);
 siyu_store::sql_jobs!(SqliteStore, "");
 siyu_store::sql_audit!(SqliteStore);

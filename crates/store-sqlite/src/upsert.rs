@@ -14,7 +14,7 @@ use siyu_store::domain as dom;
 use siyu_store::error::StoreResult;
 use siyu_store::{NewCustomer, UpsertCounts, UpsertFields, WrittenRow};
 
-use crate::{CUSTOMER_INSERT_COLS, DbConn, Qb, db_err, upsert_tail};
+use crate::{CUSTOMER_INSERT_COLS, DbConn, Qb, db_err, iso_date, upsert_tail};
 
 /// Rows per `ON CONFLICT … DO UPDATE` statement (27 parameters a row stay under SQLite's 32,766).
 const CHUNK: usize = 1000;
@@ -27,33 +27,17 @@ pub(crate) async fn upsert_in_tx(
     fields: &UpsertFields,
     now: dom::Timestamp,
 ) -> StoreResult<(UpsertCounts, Vec<WrittenRow>)> {
-    let max: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM customers").fetch_one(&mut *conn).await.map_err(db_err)?;
-    let first_id = max + 1;
-    let (inserted, existing) = {
+    let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM customers")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err)?;
+    let (mut written, existing) = {
         let mut handle = conn.lock_handle().await.map_err(db_err)?;
         let db = handle.as_raw_handle();
         off_the_reactor(|| crate::bulk::insert_new_customers(db, rows, first_id, now.millis()))?
     };
-    // The inserted rows took the ids in order; the others are in `existing`, in order too.
-    let mut written = Vec::with_capacity(rows.len());
-    let mut next_existing = existing.iter().peekable();
-    let mut id = first_id;
-    for r in rows {
-        if next_existing.peek().is_some_and(|e| std::ptr::eq(**e, r)) {
-            next_existing.next();
-        } else {
-            written.push(WrittenRow {
-                id: dom::CustomerId::new(id),
-                customer_no: r.customer_no.clone(),
-                inserted: true,
-            });
-            id += 1;
-        }
-    }
-    debug_assert_eq!(id - first_id, inserted);
 
-    let mut counts = UpsertCounts { inserted, ..UpsertCounts::default() };
+    let mut counts = UpsertCounts { inserted: written.len() as i64, ..UpsertCounts::default() };
     let tail = upsert_tail(fields);
     for chunk in existing.chunks(CHUNK) {
         let mut qb = Qb::new(format!("INSERT INTO customers ({CUSTOMER_INSERT_COLS}) "));
@@ -87,7 +71,7 @@ fn push_customer<'a>(
         .push_bind(c.id_number.as_ref().map(|p| &p.index))
         .push_bind(c.id_number.as_ref().map(|p| &p.masked))
         .push_bind(c.gender.as_str())
-        .push_bind(c.birthday.map(|d| d.format("%Y-%m-%d").to_string()))
+        .push_bind(c.birthday.map(iso_date))
         .push_bind(c.sub_branch_id.get())
         .push_bind(c.owner_id.map(|o| o.get()))
         .push_bind(i64::from(c.aum_tier.get()))
@@ -96,7 +80,7 @@ fn push_customer<'a>(
         .push_bind(c.segments.wealth)
         .push_bind(c.segments.loan)
         .push_bind(c.risk.map(|r| i64::from(r.grade.get())))
-        .push_bind(c.risk.map(|r| r.assessed_on.format("%Y-%m-%d").to_string()))
+        .push_bind(c.risk.map(|r| iso_date(r.assessed_on)))
         .push_bind(c.consent.one_to_one)
         .push_bind(c.consent.moments)
         .push_bind(c.consent.group)

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
-use reqwest::Client;
+use reqwest::{Client, StatusCode};
 use siyu::app::AppState;
 use siyu::config::Config;
 use siyu_domain::Clock;
@@ -108,6 +108,27 @@ pub struct Session {
     pub client: Client,
     pub csrf: String,
     pub staff: Staff,
+}
+
+impl Session {
+    /// POSTs `body` as JSON with the session's CSRF token: the status, and the answer's JSON (null if none).
+    pub async fn post_json(
+        &self,
+        app: &TestApp,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let r = self.client.post(app.url(path)).header("x-csrf-token", &self.csrf).json(&body).send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// GETs `path`: the status, and the answer's JSON (null if none).
+    pub async fn get_json(&self, app: &TestApp, path: &str) -> (StatusCode, serde_json::Value) {
+        let r = self.client.get(app.url(path)).send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
 }
 
 pub fn client() -> Client {

@@ -41,6 +41,12 @@ macro_rules! sql_support {
             dom::Timestamp::from_millis(ms)
         }
 
+        /// A date as every date column holds it, `YYYY-MM-DD` (read back by `parse_date`).
+        fn iso_date(d: ::chrono::NaiveDate) -> String {
+            use ::chrono::Datelike;
+            format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
+        }
+
         fn parse_date(col: &str, s: Option<String>) -> $crate::error::StoreResult<Option<::chrono::NaiveDate>> {
             s.map(|s| ::chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| corrupt(format!("{col}: {s}"))))
                 .transpose()
