@@ -196,6 +196,44 @@ async fn gbk_and_xlsx_files_read_correctly() {
     assert_eq!(x.risk.unwrap().assessed_on.to_string(), "2026-03-01", "an Excel date cell");
 }
 
+/// An XLSX naming `XFD1048576`: a few kilobytes that a dense reader turns into 17 billion cells.
+fn farthest_cell_xlsx() -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.write_string(0, 0, "客户号").unwrap();
+    ws.write_string(1, 0, "C1").unwrap();
+    ws.write_string(1_048_575, 16_383, "x").unwrap();
+    wb.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn hostile_spreadsheets_are_refused_within_bounds_and_only_after_the_permission() {
+    let app = spawn_app_with(5).await;
+    let hq = app.login("hq01").await;
+    let started = std::time::Instant::now();
+    let v = dry_run(&app, &hq, "bomb.xlsx", farthest_cell_xlsx()).await;
+    assert_eq!(v["status"], "rejected", "{v}");
+    assert!(v["file_error"].as_str().unwrap().contains("512"), "{v}");
+    assert!(started.elapsed().as_secs() < 20, "refused at once, not after allocating");
+    let xls = dry_run(&app, &hq, "old.xls", vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0]).await;
+    assert!(xls["file_error"].as_str().unwrap().contains(".xlsx"), "{xls}");
+
+    // A customer manager's upload is refused before it is read: a body past the upload limit gets 403,
+    // not 413, on the API, the import page and the tag list page.
+    let cm = app.login("cm_sh01_1").await;
+    let big = vec![b'a'; 9 << 20];
+    assert_eq!(upload(&app, &cm, "x.csv", big.clone(), "").await.status(), StatusCode::FORBIDDEN);
+    for path in ["/imports", "/tags/tag_1/list"] {
+        let form = Form::new().part("file", Part::bytes(big.clone()).file_name("x.csv"));
+        let r = cm.client.post(app.url(path)).header("x-csrf-token", &cm.csrf).multipart(form).send().await;
+        let status = r.map(|r| r.status()).unwrap_or(StatusCode::FORBIDDEN);
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let tiny = Form::new().part("file", Part::bytes(farthest_cell_xlsx()).file_name("x.xlsx"));
+    let r = cm.client.post(app.url("/tags/tag_1/list")).header("x-csrf-token", &cm.csrf).multipart(tiny).send().await;
+    assert_eq!(r.unwrap().status(), StatusCode::FORBIDDEN);
+}
+
 #[tokio::test]
 async fn bad_files_are_refused_with_a_reason() {
     let app = spawn_app_with(5).await;

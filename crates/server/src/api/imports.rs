@@ -89,6 +89,8 @@ pub async fn upload(
     ApiCaller(c): ApiCaller,
     m: Multipart,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
+    // The permission is checked before a byte of the upload is read.
+    imports::may_upload(&c)?;
     let form = read_upload(m, state.config.server.max_upload_mib).await?;
     let id = imports::upload(&state, &c, &form.file_name, form.bytes, &form.mapping).await?;
     let rec = imports::get(&state, &c, id).await?;

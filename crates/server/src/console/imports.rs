@@ -94,6 +94,10 @@ pub async fn list(
 
 pub async fn upload(State(state): State<AppState>, user: ConsoleUser, headers: HeaderMap, m: Multipart) -> Response {
     let paging = Paging { page: None, per_page: None };
+    // The permission is checked before a byte of the upload is read.
+    if let Err(e) = imports::may_upload(&user.0) {
+        return error_page(PageCtx::new(&user, &headers, "/imports"), e);
+    }
     let form = match read_upload(m, state.config.server.max_upload_mib).await {
         Ok(f) => f,
         Err(e) => return list_page(&state, &user, &headers, paging, None, Some(e.to_string())).await,

@@ -18,7 +18,6 @@ use crate::api::imports::read_upload;
 use crate::app::AppState;
 use crate::auth::extract::{ConsoleUser, url_escape};
 use crate::error::ServiceError;
-use crate::import::reader::Table;
 use crate::services::tags::{self, ListLoad, TagForm};
 
 /// A tag as a row.
@@ -256,21 +255,6 @@ pub async fn update(
     }
 }
 
-/// Reads the customer numbers from the first column of a CSV/XLSX, each with its line.
-fn numbers_of(bytes: &[u8]) -> Result<Vec<(usize, String)>, ServiceError> {
-    let table = Table::open(bytes).map_err(|e| ServiceError::invalid("bad_file", e.to_string()))?;
-    let mut out = Vec::new();
-    table
-        .for_each_row(&mut |line, cells| {
-            if let Some(no) = cells.first().map(|c| c.trim()).filter(|c| !c.is_empty()) {
-                out.push((usize::try_from(line).unwrap_or(0), no.to_owned()));
-            }
-            std::ops::ControlFlow::Continue(())
-        })
-        .map_err(|e| ServiceError::invalid("bad_file", e.to_string()))?;
-    Ok(out)
-}
-
 pub async fn load_list(
     State(state): State<AppState>,
     user: ConsoleUser,
@@ -278,11 +262,12 @@ pub async fn load_list(
     IdPath(id): IdPath<TagId>,
     m: Multipart,
 ) -> Response {
-    let result = match read_upload(m, state.config.server.max_upload_mib).await {
-        Ok(up) => match numbers_of(&up.bytes) {
-            Ok(entries) => {
+    // The permission is checked before a byte of the upload is read.
+    let result = match tags::may_load_list(&user.0) {
+        Ok(()) => match read_upload(m, state.config.server.max_upload_mib).await {
+            Ok(up) => {
                 let replace = up.fields.iter().any(|(k, v)| k == "replace" && !v.is_empty());
-                tags::load_list(&state, &user.0, id, &entries, replace).await
+                tags::load_list_file(&state, &user.0, id, up.bytes, replace).await
             }
             Err(e) => Err(e),
         },

@@ -1,14 +1,55 @@
-//! Turns uploaded bytes into a header row and data rows of text.
+//! Turns uploaded bytes into a header row and data rows of text, within bounds checked before the work.
 //!
 //! CSV arrives as UTF-8 (with or without BOM), UTF-16 (Excel's "Unicode text") or GBK/GB18030 (most
 //! Chinese bank exports). Encoding is detected, never guessed into mojibake: bytes that are valid in none
-//! of these are refused. XLSX/XLS are read with calamine; numbers that Excel stored as floats (phone
-//! numbers, customer numbers) come back as plain digits.
+//! of these are refused. XLSX is streamed cell by cell with calamine; numbers that Excel stored as floats
+//! (phone numbers, customer numbers) come back as plain digits.
+//!
+//! A spreadsheet is hostile until proven otherwise. calamine's ranges allocate every cell between `A1`
+//! and the farthest cell a sheet names, so a 5 KB file naming `XFD1048576` asks for gigabytes; and a
+//! zip may unpack a thousand times larger than it is. So: before calamine sees a workbook, every part of
+//! the zip is unpacked once into nothing, counting bytes and the longest XML token ([`check_xlsx`]); then
+//! the sheet is read as a stream of cells ([`Table::for_each_row`]), one row in memory at a time, with
+//! rows, columns and cell length bounded ([`Limits`]). Legacy `.xls` and other formats calamine reads
+//! only whole are refused with a message asking for XLSX or CSV.
 
 use std::borrow::Cow;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
+use std::ops::ControlFlow;
 
-use calamine::{Data, Reader};
+use calamine::{DataRef, Reader, Xlsx};
+
+/// How much of a file siyu will read at most. Checked as the file is read, before the work a larger
+/// file would cost.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Data rows with any content.
+    pub max_rows: usize,
+    /// Columns, counted from the first (A).
+    pub max_columns: usize,
+    /// Characters in one cell (Excel's own limit is 32,767).
+    pub max_cell_chars: usize,
+    /// Bytes an XLSX may unpack to, all parts together.
+    pub max_unpacked_bytes: u64,
+    /// Bytes of the shared-string table, which calamine holds in memory whole.
+    pub max_shared_strings_bytes: u64,
+    /// The longest XML element or text an XLSX part may hold (the XML reader buffers one whole).
+    pub max_xml_token_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_rows: 5_000_000,
+            max_columns: 512,
+            max_cell_chars: 32_767,
+            max_unpacked_bytes: 2 << 30,
+            max_shared_strings_bytes: 256 << 20,
+            // A full cell of four-byte characters, every one escaped as an entity, fits well within.
+            max_xml_token_bytes: 1 << 20,
+        }
+    }
+}
 
 /// Why a file as a whole could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,8 +60,22 @@ pub enum FileError {
     Empty,
     #[error("无法读取表格文件 / not a readable spreadsheet: {0}")]
     Spreadsheet(String),
+    #[error(
+        "只支持 XLSX 和 CSV 文件，请在 Excel 中另存为 .xlsx 或 .csv 后上传 / only XLSX and CSV are read; save the file as .xlsx or .csv in Excel and upload it again"
+    )]
+    UnsupportedFormat,
     #[error("CSV 格式错误 / malformed CSV: {0}")]
     Csv(String),
+    #[error("文件超过 {limit} 行数据 / the file has more than {limit} data rows")]
+    TooManyRows { limit: usize },
+    #[error("第 {line} 行有内容超出第 {limit} 列 / line {line} has content beyond column {limit}")]
+    TooManyColumns { line: i64, limit: usize },
+    #[error("第 {line} 行有单元格超过 {limit} 个字符 / line {line} has a cell longer than {limit} characters")]
+    CellTooLong { line: i64, limit: usize },
+    #[error("表格文件解压后过大（上限 {limit_mib} MiB）/ the spreadsheet unpacks to more than {limit_mib} MiB")]
+    Unpacked { limit_mib: u64 },
+    #[error("表格的行顺序错乱（第 {line} 行出现在后面的行之后）/ the sheet's rows are out of order (line {line})")]
+    RowsOutOfOrder { line: i64 },
 }
 
 /// Text from bytes: BOMs honoured, UTF-8 tried first, then GB18030 (a superset of GBK and GB2312).
@@ -41,18 +96,68 @@ pub fn decode_text(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), FileErr
     if had_errors { Err(FileError::Encoding) } else { Ok((text, "GBK")) }
 }
 
-/// Whether the bytes are a spreadsheet (a zip, as XLSX is, or an OLE file, as XLS is) rather than text.
-pub fn is_spreadsheet(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+/// Whether the bytes are a zip (as XLSX is).
+fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
 }
 
-/// One data row: its line number as a spreadsheet shows it (header = 1) and its cells.
-pub type RowVisitor<'a> = dyn FnMut(i64, &[&str]) -> std::ops::ControlFlow<()> + 'a;
+/// Whether the bytes are an OLE compound file (legacy `.xls`, or an encrypted workbook).
+fn is_ole(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+}
+
+/// Whether the bytes are a spreadsheet rather than text.
+pub fn is_spreadsheet(bytes: &[u8]) -> bool {
+    is_zip(bytes) || is_ole(bytes)
+}
+
+/// Unpacks every part of a zip into nothing, refusing it once the parts together pass
+/// `max_unpacked_bytes`, the shared strings pass `max_shared_strings_bytes`, or any part holds an XML
+/// token longer than `max_xml_token_bytes`. What calamine later holds is bounded by what passed here.
+pub fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<(), FileError> {
+    let unreadable = |e: &dyn std::fmt::Display| FileError::Spreadsheet(e.to_string());
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    let too_big = FileError::Unpacked { limit_mib: limits.max_unpacked_bytes >> 20 };
+    let mut total = 0u64;
+    let mut buf = vec![0u8; 64 << 10];
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| unreadable(&e))?;
+        let shared = part.name().eq_ignore_ascii_case("xl/sharedStrings.xml");
+        let (mut size, mut token) = (0u64, 0usize);
+        loop {
+            let n = part.read(&mut buf).map_err(|e| unreadable(&e))?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            total += n as u64;
+            if total > limits.max_unpacked_bytes || (shared && size > limits.max_shared_strings_bytes) {
+                return Err(too_big);
+            }
+            // The run of bytes since the last '<' or '>' is what one XML event would buffer.
+            for &b in &buf[..n] {
+                token = if b == b'<' || b == b'>' { 0 } else { token + 1 };
+                if token > limits.max_xml_token_bytes {
+                    return Err(too_big);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One data row: its line number as a spreadsheet or editor shows it (first line = 1) and its cells.
+pub type RowVisitor<'a> = dyn FnMut(i64, &[&str]) -> ControlFlow<()> + 'a;
+
+/// What a walk over a file's rows calls for each row with content; an error stops the walk.
+type Walker<'a> = dyn FnMut(i64, &[&str]) -> Result<ControlFlow<()>, FileError> + 'a;
 
 /// A readable file: the header row and a way to walk the data rows without holding them all.
 pub enum Table<'a> {
-    Csv { text: Cow<'a, str>, headers: Vec<String>, encoding: &'static str },
-    Sheet { rows: Vec<Vec<String>>, headers: Vec<String> },
+    /// `header_line` is the line of the header; rows before it (a title) are skipped.
+    Csv { text: Cow<'a, str>, headers: Vec<String>, header_line: i64, encoding: &'static str, limits: Limits },
+    /// The first sheet of an XLSX, read again from the bytes for each walk.
+    Sheet { bytes: &'a [u8], sheet: String, headers: Vec<String>, header_line: i64, limits: Limits },
 }
 
 impl std::fmt::Debug for Table<'_> {
@@ -61,18 +166,20 @@ impl std::fmt::Debug for Table<'_> {
     }
 }
 
-fn cell_text(d: &Data) -> String {
+fn cell_text(d: &DataRef<'_>) -> Cow<'static, str> {
     match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
+        DataRef::Empty => Cow::Borrowed(""),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cow::Owned(s.clone()),
+        DataRef::SharedString(s) => Cow::Owned((*s).to_owned()),
+        DataRef::Int(i) => Cow::Owned(i.to_string()),
         // Excel keeps 13812341234 as 1.3812341234E10; integers print without a fraction.
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => if *b { "是" } else { "否" }.to_owned(),
-        Data::DateTime(dt) => dt.as_datetime().map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => Cow::Owned(format!("{}", *f as i64)),
+        DataRef::Float(f) => Cow::Owned(f.to_string()),
+        DataRef::Bool(b) => Cow::Borrowed(if *b { "是" } else { "否" }),
+        DataRef::DateTime(dt) => {
+            Cow::Owned(dt.as_datetime().map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_default())
+        }
+        DataRef::Error(e) => Cow::Owned(format!("#{e:?}")),
     }
 }
 
@@ -80,35 +187,149 @@ fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes())
 }
 
-impl<'a> Table<'a> {
-    /// Reads the header row; data rows are read by [`Table::for_each_row`].
-    pub fn open(bytes: &'a [u8]) -> Result<Self, FileError> {
-        if is_spreadsheet(bytes) {
-            let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-                .map_err(|e| FileError::Spreadsheet(e.to_string()))?;
-            let range =
-                wb.worksheet_range_at(0).ok_or(FileError::Empty)?.map_err(|e| FileError::Spreadsheet(e.to_string()))?;
-            let mut rows = range.rows().map(|r| r.iter().map(cell_text).collect::<Vec<_>>());
-            let headers = rows.next().ok_or(FileError::Empty)?;
-            if headers.iter().all(|h| h.trim().is_empty()) {
-                return Err(FileError::Empty);
+/// A file's title rows come before its header; the header is the first row, within this many rows
+/// with content, that looks like one.
+pub const HEADER_SEARCH_ROWS: usize = 10;
+
+/// Whether a row looks like a header: at least two cells name known fields, or all of a row's one or
+/// two filled cells do (a one-column list headed 客户号).
+pub fn looks_like_header(cells: &[&str]) -> bool {
+    let filled = cells.iter().filter(|c| !c.trim().is_empty()).count();
+    let known = header_score(cells);
+    known >= 1 && known >= filled.min(2)
+}
+
+/// How many cells of a row name a field siyu knows.
+fn header_score(cells: &[&str]) -> usize {
+    cells.iter().filter(|c| siyu_domain::import::Field::from_header(c).is_some()).count()
+}
+
+/// Checks one row against the column and cell bounds.
+fn check_row(line: i64, cells: &[&str], limits: &Limits) -> Result<(), FileError> {
+    if cells.len() > limits.max_columns && cells[limits.max_columns..].iter().any(|c| !c.trim().is_empty()) {
+        return Err(FileError::TooManyColumns { line, limit: limits.max_columns });
+    }
+    // Bytes bound characters from above, so most cells are checked without counting.
+    if cells.iter().any(|c| c.len() > limits.max_cell_chars && c.chars().count() > limits.max_cell_chars) {
+        return Err(FileError::CellTooLong { line, limit: limits.max_cell_chars });
+    }
+    Ok(())
+}
+
+/// Walks the rows with content of an XLSX sheet, in order, one row in memory at a time; cells beyond
+/// `max_columns` must be empty and are never stored.
+fn walk_sheet(
+    bytes: &[u8],
+    sheet: &str,
+    limits: &Limits,
+    visit: &mut Walker<'_>,
+) -> Result<(), FileError> {
+    let unreadable = |e: calamine::XlsxError| FileError::Spreadsheet(e.to_string());
+    let mut wb = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
+    let mut cells = wb.worksheet_cells_reader(sheet).map_err(unreadable)?;
+    let mut row: Vec<String> = Vec::new();
+    let mut current: Option<u32> = None;
+    let mut flush = |r: u32, row: &mut Vec<String>| -> Result<ControlFlow<()>, FileError> {
+        let refs: Vec<&str> = row.iter().map(String::as_str).collect();
+        let flow = if refs.iter().all(|c| c.trim().is_empty()) {
+            ControlFlow::Continue(())
+        } else {
+            visit(i64::from(r) + 1, &refs)?
+        };
+        row.clear();
+        Ok(flow)
+    };
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (r, c) = cell.get_position();
+        let line = i64::from(r) + 1;
+        if current != Some(r) {
+            if let Some(prev) = current {
+                if r < prev {
+                    return Err(FileError::RowsOutOfOrder { line });
+                }
+                if flush(prev, &mut row)?.is_break() {
+                    return Ok(());
+                }
             }
-            return Ok(Table::Sheet { rows: rows.collect(), headers });
+            current = Some(r);
+        }
+        let text = cell_text(cell.get_value());
+        if text.trim().is_empty() {
+            continue;
+        }
+        let c = c as usize;
+        if c >= limits.max_columns {
+            return Err(FileError::TooManyColumns { line, limit: limits.max_columns });
+        }
+        if text.len() > limits.max_cell_chars && text.chars().count() > limits.max_cell_chars {
+            return Err(FileError::CellTooLong { line, limit: limits.max_cell_chars });
+        }
+        if row.len() <= c {
+            row.resize(c + 1, String::new());
+        }
+        row[c] = text.into_owned();
+    }
+    if let Some(prev) = current {
+        let _done = flush(prev, &mut row)?;
+    }
+    Ok(())
+}
+
+/// The header among the first rows: the first that [`looks_like_header`], else the first.
+fn pick_header(first: Vec<(i64, Vec<String>)>) -> Result<(i64, Vec<String>), FileError> {
+    let pos = first
+        .iter()
+        .position(|(_, cells)| looks_like_header(&cells.iter().map(String::as_str).collect::<Vec<_>>()))
+        .unwrap_or(0);
+    let (line, headers) = first.into_iter().nth(pos).ok_or(FileError::Empty)?;
+    let headers = headers.into_iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_owned()).collect();
+    Ok((line, headers))
+}
+
+impl<'a> Table<'a> {
+    /// Reads the header row (see [`pick_header`]) with the default limits; data rows are read by
+    /// [`Table::for_each_row`].
+    pub fn open(bytes: &'a [u8]) -> Result<Self, FileError> {
+        Self::open_with(bytes, Limits::default())
+    }
+
+    pub fn open_with(bytes: &'a [u8], limits: Limits) -> Result<Self, FileError> {
+        let mut first = Vec::new();
+        let mut keep = |line: i64, cells: &[&str]| {
+            check_row(line, cells, &limits)?;
+            first.push((line, cells.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()));
+            Ok(if first.len() == HEADER_SEARCH_ROWS { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
+        };
+        if is_ole(bytes) {
+            return Err(FileError::UnsupportedFormat);
+        }
+        if is_zip(bytes) {
+            check_xlsx(bytes, &limits)?;
+            let wb = Xlsx::new(Cursor::new(bytes)).map_err(|e| match e {
+                calamine::XlsxError::Zip(_) | calamine::XlsxError::FileNotFound(_) => FileError::UnsupportedFormat,
+                other => FileError::Spreadsheet(other.to_string()),
+            })?;
+            let sheet = wb.sheet_names().first().cloned().ok_or(FileError::Empty)?;
+            walk_sheet(bytes, &sheet, &limits, &mut keep)?;
+            let (header_line, headers) = pick_header(first)?;
+            return Ok(Table::Sheet { bytes, sheet, headers, header_line, limits });
         }
         let (text, encoding) = decode_text(bytes)?;
-        let mut rdr = csv_reader(&text);
-        let mut rec = csv::StringRecord::new();
-        let got = rdr.read_record(&mut rec).map_err(|e| FileError::Csv(e.to_string()))?;
-        if !got || rec.iter().all(|h| h.trim().is_empty()) {
-            return Err(FileError::Empty);
-        }
-        let headers = rec.iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_owned()).collect();
-        Ok(Table::Csv { text, headers, encoding })
+        walk_csv(&text, &mut keep)?;
+        let (header_line, headers) = pick_header(first)?;
+        Ok(Table::Csv { text, headers, header_line, encoding, limits })
     }
 
     pub fn headers(&self) -> &[String] {
         match self {
             Table::Csv { headers, .. } | Table::Sheet { headers, .. } => headers,
+        }
+    }
+
+    /// The line the header was found on (1 unless the file opens with a title).
+    pub fn header_line(&self) -> i64 {
+        match self {
+            Table::Csv { header_line, .. } | Table::Sheet { header_line, .. } => *header_line,
         }
     }
 
@@ -120,96 +341,66 @@ impl<'a> Table<'a> {
         }
     }
 
-    /// Calls `visit` for each data row that has any content, in file order. Blank rows (common at the end
-    /// of exported sheets) are skipped.
+    /// Calls `visit` for each data row (after the header) that has any content, in file order. Blank
+    /// rows (common at the end of exported sheets) are skipped; more than `max_rows` of them is an error
+    /// once the next one is reached.
     pub fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> Result<(), FileError> {
+        let (header_line, limits) = match self {
+            Table::Csv { header_line, limits, .. } | Table::Sheet { header_line, limits, .. } => {
+                (*header_line, *limits)
+            }
+        };
+        let mut rows = 0usize;
+        let mut each = |line: i64, cells: &[&str]| {
+            if line <= header_line {
+                return Ok(ControlFlow::Continue(()));
+            }
+            rows += 1;
+            if rows > limits.max_rows {
+                return Err(FileError::TooManyRows { limit: limits.max_rows });
+            }
+            check_row(line, cells, &limits)?;
+            Ok(visit(line, cells))
+        };
         match self {
-            Table::Csv { text, .. } => {
-                let mut rdr = csv_reader(text);
-                let mut rec = csv::StringRecord::new();
-                rdr.read_record(&mut rec).map_err(|e| FileError::Csv(e.to_string()))?;
-                // Line numbers are counted from byte offsets: the csv reader skips blank lines without
-                // counting them, and an operator looks rows up by the line their editor shows.
-                let (mut line, mut counted_to) = (1i64, 0usize);
-                loop {
-                    match rdr.read_record(&mut rec) {
-                        Ok(false) => return Ok(()),
-                        Ok(true) => {}
-                        Err(e) => return Err(FileError::Csv(e.to_string())),
-                    }
-                    let mut start = rec.position().map(|p| p.byte() as usize).unwrap_or(counted_to).min(text.len());
-                    // The reported position is where reading began, before any blank lines it skipped.
-                    while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
-                        start += 1;
-                    }
-                    line += text.as_bytes()[counted_to..start].iter().filter(|&&b| b == b'\n').count() as i64;
-                    counted_to = start;
-                    if rec.iter().all(|c| c.trim().is_empty()) {
-                        continue;
-                    }
-                    let cells: Vec<&str> = rec.iter().collect();
-                    if visit(line, &cells).is_break() {
-                        return Ok(());
-                    }
-                }
-            }
-            Table::Sheet { rows, .. } => {
-                for (i, row) in rows.iter().enumerate() {
-                    if row.iter().all(|c| c.trim().is_empty()) {
-                        continue;
-                    }
-                    let cells: Vec<&str> = row.iter().map(String::as_str).collect();
-                    if visit(i as i64 + 2, &cells).is_break() {
-                        break;
-                    }
-                }
-                Ok(())
-            }
+            Table::Csv { text, .. } => walk_csv(text, &mut each),
+            Table::Sheet { bytes, sheet, .. } => walk_sheet(bytes, sheet, &limits, &mut each),
+        }
+    }
+}
+
+/// Walks the records of a CSV text that have any content, with their line numbers.
+fn walk_csv(
+    text: &str,
+    visit: &mut Walker<'_>,
+) -> Result<(), FileError> {
+    let mut rdr = csv_reader(text);
+    let mut rec = csv::StringRecord::new();
+    // Line numbers are counted from byte offsets: the csv reader skips blank lines without counting
+    // them, and an operator looks rows up by the line their editor shows.
+    let (mut line, mut counted_to) = (1i64, 0usize);
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => return Err(FileError::Csv(e.to_string())),
+        }
+        let mut start = rec.position().map(|p| p.byte() as usize).unwrap_or(counted_to).min(text.len());
+        // The reported position is where reading began, before any blank lines it skipped.
+        while matches!(text.as_bytes().get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        line += text.as_bytes()[counted_to..start].iter().filter(|&&b| b == b'\n').count() as i64;
+        counted_to = start;
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let cells: Vec<&str> = rec.iter().collect();
+        if visit(line, &cells)?.is_break() {
+            return Ok(());
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rows(t: &Table) -> Vec<(i64, Vec<String>)> {
-        let mut out = Vec::new();
-        t.for_each_row(&mut |line, cells| {
-            out.push((line, cells.iter().map(|c| c.to_string()).collect()));
-            std::ops::ControlFlow::Continue(())
-        })
-        .unwrap();
-        out
-    }
-
-    #[test]
-    fn gbk_csv_is_decoded_not_garbled() {
-        let (bytes, _, _) = encoding_rs::GBK.encode("客户号,姓名\nC1,王芳\n");
-        let t = Table::open(&bytes).unwrap();
-        assert_eq!(t.encoding(), "GBK");
-        assert_eq!(t.headers(), ["客户号", "姓名"]);
-        assert_eq!(rows(&t), [(2, vec!["C1".to_string(), "王芳".to_string()])]);
-    }
-
-    #[test]
-    fn utf8_bom_and_utf16_are_read() {
-        let t = Table::open("\u{feff}客户号,姓名\r\nC1,李雷\r\n\r\n,\r\nC2,韩梅梅\r\n".as_bytes()).unwrap();
-        assert_eq!(t.headers(), ["客户号", "姓名"]);
-        let r = rows(&t);
-        assert_eq!((r.len(), r[1].0), (2, 5), "blank rows skipped, line numbers kept");
-        let mut utf16 = vec![0xFF, 0xFE];
-        for u in "客户号,姓名\nC1,王芳\n".encode_utf16() {
-            utf16.extend_from_slice(&u.to_le_bytes());
-        }
-        assert_eq!(rows(&Table::open(&utf16).unwrap())[0].1[1], "王芳");
-    }
-
-    #[test]
-    fn undecodable_and_empty_files_are_refused() {
-        assert_eq!(Table::open(&[0x81, 0x20, 0xFF, 0xFF, 0x30]).unwrap_err(), FileError::Encoding);
-        assert_eq!(Table::open(b"").unwrap_err(), FileError::Empty);
-        assert_eq!(Table::open(b" , \n").unwrap_err(), FileError::Empty);
-        assert!(matches!(Table::open(b"PK\x03\x04garbage").unwrap_err(), FileError::Spreadsheet(_)));
-    }
-}
+mod tests;

@@ -31,6 +31,11 @@ pub fn parse_mapping(json: &str) -> ServiceResult<HashMap<String, Field>> {
     })
 }
 
+/// Whether the caller may upload customer files; asked before the upload is read.
+pub fn may_upload(caller: &Caller) -> ServiceResult<()> {
+    caller.require(Permission::ImportCustomers)
+}
+
 /// Keeps the file (sealed) and queues its dry run.
 pub async fn upload(
     state: &AppState,
@@ -53,7 +58,7 @@ pub async fn store_upload(
     bytes: Vec<u8>,
     mapping_json: &str,
 ) -> ServiceResult<ImportId> {
-    caller.require(Permission::ImportCustomers)?;
+    may_upload(caller)?;
     let limit = state.config.server.max_upload_mib;
     if bytes.len() as u64 > limit * (1 << 20) {
         return Err(ServiceError::TooLarge { limit_mib: limit });

@@ -261,6 +261,43 @@ pub struct ListLoad {
     pub unknown: Vec<(usize, String)>,
 }
 
+/// Whether the caller may load imported tags from a file; asked before the upload is read.
+pub fn may_load_list(caller: &Caller) -> ServiceResult<()> {
+    caller.require(Permission::ManageTags)
+}
+
+/// Sets an imported tag from a CSV/XLSX whose first column holds customer numbers (below a header,
+/// which may sit under a title). The file is read off the async runtime, within the reader's bounds.
+pub async fn load_list_file(
+    state: &AppState,
+    caller: &Caller,
+    tag: TagId,
+    bytes: Vec<u8>,
+    replace: bool,
+) -> ServiceResult<ListLoad> {
+    may_load_list(caller)?;
+    let entries = tokio::task::spawn_blocking(move || numbers_of(&bytes))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+    load_list(state, caller, tag, &entries, replace).await
+}
+
+/// The customer numbers in the first column of a CSV/XLSX, each with its line.
+fn numbers_of(bytes: &[u8]) -> ServiceResult<Vec<(usize, String)>> {
+    let bad_file = |e: crate::import::reader::FileError| ServiceError::invalid("bad_file", e.to_string());
+    let table = crate::import::reader::Table::open(bytes).map_err(bad_file)?;
+    let mut out = Vec::new();
+    table
+        .for_each_row(&mut |line, cells| {
+            if let Some(no) = cells.first().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+                out.push((usize::try_from(line).unwrap_or(0), no.to_owned()));
+            }
+            std::ops::ControlFlow::Continue(())
+        })
+        .map_err(bad_file)?;
+    Ok(out)
+}
+
 /// Sets an imported tag from a list of customer numbers, each with the line of the file it came from:
 /// listed customers gain it; with `replace`, customers not listed lose it. Unknown numbers are reported
 /// by line and change nothing.
