@@ -15,6 +15,7 @@ pub mod job;
 pub mod masking;
 pub mod org;
 pub mod scope;
+pub mod spreadsheet;
 pub mod tag;
 pub mod timeline;
 pub mod validate;

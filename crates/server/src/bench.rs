@@ -24,6 +24,7 @@ use crate::cli::BenchCommand;
 pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Import { rows, postgres_url } => import(rows, &postgres_url).await,
+        BenchCommand::Export { customers } => crate::bench_export::run(customers.max(1)).await,
         BenchCommand::WecomCallback { requests, concurrency } => wecom_callback(requests, concurrency.max(1)).await,
         BenchCommand::Audience { customers, tags, postgres_url, no_postgres } => {
             let pg = (!no_postgres).then_some(postgres_url.as_str());

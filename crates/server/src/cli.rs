@@ -99,6 +99,11 @@ pub enum BenchCommand {
         #[arg(long)]
         no_postgres: bool,
     },
+    /// A whole-bank audience exported as CSV and XLSX: rows per second and the memory each export added.
+    Export {
+        #[arg(long, default_value_t = 1_000_000)]
+        customers: u64,
+    },
     /// WeCom callbacks over HTTP: verify + decrypt + de-duplicate + enqueue, throughput and latency.
     WecomCallback {
         #[arg(long, default_value_t = 20_000)]

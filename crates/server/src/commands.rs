@@ -219,6 +219,7 @@ async fn import(config: Config, a: crate::cli::ImportArgs) -> anyhow::Result<()>
     if rec.bad_rows > 0 {
         let out = a.file.with_extension("rejected.csv");
         let csv = imports::rejected_csv(&state, &caller, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let csv = csv.collect().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         std::fs::write(&out, csv).with_context(|| format!("writing {}", out.display()))?;
         println!("rejected rows with reasons: {}", out.display());
     }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_audience;
+mod bench_export;
 mod cli;
 mod commands;
 mod progress;

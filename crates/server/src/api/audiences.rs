@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use siyu_domain::AudienceId;
 use siyu_domain::customer::Customer;
@@ -98,18 +98,5 @@ pub async fn export(
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let format = q.format.unwrap_or(export::Format::Csv);
-    let f = export::audience(&state, &c, id, format).await?;
-    Ok(file_response(format, &f))
-}
-
-/// A download: the file with its type and name.
-pub fn file_response(format: export::Format, f: &export::ExportFile) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, format.content_type().to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", f.file_name)),
-        ],
-        f.bytes.clone(),
-    )
-        .into_response()
+    Ok(super::download(export::audience(&state, &c, id, format).await?))
 }

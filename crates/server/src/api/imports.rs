@@ -3,8 +3,8 @@
 
 use axum::Json;
 use axum::extract::{Multipart, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Serialize;
 use siyu_domain::ImportId;
 use siyu_store::{ImportProblem, ImportRecord, Paged};
@@ -138,18 +138,5 @@ pub async fn rejected_csv(
     ApiCaller(c): ApiCaller,
     ApiPath(id): ApiPath<ImportId>,
 ) -> ApiResult<Response> {
-    let bytes = imports::rejected_csv(&state, &c, id).await?;
-    Ok(csv_download(bytes, &format!("{id}-rejected.csv")))
-}
-
-/// A CSV file as a download.
-pub fn csv_download(bytes: Vec<u8>, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response()
+    Ok(super::download(imports::rejected_csv(&state, &c, id).await?))
 }

@@ -207,6 +207,22 @@ async fn not_found() -> crate::error::ApiError {
     crate::error::ServiceError::NotFound.into()
 }
 
+/// A file as a download, sent as it is written; a file that fails halfway is cut off, never ended as
+/// if it were whole.
+pub fn download(d: crate::services::download::Download) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let chunks = futures_util::stream::unfold(d.body, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+    (
+        [
+            (header::CONTENT_TYPE, d.format.content_type().to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{}\"", d.file_name)),
+        ],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response()
+}
+
 /// Who the caller is, as the API sees them.
 #[derive(Debug, Serialize)]
 pub struct Me {

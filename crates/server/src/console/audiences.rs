@@ -345,7 +345,7 @@ pub async fn export(
 ) -> Response {
     let format = q.format.unwrap_or(export::Format::Csv);
     match export::audience(&state, &user.0, id, format).await {
-        Ok(f) => crate::api::audiences::file_response(format, &f),
+        Ok(d) => crate::api::download(d),
         Err(e) => error_page(PageCtx::new(&user, &headers, "/audiences"), e),
     }
 }

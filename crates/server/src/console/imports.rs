@@ -11,7 +11,7 @@ use siyu_store::{ImportProblem, ImportRecord, ImportStatus};
 use super::customers::Opt;
 use super::{IdPath, PageCtx, Pager, error_page, query_without_page, render, show_time};
 use crate::api::Paging;
-use crate::api::imports::{csv_download, read_upload};
+use crate::api::imports::read_upload;
 use crate::app::AppState;
 use crate::auth::extract::ConsoleUser;
 use crate::error::ServiceError;
@@ -262,7 +262,7 @@ pub async fn rejected_csv(
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/imports");
     match imports::rejected_csv(&state, &user.0, id).await {
-        Ok(bytes) => csv_download(bytes, &format!("{id}-rejected.csv")).into_response(),
+        Ok(d) => crate::api::download(d),
         Err(e) => error_page(ctx, e),
     }
 }

@@ -218,12 +218,7 @@ fn check_row(line: i64, cells: &[&str], limits: &Limits) -> Result<(), FileError
 
 /// Walks the rows with content of an XLSX sheet, in order, one row in memory at a time; cells beyond
 /// `max_columns` must be empty and are never stored.
-fn walk_sheet(
-    bytes: &[u8],
-    sheet: &str,
-    limits: &Limits,
-    visit: &mut Walker<'_>,
-) -> Result<(), FileError> {
+fn walk_sheet(bytes: &[u8], sheet: &str, limits: &Limits, visit: &mut Walker<'_>) -> Result<(), FileError> {
     let unreadable = |e: calamine::XlsxError| FileError::Spreadsheet(e.to_string());
     let mut wb = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
     let mut cells = wb.worksheet_cells_reader(sheet).map_err(unreadable)?;
@@ -370,10 +365,7 @@ impl<'a> Table<'a> {
 }
 
 /// Walks the records of a CSV text that have any content, with their line numbers.
-fn walk_csv(
-    text: &str,
-    visit: &mut Walker<'_>,
-) -> Result<(), FileError> {
+fn walk_csv(text: &str, visit: &mut Walker<'_>) -> Result<(), FileError> {
     let mut rdr = csv_reader(text);
     let mut rec = csv::StringRecord::new();
     // Line numbers are counted from byte offsets: the csv reader skips blank lines without counting

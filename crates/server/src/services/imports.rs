@@ -17,6 +17,7 @@ use crate::auth::extract::Caller;
 use crate::error::{ServiceError, ServiceResult};
 use crate::import::pipeline::{self, Lookups, Produced};
 use crate::services::audit;
+use crate::services::download::{self, Download};
 
 /// The vault label of uploaded files.
 const UPLOAD_LABEL: &str = "upload";
@@ -161,56 +162,83 @@ pub async fn request_commit(state: &AppState, caller: &Caller, id: ImportId) -> 
     Ok(())
 }
 
-/// The rejected rows as a CSV (UTF-8 with BOM, so Excel shows Chinese), with a column of reasons. It
-/// holds personal data in clear, so it is an audited export.
-pub async fn rejected_csv(state: &AppState, caller: &Caller, id: ImportId) -> ServiceResult<Vec<u8>> {
+/// The rejected rows as a CSV with a column of reasons, written while it is sent (see
+/// [`crate::services::download`]). It holds personal data in clear, so it is an audited export; the
+/// audit entry is written before the first byte goes out.
+pub async fn rejected_csv(state: &AppState, caller: &Caller, id: ImportId) -> ServiceResult<Download> {
     caller.require(Permission::ImportCustomers)?;
     let rec = state.store.import(id).await?;
     let headers: Vec<String> = serde_json::from_str(&rec.headers_json).unwrap_or_default();
-    let mut rows: Vec<(i64, String, Vec<String>)> = Vec::new();
-    let mut page_no = 1;
-    loop {
-        let page = state.store.import_problems(id, Page::numbered(page_no, Page::MAX_LIMIT)).await?;
-        let n = page.items.len();
+    let rows = u64::try_from(rec.bad_rows).unwrap_or(0);
+    audit::record(state, caller, AuditAction::Export, &id.to_string(), &format!("rejected rows: {rows}")).await?;
+    let mut head = vec!["行号/row".to_owned()];
+    head.extend(headers.iter().cloned());
+    head.push("错误原因/problems".into());
+    let pages = Rejected { state: state.clone(), id, columns: headers.len(), next_page: 1, pending: None, done: false };
+    let name = format!("{id}-rejected.csv");
+    Ok(download::start(name, download::Format::Csv, rows, "rejected", head, pages))
+}
+
+/// The rejected rows still to write: problems are stored one per row and column, in row order, so a
+/// row's reasons may straddle two pages; the last row of a page waits for the next.
+struct Rejected {
+    state: AppState,
+    id: ImportId,
+    columns: usize,
+    next_page: i64,
+    pending: Option<(i64, String, Vec<String>)>,
+    done: bool,
+}
+
+impl Rejected {
+    fn cells(&self, (row_no, reason, mut cells): (i64, String, Vec<String>)) -> Vec<String> {
+        cells.resize(self.columns, String::new());
+        let mut rec = Vec::with_capacity(self.columns + 2);
+        rec.push(row_no.to_string());
+        rec.extend(cells);
+        rec.push(reason);
+        rec
+    }
+}
+
+#[async_trait::async_trait]
+impl download::Pages for Rejected {
+    async fn next_page(&mut self) -> ServiceResult<Option<Vec<Vec<String>>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = self.state.store.import_problems(self.id, Page::numbered(self.next_page, Page::MAX_LIMIT)).await?;
+        self.next_page += 1;
+        let last_page = page.items.len() < Page::MAX_LIMIT as usize;
+        let mut out = Vec::new();
         for p in page.items {
             let reason = format!("[{}] {}", p.column, p.message);
-            match rows.last_mut() {
-                Some(last) if last.0 == p.row_no => {
-                    last.1.push_str("; ");
-                    last.1.push_str(&reason);
+            match &mut self.pending {
+                Some(row) if row.0 == p.row_no => {
+                    row.1.push_str("; ");
+                    row.1.push_str(&reason);
                 }
                 _ => {
-                    let raw = state
+                    let raw = self
+                        .state
                         .vault
                         .open_text(pipeline::ROW_LABEL, &p.raw_json)
                         .map_err(|e| ServiceError::Internal(e.to_string()))?;
                     let cells: Vec<String> = serde_json::from_str(&raw).unwrap_or_default();
-                    rows.push((p.row_no, reason, cells));
+                    if let Some(done) = self.pending.replace((p.row_no, reason, cells)) {
+                        out.push(self.cells(done));
+                    }
                 }
             }
         }
-        if n < Page::MAX_LIMIT as usize {
-            break;
+        if last_page {
+            self.done = true;
+            if let Some(done) = self.pending.take() {
+                out.push(self.cells(done));
+            }
         }
-        page_no += 1;
+        Ok(Some(out))
     }
-    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    let mut head = vec!["行号/row".to_owned()];
-    head.extend(headers.iter().cloned());
-    head.push("错误原因/problems".into());
-    let csv_err = |e: csv::Error| ServiceError::Internal(e.to_string());
-    w.write_record(&head).map_err(csv_err)?;
-    for (row_no, reason, cells) in &rows {
-        let mut rec = vec![row_no.to_string()];
-        rec.extend(cells.iter().cloned());
-        rec.resize(headers.len() + 1, String::new());
-        rec.push(reason.clone());
-        w.write_record(&rec).map_err(csv_err)?;
-    }
-    let bytes = w.into_inner().map_err(|e| ServiceError::Internal(e.to_string()))?;
-    audit::record(state, caller, AuditAction::Export, &id.to_string(), &format!("rejected rows: {}", rows.len()))
-        .await?;
-    Ok(bytes)
 }
 
 async fn load_file(state: &AppState, rec: &ImportRecord) -> Result<Vec<u8>, String> {

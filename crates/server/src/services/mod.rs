@@ -6,6 +6,7 @@ pub mod audiences;
 pub mod audit;
 pub mod channels;
 pub mod customers;
+pub mod download;
 pub mod export;
 pub mod imports;
 pub mod org;
