@@ -27,6 +27,21 @@ pub enum WecomError {
     Decode(String),
 }
 
+/// A transport error as text without its URL: reqwest puts the request URL in its message, and siyu's
+/// URLs carry `corpsecret=` and `access_token=`, which would reach job errors, logs and pages. The
+/// causes (connection refused, reset, TLS) are kept.
+fn http_error(e: reqwest::Error) -> WecomError {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    WecomError::Http(text)
+}
+
 impl WecomError {
     /// The `errcode`, for errors WeCom reported.
     pub fn errcode(&self) -> Option<i64> {
@@ -135,11 +150,12 @@ impl WecomClient {
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<serde_json::Value, WecomError> {
-        let resp = req.send().await.map_err(|e| {
-            if e.is_timeout() { WecomError::Timeout(self.policy.timeout) } else { WecomError::Http(e.to_string()) }
-        })?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| if e.is_timeout() { WecomError::Timeout(self.policy.timeout) } else { http_error(e) })?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| WecomError::Http(e.to_string()))?;
+        let body = resp.bytes().await.map_err(http_error)?;
         match serde_json::from_slice::<serde_json::Value>(&body) {
             Ok(v) => Ok(v),
             // A 5xx without a JSON envelope is the gateway failing: treat it like "system busy".

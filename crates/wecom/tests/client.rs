@@ -174,3 +174,46 @@ async fn a_scanning_customer_arrives_as_a_signed_encrypted_callback() {
     let page = client.contacts_by_staff(std::slice::from_ref(&userid), "", 100).await.unwrap();
     assert_eq!((page.items.len(), page.next_cursor.as_str()), (1, ""));
 }
+
+/// A server that gives a token, then hangs up on every other request without answering.
+async fn hangs_up_after_the_token() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                if String::from_utf8_lossy(&buf[..n]).contains("/cgi-bin/gettoken") {
+                    let body = r#"{"errcode":0,"errmsg":"ok","access_token":"TOKEN-abc123","expires_in":7200}"#;
+                    let resp = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = sock.write_all(resp.as_bytes()).await;
+                }
+                // Anything else: dropped unanswered.
+            });
+        }
+    });
+    base
+}
+
+#[tokio::test]
+async fn transport_errors_never_carry_the_secret_or_the_token() {
+    // Nothing listens on port 9: the token request itself fails, its URL holding corpsecret.
+    let client = WecomClient::new("http://127.0.0.1:9", "corp1", "SECRET-xyz789", fast());
+    let e = client.get::<serde_json::Value>("/cgi-bin/user/list_id", &[]).await.unwrap_err();
+    let text = e.to_string();
+    assert!(matches!(e, WecomError::Http(_)), "{e:?}");
+    assert!(!text.contains("SECRET-xyz789") && !text.contains("corpsecret"), "{text}");
+    assert!(!format!("{e:?}").contains("SECRET-xyz789"), "nor in the debug form");
+
+    let base = hangs_up_after_the_token().await;
+    let client = WecomClient::new(&base, "corp1", "SECRET-xyz789", fast());
+    let e = client.get::<serde_json::Value>("/cgi-bin/user/list_id", &[]).await.unwrap_err();
+    let text = format!("{e} {e:?}");
+    assert!(matches!(e, WecomError::Http(_)), "{e:?}");
+    assert!(!text.contains("TOKEN-abc123") && !text.contains("access_token"), "{text}");
+}
