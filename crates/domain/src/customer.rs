@@ -218,6 +218,29 @@ pub fn age_on(birthday: NaiveDate, today: NaiveDate) -> Option<u8> {
     u8::try_from(years).ok()
 }
 
+/// How a customer came to be linked to a WeCom contact, which decides what may replace the link.
+///
+/// The bank's own files (a WeCom id column) and the WeChat UnionID the bank bound are facts about the
+/// customer; the mobile a manager typed into a contact's remark is only that manager's word, so it may
+/// link only a customer within that manager's own data scope, and a UnionID match replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WecomLinkMethod {
+    /// The contact's UnionID is the one the bank has on file for the customer.
+    Unionid,
+    /// The mobile in the manager's remark is the customer's.
+    RemarkMobile,
+}
+
+impl WecomLinkMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unionid => "unionid",
+            Self::RemarkMobile => "remark_mobile",
+        }
+    }
+}
+
 /// A personal field that can be revealed in clear, with a reason, into the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -245,20 +245,33 @@ async fn a_customer_scans_a_channel_code_end_to_end() {
 }
 
 /// A full sync records every existing relationship and links a WeCom contact to the bank's customer by
-/// the mobile number in the manager's remark.
+/// the mobile number in the manager's remark — only a customer within that manager's own scope.
 #[tokio::test]
 async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobile() {
     let (fake, app) = setup().await;
     let s = &app.state;
     let sh01 = s.store.org_units().await.unwrap().into_iter().find(|u| u.code == "SH01").unwrap();
+    let hz01 = s.store.org_units().await.unwrap().into_iter().find(|u| u.code == "HZ01").unwrap();
+    let (mine, theirs) = (app.login("cm_sh01_1").await.staff.id, app.login("cm_hz01_1").await.staff.id);
     let draft = siyu_domain::customer::CustomerDraft {
         customer_no: "W001".into(),
         name: "赵敏".into(),
         phone: Some("13700001234".into()),
+        owner_id: Some(mine),
         ..draft_template(sh01.id)
     };
     save_customer(&app, draft).await;
     let known = fake.add_contact("wx_cm_sh01_1", "赵敏", &["137 0000 1234"]);
+    // Another manager's customer: typing their mobile into a remark must not claim them.
+    let elsewhere = siyu_domain::customer::CustomerDraft {
+        customer_no: "W002".into(),
+        name: "周芷若".into(),
+        phone: Some("13700005678".into()),
+        owner_id: Some(theirs),
+        ..draft_template(hz01.id)
+    };
+    save_customer(&app, elsewhere).await;
+    let claim = fake.add_contact("wx_cm_sh01_1", "冒认", &["13700005678"]);
     let stranger = fake.add_contact("wx_cm_sh01_1", "路人", &["13900009999"]);
     // A customer the bank knows by WeChat UnionID, with no mobile in the remark.
     let by_union = siyu_domain::customer::CustomerDraft {
@@ -278,6 +291,8 @@ async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobil
     wait_relationship(&app, &known, RelationshipStatus::Active).await;
     assert_eq!(linked_contact(&app, "W001").await.as_deref(), Some(known.as_str()));
     assert_eq!(linked_contact(&app, "W003").await.as_deref(), Some(union_contact.as_str()), "matched by UnionID");
+    wait_relationship(&app, &claim, RelationshipStatus::Active).await;
+    assert_eq!(linked_contact(&app, "W002").await, None, "not the remarking manager's customer");
     // Only HQ roles may start one.
     let cm = app.login("cm_sh01_1").await;
     assert_eq!(

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use siyu_domain::audit::{AuditAction, NewAuditEntry};
+use siyu_domain::customer::WecomLinkMethod::{RemarkMobile, Unionid};
 use siyu_domain::customer::{AumTier, Consent, Gender, PiiField, RiskAssessment, RiskGrade, Segments};
 use siyu_domain::import::Field;
 use siyu_domain::job::{JobStatus, NewJob};
@@ -304,10 +305,35 @@ pub async fn phone_index_lookup(s: Arc<dyn Store>) {
     assert!(matches!(s.customer(DataScope::All, CustomerId::new(999_999)).await, Err(StoreError::NotFound)));
 
     let x1 = s.customer_by_no(DataScope::All, "X1").await.unwrap().id;
-    assert!(s.link_wecom(id, "wmA", T0).await.unwrap());
-    assert!(!s.link_wecom(id, "wmB", T0).await.unwrap(), "already linked");
-    assert!(!s.link_wecom(x1, "wmA", T0).await.unwrap(), "wmA belongs to someone else");
-    assert_eq!(s.customer(DataScope::All, id).await.unwrap().wecom_external_userid.as_deref(), Some("wmA"));
+    let link = |c, ext: &'static str, m| {
+        let s = s.clone();
+        async move { s.link_wecom(c, ext, m, T0).await.unwrap() }
+    };
+    let linked = |c| {
+        let s = s.clone();
+        async move { s.customer(DataScope::All, c).await.unwrap().wecom_external_userid }
+    };
+    assert!(link(id, "wmA", RemarkMobile).await);
+    assert!(!link(id, "wmB", RemarkMobile).await, "already linked");
+    assert!(!link(x1, "wmA", RemarkMobile).await, "wmA belongs to someone else");
+    assert_eq!(linked(id).await.as_deref(), Some("wmA"));
+    // A UnionID match replaces a remark-mobile link, the customer's own or another's on the contact.
+    assert!(link(x1, "wmA", Unionid).await, "the UnionID says wmA is X1");
+    assert_eq!((linked(x1).await.as_deref(), linked(id).await), (Some("wmA"), None));
+    // A UnionID link is never replaced, by a remark or by another UnionID.
+    assert!(!link(id, "wmA", RemarkMobile).await);
+    assert!(!link(id, "wmA", Unionid).await);
+    assert!(!link(x1, "wmZ", Unionid).await);
+    assert!(!link(x1, "wmZ", RemarkMobile).await);
+    assert_eq!(linked(x1).await.as_deref(), Some("wmA"));
+    // A link from the bank's own file is not replaced either.
+    let mut filed = customer("X3", b.sb1, None);
+    filed.wecom_external_userid = Some("wmF".into());
+    s.upsert_customers(&[filed], &UpsertFields::all(), T0).await.unwrap();
+    let x3 = s.customer_by_no(DataScope::All, "X3").await.unwrap().id;
+    assert!(!link(x3, "wmG", Unionid).await);
+    assert!(!link(id, "wmF", Unionid).await, "wmF is X3's by the bank's file");
+    assert_eq!(linked(x3).await.as_deref(), Some("wmF"));
 }
 
 async fn validated_import(s: &dyn Store, good: i64) -> ImportId {
@@ -787,7 +813,7 @@ pub async fn wecom_changes_reach_the_timeline(s: Arc<dyn Store>) {
     let b = seed_bank(&*s).await;
     s.upsert_customers(&[customer("W1", b.sb1, Some(&b.cm1))], &UpsertFields::all(), T0).await.unwrap();
     let id = s.customer_by_no(DataScope::All, "W1").await.unwrap().id;
-    assert!(s.link_wecom(id, "wmW1", T0).await.unwrap());
+    assert!(s.link_wecom(id, "wmW1", siyu_domain::customer::WecomLinkMethod::RemarkMobile, T0).await.unwrap());
     let change = |status, at| RelationshipChange {
         external_userid: "wmW1".into(),
         staff_userid: "cm1".into(),

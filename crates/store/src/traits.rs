@@ -59,9 +59,17 @@ pub trait CustomerStore: Send + Sync {
     /// The sealed bytes of one personal field, for an audited reveal. `NotFound` when the customer is out
     /// of scope or has no such value.
     async fn customer_pii(&self, scope: DataScope, id: CustomerId, field: PiiField) -> StoreResult<Vec<u8>>;
-    /// Links a customer to their WeCom external contact, unless they already have one or the contact
-    /// is linked to someone else; returns whether it linked.
-    async fn link_wecom(&self, id: CustomerId, external_userid: &str, now: Timestamp) -> StoreResult<bool>;
+    /// Links a customer to their WeCom external contact and records how; returns whether it changed
+    /// anything. A remark-mobile link is made only where the customer has no link and the contact is
+    /// nobody else's. A UnionID link also replaces a remark-mobile one (the customer's, or another
+    /// customer's claim on the same contact), never a link made by UnionID or by the bank's file.
+    async fn link_wecom(
+        &self,
+        id: CustomerId,
+        external_userid: &str,
+        method: siyu_domain::customer::WecomLinkMethod,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
     /// Customers whose phone has this blind index (exact lookup without decrypting anything).
     async fn customers_by_phone_index(&self, scope: DataScope, index: &[u8]) -> StoreResult<Vec<Customer>>;
     /// Customers the bank knows under this WeChat UnionID (normally one).

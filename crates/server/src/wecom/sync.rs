@@ -1,7 +1,10 @@
 //! The full sync: every staff member with customer contact, every customer of theirs, as WeCom knows
 //! them now. Each relationship is recorded (with WeCom's add time, so it never undoes a newer callback),
 //! and a customer is matched to the bank's record by their WeChat UnionID when the bank has it, else by
-//! the mobile number the manager put in the remark (looked up by blind index: nothing is decrypted). Runs as a job; safe to run again at any time.
+//! the mobile number the manager put in the remark (looked up by blind index within that manager's own
+//! data scope: nothing is decrypted, and nobody links another manager's customer). How each link was
+//! made is recorded; a UnionID match replaces a remark's, never the reverse. Runs as a job; safe to run
+//! again at any time.
 //!
 //! Customer groups owned by those staff members are read whole, members included.
 //!
@@ -10,10 +13,12 @@
 
 use async_trait::async_trait;
 use siyu_domain::Timestamp;
-use siyu_domain::customer::PiiField;
-use siyu_domain::scope::DataScope;
+use std::collections::HashMap;
+
+use siyu_domain::customer::{PiiField, WecomLinkMethod};
+use siyu_domain::scope::{Actor, DataScope};
 use siyu_domain::validate::normalize_phone;
-use siyu_store::{RelationshipChange, RelationshipStatus};
+use siyu_store::{Page, RelationshipChange, RelationshipStatus, StaffFilter};
 
 use crate::jobs::{JobContext, JobError, JobHandler};
 
@@ -55,6 +60,7 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
             Default::default()
         }
     };
+    let scopes = scopes_by_wecom_userid(state).await.map_err(|e| retry(&e))?;
     let staff = rt.client.follow_users().await.map_err(|e| retry(&e))?;
     let mut report = SyncReport { staff: staff.len(), ..Default::default() };
     for chunk in staff.chunks(STAFF_PER_CALL) {
@@ -73,28 +79,28 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
                 let w = state.store.record_relationship(&change, state.clock.now()).await.map_err(|e| retry(&e))?;
                 super::events::note_timeline(state, &change, w);
                 report.relationships += 1;
-                // By UnionID first (the bank's own WeChat binding), then by the mobile in the remark.
+                // By UnionID first (the bank's own WeChat binding), then by the mobile in the remark,
+                // which is only the manager's word: it is looked up within the manager's own data
+                // scope, so nobody can claim another manager's customer by typing their number.
                 // Only an unambiguous match links: two customers on one key are left for a person.
                 let mut matched = None;
                 if let Some(u) = item.external_contact.unionid.as_deref().filter(|u| !u.is_empty())
                     && let [one] = state.store.customers_by_unionid(u).await.map_err(|e| retry(&e))?.as_slice()
                 {
-                    matched = Some(*one);
+                    matched = Some((*one, WecomLinkMethod::Unionid));
                 }
+                let manager_scope = scopes.get(&item.follow_info.userid).copied();
                 for mobile in &item.follow_info.remark_mobiles {
-                    if matched.is_some() {
-                        break;
-                    }
+                    let Some(scope) = manager_scope.filter(|_| matched.is_none()) else { break };
                     let Ok(phone) = normalize_phone(mobile) else { continue };
                     let index = state.vault.blind_index(PiiField::Phone, &phone);
-                    let found =
-                        state.store.customers_by_phone_index(DataScope::All, &index).await.map_err(|e| retry(&e))?;
+                    let found = state.store.customers_by_phone_index(scope, &index).await.map_err(|e| retry(&e))?;
                     if let [one] = found.as_slice() {
-                        matched = Some(one.id);
+                        matched = Some((one.id, WecomLinkMethod::RemarkMobile));
                     }
                 }
-                if let Some(id) = matched {
-                    if state.store.link_wecom(id, ext, state.clock.now()).await.map_err(|e| retry(&e))? {
+                if let Some((id, how)) = matched {
+                    if state.store.link_wecom(id, ext, how, state.clock.now()).await.map_err(|e| retry(&e))? {
                         report.customers_linked += 1;
                     }
                     // Linked to this contact (now or before): their WeCom tags are theirs in siyu.
@@ -126,6 +132,29 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
         }
     }
     Ok(report)
+}
+
+/// Each active staff member's data scope, by their WeCom userid: the customers whose mobile they may
+/// name in a remark. Every page of staff is read (a bank has thousands).
+async fn scopes_by_wecom_userid(
+    state: &crate::app::AppState,
+) -> Result<HashMap<String, DataScope>, siyu_store::StoreError> {
+    let mut scopes = HashMap::new();
+    let mut page_no = 1;
+    loop {
+        let page = state.store.list_staff(&StaffFilter::default(), Page::numbered(page_no, Page::MAX_LIMIT)).await?;
+        let n = page.items.len();
+        for s in page.items.into_iter().filter(|s| s.active) {
+            if let Some(u) = s.wecom_userid.clone() {
+                let actor = Actor::Staff { id: s.id, role: s.role, org_unit_id: s.org_unit_id };
+                scopes.insert(u, actor.data_scope());
+            }
+        }
+        if n < Page::MAX_LIMIT as usize {
+            return Ok(scopes);
+        }
+        page_no += 1;
+    }
 }
 
 /// Stores a group as `groupchat/get` describes it, with its whole current membership.

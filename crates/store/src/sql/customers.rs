@@ -227,18 +227,49 @@ macro_rules! sql_customers {
                 v.ok_or($crate::StoreError::NotFound)
             }
 
-            async fn link_wecom(&self, id: dom::CustomerId, external_userid: &str, now: dom::Timestamp) -> $crate::error::StoreResult<bool> {
-                let r = ::sqlx::query(
-                    "UPDATE customers SET wecom_external_userid = $2, updated_at = $3 WHERE id = $1 AND wecom_external_userid IS NULL \
-                     AND NOT EXISTS (SELECT 1 FROM customers o WHERE o.wecom_external_userid = $2)",
-                )
+            async fn link_wecom(
+                &self,
+                id: dom::CustomerId,
+                external_userid: &str,
+                method: dom::customer::WecomLinkMethod,
+                now: dom::Timestamp,
+            ) -> $crate::error::StoreResult<bool> {
+                use dom::customer::WecomLinkMethod;
+                let mut tx = begin_write(&self.pool).await?;
+                let mut changed = false;
+                if method == WecomLinkMethod::Unionid {
+                    // Another customer's remark-mobile claim on this contact gives way.
+                    let r = ::sqlx::query(
+                        "UPDATE customers SET wecom_external_userid = NULL, wecom_link_method = NULL, updated_at = $3 \
+                         WHERE wecom_external_userid = $2 AND id <> $1 AND wecom_link_method = 'remark_mobile'",
+                    )
+                    .bind(id.get())
+                    .bind(external_userid)
+                    .bind(now.millis())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    changed = r.rows_affected() > 0;
+                }
+                // What the customer's present link may be for this method to replace it.
+                let replaceable = match method {
+                    WecomLinkMethod::Unionid => "(wecom_external_userid IS NULL OR wecom_link_method = 'remark_mobile')",
+                    WecomLinkMethod::RemarkMobile => "wecom_external_userid IS NULL",
+                };
+                let r = ::sqlx::query(&format!(
+                    "UPDATE customers SET wecom_external_userid = $2, wecom_link_method = $4, updated_at = $3 \
+                     WHERE id = $1 AND {replaceable} \
+                     AND NOT EXISTS (SELECT 1 FROM customers o WHERE o.wecom_external_userid = $2 AND o.id <> $1)"
+                ))
                 .bind(id.get())
                 .bind(external_userid)
                 .bind(now.millis())
-                .execute(&self.pool)
+                .bind(method.as_str())
+                .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-                Ok(r.rows_affected() > 0)
+                tx.commit().await.map_err(db_err)?;
+                Ok(changed || r.rows_affected() > 0)
             }
 
             async fn customers_by_phone_index(&self, scope: dom::scope::DataScope, index: &[u8]) -> $crate::error::StoreResult<Vec<dom::customer::Customer>> {
