@@ -60,6 +60,8 @@ pub enum Permission {
     ReadAudiences,
     /// Save, change and refresh audiences (HQ).
     ManageAudiences,
+    /// Read the Prometheus metrics (administrators, and a scraper's token).
+    ReadMetrics,
 }
 
 /// What an API token may be used for.
@@ -71,15 +73,19 @@ pub enum ApiScope {
     /// Upload and commit customer files.
     #[serde(rename = "customers:import")]
     CustomersImport,
+    /// Read `/metrics` (a Prometheus scraper).
+    #[serde(rename = "metrics:read")]
+    MetricsRead,
 }
 
 impl ApiScope {
-    pub const ALL: [Self; 2] = [Self::CustomersRead, Self::CustomersImport];
+    pub const ALL: [Self; 3] = [Self::CustomersRead, Self::CustomersImport, Self::MetricsRead];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::CustomersRead => "customers:read",
             Self::CustomersImport => "customers:import",
+            Self::MetricsRead => "metrics:read",
         }
     }
 
@@ -142,6 +148,7 @@ impl Actor {
             Actor::System { scopes, .. } => match p {
                 ReadCustomers => scopes.contains(&ApiScope::CustomersRead),
                 ImportCustomers => scopes.contains(&ApiScope::CustomersImport),
+                ReadMetrics => scopes.contains(&ApiScope::MetricsRead),
                 _ => false,
             },
         }
@@ -186,5 +193,15 @@ mod tests {
         assert!(a.can(Permission::ReadCustomers));
         assert!(!a.can(Permission::ImportCustomers));
         assert!(!a.can(Permission::RevealCustomerPii));
+        assert!(!a.can(Permission::ReadMetrics));
+        let scraper = Actor::System { token_name: "prometheus".into(), scopes: vec![ApiScope::MetricsRead] };
+        assert!(scraper.can(Permission::ReadMetrics) && !scraper.can(Permission::ReadCustomers));
+    }
+
+    #[test]
+    fn only_admin_reads_metrics_among_staff() {
+        for r in Role::ALL {
+            assert_eq!(staff(r).can(Permission::ReadMetrics), r == Role::Admin);
+        }
     }
 }

@@ -25,6 +25,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub throttle: Arc<LoginThrottle>,
+    /// Where passwords are hashed and checked, a few at a time.
+    pub passwords: Arc<crate::auth::password::HashingPool>,
     pub metrics: Arc<Metrics>,
     /// Wakes idle workers when a job is queued, so a commit starts at once rather than at the next poll.
     pub jobs_wake: Arc<Notify>,
@@ -70,6 +72,7 @@ impl AppState {
             config: Arc::new(config),
             clock,
             throttle: Arc::new(throttle),
+            passwords: Arc::new(crate::auth::password::HashingPool::default()),
             metrics: Arc::new(Metrics::default()),
             jobs_wake: Arc::new(Notify::new()),
             import_progress: Arc::new(ProgressBoard::default()),
@@ -122,6 +125,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::wecom::callback::routes())
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
+        // Secure cookies over HTTPS and no-store caching, on every answer (refusals included).
+        .layer(middleware::from_fn_with_state(state.clone(), crate::headers::harden))
         // Uploads are checked against the configured limit in the handler too, for a clear message;
         // this layer stops a body from being read past it at all.
         .layer(DefaultBodyLimit::max(upload_limit + (1 << 20)))

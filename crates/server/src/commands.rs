@@ -242,6 +242,9 @@ async fn create_admin(config: Config, a: crate::cli::CreateAdminArgs) -> anyhow:
     startup::ensure_data_dir(&config)?;
     let store = startup::open_store(&config).await?;
     siyu::auth::password::check_new_password(&a.password).map_err(anyhow::Error::msg)?;
+    // The same rule as for members an administrator creates: sign-in refuses names far longer.
+    let username = a.username.trim().to_lowercase();
+    siyu::services::staff::check_username(&username).map_err(|e| anyhow::anyhow!("{e}"))?;
     let now = siyu_domain::Clock::now(&SystemClock);
     let units = store.org_units().await?;
     let hq = match units.into_iter().find(|u| u.kind == OrgUnitKind::HeadOffice) {
@@ -258,7 +261,7 @@ async fn create_admin(config: Config, a: crate::cli::CreateAdminArgs) -> anyhow:
         }
     };
     let staff = siyu_store::NewStaff {
-        username: a.username.trim().to_lowercase(),
+        username,
         display_name: a.username.clone(),
         role: Role::Admin,
         org_unit_id: hq.id,

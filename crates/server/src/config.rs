@@ -47,8 +47,15 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub bind: String,
-    /// Set when siyu is served over HTTPS, so cookies carry `Secure`.
+    /// Cookies always carry `Secure`, however the request arrived. Without it they carry `Secure`
+    /// whenever the request came over HTTPS (see `trust_forwarded_proto`).
     pub secure_cookies: bool,
+    /// Take a proxy's `X-Forwarded-Proto: https` (or `Forwarded: proto=https`) as "the browser used
+    /// HTTPS", so siyu behind a TLS-terminating proxy sets `Secure` cookies with no more setting. On by
+    /// default: the header can only ever add `Secure` (a client forging it over plain HTTP only stops
+    /// its own browser from sending its cookies back), never take it away. Turn it off only when
+    /// browsers reach siyu over plain HTTP through a proxy that wrongly says `https`.
+    pub trust_forwarded_proto: bool,
     /// Largest accepted upload (customer files), in MiB.
     pub max_upload_mib: u64,
 }
@@ -131,7 +138,12 @@ impl Default for Config {
         Self {
             data_dir: PathBuf::from("./siyu-data"),
             log: "info,sqlx=warn".into(),
-            server: ServerConfig { bind: "127.0.0.1:8080".into(), secure_cookies: false, max_upload_mib: 256 },
+            server: ServerConfig {
+                bind: "127.0.0.1:8080".into(),
+                secure_cookies: false,
+                trust_forwarded_proto: true,
+                max_upload_mib: 256,
+            },
             database: DatabaseConfig {
                 backend: Backend::Sqlite,
                 sqlite_file: PathBuf::from("siyu.db"),

@@ -1,4 +1,10 @@
 //! `/healthz` (the process answers), `/readyz` (and its database does), `/metrics` (Prometheus).
+//!
+//! The first two answer anyone (a balancer's probe carries no credentials). `/metrics` tells how the
+//! bank uses siyu — sign-in failures, clear-text views, traffic per route — so it answers only a caller
+//! with [`Permission::ReadMetrics`]: an administrator, or an API token with the `metrics:read` scope,
+//! which is what Prometheus uses (`authorization: {type: Bearer, credentials: <token>}` in the scrape
+//! config).
 
 use axum::Router;
 use axum::extract::State;
@@ -6,7 +12,11 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
+use siyu_domain::scope::Permission;
+
 use crate::app::AppState;
+use crate::auth::extract::ApiCaller;
+use crate::error::ApiResult;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics))
@@ -26,6 +36,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+async fn metrics(State(state): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<impl IntoResponse> {
+    c.require(Permission::ReadMetrics)?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()))
 }

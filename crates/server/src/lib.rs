@@ -11,6 +11,7 @@ pub mod console;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod headers;
 pub mod health;
 pub mod import;
 pub mod jobs;

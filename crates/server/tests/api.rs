@@ -77,7 +77,8 @@ async fn health_readiness_and_metrics() {
     let app = spawn_app_with(5).await;
     assert_eq!(reqwest::get(app.url("/healthz")).await.unwrap().text().await.unwrap(), "ok");
     assert_eq!(reqwest::get(app.url("/readyz")).await.unwrap().text().await.unwrap(), "ok: sqlite");
-    let m = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();
+    let admin = app.login("admin").await;
+    let m = admin.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(m.contains("siyu_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"), "{m}");
     assert!(m.contains("siyu_pii_reveals_total 0"));
 }
@@ -134,7 +135,8 @@ async fn personal_numbers_are_masked_and_a_clear_view_is_audited() {
         .await
         .unwrap();
     assert!(page.contains(clear));
-    let m = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();
+    let admin = app.login("admin").await;
+    let m = admin.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(m.contains("siyu_pii_reveals_total 2"));
 }
 
@@ -174,4 +176,59 @@ async fn console_pages_render_for_the_roles_that_may_see_them() {
     assert_eq!(r.headers().get("location").unwrap(), "/customers");
     let html = admin.client.get(app.url("/customers")).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("Customers"), "English words");
+}
+
+/// `/metrics` answers only a caller allowed to read it — an administrator, or an API token with the
+/// `metrics:read` scope (what a Prometheus scraper uses) — and its labels stay a fixed set: a made-up
+/// method is counted as `other`, a made-up path under the `unmatched` route, never as themselves.
+#[tokio::test]
+async fn metrics_need_a_reader_and_keep_their_labels_bounded() {
+    let app = spawn_app_with(5).await;
+    let anonymous = reqwest::get(app.url("/metrics")).await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let cm = app.login("cm_sh01_1").await;
+    assert_eq!(cm.client.get(app.url("/metrics")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let admin = app.login("admin").await;
+    let (_, read) =
+        admin.post_json(&app, "/api/v1/tokens", json!({"name": "core", "scopes": ["customers:read"]})).await;
+    let (status, scraper) =
+        admin.post_json(&app, "/api/v1/tokens", json!({"name": "prometheus", "scopes": ["metrics:read"]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{scraper}");
+    let c = reqwest::Client::new();
+    let r = c.get(app.url("/metrics")).bearer_auth(read["secret"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a token without the scope");
+
+    let brew = reqwest::Method::from_bytes(b"BREWCOFFEE").unwrap();
+    c.request(brew, app.url("/healthz")).send().await.unwrap();
+    c.get(app.url("/no/such/page-4711")).send().await.unwrap();
+    c.get(app.url("/api/v1/no-such-endpoint-4711")).send().await.unwrap();
+    let r = c.get(app.url("/metrics")).bearer_auth(scraper["secret"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let m = r.text().await.unwrap();
+    assert!(m.contains("method=\"other\""), "{m}");
+    assert!(!m.contains("BREWCOFFEE") && !m.contains("4711"), "{m}");
+    assert!(m.contains("route=\"unmatched\""), "{m}");
+    assert!(admin.client.get(app.url("/metrics")).send().await.unwrap().status().is_success());
+}
+
+/// Where the server keeps an upload is its own business: no API answer names a server path.
+#[tokio::test]
+async fn import_answers_name_no_server_path() {
+    let app = spawn_app_with(5).await;
+    let hq = app.login("hq01").await;
+    let csv = "客户号,姓名,手机号,网点代码\nP001,王小明,13812345678,SH01\nP002,李四,123,SH01\n";
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("客户.csv"));
+    let r = hq.client.post(app.url("/api/v1/imports")).header("x-csrf-token", &hq.csrf).multipart(form);
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let v: serde_json::Value = r.json().await.unwrap();
+    let id = v["id"].as_str().unwrap().to_owned();
+    app.wait_import(&hq, &id, "validating").await;
+    let dir = app.dir.path().display().to_string();
+    for path in [format!("/api/v1/imports/{id}"), "/api/v1/imports".into(), format!("/api/v1/imports/{id}/problems")] {
+        let body = hq.client.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+        assert!(!body.contains("stored_path") && !body.contains(&dir) && !body.contains(".sealed"), "{path}: {body}");
+        assert!(!body.contains("raw_json"), "{path}: no sealed row either: {body}");
+    }
 }

@@ -193,3 +193,190 @@ async fn role_changes_are_audited_and_end_sessions() {
     let hq_op = app.login("hq01").await;
     assert_eq!(hq_op.client.get(app.url("/api/v1/staff")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }
+
+/// The throttle counts an attempt before its password is checked: fifty wrong passwords for one name
+/// sent at once are not fifty guesses. At most `login_max_failures` of them reach a password check (each
+/// leaves a `login_failed` entry); the rest are refused as too many attempts.
+#[tokio::test]
+async fn concurrent_wrong_passwords_get_no_more_guesses_than_the_limit() {
+    let app = spawn_app_small().await;
+    let c = client();
+    let token = app.login_token(&c).await;
+    let limit = app.state.config.security.login_max_failures as usize;
+    let attempts = (0..50).map(|i| {
+        let (c, token, url) = (c.clone(), token.clone(), app.url("/login"));
+        async move {
+            let pw = format!("wrong password {i}");
+            let form = [("username", "hq01"), ("password", pw.as_str()), ("csrf", token.as_str())];
+            c.post(url).form(&form).send().await.unwrap().status()
+        }
+    });
+    let statuses: Vec<StatusCode> = futures_join_all(attempts).await;
+    let wrong = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!(wrong + refused, 50, "{statuses:?}");
+    assert!(wrong <= limit, "{wrong} passwords were checked, the limit is {limit}");
+    let audited = app
+        .state
+        .store
+        .search_audit(
+            &siyu_store::AuditFilter {
+                action: Some(siyu_domain::audit::AuditAction::LoginFailed),
+                ..Default::default()
+            },
+            siyu_store::Page::first(100),
+        )
+        .await
+        .unwrap();
+    assert!(audited.total as usize <= limit, "{} failures were verified and audited", audited.total);
+    assert!(app.state.passwords.verifications() as usize <= limit, "password checks run");
+}
+
+/// Runs the futures concurrently on the test's runtime and collects their outputs in order.
+async fn futures_join_all<F: std::future::Future<Output = T> + Send + 'static, T: Send + 'static>(
+    fs: impl IntoIterator<Item = F>,
+) -> Vec<T> {
+    let handles: Vec<_> = fs.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+/// A login name longer than any staff name can be, or a password longer than any that can be set, is
+/// refused as a wrong sign-in before any hashing, and the name is neither kept by the throttle nor
+/// written to the audit log.
+#[tokio::test]
+async fn over_long_login_fields_are_refused_and_never_kept() {
+    let app = spawn_app_small().await;
+    let c = client();
+    let token = app.login_token(&c).await;
+    let long_name = "a".repeat(100_000);
+    let r = sign_in(&app, &c, &long_name, "wrong password 1", &token).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let long_password = "p1".repeat(600);
+    let r = sign_in(&app, &c, "hq01", &long_password, &token).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.state.passwords.verifications(), 0, "neither was hashed");
+    assert!(!app.state.throttle.tracks(&long_name), "the throttle keeps no over-long name");
+    let all = app.state.store.search_audit(&siyu_store::AuditFilter::default(), siyu_store::Page::first(100)).await;
+    assert!(all.unwrap().items.iter().all(|e| e.actor.len() <= 64), "no over-long name in the audit log");
+    // The right password still works: neither attempt counted against the name.
+    let r = sign_in(&app, &c, "hq01", PASSWORD, &token).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// Cookies carry `Secure` when the request came over HTTPS — here through a TLS-terminating proxy's
+/// `X-Forwarded-Proto` — and only then: every cookie siyu sets goes through one place.
+#[tokio::test]
+async fn cookies_are_secure_when_the_request_came_over_https() {
+    let app = spawn_app_small().await;
+    let cookies_of = |r: &reqwest::Response| -> Vec<String> {
+        r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect()
+    };
+    let c = client();
+    let plain = c.get(app.url("/login")).send().await.unwrap();
+    let set = cookies_of(&plain);
+    assert!(!set.is_empty() && set.iter().all(|v| !v.contains("Secure")), "{set:?}");
+
+    let c = client();
+    let https = |rb: reqwest::RequestBuilder| rb.header("x-forwarded-proto", "https");
+    let page = https(c.get(app.url("/login"))).send().await.unwrap();
+    let set = cookies_of(&page);
+    assert!(set.iter().any(|v| v.starts_with("siyu_login_csrf=")), "{set:?}");
+    assert!(set.iter().all(|v| v.contains("; Secure")), "sign-in form cookie: {set:?}");
+    let html = page.text().await.unwrap();
+    let field = r#"name="csrf" value=""#;
+    let start = html.find(field).unwrap() + field.len();
+    let token = html[start..].split('"').next().unwrap().to_owned();
+    let form = [("username", "admin"), ("password", PASSWORD), ("csrf", token.as_str())];
+    // reqwest's cookie store does not send a Secure cookie over http, so the form cookie goes by hand.
+    let r = https(client().post(app.url("/login")))
+        .header("cookie", format!("siyu_login_csrf={token}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let set = cookies_of(&r);
+    assert!(set.iter().any(|v| v.starts_with("siyu_session=") && v.contains("; Secure")), "session: {set:?}");
+    let r = https(client().get(app.url("/lang/en"))).send().await.unwrap();
+    let set = cookies_of(&r);
+    assert!(!set.is_empty() && set.iter().all(|v| v.contains("; Secure")), "language: {set:?}");
+    let r = client().get(app.url("/lang/en")).send().await.unwrap();
+    assert!(cookies_of(&r).iter().all(|v| !v.contains("Secure")), "plain http keeps working");
+}
+
+/// Answers for a signed-in caller — a clear phone number, a new token's secret, any API answer — are
+/// never kept by a browser's or a proxy's cache.
+#[tokio::test]
+async fn signed_in_answers_are_not_cached() {
+    let app = spawn_app_small().await;
+    let admin = app.login("admin").await;
+    let no_store = |r: &reqwest::Response| {
+        r.headers().get("cache-control").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("no-store"))
+    };
+    let f = siyu_store::CustomerFilter::default();
+    let all = app.state.store.list_customers(siyu_domain::scope::DataScope::All, &f, siyu_store::Page::first(1));
+    let c = all.await.unwrap().items.remove(0);
+    let r = admin
+        .client
+        .post(app.url(&format!("/api/v1/customers/{}/reveal", c.id)))
+        .header("x-csrf-token", &admin.csrf)
+        .json(&json!({"field": "phone", "reason": "回访核实"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(no_store(&r), "API reveal");
+    let r = admin
+        .client
+        .post(app.url(&format!("/customers/{}/reveal", c.id)))
+        .form(&[("csrf", admin.csrf.as_str()), ("field", "phone"), ("reason", "回访核实")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(no_store(&r), "console reveal page");
+    let r = admin
+        .client
+        .post(app.url("/tokens"))
+        .form(&[("csrf", admin.csrf.as_str()), ("name", "核心"), ("scope", "customers:read")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(no_store(&r), "the page showing a new token's secret");
+    let r = admin.client.post(app.url("/api/v1/tokens")).header("x-csrf-token", &admin.csrf);
+    let r = r.json(&json!({"name": "核心2", "scopes": ["customers:read"]})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert!(no_store(&r), "the API's new token");
+    for path in ["/api/v1/me", "/customers", "/api/v1/customers", "/api/v1/no-such-thing"] {
+        let r = admin.client.get(app.url(path)).send().await.unwrap();
+        assert!(no_store(&r), "{path}");
+    }
+}
+
+/// After sign-in the browser goes back only to a path of this site: nothing that a browser, a proxy
+/// or a second decoding turns into another host.
+#[tokio::test]
+async fn sign_in_goes_back_only_to_a_path_of_this_site() {
+    let app = spawn_app_small().await;
+    for (next, expected) in [
+        ("/%09/evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/%2F/evil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("https://evil.example", "/"),
+        ("/customers?q=%E5%BC%A0", "/customers?q=%E5%BC%A0"),
+    ] {
+        let c = client();
+        let token = app.login_token(&c).await;
+        let form = [("username", "admin"), ("password", PASSWORD), ("csrf", token.as_str()), ("next", next)];
+        let r = c.post(app.url("/login")).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(r.headers().get("location").unwrap(), expected, "{next:?}");
+    }
+}

@@ -274,6 +274,8 @@ pub struct NewImport {
 pub struct ImportRecord {
     pub id: ImportId,
     pub file_name: String,
+    /// Where the server keeps the sealed upload: its own business, never in an answer.
+    #[serde(skip)]
     pub stored_path: String,
     pub mapping_json: String,
     /// The file's header row, JSON array, recorded by the dry run.
@@ -314,7 +316,8 @@ pub struct ImportProblem {
     pub code: String,
     pub message: String,
     /// The row's cells as a JSON array, sealed by the vault (it holds personal data in clear), so the
-    /// rejected rows can be handed back as a file.
+    /// rejected rows can be handed back as a file. Never in an answer: reports show where and why.
+    #[serde(skip)]
     pub raw_json: String,
 }
 

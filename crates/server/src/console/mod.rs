@@ -188,9 +188,12 @@ async fn switch_lang(axum::extract::Path(l): axum::extract::Path<String>, header
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.find("://").and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_owned())))
-        .unwrap_or_else(|| "/".into());
+        .and_then(|r| r.find("://").and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_owned())));
+    // The referring page's path, under the same rule as sign-in's `next`: a referrer of
+    // `https://evil.example//evil.example` must not make this an open redirect.
+    let back = login::safe_next(back.as_deref());
     (
+        // `Secure` is added for HTTPS requests by `crate::headers::harden`, as for every cookie.
         [(header::SET_COOKIE, format!("{}={value}; Path=/; Max-Age=31536000; SameSite=Lax", Lang::COOKIE))],
         Redirect::to(&back),
     )

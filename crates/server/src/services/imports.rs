@@ -109,8 +109,9 @@ pub async fn problems(
     page: Page,
 ) -> ServiceResult<Paged<ImportProblem>> {
     caller.require(Permission::ImportCustomers)?;
+    // The sealed row stays inside (`ImportProblem` never serialises it): reports show where and why,
+    // not the row's personal data. Emptied here too, for callers that read the fields.
     let mut p = state.store.import_problems(id, page).await?;
-    // The sealed row stays inside; reports show where and why, not the row's personal data.
     for item in &mut p.items {
         item.raw_json.clear();
     }
@@ -241,14 +242,18 @@ impl download::Pages for Rejected {
     }
 }
 
+/// The upload's bytes. Its error becomes the job's `last_error`, which the console and the API show,
+/// so it names the import, not the server path (the log gets that).
 async fn load_file(state: &AppState, rec: &ImportRecord) -> Result<Vec<u8>, String> {
-    let sealed =
-        tokio::fs::read(&rec.stored_path).await.map_err(|e| format!("upload {} unreadable: {e}", rec.stored_path))?;
+    let sealed = tokio::fs::read(&rec.stored_path).await.map_err(|e| {
+        tracing::warn!(import = %rec.id, path = %rec.stored_path, error = %e, "upload unreadable");
+        format!("upload of {} unreadable: {}", rec.id, e.kind())
+    })?;
     let vault = state.vault.clone();
     tokio::task::spawn_blocking(move || vault.open_bytes(UPLOAD_LABEL, &sealed))
         .await
         .map_err(|e| e.to_string())?
-        .map_err(|e| format!("upload {}: {e}", rec.stored_path))
+        .map_err(|e| format!("upload of {}: {e}", rec.id))
 }
 
 async fn remove_file(rec: &ImportRecord) {

@@ -16,32 +16,46 @@ pub struct NewSession {
     pub max_age_secs: i64,
 }
 
-/// A hash to verify against when the login name is unknown, so a miss costs as long as a wrong password
-/// and timing does not reveal which names exist.
-fn decoy_hash() -> &'static str {
-    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    H.get_or_init(|| password::hash_password("decoy password 0"))
+/// The longest login name sign-in looks up, in bytes (after trimming). Twice the rule for names
+/// ([`crate::services::staff::USERNAME_MAX_BYTES`]), leaving room for administrators made by
+/// `create-admin` before it checked that rule; anything longer names no one.
+pub const MAX_LOGIN_NAME_BYTES: usize = 64;
+
+fn wrong_credentials() -> ServiceError {
+    ServiceError::invalid("bad_credentials", "登录名或密码错误 / wrong login name or password")
 }
 
+/// Signs a member in. The order matters: a cheap look at the throttle; a turn to hash (bounded); the
+/// attempt counted as a failure and the throttle checked in one step; only then the password check,
+/// after which a right password gives the attempt back. Parallel attempts therefore get no more
+/// password checks than the throttle allows.
 pub async fn login(state: &AppState, username: &str, pw: &str, ip: &str) -> ServiceResult<NewSession> {
-    let now = state.clock.now();
-    let username = username.trim().to_lowercase();
-    if let Err(secs) = state.throttle.check(&username, ip, now) {
-        return Err(ServiceError::TooManyAttempts { retry_after_secs: secs });
+    let username = username.trim();
+    // A name or password longer than any that can exist is a wrong sign-in, answered before anything
+    // is hashed, counted or written down: it cannot guess anything, and keeping it would let one
+    // request put megabytes into the throttle's memory or the audit log.
+    if username.len() > MAX_LOGIN_NAME_BYTES || pw.len() > password::MAX_PASSWORD_BYTES {
+        let shown: String = username.chars().take(MAX_LOGIN_NAME_BYTES).collect();
+        tracing::warn!(name = %shown, name_bytes = username.len(), password_bytes = pw.len(), %ip, "over-long sign-in refused");
+        return Err(wrong_credentials());
     }
+    let username = username.to_lowercase();
+    let too_many = |retry_after_secs| ServiceError::TooManyAttempts { retry_after_secs };
+    state.throttle.check(&username, ip, state.clock.now()).map_err(too_many)?;
+    let turn = state.passwords.permit().await;
+    let now = state.clock.now();
+    let attempt = state.throttle.reserve(&username, ip, now).map_err(|r| too_many(r.retry_after_secs()))?;
     let found = state.store.staff_credentials(&username).await;
     let (ok, staff) = match found {
         Ok(c) => {
-            let pw = pw.to_owned();
-            let hash = c.password_hash.clone();
-            let ok = tokio::task::spawn_blocking(move || password::verify_password(&pw, &hash)).await.unwrap_or(false);
+            let ok = turn.verify(pw.to_owned(), c.password_hash.clone()).await;
             (ok && c.staff.active, Some(c.staff))
         }
         Err(siyu_store::StoreError::NotFound) => {
-            let pw = pw.to_owned();
-            let _ = tokio::task::spawn_blocking(move || password::verify_password(&pw, decoy_hash())).await;
+            turn.verify_decoy(pw.to_owned()).await;
             (false, None)
         }
+        // No password was checked: dropping `attempt` gives it back.
         Err(e) => return Err(e.into()),
     };
     let audit = |action, detail: &str| NewAuditEntry {
@@ -54,12 +68,12 @@ pub async fn login(state: &AppState, username: &str, pw: &str, ip: &str) -> Serv
         ip: Some(ip.to_owned()),
     };
     let Some(staff) = staff.clone().filter(|_| ok) else {
-        state.throttle.record_failure(&username, ip, now);
+        attempt.failed();
         state.metrics.logins_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         state.store.append_audit(&audit(AuditAction::LoginFailed, "wrong login name, password, or inactive")).await?;
-        return Err(ServiceError::invalid("bad_credentials", "登录名或密码错误 / wrong login name or password"));
+        return Err(wrong_credentials());
     };
-    state.throttle.record_success(&username);
+    attempt.succeeded();
     let token = random_secret();
     let csrf = random_secret();
     let max_age_secs = state.config.security.session_hours * 3600;
@@ -83,16 +97,16 @@ pub async fn logout(state: &AppState, token: &str, staff: &Staff, ip: &str) -> S
     Ok(())
 }
 
-/// The `Set-Cookie` value for a session (or, with `None`, the one that clears it).
-pub fn session_cookie(state: &AppState, session: Option<&NewSession>) -> String {
-    let secure = if state.config.server.secure_cookies { "; Secure" } else { "" };
+/// The `Set-Cookie` value for a session (or, with `None`, the one that clears it). `Secure` is added
+/// for HTTPS requests by `crate::headers::harden`, as for every cookie.
+pub fn session_cookie(session: Option<&NewSession>) -> String {
     match session {
         Some(s) => format!(
-            "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
             crate::auth::SESSION_COOKIE,
             s.token,
             s.max_age_secs
         ),
-        None => format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", crate::auth::SESSION_COOKIE),
+        None => format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0", crate::auth::SESSION_COOKIE),
     }
 }

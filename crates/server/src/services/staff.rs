@@ -34,8 +34,12 @@ pub async fn get(state: &AppState, caller: &Caller, id: StaffId) -> ServiceResul
     Ok(state.store.staff(id).await?)
 }
 
-fn check_username(u: &str) -> ServiceResult<()> {
-    let ok = (3..=32).contains(&u.len())
+/// The longest login name a member can be given, in bytes.
+pub const USERNAME_MAX_BYTES: usize = 32;
+
+/// The rule for login names: 3–32 lower-case ASCII letters, digits, `_` or `.`.
+pub fn check_username(u: &str) -> ServiceResult<()> {
+    let ok = (3..=USERNAME_MAX_BYTES).contains(&u.len())
         && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
     if ok {
         Ok(())
@@ -83,7 +87,8 @@ pub async fn create(state: &AppState, caller: &Caller, input: StaffInput) -> Ser
         role: input.role,
         org_unit_id: input.org_unit_id,
         wecom_userid: clean_wecom(input.wecom_userid),
-        password_hash: password::hash_password(&input.password),
+        // In turn with sign-ins, on the blocking pool: a hash takes a core and 19 MiB for a while.
+        password_hash: state.passwords.hash(input.password).await?,
     };
     let staff = state.store.create_staff(&new, state.clock.now()).await.map_err(|e| match e {
         siyu_store::StoreError::Conflict(_) => {
