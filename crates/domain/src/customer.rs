@@ -29,14 +29,117 @@ impl Gender {
         }
     }
 
-    /// Reads `male`/`female`, `M`/`F`, `男`/`女`; anything else is unknown rather than an error, since
-    /// bank files leave gender blank often and it decides nothing.
-    pub fn parse_lenient(s: &str) -> Self {
-        match s.trim() {
-            "male" | "M" | "m" | "男" | "1" => Self::Male,
-            "female" | "F" | "f" | "女" | "2" => Self::Female,
-            _ => Self::Unknown,
+    /// Reads a gender as bank files write it: `male`/`female`, `M`/`F`, `男`/`女`, the GB/T 2261.1
+    /// codes (`1` male, `2` female, `0` unknown, `9` not stated), and 未知 / 不详 / 未说明 (or blank) as
+    /// unknown, which is a value, not a mistake. `None` for anything else, so a typo is reported rather
+    /// than quietly lost.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(s));
+        if is(&["male", "m", "男", "男性", "1"]) {
+            Some(Self::Male)
+        } else if is(&["female", "f", "女", "女性", "2"]) {
+            Some(Self::Female)
+        } else if s.is_empty() || is(&["unknown", "u", "未知", "不详", "未说明", "0", "9"]) {
+            Some(Self::Unknown)
+        } else {
+            None
         }
+    }
+
+    /// As [`Gender::parse`], anything else unknown: for reading back what siyu itself stored.
+    pub fn parse_lenient(s: &str) -> Self {
+        Self::parse(s).unwrap_or_default()
+    }
+}
+
+/// The kind of identity document an ID number belongs to. Only the resident ID card (and the documents
+/// that carry its number) follow GB 11643 and its check digit; a passport or a travel permit number is
+/// kept as the bank holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum IdType {
+    /// 居民身份证 (also 临时身份证), the default when a file names no type.
+    #[default]
+    ResidentId,
+    /// 户口簿: carries the holder's resident ID number.
+    HouseholdRegister,
+    /// 港澳台居民居住证: a resident ID number with region code 81/82/83.
+    ResidencePermit,
+    /// 护照, Chinese or foreign.
+    Passport,
+    /// 港澳居民来往内地通行证 (回乡证).
+    HkMacauPermit,
+    /// 台湾居民来往大陆通行证 (台胞证).
+    TaiwanPermit,
+    /// 军官证 / 士兵证 / 警官证.
+    ServiceCard,
+    /// 外国人永久居留身份证.
+    ForeignPermanentResident,
+    /// 其他证件.
+    Other,
+}
+
+impl IdType {
+    const ALL: [Self; 9] = [
+        Self::ResidentId,
+        Self::HouseholdRegister,
+        Self::ResidencePermit,
+        Self::Passport,
+        Self::HkMacauPermit,
+        Self::TaiwanPermit,
+        Self::ServiceCard,
+        Self::ForeignPermanentResident,
+        Self::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ResidentId => "resident_id",
+            Self::HouseholdRegister => "household_register",
+            Self::ResidencePermit => "residence_permit",
+            Self::Passport => "passport",
+            Self::HkMacauPermit => "hk_macau_permit",
+            Self::TaiwanPermit => "taiwan_permit",
+            Self::ServiceCard => "service_card",
+            Self::ForeignPermanentResident => "foreign_permanent_resident",
+            Self::Other => "other",
+        }
+    }
+
+    /// The names bank systems give the type, its code first.
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            Self::ResidentId => {
+                &["resident_id", "身份证", "居民身份证", "二代身份证", "第二代居民身份证", "临时身份证"]
+            }
+            Self::HouseholdRegister => &["household_register", "户口簿", "户口本", "居民户口簿"],
+            Self::ResidencePermit => &["residence_permit", "港澳台居民居住证", "港澳居民居住证", "台湾居民居住证"],
+            Self::Passport => &["passport", "护照", "中国护照", "外国护照", "外国人护照"],
+            Self::HkMacauPermit => &["hk_macau_permit", "港澳通行证", "港澳居民来往内地通行证", "回乡证"],
+            Self::TaiwanPermit => &["taiwan_permit", "台胞证", "台湾居民来往大陆通行证", "台湾通行证"],
+            Self::ServiceCard => &["service_card", "军官证", "士兵证", "警官证", "文职干部证", "军人身份证件"],
+            Self::ForeignPermanentResident => {
+                &["foreign_permanent_resident", "外国人永久居留身份证", "外国人永久居留证", "永久居留证"]
+            }
+            Self::Other => &["other", "其他", "其它", "其他证件"],
+        }
+    }
+
+    /// Reads a type by its code or a name bank files use (case and surrounding space ignored).
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::ALL.into_iter().find(|t| t.names().iter().any(|n| n.eq_ignore_ascii_case(s)))
+    }
+
+    /// Whether the number is a resident ID number, checked against GB 11643 (and its birth date read).
+    pub fn is_resident_id_number(self) -> bool {
+        matches!(self, Self::ResidentId | Self::HouseholdRegister | Self::ResidencePermit)
+    }
+
+    /// Name in Chinese, as the bank's forms print it.
+    pub fn name_zh(self) -> &'static str {
+        self.names()[1]
     }
 }
 
@@ -71,6 +174,23 @@ impl AumTier {
     /// Name in Chinese, as relationship managers say it.
     pub fn name_zh(self) -> &'static str {
         ["大众客户", "金卡客户", "白金客户", "钻石客户", "私行客户"][usize::from(self.0 - 1)]
+    }
+
+    /// Reads a tier as bank files write it: `1`–`5`, the Chinese name with or without 客户 (`白金`,
+    /// `白金客户`, also 私人银行) or the English one.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        if let Ok(n) = s.parse::<u8>() {
+            return Self::new(n);
+        }
+        let zh = s.strip_suffix("客户").unwrap_or(s);
+        let short = ["大众", "金卡", "白金", "钻石", "私行"];
+        let n = short
+            .iter()
+            .position(|t| *t == zh)
+            .or_else(|| (zh == "私人银行").then_some(4))
+            .or_else(|| (1..=5).position(|n| Self(n).name_en().eq_ignore_ascii_case(s)))?;
+        Self::new(n as u8 + 1)
     }
 
     pub fn name_en(self) -> &'static str {
@@ -178,6 +298,8 @@ pub struct CustomerDraft {
     pub name: String,
     pub phone: Option<String>,
     pub id_number: Option<String>,
+    /// The document `id_number` belongs to; set exactly when `id_number` is.
+    pub id_type: Option<IdType>,
     pub gender: Gender,
     pub birthday: Option<NaiveDate>,
     pub sub_branch_id: OrgUnitId,
@@ -199,6 +321,8 @@ pub struct Customer {
     pub name: String,
     pub phone_masked: Option<String>,
     pub id_number_masked: Option<String>,
+    /// The document the ID number belongs to (none without a number).
+    pub id_type: Option<IdType>,
     pub gender: Gender,
     pub birthday: Option<NaiveDate>,
     pub sub_branch_id: OrgUnitId,
@@ -287,6 +411,47 @@ mod tests {
         assert_eq!(AumTier::for_aum_yuan(0).get(), 1);
         assert_eq!(AumTier::for_aum_yuan(50_000).get(), 2);
         assert_eq!(AumTier::for_aum_yuan(6_000_000).get(), 5);
+    }
+
+    #[test]
+    fn unknown_gender_is_a_value_and_a_typo_is_not() {
+        for s in ["未知", "不详", "未说明", "", " unknown ", "0", "9"] {
+            assert_eq!(Gender::parse(s), Some(Gender::Unknown), "{s:?}");
+        }
+        assert_eq!(Gender::parse("男"), Some(Gender::Male));
+        assert_eq!(Gender::parse("F"), Some(Gender::Female));
+        assert_eq!(Gender::parse("女性"), Some(Gender::Female));
+        for s in ["X", "男女", "3", "femal"] {
+            assert_eq!(Gender::parse(s), None, "{s:?}");
+        }
+        assert_eq!(Gender::parse_lenient("X"), Gender::Unknown);
+    }
+
+    #[test]
+    fn id_types_read_bank_names_and_round_trip() {
+        assert_eq!(IdType::parse("护照"), Some(IdType::Passport));
+        assert_eq!(IdType::parse(" 港澳通行证 "), Some(IdType::HkMacauPermit));
+        assert_eq!(IdType::parse("台胞证"), Some(IdType::TaiwanPermit));
+        assert_eq!(IdType::parse("军官证"), Some(IdType::ServiceCard));
+        assert_eq!(IdType::parse("居民身份证"), Some(IdType::ResidentId));
+        assert_eq!(IdType::parse("驾驶证"), None);
+        for t in IdType::ALL {
+            assert_eq!(IdType::parse(t.as_str()), Some(t));
+            assert_eq!(IdType::parse(t.name_zh()), Some(t));
+        }
+        assert!(IdType::ResidentId.is_resident_id_number());
+        assert!(!IdType::Passport.is_resident_id_number());
+    }
+
+    #[test]
+    fn tiers_read_numbers_and_names() {
+        assert_eq!(AumTier::parse("3"), AumTier::new(3));
+        assert_eq!(AumTier::parse("白金"), AumTier::new(3));
+        assert_eq!(AumTier::parse("钻石客户"), AumTier::new(4));
+        assert_eq!(AumTier::parse("私人银行"), AumTier::new(5));
+        assert_eq!(AumTier::parse("gold"), AumTier::new(2));
+        assert_eq!(AumTier::parse("6"), None);
+        assert_eq!(AumTier::parse("铜卡"), None);
     }
 
     #[test]

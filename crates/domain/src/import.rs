@@ -4,12 +4,17 @@
 //! this module maps headers to fields and turns each row into a [`CustomerDraft`] or a list of
 //! [`RowProblem`]s that name the column and the reason, so the dry-run report tells an operator exactly
 //! what to fix.
+//!
+//! Headers are matched after normalising (full-width characters, spaces, case, a trailing bracketed
+//! unit such as `（元）`), since bank exports are typed by hand. Time enters as the bank date the import
+//! was uploaded on, so a dry run and the commit that follows judge "in the future" alike.
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::customer::{AumTier, Consent, CustomerDraft, Gender, RiskAssessment, RiskGrade, Segments};
+use crate::customer::{AumTier, Consent, CustomerDraft, Gender, IdType, RiskAssessment, RiskGrade, Segments};
 use crate::ids::{OrgUnitId, StaffId};
 use crate::validate;
 
@@ -21,6 +26,9 @@ pub enum Field {
     Name,
     Phone,
     IdNumber,
+    /// The kind of document `IdNumber` is (居民身份证 when absent). It is written with the number,
+    /// never alone: a type without its number describes nothing.
+    IdType,
     Gender,
     Birthday,
     SubBranchCode,
@@ -28,6 +36,9 @@ pub enum Field {
     AumTier,
     AumYuan,
     PayrollDay,
+    /// A yes/no payroll (代发) flag beside the payday: yes needs a payday, no clears it. siyu knows a
+    /// payroll customer by their payday, so the flag checks the day rather than being stored apart.
+    PayrollFlag,
     CreditCard,
     Wealth,
     Loan,
@@ -49,19 +60,40 @@ const ALIASES: &[(Field, &[&str])] = &[
     (Field::CustomerNo, &["customer_no", "客户号", "客户编号", "客户号码"]),
     (Field::Name, &["name", "姓名", "客户姓名", "客户名称"]),
     (Field::Phone, &["phone", "mobile", "手机号", "手机号码", "联系电话", "手机"]),
-    (Field::IdNumber, &["id_number", "身份证号", "证件号码", "身份证号码"]),
-    (Field::Gender, &["gender", "性别"]),
+    (Field::IdNumber, &["id_number", "身份证号", "证件号码", "身份证号码", "证件号"]),
+    (Field::IdType, &["id_type", "证件类型", "证件种类"]),
+    (Field::Gender, &["gender", "性别", "客户性别"]),
     (Field::Birthday, &["birthday", "出生日期", "生日"]),
-    (Field::SubBranchCode, &["sub_branch_code", "网点代码", "网点编号", "支行代码", "所属网点"]),
-    (Field::OwnerUsername, &["owner", "owner_username", "客户经理", "管户客户经理", "客户经理工号"]),
-    (Field::AumTier, &["aum_tier", "资产层级", "AUM层级", "客户等级"]),
-    (Field::AumYuan, &["aum", "aum_yuan", "资产余额", "AUM"]),
+    // The code or the name of the unit (see `ImportLookups`).
+    (
+        Field::SubBranchCode,
+        &[
+            "sub_branch_code",
+            "网点代码",
+            "网点编号",
+            "支行代码",
+            "所属网点",
+            "开户网点",
+            "网点名称",
+            "所属支行",
+            "开户支行",
+            "sub_branch",
+        ],
+    ),
+    // Matched against the manager's login, which is the bank's staff number (工号 / 编号).
+    (
+        Field::OwnerUsername,
+        &["owner", "owner_username", "客户经理", "管户客户经理", "客户经理工号", "客户经理编号", "管户经理编号"],
+    ),
+    (Field::AumTier, &["aum_tier", "资产层级", "AUM层级", "客户等级", "AUM等级", "资产等级"]),
+    (Field::AumYuan, &["aum", "aum_yuan", "资产余额", "AUM", "AUM余额"]),
     (Field::PayrollDay, &["payroll_day", "代发日", "发薪日"]),
+    (Field::PayrollFlag, &["payroll", "代发标志", "是否代发", "代发客户", "代发标识"]),
     (Field::CreditCard, &["credit_card", "信用卡客户", "信用卡"]),
     (Field::Wealth, &["wealth", "理财客户", "理财"]),
     (Field::Loan, &["loan", "贷款客户", "贷款"]),
-    (Field::RiskGrade, &["risk_grade", "风险等级", "风评等级"]),
-    (Field::RiskAssessedOn, &["risk_assessed_on", "风评日期", "风险评估日期"]),
+    (Field::RiskGrade, &["risk_grade", "风险等级", "风评等级", "风险测评等级", "测评等级"]),
+    (Field::RiskAssessedOn, &["risk_assessed_on", "风评日期", "风险评估日期", "测评日期", "风险测评日期"]),
     (Field::ConsentOneToOne, &["consent_1v1", "同意一对一营销"]),
     (Field::ConsentMoments, &["consent_moments", "同意朋友圈营销"]),
     (Field::ConsentGroup, &["consent_group", "同意社群营销"]),
@@ -77,10 +109,14 @@ impl Field {
         ALIASES.iter().find(|(f, _)| *f == self).map(|(_, names)| names[0]).expect("every field has aliases")
     }
 
-    /// The field a header names, by any of its aliases (case and surrounding space ignored).
+    /// The field a header names, by any of its aliases, compared after [`normalize_header`]: `AUM等级`,
+    /// `ＡＵＭ 等级`, `AUM等级（资产）` and `aum等级(资产)` are one header.
     pub fn from_header(header: &str) -> Option<Self> {
-        let h = header.trim().trim_start_matches('\u{feff}');
-        ALIASES.iter().find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(h))).map(|(f, _)| *f)
+        let h = normalize_header(header).0;
+        if h.is_empty() {
+            return None;
+        }
+        ALIASES.iter().find(|(_, names)| names.iter().any(|n| normalize_header(n).0 == h)).map(|(f, _)| *f)
     }
 
     /// Every field a column can fill, `Ignore` last.
@@ -101,6 +137,49 @@ impl Field {
     }
 }
 
+/// A header as it is compared, and the bracketed note after it (a unit such as `万元`, or a remark
+/// such as `资产`): full-width characters as half-width, spaces, `_`, `-`, `*` (a required-column
+/// mark), a trailing `:` and a byte-order mark dropped, ASCII letters lower case.
+pub fn normalize_header(header: &str) -> (String, Option<String>) {
+    let mut h: String = header
+        .chars()
+        .map(crate::validate::half_width)
+        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{feff}' | '_' | '-' | '*'))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    while h.ends_with(':') {
+        h.pop();
+    }
+    let mut note = None;
+    for (open, close) in [('(', ')'), ('[', ']'), ('【', '】')] {
+        if h.ends_with(close)
+            && let Some(at) = h.rfind(open)
+            && at > 0
+        {
+            note = Some(h[at + open.len_utf8()..h.len() - close.len_utf8()].to_owned());
+            h.truncate(at);
+            break;
+        }
+    }
+    (h, note)
+}
+
+/// How many cells of a row are headers siyu recognises (after [`normalize_header`]; `ignore` not
+/// counted). A file's header row is the one among its first rows that scores highest; a title row
+/// such as `某银行客户导出 2026-11-24` scores 0.
+pub fn header_score(cells: &[&str]) -> usize {
+    cells.iter().filter(|c| matches!(Field::from_header(c), Some(f) if f != Field::Ignore)).count()
+}
+
+/// Yuan per unit of an AUM column whose header names its unit: `资产余额（万元）` holds 10,000s.
+fn aum_scale(header: &str) -> u32 {
+    match normalize_header(header).1.as_deref() {
+        Some(u) if u.contains('亿') => 100_000_000,
+        Some(u) if u.contains('万') => 10_000,
+        _ => 1,
+    }
+}
+
 /// A problem with the whole file, before any row is read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 pub enum HeaderProblem {
@@ -117,6 +196,8 @@ pub enum HeaderProblem {
 pub struct HeaderMapping {
     columns: Vec<(usize, Field)>,
     headers: Vec<String>,
+    /// Yuan per unit of the AUM column (10,000 for a column in 万元).
+    aum_scale: u32,
 }
 
 const REQUIRED: [Field; 3] = [Field::CustomerNo, Field::Name, Field::SubBranchCode];
@@ -148,7 +229,9 @@ impl HeaderMapping {
         if !missing.is_empty() {
             return Err(HeaderProblem::MissingColumns(missing));
         }
-        Ok(Self { columns, headers: headers.to_vec() })
+        let aum_scale =
+            columns.iter().find(|(_, f)| *f == Field::AumYuan).map(|(i, _)| aum_scale(&headers[*i])).unwrap_or(1);
+        Ok(Self { columns, headers: headers.to_vec(), aum_scale })
     }
 
     /// The fields the file fills, in column order.
@@ -171,9 +254,21 @@ pub struct RowProblem {
     pub message: String,
 }
 
-/// What the validator needs to know about the bank: sub-branches by code, customer managers by login.
+/// What a unit's name points to: names, unlike codes, are not unique.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitByName {
+    Unknown,
+    One(OrgUnitId),
+    /// Two or more units have this name; which one the file meant cannot be known.
+    Shared,
+}
+
+/// What the validator needs to know about the bank: sub-branches by code or name, customer managers by
+/// login.
 pub trait ImportLookups {
     fn sub_branch_by_code(&self, code: &str) -> Option<OrgUnitId>;
+    /// Asked only when no unit has `name` as its code.
+    fn sub_branch_by_name(&self, name: &str) -> UnitByName;
     /// A customer manager and the sub-branch they belong to.
     fn customer_manager(&self, username: &str) -> Option<(StaffId, OrgUnitId)>;
 }
@@ -183,6 +278,9 @@ pub struct RowValidator<'a> {
     mapping: HeaderMapping,
     lookups: &'a dyn ImportLookups,
     seen: HashSet<String>,
+    /// The latest date a birthday or an assessment may have: the bank date of the import, plus a day
+    /// for a file made in another time zone.
+    latest: NaiveDate,
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
@@ -194,15 +292,19 @@ fn parse_bool(s: &str) -> Option<bool> {
 }
 
 impl<'a> RowValidator<'a> {
-    pub fn new(mapping: HeaderMapping, lookups: &'a dyn ImportLookups) -> Self {
-        Self { mapping, lookups, seen: HashSet::new() }
+    /// `today` is the bank date the rows are judged on; the dry run and the commit of one import must
+    /// pass the same one, or they would disagree on which rows are good.
+    pub fn new(mapping: HeaderMapping, lookups: &'a dyn ImportLookups, today: NaiveDate) -> Self {
+        let latest = today.succ_opt().unwrap_or(today);
+        Self { mapping, lookups, seen: HashSet::new(), latest }
     }
 
-    /// The trimmed cell for `f` and the column name to report problems under.
-    fn cell<'c>(&self, cells: &[&'c str], f: Field) -> (&'c str, String) {
+    /// The trimmed cell for `f` and the column name to report problems under (borrowed: a name is
+    /// copied only into a problem, not for every cell of a million rows).
+    fn cell<'c, 's>(&'s self, cells: &[&'c str], f: Field) -> (&'c str, &'s str) {
         match self.mapping.columns.iter().find(|(_, x)| *x == f) {
-            Some(&(i, _)) => (cells.get(i).copied().unwrap_or("").trim(), self.mapping.header(i).to_owned()),
-            None => ("", f.name().to_owned()),
+            Some(&(i, _)) => (cells.get(i).copied().unwrap_or("").trim(), self.mapping.header(i)),
+            None => ("", f.name()),
         }
     }
 
@@ -211,24 +313,94 @@ impl<'a> RowValidator<'a> {
         let mut p = Problems(Vec::new());
         let v = |f| self.cell(cells, f);
         let nonempty = |raw: &str| (!raw.is_empty()).then(|| raw.to_owned());
+        let latest = self.latest;
+        // A date after `latest` is refused: a birthday cannot lie ahead, and an assessment dated ahead
+        // would stay "current" for more than its year.
+        let not_future = |p: &mut Problems, col: &str, raw: &str, d: NaiveDate| {
+            if d > latest {
+                p.add(col, "future_date", format!("日期晚于今天 / the date is in the future: {raw}"));
+                None
+            } else {
+                Some(d)
+            }
+        };
 
         let (raw, col) = v(Field::CustomerNo);
         let customer_no = p.check(col, validate::normalize_customer_no(raw));
         let (raw, col) = v(Field::Name);
         let name = p.check(col, validate::normalize_name(raw));
         let (raw, col) = v(Field::Phone);
-        let phone = nonempty(raw).and_then(|x| p.check(col, validate::normalize_phone(&x)));
+        let phone = (!raw.is_empty()).then(|| p.check(col, validate::normalize_phone(raw))).flatten();
+
+        let (type_raw, type_col) = v(Field::IdType);
+        let id_type = if type_raw.is_empty() {
+            Some(IdType::ResidentId)
+        } else {
+            let t = IdType::parse(type_raw);
+            if t.is_none() {
+                p.add(
+                    type_col,
+                    "bad_id_type",
+                    format!("未知证件类型 / unknown ID type (护照, 港澳通行证, 台胞证, 军官证…): {type_raw}"),
+                );
+            }
+            t
+        };
         let (raw, col) = v(Field::IdNumber);
-        let id_number = nonempty(raw).and_then(|x| p.check(col, validate::normalize_id_number(&x)));
-        let gender = Gender::parse_lenient(v(Field::Gender).0);
+        let id_number = match id_type {
+            _ if raw.is_empty() => None,
+            // The type is wrong, so how to check the number is unknown; the type's problem says so.
+            None => None,
+            Some(t) if t.is_resident_id_number() => p.check(col, validate::normalize_id_number(raw)).filter(|id| {
+                let born = validate::id_birth_date(id);
+                let future = born.is_some_and(|d| d > latest);
+                if future {
+                    p.add(
+                        col,
+                        "bad_id_number",
+                        "身份证号中的出生日期晚于今天 / the ID number's birth date is in the future".into(),
+                    );
+                }
+                !future
+            }),
+            Some(_) => p.check(col, validate::normalize_document_number(raw)),
+        };
+        let id_type = id_number.as_ref().and(id_type);
+
+        let (raw, col) = v(Field::Gender);
+        let gender = Gender::parse(raw).unwrap_or_else(|| {
+            p.add(col, "bad_gender", format!("性别应为 男/女/未知 / gender must be male, female or unknown: {raw}"));
+            Gender::Unknown
+        });
         let (raw, col) = v(Field::Birthday);
-        let birthday = nonempty(raw).and_then(|x| p.check(col, validate::parse_date(&x)));
+        let birthday = (!raw.is_empty())
+            .then(|| p.check(col, validate::parse_date(raw)))
+            .flatten()
+            .and_then(|d| not_future(&mut p, col, raw, d));
 
         let (raw, col) = v(Field::SubBranchCode);
-        let sub_branch_id = self.lookups.sub_branch_by_code(raw);
-        if sub_branch_id.is_none() {
-            p.add(col, "unknown_sub_branch", format!("未知网点代码 / unknown sub-branch code: {raw}"));
-        }
+        let sub_branch_id = match self.lookups.sub_branch_by_code(raw) {
+            Some(id) => Some(id),
+            None => match self.lookups.sub_branch_by_name(raw) {
+                UnitByName::One(id) => Some(id),
+                UnitByName::Shared => {
+                    p.add(
+                        col,
+                        "ambiguous_sub_branch",
+                        format!("多个网点同名，请填写网点代码 / several units are named {raw}; use the code"),
+                    );
+                    None
+                }
+                UnitByName::Unknown => {
+                    p.add(
+                        col,
+                        "unknown_sub_branch",
+                        format!("未知网点代码或名称 / no sub-branch has this code or name: {raw}"),
+                    );
+                    None
+                }
+            },
+        };
 
         let (raw, col) = v(Field::OwnerUsername);
         let mut owner_id = None;
@@ -251,13 +423,24 @@ impl<'a> RowValidator<'a> {
         let (tier_raw, tier_col) = v(Field::AumTier);
         let (aum_raw, aum_col) = v(Field::AumYuan);
         let aum_tier = if !tier_raw.is_empty() {
-            let t = tier_raw.parse().ok().and_then(AumTier::new);
+            let t = AumTier::parse(tier_raw);
             if t.is_none() {
-                p.add(tier_col, "bad_aum_tier", format!("资产层级应为1-5 / AUM tier must be 1-5: {tier_raw}"));
+                p.add(
+                    tier_col,
+                    "bad_aum_tier",
+                    format!(
+                        "资产层级应为1-5或大众/金卡/白金/钻石/私行 / AUM tier must be 1-5 or a tier name: {tier_raw}"
+                    ),
+                );
             }
             t
         } else if !aum_raw.is_empty() {
-            let yuan = aum_raw.replace(',', "").parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 0.0);
+            let yuan = aum_raw
+                .replace(',', "")
+                .parse::<f64>()
+                .ok()
+                .map(|x| x * f64::from(self.mapping.aum_scale))
+                .filter(|x| x.is_finite() && *x >= 0.0);
             if yuan.is_none() {
                 p.add(
                     aum_col,
@@ -271,14 +454,31 @@ impl<'a> RowValidator<'a> {
             AumTier::new(1)
         };
 
-        let (raw, col) = v(Field::PayrollDay);
-        let payroll_day = nonempty(raw).and_then(|d| {
+        let (day_raw, day_col) = v(Field::PayrollDay);
+        let payroll_day = nonempty(day_raw).and_then(|d| {
             let day = d.parse::<u8>().ok().filter(|d| (1..=31).contains(d));
             if day.is_none() {
-                p.add(col, "bad_payroll_day", format!("代发日应为1-31 / payroll day must be 1-31: {d}"));
+                p.add(day_col, "bad_payroll_day", format!("代发日应为1-31 / payroll day must be 1-31: {d}"));
             }
             day
         });
+        // The flag confirms the payday; an empty flag leaves the payday to speak for itself.
+        let (flag_raw, flag_col) = v(Field::PayrollFlag);
+        match parse_bool(flag_raw) {
+            _ if flag_raw.is_empty() => {}
+            None => p.add(flag_col, "bad_flag", format!("应为 是/否 / expected yes or no: {flag_raw}")),
+            Some(true) if day_raw.is_empty() => p.add(
+                day_col,
+                "missing_payroll_day",
+                "代发客户须填写代发日 / a payroll customer needs the payday".into(),
+            ),
+            Some(false) if !day_raw.is_empty() => p.add(
+                flag_col,
+                "payroll_flag_conflict",
+                format!("非代发客户不应有代发日 / not a payroll customer, yet a payday is given: {day_raw}"),
+            ),
+            Some(_) => {}
+        }
         let mut flag = |f: Field| {
             let (raw, col) = v(f);
             parse_bool(raw).unwrap_or_else(|| {
@@ -303,13 +503,12 @@ impl<'a> RowValidator<'a> {
         let (date_raw, date_col) = v(Field::RiskAssessedOn);
         let grade = (!grade_raw.is_empty()).then(|| RiskGrade::parse(grade_raw)).flatten();
         if !grade_raw.is_empty() && grade.is_none() {
-            p.add(
-                grade_col.clone(),
-                "bad_risk_grade",
-                format!("风险等级应为C1-C5 / risk grade must be C1-C5: {grade_raw}"),
-            );
+            p.add(grade_col, "bad_risk_grade", format!("风险等级应为C1-C5 / risk grade must be C1-C5: {grade_raw}"));
         }
-        let date = (!date_raw.is_empty()).then(|| p.check(date_col.clone(), validate::parse_date(date_raw))).flatten();
+        let date = (!date_raw.is_empty())
+            .then(|| p.check(date_col, validate::parse_date(date_raw)))
+            .flatten()
+            .and_then(|d| not_future(&mut p, date_col, date_raw, d));
         // A grade means nothing without the date it was assessed on (it expires after a year).
         if !grade_raw.is_empty() && date_raw.is_empty() {
             p.add(
@@ -327,7 +526,7 @@ impl<'a> RowValidator<'a> {
         let risk = grade.zip(date).map(|(grade, assessed_on)| RiskAssessment { grade, assessed_on });
         let wecom_external_userid = nonempty(v(Field::WecomExternalUserid).0);
         let (raw, col) = v(Field::WechatUnionid);
-        let wechat_unionid = nonempty(raw).and_then(|x| p.check(col, validate::unionid(&x)));
+        let wechat_unionid = (!raw.is_empty()).then(|| p.check(col, validate::unionid(raw))).flatten();
 
         if let Some(no) = &customer_no
             && !self.seen.insert(no.clone())
@@ -347,6 +546,7 @@ impl<'a> RowValidator<'a> {
                     name,
                     phone,
                     id_number,
+                    id_type,
                     gender,
                     birthday,
                     sub_branch_id,
@@ -368,12 +568,12 @@ impl<'a> RowValidator<'a> {
 struct Problems(Vec<RowProblem>);
 
 impl Problems {
-    fn add(&mut self, column: String, code: &str, message: String) {
-        self.0.push(RowProblem { column, code: code.to_owned(), message });
+    fn add(&mut self, column: &str, code: &str, message: String) {
+        self.0.push(RowProblem { column: column.to_owned(), code: code.to_owned(), message });
     }
 
     /// Keeps a good value, or records why it is bad.
-    fn check<T>(&mut self, column: String, r: Result<T, validate::Invalid>) -> Option<T> {
+    fn check<T>(&mut self, column: &str, r: Result<T, validate::Invalid>) -> Option<T> {
         r.map_err(|e| self.add(column, e.code, e.message)).ok()
     }
 }
@@ -386,6 +586,13 @@ mod tests {
     impl ImportLookups for Bank {
         fn sub_branch_by_code(&self, code: &str) -> Option<OrgUnitId> {
             (code == "SB01").then_some(OrgUnitId::new(5))
+        }
+        fn sub_branch_by_name(&self, name: &str) -> UnitByName {
+            match name {
+                "陆家嘴支行" => UnitByName::One(OrgUnitId::new(5)),
+                "静安支行" => UnitByName::Shared,
+                _ => UnitByName::Unknown,
+            }
         }
         fn customer_manager(&self, username: &str) -> Option<(StaffId, OrgUnitId)> {
             match username {
@@ -400,6 +607,19 @@ mod tests {
         h.iter().map(|s| s.to_string()).collect()
     }
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+    }
+
+    /// A validator over `h` (which must map), judging dates on [`today`].
+    fn validator(h: &[&str]) -> RowValidator<'static> {
+        RowValidator::new(HeaderMapping::new(&headers(h), &HashMap::new()).unwrap(), &Bank, today())
+    }
+
+    fn codes(errs: &[RowProblem]) -> Vec<(&str, &str)> {
+        errs.iter().map(|p| (p.column.as_str(), p.code.as_str())).collect()
+    }
+
     #[test]
     fn chinese_headers_map_and_good_row_passes() {
         let m = HeaderMapping::new(
@@ -407,7 +627,7 @@ mod tests {
             &HashMap::new(),
         )
         .unwrap();
-        let mut v = RowValidator::new(m, &Bank);
+        let mut v = RowValidator::new(m, &Bank, today());
         let d = v.validate(&["C001", "王芳", "13812341234", "SB01", "cm01", "C3", "2025-01-02"]).unwrap();
         assert_eq!(d.owner_id, Some(StaffId::new(9)));
         assert_eq!(d.risk.unwrap().grade.get(), 3);
@@ -416,7 +636,7 @@ mod tests {
     #[test]
     fn a_unionid_column_is_read_and_checked() {
         let m = HeaderMapping::new(&headers(&["客户号", "姓名", "所属网点", "UnionID"]), &HashMap::new()).unwrap();
-        let mut v = RowValidator::new(m, &Bank);
+        let mut v = RowValidator::new(m, &Bank, today());
         let d = v.validate(&["C001", "王芳", "SB01", "oAbC-12_x"]).unwrap();
         assert_eq!(d.wechat_unionid.as_deref(), Some("oAbC-12_x"));
         let errs = v.validate(&["C002", "李雷", "SB01", "not a union id"]).unwrap_err();
@@ -430,7 +650,7 @@ mod tests {
             &HashMap::new(),
         )
         .unwrap();
-        let mut v = RowValidator::new(m, &Bank);
+        let mut v = RowValidator::new(m, &Bank, today());
         let errs = v.validate(&["C001", "王芳", "12345", "NOPE", "2024-13-01"]).unwrap_err();
         let codes: Vec<_> = errs.iter().map(|p| (p.column.as_str(), p.code.as_str())).collect();
         assert_eq!(
@@ -443,10 +663,156 @@ mod tests {
     fn duplicate_numbers_and_foreign_managers_are_caught() {
         let m = HeaderMapping::new(&headers(&["customer_no", "name", "sub_branch_code", "owner"]), &HashMap::new())
             .unwrap();
-        let mut v = RowValidator::new(m, &Bank);
+        let mut v = RowValidator::new(m, &Bank, today());
         assert!(v.validate(&["C1", "甲", "SB01", ""]).is_ok());
         assert_eq!(v.validate(&["C1", "乙", "SB01", ""]).unwrap_err()[0].code, "duplicate_in_file");
         assert_eq!(v.validate(&["C2", "丙", "SB01", "cm99"]).unwrap_err()[0].code, "customer_manager_elsewhere");
+    }
+
+    #[test]
+    fn dates_in_the_future_are_refused_with_a_day_of_tolerance() {
+        let mut v = validator(&["客户号", "姓名", "网点代码", "出生日期", "风险等级", "风险评估日期"]);
+        let tomorrow = "2026-11-25";
+        let d = v.validate(&["C1", "甲", "SB01", tomorrow, "C3", tomorrow]).expect("a day ahead is a time zone");
+        assert_eq!(d.risk.unwrap().assessed_on.to_string(), tomorrow);
+        let errs = v.validate(&["C2", "乙", "SB01", "2099-01-01", "C3", "2026-11-26"]).unwrap_err();
+        assert_eq!(codes(&errs), [("出生日期", "future_date"), ("风险评估日期", "future_date")]);
+        assert!(errs[0].message.contains("2099-01-01"), "{}", errs[0].message);
+        // "Today" is what the caller says, not the machine's clock.
+        let m = HeaderMapping::new(&headers(&["客户号", "姓名", "网点代码", "出生日期"]), &HashMap::new()).unwrap();
+        let mut later = RowValidator::new(m, &Bank, today() + chrono::Days::new(1));
+        assert!(later.validate(&["C3", "丙", "SB01", "2026-11-26"]).is_ok());
+    }
+
+    #[test]
+    fn an_id_number_born_in_the_future_is_refused() {
+        let mut v = validator(&["客户号", "姓名", "网点代码", "身份证号"]);
+        let first17 = "11010520990101001";
+        let id = format!("{first17}{}", validate::id_check_digit(first17) as char);
+        let errs = v.validate(&["C1", "甲", "SB01", &id]).unwrap_err();
+        assert_eq!(codes(&errs), [("身份证号", "bad_id_number")]);
+        assert!(errs[0].message.contains("future"));
+    }
+
+    #[test]
+    fn sub_branches_by_code_or_by_a_name_only_one_unit_has() {
+        let mut v = validator(&["客户号", "姓名", "开户网点"]);
+        assert_eq!(v.validate(&["C1", "甲", "陆家嘴支行"]).unwrap().sub_branch_id, OrgUnitId::new(5));
+        assert_eq!(v.validate(&["C2", "乙", "SB01"]).unwrap().sub_branch_id, OrgUnitId::new(5));
+        let errs = v.validate(&["C3", "丙", "静安支行"]).unwrap_err();
+        assert_eq!(codes(&errs), [("开户网点", "ambiguous_sub_branch")]);
+        assert!(errs[0].message.contains("静安支行"));
+        assert_eq!(codes(&v.validate(&["C4", "丁", "火星支行"]).unwrap_err()), [("开户网点", "unknown_sub_branch")]);
+        // A manager is checked against the unit the name resolved to.
+        let mut v = validator(&["客户号", "姓名", "所属网点", "客户经理编号"]);
+        assert_eq!(v.validate(&["C1", "甲", "陆家嘴支行", "cm01"]).unwrap().owner_id, Some(StaffId::new(9)));
+    }
+
+    #[test]
+    fn id_types_other_than_the_id_card_are_kept_unchecked() {
+        let mut v = validator(&["客户号", "姓名", "网点代码", "证件类型", "证件号码"]);
+        let d = v.validate(&["C1", "甲", "SB01", "护照", "e1234567 8"]).unwrap();
+        assert_eq!((d.id_type, d.id_number.as_deref()), (Some(IdType::Passport), Some("E12345678")));
+        for (i, t) in ["港澳通行证", "台胞证", "军官证"].into_iter().enumerate() {
+            let d = v.validate(&[&format!("T{i}"), "甲", "SB01", t, "H0123456701"]).unwrap();
+            assert!(!d.id_type.unwrap().is_resident_id_number(), "{t}");
+        }
+        // The ID card is still checked, typed or not; a type without a number is no type.
+        assert_eq!(
+            codes(&v.validate(&["C2", "乙", "SB01", "身份证", "E12345678"]).unwrap_err()),
+            [("证件号码", "bad_id_number")]
+        );
+        let d = v.validate(&["C3", "丙", "SB01", "", "11010519491231002X"]).unwrap();
+        assert_eq!(d.id_type, Some(IdType::ResidentId));
+        assert_eq!(v.validate(&["C4", "丁", "SB01", "护照", ""]).unwrap().id_type, None);
+        let errs = v.validate(&["C5", "戊", "SB01", "驾驶证", "123"]).unwrap_err();
+        assert_eq!(codes(&errs), [("证件类型", "bad_id_type")]);
+        assert!(errs[0].message.contains("驾驶证"));
+    }
+
+    #[test]
+    fn unknown_gender_is_a_value_an_unrecognised_one_an_error() {
+        let mut v = validator(&["客户号", "姓名", "网点代码", "性别"]);
+        assert_eq!(v.validate(&["C1", "甲", "SB01", "未知"]).unwrap().gender, Gender::Unknown);
+        assert_eq!(v.validate(&["C2", "乙", "SB01", "不详"]).unwrap().gender, Gender::Unknown);
+        assert_eq!(v.validate(&["C3", "丙", "SB01", "女"]).unwrap().gender, Gender::Female);
+        let errs = v.validate(&["C4", "丁", "SB01", "X"]).unwrap_err();
+        assert_eq!(codes(&errs), [("性别", "bad_gender")]);
+        assert!(errs[0].message.ends_with(": X"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn a_payroll_flag_confirms_the_payday() {
+        let mut v = validator(&["客户号", "姓名", "网点代码", "是否代发", "代发日"]);
+        assert_eq!(v.validate(&["C1", "甲", "SB01", "是", "15"]).unwrap().segments.payroll_day, Some(15));
+        assert_eq!(v.validate(&["C2", "乙", "SB01", "否", ""]).unwrap().segments.payroll_day, None);
+        assert_eq!(v.validate(&["C3", "丙", "SB01", "", "10"]).unwrap().segments.payroll_day, Some(10));
+        assert_eq!(
+            codes(&v.validate(&["C4", "丁", "SB01", "是", ""]).unwrap_err()),
+            [("代发日", "missing_payroll_day")]
+        );
+        assert_eq!(
+            codes(&v.validate(&["C5", "戊", "SB01", "否", "10"]).unwrap_err()),
+            [("是否代发", "payroll_flag_conflict")]
+        );
+        assert_eq!(codes(&v.validate(&["C6", "己", "SB01", "也许", ""]).unwrap_err()), [("是否代发", "bad_flag")]);
+        // Without a payday column, yes names a payday that is not there.
+        let mut v = validator(&["客户号", "姓名", "网点代码", "代发标志"]);
+        assert_eq!(
+            codes(&v.validate(&["C1", "甲", "SB01", "Y"]).unwrap_err()),
+            [("payroll_day", "missing_payroll_day")]
+        );
+    }
+
+    #[test]
+    fn aum_tiers_by_name_and_amounts_in_the_unit_the_header_names() {
+        let mut v = validator(&["客户号", "姓名", "网点代码", "AUM等级（资产）"]);
+        assert_eq!(v.validate(&["C1", "甲", "SB01", "钻石"]).unwrap().aum_tier.get(), 4);
+        assert_eq!(v.validate(&["C2", "乙", "SB01", "2"]).unwrap().aum_tier.get(), 2);
+        let mut v = validator(&["客户号", "姓名", "网点代码", "资产余额（万元）"]);
+        assert_eq!(v.validate(&["C1", "甲", "SB01", "82"]).unwrap().aum_tier.get(), 3, "820,000 yuan");
+        let mut v = validator(&["客户号", "姓名", "网点代码", "资产余额(元)"]);
+        assert_eq!(v.validate(&["C1", "甲", "SB01", "82"]).unwrap().aum_tier.get(), 1);
+    }
+
+    #[test]
+    fn common_bank_headers_are_recognised_after_normalising() {
+        let cases = [
+            ("AUM等级", Field::AumTier),
+            ("资产等级", Field::AumTier),
+            ("AUM等级（资产）", Field::AumTier),
+            ("AUM等级(资产)", Field::AumTier),
+            ("ＡＵＭ 等级", Field::AumTier),
+            (" aum等级【资产】", Field::AumTier),
+            ("测评日期", Field::RiskAssessedOn),
+            ("风险测评日期", Field::RiskAssessedOn),
+            ("代发标志", Field::PayrollFlag),
+            ("是否代发", Field::PayrollFlag),
+            ("客户经理编号", Field::OwnerUsername),
+            ("证件类型", Field::IdType),
+            ("所属网点", Field::SubBranchCode),
+            ("开户网点", Field::SubBranchCode),
+            ("*客户号", Field::CustomerNo),
+            ("资产余额（万元）", Field::AumYuan),
+            ("\u{feff}customer no", Field::CustomerNo),
+            ("Customer_No", Field::CustomerNo),
+            ("手机号：", Field::Phone),
+        ];
+        for (h, f) in cases {
+            assert_eq!(Field::from_header(h), Some(f), "{h:?}");
+        }
+        for h in ["", "（资产）", "备注", "AUM等级资产"] {
+            assert_eq!(Field::from_header(h), None, "{h:?}");
+        }
+        assert_eq!(normalize_header("AUM等级（资产）"), ("aum等级".to_owned(), Some("资产".to_owned())));
+    }
+
+    #[test]
+    fn header_score_counts_recognised_cells() {
+        assert_eq!(header_score(&["某银行客户导出 2026-11-24", "", ""]), 0);
+        assert_eq!(header_score(&["客户号", "姓名", "开户网点", "AUM等级（资产）", "备注", "ignore"]), 4);
+        assert_eq!(header_score(&["C001", "王芳", "陆家嘴支行", "3"]), 0);
+        assert_eq!(header_score(&[]), 0);
     }
 
     #[test]

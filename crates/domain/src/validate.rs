@@ -60,6 +60,38 @@ pub fn normalize_id_number(raw: &str) -> Result<String, Invalid> {
     Ok(id)
 }
 
+/// The birth date a (normalised, valid) resident ID number carries in digits 7–14.
+pub fn id_birth_date(id: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(id.get(6..14)?, "%Y%m%d").ok()
+}
+
+/// The number of a document other than the resident ID card (passport, travel permit, service card):
+/// 1–32 letters, digits, `-` or brackets once spaces are dropped; full-width characters become
+/// half-width and letters upper case, so one document is one number however it was typed. No check
+/// digit: each document has its own scheme, and a bank's file is not the place to second-guess it.
+pub fn normalize_document_number(raw: &str) -> Result<String, Invalid> {
+    let n: String =
+        raw.chars().map(half_width).filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
+    let len = n.chars().count();
+    if len == 0 || len > 32 || !n.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '(' | ')')) {
+        return Err(invalid(
+            "bad_id_number",
+            "证件号码应为1-32位字母或数字 / a document number must be 1-32 letters or digits",
+        ));
+    }
+    Ok(n)
+}
+
+/// A full-width form (`Ａ`, `１`, `（`, the ideographic space) as its ASCII twin; other characters as
+/// they are. Chinese input methods type these, and spreadsheets keep them.
+pub fn half_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
 /// The GB 11643 check character for the first 17 digits.
 pub fn id_check_digit(first17: &str) -> u8 {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -120,6 +152,17 @@ mod tests {
         assert!(normalize_id_number("110105194912310021").is_err());
         assert!(normalize_id_number("110105194913310025").is_err());
         assert!(normalize_id_number("1101051949").is_err());
+    }
+
+    #[test]
+    fn document_numbers_are_kept_without_the_id_card_check() {
+        assert_eq!(normalize_document_number(" e1234 5678 ").unwrap(), "E12345678");
+        assert_eq!(normalize_document_number("Ｈ１２３４５６７８").unwrap(), "H12345678");
+        assert_eq!(normalize_document_number("南字第123456号").unwrap(), "南字第123456号");
+        for bad in ["", "   ", "E123;DROP", &"9".repeat(33)] {
+            assert_eq!(normalize_document_number(bad).unwrap_err().code, "bad_id_number", "{bad}");
+        }
+        assert_eq!(id_birth_date("11010519491231002X"), NaiveDate::from_ymd_opt(1949, 12, 31));
     }
 
     #[test]

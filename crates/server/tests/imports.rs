@@ -40,6 +40,29 @@ async fn commit(app: &TestApp, s: &Session, id: &str) -> serde_json::Value {
     app.wait_import(s, id, "committing").await
 }
 
+/// An import's problems as the API lists them (first 100).
+async fn problems(app: &TestApp, s: &Session, id: &str) -> serde_json::Value {
+    let (status, p) = s.get_json(app, &format!("/api/v1/imports/{id}/problems?per_page=100")).await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    p
+}
+
+/// Each problem as (row, column, code).
+fn where_and_why(p: &serde_json::Value) -> Vec<(i64, String, String)> {
+    p["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["row_no"].as_i64().unwrap(),
+                x["column"].as_str().unwrap().to_owned(),
+                x["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 const GOOD_AND_BAD: &str = "客户号,姓名,手机号,身份证号,网点代码,客户经理,出生日期,风险等级,风评日期,代发日\n\
     N001,王小明,13812345678,11010519491231002X,SH01,cm_sh01_1,1980-01-02,C3,2026-01-05,15\n\
     N002,李四,12345,,SH01,,1980/13/40,,,\n\
@@ -59,27 +82,8 @@ async fn dry_run_reports_every_bad_row_then_commit_imports_the_good_ones_once() 
         (Some(6), Some(2), Some(4))
     );
     let id = v["id"].as_str().unwrap().to_owned();
-    let p: serde_json::Value = hq
-        .client
-        .get(app.url(&format!("/api/v1/imports/{id}/problems?per_page=100")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let got: Vec<(i64, String, String)> = p["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| {
-            (
-                x["row_no"].as_i64().unwrap(),
-                x["column"].as_str().unwrap().to_owned(),
-                x["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let p = problems(&app, &hq, &id).await;
+    let got = where_and_why(&p);
     let want: Vec<(i64, &str, &str)> = vec![
         (3, "手机号", "bad_phone"),
         (3, "出生日期", "bad_date"),
@@ -255,6 +259,91 @@ async fn a_rejected_rows_report_carries_no_formula() {
     assert_eq!(names, ["'=HYPERLINK(\"https://x/?\"&C2&D2,\"fix\")", "'\t=1+1", "'@SUM(A1)"]);
 }
 
+/// A bank's own export: its header names (one with a unit in full-width brackets), sub-branches by
+/// name, ID types other than the resident ID card, a payroll flag beside the payday, genders of 未知 and
+/// 不详, and dates in the future refused.
+#[tokio::test]
+async fn a_banks_own_export_is_read_with_its_headers_and_values() {
+    let app = spawn_app_with(0).await;
+    let hq = app.login("hq01").await;
+    let now = siyu_domain::Clock::now(&*app.state.clock);
+    // A second 静安支行 (SH03's name) in another city: a name two units share names neither.
+    let units = app.state.store.org_units().await.unwrap();
+    let nj = units.iter().find(|u| u.code == "NJ").unwrap().id;
+    let twin = siyu_store::NewOrgUnit {
+        kind: siyu_domain::org::OrgUnitKind::SubBranch,
+        parent_id: Some(nj),
+        code: "NJ09".into(),
+        name: "静安支行".into(),
+        location: None,
+    };
+    app.state.store.create_org_unit(&twin, now).await.unwrap();
+    let today = now.bank_date();
+    let next_year = today + chrono::Days::new(400);
+    let csv = format!(
+        "客户号,姓名,证件类型,证件号码,性别,出生日期,开户网点,客户经理编号,AUM等级（资产）,风险等级,风险测评日期,是否代发,代发日\n\
+         B001,王芳,护照,E12345678,女,1985-06-01,陆家嘴支行,cm_sh01_1,3,C4,{today},是,15\n\
+         B002,李雷,身份证,11010519491231002X,未知,,徐家汇支行,,2,,,否,\n\
+         B003,韩梅,居民身份证,,不详,{next_year},SH03,,1,,,,\n\
+         B004,赵六,,,男,,陆家嘴支行,,1,C3,{next_year},,\n\
+         B005,钱七,,,X,,陆家嘴支行,,1,,,,\n\
+         B006,孙八,驾驶证,D1234567,女,,陆家嘴支行,,1,,,,\n\
+         B007,周九,,,男,,静安支行,,1,,,,\n\
+         B008,吴十,,,男,,陆家嘴支行,,1,,,是,\n\
+         B009,郑一,,,男,,陆家嘴支行,,1,,,否,10\n"
+    );
+    let v = dry_run(&app, &hq, "某银行客户导出.csv", csv.into_bytes()).await;
+    assert_eq!(v["status"], "validated", "{v}");
+    assert_eq!(
+        (v["total_rows"].as_i64(), v["good_rows"].as_i64(), v["bad_rows"].as_i64()),
+        (Some(9), Some(2), Some(7)),
+        "{v}"
+    );
+    let id = v["id"].as_str().unwrap().to_owned();
+    let p = problems(&app, &hq, &id).await;
+    let mut got = where_and_why(&p);
+    got.sort();
+    let want: Vec<(i64, String, String)> = [
+        (4, "出生日期", "future_date"),
+        (5, "风险测评日期", "future_date"),
+        (6, "性别", "bad_gender"),
+        (7, "证件类型", "bad_id_type"),
+        (8, "开户网点", "ambiguous_sub_branch"),
+        (9, "代发日", "missing_payroll_day"),
+        (10, "是否代发", "payroll_flag_conflict"),
+    ]
+    .iter()
+    .map(|(r, c, k)| (*r, c.to_string(), k.to_string()))
+    .collect();
+    assert_eq!(got, want);
+    let message = |code: &str| {
+        p["items"].as_array().unwrap().iter().find(|x| x["code"] == code).unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(message("bad_gender").contains(": X"), "the gender quoted: {}", message("bad_gender"));
+    assert!(message("bad_id_type").contains("驾驶证"), "{}", message("bad_id_type"));
+
+    let done = commit(&app, &hq, &id).await;
+    assert_eq!((done["status"].as_str(), done["inserted"].as_i64()), (Some("committed"), Some(2)), "{done}");
+    let code_of = |id| units.iter().find(|u| u.id == id).map(|u| u.code.clone());
+    let b1 = app.state.store.customer_by_no(siyu_domain::scope::DataScope::All, "B001").await.unwrap();
+    assert_eq!(b1.id_type, Some(siyu_domain::customer::IdType::Passport));
+    assert!(b1.id_number_masked.is_some(), "a passport number is kept, not checked as a resident ID");
+    assert_eq!(b1.gender, siyu_domain::customer::Gender::Female);
+    assert_eq!(code_of(b1.sub_branch_id).as_deref(), Some("SH01"), "陆家嘴支行 by name");
+    assert_eq!(b1.owner_id, Some(app.staff("cm_sh01_1").await.id), "客户经理编号 is the login");
+    assert_eq!(b1.aum_tier.get(), 3);
+    assert_eq!(b1.risk.map(|r| (r.grade.get(), r.assessed_on)), Some((4, today)));
+    assert_eq!(b1.segments.payroll_day, Some(15));
+    let b2 = app.state.store.customer_by_no(siyu_domain::scope::DataScope::All, "B002").await.unwrap();
+    assert_eq!(b2.id_type, Some(siyu_domain::customer::IdType::ResidentId));
+    assert_eq!(b2.gender, siyu_domain::customer::Gender::Unknown);
+    assert_eq!(code_of(b2.sub_branch_id).as_deref(), Some("SH02"));
+    assert_eq!((b2.aum_tier.get(), b2.segments.payroll_day), (2, None));
+}
+
 #[tokio::test]
 async fn bad_files_are_refused_with_a_reason() {
     let app = spawn_app_with(5).await;
@@ -366,7 +455,10 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
 
     // The "crashed" worker: commits the first batch, then dies.
     let lookups = Arc::new(Lookups::load(&*state.store).await.unwrap());
-    let mut rx = pipeline::spawn_producer(Arc::new(csv.into_bytes()), HashMap::new(), lookups, state.vault.clone(), 0);
+    let rec = state.store.import(id).await.unwrap();
+    let today = siyu::services::imports::judged_on(&rec);
+    let mut rx =
+        pipeline::spawn_producer(Arc::new(csv.into_bytes()), HashMap::new(), lookups, state.vault.clone(), today, 0);
     let Some(Produced::Fields(fields)) = rx.recv().await else { panic!("fields first") };
     let Some(Produced::Batch(first)) = rx.recv().await else { panic!("a batch") };
     drop(rx);

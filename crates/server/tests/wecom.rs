@@ -432,6 +432,7 @@ fn draft_template(sub_branch_id: siyu_domain::OrgUnitId) -> siyu_domain::custome
         name: String::new(),
         phone: None,
         id_number: None,
+        id_type: None,
         gender: Default::default(),
         birthday: None,
         sub_branch_id,

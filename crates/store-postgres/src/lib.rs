@@ -35,7 +35,8 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0009_partial_unionid_index.sql"),
     },
     Migration { name: "0010_short_blind_index.sql", sql: include_str!("../migrations/0010_short_blind_index.sql") },
-    Migration { name: "0014_wecom_link_method.sql", sql: include_str!("../migrations/0014_wecom_link_method.sql") },
+    Migration { name: "0011_id_type.sql", sql: include_str!("../migrations/0011_id_type.sql") },
+    Migration { name: "0013_wecom_link_method.sql", sql: include_str!("../migrations/0013_wecom_link_method.sql") },
 ];
 
 /// A store on one PostgreSQL database (and schema).

@@ -19,11 +19,11 @@ use crate::iso_date;
 /// The columns of `CUSTOMER_INSERT_COLS`, with the id first (ids are handed out here). A customer number
 /// already stored inserts nothing, and the row is given back to be upserted.
 const INSERT: &str = "INSERT INTO customers (id, customer_no, name, phone_cipher, phone_index, phone_masked, id_cipher, \
-    id_index, id_masked, gender, birthday, sub_branch_id, owner_id, aum_tier, payroll_day, credit_card, wealth, loan, \
-    risk_grade, risk_assessed_on, consent_1v1, consent_moments, consent_group, consent_personalised, \
+    id_index, id_masked, id_type, gender, birthday, sub_branch_id, owner_id, aum_tier, payroll_day, credit_card, wealth, \
+    loan, risk_grade, risk_assessed_on, consent_1v1, consent_moments, consent_group, consent_personalised, \
     wecom_external_userid, wechat_unionid, created_at, updated_at) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, \
-    ?24, ?25, ?26, ?27, ?27) ON CONFLICT (customer_no) DO NOTHING";
+    ?24, ?25, ?26, ?27, ?28, ?28) ON CONFLICT (customer_no) DO NOTHING";
 
 /// Inserts the `rows` whose customer numbers are not stored yet, with ids `first_id`, `first_id + 1`, …
 /// in order, on the connection behind `db`; returns the rows it inserted and those it did not (already
@@ -58,6 +58,7 @@ pub(crate) fn insert_new_customers(
                 c.id_number.as_ref().map(|p| &p.cipher),
                 c.id_number.as_ref().map(|p| &p.index),
                 c.id_number.as_ref().map(|p| &p.masked),
+                c.id_type.map(|t| t.as_str()),
                 c.gender.as_str(),
                 c.birthday.map(iso_date),
                 c.sub_branch_id.get(),

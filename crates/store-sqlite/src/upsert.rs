@@ -16,7 +16,7 @@ use siyu_store::{NewCustomer, UpsertCounts, UpsertFields, WrittenRow};
 
 use crate::{CUSTOMER_INSERT_COLS, DbConn, Qb, db_err, iso_date, upsert_tail};
 
-/// Rows per `ON CONFLICT … DO UPDATE` statement (27 parameters a row stay under SQLite's 32,766).
+/// Rows per `ON CONFLICT … DO UPDATE` statement (28 parameters a row stay under SQLite's 32,766).
 const CHUNK: usize = 1000;
 
 /// Upserts `rows` inside an open write transaction; see `CustomerStore::upsert_customers`. Also returns
@@ -70,6 +70,7 @@ fn push_customer<'a>(
         .push_bind(c.id_number.as_ref().map(|p| &p.cipher))
         .push_bind(c.id_number.as_ref().map(|p| &p.index))
         .push_bind(c.id_number.as_ref().map(|p| &p.masked))
+        .push_bind(c.id_type.map(|t| t.as_str()))
         .push_bind(c.gender.as_str())
         .push_bind(c.birthday.map(iso_date))
         .push_bind(c.sub_branch_id.get())

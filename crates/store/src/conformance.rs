@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use siyu_domain::audit::{AuditAction, NewAuditEntry};
 use siyu_domain::customer::WecomLinkMethod::{RemarkMobile, Unionid};
-use siyu_domain::customer::{AumTier, Consent, Gender, PiiField, RiskAssessment, RiskGrade, Segments};
+use siyu_domain::customer::{AumTier, Consent, Gender, IdType, PiiField, RiskAssessment, RiskGrade, Segments};
 use siyu_domain::import::Field;
 use siyu_domain::job::{JobStatus, NewJob};
 use siyu_domain::org::{GeoPoint, OrgUnitKind, Role, Staff};
@@ -25,6 +25,7 @@ macro_rules! conformance_tests {
     ($make:path) => {
         $crate::conformance_tests!(@each $make;
             org_units_and_staff, customer_upsert_is_idempotent, upsert_leaves_absent_fields_alone,
+            id_types_are_kept_with_their_number,
             data_scope_hides_other_customers, customer_filters_and_paging, phone_index_lookup,
             import_batches_apply_exactly_once, import_batch_reports_each_row_and_is_atomic,
             import_validation_is_replaced, jobs_dedupe_and_retry,
@@ -97,6 +98,7 @@ pub fn customer(no: &str, sub_branch: OrgUnitId, owner: Option<&Staff>) -> NewCu
             masked: "138****0000".into(),
         }),
         id_number: None,
+        id_type: None,
         gender: Gender::Female,
         birthday: chrono::NaiveDate::from_ymd_opt(1985, 5, 20),
         sub_branch_id: sub_branch,
@@ -207,6 +209,57 @@ pub async fn upsert_leaves_absent_fields_alone(s: Arc<dyn Store>) {
     assert_eq!(got.owner_id, Some(b.cm1.id));
     assert_eq!(got.phone_masked.as_deref(), Some("138****0000"));
     assert!(got.risk.is_some());
+}
+
+/// The ID type is stored with the number, on insert and on update (the same number recorded under
+/// another type is a change), and a file without an ID number column leaves both alone.
+pub async fn id_types_are_kept_with_their_number(s: Arc<dyn Store>) {
+    let b = seed_bank(&*s).await;
+    let sealed =
+        |n: &str| SealedPii { cipher: n.as_bytes().to_vec(), index: n.as_bytes().to_vec(), masked: "E12***678".into() };
+    let mut passport = customer("P1", b.sb1, None);
+    passport.id_number = Some(sealed("E12345678"));
+    passport.id_type = Some(IdType::Passport);
+    let mut card = customer("P2", b.sb1, None);
+    card.id_number = Some(sealed("11010519491231002X"));
+    card.id_type = Some(IdType::ResidentId);
+    let all = UpsertFields::all();
+    s.upsert_customers(&[passport.clone(), card.clone(), customer("P3", b.sb1, None)], &all, T0).await.unwrap();
+    let got = |no: &'static str| {
+        let s = s.clone();
+        async move { s.customer_by_no(DataScope::All, no).await.unwrap() }
+    };
+    assert_eq!(got("P1").await.id_type, Some(IdType::Passport));
+    assert_eq!(got("P2").await.id_type, Some(IdType::ResidentId));
+    assert_eq!(got("P3").await.id_type, None, "no number, no type");
+
+    // The same passport number, now typed as a Hong Kong and Macau permit: that is a change.
+    let mut permit = passport.clone();
+    permit.id_type = Some(IdType::HkMacauPermit);
+    let c = s.upsert_customers(&[permit.clone(), card.clone()], &all, T0.plus_secs(1)).await.unwrap();
+    assert_eq!(c, UpsertCounts { inserted: 0, updated: 1, unchanged: 1 });
+    assert_eq!(got("P1").await.id_type, Some(IdType::HkMacauPermit));
+    // A file with a type column but no number column writes neither.
+    let mut typeless = permit.clone();
+    typeless.id_number = None;
+    typeless.id_type = None;
+    let fields = UpsertFields(vec![Field::Name, Field::IdType]);
+    let c = s.upsert_customers(&[typeless], &fields, T0.plus_secs(2)).await.unwrap();
+    assert_eq!(c.unchanged, 1);
+    let p1 = got("P1").await;
+    assert_eq!((p1.id_type, p1.id_number_masked.as_deref()), (Some(IdType::HkMacauPermit), Some("E12***678")));
+    // A number cleared takes its type with it.
+    let mut cleared = card.clone();
+    cleared.id_number = None;
+    cleared.id_type = None;
+    s.upsert_customers(&[cleared], &UpsertFields(vec![Field::IdNumber]), T0.plus_secs(3)).await.unwrap();
+    let p2 = got("P2").await;
+    assert_eq!((p2.id_type, p2.id_number_masked), (None, None));
+    // A payroll flag column writes the payday it confirms.
+    let mut not_payroll = customer("P1", b.sb1, None);
+    not_payroll.segments.payroll_day = None;
+    s.upsert_customers(&[not_payroll], &UpsertFields(vec![Field::PayrollFlag]), T0.plus_secs(4)).await.unwrap();
+    assert_eq!(got("P1").await.segments.payroll_day, None);
 }
 
 pub async fn data_scope_hides_other_customers(s: Arc<dyn Store>) {

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use siyu_domain::audit::AuditAction;
-use siyu_domain::customer::{AumTier, Consent, Gender, RiskAssessment, Segments};
+use siyu_domain::customer::{AumTier, Consent, Gender, IdType, RiskAssessment, Segments};
 use siyu_domain::import::Field;
 use siyu_domain::job::JobStatus;
 use siyu_domain::org::{GeoPoint, OrgUnitKind, Role, Staff};
@@ -97,6 +97,8 @@ pub struct NewCustomer {
     pub name: String,
     pub phone: Option<SealedPii>,
     pub id_number: Option<SealedPii>,
+    /// The document `id_number` belongs to; stored with it.
+    pub id_type: Option<IdType>,
     pub gender: Gender,
     pub birthday: Option<chrono::NaiveDate>,
     pub sub_branch_id: OrgUnitId,

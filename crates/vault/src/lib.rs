@@ -137,6 +137,7 @@ impl Vault {
         NewCustomer {
             phone: d.phone.as_deref().map(|p| self.seal_pii(PiiField::Phone, p)),
             id_number: d.id_number.as_deref().map(|p| self.seal_pii(PiiField::IdNumber, p)),
+            id_type: d.id_type,
             customer_no: d.customer_no,
             name: d.name,
             gender: d.gender,

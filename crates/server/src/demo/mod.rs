@@ -145,6 +145,7 @@ pub fn customer(
         name: person_name(rng, gender),
         phone: Some(phone(rng)),
         id_number: Some(id_number(rng, region, birthday, gender)),
+        id_type: Some(siyu_domain::customer::IdType::ResidentId),
         gender,
         birthday: Some(birthday),
         sub_branch_id: sub_branch,

@@ -1,7 +1,9 @@
 //! The dry run and the commit of a customer file.
 //!
 //! Both walk the file with the same validator, so the good rows a commit writes are exactly the ones the
-//! dry run counted (given the same organisation). Parsing, validating and sealing run on a blocking
+//! dry run counted (given the same organisation). Both judge dates on the same day, the bank date the
+//! file was uploaded on: a commit the next morning (or resumed a week later) must not find a birthday
+//! "in the future" good that the dry run refused, or its checkpoint would count other rows. Parsing, validating and sealing run on a blocking
 //! thread that hands batches to the async side, so the CPU work of one batch overlaps the database write
 //! of the previous one.
 
@@ -9,7 +11,8 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use siyu_domain::import::{Field, HeaderMapping, ImportLookups, RowValidator};
+use chrono::NaiveDate;
+use siyu_domain::import::{Field, HeaderMapping, ImportLookups, RowValidator, UnitByName};
 use siyu_domain::org::Role;
 use siyu_domain::{OrgUnitId, StaffId};
 use siyu_store::{
@@ -27,16 +30,23 @@ pub const BATCH_ROWS: usize = 50_000;
 /// The vault label of rejected rows kept for the report.
 pub const ROW_LABEL: &str = "import_row";
 
-/// Sub-branch codes and customer-manager logins, loaded once per run.
+/// Sub-branch codes and names and customer-manager logins, loaded once per run.
 #[derive(Debug, Default)]
 pub struct Lookups {
     sub_branches: HashMap<String, OrgUnitId>,
+    /// By name; `None` where several units share the name.
+    names: HashMap<String, Option<OrgUnitId>>,
     managers: HashMap<String, (StaffId, OrgUnitId)>,
 }
 
 impl Lookups {
     pub async fn load(store: &dyn Store) -> Result<Self, StoreError> {
-        let sub_branches = store.org_units().await?.into_iter().map(|u| (u.code, u.id)).collect();
+        let units = store.org_units().await?;
+        let mut names: HashMap<String, Option<OrgUnitId>> = HashMap::new();
+        for u in &units {
+            names.entry(u.name.trim().to_owned()).and_modify(|id| *id = None).or_insert(Some(u.id));
+        }
+        let sub_branches = units.into_iter().map(|u| (u.code, u.id)).collect();
         let mut managers = HashMap::new();
         let filter = StaffFilter { role: Some(Role::CustomerManager), ..Default::default() };
         let mut page_no = 1;
@@ -51,7 +61,7 @@ impl Lookups {
             }
             page_no += 1;
         }
-        Ok(Self { sub_branches, managers })
+        Ok(Self { sub_branches, names, managers })
     }
 }
 
@@ -60,8 +70,21 @@ impl ImportLookups for Lookups {
         self.sub_branches.get(code).copied()
     }
 
+    fn sub_branch_by_name(&self, name: &str) -> UnitByName {
+        match self.names.get(name) {
+            None => UnitByName::Unknown,
+            Some(Some(id)) => UnitByName::One(*id),
+            Some(None) => UnitByName::Shared,
+        }
+    }
+
     fn customer_manager(&self, username: &str) -> Option<(StaffId, OrgUnitId)> {
-        self.managers.get(&username.to_lowercase()).copied()
+        // Logins are stored lower case; most files write them so, and need no copy.
+        if username.chars().any(char::is_uppercase) {
+            self.managers.get(&username.to_lowercase()).copied()
+        } else {
+            self.managers.get(username).copied()
+        }
     }
 }
 
@@ -90,12 +113,14 @@ fn misaligned(cells: &[&str], headers: usize) -> bool {
     cells.len() > headers && cells[headers..].iter().any(|c| !c.trim().is_empty())
 }
 
-/// Validates every row; nothing is written. `progress` is called with the rows read so far.
+/// Validates every row, judging dates on `today`; nothing is written. `progress` is called with the
+/// rows read so far.
 pub fn dry_run(
     bytes: &[u8],
     overrides: &HashMap<String, Field>,
     lookups: &Lookups,
     vault: &Vault,
+    today: NaiveDate,
     progress: &dyn Fn(i64),
 ) -> DryRun {
     let table = match Table::open(bytes) {
@@ -112,7 +137,7 @@ pub fn dry_run(
             return d;
         }
     };
-    let mut validator = RowValidator::new(mapping, lookups);
+    let mut validator = RowValidator::new(mapping, lookups, today);
     let (mut total, mut good, mut bad) = (0i64, 0i64, 0i64);
     let mut problems = Vec::new();
     let read = table.for_each_row(&mut |line, cells| {
@@ -182,12 +207,14 @@ pub enum Produced {
 }
 
 /// Walks the file on the calling (blocking) thread, skipping the first `skip` good rows (already
-/// committed), and sends sealed batches of good rows. Stops early if the receiver is gone.
+/// committed), and sends sealed batches of good rows. Stops early if the receiver is gone. `today` must
+/// be the day the dry run judged on.
 pub fn produce(
     bytes: &[u8],
     overrides: &HashMap<String, Field>,
     lookups: &Lookups,
     vault: &Vault,
+    today: NaiveDate,
     skip: i64,
     tx: &mpsc::Sender<Produced>,
 ) {
@@ -209,7 +236,7 @@ pub fn produce(
     if tx.blocking_send(Produced::Fields(UpsertFields(mapping.fields()))).is_err() {
         return;
     }
-    let mut validator = RowValidator::new(mapping, lookups);
+    let mut validator = RowValidator::new(mapping, lookups, today);
     let mut seen_good = 0i64;
     let mut batch = Vec::with_capacity(BATCH_ROWS);
     let read = table.for_each_row(&mut |_, cells| {
@@ -249,10 +276,11 @@ pub fn spawn_producer(
     overrides: HashMap<String, Field>,
     lookups: Arc<Lookups>,
     vault: Arc<Vault>,
+    today: NaiveDate,
     skip: i64,
 ) -> mpsc::Receiver<Produced> {
     // Two batches in flight: one being written, one being prepared.
     let (tx, rx) = mpsc::channel(2);
-    tokio::task::spawn_blocking(move || produce(&bytes, &overrides, &lookups, &vault, skip, &tx));
+    tokio::task::spawn_blocking(move || produce(&bytes, &overrides, &lookups, &vault, today, skip, &tx));
     rx
 }

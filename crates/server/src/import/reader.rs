@@ -195,13 +195,8 @@ pub const HEADER_SEARCH_ROWS: usize = 10;
 /// two filled cells do (a one-column list headed 客户号).
 pub fn looks_like_header(cells: &[&str]) -> bool {
     let filled = cells.iter().filter(|c| !c.trim().is_empty()).count();
-    let known = header_score(cells);
+    let known = siyu_domain::import::header_score(cells);
     known >= 1 && known >= filled.min(2)
-}
-
-/// How many cells of a row name a field siyu knows.
-fn header_score(cells: &[&str]) -> usize {
-    cells.iter().filter(|c| siyu_domain::import::Field::from_header(c).is_some()).count()
 }
 
 /// Checks one row against the column and cell bounds.

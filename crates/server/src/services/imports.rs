@@ -262,6 +262,12 @@ async fn remove_file(rec: &ImportRecord) {
     }
 }
 
+/// The day an import's rows are judged on ("is this date in the future?"): the bank date of the upload,
+/// the same for its dry run, a re-mapped dry run and its commit, however long after they run.
+pub fn judged_on(rec: &ImportRecord) -> chrono::NaiveDate {
+    rec.created_at.bank_date()
+}
+
 /// Job body: the dry run. Idempotent: a re-run after a crash finds the import no longer validating and
 /// stops.
 pub async fn run_validation(
@@ -277,9 +283,10 @@ pub async fn run_validation(
     let overrides = parse_mapping(&rec.mapping_json).map_err(|e| e.to_string())?;
     let lookups = Lookups::load(&*state.store).await.map_err(|e| e.to_string())?;
     let vault = state.vault.clone();
+    let today = judged_on(&rec);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let work = tokio::task::spawn_blocking(move || {
-        pipeline::dry_run(&bytes, &overrides, &lookups, &vault, &|n| {
+        pipeline::dry_run(&bytes, &overrides, &lookups, &vault, today, &|n| {
             let _ = tx.send(n);
         })
     });
@@ -321,7 +328,8 @@ pub async fn run_commit(
     let bytes = Arc::new(load_file(state, &rec).await?);
     let overrides = parse_mapping(&rec.mapping_json).map_err(|e| e.to_string())?;
     let lookups = Arc::new(Lookups::load(&*state.store).await.map_err(|e| e.to_string())?);
-    let mut rx = pipeline::spawn_producer(bytes, overrides, lookups, state.vault.clone(), rec.rows_committed);
+    let mut rx =
+        pipeline::spawn_producer(bytes, overrides, lookups, state.vault.clone(), judged_on(&rec), rec.rows_committed);
     // The audience engine follows the commit on the other core: each batch's written customers are
     // re-read into it while the next batch is written, and the import is marked committed only once it
     // has caught up, so a count after "committed" includes every row.

@@ -3,14 +3,14 @@
 #[macro_export]
 macro_rules! sql_customers {
     ($store:ty) => {
-        const CUSTOMER_COLS: &str = "c.id, c.customer_no, c.name, c.phone_masked, c.id_masked, c.gender, c.birthday, \
+        const CUSTOMER_COLS: &str = "c.id, c.customer_no, c.name, c.phone_masked, c.id_masked, c.id_type, c.gender, c.birthday, \
             c.sub_branch_id, c.owner_id, c.aum_tier, c.payroll_day, c.credit_card, c.wealth, c.loan, c.risk_grade, \
             c.risk_assessed_on, c.consent_1v1, c.consent_moments, c.consent_group, c.consent_personalised, \
             c.wecom_external_userid, c.created_at, c.updated_at";
 
         /// Columns written on insert, in `push_values` order.
         const CUSTOMER_INSERT_COLS: &str = "customer_no, name, phone_cipher, phone_index, phone_masked, id_cipher, id_index, \
-            id_masked, gender, birthday, sub_branch_id, owner_id, aum_tier, payroll_day, credit_card, wealth, loan, \
+            id_masked, id_type, gender, birthday, sub_branch_id, owner_id, aum_tier, payroll_day, credit_card, wealth, loan, \
             risk_grade, risk_assessed_on, consent_1v1, consent_moments, consent_group, consent_personalised, \
             wecom_external_userid, wechat_unionid, created_at, updated_at";
 
@@ -28,12 +28,17 @@ macro_rules! sql_customers {
             };
             let payroll_day: Option<i64> = get(r, "payroll_day")?;
             let gender: String = get(r, "gender")?;
+            let id_type = match get::<Option<String>>(r, "id_type")? {
+                Some(t) => Some(IdType::parse(&t).ok_or_else(|| corrupt(format!("id type {t}")))?),
+                None => None,
+            };
             Ok(Customer {
                 id: dom::CustomerId::new(get(r, "id")?),
                 customer_no: get(r, "customer_no")?,
                 name: get(r, "name")?,
                 phone_masked: get(r, "phone_masked")?,
                 id_number_masked: get(r, "id_masked")?,
+                id_type,
                 gender: Gender::parse_lenient(&gender),
                 birthday: parse_date("birthday", get(r, "birthday")?)?,
                 sub_branch_id: dom::OrgUnitId::new(get(r, "sub_branch_id")?),
@@ -65,13 +70,14 @@ macro_rules! sql_customers {
             match f {
                 Name => (&["name"], "name"),
                 Phone => (&["phone_cipher", "phone_index", "phone_masked"], "phone_index"),
-                IdNumber => (&["id_cipher", "id_index", "id_masked"], "id_index"),
+                // The type travels with the number (see `Field::IdType`).
+                IdNumber => (&["id_cipher", "id_index", "id_masked", "id_type"], "id_index"),
                 Gender => (&["gender"], "gender"),
                 Birthday => (&["birthday"], "birthday"),
                 SubBranchCode => (&["sub_branch_id"], "sub_branch_id"),
                 OwnerUsername => (&["owner_id"], "owner_id"),
                 AumTier | AumYuan => (&["aum_tier"], "aum_tier"),
-                PayrollDay => (&["payroll_day"], "payroll_day"),
+                PayrollDay | PayrollFlag => (&["payroll_day"], "payroll_day"),
                 CreditCard => (&["credit_card"], "credit_card"),
                 Wealth => (&["wealth"], "wealth"),
                 Loan => (&["loan"], "loan"),
@@ -82,7 +88,7 @@ macro_rules! sql_customers {
                 ConsentPersonalised => (&["consent_personalised"], "consent_personalised"),
                 WecomExternalUserid => (&["wecom_external_userid"], "wecom_external_userid"),
                 WechatUnionid => (&["wechat_unionid"], "wechat_unionid"),
-                CustomerNo | Ignore => (&[], ""),
+                CustomerNo | IdType | Ignore => (&[], ""),
             }
         }
 
@@ -105,6 +111,10 @@ macro_rules! sql_customers {
                     }
                     if key == "risk_grade" && !differs.iter().any(|d| d.contains("risk_assessed_on")) {
                         differs.push("customers.risk_assessed_on IS DISTINCT FROM excluded.risk_assessed_on".into());
+                    }
+                    // The same number may be recorded again under another type.
+                    if key == "id_index" && !differs.iter().any(|d| d.contains("id_type")) {
+                        differs.push("customers.id_type IS DISTINCT FROM excluded.id_type".into());
                     }
                 }
             }
