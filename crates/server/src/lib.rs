@@ -15,6 +15,7 @@ pub mod health;
 pub mod import;
 pub mod jobs;
 pub mod metrics;
+pub mod serve;
 pub mod services;
 pub mod startup;
 pub mod wecom;
