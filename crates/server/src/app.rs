@@ -114,21 +114,34 @@ impl std::fmt::Debug for AppState {
     }
 }
 
+/// The most any route reads of a body unless it says otherwise: JSON API documents and console forms
+/// are a few KiB. Only the upload routes take more ([`upload_limit`]), and the WeCom callback less.
+pub const BODY_LIMIT: usize = 64 << 10;
+
+/// The most an upload route reads: the configured upload size, plus room for the multipart framing
+/// and the form's other fields. The handler checks the file against the configured size too, for a
+/// clear message.
+pub fn upload_limit(config: &Config) -> usize {
+    usize::try_from(config.server.max_upload_mib)
+        .unwrap_or(usize::MAX / 2)
+        .saturating_mul(1 << 20)
+        .saturating_add(1 << 20)
+}
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
-    let upload_limit =
-        usize::try_from(state.config.server.max_upload_mib).unwrap_or(usize::MAX / 2).saturating_mul(1 << 20);
     Router::new()
-        .merge(crate::console::routes())
-        .nest("/api/v1", crate::api::routes())
+        .merge(crate::console::routes(upload_limit(&state.config)))
+        .nest("/api/v1", crate::api::routes(&state))
         .merge(crate::health::routes())
         .merge(crate::wecom::callback::routes())
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
         // Secure cookies over HTTPS and no-store caching, on every answer (refusals included).
         .layer(middleware::from_fn_with_state(state.clone(), crate::headers::harden))
-        // Uploads are checked against the configured limit in the handler too, for a clear message;
-        // this layer stops a body from being read past it at all.
-        .layer(DefaultBodyLimit::max(upload_limit + (1 << 20)))
+        // Routes that take more (uploads) or less (the WeCom callback) say so themselves; an inner
+        // limit replaces this one.
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(crate::serve::head_limits))
         .with_state(state)
 }

@@ -156,10 +156,9 @@ async fn wecom_callback(requests: usize, concurrency: usize) -> anyhow::Result<(
     let check = state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
+    let limits = siyu::serve::ServeLimits::from_config(&state.config.server);
     let app = siyu::app::router(state);
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
-    });
+    tokio::spawn(siyu::serve::serve(listener, app, limits, std::future::pending()));
 
     // Every request is built (encrypted and signed) before the clock starts.
     let crypto = CallbackCrypto::new(&fake.callback_token, &fake.encoding_aes_key, &fake.corp_id)?;

@@ -1,6 +1,5 @@
 //! What each subcommand does.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -165,10 +164,9 @@ async fn serve(mut config: Config, demo_customers: Option<u64>) -> anyhow::Resul
             }
         });
     }
+    let limits = siyu::serve::ServeLimits::from_config(&state.config.server);
     let app = siyu::app::router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    siyu::serve::serve(listener, app, limits, shutdown_signal()).await?;
     let _ = stop_tx.send(true);
     for w in workers {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), w).await;

@@ -58,6 +58,15 @@ pub struct ServerConfig {
     pub trust_forwarded_proto: bool,
     /// Largest accepted upload (customer files), in MiB.
     pub max_upload_mib: u64,
+    /// Seconds a client has to send a request's head (request line and headers), counted from when
+    /// the connection opens or the previous answer on it was sent: so this is also how long an idle
+    /// keep-alive connection stays open (hyper keeps one clock for both).
+    pub header_read_timeout_secs: u64,
+    /// Longest pause, in seconds, while a request body is read; a stalled body ends the request and
+    /// its connection.
+    pub body_read_timeout_secs: u64,
+    /// Connections served at once; more wait in the listen queue until one closes.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,6 +152,9 @@ impl Default for Config {
                 secure_cookies: false,
                 trust_forwarded_proto: true,
                 max_upload_mib: 256,
+                header_read_timeout_secs: 10,
+                body_read_timeout_secs: 30,
+                max_connections: 1024,
             },
             database: DatabaseConfig {
                 backend: Backend::Sqlite,

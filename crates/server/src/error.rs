@@ -31,6 +31,13 @@ pub enum ServiceError {
     TooManyAttempts { retry_after_secs: i64 },
     #[error("payload too large: at most {limit_mib} MiB")]
     TooLarge { limit_mib: u64 },
+    /// A request body past its route's limit (JSON and forms are small; only uploads are large).
+    #[error("请求内容过大 / request body too large")]
+    BodyTooLarge,
+    #[error("此地址不支持该方法 / this method is not allowed here")]
+    MethodNotAllowed,
+    #[error("请求头过大 / request headers too large")]
+    HeadersTooLarge,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -51,7 +58,9 @@ impl ServiceError {
             Self::BadExpression { .. } => "bad_expression",
             Self::Conflict(_) => "conflict",
             Self::TooManyAttempts { .. } => "too_many_attempts",
-            Self::TooLarge { .. } => "payload_too_large",
+            Self::TooLarge { .. } | Self::BodyTooLarge => "payload_too_large",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::HeadersTooLarge => "headers_too_large",
             Self::Internal(_) => "internal",
         }
     }
@@ -64,7 +73,9 @@ impl ServiceError {
             Self::Invalid { .. } | Self::BadExpression { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooLarge { .. } | Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -16,6 +16,7 @@ pub mod health;
 pub mod import;
 pub mod jobs;
 pub mod metrics;
+pub mod serve;
 pub mod services;
 pub mod startup;
 pub mod wecom;

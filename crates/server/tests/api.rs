@@ -232,3 +232,206 @@ async fn import_answers_name_no_server_path() {
         assert!(!body.contains("raw_json"), "{path}: no sealed row either: {body}");
     }
 }
+
+/// A path of the endpoint table with its parameters filled in from `ids` (keyed by the path's first
+/// segment). A path whose parameters have no fixture fails the test: add one.
+fn fill(path: &str, ids: &std::collections::HashMap<&str, String>) -> String {
+    let resource = path.trim_start_matches('/').split('/').next().unwrap();
+    let mut out = path.to_owned();
+    for (param, key) in [("{id}", resource), ("{no}", "customer_no"), ("{tag}", "tags")] {
+        if out.contains(param) {
+            let v = ids.get(key).unwrap_or_else(|| panic!("no fixture for {param} in {path}: add one to this test"));
+            out = out.replace(param, v);
+        }
+    }
+    out
+}
+
+/// The JSON body of `r`, or null.
+async fn answer(r: reqwest::Response) -> (StatusCode, serde_json::Value) {
+    let status = r.status();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn every_list_pages_and_every_query_parameter_is_bounded() {
+    use siyu::api::ParamKind;
+    let app = common::spawn_app().await;
+    let admin = app.login("admin").await;
+    let customer = app.customer_of("cm_sh01_1").await;
+    // Two of everything a list shows, so that a list that ignores `per_page` is caught.
+    for name in ["兴趣", "生命周期"] {
+        let (s, g) = admin.post_json(&app, "/api/v1/tag-groups", json!({"name": name})).await;
+        assert_eq!(s, StatusCode::CREATED, "{g}");
+        let (s, t) = admin
+            .post_json(
+                &app,
+                "/api/v1/tags",
+                json!({"group_id": g["id"], "name": format!("{name}标签"), "kind": "manual"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        let path = format!("/api/v1/customers/{}/tags", customer.id);
+        assert_eq!(admin.post_json(&app, &path, json!({"tag_id": t["id"]})).await.0, StatusCode::OK);
+    }
+    let mut audience = String::new();
+    for name in ["代发客户", "高净值"] {
+        let (s, a) = admin.post_json(&app, "/api/v1/audiences", json!({"name": name, "expr": "aum_tier >= 1"})).await;
+        assert_eq!(s, StatusCode::CREATED, "{a}");
+        audience = a["id"].as_str().unwrap().to_owned();
+    }
+    for name in ["核心系统", "数据仓库"] {
+        let (s, _) = admin.post_json(&app, "/api/v1/tokens", json!({"name": name, "scopes": ["customers:read"]})).await;
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    let csv = "客户号,姓名,手机号\nC900001,张三,13800000000\nC900002,李四,bad\nC900003,王五,bad\n";
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("c.csv"));
+    let r = admin.client.post(app.url("/api/v1/imports")).header("x-csrf-token", &admin.csrf).multipart(form);
+    let (s, imp) = answer(r.send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{imp}");
+    let import = imp["id"].as_str().unwrap().to_owned();
+    app.wait_import(&admin, &import, "validating").await;
+    let ids: std::collections::HashMap<&str, String> = [
+        ("customers", customer.id.to_string()),
+        ("customer_no", customer.customer_no.clone()),
+        ("audiences", audience),
+        ("imports", import),
+        ("staff", admin.staff.id.to_string()),
+        ("channels", "chc_1".to_owned()),
+        ("tags", "tag_1".to_owned()),
+    ]
+    .into();
+
+    let get = |path: String| {
+        let url = app.url(&format!("/api/v1{path}"));
+        async { answer(admin.client.get(url).send().await.unwrap()).await }
+    };
+    let mut lists = 0;
+    for e in siyu::api::endpoints().iter().filter(|e| e.method == "get") {
+        let path = fill(e.path, &ids);
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let (s, v) = get(path.clone()).await;
+        assert!(s.as_u16() < 500, "{path} answered {s}");
+        if e.path == "/audiences/preview" {
+            assert_eq!(v["error"]["code"], "bad_query", "a preview needs an expression");
+        } else if !e.path.ends_with(".csv") && !e.path.ends_with("/export") {
+            assert!(s.is_success() || s == StatusCode::NOT_FOUND, "{path} answered {s}: {v}");
+        }
+        if v.is_array() {
+            assert!(e.bounded.is_some(), "{path} answers a bare array: page it, or say in the table why it is bounded");
+        }
+        // Every parameter refuses what is out of its bounds with a coded error, never a 500.
+        let mut out_of_bounds: Vec<String> = vec!["no_such_parameter=1".into()];
+        for p in &e.query {
+            match p.kind {
+                ParamKind::Int { min, max } => {
+                    out_of_bounds.push(format!("{}={}", p.name, max as i128 + 1));
+                    out_of_bounds.push(format!("{}={}", p.name, min as i128 - 1));
+                    out_of_bounds.push(format!("{}=abc", p.name));
+                }
+                ParamKind::Text { max_chars } => {
+                    out_of_bounds.push(format!("{}={}", p.name, "长".repeat(max_chars + 1)))
+                }
+                ParamKind::OneOf(words) => {
+                    out_of_bounds.push(format!("{}=nonsense", p.name));
+                    for w in words {
+                        let (s, v) = get(format!("{path}{sep}{}={w}", p.name)).await;
+                        assert!(s.as_u16() < 500 && s != StatusCode::BAD_REQUEST, "{path} {}={w}: {s} {v}", p.name);
+                    }
+                }
+            }
+        }
+        for q in out_of_bounds {
+            let (s, v) = get(format!("{path}{sep}{q}")).await;
+            let shown: String = q.chars().take(30).collect();
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}?{shown}: {v}");
+            let code = v["error"]["code"].as_str().unwrap_or_default();
+            assert!(["bad_query", "unknown_parameter"].contains(&code), "{path}: {v}");
+        }
+        if !e.is_paged() {
+            continue;
+        }
+        lists += 1;
+        // Paged lists answer a page whatever their other parameters.
+        let (s, v) = get(format!("{path}{sep}page=1&per_page=10")).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+        let total = v["total"].as_i64().unwrap_or_else(|| panic!("{path} is not a page: {v}"));
+        assert!(v["items"].as_array().unwrap().len() <= 10, "{path}");
+        if total >= 2 {
+            let (_, v) = get(format!("{path}{sep}page=2&per_page=1")).await;
+            assert_eq!(v["items"].as_array().unwrap().len(), 1, "{path} ignores per_page: {v}");
+        }
+        for q in ["page=368934881474191034", "per_page=-5", "page=x", "page=1&page=2"] {
+            let (s, v) = get(format!("{path}{sep}{q}")).await;
+            assert_eq!(
+                (s, v["error"]["code"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_query")),
+                "{path}?{q}"
+            );
+        }
+        // The last page there can be is empty: its offset did not wrap around to the start.
+        let last = siyu_store::Page::MAX_NUMBER;
+        let (s, v) = get(format!("{path}{sep}page={last}&per_page={}", siyu_store::Page::MAX_LIMIT)).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+        assert_eq!(v["items"].as_array().unwrap().len(), 0, "{path} page {last}");
+    }
+    assert!(lists >= 13, "only {lists} paged lists walked");
+    // The filters of the lists that were broken by a flattened page work too.
+    for q in [
+        "/jobs?page=1&status=succeeded&kind=import.dry_run",
+        "/staff?page=1&role=admin",
+        "/audit?page=1&from=0&to=9999999999999",
+    ] {
+        let (s, v) = get(q.to_owned()).await;
+        assert_eq!(s, StatusCode::OK, "{q}: {v}");
+    }
+    // The document lists every parameter with its bounds.
+    let doc: serde_json::Value = reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    let params = doc["paths"]["/api/v1/jobs"]["get"]["parameters"].as_array().unwrap();
+    let page = params.iter().find(|p| p["name"] == "page").expect("page is documented");
+    assert_eq!(
+        (page["in"].as_str(), page["schema"]["maximum"].as_i64()),
+        (Some("query"), Some(siyu_store::Page::MAX_NUMBER))
+    );
+}
+
+#[tokio::test]
+async fn a_caller_without_the_permission_learns_nothing_from_a_body() {
+    let app = spawn_app_with(5).await;
+    let cm = app.login("cm_sh01_1").await;
+    let actor =
+        siyu_domain::scope::Actor::Staff { id: cm.staff.id, role: cm.staff.role, org_unit_id: cm.staff.org_unit_id };
+    let mut refused = 0;
+    for e in siyu::api::endpoints().iter().filter(|e| e.method != "get") {
+        // Every write names the permission it needs, so that the check runs before its body is read.
+        let need = e.permission.unwrap_or_else(|| panic!("{} {} names no permission", e.method, e.path));
+        if actor.can(need) {
+            continue;
+        }
+        let url = app.url(&format!("/api/v1{}", e.path.replace("{id}", "x_1").replace("{tag}", "tag_1")));
+        let req = match e.method {
+            "post" => cm.client.post(url),
+            "put" => cm.client.put(url),
+            "delete" => cm.client.delete(url),
+            other => panic!("unexpected method {other}"),
+        };
+        let r = req.header("x-csrf-token", &cm.csrf).json(&json!({})).send().await.unwrap();
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::FORBIDDEN, "{} {}: {body}", e.method, e.path);
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"]["code"], "forbidden", "{} {}", e.method, e.path);
+        assert!(
+            !body.contains("field") && !body.contains('`'),
+            "{} {} tells what the body needs: {body}",
+            e.method,
+            e.path
+        );
+        refused += 1;
+    }
+    assert!(refused >= 15, "only {refused} writes refused");
+    // The one from the issue: `POST /staff` with `{}` used to list the missing fields.
+    let (s, v) = cm.post_json(&app, "/api/v1/staff", json!({})).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+}

@@ -18,7 +18,7 @@ async fn count(app: &TestApp, s: &Session, expr: &str) -> u64 {
 /// HQ makes a group and a tag of `kind`; returns the tag's id.
 async fn make_tag(app: &TestApp, hq: &Session, name: &str, kind: &str, rule: Option<&str>) -> String {
     let (_, groups) = hq.get_json(app, "/api/v1/tag-groups").await;
-    let group = match groups.as_array().unwrap().first() {
+    let group = match groups["items"].as_array().unwrap().first() {
         Some(g) => g["id"].as_str().unwrap().to_owned(),
         None => {
             let (s, g) = hq.post_json(app, "/api/v1/tag-groups", json!({"name": "客户兴趣"})).await;

@@ -452,3 +452,58 @@ async fn save_customer(app: &TestApp, draft: siyu_domain::customer::CustomerDraf
     let now = siyu_domain::Clock::now(&*s.clock);
     s.store.upsert_customers(&[s.vault.seal_customer(draft)], &siyu_store::UpsertFields::all(), now).await.unwrap();
 }
+
+/// A full sync already due or running is reported by `POST /wecom/sync`, not queued a second time,
+/// whoever queued it; the nightly sync, hours away, does not stop a manual one.
+#[tokio::test]
+async fn a_manual_sync_is_not_queued_while_another_is_due_or_running() {
+    let (_fake, app) = setup().await;
+    let hq = app.login("hq01").await;
+    let post = || async {
+        let r = hq.client.post(app.url("/api/v1/wecom/sync")).header("x-csrf-token", &hq.csrf).send().await.unwrap();
+        (r.status(), r.json::<serde_json::Value>().await.unwrap())
+    };
+    let now = app.state.clock.now();
+    let sync = siyu::wecom::sync::SYNC_JOB;
+    // Only the scheduler's nightly sync waits: a manual one is queued.
+    let waiting = app
+        .state
+        .store
+        .list_jobs(
+            &JobFilter { status: Some(siyu_domain::job::JobStatus::Queued), kind: Some(sync.into()) },
+            Page::first(10),
+        )
+        .await
+        .unwrap();
+    let nightly_soon = waiting.items.iter().any(|j| j.run_at.millis() < now.millis() + 20 * 60 * 1000);
+    if !nightly_soon {
+        let (s, v) = post().await;
+        assert_eq!((s, v["queued"].as_bool()), (StatusCode::ACCEPTED, Some(true)), "{v}");
+        // Let it finish, so that what follows sees only the job queued below.
+        let id = v["job_id"].as_str().unwrap().to_owned();
+        let done = JobFilter { status: Some(siyu_domain::job::JobStatus::Succeeded), kind: Some(sync.into()) };
+        let mut finished = false;
+        for _ in 0..400 {
+            let jobs = app.state.store.list_jobs(&done, Page::first(10)).await.unwrap().items;
+            if jobs.iter().any(|j| j.id.to_string() == id) {
+                finished = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert!(finished, "the manual sync did not finish");
+    }
+    // A retry (or another process's sync) queued to run in five minutes.
+    let mut soon =
+        siyu_domain::job::NewJob::now(sync, "{}".into(), siyu_domain::Timestamp::from_millis(now.millis() + 300_000));
+    soon.dedupe_key = Some(format!("{sync}:retry-test"));
+    let soon_id = app.state.store.enqueue(&soon).await.unwrap().unwrap();
+    for _ in 0..3 {
+        let (s, v) = post().await;
+        assert_eq!((s, v["queued"].as_bool()), (StatusCode::OK, Some(false)), "{v}");
+        assert_eq!(v["job_id"], soon_id.to_string(), "the sync already queued is named");
+    }
+    let f = JobFilter { status: Some(siyu_domain::job::JobStatus::Queued), kind: Some(sync.into()) };
+    let queued = app.state.store.list_jobs(&f, Page::first(10)).await.unwrap().items;
+    assert!(queued.iter().all(|j| j.id == soon_id || j.run_at.millis() > now.millis() + 3_600_000), "{queued:?}");
+}

@@ -19,10 +19,24 @@ pub struct Page {
 impl Page {
     pub const MAX_LIMIT: i64 = 500;
 
-    /// Page `number` (1-based) of `size` rows, clamped to sane bounds.
+    /// The highest page number [`Page::numbered`] goes to: with [`Page::MAX_LIMIT`] rows a page that
+    /// is half a billion rows in, far past any list siyu keeps, and far from `i64` overflow.
+    pub const MAX_NUMBER: i64 = 1_000_000;
+
+    /// Page `number` (1-based) of `size` rows, clamped to sane bounds: a number past
+    /// [`Page::MAX_NUMBER`] is that page (an empty one), never an offset that wrapped around.
     pub fn numbered(number: i64, size: i64) -> Self {
         let limit = size.clamp(1, Self::MAX_LIMIT);
-        Self { offset: (number.max(1) - 1) * limit, limit }
+        Self { offset: (number.clamp(1, Self::MAX_NUMBER) - 1) * limit, limit }
+    }
+
+    /// This page of a list already in memory (one that is small enough to load whole, such as the
+    /// bank's tags), with the list's length as the total.
+    pub fn slice<T>(self, mut all: Vec<T>) -> Paged<T> {
+        let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+        let start = usize::try_from(self.offset).unwrap_or(usize::MAX).min(all.len());
+        let end = start.saturating_add(usize::try_from(self.limit).unwrap_or(0)).min(all.len());
+        Paged { items: all.drain(start..end).collect(), total }
     }
 
     pub fn first(limit: i64) -> Self {
@@ -529,4 +543,29 @@ pub struct CustomerEvent {
     pub kind: String,
     pub detail: String,
     pub at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Page;
+
+    #[test]
+    fn a_huge_page_number_never_wraps_the_offset() {
+        // 368934881474191034 × 50 overflows i64 and used to wrap to a small offset.
+        for (number, size) in [(368_934_881_474_191_034, 50), (i64::MAX, i64::MAX), (i64::MIN, -1)] {
+            let p = Page::numbered(number, size);
+            assert!(p.offset >= 0 && p.limit >= 1 && p.limit <= Page::MAX_LIMIT, "{p:?}");
+            assert!(p.offset <= (Page::MAX_NUMBER - 1) * Page::MAX_LIMIT, "{p:?}");
+        }
+        assert_eq!(Page::numbered(368_934_881_474_191_034, 50).offset, (Page::MAX_NUMBER - 1) * 50);
+        assert_eq!(Page::numbered(0, 10), Page { offset: 0, limit: 10 });
+    }
+
+    #[test]
+    fn a_slice_of_a_list_in_memory() {
+        let p = Page::numbered(2, 3).slice((1..=7).collect());
+        assert_eq!((p.items, p.total), (vec![4, 5, 6], 7));
+        let past = Page::numbered(Page::MAX_NUMBER, Page::MAX_LIMIT).slice(vec![1, 2]);
+        assert_eq!((past.items.len(), past.total), (0, 2));
+    }
 }

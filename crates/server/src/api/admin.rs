@@ -18,6 +18,7 @@ use crate::auth::extract::ApiCaller;
 use crate::error::{ApiResult, ServiceError};
 use crate::services::{audit, org, staff, tokens};
 
+/// The whole tree, not paged: it is the bank's own structure (see the endpoint table).
 pub async fn list_org_units(State(state): State<AppState>, ApiCaller(_c): ApiCaller) -> ApiResult<Json<Vec<OrgUnit>>> {
     Ok(Json(org::list(&state).await?))
 }
@@ -66,17 +67,16 @@ pub struct StaffQuery {
     pub role: Option<Role>,
     pub org_unit: Option<OrgUnitId>,
     pub q: Option<String>,
-    #[serde(flatten)]
-    pub paging: Paging,
 }
 
 pub async fn list_staff(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
     ApiQuery(q): ApiQuery<StaffQuery>,
+    ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<Paged<Staff>>> {
     let f = StaffFilter { role: q.role, org_unit_id: q.org_unit, query: q.q };
-    Ok(Json(staff::list(&state, &c, &f, q.paging.page()).await?))
+    Ok(Json(staff::list(&state, &c, &f, p.page()).await?))
 }
 
 pub async fn get_staff(
@@ -120,8 +120,12 @@ pub async fn update_staff(
     Ok(Json(staff::update(&state, &c, id, u).await?))
 }
 
-pub async fn list_tokens(State(state): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<ApiToken>>> {
-    Ok(Json(tokens::list(&state, &c).await?))
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<ApiToken>>> {
+    Ok(Json(p.page().slice(tokens::list(&state, &c).await?)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,8 +167,6 @@ pub struct AuditQuery {
     /// Unix milliseconds.
     pub from: Option<i64>,
     pub to: Option<i64>,
-    #[serde(flatten)]
-    pub paging: Paging,
 }
 
 impl AuditQuery {
@@ -190,22 +192,22 @@ pub async fn search_audit(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
     ApiQuery(q): ApiQuery<AuditQuery>,
+    ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<Paged<AuditEntry>>> {
-    Ok(Json(audit::search(&state, &c, &q.filter()?, q.paging.page()).await?))
+    Ok(Json(audit::search(&state, &c, &q.filter()?, p.page()).await?))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct JobQuery {
     pub status: Option<String>,
     pub kind: Option<String>,
-    #[serde(flatten)]
-    pub paging: Paging,
 }
 
 pub async fn list_jobs(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
     ApiQuery(q): ApiQuery<JobQuery>,
+    ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<Paged<Job>>> {
     c.require(Permission::ReadJobs)?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -214,5 +216,5 @@ pub async fn list_jobs(
             JobStatus::parse(s).ok_or_else(|| ServiceError::invalid("bad_query", format!("unknown job status {s}")))?,
         ),
     };
-    Ok(Json(state.store.list_jobs(&JobFilter { status, kind: q.kind }, q.paging.page()).await?))
+    Ok(Json(state.store.list_jobs(&JobFilter { status, kind: q.kind }, p.page()).await?))
 }

@@ -16,6 +16,10 @@ use crate::auth::extract::ApiCaller;
 use crate::error::ApiResult;
 use crate::services::{audiences, export};
 
+/// The longest expression the preview reads from a URL (percent-encoded Chinese, 18 KiB: within the
+/// limit on a request head).
+pub const EXPR_MAX_CHARS: usize = 2000;
+
 #[derive(Debug, Deserialize)]
 pub struct PreviewQuery {
     pub expr: String,
@@ -37,9 +41,14 @@ pub struct AudienceView {
     pub visible_members: u64,
 }
 
-pub async fn list(State(state): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<AudienceView>>> {
-    let all = audiences::list(&state, &c).await?;
-    Ok(Json(all.into_iter().map(|(audience, visible_members)| AudienceView { audience, visible_members }).collect()))
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<AudienceView>>> {
+    let page = audiences::list_page(&state, &c, p.page()).await?;
+    let items = page.items.into_iter().map(|(audience, visible_members)| AudienceView { audience, visible_members });
+    Ok(Json(Paged { items: items.collect(), total: page.total }))
 }
 
 pub async fn create(

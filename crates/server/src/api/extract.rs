@@ -16,10 +16,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        Json::<T>::from_request(req, state)
-            .await
-            .map(|Json(v)| Self(v))
-            .map_err(|r| ServiceError::invalid("bad_json", r.body_text()).into())
+        Json::<T>::from_request(req, state).await.map(|Json(v)| Self(v)).map_err(|r| {
+            // A body past the route's limit is 413, not a malformed document.
+            if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ServiceError::BodyTooLarge.into()
+            } else {
+                ServiceError::invalid("bad_json", r.body_text()).into()
+            }
+        })
     }
 }
 

@@ -4,6 +4,8 @@
 use axum::Json;
 use serde_json::{Map, Value, json};
 
+use super::{Body, ParamKind};
+
 /// Path parameters of `/customers/{id}/reveal` → `["id"]`.
 fn path_params(path: &str) -> Vec<&str> {
     path.split('/').filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect()
@@ -12,10 +14,18 @@ fn path_params(path: &str) -> Vec<&str> {
 pub fn build() -> Value {
     let mut paths = Map::new();
     for e in super::endpoints() {
-        let params: Vec<Value> = path_params(e.path)
+        let mut params: Vec<Value> = path_params(e.path)
             .into_iter()
             .map(|p| json!({ "name": p, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
+        params.extend(e.query.iter().map(|p| {
+            let schema = match p.kind {
+                ParamKind::Int { min, max } => json!({ "type": "integer", "minimum": min, "maximum": max }),
+                ParamKind::Text { max_chars } => json!({ "type": "string", "maxLength": max_chars }),
+                ParamKind::OneOf(words) => json!({ "type": "string", "enum": words }),
+            };
+            json!({ "name": p.name, "in": "query", "required": false, "description": p.about, "schema": schema })
+        }));
         let mut op = json!({
             "summary": e.summary,
             "tags": [e.tag],
@@ -28,9 +38,15 @@ pub fn build() -> Value {
         if e.public {
             op["security"] = json!([]);
         }
-        if matches!(e.method, "post" | "put") {
-            let media = if e.path == "/imports" { "multipart/form-data" } else { "application/json" };
-            op["requestBody"] = json!({ "required": !e.path.ends_with("/commit") && !e.path.ends_with("/revoke"), "content": { media: {} } });
+        match e.body {
+            Body::None => {}
+            Body::Json => op["requestBody"] = json!({ "required": true, "content": { "application/json": {} } }),
+            Body::Upload => {
+                op["requestBody"] = json!({ "required": true, "content": { "multipart/form-data": {} } });
+            }
+        }
+        if let Some(why) = e.bounded {
+            op["description"] = json!(format!("Not paged: {why}."));
         }
         let entry = paths.entry(format!("/api/v1{}", e.path)).or_insert_with(|| json!({}));
         entry[e.method] = op;

@@ -22,9 +22,14 @@ pub struct TagView {
     pub customers: u64,
 }
 
-pub async fn list(State(state): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<TagView>>> {
-    let tags = tags::list(&state, &c).await?;
-    Ok(Json(tags.into_iter().map(|(tag, customers)| TagView { tag, customers }).collect()))
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<TagView>>> {
+    let page = tags::list_page(&state, &c, p.page()).await?;
+    let items = page.items.into_iter().map(|(tag, customers)| TagView { tag, customers }).collect();
+    Ok(Json(Paged { items, total: page.total }))
 }
 
 pub async fn create(
@@ -44,8 +49,12 @@ pub async fn update(
     Ok(Json(tags::update(&state, &c, id, &form).await?))
 }
 
-pub async fn groups(State(state): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<TagGroup>>> {
-    Ok(Json(tags::groups(&state, &c).await?))
+pub async fn groups(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<TagGroup>>> {
+    Ok(Json(p.page().slice(tags::groups(&state, &c).await?)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -65,8 +74,9 @@ pub async fn of_customer(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
     ApiPath(id): ApiPath<CustomerId>,
-) -> ApiResult<Json<Vec<Tag>>> {
-    Ok(Json(tags::of_customer(&state, &c, id).await?))
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<Tag>>> {
+    Ok(Json(p.page().slice(tags::of_customer(&state, &c, id).await?)))
 }
 
 #[derive(Debug, Deserialize)]

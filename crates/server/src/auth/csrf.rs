@@ -16,8 +16,8 @@ use super::extract::{Caller, resolve};
 use crate::app::AppState;
 use crate::error::{ApiError, ServiceError};
 
-/// Url-encoded forms larger than this are not console forms.
-const FORM_LIMIT: usize = 1 << 20;
+/// Url-encoded forms larger than this are not console forms (the same limit every form route has).
+const FORM_LIMIT: usize = crate::app::BODY_LIMIT;
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
     form_urlencoded::parse(body).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
@@ -55,7 +55,10 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
         if given.is_none() && is_form {
             let Ok(bytes) = to_bytes(body, FORM_LIMIT).await else {
-                return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response();
+                if is_api {
+                    return ApiError(ServiceError::BodyTooLarge).into_response();
+                }
+                return (StatusCode::PAYLOAD_TOO_LARGE, ServiceError::BodyTooLarge.to_string()).into_response();
             };
             given = form_field(&bytes, "csrf");
             body = Body::from(bytes);

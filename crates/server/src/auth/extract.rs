@@ -89,7 +89,7 @@ pub async fn resolve(parts: &Parts, state: &AppState) -> ServiceResult<Caller> {
 }
 
 /// The caller the `authenticate` middleware resolved, or a fresh resolution where it did not run.
-async fn caller_of(parts: &Parts, state: &AppState) -> ServiceResult<Caller> {
+pub(crate) async fn caller_of(parts: &Parts, state: &AppState) -> ServiceResult<Caller> {
     match parts.extensions.get::<super::csrf::ResolvedCaller>() {
         Some(r) => r.0.clone().ok_or(ServiceError::Unauthenticated),
         None => resolve(parts, state).await,

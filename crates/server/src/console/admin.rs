@@ -46,6 +46,7 @@ pub async fn audit(
     user: ConsoleUser,
     headers: HeaderMap,
     Query(q): Query<AuditQuery>,
+    Query(p): Query<crate::api::Paging>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/audit");
@@ -53,7 +54,7 @@ pub async fn audit(
         Ok(f) => (f, None),
         Err(e) => (Default::default(), Some(e.to_string())),
     };
-    let page = q.paging.page();
+    let page = p.page();
     let result = match audit::search(&state, &user.0, &filter, page).await {
         Ok(r) => r,
         Err(e) => return error_page(ctx, e),

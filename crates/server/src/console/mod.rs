@@ -28,7 +28,10 @@ use crate::auth::extract::{ConsoleUser, cookie};
 use crate::error::ServiceError;
 use i18n::{Lang, Tr};
 
-pub fn routes() -> Router<AppState> {
+/// The console's pages; only the two upload forms (a customer file, a tag's customer list) may send
+/// more than [`crate::app::BODY_LIMIT`], up to `upload_limit` bytes.
+pub fn routes(upload_limit: usize) -> Router<AppState> {
+    let upload = || axum::extract::DefaultBodyLimit::max(upload_limit);
     Router::new()
         .route("/", get(home))
         .route("/login", get(login::page).post(login::submit))
@@ -53,14 +56,14 @@ pub fn routes() -> Router<AppState> {
         .route("/tags", get(tags::list).post(tags::create))
         .route("/tags/groups", post(tags::create_group))
         .route("/tags/{id}", get(tags::detail).post(tags::update))
-        .route("/tags/{id}/list", post(tags::load_list))
+        .route("/tags/{id}/list", post(tags::load_list).layer(upload()))
         .route("/audiences", get(audiences::list).post(audiences::create))
         .route("/audiences/new", get(audiences::new_page))
         .route("/audiences/{id}", get(audiences::detail).post(audiences::update))
         .route("/audiences/{id}/edit", get(audiences::edit_page))
         .route("/audiences/{id}/refresh", post(audiences::refresh))
         .route("/audiences/{id}/export", get(audiences::export))
-        .route("/imports", get(imports::list).post(imports::upload))
+        .route("/imports", get(imports::list).merge(post(imports::upload).layer(upload())))
         .route("/imports/{id}", get(imports::detail))
         .route("/imports/{id}/commit", post(imports::commit))
         .route("/imports/{id}/remap", post(imports::remap))

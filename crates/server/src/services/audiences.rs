@@ -178,14 +178,25 @@ pub async fn update(state: &AppState, caller: &Caller, id: AudienceId, form: &Au
 }
 
 pub async fn list(state: &AppState, caller: &Caller) -> ServiceResult<Vec<(Audience, u64)>> {
+    Ok(list_page(state, caller, siyu_store::Page { offset: 0, limit: i64::MAX }).await?.items)
+}
+
+/// A page of the saved audiences, each with how many of its members the caller may see (only the
+/// page's audiences are counted).
+pub async fn list_page(
+    state: &AppState,
+    caller: &Caller,
+    page: siyu_store::Page,
+) -> ServiceResult<siyu_store::Paged<(Audience, u64)>> {
     caller.require(Permission::ReadAudiences)?;
     let scope = scope_bitmap(state, caller.scope()).await?;
-    let mut out = Vec::new();
-    for a in state.store.audiences().await? {
+    let all = page.slice(state.store.audiences().await?);
+    let mut items = Vec::with_capacity(all.items.len());
+    for a in all.items {
         let n = state.engine.audience_members(a.id, scope.as_ref()).len();
-        out.push((a, n));
+        items.push((a, n));
     }
-    Ok(out)
+    Ok(siyu_store::Paged { items, total: all.total })
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: AudienceId) -> ServiceResult<(Audience, u64)> {

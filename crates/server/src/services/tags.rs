@@ -41,16 +41,27 @@ pub async fn groups(state: &AppState, caller: &Caller) -> ServiceResult<Vec<TagG
 
 /// Every tag, with how many of the caller's customers carry it.
 pub async fn list(state: &AppState, caller: &Caller) -> ServiceResult<Vec<(Tag, u64)>> {
+    Ok(list_page(state, caller, siyu_store::Page { offset: 0, limit: i64::MAX }).await?.items)
+}
+
+/// A page of the tags, counted for the caller (only the page's tags are counted).
+pub async fn list_page(
+    state: &AppState,
+    caller: &Caller,
+    page: siyu_store::Page,
+) -> ServiceResult<siyu_store::Paged<(Tag, u64)>> {
     caller.require(Permission::ReadCustomers)?;
     let scope = audiences::scope_bitmap(state, caller.scope()).await?;
-    let tags = state.store.tags().await?;
-    Ok(tags
+    let tags = page.slice(state.store.tags().await?);
+    let items = tags
+        .items
         .into_iter()
         .map(|t| {
             let n = state.engine.tag_members(t.id, scope.as_ref()).len();
             (t, n)
         })
-        .collect())
+        .collect();
+    Ok(siyu_store::Paged { items, total: tags.total })
 }
 
 pub async fn create_group(state: &AppState, caller: &Caller, name: &str) -> ServiceResult<TagGroup> {

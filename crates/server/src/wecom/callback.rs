@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use siyu_domain::job::NewJob;
 use siyu_wecom::event::CallbackEvent;
 use siyu_wecom::xml::Fields;
@@ -19,8 +19,14 @@ use siyu_wecom::xml::Fields;
 use super::CALLBACK_JOB;
 use crate::app::AppState;
 
+/// The most a callback body may be: WeCom's envelope around one encrypted event is a few KiB.
+pub const CALLBACK_BODY_LIMIT: usize = 16 << 10;
+
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/wecom/callback", get(verify_url).post(receive))
+    Router::new().route(
+        "/wecom/callback",
+        get(verify_url).merge(post(receive).layer(axum::extract::DefaultBodyLimit::max(CALLBACK_BODY_LIMIT))),
+    )
 }
 
 fn refuse(status: StatusCode, why: &str) -> Response {

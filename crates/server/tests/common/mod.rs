@@ -3,7 +3,6 @@
 
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use reqwest::{Client, StatusCode};
@@ -43,7 +42,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(customers: u64) -> TestApp {
-    spawn(customers, None).await
+    spawn(customers, None, |_| {}).await
+}
+
+/// An app whose configuration `tweak` changes first (short timeouts, say).
+pub async fn spawn_app_configured(customers: u64, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(customers, None, tweak).await
 }
 
 /// An app whose WeCom is `fake` (already serving at `fake_base`), with its callback URL set to the app.
@@ -59,12 +63,12 @@ pub async fn spawn_app_with_wecom(customers: u64, fake: &siyu_wecom::fake::FakeW
         callback_aes_key: siyu::config::Secret(c.encoding_aes_key.clone()),
         callback_window_secs: 300,
     };
-    let app = spawn(customers, Some(wc)).await;
+    let app = spawn(customers, Some(wc), |_| {}).await;
     fake.set_callback_url(&app.url("/wecom/callback"));
     app
 }
 
-async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>) -> TestApp {
+async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>, tweak: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("siyu.db")).await.unwrap();
     store.migrate().await.unwrap();
@@ -80,6 +84,7 @@ async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>) -> Test
     if let Some(w) = wecom {
         config.wecom = w;
     }
+    tweak(&mut config);
     let rt = siyu::startup::wecom_runtime(&config).unwrap();
     let mut state = AppState::new(store, vault, config, Arc::new(SystemClock));
     if let Some(rt) = rt {
@@ -90,15 +95,16 @@ async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>) -> Test
     siyu::jobs::start(&state, &stop_rx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    // The server the binary runs, with its timeouts and limits.
+    let limits = siyu::serve::ServeLimits::from_config(&state.config.server);
     let app = siyu::app::router(state.clone());
     let mut rx = stop_rx.clone();
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = rx.changed().await;
-            })
-            .await
-            .unwrap();
+        siyu::serve::serve(listener, app, limits, async move {
+            let _ = rx.changed().await;
+        })
+        .await
+        .unwrap();
     });
     TestApp { base: format!("http://{addr}"), state, dir, stop }
 }
