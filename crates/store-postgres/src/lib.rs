@@ -35,6 +35,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0009_partial_unionid_index.sql"),
     },
     Migration { name: "0010_short_blind_index.sql", sql: include_str!("../migrations/0010_short_blind_index.sql") },
+    Migration {
+        name: "0012_job_twins_and_channel_rotations.sql",
+        sql: include_str!("../migrations/0012_job_twins_and_channel_rotations.sql"),
+    },
 ];
 
 /// A store on one PostgreSQL database (and schema).

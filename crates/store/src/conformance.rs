@@ -27,7 +27,7 @@ macro_rules! conformance_tests {
             data_scope_hides_other_customers, customer_filters_and_paging, phone_index_lookup,
             import_batches_apply_exactly_once, import_batch_reports_each_row_and_is_atomic,
             import_validation_is_replaced, jobs_dedupe_and_retry,
-            two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
+            a_job_queued_while_its_twin_runs_waits_for_it, two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
             api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
             channel_codes_and_their_daily_figures, groups_keep_their_membership_history,
             tag_changes_reach_the_timeline, tag_names_are_unique_and_tags_change,
@@ -469,6 +469,41 @@ pub async fn jobs_dedupe_and_retry(s: Arc<dyn Store>) {
     let listed =
         s.list_jobs(&JobFilter { status: Some(JobStatus::Failed), kind: None }, Page::first(10)).await.unwrap();
     assert_eq!(listed.total, 1);
+}
+
+/// A change made while a job runs needs a run after it: its twin (same dedupe key) is queued, not
+/// dropped, and waits until the running one ends; queued twins are still folded into one.
+pub async fn a_job_queued_while_its_twin_runs_waits_for_it(s: Arc<dyn Store>) {
+    let mut j = NewJob::now("wecom.tags.push", "{\"tag_id\":\"tag_1\"}".into(), T0);
+    j.dedupe_key = Some("wecom.tags.push:tag_1".into());
+    let first = s.enqueue(&j).await.unwrap().unwrap();
+    assert_eq!(s.claim("w1", T0, 30).await.unwrap().unwrap().id, first);
+    let twin = s.enqueue(&j).await.unwrap().expect("queued while its twin runs");
+    assert_eq!(s.enqueue(&j).await.unwrap(), None, "one queued twin is enough");
+    // Other work is not held up by the waiting twin.
+    let other = s.enqueue(&NewJob::now("demo.echo", "{}".into(), T0)).await.unwrap().unwrap();
+    assert_eq!(s.claim("w2", T0, 30).await.unwrap().unwrap().id, other, "the twin waits, the rest runs");
+    s.complete(other, "w2", T0).await.unwrap();
+    assert!(s.claim("w2", T0, 30).await.unwrap().is_none(), "never beside its running twin");
+    s.complete(first, "w1", T0.plus_secs(1)).await.unwrap();
+    let next = s.claim("w2", T0.plus_secs(1), 30).await.unwrap().unwrap();
+    assert_eq!((next.id, next.status), (twin, JobStatus::Running));
+
+    // A running job that fails while a twin waits leaves the retry to the twin (two queued twins
+    // would break the fold); it ends failed with its error.
+    let third = s.enqueue(&j).await.unwrap().unwrap();
+    s.fail(twin, "w2", "WeCom busy", Some(T0.plus_secs(10)), T0.plus_secs(2)).await.unwrap();
+    let failed = s.job(twin).await.unwrap();
+    assert_eq!((failed.status, failed.last_error.as_deref()), (JobStatus::Failed, Some("WeCom busy")));
+    assert_eq!(s.claim("w1", T0.plus_secs(2), 30).await.unwrap().unwrap().id, third);
+
+    // A twin of a job whose worker died waits too: the lapsed job is taken over first.
+    let fourth = s.enqueue(&j).await.unwrap().unwrap();
+    let late = T0.plus_secs(40);
+    assert_eq!(s.claim("w2", late, 30).await.unwrap().unwrap().id, third, "the lapsed one runs again");
+    assert!(s.claim("w1", late, 30).await.unwrap().is_none());
+    s.complete(third, "w2", late).await.unwrap();
+    assert_eq!(s.claim("w1", late, 30).await.unwrap().unwrap().id, fourth);
 }
 
 pub async fn two_workers_never_share_a_job(s: Arc<dyn Store>) {

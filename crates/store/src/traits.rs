@@ -116,7 +116,8 @@ pub trait ImportStore: Send + Sync {
 
 #[async_trait]
 pub trait JobQueue: Send + Sync {
-    /// Queues a job; `None` when a job with the same dedupe key is already queued or running.
+    /// Queues a job; `None` when a job with the same dedupe key is already queued. A job whose twin is
+    /// running is queued and waits: `claim` never hands out a job while a twin with its key runs.
     async fn enqueue(&self, job: &NewJob) -> StoreResult<Option<JobId>>;
     /// Claims the oldest due job (queued, or running with a lapsed lease) for `worker` until
     /// `now + lease_secs`, counting an attempt. Two workers never hold the same job.
@@ -124,7 +125,8 @@ pub trait JobQueue: Send + Sync {
     /// Extends a lease the worker still holds; `Stale` if it lost it.
     async fn extend_lease(&self, id: JobId, worker: &str, until: Timestamp) -> StoreResult<()>;
     async fn complete(&self, id: JobId, worker: &str, now: Timestamp) -> StoreResult<()>;
-    /// Records a failure: queued again at `retry_at`, or failed for good when `retry_at` is `None`.
+    /// Records a failure: queued again at `retry_at`, or failed for good when `retry_at` is `None` or a
+    /// twin is queued already (the twin does the same work next).
     async fn fail(
         &self,
         id: JobId,
