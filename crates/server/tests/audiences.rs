@@ -248,3 +248,44 @@ async fn the_live_engine_agrees_with_a_fresh_load_from_the_store() {
         assert!(!live.is_empty() && live.len() < 400, "{e} selects some, not all: {}", live.len());
     }
 }
+
+/// Makes the database refuse every untagging from now on, the way a full disk or a lock timeout would.
+async fn untagging_fails(app: &TestApp) -> sqlx::SqlitePool {
+    let db =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", app.dir.path().join("siyu.db").display())).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TRIGGER untag_fails BEFORE DELETE ON customer_tags BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    db
+}
+
+#[tokio::test]
+async fn a_rule_tag_whose_removals_fail_leaves_the_engine_as_the_store() {
+    let app = spawn_app().await;
+    let hq = app.login("hq01").await;
+    let id = make_tag(&app, &hq, "大众富裕", "rule", Some("aum_tier >= 4")).await;
+    let tag: siyu_domain::TagId = id.parse().unwrap();
+    let members = |s: Vec<siyu_domain::CustomerId>| siyu::services::audiences::bitmap_of(&s);
+    let db = untagging_fails(&app).await;
+    // The new rule adds tier 3 and drops tiers 4 and 5: the additions commit, the removals fail.
+    let group = app.state.store.tag(tag).await.unwrap().group_id;
+    let r = hq
+        .client
+        .put(app.url(&format!("/api/v1/tags/{id}")))
+        .header("x-csrf-token", &hq.csrf)
+        .json(&json!({"group_id": group, "name": "大众富裕", "kind": "rule", "rule": "aum_tier = 3"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_server_error(), "{}", r.status());
+    let stored = members(app.state.store.tag_members(tag).await.unwrap());
+    assert!(stored.len() > count(&app, &hq, "aum_tier >= 4").await, "the additions were kept");
+    assert_eq!(app.state.engine.tag_members(tag, None), stored, "the engine holds what the store committed");
+    sqlx::raw_sql("DROP TRIGGER untag_fails").execute(&db).await.unwrap();
+    // The next recompute finishes the job.
+    siyu::services::tags::recompute_all(&app.state).await.unwrap();
+    assert_eq!(count(&app, &hq, "tag(\"大众富裕\")").await, count(&app, &hq, "aum_tier = 3").await);
+}
