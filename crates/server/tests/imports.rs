@@ -334,9 +334,13 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
         .total;
     assert_eq!(total, rows as i64);
     // The audience engine counts every committed row, the crashed worker's batch included.
-    let everyone = siyu::services::audiences::compile(state, "aum_tier >= 1").unwrap();
+    let bound = |text: &str| {
+        let expr = siyu::services::audiences::compile(state, text).unwrap();
+        async move { siyu::services::audiences::bind(state, &expr).await.unwrap() }
+    };
+    let everyone = bound("aum_tier >= 1").await;
     assert_eq!(state.engine.select(&everyone, None).unwrap().len(), rows as u64);
-    let sh02 = siyu::services::audiences::compile(state, "sub_branch = \"SH02\"").unwrap();
+    let sh02 = bound("sub_branch = \"SH02\"").await;
     assert_eq!(state.engine.select(&sh02, None).unwrap().len(), (0..rows).filter(|i| i % 3 == 1).count() as u64);
     // And running it once more is a no-op.
     let again = siyu::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();

@@ -357,7 +357,7 @@ pub async fn import_batches_apply_exactly_once(s: Arc<dyn Store>) {
         "the rows written, not the unchanged one"
     );
     let facts = s.customer_facts_of(&[i3, CustomerId::new(999_999)]).await.unwrap();
-    assert_eq!((facts.len(), facts[0].sub_branch_code.as_str()), (1, "SB1"));
+    assert_eq!((facts.len(), facts[0].sub_branch_id), (1, b.sb1));
     s.finish_import(id, ImportStatus::Committed, None, T0).await.unwrap();
     let rec = s.import(id).await.unwrap();
     assert_eq!((rec.status, rec.rows_committed), (ImportStatus::Committed, 4));
@@ -849,8 +849,8 @@ pub async fn engine_feed_reads_facts_and_events(s: Arc<dyn Store>) {
     assert_eq!(all.len(), 3, "paged by limit");
     let f = &all[0];
     assert_eq!(
-        (f.sub_branch_code.as_str(), f.owner_id, f.aum_tier, f.risk_grade, f.payroll_day, f.credit_card, f.wealth),
-        ("SB2", Some(b.cm2.id), 2, Some(3), Some(15), true, false)
+        (f.sub_branch_id, f.owner_id, f.aum_tier, f.risk_grade, f.payroll_day, f.credit_card, f.wealth),
+        (b.sb2, Some(b.cm2.id), 2, Some(3), Some(15), true, false)
     );
     assert_eq!(f.birthday, chrono::NaiveDate::from_ymd_opt(1985, 5, 20));
     let rest = s.customer_facts(all[2].id.get(), 10, None).await.unwrap();
@@ -861,7 +861,7 @@ pub async fn engine_feed_reads_facts_and_events(s: Arc<dyn Store>) {
     s.upsert_customers(&[moved], &UpsertFields::all(), T0.plus_secs(100)).await.unwrap();
     let changed = s.customer_facts(0, 10, Some(T0.plus_secs(100))).await.unwrap();
     assert_eq!(changed.len(), 1);
-    assert_eq!((changed[0].sub_branch_code.as_str(), changed[0].aum_tier), ("SB1", 5));
+    assert_eq!((changed[0].sub_branch_id, changed[0].aum_tier), (b.sb1, 5));
     // Events since a time, in id order.
     let g = s.create_tag_group("组", T0).await.unwrap();
     let tag = s

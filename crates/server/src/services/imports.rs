@@ -290,8 +290,6 @@ pub async fn run_commit(
     // Bulk feeding ends however this function returns (the guard's drop), so a failed commit cannot
     // leave the engine without its range bitmaps.
     let _bulk = (rec.good_rows >= BULK_ROWS).then(|| BulkFeed::start(state.engine.clone()));
-    let codes: HashMap<siyu_domain::OrgUnitId, String> =
-        state.store.org_units().await.map_err(|e| e.to_string())?.into_iter().map(|u| (u.id, u.code)).collect();
     // Two batches may wait for the follower; past that the writer waits, so a follower that falls
     // behind (many changed rows to re-read) cannot pile the whole file up in memory.
     let (follow_tx, mut follow_rx) = tokio::sync::mpsc::channel::<Follow>(2);
@@ -309,7 +307,7 @@ pub async fn run_commit(
                             rows.iter().map(|r| (r.customer_no.as_str(), r)).collect();
                         let facts: Vec<_> = new
                             .iter()
-                            .filter_map(|w| by_no.get(w.customer_no.as_str()).map(|r| facts_of_new(w.id, r, &codes)))
+                            .filter_map(|w| by_no.get(w.customer_no.as_str()).map(|r| facts_of_new(w.id, r)))
                             .collect();
                         state.engine.note_facts(&facts, state.clock.now());
                         if !changed.is_empty() {
@@ -395,15 +393,11 @@ enum Follow {
 }
 
 /// A new customer's selectable facts, from the row that inserted them.
-fn facts_of_new(
-    id: siyu_domain::CustomerId,
-    r: &siyu_store::NewCustomer,
-    codes: &HashMap<siyu_domain::OrgUnitId, String>,
-) -> siyu_store::CustomerFacts {
+fn facts_of_new(id: siyu_domain::CustomerId, r: &siyu_store::NewCustomer) -> siyu_store::CustomerFacts {
     siyu_store::CustomerFacts {
         id,
         owner_id: r.owner_id,
-        sub_branch_code: codes.get(&r.sub_branch_id).cloned().unwrap_or_default(),
+        sub_branch_id: r.sub_branch_id,
         gender: r.gender.as_str().to_owned(),
         birthday: r.birthday,
         aum_tier: r.aum_tier.get(),

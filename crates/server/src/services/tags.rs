@@ -5,7 +5,7 @@
 //! transaction), then told to the audience engine, then answered: a count made after the answer
 //! includes it.
 
-use siyu_domain::audience::{Expr, print};
+use siyu_domain::audience::print;
 use siyu_domain::audit::AuditAction;
 use siyu_domain::job::NewJob;
 use siyu_domain::scope::Permission;
@@ -220,7 +220,7 @@ pub async fn timeline(
 /// Recomputes one rule tag: customers the rule now selects gain it, the others lose it.
 pub async fn recompute(state: &AppState, tag: &Tag) -> ServiceResult<(u64, u64)> {
     let Some(text) = tag.rule_text.as_deref() else { return Ok((0, 0)) };
-    let expr: Expr = audiences::compile(state, text)?;
+    let expr = audiences::bind(state, &audiences::compile(state, text)?).await?;
     let _guard = state.tag_writes.lock().await;
     state.engine.roll_day(state.clock.now());
     let want = state.engine.select(&expr, None).map_err(|e| ServiceError::Internal(e.to_string()))?;
