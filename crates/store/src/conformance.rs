@@ -26,7 +26,7 @@ macro_rules! conformance_tests {
             org_units_and_staff, customer_upsert_is_idempotent, upsert_leaves_absent_fields_alone,
             data_scope_hides_other_customers, customer_filters_and_paging, phone_index_lookup,
             import_batches_apply_exactly_once, import_batch_reports_each_row_and_is_atomic,
-            import_validation_is_replaced, jobs_dedupe_and_retry,
+            import_validation_is_replaced, import_commit_mark_carries_its_audit_entry, jobs_dedupe_and_retry,
             a_job_queued_while_its_twin_runs_waits_for_it, two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
             api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
             channel_codes_and_their_daily_figures, groups_keep_their_membership_history,
@@ -331,6 +331,28 @@ async fn validated_import(s: &dyn Store, good: i64) -> ImportId {
     };
     s.record_validation(id, &v, &[], T0).await.unwrap();
     id
+}
+
+/// The committed mark and the import's audit entry are written together, once.
+pub async fn import_commit_mark_carries_its_audit_entry(s: Arc<dyn Store>) {
+    let id = validated_import(&*s, 0).await;
+    let entry = NewAuditEntry {
+        at: T0,
+        staff_id: None,
+        actor: "token:core".into(),
+        action: AuditAction::ImportCommitted,
+        target: id.to_string(),
+        detail: "a.csv: 0 inserted".into(),
+        ip: None,
+    };
+    assert!(!s.mark_import_committed(id, &entry, T0).await.unwrap(), "only a committing import is marked");
+    s.start_commit(id, T0).await.unwrap();
+    assert!(s.mark_import_committed(id, &entry, T0).await.unwrap());
+    assert!(!s.mark_import_committed(id, &entry, T0).await.unwrap(), "a second mark writes nothing");
+    assert_eq!(s.import(id).await.unwrap().status, ImportStatus::Committed);
+    let f = AuditFilter { action: Some(AuditAction::ImportCommitted), ..Default::default() };
+    let logged = s.search_audit(&f, Page::first(10)).await.unwrap();
+    assert_eq!((logged.total, logged.items[0].target.as_str()), (1, id.to_string().as_str()));
 }
 
 pub async fn import_batches_apply_exactly_once(s: Arc<dyn Store>) {

@@ -112,6 +112,10 @@ pub trait ImportStore: Send + Sync {
         error: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<()>;
+    /// Marks a committing import committed and appends its audit entry, in one transaction: a crash
+    /// leaves both or neither. `false` (and nothing written) when the import is no longer committing,
+    /// so a re-run after the mark writes no second entry.
+    async fn mark_import_committed(&self, id: ImportId, audit: &NewAuditEntry, now: Timestamp) -> StoreResult<bool>;
 }
 
 #[async_trait]

@@ -275,6 +275,8 @@ pub async fn run_commit(
 ) -> Result<UpsertCounts, String> {
     let rec = state.store.import(id).await.map_err(|e| e.to_string())?;
     if rec.status == ImportStatus::Committed {
+        // Marked (with its audit entry) by an earlier attempt that may have died before the cleanup.
+        remove_upload_left(&rec).await;
         return Ok(rec.counts);
     }
     if rec.status != ImportStatus::Committing {
@@ -351,18 +353,28 @@ pub async fn run_commit(
     follower.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
     drop(_bulk);
     crate::services::tags::schedule_refresh(state).await;
-    state.store.finish_import(id, ImportStatus::Committed, None, state.clock.now()).await.map_err(|e| e.to_string())?;
+    // Every batch is in: the counts are final. The committed mark and its audit entry are one
+    // transaction, so a crash cannot leave an import committed that the audit log does not show; the
+    // upload goes only after both (a re-run after the mark still removes it, above).
     let done = state.store.import(id).await.map_err(|e| e.to_string())?;
     let c = done.counts;
     let detail = format!(
         "{}: {} inserted, {} updated, {} unchanged, {} rejected",
         done.file_name, c.inserted, c.updated, c.unchanged, done.bad_rows
     );
-    audit::record(state, caller, AuditAction::ImportCommitted, &id.to_string(), &detail)
-        .await
-        .map_err(|e| e.to_string())?;
+    let entry = audit::entry(state, caller, AuditAction::ImportCommitted, &id.to_string(), &detail);
+    state.store.mark_import_committed(id, &entry, state.clock.now()).await.map_err(|e| e.to_string())?;
     remove_file(&rec).await;
     Ok(c)
+}
+
+/// Removes an upload an earlier attempt may have left behind (gone already is fine).
+async fn remove_upload_left(rec: &ImportRecord) {
+    match tokio::fs::remove_file(&rec.stored_path).await {
+        Ok(()) => tracing::info!(import = %rec.id, "upload left by an earlier attempt removed"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(path = %rec.stored_path, error = %e, "could not remove an upload"),
+    }
 }
 
 /// From this many rows on, a commit feeds the audience engine in bulk.
