@@ -29,7 +29,7 @@ macro_rules! conformance_tests {
             import_validation_is_replaced, import_commit_mark_carries_its_audit_entry, jobs_dedupe_and_retry,
             a_job_queued_while_its_twin_runs_waits_for_it, two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
             api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
-            channel_codes_and_their_daily_figures, groups_keep_their_membership_history,
+            channel_codes_and_their_daily_figures, a_code_moves_on_once_per_add, groups_keep_their_membership_history,
             tag_changes_reach_the_timeline, tag_names_are_unique_and_tags_change,
             wecom_changes_reach_the_timeline, engine_feed_reads_facts_and_events,
             audiences_record_who_entered_and_left);
@@ -740,6 +740,46 @@ pub async fn channel_codes_and_their_daily_figures(s: Arc<dyn Store>) {
     assert_eq!(s.active_customers(&["cm1".into(), "cm9".into()]).await.unwrap(), [("cm1".to_string(), 1)]);
     s.set_channel_active(c.id, false, T0).await.unwrap();
     assert!(!s.channel_code(c.id).await.unwrap().active);
+}
+
+/// A rotating code's step is recorded with the add that made it: once per add, and only from where
+/// the code points; a second add of an active relationship keeps the time it started.
+pub async fn a_code_moves_on_once_per_add(s: Arc<dyn Store>) {
+    use siyu_domain::channel::{Assignment, ChannelKind, Welcome};
+    let b = seed_bank(&*s).await;
+    let new = NewChannelCode {
+        name: "海报".into(),
+        kind: ChannelKind::BranchPoster,
+        sub_branch_id: Some(b.sb1),
+        assignment: Assignment::RoundRobin { sub_branch_id: b.sb1 },
+        welcome: Welcome::default(),
+        tags: Vec::new(),
+        created_by: None,
+        created_at: T0,
+    };
+    let c = s.create_channel_code(&new).await.unwrap();
+    s.set_channel_staff(c.id, b.cm1.id, T0).await.unwrap();
+    assert!(!s.channel_rotated(c.id, "wmA|cm1|1").await.unwrap());
+    assert!(s.record_rotation(c.id, "wmA|cm1|1", Some(b.cm1.id), b.cm2.id, T0).await.unwrap());
+    assert!(s.channel_rotated(c.id, "wmA|cm1|1").await.unwrap());
+    assert!(!s.record_rotation(c.id, "wmA|cm1|1", Some(b.cm2.id), b.cm1.id, T0).await.unwrap(), "once per add");
+    assert!(
+        !s.record_rotation(c.id, "wmB|cm2|2", Some(b.cm1.id), b.cm2.id, T0).await.unwrap(),
+        "the code no longer points at cm1"
+    );
+    assert!(!s.channel_rotated(c.id, "wmB|cm2|2").await.unwrap(), "a refused step is not recorded");
+    assert_eq!(s.channel_code(c.id).await.unwrap().current_staff_id, Some(b.cm2.id));
+
+    let add = |at| RelationshipChange {
+        external_userid: "wmA".into(),
+        staff_userid: "cm1".into(),
+        status: RelationshipStatus::Active,
+        state: Some(c.state()),
+        event_at: at,
+    };
+    s.record_relationship(&add(T0), T0).await.unwrap();
+    assert!(s.record_relationship(&add(T0.plus_secs(5)), T0).await.unwrap().applied);
+    assert_eq!(s.relationships("wmA").await.unwrap()[0].added_at, Some(T0), "still the add at T0");
 }
 
 pub async fn groups_keep_their_membership_history(s: Arc<dyn Store>) {

@@ -238,6 +238,19 @@ pub trait ChannelStore: Send + Sync {
     async fn channel_stats(&self, state: &str) -> StoreResult<Vec<DayStat>>;
     /// Active customers per staff userid, for least-load assignment.
     async fn active_customers(&self, staff_userids: &[String]) -> StoreResult<Vec<(String, i64)>>;
+    /// Whether the code already moved on for the add `add_key`.
+    async fn channel_rotated(&self, id: siyu_domain::ChannelCodeId, add_key: &str) -> StoreResult<bool>;
+    /// Moves the code from `from` to `to` for the add `add_key`, recording the step in the same
+    /// transaction. `false`, and nothing written, when this add already moved it or the code no longer
+    /// points at `from` (another add moved it first).
+    async fn record_rotation(
+        &self,
+        id: siyu_domain::ChannelCodeId,
+        add_key: &str,
+        from: Option<StaffId>,
+        to: StaffId,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
 }
 
 #[async_trait]
