@@ -42,6 +42,8 @@ pub struct Facts {
     pub age: Option<u8>,
     pub payday: Option<u8>,
     pub gender: String,
+    /// The sub-branch, as the caller keys it (the server uses the org unit's id, not its code, which
+    /// can change).
     pub sub_branch: String,
     pub payroll: bool,
     pub credit_card: bool,
@@ -352,7 +354,7 @@ impl Index {
         self.owners.get(&owner).cloned().unwrap_or_default()
     }
 
-    /// The customers of these sub-branches (by code): a branch manager's scope.
+    /// The customers of these sub-branches (by key): a branch manager's scope.
     pub fn in_sub_branches<'a>(&self, codes: impl IntoIterator<Item = &'a str>) -> RoaringBitmap {
         let Some(m) = self.texts.get(&Attr::SubBranch) else { return RoaringBitmap::new() };
         let mut acc = RoaringBitmap::new();

@@ -48,8 +48,9 @@ pub struct NewJob {
     pub payload: String,
     pub run_at: Timestamp,
     pub max_attempts: i32,
-    /// When set, a second job with the same key is not queued while the first is queued or running:
-    /// schedules enqueue on every tick without piling up copies.
+    /// When set, a second job with the same key is not queued while the first is queued: schedules
+    /// enqueue on every tick without piling up copies. One queued while its twin runs is kept (the
+    /// change that queued it may have come too late for the running one) and waits for it to end.
     pub dedupe_key: Option<String>,
 }
 

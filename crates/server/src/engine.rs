@@ -6,6 +6,11 @@
 //! acknowledged. Everything here is in-process: a second siyu process writing to the same database is
 //! not seen until this one reloads (the nightly rebuild); several instances sharing one PostgreSQL is a
 //! later issue.
+//!
+//! Sub-branches are indexed by org unit id, never by code: a code can change, and a freed code can be
+//! given to another unit. An expression names sub-branches by code, so it is [`bind`]-ed to the
+//! organisation as it is at evaluation time; the engine keeps no copy of the tree, and nothing about
+//! the organisation has to be told to it.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -13,10 +18,11 @@ use std::sync::RwLock;
 use chrono::NaiveDate;
 use roaring::RoaringBitmap;
 use siyu_audience::{EvalError, Facts, Index, MAX_WINDOW_DAYS};
-use siyu_domain::audience::Expr;
+use siyu_domain::audience::{Attr, Cmp, Expr, Value};
 use siyu_domain::customer::age_on;
+use siyu_domain::org::{OrgUnit, OrgUnitKind};
 use siyu_domain::timeline::EventKind;
-use siyu_domain::{AudienceId, CustomerId, TagId, Timestamp};
+use siyu_domain::{AudienceId, CustomerId, OrgUnitId, TagId, Timestamp};
 use siyu_store::error::StoreResult;
 use siyu_store::{CustomerFacts, Store};
 
@@ -75,6 +81,69 @@ pub fn day_number(d: NaiveDate) -> u32 {
     u32::try_from((d - epoch).num_days()).unwrap_or(0)
 }
 
+/// How the index names a sub-branch: its id (`org_7`). A code never reads the same (codes are letters,
+/// digits and `-`), so a code that names no unit cannot select anyone.
+pub fn sub_branch_key(id: OrgUnitId) -> String {
+    id.to_string()
+}
+
+/// An expression whose sub-branch codes are looked up in the organisation: what the engine evaluates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bound(Expr);
+
+impl Bound {
+    /// The expression as the index reads it.
+    pub fn expr(&self) -> &Expr {
+        &self.0
+    }
+
+    /// Only customers of these sub-branches: a branch manager's scope, as one more condition counted
+    /// over the index's own sets.
+    pub fn within_sub_branches(self, ids: &[OrgUnitId]) -> Self {
+        let keys = ids.iter().map(|id| Value::Text(sub_branch_key(*id))).collect();
+        Self(Expr::And(vec![self.0, Expr::Attr { attr: Attr::SubBranch, cmp: Cmp::In(keys) }]))
+    }
+}
+
+/// Whether an expression names a sub-branch (only then does binding need the organisation).
+pub fn names_sub_branch(e: &Expr) -> bool {
+    match e {
+        Expr::And(v) | Expr::Or(v) => v.iter().any(names_sub_branch),
+        Expr::Not(x) => names_sub_branch(x),
+        Expr::Attr { attr: Attr::SubBranch, .. } => true,
+        _ => false,
+    }
+}
+
+/// Binds `expr` to the organisation `units`: each sub-branch code becomes that sub-branch's key; a
+/// code no sub-branch has now selects nobody.
+pub fn bind(expr: &Expr, units: &[OrgUnit]) -> Bound {
+    let by_code: HashMap<&str, OrgUnitId> =
+        units.iter().filter(|u| u.kind == OrgUnitKind::SubBranch).map(|u| (u.code.as_str(), u.id)).collect();
+    let key = |v: &Value| match v {
+        Value::Text(code) => Value::Text(by_code.get(code.as_str()).map(|id| sub_branch_key(*id)).unwrap_or_default()),
+        other => other.clone(),
+    };
+    fn walk(e: &Expr, key: &dyn Fn(&Value) -> Value) -> Expr {
+        match e {
+            Expr::And(v) => Expr::And(v.iter().map(|x| walk(x, key)).collect()),
+            Expr::Or(v) => Expr::Or(v.iter().map(|x| walk(x, key)).collect()),
+            Expr::Not(x) => Expr::Not(Box::new(walk(x, key))),
+            Expr::Attr { attr: Attr::SubBranch, cmp } => {
+                let cmp = match cmp {
+                    Cmp::Eq(v) => Cmp::Eq(key(v)),
+                    Cmp::Ne(v) => Cmp::Ne(key(v)),
+                    Cmp::In(vs) => Cmp::In(vs.iter().map(key).collect()),
+                    other => other.clone(),
+                };
+                Expr::Attr { attr: Attr::SubBranch, cmp }
+            }
+            other => other.clone(),
+        }
+    }
+    Bound(walk(expr, &key))
+}
+
 fn facts(f: &CustomerFacts, today: NaiveDate) -> Option<Facts> {
     Some(Facts {
         id: no(f.id)?,
@@ -83,7 +152,7 @@ fn facts(f: &CustomerFacts, today: NaiveDate) -> Option<Facts> {
         age: f.birthday.and_then(|b| age_on(b, today)),
         payday: f.payroll_day,
         gender: f.gender.clone(),
-        sub_branch: f.sub_branch_code.clone(),
+        sub_branch: sub_branch_key(f.sub_branch_id),
         payroll: f.payroll_day.is_some(),
         credit_card: f.credit_card,
         wealth: f.wealth,
@@ -260,20 +329,20 @@ impl Engine {
 
     /// How many customers `expr` selects within `scope` (without listing them: on a large bank a
     /// dense expression is counted over bitsets).
-    pub fn count(&self, expr: &Expr, scope: Option<&RoaringBitmap>) -> Result<u64, EvalError> {
-        self.read().index.count_within(expr, scope)
+    pub fn count(&self, expr: &Bound, scope: Option<&RoaringBitmap>) -> Result<u64, EvalError> {
+        self.read().index.count_within(&expr.0, scope)
     }
 
     /// The first `n` customers (lowest ids) `expr` selects within `scope`.
-    pub fn sample(&self, expr: &Expr, scope: Option<&RoaringBitmap>, n: usize) -> Result<Vec<CustomerId>, EvalError> {
-        let ids = self.read().index.sample(expr, scope, n)?;
+    pub fn sample(&self, expr: &Bound, scope: Option<&RoaringBitmap>, n: usize) -> Result<Vec<CustomerId>, EvalError> {
+        let ids = self.read().index.sample(&expr.0, scope, n)?;
         Ok(ids.into_iter().map(customer_of).collect())
     }
 
     /// The customers `expr` selects, within `scope` when given.
-    pub fn select(&self, expr: &Expr, scope: Option<&RoaringBitmap>) -> Result<RoaringBitmap, EvalError> {
+    pub fn select(&self, expr: &Bound, scope: Option<&RoaringBitmap>) -> Result<RoaringBitmap, EvalError> {
         let g = self.read();
-        let all = g.index.eval(expr)?;
+        let all = g.index.eval(&expr.0)?;
         Ok(match scope {
             Some(s) => all & s,
             None => all,
@@ -309,8 +378,10 @@ impl Engine {
         self.read().index.owned_by(staff)
     }
 
-    pub fn in_sub_branches(&self, codes: &[String]) -> RoaringBitmap {
-        self.read().index.in_sub_branches(codes.iter().map(String::as_str))
+    /// The customers of these sub-branches.
+    pub fn in_sub_branches(&self, ids: &[OrgUnitId]) -> RoaringBitmap {
+        let keys: Vec<String> = ids.iter().map(|id| sub_branch_key(*id)).collect();
+        self.read().index.in_sub_branches(keys.iter().map(String::as_str))
     }
 
     /// Customers indexed.
@@ -335,12 +406,51 @@ mod tests {
     }
 
     #[test]
+    fn codes_bind_to_the_unit_that_holds_them_now() {
+        let unit = |id: i64, code: &str| OrgUnit {
+            id: OrgUnitId::new(id),
+            kind: OrgUnitKind::SubBranch,
+            parent_id: Some(OrgUnitId::new(2)),
+            code: code.into(),
+            name: code.into(),
+            location: None,
+        };
+        let e = Engine::default();
+        let f = |id: i64, unit: i64| CustomerFacts {
+            id: CustomerId::new(id),
+            owner_id: None,
+            sub_branch_id: OrgUnitId::new(unit),
+            gender: "female".into(),
+            birthday: None,
+            aum_tier: 1,
+            risk_grade: None,
+            payroll_day: None,
+            credit_card: false,
+            wealth: false,
+            loan: false,
+        };
+        e.note_facts(&[f(1, 5), f(2, 6), f(3, 6)], at(2025, 1, 1));
+        let who = |t: &str, units: &[OrgUnit]| {
+            e.select(&bind(&parse(t).unwrap(), units), None).unwrap().iter().collect::<Vec<_>>()
+        };
+        let before = [unit(5, "SH01"), unit(6, "SH02")];
+        assert_eq!(who("sub_branch = \"SH01\"", &before), [1]);
+        // SH01 becomes SH11, and SH02 takes the freed code.
+        let after = [unit(5, "SH11"), unit(6, "SH01")];
+        assert_eq!(who("sub_branch = \"SH11\"", &after), [1]);
+        assert_eq!(who("sub_branch = \"SH01\"", &after), [2, 3]);
+        assert_eq!(who("sub_branch in [\"SH09\", \"SH11\"]", &after), [1], "an unknown code selects nobody");
+        assert_eq!(who("sub_branch != \"SH09\"", &after), [1, 2, 3]);
+        assert_eq!(who("sub_branch = \"org_5\"", &after), Vec::<u32>::new(), "keys are not codes");
+    }
+
+    #[test]
     fn ages_move_on_their_day_29_february_included() {
         let e = Engine::default();
         let facts = |id: i64, b: (i32, u32, u32)| CustomerFacts {
             id: CustomerId::new(id),
             owner_id: None,
-            sub_branch_code: "SH01".into(),
+            sub_branch_id: OrgUnitId::new(5),
             gender: "female".into(),
             birthday: NaiveDate::from_ymd_opt(b.0, b.1, b.2),
             aum_tier: 1,
@@ -352,7 +462,7 @@ mod tests {
         };
         e.roll_day(at(2025, 2, 27));
         e.note_facts(&[facts(1, (2000, 2, 29)), facts(2, (1990, 12, 31)), facts(3, (1860, 1, 1))], at(2025, 2, 27));
-        let who = |t: &str| e.select(&parse(t).unwrap(), None).unwrap().iter().collect::<Vec<_>>();
+        let who = |t: &str| e.select(&bind(&parse(t).unwrap(), &[]), None).unwrap().iter().collect::<Vec<_>>();
         assert_eq!(who("age = 24"), [1]);
         e.roll_day(at(2025, 3, 1));
         assert_eq!(who("age = 25"), [1], "a leap-day birthday counts from 1 March in other years");

@@ -241,10 +241,104 @@ async fn the_live_engine_agrees_with_a_fresh_load_from_the_store() {
     ];
     let fresh = siyu::engine::Engine::load(&*app.state.store, app.state.clock.now()).await.unwrap();
     for e in exprs {
-        let expr = siyu::services::audiences::compile(&app.state, e).unwrap();
+        let parsed = siyu::services::audiences::compile(&app.state, e).unwrap();
+        let expr = siyu::services::audiences::bind(&app.state, &parsed).await.unwrap();
         let live = app.state.engine.select(&expr, None).unwrap();
         assert_eq!(live, fresh.select(&expr, None).unwrap(), "{e}");
         assert_eq!(live.len(), count(&app, &hq, e).await);
         assert!(!live.is_empty() && live.len() < 400, "{e} selects some, not all: {}", live.len());
     }
+}
+
+/// Makes the database refuse every untagging from now on, the way a full disk or a lock timeout would.
+async fn untagging_fails(app: &TestApp) -> sqlx::SqlitePool {
+    let db =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", app.dir.path().join("siyu.db").display())).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TRIGGER untag_fails BEFORE DELETE ON customer_tags BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    db
+}
+
+#[tokio::test]
+async fn a_rule_tag_whose_removals_fail_leaves_the_engine_as_the_store() {
+    let app = spawn_app().await;
+    let hq = app.login("hq01").await;
+    let id = make_tag(&app, &hq, "大众富裕", "rule", Some("aum_tier >= 4")).await;
+    let tag: siyu_domain::TagId = id.parse().unwrap();
+    let members = |s: Vec<siyu_domain::CustomerId>| siyu::services::audiences::bitmap_of(&s);
+    let db = untagging_fails(&app).await;
+    // The new rule adds tier 3 and drops tiers 4 and 5: the additions commit, the removals fail.
+    let group = app.state.store.tag(tag).await.unwrap().group_id;
+    let r = hq
+        .client
+        .put(app.url(&format!("/api/v1/tags/{id}")))
+        .header("x-csrf-token", &hq.csrf)
+        .json(&json!({"group_id": group, "name": "大众富裕", "kind": "rule", "rule": "aum_tier = 3"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_server_error(), "{}", r.status());
+    let stored = members(app.state.store.tag_members(tag).await.unwrap());
+    assert!(stored.len() > count(&app, &hq, "aum_tier >= 4").await, "the additions were kept");
+    assert_eq!(app.state.engine.tag_members(tag, None), stored, "the engine holds what the store committed");
+    sqlx::raw_sql("DROP TRIGGER untag_fails").execute(&db).await.unwrap();
+    // The next recompute finishes the job.
+    siyu::services::tags::recompute_all(&app.state).await.unwrap();
+    assert_eq!(count(&app, &hq, "tag(\"大众富裕\")").await, count(&app, &hq, "aum_tier = 3").await);
+}
+
+/// An administrator changes a sub-branch's code in place.
+async fn recode(app: &TestApp, admin: &Session, from: &str, to: &str) {
+    let units = app.state.store.org_units().await.unwrap();
+    let u = units.iter().find(|u| u.code == from).unwrap();
+    let loc = u.location.unwrap();
+    let r = admin
+        .client
+        .put(app.url(&format!("/api/v1/org-units/{}", u.id)))
+        .header("x-csrf-token", &admin.csrf)
+        .json(&json!({"kind": "sub_branch", "parent_id": u.parent_id, "code": to, "name": u.name, "lat": loc.lat, "lng": loc.lng}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_sub_branch_keeps_its_customers_when_its_code_changes_and_a_reused_code_stays_in_its_branch() {
+    let app = spawn_app().await;
+    let hq = app.login("hq01").await;
+    let admin = app.login("admin").await;
+    let in_sh01 = count(&app, &hq, "sub_branch = \"SH01\"").await;
+    assert!(in_sh01 > 0);
+    let branch_total = |who: &str| {
+        let who = who.to_owned();
+        let app = &app;
+        async move {
+            let s = app.staff(&who).await;
+            let scope = siyu_domain::scope::DataScope::Subtree(s.org_unit_id);
+            app.state.store.list_customers(scope, &Default::default(), siyu_store::Page::first(1)).await.unwrap().total
+                as u64
+        }
+    };
+    recode(&app, &admin, "SH01", "SH11").await;
+    assert_eq!(count(&app, &hq, "sub_branch = \"SH11\"").await, in_sh01, "found under its new code at once");
+    assert_eq!(count(&app, &hq, "sub_branch = \"SH01\"").await, 0, "the old code names nobody");
+    let bm_sh = app.login("bm_sh").await;
+    assert_eq!(count(&app, &bm_sh, "aum_tier >= 1").await, branch_total("bm_sh").await, "the branch keeps them");
+
+    // Hangzhou's first sub-branch takes the freed code: its manager counts Hangzhou's customers only.
+    let in_hz01 = count(&app, &hq, "sub_branch = \"HZ01\"").await;
+    recode(&app, &admin, "HZ01", "SH01").await;
+    assert_eq!(count(&app, &hq, "sub_branch = \"SH01\"").await, in_hz01);
+    let bm_hz = app.login("bm_hz").await;
+    assert_eq!(count(&app, &bm_hz, "aum_tier >= 1").await, branch_total("bm_hz").await);
+    assert_eq!(count(&app, &bm_sh, "aum_tier >= 1").await, branch_total("bm_sh").await);
+    // Saved audiences refresh against the organisation as it is now.
+    let (s, a) =
+        hq.post_json(&app, "/api/v1/audiences", json!({"name": "陆家嘴", "expr": "sub_branch = \"SH11\""})).await;
+    assert_eq!((s, a["member_count"].as_u64()), (StatusCode::CREATED, Some(in_sh01)), "{a}");
 }

@@ -485,11 +485,68 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
         .total;
     assert_eq!(total, rows as i64);
     // The audience engine counts every committed row, the crashed worker's batch included.
-    let everyone = siyu::services::audiences::compile(state, "aum_tier >= 1").unwrap();
+    let bound = |text: &str| {
+        let expr = siyu::services::audiences::compile(state, text).unwrap();
+        async move { siyu::services::audiences::bind(state, &expr).await.unwrap() }
+    };
+    let everyone = bound("aum_tier >= 1").await;
     assert_eq!(state.engine.select(&everyone, None).unwrap().len(), rows as u64);
-    let sh02 = siyu::services::audiences::compile(state, "sub_branch = \"SH02\"").unwrap();
+    let sh02 = bound("sub_branch = \"SH02\"").await;
     assert_eq!(state.engine.select(&sh02, None).unwrap().len(), (0..rows).filter(|i| i % 3 == 1).count() as u64);
     // And running it once more is a no-op.
     let again = siyu::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
     assert_eq!(again, counts);
+}
+
+/// The committed mark and the import's audit entry are written together: a commit whose audit entry
+/// cannot be written is not marked committed, and its re-run writes both once and removes the upload —
+/// as does a re-run after the mark that finds the upload still there.
+#[tokio::test]
+async fn an_import_is_never_committed_without_its_audit_entry() {
+    let app = spawn_app_with(0).await;
+    let caller = siyu::auth::extract::Caller {
+        actor: siyu_domain::scope::Actor::System {
+            token_name: "test".into(),
+            scopes: vec![siyu_domain::scope::ApiScope::CustomersImport],
+        },
+        staff: None,
+        csrf: None,
+        ip: "test".into(),
+    };
+    let state = &app.state;
+    let csv = "customer_no,name,sub_branch_code\nA1,张三,SH01\nA2,李四,SH02\n";
+    let id = siyu::services::imports::store_upload(state, &caller, "a.csv", csv.as_bytes().to_vec(), "").await.unwrap();
+    siyu::services::imports::run_validation(state, id, &|_| {}).await.unwrap();
+    state.store.start_commit(id, siyu_domain::Clock::now(&*state.clock)).await.unwrap();
+    let upload = std::path::PathBuf::from(state.store.import(id).await.unwrap().stored_path);
+
+    // The audit log cannot be written (a full disk, say) when the commit comes to its end.
+    let db =
+        sqlx::SqlitePool::connect(&format!("sqlite://{}", app.dir.path().join("siyu.db").display())).await.unwrap();
+    sqlx::raw_sql("CREATE TRIGGER audit_fails BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        .execute(&db)
+        .await
+        .unwrap();
+    assert!(siyu::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.is_err());
+    assert_eq!(state.store.import(id).await.unwrap().status, ImportStatus::Committing, "not committed unaudited");
+    assert!(upload.exists(), "kept for the re-run");
+
+    sqlx::raw_sql("DROP TRIGGER audit_fails").execute(&db).await.unwrap();
+    let counts = siyu::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
+    assert_eq!(counts.inserted, 2);
+    let audited = || async {
+        let f = siyu_store::AuditFilter {
+            action: Some(siyu_domain::audit::AuditAction::ImportCommitted),
+            ..Default::default()
+        };
+        state.store.search_audit(&f, siyu_store::Page::first(10)).await.unwrap().total
+    };
+    assert_eq!(audited().await, 1);
+    assert!(!upload.exists(), "the upload goes once the import is committed");
+
+    // A worker that died after the mark and before the cleanup: the re-run removes what it left.
+    std::fs::write(&upload, b"sealed upload").unwrap();
+    assert_eq!(siyu::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap(), counts);
+    assert!(!upload.exists());
+    assert_eq!(audited().await, 1, "no second entry");
 }

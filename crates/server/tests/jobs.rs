@@ -16,11 +16,16 @@ use siyu_vault::Vault;
 const T0: Timestamp = Timestamp::from_millis(1_780_000_000_000);
 
 async fn state() -> (AppState, Arc<ManualClock>, tempfile::TempDir) {
+    state_with_lease(Config::default().jobs.lease_secs).await
+}
+
+async fn state_with_lease(lease_secs: i64) -> (AppState, Arc<ManualClock>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("j.db")).await.unwrap();
     store.migrate().await.unwrap();
     let clock = Arc::new(ManualClock::at(T0));
-    let config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+    let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
+    config.jobs.lease_secs = lease_secs;
     (AppState::new(Arc::new(store), Vault::new(&[1; 32]), config, clock.clone()), clock, dir)
 }
 
@@ -135,4 +140,79 @@ async fn the_scheduler_only_enqueues_one_of_each_hourly_job_per_hour() {
     }
     siyu::jobs::scheduler::tick(&state).await;
     assert_eq!(state.store.list_jobs(&Default::default(), siyu_store::Page::first(10)).await.unwrap().total, 4);
+}
+
+/// Works for longer than its lease (the clock moves a second per step), and at each step checks
+/// whether another worker could take its job over.
+struct OutlivesItsLease {
+    clock: Arc<ManualClock>,
+    taken_over: Arc<Mutex<Vec<JobId>>>,
+}
+
+#[async_trait]
+impl JobHandler for OutlivesItsLease {
+    async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
+        for _ in 0..5 {
+            tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+            self.clock.advance_secs(1);
+            if let Some(j) = ctx.state.store.claim("intruder", self.clock.now(), 3).await.unwrap() {
+                self.taken_over.lock().unwrap().push(j.id);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_job_longer_than_its_lease_keeps_it_while_its_handler_runs() {
+    let (state, clock, _dir) = state_with_lease(3).await;
+    let taken_over = Arc::new(Mutex::new(Vec::new()));
+    let mut reg = Registry::default();
+    reg.add("test.slow", OutlivesItsLease { clock: clock.clone(), taken_over: taken_over.clone() });
+    let id = state.store.enqueue(&NewJob::now("test.slow", "{}".into(), T0)).await.unwrap().unwrap();
+    assert!(run_next(&state, &reg, "w").await.unwrap());
+    assert_eq!(*taken_over.lock().unwrap(), Vec::<JobId>::new(), "nobody took it over while it ran");
+    let j = state.store.job(id).await.unwrap();
+    assert_eq!((j.status, j.attempts, j.worker.as_deref()), (JobStatus::Succeeded, 1, Some("w")));
+    // The renewal stopped with the handler: a job claimed afterwards lapses as usual.
+    let id = state.store.enqueue(&NewJob::now("test.slow", "{}".into(), clock.now())).await.unwrap().unwrap();
+    state.store.claim("dead-worker", clock.now(), 3).await.unwrap().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    clock.advance_secs(4);
+    assert_eq!(state.store.claim("w2", clock.now(), 3).await.unwrap().map(|j| j.id), Some(id));
+}
+
+/// Records that it ran, and in its first run makes a change that needs another run.
+struct PushesARename {
+    runs: Arc<Mutex<Vec<JobId>>>,
+}
+
+#[async_trait]
+impl JobHandler for PushesARename {
+    async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
+        let first = self.runs.lock().unwrap().is_empty();
+        self.runs.lock().unwrap().push(ctx.job.id);
+        if first {
+            // The operator renames the tag again while the push runs: a second push is queued.
+            let mut j = NewJob::now("test.push", "{}".into(), ctx.state.clock.now());
+            j.dedupe_key = Some("test.push:tag_1".into());
+            assert!(ctx.state.store.enqueue(&j).await.unwrap().is_some(), "queued beside the running push");
+            // A second worker finds nothing to do while this push runs.
+            assert!(ctx.state.store.claim("w2", ctx.state.clock.now(), 60).await.unwrap().is_none());
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_change_made_while_its_job_runs_gets_a_run_after_it() {
+    let (state, _clock, _dir) = state().await;
+    let runs = Arc::new(Mutex::new(Vec::new()));
+    let mut reg = Registry::default();
+    reg.add("test.push", PushesARename { runs: runs.clone() });
+    let mut j = NewJob::now("test.push", "{}".into(), T0);
+    j.dedupe_key = Some("test.push:tag_1".into());
+    state.store.enqueue(&j).await.unwrap().unwrap();
+    while run_next(&state, &reg, "w").await.unwrap() {}
+    assert_eq!(runs.lock().unwrap().len(), 2, "the follow-up ran after the first push");
 }

@@ -507,3 +507,86 @@ async fn a_manual_sync_is_not_queued_while_another_is_due_or_running() {
     let queued = app.state.store.list_jobs(&f, Page::first(10)).await.unwrap().items;
     assert!(queued.iter().all(|j| j.id == soon_id || j.run_at.millis() > now.millis() + 3_600_000), "{queued:?}");
 }
+
+/// A round-robin code moves on once per add: a callback job that runs again, or an older add of the
+/// same contact arriving late, does not move it past the next manager.
+#[tokio::test]
+async fn a_channel_code_rotates_once_per_add_whatever_runs_again() {
+    let fake = FakeWecom::new(FakeConfig::default());
+    for u in ["wx_cm_sh01_1", "wx_cm_sh01_2"] {
+        fake.add_staff(u);
+    }
+    let base = fake.spawn().await;
+    let app = spawn_app_with_wecom(5, &fake, &base).await;
+    let hq = app.login("hq01").await;
+    let sh01 = app.state.store.org_units().await.unwrap().into_iter().find(|u| u.code == "SH01").unwrap();
+    let body = serde_json::json!({
+        "name": "陆家嘴支行海报",
+        "kind": "branch_poster",
+        "assignment": { "mode": "round_robin", "sub_branch_id": sh01.id },
+    });
+    let (s, code) = hq.post_json(&app, "/api/v1/channels", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{code}");
+    let config_id = code["config_id"].as_str().unwrap().to_owned();
+    let code_id: siyu_domain::ChannelCodeId = code["id"].as_str().unwrap().parse().unwrap();
+    let (ext, userid, _, _) = fake.customer_scans(&config_id, "王芳").await.unwrap();
+    assert_eq!(userid, "wx_cm_sh01_1");
+    wait_relationship(&app, &ext, RelationshipStatus::Active).await;
+    eventually("the rotation", || fake.contact_ways()[0].user == ["wx_cm_sh01_2"]).await;
+    let cm2 = app.staff("cm_sh01_2").await;
+    let current = || async { app.state.store.channel_code(code_id).await.unwrap().current_staff_id };
+    for _ in 0..200 {
+        if current().await == Some(cm2.id) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(current().await, Some(cm2.id));
+
+    // The callback job runs again (its worker died before completing it).
+    let f = JobFilter { status: None, kind: Some(siyu::wecom::CALLBACK_JOB.into()) };
+    let done = app.state.store.list_jobs(&f, Page::first(1)).await.unwrap().items.remove(0);
+    let again =
+        siyu_domain::job::NewJob::now(&done.kind, done.payload.clone(), siyu_domain::Clock::now(&*app.state.clock));
+    app.state.store.enqueue(&again).await.unwrap().unwrap();
+    app.state.jobs_wake.notify_waiters();
+    let all_done = |n: i64| {
+        let f = f.clone();
+        let app = &app;
+        async move {
+            for _ in 0..400 {
+                let all = app.state.store.list_jobs(&f, Page::first(10)).await.unwrap();
+                if all.total == n && all.items.iter().all(|j| j.status == siyu_domain::job::JobStatus::Succeeded) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            panic!("{n} callback jobs never all succeeded");
+        }
+    };
+    all_done(2).await;
+    assert_eq!(fake.contact_ways()[0].user, ["wx_cm_sh01_2"], "a re-run does not move the code again");
+    assert_eq!(current().await, Some(cm2.id));
+
+    // An older add of the same contact through the same code arrives late.
+    let state = code["state"].as_str().unwrap();
+    let stale = format!(
+        "<xml><ToUserName><![CDATA[{}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>{}</CreateTime>\
+         <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event>\
+         <ChangeType><![CDATA[add_external_contact]]></ChangeType><UserID><![CDATA[wx_cm_sh01_1]]></UserID>\
+         <ExternalUserID><![CDATA[{ext}]]></ExternalUserID><State><![CDATA[{state}]]></State></xml>",
+        fake.config().corp_id,
+        done_time(&done.payload) - 60,
+    );
+    assert_eq!(fake.deliver(&stale).await.unwrap(), StatusCode::OK);
+    all_done(3).await;
+    assert_eq!(fake.contact_ways()[0].user, ["wx_cm_sh01_2"], "a stale add does not move the code");
+    assert_eq!(current().await, Some(cm2.id));
+}
+
+/// The CreateTime of a callback's XML.
+fn done_time(xml: &str) -> i64 {
+    let start = xml.find("<CreateTime>").unwrap() + "<CreateTime>".len();
+    let end = xml[start..].find('<').unwrap() + start;
+    xml[start..end].parse().unwrap()
+}

@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { name: "0010_short_blind_index.sql", sql: include_str!("../migrations/0010_short_blind_index.sql") },
     Migration { name: "0011_id_type.sql", sql: include_str!("../migrations/0011_id_type.sql") },
+    Migration {
+        name: "0012_job_twins_and_channel_rotations.sql",
+        sql: include_str!("../migrations/0012_job_twins_and_channel_rotations.sql"),
+    },
     Migration { name: "0013_wecom_link_method.sql", sql: include_str!("../migrations/0013_wecom_link_method.sql") },
 ];
 

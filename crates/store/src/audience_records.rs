@@ -2,15 +2,16 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use siyu_domain::{AudienceId, CustomerId, StaffId, Timestamp};
+use siyu_domain::{AudienceId, CustomerId, OrgUnitId, StaffId, Timestamp};
 
 /// One customer's selectable facts, as the audience engine indexes them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CustomerFacts {
     pub id: CustomerId,
     pub owner_id: Option<StaffId>,
-    /// The sub-branch's code (what `sub_branch = "…"` compares against).
-    pub sub_branch_code: String,
+    /// The sub-branch, by id: the engine keys sub-branches by id, so a unit whose code changes keeps
+    /// its customers (an expression's code is looked up in the organisation when it is evaluated).
+    pub sub_branch_id: OrgUnitId,
     pub gender: String,
     pub birthday: Option<NaiveDate>,
     pub aum_tier: u8,

@@ -28,10 +28,10 @@ macro_rules! conformance_tests {
             id_types_are_kept_with_their_number,
             data_scope_hides_other_customers, customer_filters_and_paging, phone_index_lookup,
             import_batches_apply_exactly_once, import_batch_reports_each_row_and_is_atomic,
-            import_validation_is_replaced, jobs_dedupe_and_retry,
-            two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
+            import_validation_is_replaced, import_commit_mark_carries_its_audit_entry, jobs_dedupe_and_retry,
+            a_job_queued_while_its_twin_runs_waits_for_it, two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
             api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
-            channel_codes_and_their_daily_figures, groups_keep_their_membership_history,
+            channel_codes_and_their_daily_figures, a_code_moves_on_once_per_add, groups_keep_their_membership_history,
             tag_changes_reach_the_timeline, tag_names_are_unique_and_tags_change,
             wecom_changes_reach_the_timeline, engine_feed_reads_facts_and_events,
             audiences_record_who_entered_and_left);
@@ -412,6 +412,28 @@ async fn validated_import(s: &dyn Store, good: i64) -> ImportId {
     id
 }
 
+/// The committed mark and the import's audit entry are written together, once.
+pub async fn import_commit_mark_carries_its_audit_entry(s: Arc<dyn Store>) {
+    let id = validated_import(&*s, 0).await;
+    let entry = NewAuditEntry {
+        at: T0,
+        staff_id: None,
+        actor: "token:core".into(),
+        action: AuditAction::ImportCommitted,
+        target: id.to_string(),
+        detail: "a.csv: 0 inserted".into(),
+        ip: None,
+    };
+    assert!(!s.mark_import_committed(id, &entry, T0).await.unwrap(), "only a committing import is marked");
+    s.start_commit(id, T0).await.unwrap();
+    assert!(s.mark_import_committed(id, &entry, T0).await.unwrap());
+    assert!(!s.mark_import_committed(id, &entry, T0).await.unwrap(), "a second mark writes nothing");
+    assert_eq!(s.import(id).await.unwrap().status, ImportStatus::Committed);
+    let f = AuditFilter { action: Some(AuditAction::ImportCommitted), ..Default::default() };
+    let logged = s.search_audit(&f, Page::first(10)).await.unwrap();
+    assert_eq!((logged.total, logged.items[0].target.as_str()), (1, id.to_string().as_str()));
+}
+
 pub async fn import_batches_apply_exactly_once(s: Arc<dyn Store>) {
     let b = seed_bank(&*s).await;
     let id = validated_import(&*s, 4).await;
@@ -436,7 +458,7 @@ pub async fn import_batches_apply_exactly_once(s: Arc<dyn Store>) {
         "the rows written, not the unchanged one"
     );
     let facts = s.customer_facts_of(&[i3, CustomerId::new(999_999)]).await.unwrap();
-    assert_eq!((facts.len(), facts[0].sub_branch_code.as_str()), (1, "SB1"));
+    assert_eq!((facts.len(), facts[0].sub_branch_id), (1, b.sb1));
     s.finish_import(id, ImportStatus::Committed, None, T0).await.unwrap();
     let rec = s.import(id).await.unwrap();
     assert_eq!((rec.status, rec.rows_committed), (ImportStatus::Committed, 4));
@@ -548,6 +570,41 @@ pub async fn jobs_dedupe_and_retry(s: Arc<dyn Store>) {
     let listed =
         s.list_jobs(&JobFilter { status: Some(JobStatus::Failed), kind: None }, Page::first(10)).await.unwrap();
     assert_eq!(listed.total, 1);
+}
+
+/// A change made while a job runs needs a run after it: its twin (same dedupe key) is queued, not
+/// dropped, and waits until the running one ends; queued twins are still folded into one.
+pub async fn a_job_queued_while_its_twin_runs_waits_for_it(s: Arc<dyn Store>) {
+    let mut j = NewJob::now("wecom.tags.push", "{\"tag_id\":\"tag_1\"}".into(), T0);
+    j.dedupe_key = Some("wecom.tags.push:tag_1".into());
+    let first = s.enqueue(&j).await.unwrap().unwrap();
+    assert_eq!(s.claim("w1", T0, 30).await.unwrap().unwrap().id, first);
+    let twin = s.enqueue(&j).await.unwrap().expect("queued while its twin runs");
+    assert_eq!(s.enqueue(&j).await.unwrap(), None, "one queued twin is enough");
+    // Other work is not held up by the waiting twin.
+    let other = s.enqueue(&NewJob::now("demo.echo", "{}".into(), T0)).await.unwrap().unwrap();
+    assert_eq!(s.claim("w2", T0, 30).await.unwrap().unwrap().id, other, "the twin waits, the rest runs");
+    s.complete(other, "w2", T0).await.unwrap();
+    assert!(s.claim("w2", T0, 30).await.unwrap().is_none(), "never beside its running twin");
+    s.complete(first, "w1", T0.plus_secs(1)).await.unwrap();
+    let next = s.claim("w2", T0.plus_secs(1), 30).await.unwrap().unwrap();
+    assert_eq!((next.id, next.status), (twin, JobStatus::Running));
+
+    // A running job that fails while a twin waits leaves the retry to the twin (two queued twins
+    // would break the fold); it ends failed with its error.
+    let third = s.enqueue(&j).await.unwrap().unwrap();
+    s.fail(twin, "w2", "WeCom busy", Some(T0.plus_secs(10)), T0.plus_secs(2)).await.unwrap();
+    let failed = s.job(twin).await.unwrap();
+    assert_eq!((failed.status, failed.last_error.as_deref()), (JobStatus::Failed, Some("WeCom busy")));
+    assert_eq!(s.claim("w1", T0.plus_secs(2), 30).await.unwrap().unwrap().id, third);
+
+    // A twin of a job whose worker died waits too: the lapsed job is taken over first.
+    let fourth = s.enqueue(&j).await.unwrap().unwrap();
+    let late = T0.plus_secs(40);
+    assert_eq!(s.claim("w2", late, 30).await.unwrap().unwrap().id, third, "the lapsed one runs again");
+    assert!(s.claim("w1", late, 30).await.unwrap().is_none());
+    s.complete(third, "w2", late).await.unwrap();
+    assert_eq!(s.claim("w1", late, 30).await.unwrap().unwrap().id, fourth);
 }
 
 pub async fn two_workers_never_share_a_job(s: Arc<dyn Store>) {
@@ -764,6 +821,46 @@ pub async fn channel_codes_and_their_daily_figures(s: Arc<dyn Store>) {
     assert!(!s.channel_code(c.id).await.unwrap().active);
 }
 
+/// A rotating code's step is recorded with the add that made it: once per add, and only from where
+/// the code points; a second add of an active relationship keeps the time it started.
+pub async fn a_code_moves_on_once_per_add(s: Arc<dyn Store>) {
+    use siyu_domain::channel::{Assignment, ChannelKind, Welcome};
+    let b = seed_bank(&*s).await;
+    let new = NewChannelCode {
+        name: "海报".into(),
+        kind: ChannelKind::BranchPoster,
+        sub_branch_id: Some(b.sb1),
+        assignment: Assignment::RoundRobin { sub_branch_id: b.sb1 },
+        welcome: Welcome::default(),
+        tags: Vec::new(),
+        created_by: None,
+        created_at: T0,
+    };
+    let c = s.create_channel_code(&new).await.unwrap();
+    s.set_channel_staff(c.id, b.cm1.id, T0).await.unwrap();
+    assert!(!s.channel_rotated(c.id, "wmA|cm1|1").await.unwrap());
+    assert!(s.record_rotation(c.id, "wmA|cm1|1", Some(b.cm1.id), b.cm2.id, T0).await.unwrap());
+    assert!(s.channel_rotated(c.id, "wmA|cm1|1").await.unwrap());
+    assert!(!s.record_rotation(c.id, "wmA|cm1|1", Some(b.cm2.id), b.cm1.id, T0).await.unwrap(), "once per add");
+    assert!(
+        !s.record_rotation(c.id, "wmB|cm2|2", Some(b.cm1.id), b.cm2.id, T0).await.unwrap(),
+        "the code no longer points at cm1"
+    );
+    assert!(!s.channel_rotated(c.id, "wmB|cm2|2").await.unwrap(), "a refused step is not recorded");
+    assert_eq!(s.channel_code(c.id).await.unwrap().current_staff_id, Some(b.cm2.id));
+
+    let add = |at| RelationshipChange {
+        external_userid: "wmA".into(),
+        staff_userid: "cm1".into(),
+        status: RelationshipStatus::Active,
+        state: Some(c.state()),
+        event_at: at,
+    };
+    s.record_relationship(&add(T0), T0).await.unwrap();
+    assert!(s.record_relationship(&add(T0.plus_secs(5)), T0).await.unwrap().applied);
+    assert_eq!(s.relationships("wmA").await.unwrap()[0].added_at, Some(T0), "still the add at T0");
+}
+
 pub async fn groups_keep_their_membership_history(s: Arc<dyn Store>) {
     let g = GroupChatRecord {
         chat_id: "wr1".into(),
@@ -893,8 +990,8 @@ pub async fn engine_feed_reads_facts_and_events(s: Arc<dyn Store>) {
     assert_eq!(all.len(), 3, "paged by limit");
     let f = &all[0];
     assert_eq!(
-        (f.sub_branch_code.as_str(), f.owner_id, f.aum_tier, f.risk_grade, f.payroll_day, f.credit_card, f.wealth),
-        ("SB2", Some(b.cm2.id), 2, Some(3), Some(15), true, false)
+        (f.sub_branch_id, f.owner_id, f.aum_tier, f.risk_grade, f.payroll_day, f.credit_card, f.wealth),
+        (b.sb2, Some(b.cm2.id), 2, Some(3), Some(15), true, false)
     );
     assert_eq!(f.birthday, chrono::NaiveDate::from_ymd_opt(1985, 5, 20));
     let rest = s.customer_facts(all[2].id.get(), 10, None).await.unwrap();
@@ -905,7 +1002,7 @@ pub async fn engine_feed_reads_facts_and_events(s: Arc<dyn Store>) {
     s.upsert_customers(&[moved], &UpsertFields::all(), T0.plus_secs(100)).await.unwrap();
     let changed = s.customer_facts(0, 10, Some(T0.plus_secs(100))).await.unwrap();
     assert_eq!(changed.len(), 1);
-    assert_eq!((changed[0].sub_branch_code.as_str(), changed[0].aum_tier), ("SB1", 5));
+    assert_eq!((changed[0].sub_branch_id, changed[0].aum_tier), (b.sb1, 5));
     // Events since a time, in id order.
     let g = s.create_tag_group("组", T0).await.unwrap();
     let tag = s

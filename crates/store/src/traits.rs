@@ -120,11 +120,16 @@ pub trait ImportStore: Send + Sync {
         error: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<()>;
+    /// Marks a committing import committed and appends its audit entry, in one transaction: a crash
+    /// leaves both or neither. `false` (and nothing written) when the import is no longer committing,
+    /// so a re-run after the mark writes no second entry.
+    async fn mark_import_committed(&self, id: ImportId, audit: &NewAuditEntry, now: Timestamp) -> StoreResult<bool>;
 }
 
 #[async_trait]
 pub trait JobQueue: Send + Sync {
-    /// Queues a job; `None` when a job with the same dedupe key is already queued or running.
+    /// Queues a job; `None` when a job with the same dedupe key is already queued. A job whose twin is
+    /// running is queued and waits: `claim` never hands out a job while a twin with its key runs.
     async fn enqueue(&self, job: &NewJob) -> StoreResult<Option<JobId>>;
     /// Claims the oldest due job (queued, or running with a lapsed lease) for `worker` until
     /// `now + lease_secs`, counting an attempt. Two workers never hold the same job.
@@ -132,7 +137,8 @@ pub trait JobQueue: Send + Sync {
     /// Extends a lease the worker still holds; `Stale` if it lost it.
     async fn extend_lease(&self, id: JobId, worker: &str, until: Timestamp) -> StoreResult<()>;
     async fn complete(&self, id: JobId, worker: &str, now: Timestamp) -> StoreResult<()>;
-    /// Records a failure: queued again at `retry_at`, or failed for good when `retry_at` is `None`.
+    /// Records a failure: queued again at `retry_at`, or failed for good when `retry_at` is `None` or a
+    /// twin is queued already (the twin does the same work next).
     async fn fail(
         &self,
         id: JobId,
@@ -240,6 +246,19 @@ pub trait ChannelStore: Send + Sync {
     async fn channel_stats(&self, state: &str) -> StoreResult<Vec<DayStat>>;
     /// Active customers per staff userid, for least-load assignment.
     async fn active_customers(&self, staff_userids: &[String]) -> StoreResult<Vec<(String, i64)>>;
+    /// Whether the code already moved on for the add `add_key`.
+    async fn channel_rotated(&self, id: siyu_domain::ChannelCodeId, add_key: &str) -> StoreResult<bool>;
+    /// Moves the code from `from` to `to` for the add `add_key`, recording the step in the same
+    /// transaction. `false`, and nothing written, when this add already moved it or the code no longer
+    /// points at `from` (another add moved it first).
+    async fn record_rotation(
+        &self,
+        id: siyu_domain::ChannelCodeId,
+        add_key: &str,
+        from: Option<StaffId>,
+        to: StaffId,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
 }
 
 #[async_trait]

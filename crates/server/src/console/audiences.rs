@@ -248,7 +248,8 @@ fn split_by(state: &AppState, scope: Option<&roaring::RoaringBitmap>, id: Audien
     (1..=5)
         .map(|v| {
             let e = Expr::And(vec![Expr::Audience(id.to_string()), Expr::Attr { attr, cmp: Cmp::Eq(Value::Int(v)) }]);
-            (v, state.engine.select(&e, scope).map(|b| b.len()).unwrap_or(0))
+            // An integer attribute: nothing to look up in the organisation.
+            (v, state.engine.select(&crate::engine::bind(&e, &[]), scope).map(|b| b.len()).unwrap_or(0))
         })
         .collect()
 }

@@ -60,24 +60,9 @@ impl JobHandler for ImportCommit {
     async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
         let p = payload(ctx)?;
         let caller = requester(ctx.state, &p).await;
-        // The lease is renewed after each batch by a side task, so a commit of a million rows is never
+        // The worker loop renews the lease while this runs, so a commit of a million rows is never
         // taken over by another worker while this one is alive.
-        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let keeper = async {
-            let every = std::time::Duration::from_secs((ctx.state.config.jobs.lease_secs / 3).max(1) as u64);
-            loop {
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => { if ctx.keep_alive().await.is_err() { break; } }
-                    _ = &mut stop_rx => break,
-                }
-            }
-        };
-        let work = async {
-            let r = imports::run_commit(ctx.state, p.import_id, &caller, &|_, _| {}).await;
-            let _ = stop_tx.send(());
-            r
-        };
-        let (result, ()) = tokio::join!(work, keeper);
+        let result = imports::run_commit(ctx.state, p.import_id, &caller, &|_, _| {}).await;
         match result {
             Ok(_) => Ok(()),
             Err(e) if ctx.job.attempts >= ctx.job.max_attempts => {

@@ -33,7 +33,8 @@ pub enum JobError {
     Permanent(String),
 }
 
-/// What a handler gets: the state, its job, and a way to keep its lease while it works.
+/// What a handler gets: the state, its job, and a way to check it still holds its lease (the worker
+/// loop renews the lease while the handler runs).
 pub struct JobContext<'a> {
     pub state: &'a AppState,
     pub job: &'a Job,
@@ -41,7 +42,8 @@ pub struct JobContext<'a> {
 }
 
 impl JobContext<'_> {
-    /// Extends the lease; long handlers call this between steps so no other worker takes the job over.
+    /// Extends the lease now, failing if another worker took the job over: a long handler calls it
+    /// between steps to stop early once it no longer holds the job.
     pub async fn keep_alive(&self) -> Result<(), JobError> {
         let until = self.state.clock.now().plus_secs(self.state.config.jobs.lease_secs);
         self.state.store.extend_lease(self.job.id, self.worker, until).await.map_err(|e| JobError::Retry(e.to_string()))
@@ -98,7 +100,7 @@ pub async fn run_next(state: &AppState, registry: &Registry, worker: &str) -> Se
         )))
     } else {
         match registry.0.get(job.kind.as_str()) {
-            Some(h) => h.run(&JobContext { state, job: &job, worker }).await,
+            Some(h) => holding_lease(state, &job, worker, h.run(&JobContext { state, job: &job, worker })).await,
             None => Err(JobError::Permanent(format!("no handler for job kind {}", job.kind))),
         }
     };
@@ -121,6 +123,41 @@ pub async fn run_next(state: &AppState, registry: &Registry, worker: &str) -> Se
         }
     }
     Ok(true)
+}
+
+/// Runs `work` while renewing the job's lease every third of a lease, so no other worker takes over
+/// a job whose handler is still alive however long it runs (a dry run of a large file, a full sync); a
+/// worker that dies stops renewing, and the lease lapses as before. The renewal runs beside the work
+/// (joined, not raced), so a renewal waiting on the database never holds the work up.
+async fn holding_lease<T>(state: &AppState, job: &Job, worker: &str, work: impl Future<Output = T>) -> T {
+    let lease = state.config.jobs.lease_secs.max(1);
+    let every = Duration::from_millis(u64::try_from(lease).unwrap_or(1) * 1000 / 3);
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let heartbeat = async {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {
+                    let until = state.clock.now().plus_secs(lease);
+                    match state.store.extend_lease(job.id, worker, until).await {
+                        Ok(()) => {}
+                        Err(siyu_store::StoreError::Stale(e)) => {
+                            tracing::error!(job = %job.id, kind = %job.kind, error = %e, "job lease lost while running");
+                            break;
+                        }
+                        // A busy database: the next beat tries again, well within the lease.
+                        Err(e) => tracing::warn!(job = %job.id, error = %e, "could not renew a job lease"),
+                    }
+                }
+                _ = &mut stopped => break,
+            }
+        }
+    };
+    let work = async {
+        let out = work.await;
+        let _ = stop.send(());
+        out
+    };
+    tokio::join!(work, heartbeat).0
 }
 
 /// A worker: runs due jobs until `shutdown` turns true, sleeping between polls or until woken.

@@ -3,7 +3,7 @@
 //! entered and who left.
 
 use roaring::RoaringBitmap;
-use siyu_domain::audience::{Attr, Cmp, Expr, Value, parse, print};
+use siyu_domain::audience::{Expr, parse, print};
 use siyu_domain::audit::AuditAction;
 use siyu_domain::customer::Customer;
 use siyu_domain::org::OrgUnitKind;
@@ -58,17 +58,24 @@ fn events_of(e: &Expr) -> Vec<&str> {
     }
 }
 
+/// `expr` bound to the organisation as the store has it now, ready for the engine: a sub-branch whose
+/// code just changed is found under its new code, and a freed code names only the unit holding it now.
+pub async fn bind(state: &AppState, expr: &Expr) -> ServiceResult<engine::Bound> {
+    let units = if engine::names_sub_branch(expr) { state.store.org_units().await? } else { Vec::new() };
+    Ok(engine::bind(expr, &units))
+}
+
 /// The customers a caller may see, as a bitmap; `None` for the whole bank.
 pub async fn scope_bitmap(state: &AppState, scope: DataScope) -> ServiceResult<Option<RoaringBitmap>> {
     Ok(match scope {
         DataScope::All => None,
         DataScope::OwnedBy(s) => Some(state.engine.owned_by(u32::try_from(s.get()).unwrap_or(u32::MAX))),
-        DataScope::Subtree(unit) => Some(state.engine.in_sub_branches(&sub_branch_codes(state, unit).await?)),
+        DataScope::Subtree(unit) => Some(state.engine.in_sub_branches(&sub_branch_ids(state, unit).await?)),
     })
 }
 
-/// Codes of the sub-branches at or under `unit`.
-async fn sub_branch_codes(state: &AppState, unit: OrgUnitId) -> ServiceResult<Vec<String>> {
+/// The sub-branches at or under `unit`, in the tree as it is now.
+async fn sub_branch_ids(state: &AppState, unit: OrgUnitId) -> ServiceResult<Vec<OrgUnitId>> {
     let units = state.store.org_units().await?;
     // Units come parents first, so one pass marks every descendant.
     let mut inside = std::collections::HashSet::from([unit]);
@@ -77,11 +84,7 @@ async fn sub_branch_codes(state: &AppState, unit: OrgUnitId) -> ServiceResult<Ve
             inside.insert(u.id);
         }
     }
-    Ok(units
-        .into_iter()
-        .filter(|u| inside.contains(&u.id) && u.kind == OrgUnitKind::SubBranch)
-        .map(|u| u.code)
-        .collect())
+    Ok(units.into_iter().filter(|u| inside.contains(&u.id) && u.kind == OrgUnitKind::SubBranch).map(|u| u.id).collect())
 }
 
 /// A live count and a few matching customers (masked), for the builder.
@@ -99,12 +102,10 @@ pub async fn preview(state: &AppState, caller: &Caller, text: &str) -> ServiceRe
     state.engine.roll_day(state.clock.now());
     // A branch's scope is one more condition (its sub-branches, counted over the index's own sets); a
     // manager's is the small set of their customers.
+    let bound = bind(state, &expr).await?;
     let (scoped, scope) = match caller.scope() {
-        DataScope::Subtree(unit) => {
-            let codes = sub_branch_codes(state, unit).await?.into_iter().map(Value::Text).collect();
-            (Expr::And(vec![expr.clone(), Expr::Attr { attr: Attr::SubBranch, cmp: Cmp::In(codes) }]), None)
-        }
-        other => (expr.clone(), scope_bitmap(state, other).await?),
+        DataScope::Subtree(unit) => (bound.within_sub_branches(&sub_branch_ids(state, unit).await?), None),
+        other => (bound, scope_bitmap(state, other).await?),
     };
     let bad = |e: siyu_audience::EvalError| ServiceError::BadExpression { message: e.to_string(), position: 0 };
     // Counted, not listed: a live count must stay quick on a whole bank.
@@ -231,7 +232,7 @@ pub async fn members(
 /// Re-evaluates a saved audience over the whole bank and stores who entered and who left.
 pub async fn refresh(state: &AppState, id: AudienceId) -> ServiceResult<MembershipChange> {
     let a = state.store.audience(id).await?;
-    let expr = compile(state, &a.expr)?;
+    let expr = bind(state, &compile(state, &a.expr)?).await?;
     // One refresh at a time, so the engine's before/after matches the store's.
     let _guard = state.tag_writes.lock().await;
     state.engine.roll_day(state.clock.now());

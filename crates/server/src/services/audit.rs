@@ -8,6 +8,19 @@ use crate::app::AppState;
 use crate::auth::extract::Caller;
 use crate::error::ServiceResult;
 
+/// The entry for something `caller` did, for a store method that writes it with the change itself.
+pub fn entry(state: &AppState, caller: &Caller, action: AuditAction, target: &str, detail: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        at: state.clock.now(),
+        staff_id: caller.staff.as_ref().map(|s| s.id),
+        actor: caller.name(),
+        action,
+        target: target.to_owned(),
+        detail: detail.to_owned(),
+        ip: Some(caller.ip.clone()),
+    }
+}
+
 /// Appends an entry for something `caller` did.
 pub async fn record(
     state: &AppState,
@@ -16,16 +29,7 @@ pub async fn record(
     target: &str,
     detail: &str,
 ) -> ServiceResult<()> {
-    let entry = NewAuditEntry {
-        at: state.clock.now(),
-        staff_id: caller.staff.as_ref().map(|s| s.id),
-        actor: caller.name(),
-        action,
-        target: target.to_owned(),
-        detail: detail.to_owned(),
-        ip: Some(caller.ip.clone()),
-    };
-    state.store.append_audit(&entry).await?;
+    state.store.append_audit(&entry(state, caller, action, target, detail)).await?;
     Ok(())
 }
 

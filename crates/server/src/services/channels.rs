@@ -242,16 +242,28 @@ pub fn welcome_message(w: &Welcome, welcome_code: &str) -> WelcomeMessage {
 /// WeCom's answer when a welcome code was already used (by us on an earlier attempt, or another app).
 const WELCOME_CODE_USED: i64 = 41051;
 
+/// Why handling an add through a code failed (the job retries it).
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    #[error(transparent)]
+    Wecom(#[from] WecomError),
+    #[error(transparent)]
+    Store(#[from] siyu_store::StoreError),
+}
+
 /// What happens when a customer adds a staff member through `code`. Safe to run again: the welcome
-/// code works once (a repeat answers 41051, taken as done), and marking the same tags twice is
-/// harmless.
+/// code works once (a repeat answers 41051, taken as done), marking the same tags twice is harmless,
+/// and the code moves on once per add: `new_add` names the add that started the relationship (`None`
+/// for a callback that started nothing, such as a stale or repeated add), and the step is recorded
+/// under that name.
 pub async fn on_added(
     state: &AppState,
     code: &ChannelCode,
     staff_userid: &str,
     external_userid: &str,
     welcome_code: Option<&str>,
-) -> Result<(), WecomError> {
+    new_add: Option<&str>,
+) -> Result<(), AddError> {
     let Some(rt) = state.wecom.as_deref() else { return Ok(()) };
     if let Some(wc) = welcome_code.filter(|_| !code.welcome.is_empty()) {
         match rt.client.send_welcome(&welcome_message(&code.welcome, wc)).await {
@@ -259,7 +271,7 @@ pub async fn on_added(
             Err(e) if e.errcode() == Some(WELCOME_CODE_USED) => {
                 tracing::info!(code = %code.id, "welcome code already used; not sent again")
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     if !code.tags.is_empty() {
@@ -268,32 +280,46 @@ pub async fn on_added(
         let ids: Vec<String> = group.tag.iter().filter(|t| code.tags.contains(&t.name)).map(|t| t.id.clone()).collect();
         rt.client.mark_tags(staff_userid, external_userid, &ids, &[]).await?;
     }
-    if !matches!(code.assignment, Assignment::Named { .. }) {
-        rotate(state, rt, code).await?;
+    if let Some(add) = new_add
+        && !matches!(code.assignment, Assignment::Named { .. })
+    {
+        rotate(state, rt, code, add).await?;
     }
     Ok(())
 }
 
-/// Points the code at the next customer manager in turn (or the least loaded).
-async fn rotate(state: &AppState, rt: &WecomRuntime, code: &ChannelCode) -> Result<(), WecomError> {
-    let Ok((_, next)) = choose(state, &code.assignment, code.current_staff_id).await else { return Ok(()) };
-    if Some(next.id) == code.current_staff_id {
-        return Ok(());
+/// Points the code at the next customer manager in turn (or the least loaded), once for the add
+/// `add`: WeCom is told first (telling it twice the same is harmless), then the step is recorded with
+/// the add's name, only if the code still points where it did — otherwise another add moved it
+/// meanwhile, and the step is worked out again from there.
+async fn rotate(state: &AppState, rt: &WecomRuntime, code: &ChannelCode, add: &str) -> Result<(), AddError> {
+    let mut code = code.clone();
+    for _ in 0..5 {
+        if state.store.channel_rotated(code.id, add).await? {
+            return Ok(());
+        }
+        let Ok((_, next)) = choose(state, &code.assignment, code.current_staff_id).await else { return Ok(()) };
+        if Some(next.id) != code.current_staff_id {
+            let (Some(config_id), Some(userid)) = (code.config_id.clone(), next.wecom_userid.clone()) else {
+                return Ok(());
+            };
+            let way = ContactWay {
+                config_id,
+                kind: 1,
+                scene: 2,
+                remark: code.name.chars().take(30).collect(),
+                skip_verify: true,
+                state: code.state(),
+                user: vec![userid],
+                qr_code: String::new(),
+            };
+            rt.client.update_contact_way(&way).await?;
+        }
+        if state.store.record_rotation(code.id, add, code.current_staff_id, next.id, state.clock.now()).await? {
+            return Ok(());
+        }
+        code = state.store.channel_code(code.id).await?;
     }
-    let (Some(config_id), Some(userid)) = (code.config_id.clone(), next.wecom_userid.clone()) else { return Ok(()) };
-    let way = ContactWay {
-        config_id,
-        kind: 1,
-        scene: 2,
-        remark: code.name.chars().take(30).collect(),
-        skip_verify: true,
-        state: code.state(),
-        user: vec![userid],
-        qr_code: String::new(),
-    };
-    rt.client.update_contact_way(&way).await?;
-    if let Err(e) = state.store.set_channel_staff(code.id, next.id, state.clock.now()).await {
-        tracing::warn!(code = %code.id, error = %e, "could not record the code's next customer manager");
-    }
+    tracing::warn!(code = %code.id, add, "the code kept moving under this add; its rotation step is skipped");
     Ok(())
 }

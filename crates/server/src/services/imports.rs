@@ -320,6 +320,8 @@ pub async fn run_commit(
 ) -> Result<UpsertCounts, String> {
     let rec = state.store.import(id).await.map_err(|e| e.to_string())?;
     if rec.status == ImportStatus::Committed {
+        // Marked (with its audit entry) by an earlier attempt that may have died before the cleanup.
+        remove_upload_left(&rec).await;
         return Ok(rec.counts);
     }
     if rec.status != ImportStatus::Committing {
@@ -336,8 +338,6 @@ pub async fn run_commit(
     // Bulk feeding ends however this function returns (the guard's drop), so a failed commit cannot
     // leave the engine without its range bitmaps.
     let _bulk = (rec.good_rows >= BULK_ROWS).then(|| BulkFeed::start(state.engine.clone()));
-    let codes: HashMap<siyu_domain::OrgUnitId, String> =
-        state.store.org_units().await.map_err(|e| e.to_string())?.into_iter().map(|u| (u.id, u.code)).collect();
     // Two batches may wait for the follower; past that the writer waits, so a follower that falls
     // behind (many changed rows to re-read) cannot pile the whole file up in memory.
     let (follow_tx, mut follow_rx) = tokio::sync::mpsc::channel::<Follow>(2);
@@ -355,7 +355,7 @@ pub async fn run_commit(
                             rows.iter().map(|r| (r.customer_no.as_str(), r)).collect();
                         let facts: Vec<_> = new
                             .iter()
-                            .filter_map(|w| by_no.get(w.customer_no.as_str()).map(|r| facts_of_new(w.id, r, &codes)))
+                            .filter_map(|w| by_no.get(w.customer_no.as_str()).map(|r| facts_of_new(w.id, r)))
                             .collect();
                         state.engine.note_facts(&facts, state.clock.now());
                         if !changed.is_empty() {
@@ -399,18 +399,28 @@ pub async fn run_commit(
     follower.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
     drop(_bulk);
     crate::services::tags::schedule_refresh(state).await;
-    state.store.finish_import(id, ImportStatus::Committed, None, state.clock.now()).await.map_err(|e| e.to_string())?;
+    // Every batch is in: the counts are final. The committed mark and its audit entry are one
+    // transaction, so a crash cannot leave an import committed that the audit log does not show; the
+    // upload goes only after both (a re-run after the mark still removes it, above).
     let done = state.store.import(id).await.map_err(|e| e.to_string())?;
     let c = done.counts;
     let detail = format!(
         "{}: {} inserted, {} updated, {} unchanged, {} rejected",
         done.file_name, c.inserted, c.updated, c.unchanged, done.bad_rows
     );
-    audit::record(state, caller, AuditAction::ImportCommitted, &id.to_string(), &detail)
-        .await
-        .map_err(|e| e.to_string())?;
+    let entry = audit::entry(state, caller, AuditAction::ImportCommitted, &id.to_string(), &detail);
+    state.store.mark_import_committed(id, &entry, state.clock.now()).await.map_err(|e| e.to_string())?;
     remove_file(&rec).await;
     Ok(c)
+}
+
+/// Removes an upload an earlier attempt may have left behind (gone already is fine).
+async fn remove_upload_left(rec: &ImportRecord) {
+    match tokio::fs::remove_file(&rec.stored_path).await {
+        Ok(()) => tracing::info!(import = %rec.id, "upload left by an earlier attempt removed"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(path = %rec.stored_path, error = %e, "could not remove an upload"),
+    }
 }
 
 /// From this many rows on, a commit feeds the audience engine in bulk.
@@ -441,15 +451,11 @@ enum Follow {
 }
 
 /// A new customer's selectable facts, from the row that inserted them.
-fn facts_of_new(
-    id: siyu_domain::CustomerId,
-    r: &siyu_store::NewCustomer,
-    codes: &HashMap<siyu_domain::OrgUnitId, String>,
-) -> siyu_store::CustomerFacts {
+fn facts_of_new(id: siyu_domain::CustomerId, r: &siyu_store::NewCustomer) -> siyu_store::CustomerFacts {
     siyu_store::CustomerFacts {
         id,
         owner_id: r.owner_id,
-        sub_branch_code: codes.get(&r.sub_branch_id).cloned().unwrap_or_default(),
+        sub_branch_id: r.sub_branch_id,
         gender: r.gender.as_str().to_owned(),
         birthday: r.birthday,
         aum_tier: r.aum_tier.get(),

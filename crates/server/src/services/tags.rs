@@ -5,7 +5,7 @@
 //! transaction), then told to the audience engine, then answered: a count made after the answer
 //! includes it.
 
-use siyu_domain::audience::{Expr, print};
+use siyu_domain::audience::print;
 use siyu_domain::audit::AuditAction;
 use siyu_domain::job::NewJob;
 use siyu_domain::scope::Permission;
@@ -231,19 +231,25 @@ pub async fn timeline(
 /// Recomputes one rule tag: customers the rule now selects gain it, the others lose it.
 pub async fn recompute(state: &AppState, tag: &Tag) -> ServiceResult<(u64, u64)> {
     let Some(text) = tag.rule_text.as_deref() else { return Ok((0, 0)) };
-    let expr: Expr = audiences::compile(state, text)?;
+    let expr = audiences::bind(state, &audiences::compile(state, text)?).await?;
     let _guard = state.tag_writes.lock().await;
     state.engine.roll_day(state.clock.now());
     let want = state.engine.select(&expr, None).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let have = state.engine.tag_members(tag.id, None);
     let add = audiences::ids_of(&(&want - &have));
-    let drop = audiences::ids_of(&(&have - &want));
+    let lose = audiences::ids_of(&(&have - &want));
     let now = state.clock.now();
+    // Two transactions: each one's outcome reaches the engine (and WeCom) as soon as it commits, so
+    // a removal that fails leaves the engine holding exactly the additions the store kept.
     let added = if add.is_empty() { Vec::new() } else { state.store.tag_customers(tag.id, &add, "rule", now).await? };
-    let removed = if drop.is_empty() { Vec::new() } else { state.store.untag_customers(tag.id, &drop, now).await? };
     state.engine.note_tagged(tag.id, &added, true, now);
-    state.engine.note_tagged(tag.id, &removed, false, now);
+    let removed = if lose.is_empty() { Ok(Vec::new()) } else { state.store.untag_customers(tag.id, &lose, now).await };
+    if let Ok(removed) = &removed {
+        state.engine.note_tagged(tag.id, removed, false, now);
+    }
+    drop(_guard);
     crate::wecom::tags::queue_marks(state, tag, &added).await;
+    let removed = removed?;
     crate::wecom::tags::queue_marks(state, tag, &removed).await;
     Ok((added.len() as u64, removed.len() as u64))
 }
@@ -344,26 +350,37 @@ pub async fn load_list(
     let add = audiences::ids_of(&(&listed - &have));
     let added = if add.is_empty() { Vec::new() } else { state.store.tag_customers(tag, &add, "import", now).await? };
     state.engine.note_tagged(tag, &added, true, now);
-    let mut removed = Vec::new();
-    if replace {
-        let drop = audiences::ids_of(&(&have - &listed));
-        if !drop.is_empty() {
-            removed = state.store.untag_customers(tag, &drop, now).await?;
-        }
-        state.engine.note_tagged(tag, &removed, false, now);
+    // The removals are a second transaction: if they fail, the additions the store kept still reach
+    // the engine (above), WeCom and the audit log (below) before the error is answered.
+    let drop_ids = if replace { audiences::ids_of(&(&have - &listed)) } else { Vec::new() };
+    let removed =
+        if drop_ids.is_empty() { Ok(Vec::new()) } else { state.store.untag_customers(tag, &drop_ids, now).await };
+    if let Ok(removed) = &removed {
+        state.engine.note_tagged(tag, removed, false, now);
     }
     drop(guard);
     crate::wecom::tags::queue_marks(state, &t, &added).await;
-    crate::wecom::tags::queue_marks(state, &t, &removed).await;
-    (out.added, out.removed) = (added.len() as u64, removed.len() as u64);
+    if let Ok(removed) = &removed {
+        crate::wecom::tags::queue_marks(state, &t, removed).await;
+    }
+    out.added = added.len() as u64;
+    out.removed = removed.as_ref().map_or(0, |r| r.len() as u64);
+    let failed = removed.as_ref().err().map(|e| format!(", removals failed: {e}")).unwrap_or_default();
     audit::record(
         state,
         caller,
         AuditAction::TagDefined,
         &tag.to_string(),
-        &format!("list of {} numbers: +{} -{}, {} unknown", numbers.len(), out.added, out.removed, out.unknown.len()),
+        &format!(
+            "list of {} numbers: +{} -{}, {} unknown{failed}",
+            numbers.len(),
+            out.added,
+            out.removed,
+            out.unknown.len()
+        ),
     )
     .await?;
     schedule_refresh(state).await;
+    removed?;
     Ok(out)
 }

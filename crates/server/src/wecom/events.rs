@@ -80,18 +80,42 @@ impl JobHandler for ApplyCallback {
                 Err(siyu_store::StoreError::NotFound) => return Ok(()),
                 Err(e) => return Err(JobError::Retry(e.to_string())),
             };
+            let new_add = started_here(ctx, &change, &code.state()).await?;
             crate::services::channels::on_added(
                 ctx.state,
                 &code,
                 &c.user_id,
                 &c.external_user_id,
                 c.welcome_code.as_deref(),
+                new_add.as_deref(),
             )
             .await
             .map_err(|e| JobError::Retry(e.to_string()))?;
         }
         Ok(())
     }
+}
+
+/// The name of the add this event made, if the relationship as stored now was started by it through
+/// the code `state`: active, with this event's time as its start. A re-run of the job names the same
+/// add; a stale add (older than what is stored) or a second add of an active relationship (which keeps
+/// its start) names none, so neither moves a channel code on again.
+async fn started_here(
+    ctx: &JobContext<'_>,
+    change: &RelationshipChange,
+    state: &str,
+) -> Result<Option<String>, JobError> {
+    let rels =
+        ctx.state.store.relationships(&change.external_userid).await.map_err(|e| JobError::Retry(e.to_string()))?;
+    Ok(rels
+        .into_iter()
+        .find(|r| r.staff_userid == change.staff_userid)
+        .filter(|r| {
+            r.status == RelationshipStatus::Active
+                && r.state.as_deref() == Some(state)
+                && r.added_at == Some(change.event_at)
+        })
+        .map(|r| format!("{}|{}|{}", r.external_userid, r.staff_userid, change.event_at.millis())))
 }
 
 /// A group event: members joining or leaving are recorded as they are reported (a read right after the

@@ -203,8 +203,10 @@ pub async fn pull(state: &AppState) -> Result<HashMap<String, TagId>, JobError> 
                         rule_text: None,
                     };
                     let t = state.store.create_tag(&new, now).await.map_err(retry)?;
-                    state.store.set_tag_wecom_id(t.id, Some(&corp.id), now).await.map_err(retry)?;
+                    // The engine learns of the tag as it is committed: a failure linking it below is
+                    // retried through the same-name arm, which does not define it again.
                     state.engine.note_tag(t.id, &t.name, false);
+                    state.store.set_tag_wecom_id(t.id, Some(&corp.id), now).await.map_err(retry)?;
                     (t.id, t.kind, true)
                 }
             };

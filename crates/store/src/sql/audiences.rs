@@ -20,14 +20,14 @@ macro_rules! sql_audiences {
             })
         }
 
-        const FACT_COLS: &str = "c.id, c.owner_id, o.code, c.gender, c.birthday, c.aum_tier, c.risk_grade, c.payroll_day, \
+        const FACT_COLS: &str = "c.id, c.owner_id, c.sub_branch_id, c.gender, c.birthday, c.aum_tier, c.risk_grade, c.payroll_day, \
             c.credit_card, c.wealth, c.loan";
 
         fn facts_from_row(r: &DbRow) -> $crate::error::StoreResult<$crate::CustomerFacts> {
             Ok($crate::CustomerFacts {
                 id: dom::CustomerId::new(get(r, "id")?),
                 owner_id: get::<Option<i64>>(r, "owner_id")?.map(dom::StaffId::new),
-                sub_branch_code: get(r, "code")?,
+                sub_branch_id: dom::OrgUnitId::new(get(r, "sub_branch_id")?),
                 gender: get(r, "gender")?,
                 birthday: parse_date("birthday", get(r, "birthday")?)?,
                 aum_tier: small(r, "aum_tier")?.unwrap_or(1),
@@ -48,7 +48,7 @@ macro_rules! sql_audiences {
         impl $crate::AudienceStore for $store {
             async fn customer_facts(&self, after: i64, limit: i64, changed_since: Option<dom::Timestamp>) -> $crate::error::StoreResult<Vec<$crate::CustomerFacts>> {
                 let rows = ::sqlx::query(&format!(
-                    "SELECT {FACT_COLS} FROM customers c JOIN org_units o ON o.id = c.sub_branch_id \
+                    "SELECT {FACT_COLS} FROM customers c \
                      WHERE c.id > $1 AND c.updated_at >= $2 ORDER BY c.id LIMIT $3"
                 ))
                 .bind(after)
@@ -63,7 +63,7 @@ macro_rules! sql_audiences {
             async fn customer_facts_of(&self, ids: &[dom::CustomerId]) -> $crate::error::StoreResult<Vec<$crate::CustomerFacts>> {
                 let mut out = Vec::with_capacity(ids.len());
                 for chunk in ids.chunks(1000) {
-                    let mut qb = Qb::new(format!("SELECT {FACT_COLS} FROM customers c JOIN org_units o ON o.id = c.sub_branch_id WHERE c.id IN ("));
+                    let mut qb = Qb::new(format!("SELECT {FACT_COLS} FROM customers c WHERE c.id IN ("));
                     let mut sep = qb.separated(", ");
                     for id in chunk {
                         sep.push_bind(id.get());

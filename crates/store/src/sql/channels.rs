@@ -162,6 +162,50 @@ macro_rules! sql_channels {
                 qb.push(") GROUP BY staff_userid");
                 qb.build_query_as::<(String, i64)>().fetch_all(&self.pool).await.map_err(db_err)
             }
+
+            async fn channel_rotated(&self, id: dom::ChannelCodeId, add_key: &str) -> $crate::error::StoreResult<bool> {
+                let n: i64 = ::sqlx::query_scalar("SELECT COUNT(*) FROM channel_rotations WHERE code_id = $1 AND add_key = $2")
+                    .bind(id.get())
+                    .bind(add_key)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                Ok(n > 0)
+            }
+
+            async fn record_rotation(&self, id: dom::ChannelCodeId, add_key: &str, from: Option<dom::StaffId>, to: dom::StaffId, now: dom::Timestamp) -> $crate::error::StoreResult<bool> {
+                let mut tx = begin_write(&self.pool).await?;
+                let fresh: Option<i64> = ::sqlx::query_scalar(
+                    "INSERT INTO channel_rotations (code_id, add_key, staff_id, rotated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (code_id, add_key) DO NOTHING RETURNING code_id",
+                )
+                .bind(id.get())
+                .bind(add_key)
+                .bind(to.get())
+                .bind(now.millis())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                if fresh.is_none() {
+                    return Ok(false);
+                }
+                let n = ::sqlx::query(
+                    "UPDATE channel_codes SET current_staff_id = $2, updated_at = $4 WHERE id = $1 AND current_staff_id IS NOT DISTINCT FROM $3",
+                )
+                .bind(id.get())
+                .bind(to.get())
+                .bind(from.map(|s| s.get()))
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 {
+                    return Ok(false);
+                }
+                tx.commit().await.map_err(db_err)?;
+                Ok(true)
+            }
         }
     };
 }

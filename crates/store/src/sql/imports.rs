@@ -215,6 +215,33 @@ macro_rules! sql_imports {
                     .rows_affected();
                 one_row(n)
             }
+
+            async fn mark_import_committed(&self, id: dom::ImportId, e: &dom::audit::NewAuditEntry, now: dom::Timestamp) -> $crate::error::StoreResult<bool> {
+                let mut tx = begin_write(&self.pool).await?;
+                let n = ::sqlx::query("UPDATE imports SET status = 'committed', updated_at = $2 WHERE id = $1 AND status = 'committing'")
+                    .bind(id.get())
+                    .bind(now.millis())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                if n == 0 {
+                    return Ok(false);
+                }
+                ::sqlx::query("INSERT INTO audit_log (at, staff_id, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                    .bind(e.at.millis())
+                    .bind(e.staff_id.map(|s| s.get()))
+                    .bind(&e.actor)
+                    .bind(e.action.as_str())
+                    .bind(&e.target)
+                    .bind(&e.detail)
+                    .bind(&e.ip)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(true)
+            }
         }
     };
 }

@@ -30,8 +30,8 @@ macro_rules! sql_jobs {
         }
 
         /// Queues a job on `conn` (so callers can do it inside their own transaction). The partial unique
-        /// index on dedupe_key (queued or running jobs only) turns a duplicate into "no row inserted"
-        /// rather than an error.
+        /// index on dedupe_key (queued jobs only) turns a duplicate into "no row inserted" rather than an
+        /// error; a twin of a running job is queued, and waits for it (see `claim`).
         async fn insert_job(conn: &mut DbConn, j: &dom::job::NewJob) -> $crate::error::StoreResult<Option<dom::JobId>> {
             let id: Option<i64> = ::sqlx::query_scalar(
                 "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, dedupe_key, created_at) \
@@ -57,11 +57,16 @@ macro_rules! sql_jobs {
             }
 
             async fn claim(&self, worker: &str, now: dom::Timestamp, lease_secs: i64) -> $crate::error::StoreResult<Option<dom::job::Job>> {
+                // A job whose twin (same dedupe key) is running waits for it: the twin was queued by a
+                // change made during that run, and the two must not run side by side. A lapsed twin is
+                // itself claimable, so a waiting job never waits on a dead worker for longer than a lease.
                 let sql = format!(
                     "UPDATE jobs SET status = 'running', worker = $1, lease_until = $2, attempts = attempts + 1 \
-                     WHERE id = (SELECT id FROM jobs \
-                                 WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND lease_until < $3) \
-                                 ORDER BY run_at, id LIMIT 1 {}) \
+                     WHERE id = (SELECT id FROM jobs q \
+                                 WHERE ((q.status = 'queued' AND q.run_at <= $3) OR (q.status = 'running' AND q.lease_until < $3)) \
+                                   AND (q.dedupe_key IS NULL OR NOT EXISTS ( \
+                                        SELECT 1 FROM jobs r WHERE r.dedupe_key = q.dedupe_key AND r.status = 'running' AND r.id <> q.id)) \
+                                 ORDER BY q.run_at, q.id LIMIT 1 {}) \
                      RETURNING {JOB_COLS}",
                     $claim_lock
                 );
@@ -103,26 +108,41 @@ macro_rules! sql_jobs {
             }
 
             async fn fail(&self, id: dom::JobId, worker: &str, error: &str, retry_at: Option<dom::Timestamp>, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
-                let q = match retry_at {
-                    Some(at) => ::sqlx::query(
+                let stale = || $crate::StoreError::Stale(format!("{worker} no longer holds {id}"));
+                if let Some(at) = retry_at {
+                    let retried = ::sqlx::query(
                         "UPDATE jobs SET status = 'queued', run_at = $4, lease_until = NULL, worker = NULL, last_error = $3 \
                          WHERE id = $1 AND worker = $2 AND status = 'running'",
                     )
                     .bind(id.get())
                     .bind(worker)
                     .bind(error)
-                    .bind(at.millis()),
-                    None => ::sqlx::query(
-                        "UPDATE jobs SET status = 'failed', lease_until = NULL, finished_at = $4, last_error = $3 \
-                         WHERE id = $1 AND worker = $2 AND status = 'running'",
-                    )
-                    .bind(id.get())
-                    .bind(worker)
-                    .bind(error)
-                    .bind(now.millis()),
-                };
-                let n = q.execute(&self.pool).await.map_err(db_err)?.rows_affected();
-                if n == 0 { Err($crate::StoreError::Stale(format!("{worker} no longer holds {id}"))) } else { Ok(()) }
+                    .bind(at.millis())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err);
+                    match retried {
+                        Ok(r) if r.rows_affected() == 0 => return Err(stale()),
+                        Ok(_) => return Ok(()),
+                        // A twin is queued already (the unique index on queued dedupe keys): it runs the
+                        // same work after this attempt, so this one ends failed instead of being retried.
+                        Err($crate::StoreError::Conflict(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                let n = ::sqlx::query(
+                    "UPDATE jobs SET status = 'failed', lease_until = NULL, finished_at = $4, last_error = $3 \
+                     WHERE id = $1 AND worker = $2 AND status = 'running'",
+                )
+                .bind(id.get())
+                .bind(worker)
+                .bind(error)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 { Err(stale()) } else { Ok(()) }
             }
 
             async fn job(&self, id: dom::JobId) -> $crate::error::StoreResult<dom::job::Job> {

@@ -56,14 +56,17 @@ macro_rules! sql_wecom {
                         .await
                         .map_err(db_err)?;
                 // A newer event wins; an older one arriving late changes nothing. A relationship that
-                // starts again keeps its original `state` unless the new add carries one.
+                // starts again keeps its original `state` unless the new add carries one. An add while
+                // the relationship is active (a half add completed, an add reported twice) keeps the
+                // time it started: `added_at` names the add, and a channel code moves on once per add.
                 let n = ::sqlx::query(
                     "INSERT INTO wecom_relationships (external_userid, staff_userid, status, state, added_at, ended_at, event_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                      ON CONFLICT (external_userid, staff_userid) DO UPDATE SET \
                        status = excluded.status, \
                        state = COALESCE(excluded.state, wecom_relationships.state), \
-                       added_at = COALESCE(excluded.added_at, wecom_relationships.added_at), \
+                       added_at = CASE WHEN wecom_relationships.status = 'active' AND excluded.status = 'active' \
+                         THEN wecom_relationships.added_at ELSE COALESCE(excluded.added_at, wecom_relationships.added_at) END, \
                        ended_at = excluded.ended_at, \
                        event_at = excluded.event_at, updated_at = excluded.updated_at \
                      WHERE wecom_relationships.event_at <= excluded.event_at",
