@@ -324,6 +324,9 @@ pub struct Customer {
     /// The document the ID number belongs to (none without a number).
     pub id_type: Option<IdType>,
     pub gender: Gender,
+    /// Used inside (ages for audiences) but never shown: staff views and API answers carry the
+    /// birth year only (see [`birth_year_only`]).
+    #[serde(rename(serialize = "birth_year"), serialize_with = "birth_year_only")]
     pub birthday: Option<NaiveDate>,
     pub sub_branch_id: OrgUnitId,
     pub owner_id: Option<StaffId>,
@@ -334,6 +337,18 @@ pub struct Customer {
     pub wecom_external_userid: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A birthday as its year alone, for every view staff have of a customer.
+///
+/// The masked ID number keeps its first 3 and last 4 characters; with the full birthday beside it only
+/// the region digits 4–6 stay unknown, and the check digit leaves a handful of candidates — the whole
+/// number without the audited reveal. With the year alone, some 365 days × the region digits stay open.
+pub fn birth_year_only<S: serde::Serializer>(birthday: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    match birthday {
+        Some(d) => s.serialize_some(&d.year()),
+        None => s.serialize_none(),
+    }
 }
 
 /// Age in whole years on `today`, for a birthday not in the future.

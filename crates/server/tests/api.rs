@@ -435,3 +435,31 @@ async fn a_caller_without_the_permission_learns_nothing_from_a_body() {
     let (s, v) = cm.post_json(&app, "/api/v1/staff", json!({})).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
 }
+
+/// Beside a masked ID number a full birthday would leave only a handful of candidates for the whole
+/// number, so staff see the year of birth (and the age), never the day: in the API and on the page.
+#[tokio::test]
+async fn staff_views_show_the_year_of_birth_never_the_birthday() {
+    let app = spawn_app_with(40).await;
+    let all = app
+        .state
+        .store
+        .list_customers(siyu_domain::scope::DataScope::All, &Default::default(), siyu_store::Page::first(40))
+        .await
+        .unwrap();
+    let c = all.items.into_iter().find(|c| c.birthday.is_some()).expect("a demo customer with a birthday");
+    let day = c.birthday.unwrap();
+    let hq = app.login("hq01").await;
+    let (s, v) = hq.get_json(&app, &format!("/api/v1/customers/{}", c.id)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["birth_year"].as_i64(), Some(i64::from(chrono::Datelike::year(&day))), "{v}");
+    assert!(v.get("birthday").is_none() && !v.to_string().contains(&day.to_string()), "{v}");
+    let list = hq.client.get(app.url("/api/v1/customers?per_page=40")).send().await.unwrap().text().await.unwrap();
+    assert!(!list.contains(&day.to_string()), "not in the list either");
+    let page = hq.client.get(app.url(&format!("/customers/{}", c.id))).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains(&chrono::Datelike::year(&day).to_string()) && page.contains("岁"),
+        "the page shows year and age"
+    );
+    assert!(!page.contains(&day.to_string()) && !page.contains(&day.format("%Y/%m/%d").to_string()), "never the day");
+}

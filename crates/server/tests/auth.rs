@@ -252,7 +252,8 @@ async fn over_long_login_fields_are_refused_and_never_kept() {
     let app = spawn_app_small().await;
     let c = client();
     let token = app.login_token(&c).await;
-    let long_name = "a".repeat(100_000);
+    // Within the route's 64 KiB body limit (past it the answer is 413 before any of this).
+    let long_name = "a".repeat(10_000);
     let r = sign_in(&app, &c, &long_name, "wrong password 1", &token).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let long_password = "p1".repeat(600);

@@ -1,5 +1,6 @@
 //! The customer list (filters, paging) and the customer page with the audited "show in clear".
 
+use chrono::Datelike as _;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -114,7 +115,14 @@ impl Names {
                 Gender::Female => "gender.female",
                 Gender::Unknown => "gender.unknown",
             }),
-            birthday: c.birthday.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+            // The year and the age, never the day: see `siyu_domain::customer::birth_year_only`.
+            birthday: c
+                .birthday
+                .map(|d| match siyu_domain::customer::age_on(d, today) {
+                    Some(age) => format!("{} ({age} {})", d.year(), tr.t("customers.years_old")),
+                    None => d.year().to_string(),
+                })
+                .unwrap_or_else(|| "—".into()),
             sub_branch: self.units.get(&c.sub_branch_id).map(|u| u.name.clone()).unwrap_or_default(),
             owner: c
                 .owner_id
