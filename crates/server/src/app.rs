@@ -43,7 +43,13 @@ pub struct AppState {
     /// Held across a tag change's store write and its engine update, so two changes of the same
     /// customers cannot reach the store in one order and the engine in the other.
     pub tag_writes: Arc<tokio::sync::Mutex<()>>,
+    /// Uploads read, sealed and parsed at once, at most: each may hold a file of the upload limit (and
+    /// a copy or two) in memory, so the count is what bounds their sum.
+    pub file_work: Arc<tokio::sync::Semaphore>,
 }
+
+/// Uploads handled at once (see [`AppState::file_work`]).
+pub const FILES_AT_ONCE: usize = 2;
 
 /// In-memory progress of running dry runs, for the console's progress bar.
 #[derive(Debug, Default)]
@@ -81,6 +87,7 @@ impl AppState {
             fake_wecom: None,
             engine: Arc::new(crate::engine::Engine::default()),
             tag_writes: Arc::new(tokio::sync::Mutex::new(())),
+            file_work: Arc::new(tokio::sync::Semaphore::new(FILES_AT_ONCE)),
         }
     }
 

@@ -272,6 +272,27 @@ async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobil
     };
     save_customer(&app, elsewhere).await;
     let claim = fake.add_contact("wx_cm_sh01_1", "冒认", &["13700005678"]);
+    // A branch manager with a WeCom account sees their branch's customers, but a remark is still only
+    // their word about their own contact: a customer manager's customer in their branch is not theirs.
+    let bm = app.login("bm_sh").await.staff;
+    let update = siyu_store::StaffUpdate {
+        display_name: bm.display_name.clone(),
+        role: bm.role,
+        org_unit_id: bm.org_unit_id,
+        wecom_userid: Some("wx_bm_sh".into()),
+        active: true,
+    };
+    s.store.update_staff(bm.id, &update, siyu_domain::Clock::now(&*s.clock)).await.unwrap();
+    fake.add_staff("wx_bm_sh");
+    let branch_customer = siyu_domain::customer::CustomerDraft {
+        customer_no: "W004".into(),
+        name: "张无忌".into(),
+        phone: Some("13700004444".into()),
+        owner_id: Some(mine),
+        ..draft_template(sh01.id)
+    };
+    save_customer(&app, branch_customer).await;
+    let bm_claim = fake.add_contact("wx_bm_sh", "分行长的联系人", &["13700004444"]);
     let stranger = fake.add_contact("wx_cm_sh01_1", "路人", &["13900009999"]);
     // A customer the bank knows by WeChat UnionID, with no mobile in the remark.
     let by_union = siyu_domain::customer::CustomerDraft {
@@ -293,6 +314,8 @@ async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobil
     assert_eq!(linked_contact(&app, "W003").await.as_deref(), Some(union_contact.as_str()), "matched by UnionID");
     wait_relationship(&app, &claim, RelationshipStatus::Active).await;
     assert_eq!(linked_contact(&app, "W002").await, None, "not the remarking manager's customer");
+    wait_relationship(&app, &bm_claim, RelationshipStatus::Active).await;
+    assert_eq!(linked_contact(&app, "W004").await, None, "not the branch manager's own customer");
     // Only HQ roles may start one.
     let cm = app.login("cm_sh01_1").await;
     assert_eq!(

@@ -115,14 +115,9 @@ impl Names {
                 Gender::Female => "gender.female",
                 Gender::Unknown => "gender.unknown",
             }),
-            // The year and the age, never the day: see `siyu_domain::customer::birth_year_only`.
-            birthday: c
-                .birthday
-                .map(|d| match siyu_domain::customer::age_on(d, today) {
-                    Some(age) => format!("{} ({age} {})", d.year(), tr.t("customers.years_old")),
-                    None => d.year().to_string(),
-                })
-                .unwrap_or_else(|| "—".into()),
+            // The year alone, never the day nor today's age (which tells whether the birthday has
+            // passed): see `siyu_domain::customer::birth_year_only`.
+            birthday: c.birthday.map(|d| d.year().to_string()).unwrap_or_else(|| "—".into()),
             sub_branch: self.units.get(&c.sub_branch_id).map(|u| u.name.clone()).unwrap_or_default(),
             owner: c
                 .owner_id

@@ -130,7 +130,6 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("customers.id_number", "身份证号", "ID number"),
     ("customers.gender", "性别", "Gender"),
     ("customers.birthday", "出生年份", "Year of birth"),
-    ("customers.years_old", "岁", "years old"),
     ("customers.segments", "业务标识", "Segments"),
     ("customers.consent", "营销授权", "Marketing consent"),
     ("customers.wecom", "企业微信", "WeCom"),

@@ -3,3 +3,4 @@
 
 pub mod pipeline;
 pub mod reader;
+mod xlsx_guard;

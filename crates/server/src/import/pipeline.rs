@@ -25,6 +25,23 @@ use super::reader::Table;
 
 /// At most this many problems are kept for the report; all are counted.
 pub const MAX_STORED_PROBLEMS: usize = 100_000;
+/// At most this many bytes of sealed rejected rows are kept for the report (each problem of a row keeps
+/// its own copy); past it, problems are kept without their row, whose cells the report then leaves
+/// empty. A row is at most `Limits::max_row_bytes`, so this bounds what a dry run holds.
+pub const MAX_KEPT_ROW_BYTES: usize = 64 << 20;
+/// A problem's message quotes the bad value; kept to this many characters, since a file's cell may be
+/// long and a dry run keeps up to [`MAX_STORED_PROBLEMS`] messages.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+fn bounded(message: String) -> String {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    let mut cut: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    cut.push('…');
+    cut
+}
+
 /// Good rows per commit transaction.
 pub const BATCH_ROWS: usize = 50_000;
 /// The vault label of rejected rows kept for the report.
@@ -140,6 +157,7 @@ pub fn dry_run(
     let mut validator = RowValidator::new(mapping, lookups, today);
     let (mut total, mut good, mut bad) = (0i64, 0i64, 0i64);
     let mut problems = Vec::new();
+    let mut kept_row_bytes = 0usize;
     let read = table.for_each_row(&mut |line, cells| {
         total += 1;
         let result = if misaligned(cells, headers.len()) {
@@ -162,13 +180,18 @@ pub fn dry_run(
             Err(ps) => {
                 bad += 1;
                 if problems.len() < MAX_STORED_PROBLEMS {
-                    let raw = vault.seal_text(ROW_LABEL, &serde_json::to_string(cells).unwrap_or_default());
+                    let raw = if kept_row_bytes < MAX_KEPT_ROW_BYTES {
+                        vault.seal_text(ROW_LABEL, &serde_json::to_string(cells).unwrap_or_default())
+                    } else {
+                        vault.seal_text(ROW_LABEL, "[]")
+                    };
+                    kept_row_bytes = kept_row_bytes.saturating_add(raw.len() * ps.len());
                     for p in ps {
                         problems.push(ImportProblem {
                             row_no: line,
                             column: p.column,
                             code: p.code,
-                            message: p.message,
+                            message: bounded(p.message),
                             raw_json: raw.clone(),
                         });
                     }
@@ -283,4 +306,16 @@ pub fn spawn_producer(
     let (tx, rx) = mpsc::channel(2);
     tokio::task::spawn_blocking(move || produce(&bytes, &overrides, &lookups, &vault, today, skip, &tx));
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_problem_quoting_a_long_cell_is_kept_short() {
+        let long = format!("客户号应为1-32位 / must be 1-32: {}", "9".repeat(30_000));
+        let kept = super::bounded(long);
+        assert_eq!(kept.chars().count(), super::MAX_MESSAGE_CHARS + 1);
+        assert!(kept.ends_with('…'));
+        assert_eq!(super::bounded("短".into()), "短");
+    }
 }

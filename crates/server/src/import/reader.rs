@@ -14,7 +14,7 @@
 //! only whole are refused with a message asking for XLSX or CSV.
 
 use std::borrow::Cow;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::ops::ControlFlow;
 
 use calamine::{DataRef, Reader, Xlsx};
@@ -29,12 +29,19 @@ pub struct Limits {
     pub max_columns: usize,
     /// Characters in one cell (Excel's own limit is 32,767).
     pub max_cell_chars: usize,
+    /// Bytes of all cells of one row together (what a kept row, such as a rejected one, costs).
+    pub max_row_bytes: usize,
     /// Bytes an XLSX may unpack to, all parts together.
     pub max_unpacked_bytes: u64,
-    /// Bytes of the shared-string table, which calamine holds in memory whole.
-    pub max_shared_strings_bytes: u64,
-    /// The longest XML element or text an XLSX part may hold (the XML reader buffers one whole).
+    /// Bytes of any part outside `xl/worksheets/`: the shared-string table above all, which calamine
+    /// holds in memory whole.
+    pub max_part_bytes: u64,
+    /// Entries of the shared-string table.
+    pub max_shared_strings: u64,
+    /// The longest XML tag or text an XLSX part may hold (the XML reader buffers one whole).
     pub max_xml_token_bytes: usize,
+    /// The most XML between two cell, row or shared-string boundaries (calamine joins a cell's runs).
+    pub max_cell_xml_bytes: usize,
 }
 
 impl Default for Limits {
@@ -43,10 +50,14 @@ impl Default for Limits {
             max_rows: 5_000_000,
             max_columns: 512,
             max_cell_chars: 32_767,
-            max_unpacked_bytes: 2 << 30,
-            max_shared_strings_bytes: 256 << 20,
+            max_row_bytes: 128 << 10,
+            max_unpacked_bytes: 1 << 30,
+            max_part_bytes: 128 << 20,
+            max_shared_strings: 4_000_000,
             // A full cell of four-byte characters, every one escaped as an entity, fits well within.
             max_xml_token_bytes: 1 << 20,
+            // A full cell in rich text (a run of formatting around every character) fits within.
+            max_cell_xml_bytes: 4 << 20,
         }
     }
 }
@@ -72,6 +83,8 @@ pub enum FileError {
     TooManyColumns { line: i64, limit: usize },
     #[error("第 {line} 行有单元格超过 {limit} 个字符 / line {line} has a cell longer than {limit} characters")]
     CellTooLong { line: i64, limit: usize },
+    #[error("第 {line} 行超过 {limit_kib} KiB / line {line} holds more than {limit_kib} KiB")]
+    RowTooLong { line: i64, limit_kib: usize },
     #[error("表格文件解压后过大（上限 {limit_mib} MiB）/ the spreadsheet unpacks to more than {limit_mib} MiB")]
     Unpacked { limit_mib: u64 },
     #[error("表格的行顺序错乱（第 {line} 行出现在后面的行之后）/ the sheet's rows are out of order (line {line})")]
@@ -111,40 +124,7 @@ pub fn is_spreadsheet(bytes: &[u8]) -> bool {
     is_zip(bytes) || is_ole(bytes)
 }
 
-/// Unpacks every part of a zip into nothing, refusing it once the parts together pass
-/// `max_unpacked_bytes`, the shared strings pass `max_shared_strings_bytes`, or any part holds an XML
-/// token longer than `max_xml_token_bytes`. What calamine later holds is bounded by what passed here.
-pub fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<(), FileError> {
-    let unreadable = |e: &dyn std::fmt::Display| FileError::Spreadsheet(e.to_string());
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
-    let too_big = FileError::Unpacked { limit_mib: limits.max_unpacked_bytes >> 20 };
-    let mut total = 0u64;
-    let mut buf = vec![0u8; 64 << 10];
-    for i in 0..zip.len() {
-        let mut part = zip.by_index(i).map_err(|e| unreadable(&e))?;
-        let shared = part.name().eq_ignore_ascii_case("xl/sharedStrings.xml");
-        let (mut size, mut token) = (0u64, 0usize);
-        loop {
-            let n = part.read(&mut buf).map_err(|e| unreadable(&e))?;
-            if n == 0 {
-                break;
-            }
-            size += n as u64;
-            total += n as u64;
-            if total > limits.max_unpacked_bytes || (shared && size > limits.max_shared_strings_bytes) {
-                return Err(too_big);
-            }
-            // The run of bytes since the last '<' or '>' is what one XML event would buffer.
-            for &b in &buf[..n] {
-                token = if b == b'<' || b == b'>' { 0 } else { token + 1 };
-                if token > limits.max_xml_token_bytes {
-                    return Err(too_big);
-                }
-            }
-        }
-    }
-    Ok(())
-}
+pub use super::xlsx_guard::check_xlsx;
 
 /// One data row: its line number as a spreadsheet or editor shows it (first line = 1) and its cells.
 pub type RowVisitor<'a> = dyn FnMut(i64, &[&str]) -> ControlFlow<()> + 'a;
@@ -208,6 +188,9 @@ fn check_row(line: i64, cells: &[&str], limits: &Limits) -> Result<(), FileError
     if cells.iter().any(|c| c.len() > limits.max_cell_chars && c.chars().count() > limits.max_cell_chars) {
         return Err(FileError::CellTooLong { line, limit: limits.max_cell_chars });
     }
+    if cells.iter().map(|c| c.len()).sum::<usize>() > limits.max_row_bytes {
+        return Err(FileError::RowTooLong { line, limit_kib: limits.max_row_bytes >> 10 });
+    }
     Ok(())
 }
 
@@ -218,6 +201,7 @@ fn walk_sheet(bytes: &[u8], sheet: &str, limits: &Limits, visit: &mut Walker<'_>
     let mut wb = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
     let mut cells = wb.worksheet_cells_reader(sheet).map_err(unreadable)?;
     let mut row: Vec<String> = Vec::new();
+    let mut row_bytes = 0usize;
     let mut current: Option<u32> = None;
     let mut flush = |r: u32, row: &mut Vec<String>| -> Result<ControlFlow<()>, FileError> {
         let refs: Vec<&str> = row.iter().map(String::as_str).collect();
@@ -242,6 +226,7 @@ fn walk_sheet(bytes: &[u8], sheet: &str, limits: &Limits, visit: &mut Walker<'_>
                 }
             }
             current = Some(r);
+            row_bytes = 0;
         }
         let text = cell_text(cell.get_value());
         if text.trim().is_empty() {
@@ -253,6 +238,11 @@ fn walk_sheet(bytes: &[u8], sheet: &str, limits: &Limits, visit: &mut Walker<'_>
         }
         if text.len() > limits.max_cell_chars && text.chars().count() > limits.max_cell_chars {
             return Err(FileError::CellTooLong { line, limit: limits.max_cell_chars });
+        }
+        // Counted as the row is built, so a row of many long cells is refused before it is whole.
+        row_bytes += text.len();
+        if row_bytes > limits.max_row_bytes {
+            return Err(FileError::RowTooLong { line, limit_kib: limits.max_row_bytes >> 10 });
         }
         if row.len() <= c {
             row.resize(c + 1, String::new());
@@ -300,6 +290,8 @@ impl<'a> Table<'a> {
                 other => FileError::Spreadsheet(other.to_string()),
             })?;
             let sheet = wb.sheet_names().first().cloned().ok_or(FileError::Empty)?;
+            // Its shared strings go before the walk reads them again.
+            drop(wb);
             walk_sheet(bytes, &sheet, &limits, &mut keep)?;
             let (header_line, headers) = pick_header(first)?;
             return Ok(Table::Sheet { bytes, sheet, headers, header_line, limits });

@@ -1,14 +1,13 @@
 //! Files siyu hands to people (exports, rejected-rows reports), written while they are sent.
 //!
-//! A download is produced page by page on a blocking thread: the rows of one page are read from the
-//! store, written, and (for CSV) sent before the next page is read, so memory stays at a page and a few
-//! chunks in flight whatever the file's size, and no runtime thread formats or zips a million rows.
+//! A download is produced page by page: the rows of one page are read from the store, written on the
+//! blocking pool, and (for CSV) sent before the next page is read, so memory stays at a page and a few
+//! chunks in flight whatever the file's size, no runtime thread formats or zips a million rows, and no
+//! thread waits on a slow client (one that leaves a chunk unread for a minute is cut off).
 //! XLSX is written in rust_xlsxwriter's constant-memory mode (rows go to a temporary file as they come)
 //! and zipped at the end, then sent in chunks. A client that hangs up drops the receiver and the
 //! producer stops at its next send. Every cell goes through `siyu_domain::spreadsheet`, so no file siyu
 //! writes carries a formula.
-
-use std::io::Read;
 
 use rust_xlsxwriter::{Format as CellFormat, Workbook};
 use siyu_domain::spreadsheet;
@@ -71,40 +70,100 @@ pub trait Pages: Send + 'static {
 const IN_FLIGHT: usize = 4;
 /// Bytes per chunk of a finished XLSX.
 const CHUNK_BYTES: usize = 256 << 10;
+/// How long a client may leave a chunk unread before the download is cut: a stalled reader must not
+/// hold its page and its writer for ever.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Starts writing `header` then every page of `pages` as `format`, on a blocking thread.
+/// Starts writing `header` then every page of `pages` as `format`. The producer is a task that waits
+/// on the store and on the client without holding a thread; each page is formatted, and the XLSX is
+/// zipped, on the blocking pool.
 pub fn start(
     file_name: String,
     format: Format,
     rows: u64,
     sheet_name: &str,
     header: Vec<String>,
-    mut pages: impl Pages,
+    pages: impl Pages,
 ) -> Download {
     let (tx, rx) = mpsc::channel(IN_FLIGHT);
     let sheet_name = sheet_name.to_owned();
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let mut write = || -> ServiceResult<()> {
-            let mut w = SheetWriter::new(format, &sheet_name)?;
-            w.row(&header)?;
-            while let Some(page) = runtime.block_on(pages.next_page())? {
-                for r in &page {
-                    w.row(r)?;
-                }
-                let chunk = w.take_written();
-                if !chunk.is_empty() && tx.blocking_send(Ok(chunk)).is_err() {
-                    return Ok(());
-                }
-            }
-            w.finish(&mut |chunk| tx.blocking_send(Ok(chunk)).is_ok())
-        };
-        if let Err(e) = write() {
+    tokio::spawn(async move {
+        if let Err(e) = produce(format, &sheet_name, header, pages, &tx).await {
             tracing::error!(error = %e, "a download could not be finished");
-            let _ = tx.blocking_send(Err(e));
+            let _ = tx.send(Err(e)).await;
         }
     });
     Download { file_name, format, rows, body: rx }
+}
+
+/// Sends a chunk unless the client has gone or stopped reading; whether it went.
+async fn send(tx: &mpsc::Sender<ServiceResult<Vec<u8>>>, chunk: Vec<u8>) -> ServiceResult<bool> {
+    match tokio::time::timeout(SEND_TIMEOUT, tx.send(Ok(chunk))).await {
+        Ok(Ok(())) => Ok(true),
+        Ok(Err(_)) => Ok(false),
+        Err(_) => Err(ServiceError::Internal("the client stopped reading the download".into())),
+    }
+}
+
+/// Runs `f` on the blocking pool.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ServiceResult<T> + Send + 'static) -> ServiceResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ServiceError::Internal(e.to_string()))?
+}
+
+async fn produce(
+    format: Format,
+    sheet_name: &str,
+    header: Vec<String>,
+    mut pages: impl Pages,
+    tx: &mpsc::Sender<ServiceResult<Vec<u8>>>,
+) -> ServiceResult<()> {
+    let mut w = SheetWriter::new(format, sheet_name)?;
+    w.row(&header)?;
+    while let Some(page) = pages.next_page().await? {
+        let (back, chunk) = blocking(move || {
+            for r in &page {
+                w.row(r)?;
+            }
+            let chunk = w.take_written();
+            Ok((w, chunk))
+        })
+        .await?;
+        w = back;
+        if !chunk.is_empty() && !send(tx, chunk).await? {
+            return Ok(());
+        }
+    }
+    match blocking(move || w.finish()).await? {
+        Finished::Bytes(rest) => {
+            if !rest.is_empty() {
+                send(tx, rest).await?;
+            }
+        }
+        Finished::File(file) => {
+            use tokio::io::AsyncReadExt;
+            let mut f =
+                tokio::fs::File::from_std(file.reopen().map_err(|e| ServiceError::Internal(format!("xlsx: {e}")))?);
+            loop {
+                let mut chunk = vec![0u8; CHUNK_BYTES];
+                let n = f.read(&mut chunk).await.map_err(|e| ServiceError::Internal(format!("xlsx: {e}")))?;
+                if n == 0 {
+                    break;
+                }
+                chunk.truncate(n);
+                if !send(tx, chunk).await? {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What is left to send once a file is finished: the last CSV bytes, or the zipped XLSX on disk
+/// (removed when dropped).
+enum Finished {
+    Bytes(Vec<u8>),
+    File(tempfile::NamedTempFile),
 }
 
 /// Writes rows of text as CSV (UTF-8 with a byte-order mark, so Excel on a Chinese Windows does not
@@ -181,31 +240,14 @@ impl SheetWriter {
         }
     }
 
-    /// Ends the file and hands over what is left, chunk by chunk, while `send` says the reader is there.
-    fn finish(self, send: &mut dyn FnMut(Vec<u8>) -> bool) -> ServiceResult<()> {
+    /// Ends the file: the CSV's last bytes, or the XLSX zipped into a temporary file.
+    fn finish(self) -> ServiceResult<Finished> {
         match self {
-            Self::Csv(w) => {
-                let rest = w.into_inner().map_err(csv_error)?;
-                if !rest.is_empty() {
-                    send(rest);
-                }
-                Ok(())
-            }
+            Self::Csv(w) => Ok(Finished::Bytes(w.into_inner().map_err(csv_error)?)),
             Self::Xlsx { mut book, .. } => {
                 let file = tempfile::NamedTempFile::new().map_err(|e| ServiceError::Internal(format!("xlsx: {e}")))?;
                 book.save(file.path()).map_err(xlsx_error)?;
-                let mut f = file.reopen().map_err(|e| ServiceError::Internal(format!("xlsx: {e}")))?;
-                loop {
-                    let mut chunk = vec![0u8; CHUNK_BYTES];
-                    let n = f.read(&mut chunk).map_err(|e| ServiceError::Internal(format!("xlsx: {e}")))?;
-                    if n == 0 {
-                        return Ok(());
-                    }
-                    chunk.truncate(n);
-                    if !send(chunk) {
-                        return Ok(());
-                    }
-                }
+                Ok(Finished::File(file))
             }
         }
     }
@@ -213,6 +255,8 @@ impl SheetWriter {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Read;
+
     use super::*;
 
     struct Rows(Vec<Vec<Vec<String>>>);
@@ -262,6 +306,28 @@ mod tests {
         })
         .unwrap();
         assert_eq!(n, 8, "both pages, in order, after the header");
+    }
+
+    /// Pages without end, a row each.
+    struct Endless;
+
+    #[async_trait::async_trait]
+    impl Pages for Endless {
+        async fn next_page(&mut self) -> ServiceResult<Option<Vec<Vec<String>>>> {
+            Ok(Some(vec![vec!["x".repeat(100)]]))
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn downloads_nobody_reads_hold_no_thread() {
+        // More unread downloads than tokio's blocking pool has threads (512).
+        let stalled: Vec<Download> =
+            (0..600).map(|_| start("x.csv".into(), Format::Csv, 0, "x", vec!["h".into()], Endless)).collect();
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let work = tokio::task::spawn_blocking(|| 42);
+        let done = tokio::time::timeout(std::time::Duration::from_secs(5), work).await;
+        assert_eq!(done.expect("the blocking pool is not used up").unwrap(), 42);
+        drop(stalled);
     }
 
     fn zip_bytes(zip: zip::ZipArchive<std::io::Cursor<Vec<u8>>>) -> Vec<u8> {

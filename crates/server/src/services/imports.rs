@@ -37,6 +37,12 @@ pub fn may_upload(caller: &Caller) -> ServiceResult<()> {
     caller.require(Permission::ImportCustomers)
 }
 
+/// A turn to read and keep an upload; held until the upload is stored, so that however many arrive at
+/// once, only a few files are in memory.
+pub async fn file_slot(state: &AppState) -> tokio::sync::OwnedSemaphorePermit {
+    state.file_work.clone().acquire_owned().await.expect("the file semaphore is never closed")
+}
+
 /// Keeps the file (sealed) and queues its dry run.
 pub async fn upload(
     state: &AppState,

@@ -299,19 +299,36 @@ pub async fn load_list_file(
     load_list(state, caller, tag, &entries, replace).await
 }
 
+/// No customer number is longer: a list of longer ones is not a list of customer numbers, and each kept
+/// number costs memory until the list is loaded.
+const MAX_CUSTOMER_NO_CHARS: usize = 64;
+
 /// The customer numbers in the first column of a CSV/XLSX, each with its line.
 fn numbers_of(bytes: &[u8]) -> ServiceResult<Vec<(usize, String)>> {
     let bad_file = |e: crate::import::reader::FileError| ServiceError::invalid("bad_file", e.to_string());
     let table = crate::import::reader::Table::open(bytes).map_err(bad_file)?;
     let mut out = Vec::new();
+    let mut too_long = None;
     table
         .for_each_row(&mut |line, cells| {
             if let Some(no) = cells.first().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+                if no.chars().count() > MAX_CUSTOMER_NO_CHARS {
+                    too_long = Some(line);
+                    return std::ops::ControlFlow::Break(());
+                }
                 out.push((usize::try_from(line).unwrap_or(0), no.to_owned()));
             }
             std::ops::ControlFlow::Continue(())
         })
         .map_err(bad_file)?;
+    if let Some(line) = too_long {
+        return Err(ServiceError::invalid(
+            "bad_file",
+            format!(
+                "第 {line} 行的客户号超过 {MAX_CUSTOMER_NO_CHARS} 个字符 / the customer number on line {line} is longer than {MAX_CUSTOMER_NO_CHARS} characters"
+            ),
+        ));
+    }
     Ok(out)
 }
 

@@ -1,8 +1,8 @@
 //! The full sync: every staff member with customer contact, every customer of theirs, as WeCom knows
 //! them now. Each relationship is recorded (with WeCom's add time, so it never undoes a newer callback),
 //! and a customer is matched to the bank's record by their WeChat UnionID when the bank has it, else by
-//! the mobile number the manager put in the remark (looked up by blind index within that manager's own
-//! data scope: nothing is decrypted, and nobody links another manager's customer). How each link was
+//! the mobile number the manager put in the remark (looked up by blind index among that manager's own
+//! customers: nothing is decrypted, and nobody links another manager's customer). How each link was
 //! made is recorded; a UnionID match replaces a remark's, never the reverse. Runs as a job; safe to run
 //! again at any time.
 //!
@@ -16,7 +16,7 @@ use siyu_domain::Timestamp;
 use std::collections::HashMap;
 
 use siyu_domain::customer::{PiiField, WecomLinkMethod};
-use siyu_domain::scope::{Actor, DataScope};
+use siyu_domain::scope::DataScope;
 use siyu_domain::validate::normalize_phone;
 use siyu_store::{Page, RelationshipChange, RelationshipStatus, StaffFilter};
 
@@ -80,8 +80,8 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
                 super::events::note_timeline(state, &change, w);
                 report.relationships += 1;
                 // By UnionID first (the bank's own WeChat binding), then by the mobile in the remark,
-                // which is only the manager's word: it is looked up within the manager's own data
-                // scope, so nobody can claim another manager's customer by typing their number.
+                // which is only the manager's word: it is looked up among the manager's own
+                // customers, so nobody can claim another manager's customer by typing their number.
                 // Only an unambiguous match links: two customers on one key are left for a person.
                 let mut matched = None;
                 if let Some(u) = item.external_contact.unionid.as_deref().filter(|u| !u.is_empty())
@@ -134,8 +134,10 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
     Ok(report)
 }
 
-/// Each active staff member's data scope, by their WeCom userid: the customers whose mobile they may
-/// name in a remark. Every page of staff is read (a bank has thousands).
+/// What a manager may claim by typing a mobile into a contact's remark, by their WeCom userid: their
+/// own customers, whatever their role — a branch manager or an HQ operator with a WeCom account sees
+/// more customers, but a remark is still only one person's word about one of their own contacts.
+/// Every page of staff is read (a bank has thousands).
 async fn scopes_by_wecom_userid(
     state: &crate::app::AppState,
 ) -> Result<HashMap<String, DataScope>, siyu_store::StoreError> {
@@ -146,8 +148,7 @@ async fn scopes_by_wecom_userid(
         let n = page.items.len();
         for s in page.items.into_iter().filter(|s| s.active) {
             if let Some(u) = s.wecom_userid.clone() {
-                let actor = Actor::Staff { id: s.id, role: s.role, org_unit_id: s.org_unit_id };
-                scopes.insert(u, actor.data_scope());
+                scopes.insert(u, DataScope::OwnedBy(s.id));
             }
         }
         if n < Page::MAX_LIMIT as usize {

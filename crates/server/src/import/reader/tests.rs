@@ -136,11 +136,17 @@ fn rows_columns_and_cells_are_bounded() {
     assert_eq!(read_all(&sheet, small), Err(FileError::CellTooLong { line: 2, limit: 5 }));
     let sheet = xlsx(&[(0, 0, "a"), (1, 3, "1")]);
     assert_eq!(read_all(&sheet, small), Err(FileError::TooManyColumns { line: 2, limit: 3 }));
+    // A row of many long cells: each within its bound, the row not.
+    let narrow = Limits { max_row_bytes: 10, ..Limits::default() };
+    assert_eq!(read_all(b"a,b,c\n1234,5678,90\n", narrow), Ok(1));
+    assert_eq!(read_all(b"a,b,c\n1234,5678,901\n", narrow), Err(FileError::RowTooLong { line: 2, limit_kib: 0 }));
+    let sheet = xlsx(&[(0, 0, "a"), (1, 0, "123456"), (1, 1, "12345")]);
+    assert_eq!(read_all(&sheet, narrow), Err(FileError::RowTooLong { line: 2, limit_kib: 0 }));
 }
 
 #[test]
 fn a_zip_that_unpacks_too_far_is_refused_before_calamine_reads_it() {
-    let limits = Limits { max_unpacked_bytes: 4 << 20, max_shared_strings_bytes: 1 << 20, ..Limits::default() };
+    let limits = Limits { max_unpacked_bytes: 4 << 20, max_part_bytes: 1 << 20, ..Limits::default() };
     let mut strings = b"<sst>".to_vec();
     strings.extend(std::iter::repeat_n(b"<si><t>a</t></si>".as_slice(), 70_000).flatten());
     let bomb = zip_of(&[("xl/sharedStrings.xml", &strings)]);
@@ -149,9 +155,33 @@ fn a_zip_that_unpacks_too_far_is_refused_before_calamine_reads_it() {
     let five_mib = vec![b'<'; 5 << 20];
     let bomb = zip_of(&[("xl/worksheets/sheet1.xml", &five_mib)]);
     assert_eq!(check_xlsx(&bomb, &limits).unwrap_err(), FileError::Unpacked { limit_mib: 4 });
+    let refused = |parts: &[(&str, &[u8])]| check_xlsx(&zip_of(parts), &limits).unwrap_err();
+    let unpacked = FileError::Unpacked { limit_mib: 4 };
     // One XML token longer than the reader should ever buffer.
     let long_text = [b"<v>".as_slice(), &vec![b'7'; 2 << 20], b"</v>"].concat();
-    let bomb = zip_of(&[("xl/worksheets/sheet1.xml", &long_text)]);
-    assert_eq!(check_xlsx(&bomb, &limits).unwrap_err(), FileError::Unpacked { limit_mib: 4 });
+    assert_eq!(refused(&[("xl/worksheets/sheet1.xml", &long_text)]), unpacked);
+    // One cell's text in many short runs, which calamine would join into one string.
+    let runs = [b"<c t=\"str\"><v>".as_slice(), &b"aaaaaaaaaa<x/>".repeat(400_000), b"</v></c>"].concat();
+    let small = Limits { max_cell_xml_bytes: 1 << 20, ..limits };
+    assert_eq!(check_xlsx(&zip_of(&[("xl/worksheets/sheet1.xml", &runs)]), &small).unwrap_err(), unpacked);
+    // A '>' inside a quoted attribute value does not end the tag for the XML reader, nor here.
+    let quoted = [b"<c r=\"".as_slice(), &b"x>".repeat(600_000), b"\"/>"].concat();
+    assert_eq!(refused(&[("xl/worksheets/sheet1.xml", &quoted)]), unpacked);
+    // Comments, CDATA and DOCTYPEs are buffered whole by the reader: none is accepted.
+    for bad in
+        [&b"<sheetData><!-- x --></sheetData>"[..], b"<v><![CDATA[x]]></v>", b"<!DOCTYPE x><a/>", b"<a/><?pi x?>"]
+    {
+        assert_eq!(refused(&[("xl/worksheets/sheet1.xml", bad)]), unpacked, "{}", String::from_utf8_lossy(bad));
+    }
+    // The shared strings under another spelling of their name are still the shared strings.
+    let mut strings = b"<sst>".to_vec();
+    strings.extend(std::iter::repeat_n(b"<si><t>a</t></si>".as_slice(), 70_000).flatten());
+    assert_eq!(refused(&[("XL\\SharedStrings.xml", &strings)]), unpacked);
+    // Too many entries, however short.
+    let few = Limits { max_shared_strings: 1000, ..limits };
+    let many = [b"<sst>".as_slice(), &b"<si/>".repeat(1001), b"</sst>"].concat();
+    assert_eq!(check_xlsx(&zip_of(&[("xl/sharedStrings.xml", &many)]), &few).unwrap_err(), unpacked);
+    let enough = [b"<sst>".as_slice(), &b"<si/>".repeat(1000), b"</sst>"].concat();
+    assert!(check_xlsx(&zip_of(&[("xl/sharedStrings.xml", &enough)]), &few).is_ok(), "1,000 entries are fine");
     assert!(check_xlsx(&xlsx(&[(0, 0, "客户号")]), &limits).is_ok(), "an ordinary workbook passes");
 }
