@@ -387,6 +387,25 @@ pub async fn phone_index_lookup(s: Arc<dyn Store>) {
     assert!(!link(x3, "wmG", Unionid).await);
     assert!(!link(id, "wmF", Unionid).await, "wmF is X3's by the bank's file");
     assert_eq!(linked(x3).await.as_deref(), Some("wmF"));
+    // The file gives a contact a manager's remark claimed: the claim gives way, the import goes on.
+    let x2 = id;
+    assert!(link(x2, "wmR", RemarkMobile).await);
+    let mut x4 = customer("X4", b.sb1, None);
+    x4.wecom_external_userid = Some("wmR".into());
+    s.upsert_customers(&[x4], &UpsertFields::all(), T0).await.unwrap();
+    let x4 = s.customer_by_no(DataScope::All, "X4").await.unwrap().id;
+    assert_eq!((linked(x4).await.as_deref(), linked(x2).await), (Some("wmR"), None));
+    // The file re-links a customer whose link came from a remark: the link is the file's now, and a
+    // UnionID match elsewhere no longer takes it away.
+    assert!(link(x2, "wmS", RemarkMobile).await);
+    let mut again = customer("X2", b.sb1, None);
+    again.wecom_external_userid = Some("wmT".into());
+    s.upsert_customers(&[again], &UpsertFields::all(), T0).await.unwrap();
+    assert_eq!(linked(x2).await.as_deref(), Some("wmT"));
+    s.upsert_customers(&[customer("X5", b.sb1, None)], &UpsertFields::all(), T0).await.unwrap();
+    let x5 = s.customer_by_no(DataScope::All, "X5").await.unwrap().id;
+    assert!(!link(x5, "wmT", Unionid).await, "the file's link stays");
+    assert_eq!(linked(x2).await.as_deref(), Some("wmT"));
 }
 
 async fn validated_import(s: &dyn Store, good: i64) -> ImportId {
