@@ -138,7 +138,7 @@ pub fn upload_limit(config: &Config) -> usize {
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(crate::console::routes(upload_limit(&state.config)))
+        .merge(crate::console::routes(&state, upload_limit(&state.config)))
         .nest("/api/v1", crate::api::routes(&state))
         .merge(crate::health::routes())
         .merge(crate::wecom::callback::routes())

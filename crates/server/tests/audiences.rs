@@ -293,6 +293,12 @@ async fn a_rule_tag_whose_removals_fail_leaves_the_engine_as_the_store() {
 
 /// An administrator changes a sub-branch's code in place.
 async fn recode(app: &TestApp, admin: &Session, from: &str, to: &str) {
+    let (status, body) = try_recode(app, admin, from, to).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+/// An administrator asks to change a sub-branch's code: the status and the answer's text.
+async fn try_recode(app: &TestApp, admin: &Session, from: &str, to: &str) -> (StatusCode, String) {
     let units = app.state.store.org_units().await.unwrap();
     let u = units.iter().find(|u| u.code == from).unwrap();
     let loc = u.location.unwrap();
@@ -304,7 +310,64 @@ async fn recode(app: &TestApp, admin: &Session, from: &str, to: &str) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    (r.status(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn saved_audiences_and_rule_tags_keep_their_sub_branch_when_its_code_changes_or_is_reused() {
+    let app = spawn_app().await;
+    let hq = app.login("hq01").await;
+    let admin = app.login("admin").await;
+    let in_sh01 = count(&app, &hq, "sub_branch = \"SH01\"").await;
+    assert!(in_sh01 > 0);
+    let tag: siyu_domain::TagId =
+        make_tag(&app, &hq, "陆家嘴客户", "rule", Some("sub_branch = \"SH01\"")).await.parse().unwrap();
+    let expr = "sub_branch in [\"SH01\", \"SH02\"] and not sub_branch = \"SH02\"";
+    let (s, a) = hq.post_json(&app, "/api/v1/audiences", json!({"name": "陆家嘴客群", "expr": expr})).await;
+    assert_eq!((s, a["member_count"].as_u64()), (StatusCode::CREATED, Some(in_sh01)), "{a}");
+    let audience: siyu_domain::AudienceId = a["id"].as_str().unwrap().parse().unwrap();
+    // Recomputed and refreshed from the store's text, as the hourly job and a restart do.
+    let members = || async {
+        siyu::services::tags::recompute_all(&app.state).await.unwrap();
+        siyu::services::audiences::refresh_all(&app.state).await.unwrap();
+        let a = app.state.store.audience(audience).await.unwrap();
+        (count(&app, &hq, "tag(\"陆家嘴客户\")").await, a.member_count as u64)
+    };
+    assert_eq!(members().await, (in_sh01, in_sh01));
+
+    recode(&app, &admin, "SH01", "SH11").await;
+    assert_eq!(members().await, (in_sh01, in_sh01), "the rule tag and the audience follow the new code");
+    let rule = app.state.store.tag(tag).await.unwrap().rule_text.unwrap();
+    assert!(rule.contains("SH11") && !rule.contains("SH01"), "{rule}");
+    let text = app.state.store.audience(audience).await.unwrap().expr;
+    assert!(text.contains("SH11") && !text.contains("SH01"), "{text}");
+
+    // Another sub-branch takes the freed code: neither picks up its customers.
+    recode(&app, &admin, "HZ01", "SH01").await;
+    assert_eq!(members().await, (in_sh01, in_sh01), "the reused code means Hangzhou's unit, not theirs");
+
+    // A code a saved expression names about no unit cannot be given to one, by a change or a new unit.
+    let (s, v) =
+        hq.post_json(&app, "/api/v1/audiences", json!({"name": "未来网点", "expr": "sub_branch = \"ZZ99\""})).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (status, body) = try_recode(&app, &admin, "HZ02", "ZZ99").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("未来网点") && body.contains("ZZ99"), "the refusal names the audience: {body}");
+    let hz = app.state.store.org_units().await.unwrap().into_iter().find(|u| u.code == "HZ").unwrap();
+    let (s, v) = admin
+        .post_json(
+            &app,
+            "/api/v1/org-units",
+            json!({"kind": "sub_branch", "parent_id": hz.id, "code": "ZZ99", "name": "新网点", "lat": 30.2, "lng": 120.2}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(app.state.store.audience(audience_named(&app, "未来网点").await).await.unwrap().member_count, 0);
+}
+
+async fn audience_named(app: &TestApp, name: &str) -> siyu_domain::AudienceId {
+    let all = app.state.store.audiences().await.unwrap();
+    all.into_iter().find(|a| a.name == name).unwrap().id
 }
 
 #[tokio::test]

@@ -34,7 +34,7 @@ macro_rules! conformance_tests {
             channel_codes_and_their_daily_figures, a_code_moves_on_once_per_add, groups_keep_their_membership_history,
             tag_changes_reach_the_timeline, tag_names_are_unique_and_tags_change,
             wecom_changes_reach_the_timeline, engine_feed_reads_facts_and_events,
-            audiences_record_who_entered_and_left);
+            audiences_record_who_entered_and_left, saved_expressions_follow_a_sub_branch_code);
     };
     (@each $make:path; $($name:ident),*) => {
         $(
@@ -1093,4 +1093,45 @@ pub async fn audiences_record_who_entered_and_left(s: Arc<dyn Store>) {
     assert_eq!((renamed.name.as_str(), renamed.member_count), ("私行", 3));
     assert_eq!(s.audiences().await.unwrap().len(), 1);
     assert!(matches!(s.audience(siyu_domain::AudienceId::new(99)).await, Err(StoreError::NotFound)));
+}
+
+pub async fn saved_expressions_follow_a_sub_branch_code(s: Arc<dyn Store>) {
+    use siyu_domain::tag::TagKind;
+    let b = seed_bank(&*s).await;
+    let g = s.create_tag_group("网点", T0).await.unwrap();
+    let rule = |text: &str| NewTag {
+        group_id: g.id,
+        name: "一号网点".into(),
+        kind: TagKind::Rule,
+        sync_to_wecom: false,
+        rule_text: Some(text.into()),
+    };
+    let tag = s.create_tag(&rule(r#"sub_branch = "SB1""#), T0).await.unwrap();
+    let audience = |name: &str, expr: &str| NewAudience {
+        name: name.into(),
+        expr: expr.into(),
+        description: String::new(),
+        created_by: None,
+    };
+    let a = s.create_audience(&audience("两个网点", r#"sub_branch in ["SB1", "SB2"]"#), T0).await.unwrap();
+    let other = s.create_audience(&audience("高净值", "aum_tier >= 4"), T0).await.unwrap();
+    let unit = |code: &str| NewOrgUnit {
+        kind: OrgUnitKind::SubBranch,
+        parent_id: Some(b.branch),
+        code: code.into(),
+        name: "一号".into(),
+        location: Some(GeoPoint { lat: 31.2, lng: 121.5 }),
+    };
+    s.update_org_unit(b.sb1, &unit("SB9"), T0.plus_secs(1)).await.unwrap();
+    assert_eq!(s.org_unit(b.sb1).await.unwrap().code, "SB9");
+    assert_eq!(s.tag(tag.id).await.unwrap().rule_text.as_deref(), Some(r#"sub_branch = "SB9""#));
+    assert_eq!(s.audience(a.id).await.unwrap().expr, r#"sub_branch in ["SB9", "SB2"]"#);
+    assert_eq!(s.audience(other.id).await.unwrap().expr, "aum_tier >= 4", "others untouched");
+    // A code saved expressions name about no unit is given to none, and nothing changes.
+    s.create_audience(&audience("未开业", r#"sub_branch = "SB7""#), T0).await.unwrap();
+    assert!(matches!(s.create_org_unit(&unit("SB7"), T0).await, Err(StoreError::Conflict(m)) if m.contains("未开业")));
+    assert!(matches!(s.update_org_unit(b.sb2, &unit("SB7"), T0).await, Err(StoreError::Conflict(_))));
+    assert_eq!(s.org_unit(b.sb2).await.unwrap().code, "SB2");
+    assert_eq!(s.audience(a.id).await.unwrap().expr, r#"sub_branch in ["SB9", "SB2"]"#, "rolled back");
+    assert!(matches!(s.update_org_unit(OrgUnitId::new(999), &unit("SB8"), T0).await, Err(StoreError::NotFound)));
 }

@@ -9,6 +9,7 @@
 pub mod audience_records;
 pub mod conformance;
 pub mod error;
+pub mod expressions;
 pub mod migrate;
 pub mod records;
 #[macro_use]

@@ -177,6 +177,52 @@ impl Expr {
         out
     }
 
+    /// Every sub-branch code the expression names (`sub_branch = "SH01"`, `sub_branch in [...]`).
+    pub fn sub_branch_codes(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.walk(&mut |e| {
+            if let Expr::Attr { attr: Attr::SubBranch, cmp } = e {
+                let values = match cmp {
+                    Cmp::Eq(v) | Cmp::Ne(v) => std::slice::from_ref(v),
+                    Cmp::In(vs) => vs.as_slice(),
+                    _ => &[],
+                };
+                out.extend(values.iter().filter_map(|v| match v {
+                    Value::Text(code) => Some(code.as_str()),
+                    _ => None,
+                }));
+            }
+        });
+        out
+    }
+
+    /// Renames sub-branch code `from` to `to` wherever the expression names it (a unit's code
+    /// changed, and the expression must keep meaning the same unit); whether anything changed.
+    pub fn rename_sub_branch(&mut self, from: &str, to: &str) -> bool {
+        match self {
+            Expr::And(v) | Expr::Or(v) => {
+                v.iter_mut().fold(false, |changed, e| e.rename_sub_branch(from, to) | changed)
+            }
+            Expr::Not(e) => e.rename_sub_branch(from, to),
+            Expr::Attr { attr: Attr::SubBranch, cmp } => {
+                let values = match cmp {
+                    Cmp::Eq(v) | Cmp::Ne(v) => std::slice::from_mut(v),
+                    Cmp::In(vs) => vs.as_mut_slice(),
+                    _ => &mut [],
+                };
+                let mut changed = false;
+                for v in values {
+                    if matches!(v, Value::Text(code) if code == from) {
+                        *v = Value::Text(to.to_owned());
+                        changed = true;
+                    }
+                }
+                changed
+            }
+            _ => false,
+        }
+    }
+
     fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
         f(self);
         match self {
@@ -184,5 +230,31 @@ impl Expr {
             Expr::Not(e) => e.walk(f),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sub_branch_code_is_renamed_wherever_it_is_named() {
+        let mut e = parse(
+            r#"sub_branch = "SH01" or (not sub_branch in ["SH02", "SH01"] and tag("代发")) or sub_branch != "SH01""#,
+        )
+        .unwrap();
+        assert_eq!(e.sub_branch_codes(), ["SH01", "SH02", "SH01", "SH01"]);
+        assert!(e.rename_sub_branch("SH01", "PD01"));
+        assert_eq!(
+            print(&e),
+            print(
+                &parse(r#"sub_branch = "PD01" or (not sub_branch in ["SH02", "PD01"] and tag("代发")) or sub_branch != "PD01""#)
+                    .unwrap()
+            )
+        );
+        assert!(!e.rename_sub_branch("SH01", "PD01"), "nothing left to rename");
+        // A tag or a gender that happens to read like a code is not a sub-branch.
+        let mut t = parse(r#"tag("SH01") and gender = "SH01""#).unwrap();
+        assert!(!t.rename_sub_branch("SH01", "PD01"));
     }
 }

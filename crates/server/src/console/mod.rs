@@ -16,11 +16,12 @@ pub mod words_audience;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use siyu_domain::scope::Permission;
 
 use crate::app::AppState;
@@ -28,14 +29,69 @@ use crate::auth::extract::{ConsoleUser, cookie};
 use crate::error::ServiceError;
 use i18n::{Lang, Tr};
 
-/// The console's pages; only the two upload forms (a customer file, a tag's customer list) may send
-/// more than [`crate::app::BODY_LIMIT`], up to `upload_limit` bytes.
-pub fn routes(upload_limit: usize) -> Router<AppState> {
-    let upload = || axum::extract::DefaultBodyLimit::max(upload_limit);
-    Router::new()
+/// Who may send one of the console's forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the sign-in form (checked by its own token and the throttle).
+    Public,
+    /// Anyone signed in, whatever their role: signing out.
+    SignedIn,
+    /// Staff whose role has this permission; the service checks it again, with the data scope.
+    Needs(Permission),
+}
+
+/// One console form (a POST route): its path, who may send it, and whether it is an upload.
+pub struct FormRoute {
+    pub path: &'static str,
+    pub access: Access,
+    /// Only uploads may send more than [`crate::app::BODY_LIMIT`].
+    pub upload: bool,
+    handler: MethodRouter<AppState>,
+}
+
+fn form(path: &'static str, access: Access, handler: MethodRouter<AppState>) -> FormRoute {
+    FormRoute { path, access, upload: false, handler }
+}
+
+/// Every form the console accepts. The router adds POST routes from this table only, each behind a
+/// layer that checks [`Access`] before the handler's extractors run, so a caller without the
+/// permission gets the forbidden page and learns nothing from the form's parser (not its field names).
+pub fn forms() -> Vec<FormRoute> {
+    use Access::{Needs, Public, SignedIn};
+    use Permission::*;
+    vec![
+        form("/login", Public, post(login::submit)),
+        form("/logout", SignedIn, post(login::logout)),
+        form("/customers/{id}/reveal", Needs(RevealCustomerPii), post(customers::reveal)),
+        form("/customers/{id}/tags", Needs(TagCustomers), post(profile::set_tag)),
+        form("/tags", Needs(ManageTags), post(tags::create)),
+        form("/tags/groups", Needs(ManageTags), post(tags::create_group)),
+        form("/tags/{id}", Needs(ManageTags), post(tags::update)),
+        FormRoute { upload: true, ..form("/tags/{id}/list", Needs(ManageTags), post(tags::load_list)) },
+        form("/audiences", Needs(ManageAudiences), post(audiences::create)),
+        form("/audiences/{id}", Needs(ManageAudiences), post(audiences::update)),
+        form("/audiences/{id}/refresh", Needs(ManageAudiences), post(audiences::refresh)),
+        FormRoute { upload: true, ..form("/imports", Needs(ImportCustomers), post(imports::upload)) },
+        form("/imports/{id}/commit", Needs(ImportCustomers), post(imports::commit)),
+        form("/imports/{id}/remap", Needs(ImportCustomers), post(imports::remap)),
+        form("/org", Needs(ManageOrganisation), post(org::create)),
+        form("/org/{id}", Needs(ManageOrganisation), post(org::edit)),
+        form("/staff/new", Needs(ManageStaff), post(staff::create)),
+        form("/staff/{id}", Needs(ManageStaff), post(staff::edit)),
+        form("/channels", Needs(ManageChannels), post(channels::create)),
+        form("/channels/{id}/simulate", Needs(ManageChannels), post(channels::simulate)),
+        form("/tokens", Needs(ManageApiTokens), post(admin::create_token)),
+        form("/tokens/{id}/revoke", Needs(ManageApiTokens), post(admin::revoke_token)),
+    ]
+}
+
+/// The console's pages (GET) and its forms (POST, from [`forms`] only); only the two upload forms
+/// (a customer file, a tag's customer list) may send more than [`crate::app::BODY_LIMIT`], up to
+/// `upload_limit` bytes.
+pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
+    let pages = Router::new()
         .route("/", get(home))
-        .route("/login", get(login::page).post(login::submit))
-        .route("/logout", post(login::logout))
+        .route("/login", get(login::page))
         .route("/lang/{lang}", get(switch_lang))
         .route(
             "/static/app.css",
@@ -51,35 +107,58 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         )
         .route("/customers", get(customers::list))
         .route("/customers/{id}", get(customers::detail))
-        .route("/customers/{id}/reveal", post(customers::reveal))
-        .route("/customers/{id}/tags", post(profile::set_tag))
-        .route("/tags", get(tags::list).post(tags::create))
-        .route("/tags/groups", post(tags::create_group))
-        .route("/tags/{id}", get(tags::detail).post(tags::update))
-        .route("/tags/{id}/list", post(tags::load_list).layer(upload()))
-        .route("/audiences", get(audiences::list).post(audiences::create))
+        .route("/tags", get(tags::list))
+        .route("/tags/{id}", get(tags::detail))
+        .route("/audiences", get(audiences::list))
         .route("/audiences/new", get(audiences::new_page))
-        .route("/audiences/{id}", get(audiences::detail).post(audiences::update))
+        .route("/audiences/{id}", get(audiences::detail))
         .route("/audiences/{id}/edit", get(audiences::edit_page))
-        .route("/audiences/{id}/refresh", post(audiences::refresh))
         .route("/audiences/{id}/export", get(audiences::export))
-        .route("/imports", get(imports::list).merge(post(imports::upload).layer(upload())))
+        .route("/imports", get(imports::list))
         .route("/imports/{id}", get(imports::detail))
-        .route("/imports/{id}/commit", post(imports::commit))
-        .route("/imports/{id}/remap", post(imports::remap))
         .route("/imports/{id}/rejected.csv", get(imports::rejected_csv))
-        .route("/org", get(org::list).post(org::create))
-        .route("/org/{id}", get(org::edit_page).post(org::edit))
+        .route("/org", get(org::list))
+        .route("/org/{id}", get(org::edit_page))
         .route("/staff", get(staff::list))
-        .route("/staff/new", get(staff::new_page).post(staff::create))
-        .route("/staff/{id}", get(staff::edit_page).post(staff::edit))
-        .route("/channels", get(channels::list).post(channels::create))
+        .route("/staff/new", get(staff::new_page))
+        .route("/staff/{id}", get(staff::edit_page))
+        .route("/channels", get(channels::list))
         .route("/channels/{id}", get(channels::detail))
-        .route("/channels/{id}/simulate", post(channels::simulate))
         .route("/audit", get(admin::audit))
-        .route("/tokens", get(admin::tokens).post(admin::create_token))
-        .route("/tokens/{id}/revoke", post(admin::revoke_token))
-        .route("/jobs", get(admin::jobs))
+        .route("/tokens", get(admin::tokens))
+        .route("/jobs", get(admin::jobs));
+    // A path with a page and a form gets one method router: `route` merges the POST into the GET.
+    forms().into_iter().fold(pages, |r, f| {
+        let handler = if f.upload { f.handler.layer(DefaultBodyLimit::max(upload_limit)) } else { f.handler };
+        let access = f.access;
+        let handler =
+            handler.route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                move |State(st): State<AppState>, req: Request, next: Next| async move {
+                    guard(&st, access, req, next).await
+                },
+            ));
+        r.route(f.path, handler)
+    })
+}
+
+/// Lets a form through to its handler only if the caller may send it: not signed in goes to the
+/// sign-in page, signed in without the permission gets the forbidden page, before the body is read.
+async fn guard(state: &AppState, access: Access, req: Request, next: Next) -> Response {
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let user = match ConsoleUser::from_request_parts(&mut parts, state).await {
+        Ok(u) => u,
+        Err(to_login) => return to_login,
+    };
+    if let Access::Needs(p) = access
+        && !user.0.actor.can(p)
+    {
+        return error_page(PageCtx::new(&user, &parts.headers, parts.uri.path()), ServiceError::Forbidden);
+    }
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// A link in the navigation bar.

@@ -67,8 +67,14 @@ pub async fn update(state: &AppState, caller: &Caller, id: OrgUnitId, unit: &New
     caller.require(Permission::ManageOrganisation)?;
     let existing = state.store.org_unit(id).await?;
     check(&NewOrgUnit { kind: existing.kind, ..unit.clone() })?;
+    // The store rewrites saved audiences and rule tags that named the old code, in the same
+    // transaction, and refuses a code they name about no unit (see `siyu_store::expressions`).
     let updated = state.store.update_org_unit(id, unit, state.clock.now()).await?;
-    audit::record(state, caller, AuditAction::OrgUnitChanged, &id.to_string(), &format!("updated {}", updated.code))
-        .await?;
+    let detail = if existing.code == updated.code {
+        format!("updated {}", updated.code)
+    } else {
+        format!("updated {} (code was {}; saved audiences and rule tags follow)", updated.code, existing.code)
+    };
+    audit::record(state, caller, AuditAction::OrgUnitChanged, &id.to_string(), &detail).await?;
     Ok(updated)
 }
