@@ -31,7 +31,11 @@ use i18n::{Lang, Tr};
 /// The console's pages; only the two upload forms (a customer file, a tag's customer list) may send
 /// more than [`crate::app::BODY_LIMIT`], up to `upload_limit` bytes.
 pub fn routes(upload_limit: usize) -> Router<AppState> {
-    let upload = || axum::extract::DefaultBodyLimit::max(upload_limit);
+    let upload = || {
+        tower::ServiceBuilder::new()
+            .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
+            .layer(axum::middleware::from_fn(crate::serve::upload_deadline))
+    };
     Router::new()
         .route("/", get(home))
         .route("/login", get(login::page).post(login::submit))
