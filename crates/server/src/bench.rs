@@ -141,6 +141,8 @@ async fn wecom_callback(requests: usize, concurrency: usize) -> anyhow::Result<(
     let fake = FakeConfig::default();
     let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     config.jobs.workers = 0;
+    // The load comes from one address, however many connections it opens.
+    config.server.max_connections_per_ip = 0;
     config.wecom = siyu::config::WecomConfig {
         enabled: true,
         api_base: "http://127.0.0.1:9".into(),

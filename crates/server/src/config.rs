@@ -65,8 +65,23 @@ pub struct ServerConfig {
     /// Longest pause, in seconds, while a request body is read; a stalled body ends the request and
     /// its connection.
     pub body_read_timeout_secs: u64,
+    /// Most seconds a request body may take in all, from the end of its head, on every route but the
+    /// uploads (forms and JSON, at most 64 KiB): `body_read_timeout_secs` bounds each pause, this the
+    /// whole, so a body trickled a byte at a time cannot hold a connection.
+    pub body_total_timeout_secs: u64,
+    /// The same for the upload routes (customer files, tag lists). The default, 15 minutes, asks
+    /// about 290 KiB/s of an upload of the largest size (`max_upload_mib` 256); raise it with the
+    /// upload size or for slow branch links.
+    pub upload_total_timeout_secs: u64,
+    /// Longest stall, in seconds, while an answer is written (a client that stops reading, say); the
+    /// connection is then closed.
+    pub write_stall_timeout_secs: u64,
     /// Connections served at once; more wait in the listen queue until one closes.
     pub max_connections: usize,
+    /// Connections served at once from one client address; more from it are closed at once, so one
+    /// client cannot take every `max_connections` slot. Behind a reverse proxy every connection comes
+    /// from the proxy's address: set it to at least `max_connections` there, or 0 for no bound.
+    pub max_connections_per_ip: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,7 +169,11 @@ impl Default for Config {
                 max_upload_mib: 256,
                 header_read_timeout_secs: 10,
                 body_read_timeout_secs: 30,
+                body_total_timeout_secs: 30,
+                upload_total_timeout_secs: 900,
+                write_stall_timeout_secs: 30,
                 max_connections: 1024,
+                max_connections_per_ip: 64,
             },
             database: DatabaseConfig {
                 backend: Backend::Sqlite,

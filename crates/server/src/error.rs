@@ -38,6 +38,9 @@ pub enum ServiceError {
     MethodNotAllowed,
     #[error("请求头过大 / request headers too large")]
     HeadersTooLarge,
+    /// The body did not arrive in full within its time (`serve::BodyDeadline`).
+    #[error("请求正文发送超时 / the request body took too long to arrive")]
+    BodyTimeout,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -61,6 +64,7 @@ impl ServiceError {
             Self::TooLarge { .. } | Self::BodyTooLarge => "payload_too_large",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::HeadersTooLarge => "headers_too_large",
+            Self::BodyTimeout => "body_timeout",
             Self::Internal(_) => "internal",
         }
     }
@@ -76,6 +80,7 @@ impl ServiceError {
             Self::TooLarge { .. } | Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,6 +1,7 @@
 //! The HTTP server's limits over raw TCP and real requests: an idle socket, a half-sent request line, a
 //! stalled body and an idle keep-alive connection are closed within the configured timeouts; no more
-//! than `max_connections` are served at once; bodies past their route's limit answer 413, oversized
+//! than `max_connections` are served at once, nor more than `max_connections_per_ip` from one address; a
+//! body trickled in is cut at its total deadline; a client that stops reading is dropped; bodies past their route's limit answer 413, oversized
 //! heads 431, a wrong method 405, a malformed request 400 — the API's with its JSON error.
 
 mod common;
@@ -10,12 +11,12 @@ use std::time::{Duration, Instant};
 use common::{spawn_app_configured, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
 
 /// Reads until the server closes the connection (or resets it); returns what it sent and when it closed.
 /// Fails if it is still open after `within`.
-async fn closed_within(s: &mut TcpStream, within: Duration, what: &str) -> (Duration, String) {
+async fn closed_within(s: &mut (impl AsyncRead + Unpin), within: Duration, what: &str) -> (Duration, String) {
     let start = Instant::now();
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
@@ -185,4 +186,103 @@ async fn wrong_methods_large_heads_and_malformed_requests_get_the_json_error() {
         let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {sent}"));
         assert_eq!(v["error"]["code"], "bad_request", "{sent}");
     }
+}
+
+/// Sends `head`, then the body a byte every 300 ms (well within the 1 s allowed per pause) until the
+/// server closes; returns the reading half.
+async fn trickle(app: &common::TestApp, head: String) -> tokio::net::tcp::OwnedReadHalf {
+    let (rd, mut wr) = TcpStream::connect(addr(app)).await.unwrap().into_split();
+    wr.write_all(head.as_bytes()).await.unwrap();
+    tokio::spawn(async move {
+        while wr.write_all(b"a").await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    });
+    rd
+}
+
+#[tokio::test]
+async fn a_trickled_body_is_cut_at_its_total_deadline_and_an_upload_gets_longer() {
+    let app = spawn_app_configured(5, |c| {
+        c.server.body_read_timeout_secs = 1;
+        c.server.body_total_timeout_secs = 2;
+        c.server.upload_total_timeout_secs = 30;
+    })
+    .await;
+    let head = "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+                Content-Length: 60000\r\n\r\nusername=";
+    let mut rd = trickle(&app, head.into()).await;
+    let (t, sent) = closed_within(&mut rd, Duration::from_secs(5), "a trickled sign-in form").await;
+    assert!(sent.starts_with("HTTP/1.1 408"), "{sent}");
+    assert!(t >= Duration::from_millis(1800), "cut at the total, not before: {t:?}");
+
+    // An upload route's body may take the upload total: the same trickle is still being read.
+    let admin = app.login("admin").await;
+    let cookie = admin.cookie_header(&app);
+    let head = format!(
+        "POST /api/v1/imports HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nX-CSRF-Token: {}\r\n\
+         Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 60000\r\n\r\n\
+         --b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n",
+        admin.csrf
+    );
+    let mut rd = trickle(&app, head).await;
+    let mut buf = [0u8; 256];
+    let r = tokio::time::timeout(Duration::from_millis(3500), rd.read(&mut buf)).await;
+    assert!(
+        r.is_err(),
+        "an upload was cut at the short total: {:?}",
+        r.map(|r| r.map(|n| String::from_utf8_lossy(&buf[..n]).into_owned()))
+    );
+}
+
+#[tokio::test]
+async fn one_address_gets_no_more_than_its_share_of_connections() {
+    let app = spawn_app_configured(5, |c| c.server.max_connections_per_ip = 2).await;
+    let server: std::net::SocketAddr = addr(&app).parse().unwrap();
+    let from = |ip: [u8; 4]| async move {
+        let s = TcpSocket::new_v4().unwrap();
+        s.bind((std::net::Ipv4Addr::from(ip), 0).into()).unwrap();
+        s.connect(server).await.unwrap()
+    };
+    let _a = from([127, 0, 0, 1]).await;
+    let b = from([127, 0, 0, 1]).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A third from the same address is closed at once (the idle timeout is 10 s).
+    let mut third = from([127, 0, 0, 1]).await;
+    let _ = third.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let (_, sent) = closed_within(&mut third, Duration::from_secs(2), "a third connection from one address").await;
+    assert_eq!(sent, "", "refused without an answer");
+    // Another address is served meanwhile…
+    let mut other = from([127, 0, 0, 2]).await;
+    other.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    let (_, sent) = closed_within(&mut other, Duration::from_secs(5), "a connection from another address").await;
+    assert!(sent.starts_with("HTTP/1.1 200"), "{sent}");
+    // …and the first address again once one of its connections closes.
+    drop(b);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut again = from([127, 0, 0, 1]).await;
+    again.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    let (_, sent) = closed_within(&mut again, Duration::from_secs(5), "the first address again").await;
+    assert!(sent.starts_with("HTTP/1.1 200"), "{sent}");
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped() {
+    let app = spawn_app_configured(5, |c| c.server.write_stall_timeout_secs = 1).await;
+    // Pipelined requests whose answers are never read: once the socket buffers are full, the
+    // server's write stalls, it stops reading requests, and so the client's writes stall too — until
+    // the server gives up on the connection and the client's next write fails.
+    let mut s = TcpStream::connect(addr(&app)).await.unwrap();
+    let batch = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1000);
+    let writer = async {
+        loop {
+            if s.write_all(batch.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+    };
+    // The buffers take a few seconds to fill (the idle timeout, 10 s, would close it later).
+    tokio::time::timeout(Duration::from_secs(8), writer)
+        .await
+        .expect("the server still reads from a client that does not read");
 }

@@ -216,3 +216,73 @@ async fn a_change_made_while_its_job_runs_gets_a_run_after_it() {
     while run_next(&state, &reg, "w").await.unwrap() {}
     assert_eq!(runs.lock().unwrap().len(), 2, "the follow-up ran after the first push");
 }
+
+/// Notes when it starts, works for `secs` (real time), and notes when it reaches its end.
+struct RunsFor {
+    secs: u64,
+    started: Arc<tokio::sync::Notify>,
+    ended: Arc<Mutex<bool>>,
+}
+
+#[async_trait]
+impl JobHandler for RunsFor {
+    async fn run(&self, _: &JobContext<'_>) -> Result<(), JobError> {
+        self.started.notify_one();
+        tokio::time::sleep(std::time::Duration::from_secs(self.secs)).await;
+        *self.ended.lock().unwrap() = true;
+        Ok(())
+    }
+}
+
+fn runs_for(secs: u64) -> (Registry, Arc<tokio::sync::Notify>, Arc<Mutex<bool>>) {
+    let (started, ended) = (Arc::new(tokio::sync::Notify::new()), Arc::new(Mutex::new(false)));
+    let mut reg = Registry::default();
+    reg.add("test.long", RunsFor { secs, started: started.clone(), ended: ended.clone() });
+    (reg, started, ended)
+}
+
+#[tokio::test]
+async fn a_handler_whose_lease_another_worker_took_is_stopped() {
+    let (state, clock, _dir) = state_with_lease(3).await;
+    let (reg, started, ended) = runs_for(5);
+    let id = state.store.enqueue(&NewJob::now("test.long", "{}".into(), T0)).await.unwrap().unwrap();
+    let run = tokio::spawn({
+        let state = state.clone();
+        async move { run_next(&state, &reg, "w").await }
+    });
+    started.notified().await;
+    // The database stalled past the lease (the clock moves on): another worker claims the job.
+    clock.advance_secs(10);
+    let taken = state.store.claim("w2", clock.now(), 3).await.unwrap().expect("the lapsed job is claimed");
+    assert_eq!(taken.id, id);
+    // The first worker's next renewal (a second in) finds the lease gone and stops its handler.
+    let ran = tokio::time::timeout(std::time::Duration::from_secs(3), run).await.expect("the handler was not stopped");
+    assert!(ran.unwrap().unwrap());
+    assert!(!*ended.lock().unwrap(), "the old owner ran on beside the new one");
+    let j = state.store.job(id).await.unwrap();
+    assert_eq!((j.status, j.worker.as_deref()), (JobStatus::Running, Some("w2")), "the new owner's job is left alone");
+}
+
+#[tokio::test]
+async fn a_handler_whose_lease_cannot_be_renewed_in_time_is_stopped() {
+    let (state, _clock, dir) = state_with_lease(3).await;
+    let (reg, started, ended) = runs_for(6);
+    state.store.enqueue(&NewJob::now("test.long", "{}".into(), T0)).await.unwrap().unwrap();
+    let run = tokio::spawn({
+        let state = state.clone();
+        async move { run_next(&state, &reg, "w").await }
+    });
+    started.notified().await;
+    // Another process holds the database's write lock: no renewal gets through (nor fails) in time,
+    // so after a lease another worker could have the job.
+    use sqlx::Connection;
+    let mut other =
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}", dir.path().join("j.db").display())).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+    let t = std::time::Instant::now();
+    let ran = tokio::time::timeout(std::time::Duration::from_secs(5), run).await.expect("the handler was not stopped");
+    assert!(ran.unwrap().unwrap());
+    assert!(t.elapsed() < std::time::Duration::from_millis(3500), "stopped once the lease ran out: {:?}", t.elapsed());
+    assert!(!*ended.lock().unwrap(), "the handler ran on without its lease");
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+}

@@ -150,12 +150,13 @@ impl WecomClient {
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<serde_json::Value, WecomError> {
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| if e.is_timeout() { WecomError::Timeout(self.policy.timeout) } else { http_error(e) })?;
+        // The client's timeout covers the whole exchange, so it can strike while the body is read as
+        // well as before the head arrives: both are a timeout, not a transport error.
+        let transport =
+            |e: reqwest::Error| if e.is_timeout() { WecomError::Timeout(self.policy.timeout) } else { http_error(e) };
+        let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
-        let body = resp.bytes().await.map_err(http_error)?;
+        let body = resp.bytes().await.map_err(transport)?;
         match serde_json::from_slice::<serde_json::Value>(&body) {
             Ok(v) => Ok(v),
             // A 5xx without a JSON envelope is the gateway failing: treat it like "system busy".

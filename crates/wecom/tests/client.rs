@@ -217,3 +217,28 @@ async fn transport_errors_never_carry_the_secret_or_the_token() {
     assert!(matches!(e, WecomError::Http(_)), "{e:?}");
     assert!(!text.contains("TOKEN-abc123") && !text.contains("access_token"), "{text}");
 }
+
+/// WeCom (or a proxy before it) sends the head of an answer, then stalls in the body.
+#[tokio::test]
+async fn a_body_that_stalls_is_a_timeout_and_its_text_has_no_url() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{")
+                    .await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            });
+        }
+    });
+    let client = WecomClient::new(&base, "corp", "the-app-secret", fast());
+    let e = client.follow_users().await.unwrap_err();
+    assert!(matches!(e, WecomError::Timeout(_)), "{e:?}");
+    let text = e.to_string();
+    assert!(!text.contains("the-app-secret") && !text.contains("corpsecret") && !text.contains("http://"), "{text}");
+}

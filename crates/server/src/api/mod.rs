@@ -435,7 +435,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .fold(Router::new(), |r, e| {
             let guard = Guard { public: e.public, permission: e.permission, query: e.query.into() };
             let handler = match e.body {
-                Body::Upload => e.handler.layer(DefaultBodyLimit::max(upload_limit)),
+                Body::Upload => e
+                    .handler
+                    .layer(DefaultBodyLimit::max(upload_limit))
+                    .layer(middleware::from_fn(crate::serve::upload_deadline)),
                 Body::Json | Body::None => e.handler,
             };
             let handler = handler.route_layer(middleware::from_fn_with_state(

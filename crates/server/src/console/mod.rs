@@ -129,7 +129,14 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
         .route("/jobs", get(admin::jobs));
     // A path with a page and a form gets one method router: `route` merges the POST into the GET.
     forms().into_iter().fold(pages, |r, f| {
-        let handler = if f.upload { f.handler.layer(DefaultBodyLimit::max(upload_limit)) } else { f.handler };
+        let handler = if f.upload {
+            let upload = tower::ServiceBuilder::new()
+                .layer(DefaultBodyLimit::max(upload_limit))
+                .layer(middleware::from_fn(crate::serve::upload_deadline));
+            f.handler.layer(upload)
+        } else {
+            f.handler
+        };
         let access = f.access;
         let handler =
             handler.route_layer(middleware::from_fn_with_state(

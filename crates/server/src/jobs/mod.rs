@@ -90,6 +90,7 @@ pub async fn enqueue(state: &AppState, kind: &str, payload: &str) -> ServiceResu
 /// Claims and runs one job, if one is due. Returns whether a job was run.
 pub async fn run_next(state: &AppState, registry: &Registry, worker: &str) -> ServiceResult<bool> {
     let now = state.clock.now();
+    let claimed = tokio::time::Instant::now();
     let Some(job) = state.store.claim(worker, now, state.config.jobs.lease_secs).await? else { return Ok(false) };
     let outcome = if job.attempts > job.max_attempts {
         // Its earlier workers died holding it, as many times as it may be tried: stop here.
@@ -100,7 +101,14 @@ pub async fn run_next(state: &AppState, registry: &Registry, worker: &str) -> Se
         )))
     } else {
         match registry.0.get(job.kind.as_str()) {
-            Some(h) => holding_lease(state, &job, worker, h.run(&JobContext { state, job: &job, worker })).await,
+            Some(h) => {
+                match holding_lease(state, &job, worker, claimed, h.run(&JobContext { state, job: &job, worker })).await
+                {
+                    Some(outcome) => outcome,
+                    // Another worker has (or may take) the job: this one records nothing.
+                    None => return Ok(true),
+                }
+            }
             None => Err(JobError::Permanent(format!("no handler for job kind {}", job.kind))),
         }
     };
@@ -127,37 +135,53 @@ pub async fn run_next(state: &AppState, registry: &Registry, worker: &str) -> Se
 
 /// Runs `work` while renewing the job's lease every third of a lease, so no other worker takes over
 /// a job whose handler is still alive however long it runs (a dry run of a large file, a full sync); a
-/// worker that dies stops renewing, and the lease lapses as before. The renewal runs beside the work
-/// (joined, not raced), so a renewal waiting on the database never holds the work up.
-async fn holding_lease<T>(state: &AppState, job: &Job, worker: &str, work: impl Future<Output = T>) -> T {
+/// worker that dies stops renewing, and the lease lapses as before. A renewal waiting on the database
+/// never holds the work up (they run side by side). But once the lease is lost — the store says
+/// another worker holds the job, or no renewal has succeeded within a lease of the last one, so
+/// another worker may have claimed it — the work is dropped where it stands and `None` returned: the
+/// old and the new owner never run together. Dropping is safe because handlers are idempotent and
+/// every store write is a transaction that rolls back when dropped (store-sqlite's `begin_write`).
+/// Work a handler moved to a blocking thread runs to its end, but its result is discarded.
+async fn holding_lease<T>(
+    state: &AppState,
+    job: &Job,
+    worker: &str,
+    claimed: tokio::time::Instant,
+    work: impl Future<Output = T>,
+) -> Option<T> {
     let lease = state.config.jobs.lease_secs.max(1);
-    let every = Duration::from_millis(u64::try_from(lease).unwrap_or(1) * 1000 / 3);
-    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
-    let heartbeat = async {
+    let lease_len = Duration::from_secs(u64::try_from(lease).unwrap_or(1));
+    let every = lease_len / 3;
+    // Counted from when the claim (then each successful renewal) was sent, so never later than the
+    // lease the store holds.
+    let mut held_until = claimed + lease_len;
+    let lost = async {
         loop {
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {
-                    let until = state.clock.now().plus_secs(lease);
-                    match state.store.extend_lease(job.id, worker, until).await {
-                        Ok(()) => {}
-                        Err(siyu_store::StoreError::Stale(e)) => {
-                            tracing::error!(job = %job.id, kind = %job.kind, error = %e, "job lease lost while running");
-                            break;
-                        }
-                        // A busy database: the next beat tries again, well within the lease.
-                        Err(e) => tracing::warn!(job = %job.id, error = %e, "could not renew a job lease"),
+            tokio::time::sleep(every).await;
+            let sent = tokio::time::Instant::now();
+            let until = state.clock.now().plus_secs(lease);
+            match tokio::time::timeout_at(held_until, state.store.extend_lease(job.id, worker, until)).await {
+                Ok(Ok(())) => held_until = sent + lease_len,
+                Ok(Err(siyu_store::StoreError::Stale(e))) => return e.to_string(),
+                // A busy database: the next beat tries again, while the lease lasts.
+                Ok(Err(e)) => {
+                    tracing::warn!(job = %job.id, error = %e, "could not renew a job lease");
+                    if tokio::time::Instant::now() + every >= held_until {
+                        tokio::time::sleep_until(held_until).await;
+                        return format!("not renewed within the lease; last error: {e}");
                     }
                 }
-                _ = &mut stopped => break,
+                Err(_) => return "the database did not renew the lease within it".to_owned(),
             }
         }
     };
-    let work = async {
-        let out = work.await;
-        let _ = stop.send(());
-        out
-    };
-    tokio::join!(work, heartbeat).0
+    tokio::select! {
+        out = work => Some(out),
+        why = lost => {
+            tracing::error!(job = %job.id, kind = %job.kind, reason = %why, "job lease lost while running; its handler was stopped");
+            None
+        }
+    }
 }
 
 /// A worker: runs due jobs until `shutdown` turns true, sleeping between polls or until woken.

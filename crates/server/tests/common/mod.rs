@@ -81,6 +81,8 @@ async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>, tweak: 
     config.jobs.poll_millis = 50;
     config.jobs.workers = 1;
     config.server.max_upload_mib = 8;
+    // Every test client connects from 127.0.0.1, as from a proxy; the bound per address has its own test.
+    config.server.max_connections_per_ip = 0;
     if let Some(w) = wecom {
         config.wecom = w;
     }
@@ -112,11 +114,20 @@ async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>, tweak: 
 /// A signed-in browser-like client.
 pub struct Session {
     pub client: Client,
+    /// The client's cookies, for requests sent by hand over TCP.
+    pub jar: Arc<reqwest::cookie::Jar>,
     pub csrf: String,
     pub staff: Staff,
 }
 
 impl Session {
+    /// The `Cookie` header the client would send to `app`.
+    pub fn cookie_header(&self, app: &TestApp) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = app.base.parse().unwrap();
+        self.jar.cookies(&url).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    }
+
     /// POSTs `body` as JSON with the session's CSRF token: the status, and the answer's JSON (null if none).
     pub async fn post_json(
         &self,
@@ -156,7 +167,9 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str) -> Session {
-        let client = client();
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client =
+            Client::builder().cookie_provider(jar.clone()).redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let token = self.login_token(&client).await;
         let resp = client
             .post(self.url("/login"))
@@ -167,7 +180,7 @@ impl TestApp {
         assert_eq!(resp.status(), 303, "login as {username}");
         let me: serde_json::Value = client.get(self.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
         let staff: Staff = serde_json::from_value(me["staff"].clone()).unwrap();
-        Session { client, csrf: me["csrf_token"].as_str().unwrap().to_owned(), staff }
+        Session { client, jar, csrf: me["csrf_token"].as_str().unwrap().to_owned(), staff }
     }
 
     pub async fn staff(&self, username: &str) -> Staff {
