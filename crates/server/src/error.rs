@@ -41,6 +41,9 @@ pub enum ServiceError {
     /// The body did not arrive in full within its time (`serve::BodyDeadline`).
     #[error("请求正文发送超时 / the request body took too long to arrive")]
     BodyTimeout,
+    /// Too much of the same heavy work is under way (uploads being read); try again shortly.
+    #[error("系统正忙，请稍后再试 / busy with other uploads; try again in a minute")]
+    Busy,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -62,6 +65,7 @@ impl ServiceError {
             Self::Conflict(_) => "conflict",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::TooLarge { .. } | Self::BodyTooLarge => "payload_too_large",
+            Self::Busy => "busy",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::HeadersTooLarge => "headers_too_large",
             Self::BodyTimeout => "body_timeout",
@@ -78,6 +82,7 @@ impl ServiceError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge { .. } | Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,

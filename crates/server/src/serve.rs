@@ -150,6 +150,21 @@ pub async fn serve(
     Ok(())
 }
 
+/// The address a connection is counted under: IPv4 as it is, IPv6 by its /64 (one subscriber's
+/// network; an attacker holds a whole /64 and could otherwise take a new address per connection).
+fn peer_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
+    }
+}
+
 /// Open connections per client address.
 #[derive(Debug, Default, Clone)]
 struct PeerCounts(Arc<Mutex<HashMap<IpAddr, usize>>>);
@@ -163,9 +178,11 @@ struct PeerSlot {
 impl PeerCounts {
     /// A place for one more connection from `ip`, unless it already holds `max` (`None`: no bound).
     fn admit(&self, ip: IpAddr, max: Option<usize>) -> Option<PeerSlot> {
+        let ip = peer_key(ip);
         let mut counts = self.0.lock().expect("peer counts lock");
         let n = counts.entry(ip).or_insert(0);
         if max.is_some_and(|max| *n >= max) {
+            tracing::warn!(peer = %ip, "an address holds its share of connections; one more refused");
             return None;
         }
         *n += 1;
@@ -461,6 +478,20 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for ParseErrorAnswer<T> {
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.poll_pending(cx))?;
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod peer_tests {
+    #[test]
+    fn ipv6_addresses_count_by_their_64_and_mapped_ipv4_as_ipv4() {
+        let a: std::net::IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: std::net::IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let c: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(super::peer_key(a), super::peer_key(b));
+        assert_ne!(super::peer_key(a), super::peer_key(c));
+        let mapped: std::net::IpAddr = "::ffff:10.0.0.1".parse().unwrap();
+        assert_eq!(super::peer_key(mapped), "10.0.0.1".parse::<std::net::IpAddr>().unwrap());
     }
 }
 

@@ -40,6 +40,19 @@ pub(crate) async fn upsert_in_tx(
     let mut counts = UpsertCounts::default();
     let mut written = Vec::new();
     for chunk in rows.chunks(CHUNK) {
+        // A WeCom id the bank's file gives is the file's: a manager's remark claim on the same contact
+        // gives way first, in its own statement (the insert below must not touch a row twice).
+        let files_links: Vec<&str> = chunk.iter().filter_map(|r| r.wecom_external_userid.as_deref()).collect();
+        if !files_links.is_empty() {
+            sqlx::query(
+                "UPDATE customers SET wecom_external_userid = NULL, wecom_link_method = NULL \
+                 WHERE wecom_link_method = 'remark_mobile' AND wecom_external_userid = ANY($1::text[])",
+            )
+            .bind(&files_links)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        }
         let col = |f: &dyn Fn(&NewCustomer) -> Option<String>| chunk.iter().map(f).collect::<Vec<_>>();
         let bytes = |f: &dyn Fn(&NewCustomer) -> Option<Vec<u8>>| chunk.iter().map(f).collect::<Vec<_>>();
         let int = |f: &dyn Fn(&NewCustomer) -> Option<i64>| chunk.iter().map(f).collect::<Vec<_>>();

@@ -406,6 +406,23 @@ pub async fn phone_index_lookup(s: Arc<dyn Store>) {
     let x5 = s.customer_by_no(DataScope::All, "X5").await.unwrap().id;
     assert!(!link(x5, "wmT", Unionid).await, "the file's link stays");
     assert_eq!(linked(x2).await.as_deref(), Some("wmT"));
+    // In one batch: a new customer the file gives a contact, then the customer whose remark held it.
+    assert!(link(x5, "wmQ", RemarkMobile).await);
+    let mut x6 = customer("X6", b.sb1, None);
+    x6.wecom_external_userid = Some("wmQ".into());
+    let x5_again = customer("X5", b.sb1, None);
+    s.upsert_customers(&[x6, x5_again], &UpsertFields::all(), T0).await.unwrap();
+    let x6 = s.customer_by_no(DataScope::All, "X6").await.unwrap().id;
+    assert_eq!((linked(x6).await.as_deref(), linked(x5).await), (Some("wmQ"), None));
+    // A file's empty WeCom cell clears a remark link, and what the sync links next is the sync's again:
+    // a UnionID match still replaces it.
+    assert!(link(x5, "wmV", RemarkMobile).await);
+    s.upsert_customers(&[customer("X5", b.sb1, None)], &UpsertFields::all(), T0).await.unwrap();
+    assert_eq!(linked(x5).await, None);
+    assert!(link(x5, "wmV", RemarkMobile).await);
+    s.upsert_customers(&[customer("X7", b.sb1, None)], &UpsertFields::all(), T0).await.unwrap();
+    let x7 = s.customer_by_no(DataScope::All, "X7").await.unwrap().id;
+    assert!(link(x7, "wmV", Unionid).await, "a remark link, however it came back, gives way to a UnionID");
 }
 
 async fn validated_import(s: &dyn Store, good: i64) -> ImportId {

@@ -91,7 +91,7 @@ pub async fn upload(
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     // The permission is checked before a byte of the upload is read.
     imports::may_upload(&c)?;
-    let _turn = imports::file_slot(&state).await;
+    let _turn = imports::file_slot(&state).await?;
     let form = read_upload(m, state.config.server.max_upload_mib).await?;
     let id = imports::upload(&state, &c, &form.file_name, form.bytes, &form.mapping).await?;
     let rec = imports::get(&state, &c, id).await?;

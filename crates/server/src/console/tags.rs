@@ -262,7 +262,7 @@ async fn read_upload_in_turn(
     m: Multipart,
     limit_mib: u64,
 ) -> Result<(tokio::sync::OwnedSemaphorePermit, crate::api::imports::UploadForm), ServiceError> {
-    let turn = crate::services::imports::file_slot(state).await;
+    let turn = crate::services::imports::file_slot(state).await?;
     Ok((turn, read_upload(m, limit_mib).await?))
 }
 
@@ -286,7 +286,7 @@ pub async fn load_list(
     };
     match result {
         Ok(loaded) => detail_page(&state, &user, &headers, id, None, Some(loaded), None).await,
-        Err(e @ (ServiceError::Invalid { .. } | ServiceError::TooLarge { .. })) => {
+        Err(e @ (ServiceError::Invalid { .. } | ServiceError::TooLarge { .. } | ServiceError::Busy)) => {
             detail_page(&state, &user, &headers, id, None, None, Some(e.to_string())).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/tags"), e),

@@ -9,12 +9,14 @@
 //!   `max_shared_strings` entries;
 //! - any tag or text run is longer than `max_xml_token_bytes` (a `>` inside a quoted attribute value
 //!   does not end a tag, as it does not for the XML reader);
-//! - in a worksheet or the shared strings, the bytes between two cell, row or string boundaries
-//!   (`<c`, `</c>`, `<row`, `<si`, …) pass `max_cell_xml_bytes`: one cell's text cannot be split into
+//! - in a worksheet's `<sheetData>` or the shared strings, the bytes between two cell, row or string
+//!   boundaries (`<c`, `</c>`, `<row`, `<si`, …; none counts inside a `v`, `t`, `f` or `is`, whose text
+//!   calamine joins across any tag) pass `max_cell_xml_bytes`: one cell's text cannot be split into
 //!   many short runs that calamine joins into one huge string;
 //! - any part holds `<!` (comments, CDATA, a DOCTYPE: Excel writes none, and the reader buffers each
 //!   whole) or `<?` after its first element.
 //!
+//! Only XML parts (`.xml`, `.rels`, `.vml`) are scanned; pictures and other binary parts are counted.
 //! Part names are compared as calamine finds them: case-insensitive, `\` as `/`.
 
 use std::io::{Cursor, Read};
@@ -36,8 +38,16 @@ enum At {
 /// One part's scan: a byte at a time, so no state is lost between reads.
 struct Scan<'l> {
     limits: &'l Limits,
-    /// Whether cell boundaries are counted (worksheets and shared strings).
+    /// Whether cell boundaries are counted: always in the shared strings, inside `<sheetData>` in a
+    /// worksheet (elsewhere every tag end is a boundary: merges, hyperlinks and the like are many small
+    /// elements).
     cells: bool,
+    sheet: bool,
+    /// The value element being read (`v`, `t`, `f`, `is`): calamine joins all text up to its end tag
+    /// and skips any other tag in between, so no tag inside it is a boundary.
+    in_value: Option<[u8; 2]>,
+    /// The last byte of the tag so far was `/` (a self-closing tag, once `>` follows).
+    slash: bool,
     at: At,
     token: usize,
     since_boundary: usize,
@@ -50,10 +60,13 @@ struct Scan<'l> {
 }
 
 impl<'l> Scan<'l> {
-    fn new(limits: &'l Limits, cells: bool) -> Self {
+    fn new(limits: &'l Limits, strings: bool, sheet: bool) -> Self {
         Scan {
             limits,
-            cells,
+            cells: strings,
+            sheet,
+            in_value: None,
+            slash: false,
             at: At::Text,
             token: 0,
             since_boundary: 0,
@@ -75,7 +88,25 @@ impl<'l> Scan<'l> {
             Some(i) => &rest[i + 1..],
             None => rest,
         };
-        if matches!(local, b"c" | b"row" | b"si") {
+        // Copied out of `self.name`, so the state below can change while it is looked at.
+        let mut copy = [0u8; 16];
+        copy[..local.len()].copy_from_slice(local);
+        let local = &copy[..local.len()];
+        let self_closing = self.slash;
+        let key = |l: &[u8]| -> Option<[u8; 2]> {
+            matches!(l, b"v" | b"t" | b"f" | b"is").then(|| [l[0], l.get(1).copied().unwrap_or(0)])
+        };
+        match self.in_value {
+            Some(k) if closing && key(local) == Some(k) => self.in_value = None,
+            Some(_) => {}
+            None if !closing && !self_closing && key(local).is_some() => self.in_value = key(local),
+            None if matches!(local, b"c" | b"row" | b"si") => self.since_boundary = 0,
+            None => {}
+        }
+        if self.sheet && local == b"sheetData" && !self_closing {
+            self.cells = !closing;
+        }
+        if !self.cells {
             self.since_boundary = 0;
         }
         if local == b"si" && !closing {
@@ -99,6 +130,7 @@ impl<'l> Scan<'l> {
                 }
                 self.seen_element |= b != b'?';
                 self.at = At::Tag { quote: None };
+                self.slash = false;
                 self.name_char(b);
             }
             At::Tag { quote: Some(q) } => {
@@ -109,14 +141,19 @@ impl<'l> Scan<'l> {
             At::Tag { quote: None } => match b {
                 b'"' | b'\'' => {
                     self.name_done = true;
+                    self.slash = false;
                     self.at = At::Tag { quote: Some(b) };
                 }
                 b'>' => {
                     self.end_of_tag();
                     self.at = At::Text;
                     self.token = 0;
+                    self.slash = false;
                 }
-                _ => self.name_char(b),
+                _ => {
+                    self.slash = b == b'/';
+                    self.name_char(b);
+                }
             },
         }
         let too_long = self.token > self.limits.max_xml_token_bytes
@@ -147,7 +184,9 @@ pub fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<(), FileError> {
         let mut part = zip.by_index(i).map_err(|e| unreadable(&e))?;
         let name = part.name().replace('\\', "/").to_ascii_lowercase();
         let sheet = name.starts_with("xl/worksheets/");
-        let mut scan = Scan::new(limits, sheet || name == "xl/sharedstrings.xml");
+        // Pictures, printer settings and macros are not XML: counted, not scanned.
+        let xml = [".xml", ".rels", ".vml"].iter().any(|e| name.ends_with(e));
+        let mut scan = Scan::new(limits, name == "xl/sharedstrings.xml", sheet);
         let mut size = 0u64;
         loop {
             let n = part.read(&mut buf).map_err(|e| unreadable(&e))?;
@@ -159,8 +198,10 @@ pub fn check_xlsx(bytes: &[u8], limits: &Limits) -> Result<(), FileError> {
             if total > limits.max_unpacked_bytes || (!sheet && size > limits.max_part_bytes) {
                 return Err(too_big);
             }
-            for &b in &buf[..n] {
-                scan.byte(b).map_err(|()| too_big.clone())?;
+            if xml {
+                for &b in &buf[..n] {
+                    scan.byte(b).map_err(|()| too_big.clone())?;
+                }
             }
         }
         strings += scan.strings;

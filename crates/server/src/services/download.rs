@@ -73,6 +73,9 @@ const CHUNK_BYTES: usize = 256 << 10;
 /// How long a client may leave a chunk unread before the download is cut: a stalled reader must not
 /// hold its page and its writer for ever.
 const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a download may take in all: a client that reads a chunk just within [`SEND_TIMEOUT`] each
+/// time must not hold its export open for days. A million-row CSV needs a few minutes on a slow line.
+const TOTAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Starts writing `header` then every page of `pages` as `format`. The producer is a task that waits
 /// on the store and on the client without holding a thread; each page is formatted, and the XLSX is
@@ -88,7 +91,9 @@ pub fn start(
     let (tx, rx) = mpsc::channel(IN_FLIGHT);
     let sheet_name = sheet_name.to_owned();
     tokio::spawn(async move {
-        if let Err(e) = produce(format, &sheet_name, header, pages, &tx).await {
+        let done = tokio::time::timeout(TOTAL_TIMEOUT, produce(format, &sheet_name, header, pages, &tx)).await;
+        let done = done.unwrap_or_else(|_| Err(ServiceError::Internal("the download took longer than allowed".into())));
+        if let Err(e) = done {
             tracing::error!(error = %e, "a download could not be finished");
             let _ = tx.send(Err(e)).await;
         }

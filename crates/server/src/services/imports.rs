@@ -38,10 +38,19 @@ pub fn may_upload(caller: &Caller) -> ServiceResult<()> {
 }
 
 /// A turn to read and keep an upload; held until the upload is stored, so that however many arrive at
-/// once, only a few files are in memory.
-pub async fn file_slot(state: &AppState) -> tokio::sync::OwnedSemaphorePermit {
-    state.file_work.clone().acquire_owned().await.expect("the file semaphore is never closed")
+/// once, only a few files are in memory. Waited for a minute at most: uploads trickled by their
+/// senders must not make everyone else wait without end (`Busy` asks them to come back).
+pub async fn file_slot(state: &AppState) -> ServiceResult<tokio::sync::OwnedSemaphorePermit> {
+    let wait = state.file_work.clone().acquire_owned();
+    match tokio::time::timeout(FILE_SLOT_WAIT, wait).await {
+        Ok(Ok(permit)) => Ok(permit),
+        Ok(Err(_)) => Err(ServiceError::Internal("the file semaphore is closed".into())),
+        Err(_) => Err(ServiceError::Busy),
+    }
 }
+
+/// How long an upload waits for its turn.
+const FILE_SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Keeps the file (sealed) and queues its dry run.
 pub async fn upload(

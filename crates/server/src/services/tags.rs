@@ -302,6 +302,8 @@ pub async fn load_list_file(
 /// No customer number is longer: a list of longer ones is not a list of customer numbers, and each kept
 /// number costs memory until the list is loaded.
 const MAX_CUSTOMER_NO_CHARS: usize = 64;
+/// Customer numbers one list may hold (a tag on a million customers is a rule tag's work, not a list's).
+const MAX_LIST_NUMBERS: usize = 1_000_000;
 
 /// The customer numbers in the first column of a CSV/XLSX, each with its line.
 fn numbers_of(bytes: &[u8]) -> ServiceResult<Vec<(usize, String)>> {
@@ -309,6 +311,7 @@ fn numbers_of(bytes: &[u8]) -> ServiceResult<Vec<(usize, String)>> {
     let table = crate::import::reader::Table::open(bytes).map_err(bad_file)?;
     let mut out = Vec::new();
     let mut too_long = None;
+    let mut too_many = false;
     table
         .for_each_row(&mut |line, cells| {
             if let Some(no) = cells.first().map(|c| c.trim()).filter(|c| !c.is_empty()) {
@@ -316,11 +319,23 @@ fn numbers_of(bytes: &[u8]) -> ServiceResult<Vec<(usize, String)>> {
                     too_long = Some(line);
                     return std::ops::ControlFlow::Break(());
                 }
+                if out.len() == MAX_LIST_NUMBERS {
+                    too_many = true;
+                    return std::ops::ControlFlow::Break(());
+                }
                 out.push((usize::try_from(line).unwrap_or(0), no.to_owned()));
             }
             std::ops::ControlFlow::Continue(())
         })
         .map_err(bad_file)?;
+    if too_many {
+        return Err(ServiceError::invalid(
+            "bad_file",
+            format!(
+                "名单超过 {MAX_LIST_NUMBERS} 个客户号 / the list holds more than {MAX_LIST_NUMBERS} customer numbers"
+            ),
+        ));
+    }
     if let Some(line) = too_long {
         return Err(ServiceError::invalid(
             "bad_file",

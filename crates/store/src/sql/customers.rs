@@ -118,6 +118,10 @@ macro_rules! sql_customers {
                     }
                 }
             }
+            // A WeCom id from the bank's file is the file's link, whatever made the one before it.
+            if fields.0.contains(&dom::import::Field::WecomExternalUserid) {
+                set.push("wecom_link_method = NULL".into());
+            }
             set.push("updated_at = excluded.updated_at".into());
             let cond = if differs.is_empty() { "FALSE".to_owned() } else { differs.join(" OR ") };
             format!(" ON CONFLICT (customer_no) DO UPDATE SET {} WHERE {cond} RETURNING id, created_at, customer_no", set.join(", "))

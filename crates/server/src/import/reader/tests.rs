@@ -161,9 +161,37 @@ fn a_zip_that_unpacks_too_far_is_refused_before_calamine_reads_it() {
     let long_text = [b"<v>".as_slice(), &vec![b'7'; 2 << 20], b"</v>"].concat();
     assert_eq!(refused(&[("xl/worksheets/sheet1.xml", &long_text)]), unpacked);
     // One cell's text in many short runs, which calamine would join into one string.
-    let runs = [b"<c t=\"str\"><v>".as_slice(), &b"aaaaaaaaaa<x/>".repeat(400_000), b"</v></c>"].concat();
+    let runs =
+        [b"<sheetData><row><c t=\"str\"><v>".as_slice(), &b"aaaaaaaaaa<x/>".repeat(150_000), b"</v></c>"].concat();
+    assert!(runs.len() < 4 << 20, "within the unpacked bound: refused for the cell");
     let small = Limits { max_cell_xml_bytes: 1 << 20, ..limits };
     assert_eq!(check_xlsx(&zip_of(&[("xl/worksheets/sheet1.xml", &runs)]), &small).unwrap_err(), unpacked);
+    // The same with cell tags between the runs, which calamine skips inside a value.
+    let runs =
+        [b"<sheetData><row><c t=\"str\"><v>".as_slice(), &b"aaaaaaaaaa<c/>".repeat(150_000), b"</v></c>"].concat();
+    assert_eq!(check_xlsx(&zip_of(&[("xl/worksheets/sheet1.xml", &runs)]), &small).unwrap_err(), unpacked);
+    // Outside <sheetData> many small elements are fine (merged cells after the data), and binary
+    // parts (a logo) are counted, not read as XML.
+    let merges = [
+        b"<worksheet><sheetData/><mergeCells>".as_slice(),
+        &b"<mergeCell ref=\"A1:B2\"/>".repeat(100_000),
+        b"</mergeCells></worksheet>",
+    ]
+    .concat();
+    let logo: Vec<u8> = (0..200_000u32)
+        .map(|i| {
+            if i % 1000 == 0 {
+                b'<'
+            } else if i % 1000 == 1 {
+                b'!'
+            } else {
+                (i % 251) as u8
+            }
+        })
+        .collect();
+    assert!(
+        check_xlsx(&zip_of(&[("xl/worksheets/sheet1.xml", &merges), ("xl/media/image1.png", &logo)]), &small).is_ok()
+    );
     // A '>' inside a quoted attribute value does not end the tag for the XML reader, nor here.
     let quoted = [b"<c r=\"".as_slice(), &b"x>".repeat(600_000), b"\"/>"].concat();
     assert_eq!(refused(&[("xl/worksheets/sheet1.xml", &quoted)]), unpacked);
