@@ -21,6 +21,20 @@ async fn setup() -> (FakeWecom, TestApp) {
     (fake, app)
 }
 
+/// The fake WeCom with Lujiazui's two managers, the app, HQ signed in, and the SH01 sub-branch: what a
+/// round-robin channel code of SH01 needs.
+async fn two_managers_of_sh01() -> (FakeWecom, TestApp, common::Session, siyu_domain::org::OrgUnit) {
+    let fake = FakeWecom::new(FakeConfig::default());
+    for u in ["wx_cm_sh01_1", "wx_cm_sh01_2"] {
+        fake.add_staff(u);
+    }
+    let base = fake.spawn().await;
+    let app = spawn_app_with_wecom(5, &fake, &base).await;
+    let hq = app.login("hq01").await;
+    let sh01 = app.state.store.org_units().await.unwrap().into_iter().find(|u| u.code == "SH01").unwrap();
+    (fake, app, hq, sh01)
+}
+
 async fn callback_jobs(app: &TestApp) -> i64 {
     let f = JobFilter { status: None, kind: Some(siyu::wecom::CALLBACK_JOB.into()) };
     app.state.store.list_jobs(&f, Page::first(1)).await.unwrap().total
@@ -173,14 +187,7 @@ async fn eventually(what: &str, ok: impl Fn() -> bool) {
 /// message sent twice.
 #[tokio::test]
 async fn a_customer_scans_a_channel_code_end_to_end() {
-    let fake = FakeWecom::new(FakeConfig::default());
-    for u in ["wx_cm_sh01_1", "wx_cm_sh01_2"] {
-        fake.add_staff(u);
-    }
-    let base = fake.spawn().await;
-    let app = spawn_app_with_wecom(5, &fake, &base).await;
-    let hq = app.login("hq01").await;
-    let sh01 = app.state.store.org_units().await.unwrap().into_iter().find(|u| u.code == "SH01").unwrap();
+    let (fake, app, hq, sh01) = two_managers_of_sh01().await;
     let body = serde_json::json!({
         "name": "陆家嘴支行海报",
         "kind": "branch_poster",
@@ -535,14 +542,7 @@ async fn a_manual_sync_is_not_queued_while_another_is_due_or_running() {
 /// same contact arriving late, does not move it past the next manager.
 #[tokio::test]
 async fn a_channel_code_rotates_once_per_add_whatever_runs_again() {
-    let fake = FakeWecom::new(FakeConfig::default());
-    for u in ["wx_cm_sh01_1", "wx_cm_sh01_2"] {
-        fake.add_staff(u);
-    }
-    let base = fake.spawn().await;
-    let app = spawn_app_with_wecom(5, &fake, &base).await;
-    let hq = app.login("hq01").await;
-    let sh01 = app.state.store.org_units().await.unwrap().into_iter().find(|u| u.code == "SH01").unwrap();
+    let (fake, app, hq, sh01) = two_managers_of_sh01().await;
     let body = serde_json::json!({
         "name": "陆家嘴支行海报",
         "kind": "branch_poster",

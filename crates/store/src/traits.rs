@@ -34,6 +34,19 @@ pub trait StaffStore: Send + Sync {
     /// For sign-in: the member and their password hash, active or not.
     async fn staff_credentials(&self, username: &str) -> StoreResult<StaffCredentials>;
     async fn list_staff(&self, filter: &StaffFilter, page: Page) -> StoreResult<Paged<Staff>>;
+    /// Every member the filter matches, read a page at a time (a bank has thousands).
+    async fn all_staff(&self, filter: &StaffFilter) -> StoreResult<Vec<Staff>> {
+        let mut all = Vec::new();
+        for page_no in 1.. {
+            let page = self.list_staff(filter, Page::numbered(page_no, Page::MAX_LIMIT)).await?;
+            let n = page.items.len();
+            all.extend(page.items);
+            if n < Page::MAX_LIMIT as usize {
+                break;
+            }
+        }
+        Ok(all)
+    }
 }
 
 #[async_trait]

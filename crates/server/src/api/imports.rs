@@ -17,18 +17,25 @@ use crate::error::{ApiResult, ServiceError, ServiceResult};
 use crate::services::imports;
 
 /// An upload as read from a multipart form.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct UploadForm {
     pub file_name: String,
     pub bytes: Vec<u8>,
     pub mapping: String,
     /// The form's other fields, by name.
     pub fields: Vec<(String, String)>,
+    /// This upload's turn (see `services::imports::file_slot`), held while the form lives: until the
+    /// handler has stored or parsed the file.
+    _turn: tokio::sync::OwnedSemaphorePermit,
 }
 
-/// Reads the `file` and `mapping` fields; other fields are ignored.
-pub async fn read_upload(mut m: Multipart, limit_mib: u64) -> ServiceResult<UploadForm> {
-    let mut form = UploadForm::default();
+/// Reads the `file` and `mapping` fields once it is this upload's turn; other fields are ignored.
+/// Callers check the permission first: nothing is read before it.
+pub async fn read_upload(state: &AppState, mut m: Multipart) -> ServiceResult<UploadForm> {
+    let limit_mib = state.config.server.max_upload_mib;
+    let _turn = imports::file_slot(state).await?;
+    let mut form =
+        UploadForm { file_name: String::new(), bytes: Vec::new(), mapping: String::new(), fields: Vec::new(), _turn };
     let mut got_file = false;
     loop {
         let field = match m.next_field().await {
@@ -91,8 +98,7 @@ pub async fn upload(
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     // The permission is checked before a byte of the upload is read.
     imports::may_upload(&c)?;
-    let _turn = imports::file_slot(&state).await?;
-    let form = read_upload(m, state.config.server.max_upload_mib).await?;
+    let form = read_upload(&state, m).await?;
     let id = imports::upload(&state, &c, &form.file_name, form.bytes, &form.mapping).await?;
     let rec = imports::get(&state, &c, id).await?;
     Ok((StatusCode::ACCEPTED, Json(view(&state, rec))))

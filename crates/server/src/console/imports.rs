@@ -98,11 +98,7 @@ pub async fn upload(State(state): State<AppState>, user: ConsoleUser, headers: H
     if let Err(e) = imports::may_upload(&user.0) {
         return error_page(PageCtx::new(&user, &headers, "/imports"), e);
     }
-    let _turn = match imports::file_slot(&state).await {
-        Ok(t) => t,
-        Err(e) => return list_page(&state, &user, &headers, paging, None, Some(e.to_string())).await,
-    };
-    let form = match read_upload(m, state.config.server.max_upload_mib).await {
+    let form = match read_upload(&state, m).await {
         Ok(f) => f,
         Err(e) => return list_page(&state, &user, &headers, paging, None, Some(e.to_string())).await,
     };

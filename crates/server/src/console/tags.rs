@@ -255,17 +255,6 @@ pub async fn update(
     }
 }
 
-/// Reads an upload once it is this request's turn (see `services::imports::file_slot`); the turn is held
-/// until the list is loaded.
-async fn read_upload_in_turn(
-    state: &AppState,
-    m: Multipart,
-    limit_mib: u64,
-) -> Result<(tokio::sync::OwnedSemaphorePermit, crate::api::imports::UploadForm), ServiceError> {
-    let turn = crate::services::imports::file_slot(state).await?;
-    Ok((turn, read_upload(m, limit_mib).await?))
-}
-
 pub async fn load_list(
     State(state): State<AppState>,
     user: ConsoleUser,
@@ -275,8 +264,8 @@ pub async fn load_list(
 ) -> Response {
     // The permission is checked before a byte of the upload is read.
     let result = match tags::may_load_list(&user.0) {
-        Ok(()) => match read_upload_in_turn(&state, m, state.config.server.max_upload_mib).await {
-            Ok((_turn, up)) => {
+        Ok(()) => match read_upload(&state, m).await {
+            Ok(up) => {
                 let replace = up.fields.iter().any(|(k, v)| k == "replace" && !v.is_empty());
                 tags::load_list_file(&state, &user.0, id, up.bytes, replace).await
             }

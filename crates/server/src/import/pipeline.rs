@@ -16,7 +16,7 @@ use siyu_domain::import::{Field, HeaderMapping, ImportLookups, RowValidator, Uni
 use siyu_domain::org::Role;
 use siyu_domain::{OrgUnitId, StaffId};
 use siyu_store::{
-    ImportProblem, ImportStatus, ImportValidation, NewCustomer, Page, StaffFilter, Store, StoreError, UpsertFields,
+    ImportProblem, ImportStatus, ImportValidation, NewCustomer, StaffFilter, Store, StoreError, UpsertFields,
 };
 use siyu_vault::Vault;
 use tokio::sync::mpsc;
@@ -66,17 +66,8 @@ impl Lookups {
         let sub_branches = units.into_iter().map(|u| (u.code, u.id)).collect();
         let mut managers = HashMap::new();
         let filter = StaffFilter { role: Some(Role::CustomerManager), ..Default::default() };
-        let mut page_no = 1;
-        loop {
-            let page = store.list_staff(&filter, Page::numbered(page_no, Page::MAX_LIMIT)).await?;
-            let n = page.items.len();
-            for s in page.items.into_iter().filter(|s| s.active) {
-                managers.insert(s.username, (s.id, s.org_unit_id));
-            }
-            if n < Page::MAX_LIMIT as usize {
-                break;
-            }
-            page_no += 1;
+        for s in store.all_staff(&filter).await?.into_iter().filter(|s| s.active) {
+            managers.insert(s.username, (s.id, s.org_unit_id));
         }
         Ok(Self { sub_branches, names, managers })
     }

@@ -179,7 +179,8 @@ pub fn looks_like_header(cells: &[&str]) -> bool {
     known >= 1 && known >= filled.min(2)
 }
 
-/// Checks one row against the column and cell bounds.
+/// Checks a CSV record against the column, cell and row bounds (an XLSX row is checked as it is built,
+/// in [`walk_sheet`], before it is whole).
 fn check_row(line: i64, cells: &[&str], limits: &Limits) -> Result<(), FileError> {
     if cells.len() > limits.max_columns && cells[limits.max_columns..].iter().any(|c| !c.trim().is_empty()) {
         return Err(FileError::TooManyColumns { line, limit: limits.max_columns });
@@ -276,7 +277,6 @@ impl<'a> Table<'a> {
     pub fn open_with(bytes: &'a [u8], limits: Limits) -> Result<Self, FileError> {
         let mut first = Vec::new();
         let mut keep = |line: i64, cells: &[&str]| {
-            check_row(line, cells, &limits)?;
             first.push((line, cells.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()));
             Ok(if first.len() == HEADER_SEARCH_ROWS { ControlFlow::Break(()) } else { ControlFlow::Continue(()) })
         };
@@ -297,7 +297,7 @@ impl<'a> Table<'a> {
             return Ok(Table::Sheet { bytes, sheet, headers, header_line, limits });
         }
         let (text, encoding) = decode_text(bytes)?;
-        walk_csv(&text, &mut keep)?;
+        walk_csv(&text, &limits, &mut keep)?;
         let (header_line, headers) = pick_header(first)?;
         Ok(Table::Csv { text, headers, header_line, encoding, limits })
     }
@@ -341,18 +341,18 @@ impl<'a> Table<'a> {
             if rows > limits.max_rows {
                 return Err(FileError::TooManyRows { limit: limits.max_rows });
             }
-            check_row(line, cells, &limits)?;
             Ok(visit(line, cells))
         };
         match self {
-            Table::Csv { text, .. } => walk_csv(text, &mut each),
+            Table::Csv { text, .. } => walk_csv(text, &limits, &mut each),
             Table::Sheet { bytes, sheet, .. } => walk_sheet(bytes, sheet, &limits, &mut each),
         }
     }
 }
 
-/// Walks the records of a CSV text that have any content, with their line numbers.
-fn walk_csv(text: &str, visit: &mut Walker<'_>) -> Result<(), FileError> {
+/// Walks the records of a CSV text that have any content, with their line numbers, each checked
+/// against the bounds before it is visited.
+fn walk_csv(text: &str, limits: &Limits, visit: &mut Walker<'_>) -> Result<(), FileError> {
     let mut rdr = csv_reader(text);
     let mut rec = csv::StringRecord::new();
     // Line numbers are counted from byte offsets: the csv reader skips blank lines without counting
@@ -375,6 +375,7 @@ fn walk_csv(text: &str, visit: &mut Walker<'_>) -> Result<(), FileError> {
             continue;
         }
         let cells: Vec<&str> = rec.iter().collect();
+        check_row(line, &cells, limits)?;
         if visit(line, &cells)?.is_break() {
             return Ok(());
         }

@@ -11,14 +11,14 @@
 //! Corp tags are read first and linked to siyu's tags (see `tags.rs`); a matched customer then gets the
 //! siyu tags behind the corp tags their manager marked in WeCom.
 
-use async_trait::async_trait;
-use siyu_domain::Timestamp;
 use std::collections::HashMap;
 
+use async_trait::async_trait;
 use siyu_domain::customer::{PiiField, WecomLinkMethod};
 use siyu_domain::scope::DataScope;
 use siyu_domain::validate::normalize_phone;
-use siyu_store::{Page, RelationshipChange, RelationshipStatus, StaffFilter};
+use siyu_domain::{StaffId, Timestamp};
+use siyu_store::{RelationshipChange, RelationshipStatus, StaffFilter};
 
 use crate::jobs::{JobContext, JobError, JobHandler};
 
@@ -60,7 +60,7 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
             Default::default()
         }
     };
-    let scopes = scopes_by_wecom_userid(state).await.map_err(|e| retry(&e))?;
+    let managers = staff_by_wecom_userid(state).await.map_err(|e| retry(&e))?;
     let staff = rt.client.follow_users().await.map_err(|e| retry(&e))?;
     let mut report = SyncReport { staff: staff.len(), ..Default::default() };
     for chunk in staff.chunks(STAFF_PER_CALL) {
@@ -89,9 +89,10 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
                 {
                     matched = Some((*one, WecomLinkMethod::Unionid));
                 }
-                let manager_scope = scopes.get(&item.follow_info.userid).copied();
+                let manager = managers.get(&item.follow_info.userid).copied();
                 for mobile in &item.follow_info.remark_mobiles {
-                    let Some(scope) = manager_scope.filter(|_| matched.is_none()) else { break };
+                    let Some(manager) = manager.filter(|_| matched.is_none()) else { break };
+                    let scope = DataScope::OwnedBy(manager);
                     let Ok(phone) = normalize_phone(mobile) else { continue };
                     let index = state.vault.blind_index(PiiField::Phone, &phone);
                     let found = state.store.customers_by_phone_index(scope, &index).await.map_err(|e| retry(&e))?;
@@ -134,28 +135,14 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
     Ok(report)
 }
 
-/// What a manager may claim by typing a mobile into a contact's remark, by their WeCom userid: their
-/// own customers, whatever their role — a branch manager or an HQ operator with a WeCom account sees
-/// more customers, but a remark is still only one person's word about one of their own contacts.
-/// Every page of staff is read (a bank has thousands).
-async fn scopes_by_wecom_userid(
+/// Active staff by their WeCom userid. A remark is only one person's word about one of their own
+/// contacts, so it may name only their own customers, whatever their role: a branch manager or an HQ
+/// operator with a WeCom account sees more customers, but claims no more.
+async fn staff_by_wecom_userid(
     state: &crate::app::AppState,
-) -> Result<HashMap<String, DataScope>, siyu_store::StoreError> {
-    let mut scopes = HashMap::new();
-    let mut page_no = 1;
-    loop {
-        let page = state.store.list_staff(&StaffFilter::default(), Page::numbered(page_no, Page::MAX_LIMIT)).await?;
-        let n = page.items.len();
-        for s in page.items.into_iter().filter(|s| s.active) {
-            if let Some(u) = s.wecom_userid.clone() {
-                scopes.insert(u, DataScope::OwnedBy(s.id));
-            }
-        }
-        if n < Page::MAX_LIMIT as usize {
-            return Ok(scopes);
-        }
-        page_no += 1;
-    }
+) -> Result<HashMap<String, StaffId>, siyu_store::StoreError> {
+    let staff = state.store.all_staff(&StaffFilter::default()).await?;
+    Ok(staff.into_iter().filter(|s| s.active).filter_map(|s| Some((s.wecom_userid?, s.id))).collect())
 }
 
 /// Stores a group as `groupchat/get` describes it, with its whole current membership.

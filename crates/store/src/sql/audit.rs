@@ -19,23 +19,30 @@ macro_rules! sql_audit {
             })
         }
 
+        /// Appends one audit entry on `conn`, which may be inside a transaction that writes the entry
+        /// together with what it records (an import's committed mark).
+        async fn insert_audit(conn: &mut DbConn, e: &dom::audit::NewAuditEntry) -> $crate::error::StoreResult<dom::AuditId> {
+            let id: i64 = ::sqlx::query_scalar(
+                "INSERT INTO audit_log (at, staff_id, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(e.at.millis())
+            .bind(e.staff_id.map(|s| s.get()))
+            .bind(&e.actor)
+            .bind(e.action.as_str())
+            .bind(&e.target)
+            .bind(&e.detail)
+            .bind(&e.ip)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db_err)?;
+            Ok(dom::AuditId::new(id))
+        }
+
         #[$crate::async_trait]
         impl $crate::AuditLog for $store {
             async fn append_audit(&self, e: &dom::audit::NewAuditEntry) -> $crate::error::StoreResult<dom::AuditId> {
-                let id: i64 = ::sqlx::query_scalar(
-                    "INSERT INTO audit_log (at, staff_id, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                )
-                .bind(e.at.millis())
-                .bind(e.staff_id.map(|s| s.get()))
-                .bind(&e.actor)
-                .bind(e.action.as_str())
-                .bind(&e.target)
-                .bind(&e.detail)
-                .bind(&e.ip)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_err)?;
-                Ok(dom::AuditId::new(id))
+                let mut conn = self.pool.acquire().await.map_err(db_err)?;
+                insert_audit(&mut conn, e).await
             }
 
             async fn search_audit(&self, f: &$crate::AuditFilter, page: $crate::Page) -> $crate::error::StoreResult<$crate::Paged<dom::audit::AuditEntry>> {

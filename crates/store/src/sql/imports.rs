@@ -228,17 +228,7 @@ macro_rules! sql_imports {
                 if n == 0 {
                     return Ok(false);
                 }
-                ::sqlx::query("INSERT INTO audit_log (at, staff_id, actor, action, target, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(e.at.millis())
-                    .bind(e.staff_id.map(|s| s.get()))
-                    .bind(&e.actor)
-                    .bind(e.action.as_str())
-                    .bind(&e.target)
-                    .bind(&e.detail)
-                    .bind(&e.ip)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+                insert_audit(&mut tx, e).await?;
                 tx.commit().await.map_err(db_err)?;
                 Ok(true)
             }
