@@ -7,9 +7,9 @@ use std::time::Instant;
 use anyhow::Context;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use siyu::app::AppState;
 use siyu::config::Config;
-use siyu::services::imports;
+use siyu_app::services::imports;
+use siyu_app::state::AppState;
 use siyu_domain::Clock;
 use siyu_domain::clock::SystemClock;
 use siyu_domain::customer::Gender;
@@ -73,11 +73,11 @@ fn synthetic_csv(rows: u64) -> Vec<u8> {
 async fn measure(store: Arc<dyn Store>, data_dir: &std::path::Path, csv: &[u8], rows: u64) -> anyhow::Result<()> {
     let backend = store.backend();
     let now = SystemClock.now();
-    let hash = siyu::auth::password::hash_password(siyu::demo::DEMO_PASSWORD);
+    let hash = siyu_app::auth::password::hash_password(siyu::demo::DEMO_PASSWORD);
     siyu::demo::seed_organisation(&*store, &hash, now).await?;
     let config = Config { data_dir: data_dir.to_path_buf(), ..Config::default() };
     let state = AppState::new(store, Vault::new(&[42u8; 32]), config, Arc::new(SystemClock));
-    let caller = siyu::auth::extract::Caller {
+    let caller = siyu_app::caller::Caller {
         actor: Actor::System { token_name: "bench".into(), scopes: vec![ApiScope::CustomersImport] },
         staff: None,
         csrf: None,
@@ -158,9 +158,9 @@ async fn wecom_callback(requests: usize, concurrency: usize) -> anyhow::Result<(
     let check = state.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let limits = siyu::serve::ServeLimits::from_config(&state.config.server);
-    let app = siyu::app::router(state);
-    tokio::spawn(siyu::serve::serve(listener, app, limits, std::future::pending()));
+    let limits = siyu_web::serve::ServeLimits::from_config(&state.config.server);
+    let app = siyu_web::router(state);
+    tokio::spawn(siyu_web::serve::serve(listener, app, limits, std::future::pending()));
 
     // Every request is built (encrypted and signed) before the clock starts.
     let crypto = CallbackCrypto::new(&fake.callback_token, &fake.encoding_aes_key, &fake.corp_id)?;
@@ -215,7 +215,7 @@ async fn wecom_callback(requests: usize, concurrency: usize) -> anyhow::Result<(
     let queued = check
         .store
         .list_jobs(
-            &siyu_store::JobFilter { status: None, kind: Some(siyu::wecom::CALLBACK_JOB.into()) },
+            &siyu_store::JobFilter { status: None, kind: Some(siyu_app::wecom::CALLBACK_JOB.into()) },
             siyu_store::Page::first(1),
         )
         .await?

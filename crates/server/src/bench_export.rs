@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use siyu::app::AppState;
 use siyu::config::Config;
-use siyu::services::{audiences, export};
+use siyu_app::services::{audiences, export};
+use siyu_app::state::AppState;
 use siyu_domain::clock::SystemClock;
 use siyu_domain::org::Role;
 use siyu_domain::scope::Actor;
@@ -35,14 +35,14 @@ pub async fn run(customers: u64) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("temporary directory")?;
     let store = SqliteStore::open(&dir.path().join("bench.db")).await?;
     store.migrate().await?;
-    let hash = siyu::auth::password::hash_password(siyu::demo::DEMO_PASSWORD);
+    let hash = siyu_app::auth::password::hash_password(siyu::demo::DEMO_PASSWORD);
     let now = SystemClock.now();
     siyu::demo::seed_organisation(&store, &hash, now).await?;
     let vault = Vault::new(&[42u8; 32]);
     siyu::demo::seed_customers(&store, &vault, customers, now).await?;
     let config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     let state = AppState::new(Arc::new(store), vault, config, Arc::new(SystemClock)).load_engine().await?;
-    let caller = siyu::auth::extract::Caller {
+    let caller = siyu_app::caller::Caller {
         actor: Actor::Staff { id: StaffId::new(1), role: Role::Admin, org_unit_id: OrgUnitId::new(1) },
         staff: None,
         csrf: None,

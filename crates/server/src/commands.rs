@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use siyu::app::AppState;
-use siyu::auth::extract::Caller;
 use siyu::config::Config;
-use siyu::services::imports;
-use siyu::{demo, jobs, startup};
+use siyu::{demo, startup};
+use siyu_app::caller::Caller;
+use siyu_app::jobs;
+use siyu_app::services::imports;
+use siyu_app::state::AppState;
 use siyu_domain::clock::SystemClock;
 use siyu_domain::scope::{Actor, ApiScope};
 use siyu_store::ImportStatus;
@@ -17,12 +18,12 @@ use crate::cli::{Cli, Command};
 use crate::progress::Bar;
 
 pub async fn run(args: Cli) -> anyhow::Result<()> {
-    let mut config = Config::load(args.config.as_deref()).context("reading configuration")?;
+    let mut config = siyu::config::load(args.config.as_deref()).context("reading configuration")?;
     if let Some(dir) = args.data_dir {
         config.data_dir = dir;
     }
     if let Command::PrintDefaultConfig = args.command {
-        print!("{}", Config::default_toml());
+        print!("{}", siyu::config::default_toml());
         return Ok(());
     }
     init_logging(&config.log);
@@ -142,7 +143,7 @@ async fn serve(mut config: Config, demo_customers: Option<u64>) -> anyhow::Resul
     state.fake_wecom = fake;
     let state = state.load_engine().await?;
     // Rule tags and audiences catch up with anything written while the server was down.
-    siyu::services::tags::schedule_refresh(&state).await;
+    siyu_app::services::tags::schedule_refresh(&state).await;
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (is another server running there?)"))?;
@@ -164,9 +165,9 @@ async fn serve(mut config: Config, demo_customers: Option<u64>) -> anyhow::Resul
             }
         });
     }
-    let limits = siyu::serve::ServeLimits::from_config(&state.config.server);
-    let app = siyu::app::router(state);
-    siyu::serve::serve(listener, app, limits, shutdown_signal()).await?;
+    let limits = siyu_web::serve::ServeLimits::from_config(&state.config.server);
+    let app = siyu_web::router(state);
+    siyu_web::serve::serve(listener, app, limits, shutdown_signal()).await?;
     let _ = stop_tx.send(true);
     for w in workers {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), w).await;
@@ -239,10 +240,10 @@ async fn create_admin(config: Config, a: crate::cli::CreateAdminArgs) -> anyhow:
     use siyu_domain::org::{OrgUnitKind, Role};
     startup::ensure_data_dir(&config)?;
     let store = startup::open_store(&config).await?;
-    siyu::auth::password::check_new_password(&a.password).map_err(anyhow::Error::msg)?;
+    siyu_app::auth::password::check_new_password(&a.password).map_err(anyhow::Error::msg)?;
     // The same rule as for members an administrator creates: sign-in refuses names far longer.
     let username = a.username.trim().to_lowercase();
-    siyu::services::staff::check_username(&username).map_err(|e| anyhow::anyhow!("{e}"))?;
+    siyu_app::services::staff::check_username(&username).map_err(|e| anyhow::anyhow!("{e}"))?;
     let now = siyu_domain::Clock::now(&SystemClock);
     let units = store.org_units().await?;
     let hq = match units.into_iter().find(|u| u.kind == OrgUnitKind::HeadOffice) {
@@ -264,7 +265,7 @@ async fn create_admin(config: Config, a: crate::cli::CreateAdminArgs) -> anyhow:
         role: Role::Admin,
         org_unit_id: hq.id,
         wecom_userid: None,
-        password_hash: siyu::auth::password::hash_password(&a.password),
+        password_hash: siyu_app::auth::password::hash_password(&a.password),
     };
     let s = store.create_staff(&staff, now).await?;
     println!("administrator {} created ({})", s.username, s.id);

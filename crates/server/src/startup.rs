@@ -97,9 +97,9 @@ fn write_key_file(path: &Path) -> Result<(), StartupError> {
 }
 
 /// The WeCom connection, if `wecom.enabled`.
-pub fn wecom_runtime(config: &Config) -> Result<Option<crate::wecom::WecomRuntime>, StartupError> {
+pub fn wecom_runtime(config: &Config) -> Result<Option<siyu_app::wecom::WecomRuntime>, StartupError> {
     if !config.wecom.enabled {
         return Ok(None);
     }
-    Ok(Some(crate::wecom::WecomRuntime::from_config(&config.wecom)?))
+    Ok(Some(siyu_app::wecom::WecomRuntime::from_config(&config.wecom)?))
 }

@@ -34,7 +34,7 @@ async fn every_documented_endpoint_is_served_and_guarded() {
             n += 1;
         }
     }
-    assert_eq!(n, siyu::api::endpoints().len());
+    assert_eq!(n, siyu_web::api::endpoints().len());
     let r = c.get(app.url("/api/v1/no-such-thing")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let v: serde_json::Value = r.json().await.unwrap();
@@ -255,7 +255,7 @@ async fn answer(r: reqwest::Response) -> (StatusCode, serde_json::Value) {
 
 #[tokio::test]
 async fn every_list_pages_and_every_query_parameter_is_bounded() {
-    use siyu::api::ParamKind;
+    use siyu_web::api::ParamKind;
     let app = common::spawn_app().await;
     let admin = app.login("admin").await;
     let customer = app.customer_of("cm_sh01_1").await;
@@ -308,7 +308,7 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
         async { answer(admin.client.get(url).send().await.unwrap()).await }
     };
     let mut lists = 0;
-    for e in siyu::api::endpoints().iter().filter(|e| e.method == "get") {
+    for e in siyu_web::api::endpoints().iter().filter(|e| e.method == "get") {
         let path = fill(e.path, &ids);
         let sep = if path.contains('?') { '&' } else { '?' };
         let (s, v) = get(path.clone()).await;
@@ -403,7 +403,7 @@ async fn a_caller_without_the_permission_learns_nothing_from_a_body() {
     let actor =
         siyu_domain::scope::Actor::Staff { id: cm.staff.id, role: cm.staff.role, org_unit_id: cm.staff.org_unit_id };
     let mut refused = 0;
-    for e in siyu::api::endpoints().iter().filter(|e| e.method != "get") {
+    for e in siyu_web::api::endpoints().iter().filter(|e| e.method != "get") {
         // Every write names the permission it needs, so that the check runs before its body is read.
         let need = e.permission.unwrap_or_else(|| panic!("{} {} names no permission", e.method, e.path));
         if actor.can(need) {

@@ -239,10 +239,10 @@ async fn the_live_engine_agrees_with_a_fresh_load_from_the_store() {
         "payroll = true and payday in [5, 10, 15] and age >= 30",
         "event(\"tag_added\") >= 1 within 7d and sub_branch = \"SH01\"",
     ];
-    let fresh = siyu::engine::Engine::load(&*app.state.store, app.state.clock.now()).await.unwrap();
+    let fresh = siyu_app::engine::Engine::load(&*app.state.store, app.state.clock.now()).await.unwrap();
     for e in exprs {
-        let parsed = siyu::services::audiences::compile(&app.state, e).unwrap();
-        let expr = siyu::services::audiences::bind(&app.state, &parsed).await.unwrap();
+        let parsed = siyu_app::services::audiences::compile(&app.state, e).unwrap();
+        let expr = siyu_app::services::audiences::bind(&app.state, &parsed).await.unwrap();
         let live = app.state.engine.select(&expr, None).unwrap();
         assert_eq!(live, fresh.select(&expr, None).unwrap(), "{e}");
         assert_eq!(live.len(), count(&app, &hq, e).await);
@@ -269,7 +269,7 @@ async fn a_rule_tag_whose_removals_fail_leaves_the_engine_as_the_store() {
     let hq = app.login("hq01").await;
     let id = make_tag(&app, &hq, "大众富裕", "rule", Some("aum_tier >= 4")).await;
     let tag: siyu_domain::TagId = id.parse().unwrap();
-    let members = |s: Vec<siyu_domain::CustomerId>| siyu::services::audiences::bitmap_of(&s);
+    let members = |s: Vec<siyu_domain::CustomerId>| siyu_app::services::audiences::bitmap_of(&s);
     let db = untagging_fails(&app).await;
     // The new rule adds tier 3 and drops tiers 4 and 5: the additions commit, the removals fail.
     let group = app.state.store.tag(tag).await.unwrap().group_id;
@@ -287,7 +287,7 @@ async fn a_rule_tag_whose_removals_fail_leaves_the_engine_as_the_store() {
     assert_eq!(app.state.engine.tag_members(tag, None), stored, "the engine holds what the store committed");
     sqlx::raw_sql("DROP TRIGGER untag_fails").execute(&db).await.unwrap();
     // The next recompute finishes the job.
-    siyu::services::tags::recompute_all(&app.state).await.unwrap();
+    siyu_app::services::tags::recompute_all(&app.state).await.unwrap();
     assert_eq!(count(&app, &hq, "tag(\"大众富裕\")").await, count(&app, &hq, "aum_tier = 3").await);
 }
 
@@ -328,8 +328,8 @@ async fn saved_audiences_and_rule_tags_keep_their_sub_branch_when_its_code_chang
     let audience: siyu_domain::AudienceId = a["id"].as_str().unwrap().parse().unwrap();
     // Recomputed and refreshed from the store's text, as the hourly job and a restart do.
     let members = || async {
-        siyu::services::tags::recompute_all(&app.state).await.unwrap();
-        siyu::services::audiences::refresh_all(&app.state).await.unwrap();
+        siyu_app::services::tags::recompute_all(&app.state).await.unwrap();
+        siyu_app::services::audiences::refresh_all(&app.state).await.unwrap();
         let a = app.state.store.audience(audience).await.unwrap();
         (count(&app, &hq, "tag(\"陆家嘴客户\")").await, a.member_count as u64)
     };

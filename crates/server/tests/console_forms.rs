@@ -1,13 +1,13 @@
 //! Console forms check the sender's permission before they are read: staff posting a form their role
 //! may not send get the console's forbidden page, never the form parser's words (its field names).
-//! The routes come from `siyu::console::forms`, the table the router builds every POST route from, so a
+//! The routes come from `siyu_web::console::forms`, the table the router builds every POST route from, so a
 //! new form is walked here as soon as it exists.
 
 mod common;
 
 use reqwest::StatusCode;
-use siyu::console::{Access, forms};
 use siyu_domain::scope::Actor;
+use siyu_web::console::{Access, forms};
 
 /// Posts an empty form (only the session's CSRF token) to every form `username` may not send and
 /// checks each answer; returns how many were refused.

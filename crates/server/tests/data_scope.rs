@@ -56,7 +56,7 @@ async fn a_manager_cannot_read_another_managers_customer_anywhere() {
     ];
     let covered: Vec<&str> = checks.iter().map(|(p, _)| *p).chain(["/customers"]).collect();
     // Adding a customer endpoint without adding it here fails this test.
-    for e in siyu::api::endpoints().iter().filter(|e| e.path.starts_with("/customers")) {
+    for e in siyu_web::api::endpoints().iter().filter(|e| e.path.starts_with("/customers")) {
         assert!(covered.contains(&e.path), "endpoint {} {} is not walked by this test", e.method, e.path);
     }
     for (path, req) in checks {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use common::{Session, TestApp, spawn_app_with};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
-use siyu::import::pipeline::{self, Lookups, Produced};
+use siyu_app::import::pipeline::{self, Lookups, Produced};
 use siyu_domain::ImportId;
 use siyu_store::{ImportStatus, UpsertFields};
 
@@ -29,8 +29,8 @@ async fn dry_run(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>) -> serd
 }
 
 /// A bank system with the import scope, for driving the job bodies directly.
-fn system_importer() -> siyu::auth::extract::Caller {
-    siyu::auth::extract::Caller {
+fn system_importer() -> siyu_app::caller::Caller {
+    siyu_app::caller::Caller {
         actor: siyu_domain::scope::Actor::System {
             token_name: "test".into(),
             scopes: vec![siyu_domain::scope::ApiScope::CustomersImport],
@@ -454,14 +454,16 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
     let caller = system_importer();
     let state = &app.state;
     let id: ImportId =
-        siyu::services::imports::store_upload(state, &caller, "big.csv", csv.clone().into_bytes(), "").await.unwrap();
-    siyu::services::imports::run_validation(state, id, &|_| {}).await.unwrap();
+        siyu_app::services::imports::store_upload(state, &caller, "big.csv", csv.clone().into_bytes(), "")
+            .await
+            .unwrap();
+    siyu_app::services::imports::run_validation(state, id, &|_| {}).await.unwrap();
     state.store.start_commit(id, siyu_domain::Clock::now(&*state.clock)).await.unwrap();
 
     // The "crashed" worker: commits the first batch, then dies.
     let lookups = Arc::new(Lookups::load(&*state.store).await.unwrap());
     let rec = state.store.import(id).await.unwrap();
-    let today = siyu::services::imports::judged_on(&rec);
+    let today = siyu_app::services::imports::judged_on(&rec);
     let mut rx =
         pipeline::spawn_producer(Arc::new(csv.into_bytes()), HashMap::new(), lookups, state.vault.clone(), today, 0);
     let Some(Produced::Fields(fields)) = rx.recv().await else { panic!("fields first") };
@@ -478,7 +480,7 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
     );
 
     // The retry picks up where it stopped.
-    let counts = siyu::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
+    let counts = siyu_app::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
     assert_eq!(counts.inserted, rows as i64, "{counts:?}");
     let rec = state.store.import(id).await.unwrap();
     assert_eq!((rec.status, rec.rows_committed), (ImportStatus::Committed, rows as i64));
@@ -491,15 +493,15 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
     assert_eq!(total, rows as i64);
     // The audience engine counts every committed row, the crashed worker's batch included.
     let bound = |text: &str| {
-        let expr = siyu::services::audiences::compile(state, text).unwrap();
-        async move { siyu::services::audiences::bind(state, &expr).await.unwrap() }
+        let expr = siyu_app::services::audiences::compile(state, text).unwrap();
+        async move { siyu_app::services::audiences::bind(state, &expr).await.unwrap() }
     };
     let everyone = bound("aum_tier >= 1").await;
     assert_eq!(state.engine.select(&everyone, None).unwrap().len(), rows as u64);
     let sh02 = bound("sub_branch = \"SH02\"").await;
     assert_eq!(state.engine.select(&sh02, None).unwrap().len(), (0..rows).filter(|i| i % 3 == 1).count() as u64);
     // And running it once more is a no-op.
-    let again = siyu::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
+    let again = siyu_app::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
     assert_eq!(again, counts);
 }
 
@@ -512,8 +514,9 @@ async fn an_import_is_never_committed_without_its_audit_entry() {
     let caller = system_importer();
     let state = &app.state;
     let csv = "customer_no,name,sub_branch_code\nA1,张三,SH01\nA2,李四,SH02\n";
-    let id = siyu::services::imports::store_upload(state, &caller, "a.csv", csv.as_bytes().to_vec(), "").await.unwrap();
-    siyu::services::imports::run_validation(state, id, &|_| {}).await.unwrap();
+    let id =
+        siyu_app::services::imports::store_upload(state, &caller, "a.csv", csv.as_bytes().to_vec(), "").await.unwrap();
+    siyu_app::services::imports::run_validation(state, id, &|_| {}).await.unwrap();
     state.store.start_commit(id, siyu_domain::Clock::now(&*state.clock)).await.unwrap();
     let upload = std::path::PathBuf::from(state.store.import(id).await.unwrap().stored_path);
 
@@ -524,12 +527,12 @@ async fn an_import_is_never_committed_without_its_audit_entry() {
         .execute(&db)
         .await
         .unwrap();
-    assert!(siyu::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.is_err());
+    assert!(siyu_app::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.is_err());
     assert_eq!(state.store.import(id).await.unwrap().status, ImportStatus::Committing, "not committed unaudited");
     assert!(upload.exists(), "kept for the re-run");
 
     sqlx::raw_sql("DROP TRIGGER audit_fails").execute(&db).await.unwrap();
-    let counts = siyu::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
+    let counts = siyu_app::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
     assert_eq!(counts.inserted, 2);
     let audited = || async {
         let f = siyu_store::AuditFilter {
@@ -543,7 +546,7 @@ async fn an_import_is_never_committed_without_its_audit_entry() {
 
     // A worker that died after the mark and before the cleanup: the re-run removes what it left.
     std::fs::write(&upload, b"sealed upload").unwrap();
-    assert_eq!(siyu::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap(), counts);
+    assert_eq!(siyu_app::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap(), counts);
     assert!(!upload.exists());
     assert_eq!(audited().await, 1, "no second entry");
 }

@@ -4,9 +4,9 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use siyu::app::AppState;
 use siyu::config::Config;
-use siyu::jobs::{JobContext, JobError, JobHandler, Registry, run_next};
+use siyu_app::jobs::{JobContext, JobError, JobHandler, Registry, run_next};
+use siyu_app::state::AppState;
 use siyu_domain::clock::ManualClock;
 use siyu_domain::job::{JobStatus, NewJob};
 use siyu_domain::{Clock, JobId, Timestamp};
@@ -122,12 +122,12 @@ async fn a_job_whose_worker_died_runs_again() {
 async fn the_scheduler_only_enqueues_one_of_each_hourly_job_per_hour() {
     let (state, clock, _dir) = state().await;
     for _ in 0..5 {
-        siyu::jobs::scheduler::tick(&state).await;
+        siyu_app::jobs::scheduler::tick(&state).await;
     }
     let queued = state.store.list_jobs(&Default::default(), siyu_store::Page::first(10)).await.unwrap();
     let mut kinds: Vec<&str> = queued.items.iter().map(|j| j.kind.as_str()).collect();
     kinds.sort_unstable();
-    assert_eq!(kinds, [siyu::services::tags::REFRESH_JOB, siyu::jobs::MAINTENANCE]);
+    assert_eq!(kinds, [siyu_app::services::tags::REFRESH_JOB, siyu_app::jobs::MAINTENANCE]);
     for j in &queued.items {
         assert!(j.run_at > clock.now() && j.run_at.millis() % 3_600_000 == 0, "queued for the top of the next hour");
     }
@@ -138,7 +138,7 @@ async fn the_scheduler_only_enqueues_one_of_each_hourly_job_per_hour() {
     for j in &queued.items {
         assert_eq!(state.store.job(j.id).await.unwrap().status, JobStatus::Succeeded, "{}", j.kind);
     }
-    siyu::jobs::scheduler::tick(&state).await;
+    siyu_app::jobs::scheduler::tick(&state).await;
     assert_eq!(state.store.list_jobs(&Default::default(), siyu_store::Page::first(10)).await.unwrap().total, 4);
 }
 

@@ -36,7 +36,7 @@ async fn two_managers_of_sh01() -> (FakeWecom, TestApp, common::Session, siyu_do
 }
 
 async fn callback_jobs(app: &TestApp) -> i64 {
-    let f = JobFilter { status: None, kind: Some(siyu::wecom::CALLBACK_JOB.into()) };
+    let f = JobFilter { status: None, kind: Some(siyu_app::wecom::CALLBACK_JOB.into()) };
     app.state.store.list_jobs(&f, Page::first(1)).await.unwrap().total
 }
 
@@ -494,7 +494,7 @@ async fn a_manual_sync_is_not_queued_while_another_is_due_or_running() {
         (r.status(), r.json::<serde_json::Value>().await.unwrap())
     };
     let now = app.state.clock.now();
-    let sync = siyu::wecom::sync::SYNC_JOB;
+    let sync = siyu_app::wecom::sync::SYNC_JOB;
     // Only the scheduler's nightly sync waits: a manual one is queued.
     let waiting = app
         .state
@@ -567,7 +567,7 @@ async fn a_channel_code_rotates_once_per_add_whatever_runs_again() {
     assert_eq!(current().await, Some(cm2.id));
 
     // The callback job runs again (its worker died before completing it).
-    let f = JobFilter { status: None, kind: Some(siyu::wecom::CALLBACK_JOB.into()) };
+    let f = JobFilter { status: None, kind: Some(siyu_app::wecom::CALLBACK_JOB.into()) };
     let done = app.state.store.list_jobs(&f, Page::first(1)).await.unwrap().items.remove(0);
     let again =
         siyu_domain::job::NewJob::now(&done.kind, done.payload.clone(), siyu_domain::Clock::now(&*app.state.clock));

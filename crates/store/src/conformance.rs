@@ -14,7 +14,7 @@ use siyu_domain::import::Field;
 use siyu_domain::job::{JobStatus, NewJob};
 use siyu_domain::org::{GeoPoint, OrgUnitKind, Role, Staff};
 use siyu_domain::scope::{ApiScope, DataScope};
-use siyu_domain::{CustomerId, ImportId, OrgUnitId, Timestamp};
+use siyu_domain::{CustomerId, ImportId, OrgUnitId, StaffId, Timestamp};
 
 use crate::*;
 
@@ -163,6 +163,14 @@ pub async fn org_units_and_staff(s: Arc<dyn Store>) {
     s.set_password(b.cm2.id, "y", T0).await.unwrap();
     assert_eq!(s.staff_credentials("cm2").await.unwrap().password_hash, "y");
     assert!(matches!(s.staff_credentials("nobody").await, Err(StoreError::NotFound)));
+
+    // Names for a page of rows in one look-up, by id or by WeCom user id; unknown ones are left out.
+    let named = s.staff_by_ids(&[b.cm1.id, StaffId::new(999_999)], &["wang".into(), "nobody".into()]).await.unwrap();
+    let mut names: Vec<_> = named.iter().map(|x| x.username.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["cm1", "cm2"]);
+    let many: Vec<StaffId> = (0..1200).map(|i| if i == 700 { b.cm1.id } else { StaffId::new(1_000_000 + i) }).collect();
+    assert_eq!(s.staff_by_ids(&many, &[]).await.unwrap().len(), 1, "more ids than one statement takes");
 }
 
 pub async fn customer_upsert_is_idempotent(s: Arc<dyn Store>) {

@@ -34,6 +34,9 @@ pub trait StaffStore: Send + Sync {
     /// For sign-in: the member and their password hash, active or not.
     async fn staff_credentials(&self, username: &str) -> StoreResult<StaffCredentials>;
     async fn list_staff(&self, filter: &StaffFilter, page: Page) -> StoreResult<Paged<Staff>>;
+    /// The members with these ids, or these WeCom user ids, in one look-up (names for a page of rows);
+    /// ids that name no one are left out.
+    async fn staff_by_ids(&self, ids: &[StaffId], wecom_userids: &[String]) -> StoreResult<Vec<Staff>>;
     /// Every member the filter matches, read a page at a time (a bank has thousands).
     async fn all_staff(&self, filter: &StaffFilter) -> StoreResult<Vec<Staff>> {
         let mut all = Vec::new();

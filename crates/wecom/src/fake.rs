@@ -19,6 +19,7 @@ use crate::api::{ContactWay, CorpTag, CorpTagGroup, ExternalContact, FollowInfo,
 use crate::crypto::CallbackCrypto;
 
 mod more;
+pub mod names;
 
 /// Something to go wrong on the next API call (not `gettoken`).
 #[derive(Debug, Clone, PartialEq)]

@@ -11,6 +11,7 @@ use siyu_domain::validate::id_check_digit;
 use siyu_domain::{OrgUnitId, Timestamp};
 use siyu_store::{NewOrgUnit, NewStaff, Store, StoreError, UpsertFields};
 use siyu_vault::Vault;
+use siyu_wecom::fake::names::random_customer_name;
 
 pub mod tags;
 
@@ -54,11 +55,6 @@ const BRANCHES: [(&str, &str, &str, [SubBranchSeed; 3]); 3] = [
     ),
 ];
 
-/// Common surnames, most frequent first (drawn with a falling weight).
-const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤";
-const GIVEN_MALE: &str = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林欢阳建国志文博晨昊然轩睿哲";
-const GIVEN_FEMALE: &str = "芳娜敏静丽艳娟霞秀玲燕婷雪琳晶欣怡佳颖洁倩萍慧红梅琴云莉月婧瑶萱涵雨悦诗琪嘉";
-
 /// A demo login and what it is for, printed when the demo starts.
 #[derive(Debug, Clone)]
 pub struct DemoLogin {
@@ -67,34 +63,9 @@ pub struct DemoLogin {
     pub unit: String,
 }
 
-fn pick(rng: &mut StdRng, chars: &str) -> char {
-    let v: Vec<char> = chars.chars().collect();
-    v[rng.gen_range(0..v.len())]
-}
-
-/// A surname, with the common ones much more likely (roughly Zipf, as in real populations).
-fn surname(rng: &mut StdRng) -> char {
-    let v: Vec<char> = SURNAMES.chars().collect();
-    let x: f64 = rng.r#gen();
-    v[((x * x * x) * v.len() as f64) as usize % v.len()]
-}
-
+/// A name for a demo person of `gender`.
 pub fn person_name(rng: &mut StdRng, gender: Gender) -> String {
-    let pool = if gender == Gender::Female { GIVEN_FEMALE } else { GIVEN_MALE };
-    let mut name = String::new();
-    name.push(surname(rng));
-    name.push(pick(rng, pool));
-    if rng.gen_bool(0.6) {
-        name.push(pick(rng, pool));
-    }
-    name
-}
-
-/// A random name for a customer the fake WeCom plays.
-pub fn random_customer_name() -> String {
-    let mut rng = StdRng::from_entropy();
-    let g = if rng.gen_bool(0.5) { Gender::Female } else { Gender::Male };
-    person_name(&mut rng, g)
+    siyu_wecom::fake::names::person_name(rng, gender == Gender::Female)
 }
 
 pub fn phone(rng: &mut StdRng) -> String {
@@ -274,7 +245,7 @@ pub async fn seed_if_empty(
     if !store.org_units().await?.is_empty() {
         return Ok(None);
     }
-    let hash = crate::auth::password::hash_password(DEMO_PASSWORD);
+    let hash = siyu_app::auth::password::hash_password(DEMO_PASSWORD);
     let logins = seed_organisation(store, &hash, now).await?;
     seed_customers(store, vault, customers, now).await?;
     tags::seed(store, now).await?;
@@ -298,7 +269,7 @@ pub async fn logins(store: &dyn Store) -> Result<Vec<DemoLogin>, StoreError> {
 /// The demo's WeCom: every customer manager already has some of their customers as WeCom contacts
 /// (remarked with the customer's mobile, as managers do), found and matched by a full sync; and two
 /// channel codes, each scanned by a few new customers through the fake WeCom.
-pub async fn seed_wecom(state: &crate::app::AppState) -> Result<(), String> {
+pub async fn seed_wecom(state: &siyu_app::state::AppState) -> Result<(), String> {
     let fake = state.fake_wecom.clone().ok_or("no fake WeCom")?;
     let f = siyu_store::StaffFilter { role: Some(Role::CustomerManager), ..Default::default() };
     let cms = state.store.list_staff(&f, siyu_store::Page::first(500)).await.map_err(|e| e.to_string())?.items;
@@ -333,21 +304,21 @@ pub async fn seed_wecom(state: &crate::app::AppState) -> Result<(), String> {
             fake.add_group_member(&chat, ext);
         }
     }
-    let mut sync = siyu_domain::job::NewJob::now(crate::wecom::sync::SYNC_JOB, "{}".into(), state.clock.now());
-    sync.dedupe_key = Some(format!("{}:demo", crate::wecom::sync::SYNC_JOB));
+    let mut sync = siyu_domain::job::NewJob::now(siyu_app::wecom::sync::SYNC_JOB, "{}".into(), state.clock.now());
+    sync.dedupe_key = Some(format!("{}:demo", siyu_app::wecom::sync::SYNC_JOB));
     state.store.enqueue(&sync).await.map_err(|e| e.to_string())?;
     state.jobs_wake.notify_waiters();
     seed_channels(state).await
 }
 
 /// Two demo channel codes, each scanned by a few customers through the fake WeCom (demo only).
-async fn seed_channels(state: &crate::app::AppState) -> Result<(), String> {
+async fn seed_channels(state: &siyu_app::state::AppState) -> Result<(), String> {
     use siyu_domain::channel::{Assignment, ChannelKind, LinkCard, Welcome};
     use siyu_domain::scope::Actor;
 
     let fake = state.fake_wecom.clone().ok_or("no fake WeCom")?;
     let admin = state.store.staff_credentials("admin").await.map_err(|e| e.to_string())?.staff;
-    let caller = crate::auth::extract::Caller {
+    let caller = siyu_app::caller::Caller {
         actor: Actor::Staff { id: admin.id, role: admin.role, org_unit_id: admin.org_unit_id },
         staff: Some(admin),
         csrf: None,
@@ -356,7 +327,7 @@ async fn seed_channels(state: &crate::app::AppState) -> Result<(), String> {
     let units = state.store.org_units().await.map_err(|e| e.to_string())?;
     let sh01 = units.iter().find(|u| u.code == "SH01").ok_or("no SH01")?.id;
     let codes = [
-        crate::services::channels::ChannelInput {
+        siyu_app::services::channels::ChannelInput {
             name: "陆家嘴支行大堂海报".into(),
             kind: ChannelKind::BranchPoster,
             assignment: Assignment::RoundRobin { sub_branch_id: sh01 },
@@ -372,7 +343,7 @@ async fn seed_channels(state: &crate::app::AppState) -> Result<(), String> {
             },
             tags: vec!["网点海报".into(), "陆家嘴".into()],
         },
-        crate::services::channels::ChannelInput {
+        siyu_app::services::channels::ChannelInput {
             name: "公众号菜单·就近网点".into(),
             kind: ChannelKind::OfficialAccountMenu,
             assignment: Assignment::Nearest { location: GeoPoint { lat: 30.25, lng: 120.17 } },
@@ -385,7 +356,7 @@ async fn seed_channels(state: &crate::app::AppState) -> Result<(), String> {
     // Give the listener a moment: the fake's callbacks come straight back to this server.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     for (i, input) in codes.into_iter().enumerate() {
-        let code = crate::services::channels::create(state, &caller, input).await.map_err(|e| e.to_string())?;
+        let code = siyu_app::services::channels::create(state, &caller, input).await.map_err(|e| e.to_string())?;
         let config_id = code.config_id.clone().unwrap_or_default();
         for _ in 0..(6 - i * 2) {
             fake.customer_scans(&config_id, &random_customer_name()).await?;

@@ -6,8 +6,8 @@
 use std::sync::{Arc, OnceLock};
 
 use reqwest::{Client, StatusCode};
-use siyu::app::AppState;
 use siyu::config::Config;
+use siyu_app::state::AppState;
 use siyu_domain::Clock;
 use siyu_domain::clock::SystemClock;
 use siyu_domain::org::Staff;
@@ -21,7 +21,7 @@ pub const PASSWORD: &str = siyu::demo::DEMO_PASSWORD;
 /// Argon2 is slow in debug builds; every test shares one hash of the demo password.
 fn password_hash() -> &'static str {
     static H: OnceLock<String> = OnceLock::new();
-    H.get_or_init(|| siyu::auth::password::hash_password(PASSWORD))
+    H.get_or_init(|| siyu_app::auth::password::hash_password(PASSWORD))
 }
 
 pub struct TestApp {
@@ -94,15 +94,15 @@ async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>, tweak: 
     }
     let state = state.load_engine().await.unwrap();
     let (stop, stop_rx) = watch::channel(false);
-    siyu::jobs::start(&state, &stop_rx);
+    siyu_app::jobs::start(&state, &stop_rx);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // The server the binary runs, with its timeouts and limits.
-    let limits = siyu::serve::ServeLimits::from_config(&state.config.server);
-    let app = siyu::app::router(state.clone());
+    let limits = siyu_web::serve::ServeLimits::from_config(&state.config.server);
+    let app = siyu_web::router(state.clone());
     let mut rx = stop_rx.clone();
     tokio::spawn(async move {
-        siyu::serve::serve(listener, app, limits, async move {
+        siyu_web::serve::serve(listener, app, limits, async move {
             let _ = rx.changed().await;
         })
         .await

@@ -80,6 +80,34 @@ macro_rules! sql_staff {
                 staff_from_row(&row)
             }
 
+            async fn staff_by_ids(&self, ids: &[dom::StaffId], wecom_userids: &[String]) -> $crate::error::StoreResult<Vec<dom::org::Staff>> {
+                let mut out = Vec::new();
+                // A few hundred at a time keeps each statement's parameters far inside both backends' caps.
+                for chunk in ids.chunks(500) {
+                    let mut qb = Qb::new(format!("SELECT {STAFF_COLS} FROM staff s WHERE s.id IN ("));
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.get());
+                    }
+                    qb.push(") ORDER BY s.id");
+                    for r in qb.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                        out.push(staff_from_row(&r)?);
+                    }
+                }
+                for chunk in wecom_userids.chunks(500) {
+                    let mut qb = Qb::new(format!("SELECT {STAFF_COLS} FROM staff s WHERE s.wecom_userid IN ("));
+                    let mut sep = qb.separated(", ");
+                    for u in chunk {
+                        sep.push_bind(u.clone());
+                    }
+                    qb.push(") ORDER BY s.id");
+                    for r in qb.build().fetch_all(&self.pool).await.map_err(db_err)? {
+                        out.push(staff_from_row(&r)?);
+                    }
+                }
+                Ok(out)
+            }
+
             async fn staff_credentials(&self, username: &str) -> $crate::error::StoreResult<$crate::StaffCredentials> {
                 let row = ::sqlx::query(&format!("SELECT {STAFF_COLS}, s.password_hash FROM staff s WHERE s.username = $1"))
                     .bind(username)

@@ -1,0 +1,286 @@
+//! Audiences (客群): checking an expression against what the bank has, counting and sampling it within
+//! the caller's data scope, saving it, and refreshing saved audiences so journeys can react to who
+//! entered and who left.
+
+use roaring::RoaringBitmap;
+use siyu_domain::audience::{Attr, Cmp, Expr, Value, parse, print};
+use siyu_domain::audit::AuditAction;
+use siyu_domain::customer::Customer;
+use siyu_domain::org::OrgUnitKind;
+use siyu_domain::scope::{DataScope, Permission};
+use siyu_domain::timeline::EventKind;
+use siyu_domain::{AudienceId, CustomerId, OrgUnitId};
+use siyu_store::{Audience, MembershipChange, NewAudience};
+
+use crate::caller::Caller;
+use crate::engine;
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::audit;
+use crate::state::AppState;
+
+/// Customers shown as a sample next to a live count.
+pub const SAMPLE: usize = 10;
+
+/// Parses `text` and checks every name in it: tags, saved audiences and event kinds must exist. Errors
+/// point at the character where the problem is.
+pub fn compile(state: &AppState, text: &str) -> ServiceResult<Expr> {
+    let expr = parse(text).map_err(|e| ServiceError::BadExpression { message: e.to_string(), position: e.position })?;
+    let at = |needle: &str| text.find(&format!("\"{needle}\"")).map_or(0, |p| text[..p].chars().count());
+    let bad = |needle: &str, message: String| ServiceError::BadExpression {
+        message: format!("第{}个字符处 / at character {}: {message}", at(needle) + 1, at(needle) + 1),
+        position: at(needle),
+    };
+    for t in expr.tags() {
+        if !state.engine.has_tag(t) {
+            return Err(bad(t, format!("没有这个标签 / no tag named “{t}”")));
+        }
+    }
+    for a in expr.audiences() {
+        if a.parse::<AudienceId>().is_err() || !state.engine.has_audience(a) {
+            return Err(bad(a, format!("没有这个客群 / no saved audience “{a}”")));
+        }
+    }
+    for kind in events_of(&expr) {
+        if EventKind::parse(kind).is_none() {
+            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+            return Err(bad(kind, format!("未知事件 / unknown event “{kind}” (known: {})", known.join(", "))));
+        }
+    }
+    Ok(expr)
+}
+
+fn events_of(e: &Expr) -> Vec<&str> {
+    match e {
+        Expr::And(v) | Expr::Or(v) => v.iter().flat_map(events_of).collect(),
+        Expr::Not(x) => events_of(x),
+        Expr::Event { name, .. } => vec![name.as_str()],
+        _ => Vec::new(),
+    }
+}
+
+/// `expr` bound to the organisation as the store has it now, ready for the engine: a sub-branch whose
+/// code just changed is found under its new code, and a freed code names only the unit holding it now.
+pub async fn bind(state: &AppState, expr: &Expr) -> ServiceResult<engine::Bound> {
+    let units = if engine::names_sub_branch(expr) { state.store.org_units().await? } else { Vec::new() };
+    Ok(engine::bind(expr, &units))
+}
+
+/// The customers a caller may see, as a bitmap; `None` for the whole bank.
+pub async fn scope_bitmap(state: &AppState, scope: DataScope) -> ServiceResult<Option<RoaringBitmap>> {
+    Ok(match scope {
+        DataScope::All => None,
+        DataScope::OwnedBy(s) => Some(state.engine.owned_by(u32::try_from(s.get()).unwrap_or(u32::MAX))),
+        DataScope::Subtree(unit) => Some(state.engine.in_sub_branches(&sub_branch_ids(state, unit).await?)),
+    })
+}
+
+/// The sub-branches at or under `unit`, in the tree as it is now.
+async fn sub_branch_ids(state: &AppState, unit: OrgUnitId) -> ServiceResult<Vec<OrgUnitId>> {
+    let units = state.store.org_units().await?;
+    // Units come parents first, so one pass marks every descendant.
+    let mut inside = std::collections::HashSet::from([unit]);
+    for u in &units {
+        if u.parent_id.is_some_and(|p| inside.contains(&p)) {
+            inside.insert(u.id);
+        }
+    }
+    Ok(units.into_iter().filter(|u| inside.contains(&u.id) && u.kind == OrgUnitKind::SubBranch).map(|u| u.id).collect())
+}
+
+/// A live count and a few matching customers (masked), for the builder.
+#[derive(Debug, serde::Serialize)]
+pub struct Preview {
+    /// The expression as siyu prints it (what would be saved).
+    pub canonical: String,
+    pub count: u64,
+    pub sample: Vec<Customer>,
+}
+
+pub async fn preview(state: &AppState, caller: &Caller, text: &str) -> ServiceResult<Preview> {
+    caller.require(Permission::ReadAudiences)?;
+    let expr = compile(state, text)?;
+    state.engine.roll_day(state.clock.now());
+    // A branch's scope is one more condition (its sub-branches, counted over the index's own sets); a
+    // manager's is the small set of their customers.
+    let bound = bind(state, &expr).await?;
+    let (scoped, scope) = match caller.scope() {
+        DataScope::Subtree(unit) => (bound.within_sub_branches(&sub_branch_ids(state, unit).await?), None),
+        other => (bound, scope_bitmap(state, other).await?),
+    };
+    let bad = |e: siyu_audience::EvalError| ServiceError::BadExpression { message: e.to_string(), position: 0 };
+    // Counted, not listed: a live count must stay quick on a whole bank.
+    let count = state.engine.count(&scoped, scope.as_ref()).map_err(bad)?;
+    let ids = state.engine.sample(&scoped, scope.as_ref(), SAMPLE).map_err(bad)?;
+    let sample = state.store.customers_by_ids(caller.scope(), &ids).await?;
+    Ok(Preview { canonical: print(&expr), count, sample })
+}
+
+/// What an operator fills in to save an audience.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AudienceForm {
+    pub name: String,
+    pub expr: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+fn check_form(state: &AppState, form: &AudienceForm, own: Option<AudienceId>) -> ServiceResult<(String, Expr)> {
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 40 {
+        return Err(ServiceError::invalid("bad_name", "名称应为1-40个字 / the name must be 1-40 characters"));
+    }
+    let expr = compile(state, &form.expr)?;
+    if let Some(own) = own
+        && expr.audiences().iter().any(|a| *a == own.to_string())
+    {
+        return Err(ServiceError::invalid("audience_cycle", "客群不能引用自己 / an audience cannot refer to itself"));
+    }
+    Ok((name.to_owned(), expr))
+}
+
+pub async fn create(state: &AppState, caller: &Caller, form: &AudienceForm) -> ServiceResult<Audience> {
+    caller.require(Permission::ManageAudiences)?;
+    let (name, expr) = check_form(state, form, None)?;
+    let new = NewAudience {
+        name,
+        expr: print(&expr),
+        description: form.description.trim().to_owned(),
+        created_by: caller.staff.as_ref().map(|s| s.id),
+    };
+    let a = state.store.create_audience(&new, state.clock.now()).await?;
+    audit::record(state, caller, AuditAction::AudienceSaved, &a.id.to_string(), &format!("{}: {}", a.name, a.expr))
+        .await?;
+    refresh(state, a.id).await?;
+    Ok(state.store.audience(a.id).await?)
+}
+
+pub async fn update(state: &AppState, caller: &Caller, id: AudienceId, form: &AudienceForm) -> ServiceResult<Audience> {
+    caller.require(Permission::ManageAudiences)?;
+    let (name, expr) = check_form(state, form, Some(id))?;
+    // An audience may refer only to audiences saved before it, so references can never form a cycle.
+    if expr.audiences().iter().any(|a| a.parse::<AudienceId>().is_ok_and(|r| r.get() > id.get())) {
+        return Err(ServiceError::invalid(
+            "audience_cycle",
+            "只能引用比它更早保存的客群 / an audience may refer only to audiences saved before it",
+        ));
+    }
+    let before = state.store.audience(id).await?;
+    let new = NewAudience {
+        name,
+        expr: print(&expr),
+        description: form.description.trim().to_owned(),
+        created_by: before.created_by,
+    };
+    let a = state.store.update_audience(id, &new, state.clock.now()).await?;
+    audit::record(state, caller, AuditAction::AudienceSaved, &a.id.to_string(), &format!("{}: {}", a.name, a.expr))
+        .await?;
+    refresh(state, a.id).await?;
+    Ok(state.store.audience(a.id).await?)
+}
+
+pub async fn list(state: &AppState, caller: &Caller) -> ServiceResult<Vec<(Audience, u64)>> {
+    Ok(list_page(state, caller, siyu_store::Page { offset: 0, limit: i64::MAX }).await?.items)
+}
+
+/// A page of the saved audiences, each with how many of its members the caller may see (only the
+/// page's audiences are counted).
+pub async fn list_page(
+    state: &AppState,
+    caller: &Caller,
+    page: siyu_store::Page,
+) -> ServiceResult<siyu_store::Paged<(Audience, u64)>> {
+    caller.require(Permission::ReadAudiences)?;
+    let scope = scope_bitmap(state, caller.scope()).await?;
+    let all = page.slice(state.store.audiences().await?);
+    let mut items = Vec::with_capacity(all.items.len());
+    for a in all.items {
+        let n = state.engine.audience_members(a.id, scope.as_ref()).len();
+        items.push((a, n));
+    }
+    Ok(siyu_store::Paged { items, total: all.total })
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: AudienceId) -> ServiceResult<(Audience, u64)> {
+    caller.require(Permission::ReadAudiences)?;
+    let a = state.store.audience(id).await?;
+    let scope = scope_bitmap(state, caller.scope()).await?;
+    let n = state.engine.audience_members(id, scope.as_ref()).len();
+    Ok((a, n))
+}
+
+/// How the audience's members the caller may see split over the values 1–5 of an integer attribute
+/// (AUM tier, risk grade): `(value, members)` for each.
+pub async fn split_by(state: &AppState, caller: &Caller, id: AudienceId, attr: Attr) -> ServiceResult<Vec<(i64, u64)>> {
+    caller.require(Permission::ReadAudiences)?;
+    let scope = scope_bitmap(state, caller.scope()).await?;
+    Ok((1..=5)
+        .map(|v| {
+            let e = Expr::And(vec![Expr::Audience(id.to_string()), Expr::Attr { attr, cmp: Cmp::Eq(Value::Int(v)) }]);
+            // An integer attribute: nothing to look up in the organisation.
+            (v, state.engine.select(&engine::bind(&e, &[]), scope.as_ref()).map(|b| b.len()).unwrap_or(0))
+        })
+        .collect())
+}
+
+/// A page of an audience's members the caller may see (as of its last refresh), in id order.
+pub async fn members(
+    state: &AppState,
+    caller: &Caller,
+    id: AudienceId,
+    page: siyu_store::Page,
+) -> ServiceResult<siyu_store::Paged<Customer>> {
+    caller.require(Permission::ReadAudiences)?;
+    state.store.audience(id).await?;
+    let scope = scope_bitmap(state, caller.scope()).await?;
+    let all = state.engine.audience_members(id, scope.as_ref());
+    let ids: Vec<CustomerId> = all
+        .iter()
+        .skip(usize::try_from(page.offset).unwrap_or(0))
+        .take(usize::try_from(page.limit).unwrap_or(0))
+        .map(engine::customer_of)
+        .collect();
+    let items = state.store.customers_by_ids(caller.scope(), &ids).await?;
+    Ok(siyu_store::Paged { items, total: i64::try_from(all.len()).unwrap_or(i64::MAX) })
+}
+
+/// Re-evaluates a saved audience over the whole bank and stores who entered and who left.
+pub async fn refresh(state: &AppState, id: AudienceId) -> ServiceResult<MembershipChange> {
+    let a = state.store.audience(id).await?;
+    let expr = bind(state, &compile(state, &a.expr)?).await?;
+    // One refresh at a time, so the engine's before/after matches the store's.
+    let _guard = state.tag_writes.lock().await;
+    state.engine.roll_day(state.clock.now());
+    let hits = state.engine.select(&expr, None).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let now = state.clock.now();
+    let before = state.engine.audience_members(id, None);
+    let change = state.store.refresh_audience(id, &ids_of(&hits), now).await?;
+    let entered = ids_of(&(&hits - &before));
+    let exited = ids_of(&(&before - &hits));
+    state.engine.note_audience(id, hits);
+    state.engine.note_events(&entered, EventKind::AudienceEntered, now);
+    state.engine.note_events(&exited, EventKind::AudienceExited, now);
+    Ok(change)
+}
+
+/// Refreshes every saved audience, oldest first (an audience refers only to older ones, so each sees its
+/// references already fresh).
+pub async fn refresh_all(state: &AppState) -> ServiceResult<usize> {
+    let all = state.store.audiences().await?;
+    for a in &all {
+        if let Err(e) = refresh(state, a.id).await {
+            // One broken audience (a tag it names was renamed away) must not stop the others.
+            tracing::warn!(audience = %a.id, error = %e, "audience not refreshed");
+        }
+    }
+    Ok(all.len())
+}
+
+/// The customer numbers an engine bitmap holds, as customer ids.
+pub fn ids_of(b: &RoaringBitmap) -> Vec<CustomerId> {
+    b.iter().map(engine::customer_of).collect()
+}
+
+/// Engine numbering of customer ids, for callers holding ids.
+pub fn bitmap_of(ids: &[CustomerId]) -> RoaringBitmap {
+    ids.iter().filter_map(|c| engine::no(*c)).collect()
+}

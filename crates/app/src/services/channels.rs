@@ -1,0 +1,357 @@
+//! Channel QR codes (渠道活码): creating one creates its WeCom contact way with the `state` that
+//! attributes every add; each add through it gets the code's welcome message inside WeCom's 20-second
+//! window, the code's tags, and moves the code on to the next customer manager when it rotates.
+
+use siyu_domain::audit::AuditAction;
+use siyu_domain::channel::{Assignment, ChannelKind, Welcome, next_in_turn};
+use siyu_domain::org::{OrgUnitKind, Role, Staff};
+use siyu_domain::scope::{DataScope, Permission};
+use siyu_domain::{ChannelCodeId, OrgUnitId, StaffId};
+use siyu_store::{ChannelCode, DayStat, NewChannelCode, Page, Paged, StaffFilter};
+use siyu_wecom::api::{ContactWay, Text, WelcomeMessage};
+use siyu_wecom::client::WecomError;
+
+use crate::caller::Caller;
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::audit;
+use crate::state::AppState;
+use crate::wecom::WecomRuntime;
+
+/// A code as an operator describes it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ChannelInput {
+    pub name: String,
+    pub kind: ChannelKind,
+    pub assignment: Assignment,
+    #[serde(default)]
+    pub welcome: Welcome,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// The corp tag group channel tags are kept in.
+pub const TAG_GROUP: &str = "渠道来源";
+
+fn wecom(state: &AppState) -> ServiceResult<&WecomRuntime> {
+    state
+        .wecom
+        .as_deref()
+        .ok_or_else(|| ServiceError::invalid("wecom_not_configured", "未配置企业微信 / WeCom is not configured"))
+}
+
+fn wecom_err(e: WecomError) -> ServiceError {
+    ServiceError::invalid("wecom_error", format!("企业微信返回错误 / WeCom said: {e}"))
+}
+
+/// The sub-branches the caller may manage codes for (`None`: all).
+async fn managed_sub_branches(state: &AppState, caller: &Caller) -> ServiceResult<Option<Vec<OrgUnitId>>> {
+    let units = state.store.org_units().await?;
+    Ok(match caller.scope() {
+        DataScope::All => None,
+        DataScope::Subtree(root) => Some(
+            units
+                .iter()
+                .filter(|u| u.kind == OrgUnitKind::SubBranch && (u.id == root || u.parent_id == Some(root)))
+                .map(|u| u.id)
+                .collect(),
+        ),
+        DataScope::OwnedBy(_) => Some(caller.staff.as_ref().map(|s| vec![s.org_unit_id]).unwrap_or_default()),
+    })
+}
+
+/// Customer managers of a sub-branch who can be assigned (active, with a WeCom userid), by id.
+async fn assignable(state: &AppState, sub_branch: OrgUnitId) -> ServiceResult<Vec<Staff>> {
+    let f = StaffFilter { role: Some(Role::CustomerManager), org_unit_id: Some(sub_branch), query: None };
+    let mut v: Vec<Staff> = state.store.list_staff(&f, Page::first(Page::MAX_LIMIT)).await?.items;
+    v.retain(|s| s.active && s.wecom_userid.is_some() && s.org_unit_id == sub_branch);
+    v.sort_by_key(|s| s.id);
+    Ok(v)
+}
+
+/// The sub-branch a code belongs to, and the customer manager it assigns to next.
+async fn choose(state: &AppState, a: &Assignment, last: Option<StaffId>) -> ServiceResult<(OrgUnitId, Staff)> {
+    let none = || {
+        ServiceError::invalid(
+            "no_customer_manager",
+            "该网点没有可分配的客户经理（需启用且绑定企业微信）/ no assignable customer manager there",
+        )
+    };
+    match a {
+        Assignment::Named { staff_id } => {
+            let s = state.store.staff(*staff_id).await.map_err(|_| none())?;
+            if s.role != Role::CustomerManager || !s.active || s.wecom_userid.is_none() {
+                return Err(none());
+            }
+            Ok((s.org_unit_id, s))
+        }
+        Assignment::RoundRobin { sub_branch_id } => {
+            let cms = assignable(state, *sub_branch_id).await?;
+            let ids: Vec<StaffId> = cms.iter().map(|s| s.id).collect();
+            let next = next_in_turn(&ids, last).ok_or_else(none)?;
+            Ok((*sub_branch_id, cms.into_iter().find(|s| s.id == next).ok_or_else(none)?))
+        }
+        Assignment::LeastLoad { sub_branch_id } => {
+            let cms = assignable(state, *sub_branch_id).await?;
+            let userids: Vec<String> = cms.iter().filter_map(|s| s.wecom_userid.clone()).collect();
+            let load = state.store.active_customers(&userids).await?;
+            let count =
+                |s: &Staff| load.iter().find(|(u, _)| Some(u) == s.wecom_userid.as_ref()).map(|x| x.1).unwrap_or(0);
+            let best = cms.into_iter().min_by_key(|s| (count(s), s.id)).ok_or_else(none)?;
+            Ok((*sub_branch_id, best))
+        }
+        Assignment::Nearest { location } => {
+            if !location.is_valid() {
+                return Err(ServiceError::invalid(
+                    "bad_location",
+                    "经纬度超出范围 / latitude or longitude out of range",
+                ));
+            }
+            let mut subs: Vec<_> = state
+                .store
+                .org_units()
+                .await?
+                .into_iter()
+                .filter(|u| u.kind == OrgUnitKind::SubBranch && u.location.is_some())
+                .collect();
+            subs.sort_by(|a, b| {
+                let d =
+                    |u: &siyu_domain::org::OrgUnit| u.location.map(|l| l.distance_km(*location)).unwrap_or(f64::MAX);
+                d(a).total_cmp(&d(b))
+            });
+            // The nearest sub-branch that has someone to assign to.
+            for sub in subs {
+                let cms = assignable(state, sub.id).await?;
+                let ids: Vec<StaffId> = cms.iter().map(|s| s.id).collect();
+                if let Some(next) = next_in_turn(&ids, last) {
+                    return Ok((sub.id, cms.into_iter().find(|s| s.id == next).ok_or_else(none)?));
+                }
+            }
+            Err(none())
+        }
+    }
+}
+
+fn check_input(input: &ChannelInput) -> ServiceResult<()> {
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 40 {
+        return Err(ServiceError::invalid("bad_name", "名称应为1-40个字符 / name must be 1-40 characters"));
+    }
+    if input.welcome.text.len() > 4000 {
+        return Err(ServiceError::invalid(
+            "welcome_too_long",
+            "欢迎语不能超过4000字节 / welcome text is over 4000 bytes",
+        ));
+    }
+    if let Some(l) = &input.welcome.link
+        && (l.title.trim().is_empty() || !(l.url.starts_with("https://") || l.url.starts_with("http://")))
+    {
+        return Err(ServiceError::invalid(
+            "bad_link",
+            "链接需要标题和 http(s) 地址 / a link needs a title and an http(s) URL",
+        ));
+    }
+    if input.tags.len() > 10 || input.tags.iter().any(|t| t.trim().is_empty() || t.chars().count() > 30) {
+        return Err(ServiceError::invalid("bad_tags", "最多10个标签，每个1-30字 / up to 10 tags of 1-30 characters"));
+    }
+    Ok(())
+}
+
+pub async fn create(state: &AppState, caller: &Caller, mut input: ChannelInput) -> ServiceResult<ChannelCode> {
+    caller.require(Permission::ManageChannels)?;
+    input.tags = input.tags.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    check_input(&input)?;
+    let rt = wecom(state)?;
+    let (sub_branch, first) = choose(state, &input.assignment, None).await?;
+    if let Some(allowed) = managed_sub_branches(state, caller).await?
+        && !allowed.contains(&sub_branch)
+    {
+        return Err(ServiceError::Forbidden);
+    }
+    let now = state.clock.now();
+    let new = NewChannelCode {
+        name: input.name.trim().to_owned(),
+        kind: input.kind,
+        sub_branch_id: Some(sub_branch),
+        assignment: input.assignment,
+        welcome: input.welcome,
+        tags: input.tags,
+        created_by: caller.staff.as_ref().map(|s| s.id),
+        created_at: now,
+    };
+    let code = state.store.create_channel_code(&new).await?;
+    let way = ContactWay {
+        config_id: String::new(),
+        kind: 1,
+        scene: 2,
+        remark: code.name.chars().take(30).collect(),
+        skip_verify: true,
+        state: code.state(),
+        user: first.wecom_userid.clone().into_iter().collect(),
+        qr_code: String::new(),
+    };
+    match rt.client.add_contact_way(&way).await {
+        Ok(created) => {
+            state.store.set_channel_wecom(code.id, &created.config_id, &created.qr_code, now).await?;
+            state.store.set_channel_staff(code.id, first.id, now).await?;
+        }
+        Err(e) => {
+            // The code stays, switched off, so the operator sees what failed and nothing half-works.
+            state.store.set_channel_active(code.id, false, now).await?;
+            return Err(wecom_err(e));
+        }
+    }
+    audit::record(state, caller, AuditAction::ChannelCodeCreated, &code.id.to_string(), &code.name).await?;
+    Ok(state.store.channel_code(code.id).await?)
+}
+
+pub async fn list(state: &AppState, caller: &Caller, page: Page) -> ServiceResult<Paged<ChannelCode>> {
+    caller.require(Permission::ReadChannels)?;
+    let subs = managed_sub_branches(state, caller).await?;
+    Ok(state.store.list_channel_codes(subs.as_deref(), page).await?)
+}
+
+/// One code and its daily figures, if the caller may see it.
+pub async fn get(state: &AppState, caller: &Caller, id: ChannelCodeId) -> ServiceResult<(ChannelCode, Vec<DayStat>)> {
+    caller.require(Permission::ReadChannels)?;
+    let code = state.store.channel_code(id).await?;
+    if let (Some(allowed), Some(sub)) = (managed_sub_branches(state, caller).await?, code.sub_branch_id)
+        && !allowed.contains(&sub)
+    {
+        return Err(ServiceError::NotFound);
+    }
+    let stats = state.store.channel_stats(&code.state()).await?;
+    Ok((code, stats))
+}
+
+/// The welcome message for a code, as WeCom takes it.
+pub fn welcome_message(w: &Welcome, welcome_code: &str) -> WelcomeMessage {
+    let mut attachments = Vec::new();
+    if let Some(l) = &w.link {
+        attachments.push(serde_json::json!({ "msgtype": "link", "link": { "title": l.title, "url": l.url, "desc": l.desc, "picurl": l.picurl } }));
+    }
+    if let Some(url) = &w.image_url {
+        attachments.push(serde_json::json!({ "msgtype": "image", "image": { "pic_url": url } }));
+    }
+    if let Some(m) = &w.miniprogram {
+        attachments.push(serde_json::json!({ "msgtype": "miniprogram", "miniprogram": { "title": m.title, "pic_media_id": m.pic_media_id, "appid": m.appid, "page": m.page } }));
+    }
+    let text = (!w.text.trim().is_empty()).then(|| Text { content: w.text.clone() });
+    WelcomeMessage { welcome_code: welcome_code.to_owned(), text, attachments }
+}
+
+/// WeCom's answer when a welcome code was already used (by us on an earlier attempt, or another app).
+const WELCOME_CODE_USED: i64 = 41051;
+
+/// Why handling an add through a code failed (the job retries it).
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    #[error(transparent)]
+    Wecom(#[from] WecomError),
+    #[error(transparent)]
+    Store(#[from] siyu_store::StoreError),
+}
+
+/// What happens when a customer adds a staff member through `code`. Safe to run again: the welcome
+/// code works once (a repeat answers 41051, taken as done), marking the same tags twice is harmless,
+/// and the code moves on once per add: `new_add` names the add that started the relationship (`None`
+/// for a callback that started nothing, such as a stale or repeated add), and the step is recorded
+/// under that name.
+pub async fn on_added(
+    state: &AppState,
+    code: &ChannelCode,
+    staff_userid: &str,
+    external_userid: &str,
+    welcome_code: Option<&str>,
+    new_add: Option<&str>,
+) -> Result<(), AddError> {
+    let Some(rt) = state.wecom.as_deref() else { return Ok(()) };
+    if let Some(wc) = welcome_code.filter(|_| !code.welcome.is_empty()) {
+        match rt.client.send_welcome(&welcome_message(&code.welcome, wc)).await {
+            Ok(()) => {}
+            Err(e) if e.errcode() == Some(WELCOME_CODE_USED) => {
+                tracing::info!(code = %code.id, "welcome code already used; not sent again")
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !code.tags.is_empty() {
+        let names: Vec<&str> = code.tags.iter().map(String::as_str).collect();
+        let group = rt.client.add_corp_tags(TAG_GROUP, &names).await?;
+        let ids: Vec<String> = group.tag.iter().filter(|t| code.tags.contains(&t.name)).map(|t| t.id.clone()).collect();
+        rt.client.mark_tags(staff_userid, external_userid, &ids, &[]).await?;
+    }
+    if let Some(add) = new_add
+        && !matches!(code.assignment, Assignment::Named { .. })
+    {
+        rotate(state, rt, code, add).await?;
+    }
+    Ok(())
+}
+
+/// Points the code at the next customer manager in turn (or the least loaded), once for the add
+/// `add`: WeCom is told first (telling it twice the same is harmless), then the step is recorded with
+/// the add's name, only if the code still points where it did — otherwise another add moved it
+/// meanwhile, and the step is worked out again from there.
+async fn rotate(state: &AppState, rt: &WecomRuntime, code: &ChannelCode, add: &str) -> Result<(), AddError> {
+    let mut code = code.clone();
+    for _ in 0..5 {
+        if state.store.channel_rotated(code.id, add).await? {
+            return Ok(());
+        }
+        let Ok((_, next)) = choose(state, &code.assignment, code.current_staff_id).await else { return Ok(()) };
+        if Some(next.id) != code.current_staff_id {
+            let (Some(config_id), Some(userid)) = (code.config_id.clone(), next.wecom_userid.clone()) else {
+                return Ok(());
+            };
+            let way = ContactWay {
+                config_id,
+                kind: 1,
+                scene: 2,
+                remark: code.name.chars().take(30).collect(),
+                skip_verify: true,
+                state: code.state(),
+                user: vec![userid],
+                qr_code: String::new(),
+            };
+            rt.client.update_contact_way(&way).await?;
+        }
+        if state.store.record_rotation(code.id, add, code.current_staff_id, next.id, state.clock.now()).await? {
+            return Ok(());
+        }
+        code = state.store.channel_code(code.id).await?;
+    }
+    tracing::warn!(code = %code.id, add, "the code kept moving under this add; its rotation step is skipped");
+    Ok(())
+}
+
+/// Demo only: the built-in fake WeCom plays a customer (with a made-up name, returned) scanning the
+/// code, so its welcome message, tags and figures can be watched.
+pub async fn simulate_scan(state: &AppState, caller: &Caller, id: ChannelCodeId) -> ServiceResult<String> {
+    caller.require(Permission::ManageChannels)?;
+    let fake = state.fake_wecom.clone().ok_or(ServiceError::NotFound)?;
+    let (code, _) = get(state, caller, id).await?;
+    let name = siyu_wecom::fake::names::random_customer_name();
+    fake.customer_scans(code.config_id.as_deref().unwrap_or_default(), &name).await.map_err(ServiceError::Internal)?;
+    Ok(name)
+}
+
+/// What a code's form offers and its rows name: unit names, the customer managers who can be
+/// assigned (active, with a WeCom user id; all of them, read a page at a time), and the sub-branches.
+#[derive(Debug, Clone, Default)]
+pub struct Choices {
+    pub unit_names: std::collections::HashMap<OrgUnitId, String>,
+    pub managers: Vec<Staff>,
+    pub sub_branches: Vec<siyu_domain::org::OrgUnit>,
+}
+
+pub async fn choices(state: &AppState, caller: &Caller) -> ServiceResult<Choices> {
+    caller.require(Permission::ReadChannels)?;
+    let units = state.store.org_units().await?;
+    let f = StaffFilter { role: Some(Role::CustomerManager), ..Default::default() };
+    let managers = state.store.all_staff(&f).await?;
+    Ok(Choices {
+        unit_names: units.iter().map(|u| (u.id, u.name.clone())).collect(),
+        managers,
+        sub_branches: units.into_iter().filter(|u| u.kind == OrgUnitKind::SubBranch).collect(),
+    })
+}

@@ -1,0 +1,19 @@
+//! The service layer: every action a person or system can take, with its permission check, data scope
+//! and audit entry. Console pages and API endpoints are thin shells over these functions, so a rule
+//! enforced here holds on every surface.
+
+pub mod audiences;
+pub mod audit;
+pub mod channels;
+pub mod customers;
+pub mod download;
+pub mod export;
+pub mod health;
+pub mod imports;
+pub mod jobs;
+pub mod org;
+pub mod sessions;
+pub mod staff;
+pub mod tags;
+pub mod tokens;
+pub mod wecom;

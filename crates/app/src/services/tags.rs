@@ -1,0 +1,424 @@
+//! Tags: defining them (HQ), putting manual tags on customers (HQ or the customer's own manager),
+//! loading imported tags from a list of customer numbers, and recomputing rule tags.
+//!
+//! Every change is written to the store first (with the customer's timeline entry in the same
+//! transaction), then told to the audience engine, then answered: a count made after the answer
+//! includes it.
+
+use siyu_domain::audience::print;
+use siyu_domain::audit::AuditAction;
+use siyu_domain::job::NewJob;
+use siyu_domain::scope::Permission;
+use siyu_domain::tag::{TagKind, valid_tag_name};
+use siyu_domain::{CustomerId, TagGroupId, TagId};
+use siyu_store::{NewTag, Tag, TagGroup};
+
+use crate::caller::Caller;
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::{audiences, audit};
+use crate::state::AppState;
+
+/// The job that recomputes rule tags and refreshes saved audiences.
+pub const REFRESH_JOB: &str = "audiences.refresh";
+
+/// Queues a recompute of rule tags and saved audiences a few seconds from now; a burst of changes
+/// shares one run (the dedupe key holds while one is queued).
+pub async fn schedule_refresh(state: &AppState) {
+    let mut job = NewJob::now(REFRESH_JOB, "{}".into(), state.clock.now().plus_secs(3));
+    job.dedupe_key = Some(format!("{REFRESH_JOB}:soon"));
+    job.max_attempts = 3;
+    match state.store.enqueue(&job).await {
+        Ok(Some(_)) => state.jobs_wake.notify_waiters(),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not queue the audience refresh"),
+    }
+}
+
+pub async fn groups(state: &AppState, caller: &Caller) -> ServiceResult<Vec<TagGroup>> {
+    caller.require(Permission::ReadCustomers)?;
+    Ok(state.store.tag_groups().await?)
+}
+
+/// Every tag, uncounted (the choices of a customer's "add a tag").
+pub async fn all(state: &AppState, caller: &Caller) -> ServiceResult<Vec<Tag>> {
+    caller.require(Permission::ReadCustomers)?;
+    Ok(state.store.tags().await?)
+}
+
+/// Every tag, with how many of the caller's customers carry it.
+pub async fn list(state: &AppState, caller: &Caller) -> ServiceResult<Vec<(Tag, u64)>> {
+    Ok(list_page(state, caller, siyu_store::Page { offset: 0, limit: i64::MAX }).await?.items)
+}
+
+/// A page of the tags, counted for the caller (only the page's tags are counted).
+pub async fn list_page(
+    state: &AppState,
+    caller: &Caller,
+    page: siyu_store::Page,
+) -> ServiceResult<siyu_store::Paged<(Tag, u64)>> {
+    caller.require(Permission::ReadCustomers)?;
+    let scope = audiences::scope_bitmap(state, caller.scope()).await?;
+    let tags = page.slice(state.store.tags().await?);
+    let items = tags
+        .items
+        .into_iter()
+        .map(|t| {
+            let n = state.engine.tag_members(t.id, scope.as_ref()).len();
+            (t, n)
+        })
+        .collect();
+    Ok(siyu_store::Paged { items, total: tags.total })
+}
+
+pub async fn create_group(state: &AppState, caller: &Caller, name: &str) -> ServiceResult<TagGroup> {
+    caller.require(Permission::ManageTags)?;
+    let name = name.trim();
+    if !valid_tag_name(name) {
+        return Err(ServiceError::invalid("bad_name", "名称应为1-30个字 / a name is 1-30 characters"));
+    }
+    let g = state.store.create_tag_group(name, state.clock.now()).await.map_err(|e| match e {
+        siyu_store::StoreError::Conflict(_) => {
+            ServiceError::Conflict(format!("已有标签组“{name}” / group “{name}” exists"))
+        }
+        other => other.into(),
+    })?;
+    audit::record(state, caller, AuditAction::TagDefined, &g.id.to_string(), &format!("group {name}")).await?;
+    Ok(g)
+}
+
+/// What an operator fills in to define a tag.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TagForm {
+    pub group_id: TagGroupId,
+    pub name: String,
+    pub kind: TagKind,
+    #[serde(default)]
+    pub sync_to_wecom: bool,
+    /// The condition of a rule tag, as an audience expression.
+    #[serde(default)]
+    pub rule: Option<String>,
+}
+
+fn check_form(state: &AppState, f: &TagForm) -> ServiceResult<NewTag> {
+    let name = f.name.trim();
+    if !valid_tag_name(name) {
+        return Err(ServiceError::invalid("bad_name", "标签名应为1-30个字 / a tag name is 1-30 characters"));
+    }
+    let rule = f.rule.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let rule_text = match (f.kind, rule) {
+        (TagKind::Rule, None) => {
+            return Err(ServiceError::invalid("rule_required", "规则标签需要条件 / a rule tag needs a condition"));
+        }
+        (TagKind::Rule, Some(text)) => {
+            let expr = audiences::compile(state, text)?;
+            // Rules over attributes, events and hand-set or imported tags only: then every rule can
+            // be recomputed on its own, in any order, and no two rules can chase each other.
+            if expr.tags().iter().any(|t| state.engine.is_rule_tag(t)) || !expr.audiences().is_empty() {
+                return Err(ServiceError::invalid(
+                    "rule_refers_to_rule",
+                    "规则不能引用其他规则标签或客群 / a rule cannot use another rule tag or a saved audience",
+                ));
+            }
+            Some(print(&expr))
+        }
+        (_, Some(_)) => {
+            return Err(ServiceError::invalid(
+                "rule_not_allowed",
+                "只有规则标签有条件 / only rule tags have a condition",
+            ));
+        }
+        (_, None) => None,
+    };
+    Ok(NewTag { group_id: f.group_id, name: name.to_owned(), kind: f.kind, sync_to_wecom: f.sync_to_wecom, rule_text })
+}
+
+fn conflict(name: &str) -> impl Fn(siyu_store::StoreError) -> ServiceError + '_ {
+    move |e| match e {
+        siyu_store::StoreError::Conflict(_) => {
+            ServiceError::Conflict(format!("已有标签“{name}” / a tag named “{name}” exists"))
+        }
+        other => other.into(),
+    }
+}
+
+pub async fn create(state: &AppState, caller: &Caller, form: &TagForm) -> ServiceResult<Tag> {
+    caller.require(Permission::ManageTags)?;
+    let new = check_form(state, form)?;
+    let tag = state.store.create_tag(&new, state.clock.now()).await.map_err(conflict(&new.name))?;
+    state.engine.note_tag(tag.id, &tag.name, tag.kind == TagKind::Rule);
+    audit::record(state, caller, AuditAction::TagDefined, &tag.id.to_string(), &describe(&tag)).await?;
+    crate::wecom::tags::queue_push(state, &tag).await;
+    if tag.kind == TagKind::Rule {
+        recompute(state, &tag).await?;
+    }
+    Ok(tag)
+}
+
+pub async fn update(state: &AppState, caller: &Caller, id: TagId, form: &TagForm) -> ServiceResult<Tag> {
+    caller.require(Permission::ManageTags)?;
+    let before = state.store.tag(id).await?;
+    if before.kind != form.kind {
+        return Err(ServiceError::invalid("kind_fixed", "标签类型创建后不能改 / a tag's kind cannot change"));
+    }
+    let new = check_form(state, form)?;
+    let tag = state.store.update_tag(id, &new, state.clock.now()).await.map_err(conflict(&new.name))?;
+    state.engine.note_tag(tag.id, &tag.name, tag.kind == TagKind::Rule);
+    audit::record(state, caller, AuditAction::TagDefined, &tag.id.to_string(), &describe(&tag)).await?;
+    crate::wecom::tags::queue_push(state, &tag).await;
+    if tag.sync_to_wecom && !before.sync_to_wecom {
+        // Newly mirrored: everyone who carries it gets it in WeCom too.
+        let all = audiences::ids_of(&state.engine.tag_members(tag.id, None));
+        crate::wecom::tags::queue_marks(state, &tag, &all).await;
+    }
+    if tag.kind == TagKind::Rule {
+        recompute(state, &tag).await?;
+    }
+    schedule_refresh(state).await;
+    Ok(tag)
+}
+
+fn describe(t: &Tag) -> String {
+    let rule = t.rule_text.as_deref().map(|r| format!(" rule: {r}")).unwrap_or_default();
+    format!("{}/{} ({}, wecom: {}){rule}", t.group_name, t.name, t.kind.as_str(), t.sync_to_wecom)
+}
+
+/// Puts a manual tag on a customer in the caller's scope (`on`), or takes it off.
+pub async fn set_on_customer(
+    state: &AppState,
+    caller: &Caller,
+    customer: CustomerId,
+    tag: TagId,
+    on: bool,
+) -> ServiceResult<bool> {
+    caller.require(Permission::TagCustomers)?;
+    // Out of scope reads as not found, the same as every other customer read.
+    state.store.customer(caller.scope(), customer).await?;
+    let t = state.store.tag(tag).await?;
+    if t.kind != TagKind::Manual {
+        return Err(ServiceError::invalid(
+            "tag_not_manual",
+            "只有手工标签可以手动打 / only manual tags are set by hand; imported, rule and behavioural tags come from their source",
+        ));
+    }
+    let guard = state.tag_writes.lock().await;
+    let now = state.clock.now();
+    let changed = if on {
+        let source = format!("manual:{}", caller.name());
+        state.store.tag_customers(tag, &[customer], &source, now).await?
+    } else {
+        state.store.untag_customers(tag, &[customer], now).await?
+    };
+    state.engine.note_tagged(tag, &changed, on, now);
+    drop(guard);
+    if !changed.is_empty() {
+        crate::wecom::tags::queue_marks(state, &t, &changed).await;
+        schedule_refresh(state).await;
+    }
+    Ok(!changed.is_empty())
+}
+
+pub async fn of_customer(state: &AppState, caller: &Caller, customer: CustomerId) -> ServiceResult<Vec<Tag>> {
+    caller.require(Permission::ReadCustomers)?;
+    state.store.customer(caller.scope(), customer).await?;
+    Ok(state.store.customer_tags(customer).await?)
+}
+
+pub async fn timeline(
+    state: &AppState,
+    caller: &Caller,
+    customer: CustomerId,
+    page: siyu_store::Page,
+) -> ServiceResult<siyu_store::Paged<siyu_store::CustomerEvent>> {
+    caller.require(Permission::ReadCustomers)?;
+    state.store.customer(caller.scope(), customer).await?;
+    Ok(state.store.customer_events(customer, page).await?)
+}
+
+/// Recomputes one rule tag: customers the rule now selects gain it, the others lose it.
+pub async fn recompute(state: &AppState, tag: &Tag) -> ServiceResult<(u64, u64)> {
+    let Some(text) = tag.rule_text.as_deref() else { return Ok((0, 0)) };
+    let expr = audiences::bind(state, &audiences::compile(state, text)?).await?;
+    let _guard = state.tag_writes.lock().await;
+    state.engine.roll_day(state.clock.now());
+    let want = state.engine.select(&expr, None).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let have = state.engine.tag_members(tag.id, None);
+    let add = audiences::ids_of(&(&want - &have));
+    let lose = audiences::ids_of(&(&have - &want));
+    let now = state.clock.now();
+    // Two transactions: each one's outcome reaches the engine (and WeCom) as soon as it commits, so
+    // a removal that fails leaves the engine holding exactly the additions the store kept.
+    let added = if add.is_empty() { Vec::new() } else { state.store.tag_customers(tag.id, &add, "rule", now).await? };
+    state.engine.note_tagged(tag.id, &added, true, now);
+    let removed = if lose.is_empty() { Ok(Vec::new()) } else { state.store.untag_customers(tag.id, &lose, now).await };
+    if let Ok(removed) = &removed {
+        state.engine.note_tagged(tag.id, removed, false, now);
+    }
+    drop(_guard);
+    crate::wecom::tags::queue_marks(state, tag, &added).await;
+    let removed = removed?;
+    crate::wecom::tags::queue_marks(state, tag, &removed).await;
+    Ok((added.len() as u64, removed.len() as u64))
+}
+
+/// Recomputes every rule tag; returns how many customers gained and lost one.
+pub async fn recompute_all(state: &AppState) -> ServiceResult<(u64, u64)> {
+    let mut total = (0, 0);
+    for t in state.store.tags().await?.into_iter().filter(|t| t.kind == TagKind::Rule) {
+        match recompute(state, &t).await {
+            Ok((a, r)) => {
+                total.0 += a;
+                total.1 += r;
+            }
+            Err(e) => tracing::warn!(tag = %t.id, error = %e, "rule tag not recomputed"),
+        }
+    }
+    Ok(total)
+}
+
+/// The outcome of loading an imported tag from a list of customer numbers.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ListLoad {
+    pub added: u64,
+    pub removed: u64,
+    /// Numbers in the list that are not customers of the bank, with their line.
+    pub unknown: Vec<(usize, String)>,
+}
+
+/// Whether the caller may load imported tags from a file; asked before the upload is read.
+pub fn may_load_list(caller: &Caller) -> ServiceResult<()> {
+    caller.require(Permission::ManageTags)
+}
+
+/// Sets an imported tag from a CSV/XLSX whose first column holds customer numbers (below a header,
+/// which may sit under a title). The file is read off the async runtime, within the reader's bounds.
+pub async fn load_list_file(
+    state: &AppState,
+    caller: &Caller,
+    tag: TagId,
+    bytes: Vec<u8>,
+    replace: bool,
+) -> ServiceResult<ListLoad> {
+    may_load_list(caller)?;
+    let entries = tokio::task::spawn_blocking(move || numbers_of(&bytes))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+    load_list(state, caller, tag, &entries, replace).await
+}
+
+/// No customer number is longer: a list of longer ones is not a list of customer numbers, and each kept
+/// number costs memory until the list is loaded.
+const MAX_CUSTOMER_NO_CHARS: usize = 64;
+/// Customer numbers one list may hold (a tag on a million customers is a rule tag's work, not a list's).
+const MAX_LIST_NUMBERS: usize = 1_000_000;
+
+/// The customer numbers in the first column of a CSV/XLSX, each with its line.
+fn numbers_of(bytes: &[u8]) -> ServiceResult<Vec<(usize, String)>> {
+    let bad_file = |e: crate::import::reader::FileError| ServiceError::invalid("bad_file", e.to_string());
+    let table = crate::import::reader::Table::open(bytes).map_err(bad_file)?;
+    let mut out = Vec::new();
+    let mut too_long = None;
+    let mut too_many = false;
+    table
+        .for_each_row(&mut |line, cells| {
+            if let Some(no) = cells.first().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+                if no.chars().count() > MAX_CUSTOMER_NO_CHARS {
+                    too_long = Some(line);
+                    return std::ops::ControlFlow::Break(());
+                }
+                if out.len() == MAX_LIST_NUMBERS {
+                    too_many = true;
+                    return std::ops::ControlFlow::Break(());
+                }
+                out.push((usize::try_from(line).unwrap_or(0), no.to_owned()));
+            }
+            std::ops::ControlFlow::Continue(())
+        })
+        .map_err(bad_file)?;
+    if too_many {
+        return Err(ServiceError::invalid(
+            "bad_file",
+            format!(
+                "名单超过 {MAX_LIST_NUMBERS} 个客户号 / the list holds more than {MAX_LIST_NUMBERS} customer numbers"
+            ),
+        ));
+    }
+    if let Some(line) = too_long {
+        return Err(ServiceError::invalid(
+            "bad_file",
+            format!(
+                "第 {line} 行的客户号超过 {MAX_CUSTOMER_NO_CHARS} 个字符 / the customer number on line {line} is longer than {MAX_CUSTOMER_NO_CHARS} characters"
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// Sets an imported tag from a list of customer numbers, each with the line of the file it came from:
+/// listed customers gain it; with `replace`, customers not listed lose it. Unknown numbers are reported
+/// by line and change nothing.
+pub async fn load_list(
+    state: &AppState,
+    caller: &Caller,
+    tag: TagId,
+    entries: &[(usize, String)],
+    replace: bool,
+) -> ServiceResult<ListLoad> {
+    caller.require(Permission::ManageTags)?;
+    let t = state.store.tag(tag).await?;
+    if t.kind != TagKind::Imported {
+        return Err(ServiceError::invalid(
+            "tag_not_imported",
+            "只有导入标签可以按名单导入 / only imported tags load from a list",
+        ));
+    }
+    let numbers: Vec<String> = entries.iter().map(|(_, n)| n.clone()).collect();
+    let found = state.store.customer_ids_by_numbers(&numbers).await?;
+    let mut out = ListLoad::default();
+    let mut ids = Vec::with_capacity(found.len());
+    for (line, no) in entries {
+        match found.get(no.as_str()) {
+            Some(id) => ids.push(*id),
+            None => out.unknown.push((*line, no.clone())),
+        }
+    }
+    let guard = state.tag_writes.lock().await;
+    let now = state.clock.now();
+    let listed = audiences::bitmap_of(&ids);
+    let have = state.engine.tag_members(tag, None);
+    let add = audiences::ids_of(&(&listed - &have));
+    let added = if add.is_empty() { Vec::new() } else { state.store.tag_customers(tag, &add, "import", now).await? };
+    state.engine.note_tagged(tag, &added, true, now);
+    // The removals are a second transaction: if they fail, the additions the store kept still reach
+    // the engine (above), WeCom and the audit log (below) before the error is answered.
+    let drop_ids = if replace { audiences::ids_of(&(&have - &listed)) } else { Vec::new() };
+    let removed =
+        if drop_ids.is_empty() { Ok(Vec::new()) } else { state.store.untag_customers(tag, &drop_ids, now).await };
+    if let Ok(removed) = &removed {
+        state.engine.note_tagged(tag, removed, false, now);
+    }
+    drop(guard);
+    crate::wecom::tags::queue_marks(state, &t, &added).await;
+    if let Ok(removed) = &removed {
+        crate::wecom::tags::queue_marks(state, &t, removed).await;
+    }
+    out.added = added.len() as u64;
+    out.removed = removed.as_ref().map_or(0, |r| r.len() as u64);
+    let failed = removed.as_ref().err().map(|e| format!(", removals failed: {e}")).unwrap_or_default();
+    audit::record(
+        state,
+        caller,
+        AuditAction::TagDefined,
+        &tag.to_string(),
+        &format!(
+            "list of {} numbers: +{} -{}, {} unknown{failed}",
+            numbers.len(),
+            out.added,
+            out.removed,
+            out.unknown.len()
+        ),
+    )
+    .await?;
+    schedule_refresh(state).await;
+    removed?;
+    Ok(out)
+}

@@ -1,0 +1,219 @@
+//! Administration endpoints: organisation, staff, API tokens, audit log, jobs.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use siyu_app::records::{ApiToken, AuditFilter, JobFilter, NewOrgUnit, Paged, StaffFilter, StaffUpdate};
+use siyu_domain::audit::{AuditAction, AuditEntry};
+use siyu_domain::job::{Job, JobStatus};
+use siyu_domain::org::{GeoPoint, OrgUnit, OrgUnitKind, Role, Staff};
+use siyu_domain::scope::ApiScope;
+use siyu_domain::{ApiTokenId, OrgUnitId, StaffId, Timestamp};
+
+use super::Paging;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::extract::ApiCaller;
+use crate::error::{ApiResult, ServiceError};
+use siyu_app::services::{audit, org, staff, tokens};
+use siyu_app::state::AppState;
+
+/// The whole tree, not paged: it is the bank's own structure (see the endpoint table).
+pub async fn list_org_units(State(state): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<OrgUnit>>> {
+    Ok(Json(org::list(&state, &c).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OrgUnitInput {
+    pub kind: OrgUnitKind,
+    pub parent_id: Option<OrgUnitId>,
+    pub code: String,
+    pub name: String,
+    pub lat: Option<f64>,
+    pub lng: Option<f64>,
+}
+
+impl OrgUnitInput {
+    fn into_new(self) -> NewOrgUnit {
+        NewOrgUnit {
+            kind: self.kind,
+            parent_id: self.parent_id,
+            code: self.code.trim().to_owned(),
+            name: self.name.trim().to_owned(),
+            location: self.lat.zip(self.lng).map(|(lat, lng)| GeoPoint { lat, lng }),
+        }
+    }
+}
+
+pub async fn create_org_unit(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(u): ApiJson<OrgUnitInput>,
+) -> ApiResult<(StatusCode, Json<OrgUnit>)> {
+    Ok((StatusCode::CREATED, Json(org::create(&state, &c, &u.into_new()).await?)))
+}
+
+pub async fn update_org_unit(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<OrgUnitId>,
+    ApiJson(u): ApiJson<OrgUnitInput>,
+) -> ApiResult<Json<OrgUnit>> {
+    Ok(Json(org::update(&state, &c, id, &u.into_new()).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StaffQuery {
+    pub role: Option<Role>,
+    pub org_unit: Option<OrgUnitId>,
+    pub q: Option<String>,
+}
+
+pub async fn list_staff(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(q): ApiQuery<StaffQuery>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<Staff>>> {
+    let f = StaffFilter { role: q.role, org_unit_id: q.org_unit, query: q.q };
+    Ok(Json(staff::list(&state, &c, &f, p.page()).await?))
+}
+
+pub async fn get_staff(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<StaffId>,
+) -> ApiResult<Json<Staff>> {
+    Ok(Json(staff::get(&state, &c, id).await?))
+}
+
+pub async fn create_staff(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(s): ApiJson<staff::StaffInput>,
+) -> ApiResult<(StatusCode, Json<Staff>)> {
+    Ok((StatusCode::CREATED, Json(staff::create(&state, &c, s).await?)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StaffUpdateInput {
+    pub display_name: String,
+    pub role: Role,
+    pub org_unit_id: OrgUnitId,
+    pub wecom_userid: Option<String>,
+    pub active: bool,
+}
+
+pub async fn update_staff(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<StaffId>,
+    ApiJson(u): ApiJson<StaffUpdateInput>,
+) -> ApiResult<Json<Staff>> {
+    let u = StaffUpdate {
+        display_name: u.display_name,
+        role: u.role,
+        org_unit_id: u.org_unit_id,
+        wecom_userid: u.wecom_userid,
+        active: u.active,
+    };
+    Ok(Json(staff::update(&state, &c, id, u).await?))
+}
+
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<ApiToken>>> {
+    Ok(Json(p.page().slice(tokens::list(&state, &c).await?)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenInput {
+    pub name: String,
+    pub scopes: Vec<ApiScope>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CreatedToken {
+    pub token: ApiToken,
+    /// Shown once: store it now.
+    pub secret: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(t): ApiJson<TokenInput>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let (token, secret) = tokens::create(&state, &c, &t.name, t.scopes).await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { token, secret })))
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ApiTokenId>,
+) -> ApiResult<StatusCode> {
+    tokens::revoke(&state, &c, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    /// Unix milliseconds.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+impl AuditQuery {
+    pub fn filter(&self) -> Result<AuditFilter, ServiceError> {
+        let action = match self.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(a) => Some(
+                AuditAction::parse(a)
+                    .ok_or_else(|| ServiceError::invalid("bad_query", format!("unknown audit action {a}")))?,
+            ),
+        };
+        Ok(AuditFilter {
+            action,
+            actor: self.actor.clone(),
+            target: self.target.clone(),
+            from: self.from.map(Timestamp::from_millis),
+            to: self.to.map(Timestamp::from_millis),
+        })
+    }
+}
+
+pub async fn search_audit(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<AuditEntry>>> {
+    Ok(Json(audit::search(&state, &c, &q.filter()?, p.page()).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct JobQuery {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+}
+
+pub async fn list_jobs(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(q): ApiQuery<JobQuery>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<Job>>> {
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            JobStatus::parse(s).ok_or_else(|| ServiceError::invalid("bad_query", format!("unknown job status {s}")))?,
+        ),
+    };
+    Ok(Json(siyu_app::services::jobs::list(&state, &c, &JobFilter { status, kind: q.kind }, p.page()).await?))
+}

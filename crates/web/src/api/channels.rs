@@ -1,0 +1,52 @@
+//! Channel code endpoints.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Serialize;
+use siyu_app::records::{ChannelCode, DayStat, Paged};
+use siyu_domain::ChannelCodeId;
+
+use super::Paging;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::extract::ApiCaller;
+use crate::error::ApiResult;
+use siyu_app::services::channels;
+use siyu_app::state::AppState;
+
+/// A code with its `state` and its daily figures.
+#[derive(Debug, Serialize)]
+pub struct ChannelView {
+    #[serde(flatten)]
+    pub code: ChannelCode,
+    pub state: String,
+    pub stats: Vec<DayStat>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<ChannelCode>>> {
+    Ok(Json(channels::list(&state, &c, p.page()).await?))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(input): ApiJson<channels::ChannelInput>,
+) -> ApiResult<(StatusCode, Json<ChannelView>)> {
+    let code = channels::create(&state, &c, input).await?;
+    let state_str = code.state();
+    Ok((StatusCode::CREATED, Json(ChannelView { code, state: state_str, stats: Vec::new() })))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ChannelCodeId>,
+) -> ApiResult<Json<ChannelView>> {
+    let (code, stats) = channels::get(&state, &c, id).await?;
+    let state_str = code.state();
+    Ok(Json(ChannelView { code, state: state_str, stats }))
+}

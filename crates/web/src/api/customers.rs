@@ -1,0 +1,108 @@
+//! Customer endpoints, and the query parameters the console's customer list shares with them.
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use siyu_app::records::{CustomerFilter, Paged, SegmentFilter};
+use siyu_domain::customer::{Customer, PiiField};
+use siyu_domain::{CustomerId, OrgUnitId, StaffId};
+
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::auth::extract::ApiCaller;
+use crate::error::{ApiResult, ServiceError, ServiceResult};
+use siyu_app::services::customers;
+use siyu_app::state::AppState;
+
+/// Filters as they arrive from a form or a URL: every field optional, blanks meaning "any".
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct CustomerQuery {
+    pub sub_branch: Option<String>,
+    pub owner: Option<String>,
+    pub segment: Option<String>,
+    pub risk_grade: Option<String>,
+    pub aum_tier: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+fn blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl CustomerQuery {
+    /// The store filter; a malformed value is an error naming the parameter, never silently ignored.
+    pub fn filter(&self) -> ServiceResult<CustomerFilter> {
+        let bad = |name: &str| ServiceError::invalid("bad_query", format!("参数 {name} 无效 / invalid {name}"));
+        let grade = |s: Option<&str>, name: &str| -> ServiceResult<Option<u8>> {
+            s.map(|v| {
+                v.trim_start_matches(['C', 'c'])
+                    .parse::<u8>()
+                    .ok()
+                    .filter(|n| (1..=5).contains(n))
+                    .ok_or_else(|| bad(name))
+            })
+            .transpose()
+        };
+        Ok(CustomerFilter {
+            sub_branch_id: blank(&self.sub_branch)
+                .map(|s| s.parse::<OrgUnitId>().map_err(|_| bad("sub_branch")))
+                .transpose()?,
+            owner_id: blank(&self.owner).map(|s| s.parse::<StaffId>().map_err(|_| bad("owner"))).transpose()?,
+            segment: blank(&self.segment).map(|s| SegmentFilter::parse(s).ok_or_else(|| bad("segment"))).transpose()?,
+            risk_grade: grade(blank(&self.risk_grade), "risk_grade")?,
+            aum_tier: grade(blank(&self.aum_tier), "aum_tier")?,
+            query: blank(&self.q).map(str::to_owned),
+        })
+    }
+
+    pub fn page(&self) -> siyu_app::records::Page {
+        siyu_app::records::Page::numbered(self.page.unwrap_or(1), self.per_page.unwrap_or(50))
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(q): ApiQuery<CustomerQuery>,
+) -> ApiResult<Json<Paged<Customer>>> {
+    Ok(Json(customers::list(&state, &c, &q.filter()?, q.page()).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<CustomerId>,
+) -> ApiResult<Json<Customer>> {
+    Ok(Json(customers::get(&state, &c, id).await?))
+}
+
+pub async fn by_number(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(no): ApiPath<String>,
+) -> ApiResult<Json<Customer>> {
+    Ok(Json(customers::by_number(&state, &c, &no).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevealRequest {
+    pub field: PiiField,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Revealed {
+    pub field: PiiField,
+    pub value: String,
+}
+
+pub async fn reveal(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<CustomerId>,
+    ApiJson(r): ApiJson<RevealRequest>,
+) -> ApiResult<Json<Revealed>> {
+    let value = customers::reveal(&state, &c, id, r.field, &r.reason).await?;
+    Ok(Json(Revealed { field: r.field, value }))
+}

@@ -1,0 +1,149 @@
+//! Import endpoints: upload a file (multipart: `file`, optional `mapping`), follow its dry run, commit,
+//! and download the rejected rows.
+
+use axum::Json;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Serialize;
+use siyu_app::records::{ImportProblem, ImportRecord, Paged};
+use siyu_domain::ImportId;
+
+use super::Paging;
+use super::extract::{ApiPath, ApiQuery};
+use crate::auth::extract::ApiCaller;
+use crate::error::{ApiResult, ServiceError, ServiceResult};
+use siyu_app::services::imports;
+use siyu_app::state::AppState;
+
+/// An upload as read from a multipart form.
+#[derive(Debug)]
+pub struct UploadForm {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub mapping: String,
+    /// The form's other fields, by name.
+    pub fields: Vec<(String, String)>,
+    /// This upload's turn (see `services::imports::file_slot`), held while the form lives: until the
+    /// handler has stored or parsed the file.
+    _turn: tokio::sync::OwnedSemaphorePermit,
+}
+
+/// Reads the `file` and `mapping` fields once it is this upload's turn; other fields are ignored.
+/// Callers check the permission first: nothing is read before it.
+pub async fn read_upload(state: &AppState, mut m: Multipart) -> ServiceResult<UploadForm> {
+    let limit_mib = state.config.server.max_upload_mib;
+    let _turn = imports::file_slot(state).await?;
+    let mut form =
+        UploadForm { file_name: String::new(), bytes: Vec::new(), mapping: String::new(), fields: Vec::new(), _turn };
+    let mut got_file = false;
+    loop {
+        let field = match m.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(ServiceError::TooLarge { limit_mib }),
+            Err(e) => return Err(ServiceError::invalid("bad_upload", e.body_text())),
+        };
+        match field.name() {
+            Some("file") => {
+                form.file_name = field.file_name().unwrap_or("upload").to_owned();
+                form.bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| {
+                        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                            ServiceError::TooLarge { limit_mib }
+                        } else {
+                            ServiceError::invalid("bad_upload", e.body_text())
+                        }
+                    })?
+                    .to_vec();
+                got_file = true;
+            }
+            Some("mapping") => {
+                form.mapping = field.text().await.map_err(|e| ServiceError::invalid("bad_upload", e.body_text()))?
+            }
+            // Small fields of the form (a checkbox, a choice), kept by name.
+            Some(name) if form.fields.len() < 16 => {
+                let name = name.to_owned();
+                let text = field.text().await.map_err(|e| ServiceError::invalid("bad_upload", e.body_text()))?;
+                form.fields.push((name, text.chars().take(1000).collect()));
+            }
+            _ => {}
+        }
+    }
+    if !got_file {
+        return Err(ServiceError::invalid("no_file", "请选择文件 / choose a file to upload"));
+    }
+    Ok(form)
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImportView {
+    #[serde(flatten)]
+    pub record: ImportRecord,
+    /// Rows read so far while the dry run is still going.
+    pub rows_read: Option<i64>,
+}
+
+pub fn view(state: &AppState, record: ImportRecord) -> ImportView {
+    let rows_read = state.import_progress.get(record.id);
+    ImportView { record, rows_read }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    m: Multipart,
+) -> ApiResult<(StatusCode, Json<ImportView>)> {
+    // The permission is checked before a byte of the upload is read.
+    imports::may_upload(&c)?;
+    let form = read_upload(&state, m).await?;
+    let id = imports::upload(&state, &c, &form.file_name, form.bytes, &form.mapping).await?;
+    let rec = imports::get(&state, &c, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(view(&state, rec))))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<ImportRecord>>> {
+    Ok(Json(imports::list(&state, &c, p.page()).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ImportId>,
+) -> ApiResult<Json<ImportView>> {
+    let rec = imports::get(&state, &c, id).await?;
+    Ok(Json(view(&state, rec)))
+}
+
+pub async fn problems(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ImportId>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<ImportProblem>>> {
+    Ok(Json(imports::problems(&state, &c, id, p.page()).await?))
+}
+
+pub async fn commit(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ImportId>,
+) -> ApiResult<(StatusCode, Json<ImportView>)> {
+    imports::request_commit(&state, &c, id).await?;
+    let rec = imports::get(&state, &c, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(view(&state, rec))))
+}
+
+pub async fn rejected_csv(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ImportId>,
+) -> ApiResult<Response> {
+    Ok(super::download(imports::rejected_csv(&state, &c, id).await?))
+}

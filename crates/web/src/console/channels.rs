@@ -1,0 +1,330 @@
+//! Channel code pages: the list with a form for a new code, and one code with its daily figures (and,
+//! in the demo, a button that makes the fake WeCom play a customer scanning it).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use siyu_app::records::ChannelCode;
+use siyu_domain::channel::{Assignment, ChannelKind, LinkCard, Welcome};
+use siyu_domain::org::GeoPoint;
+use siyu_domain::scope::Permission;
+use siyu_domain::{ChannelCodeId, OrgUnitId, StaffId};
+
+use super::customers::Opt;
+use super::{IdPath, PageCtx, Pager, error_page, query_without_page, render};
+use crate::api::Paging;
+use crate::auth::extract::ConsoleUser;
+use siyu_app::error::ServiceError;
+use siyu_app::services::channels::{self, ChannelInput};
+use siyu_app::state::AppState;
+
+#[derive(Debug, Clone)]
+pub struct ChannelRow {
+    pub id: ChannelCodeId,
+    pub name: String,
+    pub kind: &'static str,
+    pub sub_branch: String,
+    pub assignment: &'static str,
+    pub current: String,
+    pub state: String,
+    pub active: &'static str,
+}
+
+/// The form's fields as typed, re-shown after an error.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ChannelForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub mode: String,
+    #[serde(default)]
+    pub staff_id: String,
+    #[serde(default)]
+    pub sub_branch_id: String,
+    #[serde(default)]
+    pub lat: String,
+    #[serde(default)]
+    pub lng: String,
+    #[serde(default)]
+    pub tags: String,
+    #[serde(default)]
+    pub welcome_text: String,
+    #[serde(default)]
+    pub link_title: String,
+    #[serde(default)]
+    pub link_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "channels.html")]
+struct ListPage {
+    ctx: PageCtx,
+    rows: Vec<ChannelRow>,
+    pager: Pager,
+    can_manage: bool,
+    form: ChannelForm,
+    kinds: Vec<Opt>,
+    modes: Vec<Opt>,
+    managers: Vec<Opt>,
+    sub_branches: Vec<Opt>,
+    error: Option<String>,
+}
+
+fn mode_of(a: &Assignment) -> &'static str {
+    match a {
+        Assignment::Named { .. } => "named",
+        Assignment::RoundRobin { .. } => "round_robin",
+        Assignment::LeastLoad { .. } => "least_load",
+        Assignment::Nearest { .. } => "nearest",
+    }
+}
+
+/// Names of units and customer managers, for rows.
+fn staff_names(c: &channels::Choices) -> (HashMap<OrgUnitId, String>, HashMap<StaffId, String>) {
+    (c.unit_names.clone(), c.managers.iter().map(|s| (s.id, s.display_name.clone())).collect())
+}
+
+fn row(
+    ctx: &PageCtx,
+    c: &ChannelCode,
+    units: &HashMap<OrgUnitId, String>,
+    staff: &HashMap<StaffId, String>,
+) -> ChannelRow {
+    ChannelRow {
+        id: c.id,
+        name: c.name.clone(),
+        kind: ctx.tr.t(&format!("kindc.{}", c.kind.as_str())),
+        sub_branch: c.sub_branch_id.and_then(|u| units.get(&u).cloned()).unwrap_or_default(),
+        assignment: ctx.tr.t(&format!("mode.{}", mode_of(&c.assignment))),
+        current: c.current_staff_id.and_then(|s| staff.get(&s).cloned()).unwrap_or_else(|| "—".into()),
+        state: c.state(),
+        active: ctx.tr.yes_no(c.active),
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    user: &ConsoleUser,
+    headers: &HeaderMap,
+    paging: Paging,
+    raw: Option<&str>,
+    form: ChannelForm,
+    error: Option<String>,
+) -> Response {
+    let ctx = PageCtx::new(user, headers, "/channels");
+    let page = paging.page();
+    let list = match channels::list(state, &user.0, page).await {
+        Ok(l) => l,
+        Err(e) => return error_page(ctx, e),
+    };
+    let choices = channels::choices(state, &user.0).await.unwrap_or_default();
+    let (units, staff) = staff_names(&choices);
+    let rows = list.items.iter().map(|c| row(&ctx, c, &units, &staff)).collect();
+    let pager = Pager::new("/channels", &query_without_page(raw), page, list.total);
+    let opt = |value: String, label: String, current: &str| Opt { selected: value == current, value, label };
+    let kinds = ChannelKind::ALL
+        .iter()
+        .map(|k| opt(k.as_str().into(), ctx.tr.t(&format!("kindc.{}", k.as_str())).into(), &form.kind))
+        .collect();
+    let modes = ["named", "round_robin", "least_load", "nearest"]
+        .iter()
+        .map(|m| opt((*m).into(), ctx.tr.t(&format!("mode.{m}")).into(), &form.mode))
+        .collect();
+    let managers = choices
+        .managers
+        .iter()
+        .filter(|s| s.active && s.wecom_userid.is_some())
+        .map(|s| {
+            opt(
+                s.id.to_string(),
+                format!("{} ({})", s.display_name, units.get(&s.org_unit_id).cloned().unwrap_or_default()),
+                &form.staff_id,
+            )
+        })
+        .collect();
+    let sub_branches = choices
+        .sub_branches
+        .iter()
+        .map(|u| opt(u.id.to_string(), format!("{} {}", u.code, u.name), &form.sub_branch_id))
+        .collect();
+    let can_manage = user.0.actor.can(Permission::ManageChannels);
+    render(&ListPage { ctx, rows, pager, can_manage, form, kinds, modes, managers, sub_branches, error })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    Query(p): Query<Paging>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let form = ChannelForm { kind: "branch_poster".into(), mode: "round_robin".into(), ..Default::default() };
+    list_page(&state, &user, &headers, p, raw.as_deref(), form, None).await
+}
+
+/// Reads the form into the service's input; a missing choice is named in the error.
+fn input_of(f: &ChannelForm) -> Result<ChannelInput, ServiceError> {
+    let bad = |code: &'static str, msg: &str| ServiceError::invalid(code, msg);
+    let kind = ChannelKind::parse(&f.kind).ok_or_else(|| bad("bad_kind", "请选择渠道 / choose a channel"))?;
+    let sub =
+        || f.sub_branch_id.parse::<OrgUnitId>().map_err(|_| bad("bad_sub_branch", "请选择网点 / choose a sub-branch"));
+    let assignment = match f.mode.as_str() {
+        "named" => Assignment::Named {
+            staff_id: f.staff_id.parse().map_err(|_| bad("bad_staff", "请选择客户经理 / choose a customer manager"))?,
+        },
+        "round_robin" => Assignment::RoundRobin { sub_branch_id: sub()? },
+        "least_load" => Assignment::LeastLoad { sub_branch_id: sub()? },
+        "nearest" => {
+            let (lat, lng) = (f.lat.trim().parse::<f64>(), f.lng.trim().parse::<f64>());
+            let (Ok(lat), Ok(lng)) = (lat, lng) else {
+                return Err(bad("bad_location", "请填写经纬度 / give latitude and longitude"));
+            };
+            Assignment::Nearest { location: GeoPoint { lat, lng } }
+        }
+        _ => return Err(bad("bad_mode", "请选择分配方式 / choose an assignment")),
+    };
+    let link = (!f.link_url.trim().is_empty() || !f.link_title.trim().is_empty()).then(|| LinkCard {
+        title: f.link_title.trim().to_owned(),
+        url: f.link_url.trim().to_owned(),
+        desc: String::new(),
+        picurl: String::new(),
+    });
+    let tags = f.tags.split([',', '，', ' ']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
+    Ok(ChannelInput {
+        name: f.name.clone(),
+        kind,
+        assignment,
+        welcome: Welcome { text: f.welcome_text.trim().to_owned(), link, ..Default::default() },
+        tags,
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    Form(f): Form<ChannelForm>,
+) -> Response {
+    let result = match input_of(&f) {
+        Ok(input) => channels::create(&state, &user.0, input).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(code) => Redirect::to(&format!("/channels/{}", code.id)).into_response(),
+        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Forbidden)) => {
+            list_page(&state, &user, &headers, Paging { page: None, per_page: None }, None, f, Some(e.to_string()))
+                .await
+        }
+        Err(e) => error_page(PageCtx::new(&user, &headers, "/channels"), e),
+    }
+}
+
+/// One day as a chart column and a table row.
+#[derive(Debug, Clone)]
+pub struct DayRow {
+    pub day: String,
+    pub short: String,
+    pub added: i64,
+    pub deleted: i64,
+    pub net: i64,
+    pub added_pct: i64,
+    pub deleted_pct: i64,
+}
+
+#[derive(Template)]
+#[template(path = "channel.html")]
+struct DetailPage {
+    ctx: PageCtx,
+    id: ChannelCodeId,
+    name: String,
+    state: String,
+    kind: &'static str,
+    assignment: &'static str,
+    current: String,
+    tags: String,
+    welcome: String,
+    qr: String,
+    days: Vec<DayRow>,
+    can_simulate: bool,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DetailQuery {
+    scanned: Option<String>,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    IdPath(id): IdPath<ChannelCodeId>,
+    Query(q): Query<DetailQuery>,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/channels");
+    let (code, stats) = match channels::get(&state, &user.0, id).await {
+        Ok(x) => x,
+        Err(e) => return error_page(ctx, e),
+    };
+    let choices = channels::choices(&state, &user.0).await.unwrap_or_default();
+    let (units, staff) = staff_names(&choices);
+    let r = row(&ctx, &code, &units, &staff);
+    let max = stats.iter().map(|d| d.added.max(d.deleted)).max().unwrap_or(0).max(1);
+    let days = stats
+        .iter()
+        .map(|d| DayRow {
+            day: d.day.to_string(),
+            short: d.day.format("%m-%d").to_string(),
+            added: d.added,
+            deleted: d.deleted,
+            net: d.net(),
+            added_pct: d.added * 100 / max,
+            deleted_pct: d.deleted * 100 / max,
+        })
+        .collect();
+    let welcome = match &code.welcome.link {
+        Some(l) => format!("{} [{}]", code.welcome.text, l.title),
+        None => code.welcome.text.clone(),
+    };
+    let notice = q.scanned.map(|n| format!("{}{n}", ctx.tr.t("channels.scanned")));
+    let can_simulate =
+        state.fake_wecom.is_some() && code.config_id.is_some() && user.0.actor.can(Permission::ManageChannels);
+    render(&DetailPage {
+        id,
+        name: r.name,
+        state: r.state,
+        kind: r.kind,
+        assignment: r.assignment,
+        current: r.current,
+        tags: code.tags.join(", "),
+        welcome,
+        qr: code.qr_code.clone().unwrap_or_default(),
+        days,
+        can_simulate,
+        notice,
+        ctx,
+    })
+}
+
+/// Demo only: the fake WeCom plays a customer scanning the code.
+pub async fn simulate(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    IdPath(id): IdPath<ChannelCodeId>,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/channels");
+    match channels::simulate_scan(&state, &user.0, id).await {
+        Ok(name) => {
+            Redirect::to(&format!("/channels/{id}?scanned={}", crate::auth::extract::url_escape(&name))).into_response()
+        }
+        Err(e) => error_page(ctx, e),
+    }
+}

@@ -1,0 +1,348 @@
+//! The operator console: server-rendered pages (one askama struct per page), Simplified Chinese by
+//! default with an English switch, a little hand-written JavaScript, no front-end build.
+
+pub mod admin;
+pub mod audiences;
+pub mod channels;
+pub mod customers;
+pub mod i18n;
+pub mod imports;
+pub mod login;
+pub mod org;
+pub mod profile;
+pub mod staff;
+pub mod tags;
+pub mod words_audience;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+use siyu_domain::scope::Permission;
+
+use crate::auth::extract::{ConsoleUser, cookie};
+use i18n::{Lang, Tr};
+use siyu_app::error::ServiceError;
+use siyu_app::state::AppState;
+
+/// Who may send one of the console's forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the sign-in form (checked by its own token and the throttle).
+    Public,
+    /// Anyone signed in, whatever their role: signing out.
+    SignedIn,
+    /// Staff whose role has this permission; the service checks it again, with the data scope.
+    Needs(Permission),
+}
+
+/// One console form (a POST route): its path, who may send it, and whether it is an upload.
+pub struct FormRoute {
+    pub path: &'static str,
+    pub access: Access,
+    /// Only uploads may send more than [`crate::router::BODY_LIMIT`].
+    pub upload: bool,
+    handler: MethodRouter<AppState>,
+}
+
+fn form(path: &'static str, access: Access, handler: MethodRouter<AppState>) -> FormRoute {
+    FormRoute { path, access, upload: false, handler }
+}
+
+/// Every form the console accepts. The router adds POST routes from this table only, each behind a
+/// layer that checks [`Access`] before the handler's extractors run, so a caller without the
+/// permission gets the forbidden page and learns nothing from the form's parser (not its field names).
+pub fn forms() -> Vec<FormRoute> {
+    use Access::{Needs, Public, SignedIn};
+    use Permission::*;
+    vec![
+        form("/login", Public, post(login::submit)),
+        form("/logout", SignedIn, post(login::logout)),
+        form("/customers/{id}/reveal", Needs(RevealCustomerPii), post(customers::reveal)),
+        form("/customers/{id}/tags", Needs(TagCustomers), post(profile::set_tag)),
+        form("/tags", Needs(ManageTags), post(tags::create)),
+        form("/tags/groups", Needs(ManageTags), post(tags::create_group)),
+        form("/tags/{id}", Needs(ManageTags), post(tags::update)),
+        FormRoute { upload: true, ..form("/tags/{id}/list", Needs(ManageTags), post(tags::load_list)) },
+        form("/audiences", Needs(ManageAudiences), post(audiences::create)),
+        form("/audiences/{id}", Needs(ManageAudiences), post(audiences::update)),
+        form("/audiences/{id}/refresh", Needs(ManageAudiences), post(audiences::refresh)),
+        FormRoute { upload: true, ..form("/imports", Needs(ImportCustomers), post(imports::upload)) },
+        form("/imports/{id}/commit", Needs(ImportCustomers), post(imports::commit)),
+        form("/imports/{id}/remap", Needs(ImportCustomers), post(imports::remap)),
+        form("/org", Needs(ManageOrganisation), post(org::create)),
+        form("/org/{id}", Needs(ManageOrganisation), post(org::edit)),
+        form("/staff/new", Needs(ManageStaff), post(staff::create)),
+        form("/staff/{id}", Needs(ManageStaff), post(staff::edit)),
+        form("/channels", Needs(ManageChannels), post(channels::create)),
+        form("/channels/{id}/simulate", Needs(ManageChannels), post(channels::simulate)),
+        form("/tokens", Needs(ManageApiTokens), post(admin::create_token)),
+        form("/tokens/{id}/revoke", Needs(ManageApiTokens), post(admin::revoke_token)),
+    ]
+}
+
+/// The console's pages (GET) and its forms (POST, from [`forms`] only); only the two upload forms
+/// (a customer file, a tag's customer list) may send more than [`crate::router::BODY_LIMIT`], up to
+/// `upload_limit` bytes.
+pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(home))
+        .route("/login", get(login::page))
+        .route("/lang/{lang}", get(switch_lang))
+        .route(
+            "/static/app.css",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../../static/app.css"))
+            }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/app.js"))
+            }),
+        )
+        .route("/customers", get(customers::list))
+        .route("/customers/{id}", get(customers::detail))
+        .route("/tags", get(tags::list))
+        .route("/tags/{id}", get(tags::detail))
+        .route("/audiences", get(audiences::list))
+        .route("/audiences/new", get(audiences::new_page))
+        .route("/audiences/{id}", get(audiences::detail))
+        .route("/audiences/{id}/edit", get(audiences::edit_page))
+        .route("/audiences/{id}/export", get(audiences::export))
+        .route("/imports", get(imports::list))
+        .route("/imports/{id}", get(imports::detail))
+        .route("/imports/{id}/rejected.csv", get(imports::rejected_csv))
+        .route("/org", get(org::list))
+        .route("/org/{id}", get(org::edit_page))
+        .route("/staff", get(staff::list))
+        .route("/staff/new", get(staff::new_page))
+        .route("/staff/{id}", get(staff::edit_page))
+        .route("/channels", get(channels::list))
+        .route("/channels/{id}", get(channels::detail))
+        .route("/audit", get(admin::audit))
+        .route("/tokens", get(admin::tokens))
+        .route("/jobs", get(admin::jobs));
+    // A path with a page and a form gets one method router: `route` merges the POST into the GET.
+    forms().into_iter().fold(pages, |r, f| {
+        let handler = if f.upload {
+            let upload = tower::ServiceBuilder::new()
+                .layer(DefaultBodyLimit::max(upload_limit))
+                .layer(middleware::from_fn(crate::serve::upload_deadline));
+            f.handler.layer(upload)
+        } else {
+            f.handler
+        };
+        let access = f.access;
+        let handler =
+            handler.route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                move |State(st): State<AppState>, req: Request, next: Next| async move {
+                    guard(&st, access, req, next).await
+                },
+            ));
+        r.route(f.path, handler)
+    })
+}
+
+/// Lets a form through to its handler only if the caller may send it: not signed in goes to the
+/// sign-in page, signed in without the permission gets the forbidden page, before the body is read.
+async fn guard(state: &AppState, access: Access, req: Request, next: Next) -> Response {
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let user = match ConsoleUser::from_request_parts(&mut parts, state).await {
+        Ok(u) => u,
+        Err(to_login) => return to_login,
+    };
+    if let Access::Needs(p) = access
+        && !user.0.actor.can(p)
+    {
+        return error_page(PageCtx::new(&user, &parts.headers, parts.uri.path()), ServiceError::Forbidden);
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// A link in the navigation bar.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+/// What every page's frame needs: words, who is signed in, the CSRF token, the navigation.
+#[derive(Debug, Clone)]
+pub struct PageCtx {
+    pub tr: Tr,
+    pub lang: &'static str,
+    pub user_name: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+}
+
+const NAV: [(&str, &str, Permission); 10] = [
+    ("/customers", "nav.customers", Permission::ReadCustomers),
+    ("/audiences", "nav.audiences", Permission::ReadAudiences),
+    ("/tags", "nav.tags", Permission::ReadCustomers),
+    ("/channels", "nav.channels", Permission::ReadChannels),
+    ("/imports", "nav.imports", Permission::ImportCustomers),
+    ("/org", "nav.org", Permission::ManageOrganisation),
+    ("/staff", "nav.staff", Permission::ManageStaff),
+    ("/tokens", "nav.tokens", Permission::ManageApiTokens),
+    ("/audit", "nav.audit", Permission::ReadAuditLog),
+    ("/jobs", "nav.jobs", Permission::ReadJobs),
+];
+
+pub fn lang(headers: &HeaderMap) -> Tr {
+    Tr(Lang::from_cookie(cookie(headers, Lang::COOKIE)))
+}
+
+impl PageCtx {
+    pub fn new(user: &ConsoleUser, headers: &HeaderMap, current: &str) -> Self {
+        let tr = lang(headers);
+        let nav = NAV
+            .iter()
+            .filter(|(_, _, p)| user.0.actor.can(*p))
+            .map(|(href, key, _)| NavItem { href, label: tr.t(key), active: current.starts_with(href) })
+            .collect();
+        Self {
+            tr,
+            lang: tr.0.code(),
+            user_name: user.staff().display_name.clone(),
+            role: tr.role(user.staff().role),
+            csrf: user.csrf().to_owned(),
+            nav,
+        }
+    }
+}
+
+/// Renders a page, or a plain 500 if the template fails (it cannot, for well-typed structs, but a
+/// panic is never the answer).
+pub fn render<T: Template>(page: &T) -> Response {
+    match page.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    message: String,
+}
+
+/// A service error as a page in the frame, with the right status.
+pub fn error_page(ctx: PageCtx, e: ServiceError) -> Response {
+    let message = match &e {
+        ServiceError::Forbidden => ctx.tr.t("error.forbidden").to_owned(),
+        ServiceError::NotFound => ctx.tr.t("error.not_found").to_owned(),
+        ServiceError::Internal(m) => {
+            tracing::error!(error = %m, "internal error");
+            ctx.tr.t("error.title").to_owned()
+        }
+        other => other.to_string(),
+    };
+    let mut resp = render(&ErrorPage { ctx, message });
+    *resp.status_mut() = crate::error::status_of(&e);
+    resp
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: PageCtx,
+}
+
+async fn home(user: ConsoleUser, headers: HeaderMap) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/");
+    match ctx.nav.first() {
+        Some(first) => Redirect::to(first.href).into_response(),
+        None => render(&HomePage { ctx }),
+    }
+}
+
+async fn switch_lang(axum::extract::Path(l): axum::extract::Path<String>, headers: HeaderMap) -> Response {
+    let value = if l == "en" { "en" } else { "zh" };
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("://").and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_owned())));
+    // The referring page's path, under the same rule as sign-in's `next`: a referrer of
+    // `https://evil.example//evil.example` must not make this an open redirect.
+    let back = login::safe_next(back.as_deref());
+    (
+        // `Secure` is added for HTTPS requests by `crate::headers::harden`, as for every cookie.
+        [(header::SET_COOKIE, format!("{}={value}; Path=/; Max-Age=31536000; SameSite=Lax", Lang::COOKIE))],
+        Redirect::to(&back),
+    )
+        .into_response()
+}
+
+/// A typed id from the path (`/imports/{id}`). A text that is not such an id names nothing, so it
+/// answers the same "not found" page as an id outside the caller's scope — once, here, for every page.
+#[derive(Debug)]
+pub struct IdPath<T>(pub T);
+
+impl<T: std::str::FromStr + Send> FromRequestParts<AppState> for IdPath<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        // The parse error is dropped before the await, so it need not be `Send`.
+        if let Ok(id) = raw.parse::<T>() {
+            return Ok(Self(id));
+        }
+        let user = ConsoleUser::from_request_parts(parts, state).await?;
+        Err(error_page(PageCtx::new(&user, &parts.headers, parts.uri.path()), ServiceError::NotFound))
+    }
+}
+
+/// Page links for a list, keeping the other query parameters.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `base_query` is the current query string without `page`.
+    pub fn new(path: &str, base_query: &str, page: siyu_app::records::Page, total: i64) -> Self {
+        let per = page.limit.max(1);
+        let current = page.offset / per + 1;
+        let pages = ((total + per - 1) / per).max(1);
+        let href = |p: i64| {
+            if base_query.is_empty() { format!("{path}?page={p}") } else { format!("{path}?{base_query}&page={p}") }
+        };
+        Self {
+            page: current,
+            pages,
+            total,
+            prev: (current > 1).then(|| href(current - 1)),
+            next: (current < pages).then(|| href(current + 1)),
+        }
+    }
+}
+
+/// The query string without its `page` parameter.
+pub fn query_without_page(q: Option<&str>) -> String {
+    q.unwrap_or("").split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("page=")).collect::<Vec<_>>().join("&")
+}
+
+/// A timestamp as bank staff read it (UTC+8).
+pub fn show_time(t: siyu_domain::Timestamp) -> String {
+    t.bank_display()
+}
