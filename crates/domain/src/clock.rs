@@ -52,16 +52,6 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
 }
 
-/// The real clock, for the running server.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        Timestamp(Utc::now().timestamp_millis())
-    }
-}
-
 /// A clock that stands still until told to move, for tests.
 #[derive(Debug, Default)]
 pub struct ManualClock(AtomicI64);

@@ -11,7 +11,7 @@ use siyu::config::Config;
 use siyu_app::services::imports;
 use siyu_app::state::AppState;
 use siyu_domain::Clock;
-use siyu_domain::clock::SystemClock;
+use siyu::clock::SystemClock;
 use siyu_domain::customer::Gender;
 use siyu_domain::scope::{Actor, ApiScope};
 use siyu_store::{ImportStatus, Store};

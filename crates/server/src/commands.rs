@@ -9,7 +9,7 @@ use siyu_app::caller::Caller;
 use siyu_app::jobs;
 use siyu_app::services::imports;
 use siyu_app::state::AppState;
-use siyu_domain::clock::SystemClock;
+use siyu::clock::SystemClock;
 use siyu_domain::scope::{Actor, ApiScope};
 use siyu_store::ImportStatus;
 use tokio::sync::watch;

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::api::{ContactWay, CorpTag, CorpTagGroup, ExternalContact, FollowInfo, WelcomeMessage};
 use crate::crypto::CallbackCrypto;
 
-mod more;
+mod campaigns;
 pub mod names;
 
 /// Something to go wrong on the next API call (not `gettoken`).
@@ -82,7 +82,7 @@ struct Corp {
     next_id: u64,
     /// Mass messages one customer may receive per day.
     receive_limit_per_day: u32,
-    more: more::More,
+    campaigns: campaigns::Campaigns,
 }
 
 impl Default for Corp {
@@ -103,7 +103,7 @@ impl Default for Corp {
             callback_url: None,
             next_id: 0,
             receive_limit_per_day: 1,
-            more: more::More::default(),
+            campaigns: campaigns::Campaigns::default(),
         }
     }
 }
@@ -572,7 +572,7 @@ impl FakeWecom {
                 ok(json!({ "invaliduser": "", "msgid": c.id("msg") }))
             }
             _ => self
-                .answer_more(&mut c, path, body, query)
+                .answer_campaigns(&mut c, path, body, query)
                 .unwrap_or_else(|| err(60011, &format!("the fake does not serve {path}"))),
         }
     }

@@ -5,11 +5,12 @@
 //! - [`xml`] and [`event`]: the decrypted callback XML as typed customer-contact events.
 //!
 //! - [`client`] and [`api`]: the server API client (token cache, retries, typed errors) and the
-//!   endpoints siyu calls.
+//!   endpoints siyu calls for contacts, tags, contact ways and welcome messages; [`campaigns`]: mass
+//!   messages, Moments, groups, transfers and statistics.
 //! - [`fake`]: a fake WeCom server for tests and the demo, with scripted customers and injected faults.
 
 pub mod api;
-pub mod api_more;
+pub mod campaigns;
 pub mod client;
 pub mod crypto;
 pub mod event;

@@ -148,7 +148,7 @@ async fn staff_by_wecom_userid(
 /// Stores a group as `groupchat/get` describes it, with its whole current membership.
 pub async fn save_group(
     state: &crate::state::AppState,
-    g: &siyu_wecom::api_more::GroupChat,
+    g: &siyu_wecom::campaigns::GroupChat,
 ) -> Result<(), siyu_store::StoreError> {
     let record = siyu_store::GroupChatRecord {
         chat_id: g.chat_id.clone(),

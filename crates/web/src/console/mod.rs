@@ -2,6 +2,7 @@
 //! default with an English switch, a little hand-written JavaScript, no front-end build.
 
 pub mod admin;
+pub mod audience_words;
 pub mod audiences;
 pub mod channels;
 pub mod customers;
@@ -12,7 +13,6 @@ pub mod org;
 pub mod profile;
 pub mod staff;
 pub mod tags;
-pub mod words_audience;
 
 use askama::Template;
 use axum::Router;

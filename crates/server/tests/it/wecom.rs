@@ -2,11 +2,9 @@
 //! official vector, a scanning customer becoming an active relationship, a customer deleting their
 //! manager, and forged, tampered, replayed and garbage callbacks refused with no state change.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{TestApp, spawn_app_with_wecom};
+use crate::common::{TestApp, spawn_app_with_wecom};
 use reqwest::StatusCode;
 use siyu_store::{JobFilter, Page, RelationshipStatus};
 use siyu_wecom::api::ContactWay;
@@ -23,7 +21,7 @@ async fn setup() -> (FakeWecom, TestApp) {
 
 /// The fake WeCom with Lujiazui's two managers, the app, HQ signed in, and the SH01 sub-branch: what a
 /// round-robin channel code of SH01 needs.
-async fn two_managers_of_sh01() -> (FakeWecom, TestApp, common::Session, siyu_domain::org::OrgUnit) {
+async fn two_managers_of_sh01() -> (FakeWecom, TestApp, crate::common::Session, siyu_domain::org::OrgUnit) {
     let fake = FakeWecom::new(FakeConfig::default());
     for u in ["wx_cm_sh01_1", "wx_cm_sh01_2"] {
         fake.add_staff(u);

@@ -4,11 +4,9 @@
 //! body trickled in is cut at its total deadline; a client that stops reading is dropped; bodies past their route's limit answer 413, oversized
 //! heads 431, a wrong method 405, a malformed request 400 — the API's with its JSON error.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{spawn_app_configured, spawn_app_with};
+use crate::common::{spawn_app_configured, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
@@ -29,7 +27,7 @@ async fn closed_within(s: &mut (impl AsyncRead + Unpin), within: Duration, what:
     }
 }
 
-fn addr(app: &common::TestApp) -> String {
+fn addr(app: &crate::common::TestApp) -> String {
     app.base.trim_start_matches("http://").to_owned()
 }
 
@@ -102,7 +100,7 @@ async fn bodies_past_their_routes_limit_answer_413_and_only_uploads_take_more() 
     assert_eq!(s, StatusCode::FORBIDDEN);
     // The sign-in form and the WeCom callback are small too.
     let form = [("username", big.as_str()), ("password", "x")];
-    let r = common::client().post(app.url("/login")).form(&form).send().await.unwrap();
+    let r = crate::common::client().post(app.url("/login")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let r = reqwest::Client::new().post(app.url("/wecom/callback")).body(vec![b'x'; 20 << 10]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
@@ -190,7 +188,7 @@ async fn wrong_methods_large_heads_and_malformed_requests_get_the_json_error() {
 
 /// Sends `head`, then the body a byte every 300 ms (well within the 1 s allowed per pause) until the
 /// server closes; returns the reading half.
-async fn trickle(app: &common::TestApp, head: String) -> tokio::net::tcp::OwnedReadHalf {
+async fn trickle(app: &crate::common::TestApp, head: String) -> tokio::net::tcp::OwnedReadHalf {
     let (rd, mut wr) = TcpStream::connect(addr(app)).await.unwrap().into_split();
     wr.write_all(head.as_bytes()).await.unwrap();
     tokio::spawn(async move {

@@ -2,12 +2,10 @@
 //! GBK and XLSX files, rejected rows as CSV, bad files refused, and a commit that resumes after a crash
 //! without applying anything twice.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use common::{Session, TestApp, spawn_app_with};
+use crate::common::{Session, TestApp, spawn_app_with};
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use siyu_app::import::pipeline::{self, Lookups, Produced};
@@ -206,7 +204,7 @@ async fn gbk_and_xlsx_files_read_correctly() {
         "欧阳修"
     );
 
-    let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/customers.xlsx")).unwrap();
+    let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/data/customers.xlsx")).unwrap();
     let v = dry_run(&app, &hq, "customers.xlsx", xlsx).await;
     assert_eq!((v["good_rows"].as_i64(), v["bad_rows"].as_i64()), (Some(2), Some(1)), "{v}");
     commit(&app, &hq, v["id"].as_str().unwrap()).await;

@@ -9,7 +9,7 @@ use reqwest::{Client, StatusCode};
 use siyu::config::Config;
 use siyu_app::state::AppState;
 use siyu_domain::Clock;
-use siyu_domain::clock::SystemClock;
+use siyu::clock::SystemClock;
 use siyu_domain::org::Staff;
 use siyu_store::{Page, StaffFilter};
 use siyu_store_sqlite::SqliteStore;

@@ -2,9 +2,7 @@
 //! within the caller's scope, bad expressions point at the problem, saved audiences record who entered,
 //! rule tags follow their rule, exports are masked and audited, and the engine agrees with a fresh load.
 
-mod common;
-
-use common::{Session, TestApp, spawn_app};
+use crate::common::{Session, TestApp, spawn_app};
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -3,15 +3,13 @@
 //! The routes come from `siyu_web::console::forms`, the table the router builds every POST route from, so a
 //! new form is walked here as soon as it exists.
 
-mod common;
-
 use reqwest::StatusCode;
 use siyu_domain::scope::Actor;
 use siyu_web::console::{Access, forms};
 
 /// Posts an empty form (only the session's CSRF token) to every form `username` may not send and
 /// checks each answer; returns how many were refused.
-async fn refused_forms(app: &common::TestApp, username: &str) -> usize {
+async fn refused_forms(app: &crate::common::TestApp, username: &str) -> usize {
     let me = app.login(username).await;
     let actor = Actor::Staff { id: me.staff.id, role: me.staff.role, org_unit_id: me.staff.org_unit_id };
     let mut refused = 0;
@@ -40,7 +38,7 @@ async fn refused_forms(app: &common::TestApp, username: &str) -> usize {
 
 #[tokio::test]
 async fn forms_a_customer_manager_may_not_send_are_refused_before_they_are_read() {
-    let app = common::spawn_app_with(20).await;
+    let app = crate::common::spawn_app_with(20).await;
     // All but revealing, tagging their own customers, and signing in and out.
     let refused = refused_forms(&app, "cm_sh01_1").await;
     assert_eq!(refused, forms().len() - 4, "every form a customer manager may not send was tried");
@@ -48,7 +46,7 @@ async fn forms_a_customer_manager_may_not_send_are_refused_before_they_are_read(
 
 #[tokio::test]
 async fn a_reviewer_may_send_no_form_but_sign_out() {
-    let app = common::spawn_app_with(20).await;
+    let app = crate::common::spawn_app_with(20).await;
     let needs = forms().iter().filter(|f| matches!(f.access, Access::Needs(_))).count();
     assert_eq!(refused_forms(&app, "comp01").await, needs);
     // Signing out needs only a session.
@@ -59,8 +57,8 @@ async fn a_reviewer_may_send_no_form_but_sign_out() {
 
 #[tokio::test]
 async fn a_form_sent_without_a_session_goes_to_sign_in() {
-    let app = common::spawn_app_with(20).await;
-    let anon = common::client();
+    let app = crate::common::spawn_app_with(20).await;
+    let anon = crate::common::client();
     for f in forms().into_iter().filter(|f| f.access != Access::Public) {
         let path = f.path.replace("{id}", "1");
         let r = anon.post(app.url(&path)).form(&[("x", "1")]).send().await.unwrap();
@@ -72,7 +70,7 @@ async fn a_form_sent_without_a_session_goes_to_sign_in() {
 
 #[tokio::test]
 async fn a_customer_manager_still_reaches_the_forms_they_may_send() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let me = app.login("cm_sh01_1").await;
     let mine = app.customer_of("cm_sh01_1").await;
     // An empty tag form reaches the handler, which answers on the customer page.

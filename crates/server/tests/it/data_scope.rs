@@ -1,9 +1,7 @@
 //! One customer manager cannot read another's customer through any endpoint that reads customers; a
 //! branch manager sees only their unit's customers; a compliance reviewer sees none.
 
-mod common;
-
-use common::spawn_app;
+use crate::common::spawn_app;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -107,7 +105,7 @@ async fn branch_managers_see_their_unit_and_reviewers_see_no_customers() {
     let sh = app.login("bm_sh").await;
     let hz_customer = app.customer_of("cm_hz02_1").await;
     let sh_customer = app.customer_of("cm_sh02_1").await;
-    let get = |s: &common::Session, id: String| s.client.get(app.url(&format!("/api/v1/customers/{id}"))).send();
+    let get = |s: &crate::common::Session, id: String| s.client.get(app.url(&format!("/api/v1/customers/{id}"))).send();
     assert_eq!(get(&sh, sh_customer.id.to_string()).await.unwrap().status(), StatusCode::OK);
     assert_eq!(get(&sh, hz_customer.id.to_string()).await.unwrap().status(), StatusCode::NOT_FOUND);
     // A sub-branch head sees only that sub-branch.

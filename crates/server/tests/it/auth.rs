@@ -1,8 +1,6 @@
 //! Sign-in, sessions, CSRF, throttling, API tokens, and the audit entries they leave.
 
-mod common;
-
-use common::{PASSWORD, client};
+use crate::common::{PASSWORD, client};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -39,13 +37,13 @@ async fn sign_in_needs_the_sign_in_page_token() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
-async fn spawn_app_small() -> common::TestApp {
-    common::spawn_app_with(10).await
+async fn spawn_app_small() -> crate::common::TestApp {
+    crate::common::spawn_app_with(10).await
 }
 
 /// Posts the sign-in form as `c` with the given form token.
 async fn sign_in(
-    app: &common::TestApp,
+    app: &crate::common::TestApp,
     c: &reqwest::Client,
     username: &str,
     password: &str,

@@ -1,5 +1,5 @@
-//! The rest of the endpoints siyu uses: mass messages (群发) with their tasks and results, Moments
-//! tasks, customer groups and join ways, customer transfer, and behaviour statistics.
+//! Reaching customers beyond one chat: mass messages (群发) with their tasks and results, Moments tasks,
+//! customer groups and join ways, customer transfer, and behaviour statistics.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

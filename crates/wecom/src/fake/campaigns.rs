@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::{Corp, FakeWecom, err, ok, random_code};
-use crate::api_more::{GroupChat, GroupMember, MsgTask, MsgTemplate, SendResult};
+use crate::campaigns::{GroupChat, GroupMember, MsgTask, MsgTemplate, SendResult};
 
 /// The fake's state for these endpoints.
 #[derive(Default)]
-pub(super) struct More {
+pub(super) struct Campaigns {
     msgs: BTreeMap<String, (MsgTemplate, Vec<MsgTask>, Vec<SendResult>)>,
     /// Mass messages each customer received, per day number: WeCom's receive limit.
     received: HashMap<(String, i64), u32>,
@@ -26,14 +26,14 @@ fn now_secs() -> i64 {
 }
 
 impl FakeWecom {
-    pub(super) fn answer_more(
+    pub(super) fn answer_campaigns(
         &self,
         c: &mut Corp,
         path: &str,
         body: &Value,
         query: &HashMap<String, String>,
     ) -> Option<Value> {
-        let m = &mut c.more;
+        let m = &mut c.campaigns;
         Some(match path {
             "/cgi-bin/externalcontact/add_msg_template" => {
                 let t: MsgTemplate = match serde_json::from_value(body.clone()) {
@@ -63,7 +63,7 @@ impl FakeWecom {
                 let msgid = format!("msg{:012}", c.next_id);
                 let tasks = senders.iter().map(|u| MsgTask { userid: u.clone(), status: 0, send_time: 0 }).collect();
                 let out = ok(json!({ "msgid": msgid, "fail_list": fail }));
-                c.more.msgs.insert(msgid, (t, tasks, Vec::new()));
+                c.campaigns.msgs.insert(msgid, (t, tasks, Vec::new()));
                 out
             }
             "/cgi-bin/externalcontact/get_groupmsg_task" => {
@@ -158,7 +158,7 @@ impl FakeWecom {
                     .map(|e| {
                         let known = c.contacts.get(e).is_some_and(|(_, f)| f.iter().any(|f| f.userid == handover));
                         if known {
-                            c.more.transfers.push((resigned, handover.clone(), takeover.clone(), e.clone()));
+                            c.campaigns.transfers.push((resigned, handover.clone(), takeover.clone(), e.clone()));
                         }
                         json!({ "external_userid": e, "errcode": if known { 0 } else { 40096 } })
                     })
@@ -204,8 +204,8 @@ impl FakeWecom {
             .filter(|(_, (_, f))| f.iter().any(|f| f.userid == userid))
             .map(|(e, _)| e.clone())
             .collect();
-        let more = &mut c.more;
-        let (t, tasks, results) = more.msgs.get_mut(msgid).ok_or("no such message")?;
+        let camp = &mut c.campaigns;
+        let (t, tasks, results) = camp.msgs.get_mut(msgid).ok_or("no such message")?;
         let task = tasks.iter_mut().find(|t| t.userid == userid).ok_or("no task for this member")?;
         if task.status == 2 {
             return Err("already sent".into());
@@ -219,7 +219,7 @@ impl FakeWecom {
             let status = if !contacts.contains(&e) {
                 2
             } else {
-                let n = more.received.entry((e.clone(), day)).or_default();
+                let n = camp.received.entry((e.clone(), day)).or_default();
                 if *n >= limit {
                     3
                 } else {
@@ -252,7 +252,7 @@ impl FakeWecom {
             member_list: vec![me],
             member_version: random_code(16),
         };
-        c.more.groups.insert(chat_id.clone(), g);
+        c.campaigns.groups.insert(chat_id.clone(), g);
         chat_id
     }
 
@@ -270,7 +270,7 @@ impl FakeWecom {
     /// A customer who is already in a group (no callback: the state a full sync finds).
     pub fn add_group_member(&self, chat_id: &str, external_userid: &str) {
         let mut c = self.corp();
-        if let Some(g) = c.more.groups.get_mut(chat_id) {
+        if let Some(g) = c.campaigns.groups.get_mut(chat_id) {
             g.member_list.push(GroupMember {
                 userid: external_userid.to_owned(),
                 kind: 2,
@@ -284,7 +284,7 @@ impl FakeWecom {
     pub async fn customer_joins_group(&self, chat_id: &str, external_userid: &str) -> Result<StatusCode, String> {
         {
             let mut c = self.corp();
-            let g = c.more.groups.get_mut(chat_id).ok_or("no such group")?;
+            let g = c.campaigns.groups.get_mut(chat_id).ok_or("no such group")?;
             g.member_list.push(GroupMember {
                 userid: external_userid.to_owned(),
                 kind: 2,
@@ -300,7 +300,7 @@ impl FakeWecom {
     pub async fn customer_leaves_group(&self, chat_id: &str, external_userid: &str) -> Result<StatusCode, String> {
         {
             let mut c = self.corp();
-            let g = c.more.groups.get_mut(chat_id).ok_or("no such group")?;
+            let g = c.campaigns.groups.get_mut(chat_id).ok_or("no such group")?;
             g.member_list.retain(|m| m.userid != external_userid);
             g.member_version = random_code(16);
         }

@@ -1,9 +1,7 @@
 //! The API's shape: the OpenAPI document matches what is served, errors carry codes, health and metrics
 //! answer, masked data never leaks, and a clear view is audited.
 
-mod common;
-
-use common::spawn_app_with;
+use crate::common::spawn_app_with;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -85,7 +83,7 @@ async fn health_readiness_and_metrics() {
 
 #[tokio::test]
 async fn personal_numbers_are_masked_and_a_clear_view_is_audited() {
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let cm = app.login("cm_sh01_1").await;
     let c = app.customer_of("cm_sh01_1").await;
     let body =
@@ -256,7 +254,7 @@ async fn answer(r: reqwest::Response) -> (StatusCode, serde_json::Value) {
 #[tokio::test]
 async fn every_list_pages_and_every_query_parameter_is_bounded() {
     use siyu_web::api::ParamKind;
-    let app = common::spawn_app().await;
+    let app = crate::common::spawn_app().await;
     let admin = app.login("admin").await;
     let customer = app.customer_of("cm_sh01_1").await;
     // Two of everything a list shows, so that a list that ignores `per_page` is caught.

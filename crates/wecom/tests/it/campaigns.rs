@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use siyu_wecom::api::Text;
-use siyu_wecom::api_more::MsgTemplate;
+use siyu_wecom::campaigns::MsgTemplate;
 use siyu_wecom::client::{RetryPolicy, WecomClient};
 use siyu_wecom::crypto::CallbackCrypto;
 use siyu_wecom::event::{CallbackEvent, ChatChange, EventKind};

@@ -1,0 +1,16 @@
+//! The `siyu` binary's integration tests, one binary: each module starts real servers over fresh
+//! SQLite databases (`common::spawn_app`) and drives them over HTTP as a browser, an API client or
+//! WeCom would.
+
+mod api;
+mod audiences;
+mod auth;
+mod browser;
+mod common;
+mod console_forms;
+mod data_scope;
+mod http_limits;
+mod imports;
+mod jobs;
+mod migrations;
+mod wecom;
