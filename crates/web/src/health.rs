@@ -35,5 +35,5 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn metrics(State(state): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<impl IntoResponse> {
     let text = health::metrics(&state, &c)?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text))
+    Ok(([(header::CONTENT_TYPE, siyu_app::metrics::CONTENT_TYPE)], text))
 }

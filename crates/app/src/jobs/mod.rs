@@ -10,7 +10,6 @@ pub mod scheduler;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -116,10 +115,10 @@ pub async fn run_next(state: &AppState, registry: &Registry, worker: &str) -> Se
     match outcome {
         Ok(()) => {
             state.store.complete(job.id, worker, now).await?;
-            state.metrics.jobs_succeeded.fetch_add(1, Ordering::Relaxed);
+            state.metrics.jobs_succeeded.inc();
         }
         Err(e) => {
-            state.metrics.jobs_failed.fetch_add(1, Ordering::Relaxed);
+            state.metrics.jobs_failed.inc();
             let (msg, retry) = match e {
                 JobError::Retry(m) if job.attempts < job.max_attempts => {
                     (m, Some(now.plus_secs(retry_delay_secs(job.attempts))))

@@ -67,7 +67,7 @@ pub async fn reveal(
         .map_err(|e| ServiceError::Internal(format!("{id} {}: {e}", field.as_str())))?;
     audit::record(state, caller, AuditAction::RevealPii, &id.to_string(), &format!("{}: {reason}", field.as_str()))
         .await?;
-    state.metrics.pii_reveals.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    state.metrics.pii_reveals.inc();
     Ok(clear)
 }
 

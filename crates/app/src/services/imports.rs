@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use siyu_domain::ImportId;
 use siyu_domain::audit::AuditAction;
@@ -405,7 +404,7 @@ pub async fn run_commit(
                 // The engine is told on the other core, while the next batch is written.
                 let _ = follow_tx.send(Follow::Batch(rows, written)).await;
                 committed += n;
-                state.metrics.import_rows_committed.fetch_add(n as u64, Ordering::Relaxed);
+                state.metrics.import_rows_committed.inc_by(n as u64);
                 on_batch(committed, rec.good_rows);
             }
         }

@@ -71,7 +71,7 @@ pub async fn login(state: &AppState, username: &str, pw: &str, ip: &str) -> Serv
     };
     let Some(staff) = staff.clone().filter(|_| ok) else {
         attempt.failed();
-        state.metrics.logins_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        state.metrics.logins_failed.inc();
         state.store.append_audit(&audit(AuditAction::LoginFailed, "wrong login name, password, or inactive")).await?;
         return Err(wrong_credentials());
     };
