@@ -11,6 +11,7 @@ pub mod error;
 pub mod import;
 pub mod jobs;
 pub mod metrics;
+pub mod outbound;
 pub mod records;
 pub mod services;
 pub mod state;

@@ -59,7 +59,12 @@ impl Default for Metrics {
         // both (a counter `siyu_logins_failed` is exposed as `siyu_logins_failed_total`).
         let mut registry = Registry::default();
         registry.register("siyu_http_requests", "HTTP requests by route, method and status", requests.clone());
-        registry.register_with_unit("siyu_http_request_duration", "HTTP request latency", Unit::Seconds, latency.clone());
+        registry.register_with_unit(
+            "siyu_http_request_duration",
+            "HTTP request latency",
+            Unit::Seconds,
+            latency.clone(),
+        );
         let counters = [
             ("siyu_logins_failed", "Failed sign-ins", &logins_failed),
             ("siyu_pii_reveals", "Personal numbers shown in clear", &pii_reveals),
@@ -70,7 +75,16 @@ impl Default for Metrics {
         for (name, help, counter) in counters {
             registry.register(name, help, counter.clone());
         }
-        Self { registry, requests, latency, logins_failed, pii_reveals, jobs_succeeded, jobs_failed, import_rows_committed }
+        Self {
+            registry,
+            requests,
+            latency,
+            logins_failed,
+            pii_reveals,
+            jobs_succeeded,
+            jobs_failed,
+            import_rows_committed,
+        }
     }
 }
 

@@ -33,8 +33,9 @@ pub struct AppState {
     pub wecom: Option<Arc<crate::wecom::WecomRuntime>>,
     /// Where accepted callbacks are committed in groups (started with the WeCom connection).
     pub callback_intake: Option<crate::wecom::intake::Intake>,
-    /// The built-in fake WeCom, when the demo runs against it (enables "simulate a scan").
-    pub fake_wecom: Option<siyu_wecom::fake::FakeWecom>,
+    /// The demo's made-up customers, when the demo runs against the built-in fake WeCom (enables
+    /// "simulate a scan").
+    pub demo_customers: Option<Arc<dyn crate::wecom::demo::DemoCustomers>>,
     /// The audience engine: tags, attributes and events as bitmaps, current with every committed write.
     pub engine: Arc<crate::engine::Engine>,
     /// Held across a tag change's store write and its engine update, so two changes of the same
@@ -81,7 +82,7 @@ impl AppState {
             import_progress: Arc::new(ProgressBoard::default()),
             wecom: None,
             callback_intake: None,
-            fake_wecom: None,
+            demo_customers: None,
             engine: Arc::new(crate::engine::Engine::default()),
             tag_writes: Arc::new(tokio::sync::Mutex::new(())),
             file_work: Arc::new(tokio::sync::Semaphore::new(FILES_AT_ONCE)),

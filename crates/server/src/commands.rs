@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use siyu::clock::SystemClock;
 use siyu::config::Config;
 use siyu::{demo, startup};
 use siyu_app::caller::Caller;
 use siyu_app::jobs;
 use siyu_app::services::imports;
 use siyu_app::state::AppState;
-use siyu::clock::SystemClock;
 use siyu_domain::scope::{Actor, ApiScope};
 use siyu_store::ImportStatus;
 use tokio::sync::watch;
@@ -140,7 +140,7 @@ async fn serve(mut config: Config, demo_customers: Option<u64>) -> anyhow::Resul
     if let Some(rt) = wecom {
         state = state.with_wecom(rt);
     }
-    state.fake_wecom = fake;
+    state.demo_customers = fake.clone().map(|f| Arc::new(demo::scans::FakeCustomers(f)) as _);
     let state = state.load_engine().await?;
     // Rule tags and audiences catch up with anything written while the server was down.
     siyu_app::services::tags::schedule_refresh(&state).await;
@@ -156,11 +156,11 @@ async fn serve(mut config: Config, demo_customers: Option<u64>) -> anyhow::Resul
             println!("  {:<12} {:<20} {}", l.username, l.role.as_str(), l.unit);
         }
     }
-    if fresh_demo && state.fake_wecom.is_some() {
+    if fresh_demo && let Some(fake) = fake {
         // Channel codes and a few scanning customers, once the server is listening for their callbacks.
         let st = state.clone();
         tokio::spawn(async move {
-            if let Err(e) = demo::seed_wecom(&st).await {
+            if let Err(e) = demo::seed_wecom(&st, &fake).await {
                 tracing::warn!(error = %e, "could not seed the demo's WeCom");
             }
         });

@@ -7,12 +7,14 @@
 //! - [`client`] and [`api`]: the server API client (token cache, retries, typed errors) and the
 //!   endpoints siyu calls for contacts, tags, contact ways and welcome messages; [`campaigns`]: mass
 //!   messages, Moments, groups, transfers and statistics.
-//! - [`fake`]: a fake WeCom server for tests and the demo, with scripted customers and injected faults.
+//! - `fake` (with the `fake` feature, which brings axum): a fake WeCom server for tests and the demo,
+//!   with scripted customers and injected faults.
 
 pub mod api;
 pub mod campaigns;
 pub mod client;
 pub mod crypto;
 pub mod event;
+#[cfg(feature = "fake")]
 pub mod fake;
 pub mod xml;

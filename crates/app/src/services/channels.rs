@@ -8,7 +8,7 @@ use siyu_domain::org::{OrgUnitKind, Role, Staff};
 use siyu_domain::scope::{DataScope, Permission};
 use siyu_domain::{ChannelCodeId, OrgUnitId, StaffId};
 use siyu_store::{ChannelCode, DayStat, NewChannelCode, Page, Paged, StaffFilter};
-use siyu_wecom::api::{ContactWay, Text, WelcomeMessage};
+use siyu_wecom::api::ContactWay;
 use siyu_wecom::client::WecomError;
 
 use crate::caller::Caller;
@@ -223,25 +223,6 @@ pub async fn get(state: &AppState, caller: &Caller, id: ChannelCodeId) -> Servic
     Ok((code, stats))
 }
 
-/// The welcome message for a code, as WeCom takes it.
-pub fn welcome_message(w: &Welcome, welcome_code: &str) -> WelcomeMessage {
-    let mut attachments = Vec::new();
-    if let Some(l) = &w.link {
-        attachments.push(serde_json::json!({ "msgtype": "link", "link": { "title": l.title, "url": l.url, "desc": l.desc, "picurl": l.picurl } }));
-    }
-    if let Some(url) = &w.image_url {
-        attachments.push(serde_json::json!({ "msgtype": "image", "image": { "pic_url": url } }));
-    }
-    if let Some(m) = &w.miniprogram {
-        attachments.push(serde_json::json!({ "msgtype": "miniprogram", "miniprogram": { "title": m.title, "pic_media_id": m.pic_media_id, "appid": m.appid, "page": m.page } }));
-    }
-    let text = (!w.text.trim().is_empty()).then(|| Text { content: w.text.clone() });
-    WelcomeMessage { welcome_code: welcome_code.to_owned(), text, attachments }
-}
-
-/// WeCom's answer when a welcome code was already used (by us on an earlier attempt, or another app).
-const WELCOME_CODE_USED: i64 = 41051;
-
 /// Why handling an add through a code failed (the job retries it).
 #[derive(Debug, thiserror::Error)]
 pub enum AddError {
@@ -266,13 +247,7 @@ pub async fn on_added(
 ) -> Result<(), AddError> {
     let Some(rt) = state.wecom.as_deref() else { return Ok(()) };
     if let Some(wc) = welcome_code.filter(|_| !code.welcome.is_empty()) {
-        match rt.client.send_welcome(&welcome_message(&code.welcome, wc)).await {
-            Ok(()) => {}
-            Err(e) if e.errcode() == Some(WELCOME_CODE_USED) => {
-                tracing::info!(code = %code.id, "welcome code already used; not sent again")
-            }
-            Err(e) => return Err(e.into()),
-        }
+        crate::outbound::welcome(rt, code, wc).await?;
     }
     if !code.tags.is_empty() {
         let names: Vec<&str> = code.tags.iter().map(String::as_str).collect();
@@ -324,15 +299,14 @@ async fn rotate(state: &AppState, rt: &WecomRuntime, code: &ChannelCode, add: &s
     Ok(())
 }
 
-/// Demo only: the built-in fake WeCom plays a customer (with a made-up name, returned) scanning the
-/// code, so its welcome message, tags and figures can be watched.
+/// Demo only: the demo's customers (the built-in fake WeCom) play a customer with a made-up name,
+/// returned, scanning the code, so its welcome message, tags and figures can be watched.
 pub async fn simulate_scan(state: &AppState, caller: &Caller, id: ChannelCodeId) -> ServiceResult<String> {
     caller.require(Permission::ManageChannels)?;
-    let fake = state.fake_wecom.clone().ok_or(ServiceError::NotFound)?;
+    let customers = state.demo_customers.clone().ok_or(ServiceError::NotFound)?;
     let (code, _) = get(state, caller, id).await?;
-    let name = siyu_wecom::fake::names::random_customer_name();
-    fake.customer_scans(code.config_id.as_deref().unwrap_or_default(), &name).await.map_err(ServiceError::Internal)?;
-    Ok(name)
+    let scan = customers.customer_scans(code.config_id.as_deref().unwrap_or_default()).await;
+    scan.map_err(|e| ServiceError::Internal(e.0))
 }
 
 /// What a code's form offers and its rows name: unit names, the customer managers who can be

@@ -11,8 +11,10 @@ use siyu_domain::validate::id_check_digit;
 use siyu_domain::{OrgUnitId, Timestamp};
 use siyu_store::{NewOrgUnit, NewStaff, Store, StoreError, UpsertFields};
 use siyu_vault::Vault;
+use siyu_wecom::fake::FakeWecom;
 use siyu_wecom::fake::names::random_customer_name;
 
+pub mod scans;
 pub mod tags;
 
 /// Every demo login's password.
@@ -269,8 +271,7 @@ pub async fn logins(store: &dyn Store) -> Result<Vec<DemoLogin>, StoreError> {
 /// The demo's WeCom: every customer manager already has some of their customers as WeCom contacts
 /// (remarked with the customer's mobile, as managers do), found and matched by a full sync; and two
 /// channel codes, each scanned by a few new customers through the fake WeCom.
-pub async fn seed_wecom(state: &siyu_app::state::AppState) -> Result<(), String> {
-    let fake = state.fake_wecom.clone().ok_or("no fake WeCom")?;
+pub async fn seed_wecom(state: &siyu_app::state::AppState, fake: &FakeWecom) -> Result<(), String> {
     let f = siyu_store::StaffFilter { role: Some(Role::CustomerManager), ..Default::default() };
     let cms = state.store.list_staff(&f, siyu_store::Page::first(500)).await.map_err(|e| e.to_string())?.items;
     let mut contacts: Vec<(String, String)> = Vec::new();
@@ -308,15 +309,14 @@ pub async fn seed_wecom(state: &siyu_app::state::AppState) -> Result<(), String>
     sync.dedupe_key = Some(format!("{}:demo", siyu_app::wecom::sync::SYNC_JOB));
     state.store.enqueue(&sync).await.map_err(|e| e.to_string())?;
     state.jobs_wake.notify_waiters();
-    seed_channels(state).await
+    seed_channels(state, fake).await
 }
 
 /// Two demo channel codes, each scanned by a few customers through the fake WeCom (demo only).
-async fn seed_channels(state: &siyu_app::state::AppState) -> Result<(), String> {
+async fn seed_channels(state: &siyu_app::state::AppState, fake: &FakeWecom) -> Result<(), String> {
     use siyu_domain::channel::{Assignment, ChannelKind, LinkCard, Welcome};
     use siyu_domain::scope::Actor;
 
-    let fake = state.fake_wecom.clone().ok_or("no fake WeCom")?;
     let admin = state.store.staff_credentials("admin").await.map_err(|e| e.to_string())?.staff;
     let caller = siyu_app::caller::Caller {
         actor: Actor::Staff { id: admin.id, role: admin.role, org_unit_id: admin.org_unit_id },

@@ -3,6 +3,7 @@
 //! WeCom would.
 
 mod api;
+mod architecture;
 mod audiences;
 mod auth;
 mod browser;

@@ -295,7 +295,7 @@ pub async fn detail(
     };
     let notice = q.scanned.map(|n| format!("{}{n}", ctx.tr.t("channels.scanned")));
     let can_simulate =
-        state.fake_wecom.is_some() && code.config_id.is_some() && user.0.actor.can(Permission::ManageChannels);
+        state.demo_customers.is_some() && code.config_id.is_some() && user.0.actor.can(Permission::ManageChannels);
     render(&DetailPage {
         id,
         name: r.name,

@@ -1,0 +1,52 @@
+//! Every message siyu sends a customer leaves through this module, and only through it: nothing
+//! else in the application calls WeCom's customer-facing sends (`send_welcome`, the mass messages'
+//! `add_msg_template`, Moments' `add_moment_task`, or `transfer_customers`, whose hand-over notice
+//! WeCom shows the customer). A test (`tests/it/architecture.rs` in the `siyu` crate) scans the
+//! application's sources and fails when another module does.
+//!
+//! So the rules of contact have one place to live. Today the only message is a channel code's
+//! welcome, answering the customer's own add within WeCom's 20-second window; its idempotency key is
+//! WeCom's welcome code, which works once (a repeat answers 41051, taken as sent). The journey
+//! engine fills this module in: one contact policy for every message (frequency caps per customer
+//! and channel, quiet hours), the customer's marketing consent checked before a marketing message,
+//! content only as compliance approved it (an approved content id, not free text), and an
+//! idempotency key per message recorded before the send, so a retried job never sends twice.
+
+use siyu_domain::channel::Welcome;
+use siyu_store::ChannelCode;
+use siyu_wecom::api::{Text, WelcomeMessage};
+use siyu_wecom::client::WecomError;
+
+use crate::wecom::WecomRuntime;
+
+/// WeCom's answer when a welcome code was already used (by us on an earlier attempt, or another app).
+const WELCOME_CODE_USED: i64 = 41051;
+
+/// The welcome message for a code, as WeCom takes it.
+pub fn welcome_message(w: &Welcome, welcome_code: &str) -> WelcomeMessage {
+    let mut attachments = Vec::new();
+    if let Some(l) = &w.link {
+        attachments.push(serde_json::json!({ "msgtype": "link", "link": { "title": l.title, "url": l.url, "desc": l.desc, "picurl": l.picurl } }));
+    }
+    if let Some(url) = &w.image_url {
+        attachments.push(serde_json::json!({ "msgtype": "image", "image": { "pic_url": url } }));
+    }
+    if let Some(m) = &w.miniprogram {
+        attachments.push(serde_json::json!({ "msgtype": "miniprogram", "miniprogram": { "title": m.title, "pic_media_id": m.pic_media_id, "appid": m.appid, "page": m.page } }));
+    }
+    let text = (!w.text.trim().is_empty()).then(|| Text { content: w.text.clone() });
+    WelcomeMessage { welcome_code: welcome_code.to_owned(), text, attachments }
+}
+
+/// Sends `code`'s welcome to the customer who just added through it, with the `welcome_code` of
+/// their add. Safe to run again: a code already used counts as sent.
+pub async fn welcome(rt: &WecomRuntime, code: &ChannelCode, welcome_code: &str) -> Result<(), WecomError> {
+    match rt.client.send_welcome(&welcome_message(&code.welcome, welcome_code)).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.errcode() == Some(WELCOME_CODE_USED) => {
+            tracing::info!(code = %code.id, "welcome code already used; not sent again");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
