@@ -30,7 +30,7 @@ pub struct AuditRow {
 }
 
 #[derive(Template)]
-#[template(path = "audit.html")]
+#[template(path = "admin/audit.html")]
 struct AuditPage {
     ctx: PageCtx,
     actions: Vec<Opt>,
@@ -103,7 +103,7 @@ pub struct TokenRow {
 }
 
 #[derive(Template)]
-#[template(path = "tokens.html")]
+#[template(path = "admin/tokens.html")]
 struct TokensPage {
     ctx: PageCtx,
     rows: Vec<TokenRow>,
@@ -187,7 +187,7 @@ pub struct JobRow {
 }
 
 #[derive(Template)]
-#[template(path = "jobs.html")]
+#[template(path = "admin/jobs.html")]
 struct JobsPage {
     ctx: PageCtx,
     statuses: Vec<Opt>,

@@ -46,7 +46,7 @@ fn row(a: &Audience, visible: u64) -> AudienceRow {
 }
 
 #[derive(Template)]
-#[template(path = "audiences.html")]
+#[template(path = "audiences/list.html")]
 struct ListPage {
     ctx: PageCtx,
     rows: Vec<AudienceRow>,
@@ -89,7 +89,7 @@ pub struct AudienceInput {
 }
 
 #[derive(Template)]
-#[template(path = "audience_form.html")]
+#[template(path = "audiences/form.html")]
 struct FormPage {
     ctx: PageCtx,
     /// `None` for a new audience.
@@ -224,7 +224,7 @@ pub async fn update(
 }
 
 #[derive(Template)]
-#[template(path = "audience.html")]
+#[template(path = "audiences/detail.html")]
 struct DetailPage {
     ctx: PageCtx,
     a: AudienceRow,

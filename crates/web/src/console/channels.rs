@@ -63,7 +63,7 @@ pub struct ChannelForm {
 }
 
 #[derive(Template)]
-#[template(path = "channels.html")]
+#[template(path = "channels/list.html")]
 struct ListPage {
     ctx: PageCtx,
     rows: Vec<ChannelRow>,
@@ -239,7 +239,7 @@ pub struct DayRow {
 }
 
 #[derive(Template)]
-#[template(path = "channel.html")]
+#[template(path = "channels/detail.html")]
 struct DetailPage {
     ctx: PageCtx,
     id: ChannelCodeId,

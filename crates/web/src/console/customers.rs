@@ -149,7 +149,7 @@ pub fn bars(items: Vec<(String, i64)>) -> Vec<ChartBar> {
 }
 
 #[derive(Template)]
-#[template(path = "customers.html")]
+#[template(path = "customers/list.html")]
 struct ListPage {
     tier_bars: Vec<ChartBar>,
     risk_bars: Vec<ChartBar>,
@@ -283,7 +283,7 @@ pub struct RelationshipRow {
 }
 
 #[derive(Template)]
-#[template(path = "customer.html")]
+#[template(path = "customers/detail.html")]
 struct DetailPage {
     extras: super::profile::Extras,
     relationships: Vec<RelationshipRow>,

@@ -314,9 +314,7 @@ mod tests {
     /// Every `t("…")` in a template must have words here.
     #[test]
     fn every_key_used_by_a_template_exists() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
+        for path in super::super::template_files() {
             let text = std::fs::read_to_string(&path).unwrap();
             for part in text.split(".t(\"").skip(1) {
                 let key = &part[..part.find('"').unwrap()];

@@ -54,7 +54,7 @@ fn row(ctx: &PageCtx, r: &ImportRecord) -> ImportRow {
 }
 
 #[derive(Template)]
-#[template(path = "imports.html")]
+#[template(path = "imports/list.html")]
 struct ListPage {
     ctx: PageCtx,
     rows: Vec<ImportRow>,
@@ -138,7 +138,7 @@ fn remap_rows(r: &ImportRecord) -> Vec<RemapRow> {
 }
 
 #[derive(Template)]
-#[template(path = "import.html")]
+#[template(path = "imports/detail.html")]
 struct DetailPage {
     remap: Vec<RemapRow>,
     ctx: PageCtx,

@@ -17,7 +17,7 @@ use siyu_app::services::sessions;
 use siyu_app::state::AppState;
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "login/sign_in.html")]
 struct LoginPage {
     tr: Tr,
     csrf: String,

@@ -346,3 +346,49 @@ pub fn query_without_page(q: Option<&str>) -> String {
 pub fn show_time(t: siyu_domain::Timestamp) -> String {
     t.bank_display()
 }
+
+/// Every template file, in the area folders and at the top (the shared layout, error page, pager).
+#[cfg(test)]
+pub(crate) fn template_files() -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() { walk(&path, out) } else { out.push(path) }
+        }
+    }
+    let mut out = Vec::new();
+    walk(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")), &mut out);
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    /// Templates are grouped by console area: each folder is named for the `console/` module whose
+    /// pages it holds (`customers/list.html` for `console/customers.rs`), and only what every area
+    /// shares sits at the top.
+    #[test]
+    fn templates_are_grouped_by_console_area() {
+        let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/templates"));
+        let console = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/console"));
+        let files = super::template_files();
+        assert!(files.len() > 20, "the templates were found: {files:?}");
+        for path in files {
+            let rel = path.strip_prefix(root).unwrap();
+            let mut parts = rel.iter().map(|p| p.to_str().unwrap());
+            let first = parts.next().unwrap();
+            match parts.next() {
+                None => assert!(
+                    ["base.html", "error.html", "home.html", "pager.html"].contains(&first),
+                    "{}: a page belongs in the folder of its console area",
+                    rel.display()
+                ),
+                Some(_) => assert!(
+                    console.join(format!("{first}.rs")).is_file() && rel.iter().count() == 2,
+                    "{}: templates/<area>/<page>.html, where console/<area>.rs renders it",
+                    rel.display()
+                ),
+            }
+        }
+    }
+}

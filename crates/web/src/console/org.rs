@@ -29,7 +29,7 @@ pub struct UnitRow {
 }
 
 #[derive(Template)]
-#[template(path = "org.html")]
+#[template(path = "org/list.html")]
 struct ListPage {
     ctx: PageCtx,
     units: Vec<UnitRow>,
@@ -147,7 +147,7 @@ pub async fn create(
 }
 
 #[derive(Template)]
-#[template(path = "org_edit.html")]
+#[template(path = "org/edit.html")]
 struct EditPage {
     ctx: PageCtx,
     id: OrgUnitId,

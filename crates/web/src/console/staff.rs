@@ -29,7 +29,7 @@ pub struct StaffRow {
 }
 
 #[derive(Template)]
-#[template(path = "staff.html")]
+#[template(path = "staff/list.html")]
 struct ListPage {
     ctx: PageCtx,
     q: String,
@@ -126,7 +126,7 @@ pub struct StaffForm {
 }
 
 #[derive(Template)]
-#[template(path = "staff_form.html")]
+#[template(path = "staff/form.html")]
 struct FormPage {
     ctx: PageCtx,
     title: &'static str,

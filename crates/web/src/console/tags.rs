@@ -86,7 +86,7 @@ async fn group_options(state: &AppState, user: &ConsoleUser, selected: &str) -> 
 }
 
 #[derive(Template)]
-#[template(path = "tags.html")]
+#[template(path = "tags/list.html")]
 struct ListPage {
     ctx: PageCtx,
     rows: Vec<TagRow>,
@@ -170,7 +170,7 @@ pub async fn create_group(
 }
 
 #[derive(Template)]
-#[template(path = "tag.html")]
+#[template(path = "tags/detail.html")]
 struct DetailPage {
     ctx: PageCtx,
     t: TagRow,
