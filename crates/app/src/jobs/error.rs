@@ -32,13 +32,6 @@ impl JobError {
     pub fn is_retry(&self) -> bool {
         matches!(self, Self::Retry(_))
     }
-
-    /// What made the job fail.
-    pub fn cause(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        match self {
-            Self::Retry(c) | Self::Permanent(c) => c.as_ref(),
-        }
-    }
 }
 
 /// A store that fails is taken to be passing trouble (busy, restarting, a lost connection): try again.

@@ -171,3 +171,27 @@ pub(crate) async fn enqueue_or_warn<K: Job>(state: &AppState, payload: &K::Paylo
         tracing::warn!(error = %e, kind = K::NAME, "could not queue a job");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_that_does_not_read_fails_for_good_and_nothing_reads_anything() {
+        let e = <import::ImportPayload as Payload>::from_row("{oops").unwrap_err();
+        assert!(!e.is_retry(), "retrying cannot mend a row");
+        assert!(e.to_string().starts_with("bad payload: "), "{e}");
+        // The kinds without input never read their rows: whatever an old row holds, they run.
+        assert_eq!(Nothing::from_row("").unwrap(), Nothing);
+        assert_eq!(Nothing.to_row(), "{}");
+    }
+
+    #[test]
+    fn a_dedupe_key_is_scoped_to_its_kind_and_a_delay_to_the_queueing() {
+        let t = Timestamp::from_millis(1_000_000);
+        let j = row::<refresh::RefreshAudiences>(&Nothing, &Options::after_secs(3).once_as("soon"), t);
+        assert_eq!((j.run_at, j.dedupe_key.as_deref()), (t.plus_secs(3), Some("audiences.refresh:soon")));
+        let j = row::<maintenance::Maintenance>(&Nothing, &Options::now(), t);
+        assert_eq!((j.run_at, j.max_attempts, j.dedupe_key), (t, 3, None));
+    }
+}

@@ -16,17 +16,7 @@ async fn the_demo_wecom_knows_every_staff_member_past_the_first_500() {
     let now = siyu::clock::SystemClock.now();
     siyu::demo::seed_organisation(&*store, "unused", now).await.unwrap();
     let unit = store.org_units().await.unwrap()[0].id;
-    for i in 0..600 {
-        let new = siyu_store::NewStaff {
-            username: format!("cm_extra_{i:04}"),
-            display_name: format!("客户经理{i}"),
-            role: siyu_domain::org::Role::CustomerManager,
-            org_unit_id: unit,
-            wecom_userid: Some(format!("wx_extra_{i:04}")),
-            password_hash: "unused".into(),
-        };
-        store.create_staff(&new, now).await.unwrap();
-    }
+    crate::common::extra_staff(&*store, unit, 600, now).await;
     let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     let _fake =
         siyu::demo::fake_wecom(&mut config, &*store).await.unwrap().expect("the fake, with no WeCom configured");

@@ -26,19 +26,6 @@ async fn dry_run(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>) -> serd
     app.import_after_jobs(s, v["id"].as_str().unwrap(), "validating").await
 }
 
-/// A bank system with the import scope, for running the import's steps in place (as the command line does).
-fn system_importer() -> siyu_app::caller::Caller {
-    siyu_app::caller::Caller {
-        actor: siyu_domain::scope::Actor::System {
-            token_name: "test".into(),
-            scopes: vec![siyu_domain::scope::ApiScope::CustomersImport],
-        },
-        staff: None,
-        csrf: None,
-        ip: "test".into(),
-    }
-}
-
 async fn commit(app: &TestApp, s: &Session, id: &str) -> serde_json::Value {
     let r = s
         .client
@@ -449,7 +436,7 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
     for i in 0..rows {
         csv.push_str(&format!("R{i:06},客户{i},SH0{},139{:08}\n", 1 + i % 3, i));
     }
-    let caller = system_importer();
+    let caller = crate::common::system_importer("test");
     let state = &app.state;
     let id: ImportId =
         siyu_app::services::imports::store_upload(state, &caller, "big.csv", csv.clone().into_bytes(), "")
@@ -509,7 +496,7 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
 #[tokio::test]
 async fn an_import_is_never_committed_without_its_audit_entry() {
     let app = spawn_app_with(0).await;
-    let caller = system_importer();
+    let caller = crate::common::system_importer("test");
     let state = &app.state;
     let csv = "customer_no,name,sub_branch_code\nA1,张三,SH01\nA2,李四,SH02\n";
     let id =

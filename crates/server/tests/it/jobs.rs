@@ -314,15 +314,7 @@ async fn jobs_queued_by_the_previous_version_still_run() {
     let base = fake.spawn().await;
     let app = crate::common::spawn_app_with_wecom(5, &fake, &base).await;
     let state = &app.state;
-    let core = siyu_app::caller::Caller {
-        actor: siyu_domain::scope::Actor::System {
-            token_name: "core".into(),
-            scopes: vec![siyu_domain::scope::ApiScope::CustomersImport],
-        },
-        staff: None,
-        csrf: None,
-        ip: "test".into(),
-    };
+    let core = crate::common::system_importer("core");
     let csv = "customer_no,name,sub_branch_code\nOLD1,张三,SH01\n";
     let import =
         siyu_app::services::imports::store_upload(state, &core, "old.csv", csv.as_bytes().to_vec(), "").await.unwrap();

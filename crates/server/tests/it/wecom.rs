@@ -556,31 +556,13 @@ fn done_time(xml: &str) -> i64 {
     xml[start..end].parse().unwrap()
 }
 
-/// Staff members past the first 500 the store lists: a bank has thousands.
-async fn add_staff(app: &TestApp, n: usize) -> Vec<siyu_domain::org::Staff> {
-    let s = &app.state;
-    let unit = app.staff("cm_sh01_1").await.org_unit_id;
-    let mut made = Vec::new();
-    for i in 0..n {
-        let new = siyu_store::NewStaff {
-            username: format!("cm_extra_{i:04}"),
-            display_name: format!("客户经理{i}"),
-            role: siyu_domain::org::Role::CustomerManager,
-            org_unit_id: unit,
-            wecom_userid: Some(format!("wx_extra_{i:04}")),
-            password_hash: "unused".into(),
-        };
-        made.push(s.store.create_staff(&new, siyu_domain::Clock::now(&*s.clock)).await.unwrap());
-    }
-    made
-}
-
 /// A staff member joining a group is recorded as staff however many staff the bank has: one far past
 /// the first 500 the store lists too.
 #[tokio::test]
 async fn a_group_member_is_known_as_staff_among_thousands() {
     let (fake, app) = setup().await;
-    let staff = add_staff(&app, 600).await;
+    let unit = app.staff("cm_sh01_1").await.org_unit_id;
+    let staff = crate::common::extra_staff(&*app.state.store, unit, 600, app.state.clock.now()).await;
     let late = staff.last().unwrap().wecom_userid.clone().unwrap();
     let chat = fake.create_group("wx_cm_sh01_1", "大户群");
     let customer = fake.add_contact("wx_cm_sh01_1", "丙", &[]);

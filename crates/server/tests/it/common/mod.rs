@@ -124,6 +124,42 @@ async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>, tweak: 
     TestApp { base: format!("http://{addr}"), state, dir, clock, stop }
 }
 
+/// A bank system whose API token holds the import scope, named `token:<name>` in the audit log.
+pub fn system_importer(name: &str) -> siyu_app::caller::Caller {
+    siyu_app::caller::Caller {
+        actor: siyu_domain::scope::Actor::System {
+            token_name: name.into(),
+            scopes: vec![siyu_domain::scope::ApiScope::CustomersImport],
+        },
+        staff: None,
+        csrf: None,
+        ip: "test".into(),
+    }
+}
+
+/// `n` more customer managers in `unit`, each with a WeCom account (`wx_extra_0000`, …): enough to pass
+/// the 500 rows a page holds.
+pub async fn extra_staff(
+    store: &dyn siyu_store::Store,
+    unit: siyu_domain::OrgUnitId,
+    n: usize,
+    now: siyu_domain::Timestamp,
+) -> Vec<Staff> {
+    let mut made = Vec::with_capacity(n);
+    for i in 0..n {
+        let new = siyu_store::NewStaff {
+            username: format!("cm_extra_{i:04}"),
+            display_name: format!("客户经理{i}"),
+            role: siyu_domain::org::Role::CustomerManager,
+            org_unit_id: unit,
+            wecom_userid: Some(format!("wx_extra_{i:04}")),
+            password_hash: "unused".into(),
+        };
+        made.push(store.create_staff(&new, now).await.unwrap());
+    }
+    made
+}
+
 /// A signed-in browser-like client.
 pub struct Session {
     pub client: Client,
