@@ -1,5 +1,7 @@
 //! `siyu bench …`: measurements printed one per line as `name: value unit`, so runs can be compared.
 
+use siyu_app::jobs::Job;
+use siyu_app::wecom::events::ApplyCallback;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Instant;
@@ -87,7 +89,7 @@ async fn measure(store: Arc<dyn Store>, data_dir: &std::path::Path, csv: &[u8], 
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let t = Instant::now();
-    imports::run_validation(&state, id, &|_| {}).await.map_err(anyhow::Error::msg)?;
+    imports::validate_now(&state, &caller, id, &|_| {}).await?;
     let dry = t.elapsed().as_secs_f64();
     let rec = state.store.import(id).await?;
     anyhow::ensure!(
@@ -96,7 +98,7 @@ async fn measure(store: Arc<dyn Store>, data_dir: &std::path::Path, csv: &[u8], 
     );
     state.store.start_commit(id, SystemClock.now()).await?;
     let t = Instant::now();
-    let counts = imports::run_commit(&state, id, &caller, &|_, _| {}).await.map_err(anyhow::Error::msg)?;
+    let counts = imports::commit_now(&state, &caller, id, &|_, _| {}).await?;
     let commit = t.elapsed().as_secs_f64();
     anyhow::ensure!(counts.inserted == rows as i64, "expected {rows} inserted, got {counts:?}");
     println!("import.{backend}.dry_run_rows_per_s: {:.0} rows/s", rows as f64 / dry);
@@ -215,7 +217,7 @@ async fn wecom_callback(requests: usize, concurrency: usize) -> anyhow::Result<(
     let queued = check
         .store
         .list_jobs(
-            &siyu_store::JobFilter { status: None, kind: Some(siyu_app::wecom::CALLBACK_JOB.into()) },
+            &siyu_store::JobFilter { status: None, kind: Some(<ApplyCallback as Job>::NAME.into()) },
             siyu_store::Page::first(1),
         )
         .await?

@@ -76,40 +76,6 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// Starts the built-in fake WeCom for the demo and points the configuration at it, unless a real
-/// WeCom is configured. Every staff member with a WeCom userid becomes a member of the fake corp.
-async fn demo_wecom(
-    config: &mut Config,
-    store: &dyn siyu_store::Store,
-) -> anyhow::Result<Option<siyu_wecom::fake::FakeWecom>> {
-    use siyu_wecom::fake::{FakeConfig, FakeWecom};
-    if config.wecom.enabled {
-        return Ok(None);
-    }
-    let fake = FakeWecom::new(FakeConfig::default());
-    for s in store.list_staff(&Default::default(), siyu_store::Page::first(siyu_store::Page::MAX_LIMIT)).await?.items {
-        if let Some(u) = s.wecom_userid {
-            fake.add_staff(&u);
-        }
-    }
-    let base = fake.spawn().await;
-    let f = fake.config();
-    config.wecom = siyu::config::WecomConfig {
-        enabled: true,
-        api_base: base.clone(),
-        corp_id: f.corp_id.clone(),
-        secret: siyu::config::Secret(f.secret.clone()),
-        agent_id: f.agent_id,
-        callback_token: siyu::config::Secret(f.callback_token.clone()),
-        callback_aes_key: siyu::config::Secret(f.encoding_aes_key.clone()),
-        callback_window_secs: 300,
-    };
-    let local = config.server.bind.replace("0.0.0.0", "127.0.0.1");
-    fake.set_callback_url(&format!("http://{local}/wecom/callback"));
-    eprintln!("demo WeCom: the built-in fake at {base}");
-    Ok(Some(fake))
-}
-
 async fn serve(mut config: Config, demo_customers: Option<u64>) -> anyhow::Result<()> {
     startup::ensure_data_dir(&config)?;
     let store = startup::open_store(&config).await?;
@@ -131,7 +97,7 @@ async fn serve(mut config: Config, demo_customers: Option<u64>) -> anyhow::Resul
         None => None,
     };
     let fake = match demo_customers {
-        Some(_) => demo_wecom(&mut config, &*store).await?,
+        Some(_) => demo::fake_wecom(&mut config, &*store).await?,
         None => None,
     };
     let bind = config.server.bind.clone();
@@ -142,12 +108,12 @@ async fn serve(mut config: Config, demo_customers: Option<u64>) -> anyhow::Resul
     }
     state.demo_customers = fake.clone().map(|f| Arc::new(demo::scans::FakeCustomers(f)) as _);
     let state = state.load_engine().await?;
-    // Rule tags and audiences catch up with anything written while the server was down.
-    siyu_app::services::tags::schedule_refresh(&state).await;
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind} (is another server running there?)"))?;
     let (stop_tx, stop_rx) = watch::channel(false);
+    // The scheduler first queues a refresh: rule tags and audiences catch up with anything written
+    // while the server was down.
     let workers = jobs::start(&state, &stop_rx);
     println!("siyu is running: http://{bind}/");
     if let Some(logins) = logins {
@@ -199,7 +165,7 @@ async fn import(config: Config, a: crate::cli::ImportArgs) -> anyhow::Result<()>
     let id =
         imports::store_upload(&state, &caller, &name, bytes, &a.mapping).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let bar = Bar::new("checking");
-    imports::run_validation(&state, id, &|n| bar.set(n, None)).await.map_err(anyhow::Error::msg)?;
+    imports::validate_now(&state, &caller, id, &|n| bar.set(n, None)).await?;
     bar.finish();
     let rec = state.store.import(id).await?;
     if rec.status == ImportStatus::Rejected {
@@ -226,11 +192,8 @@ async fn import(config: Config, a: crate::cli::ImportArgs) -> anyhow::Result<()>
         println!("dry run: nothing written");
         return Ok(());
     }
-    state.store.start_commit(id, siyu_domain::Clock::now(&*state.clock)).await?;
     let bar = Bar::new("importing");
-    let counts = imports::run_commit(&state, id, &caller, &|done, total| bar.set(done, Some(total)))
-        .await
-        .map_err(anyhow::Error::msg)?;
+    let counts = imports::commit_now(&state, &caller, id, &|done, total| bar.set(done, Some(total))).await?;
     bar.finish();
     println!("{id}: {} inserted, {} updated, {} unchanged", counts.inserted, counts.updated, counts.unchanged);
     Ok(())

@@ -28,7 +28,8 @@ macro_rules! conformance_tests {
             id_types_are_kept_with_their_number,
             data_scope_hides_other_customers, customer_filters_and_paging, phone_index_lookup,
             import_batches_apply_exactly_once, import_batch_reports_each_row_and_is_atomic,
-            import_validation_is_replaced, import_commit_mark_carries_its_audit_entry, jobs_dedupe_and_retry,
+            import_validation_is_replaced, import_commit_mark_carries_its_audit_entry, stale_uploads_are_found_past_a_page,
+            jobs_dedupe_and_retry,
             a_job_queued_while_its_twin_runs_waits_for_it, two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
             api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
             channel_codes_and_their_daily_figures, a_code_moves_on_once_per_add, groups_keep_their_membership_history,
@@ -454,6 +455,53 @@ async fn validated_import(s: &dyn Store, good: i64) -> ImportId {
     };
     s.record_validation(id, &v, &[], T0).await.unwrap();
     id
+}
+
+/// Uploads left waiting are found however many there are, oldest first, a page at a time: a page handled
+/// (marked failed) makes way for the next, and a fresh or finished import is never among them.
+pub async fn stale_uploads_are_found_past_a_page(s: Arc<dyn Store>) {
+    let mut stale = Vec::new();
+    for i in 0..520 {
+        let id = validated_import(&*s, 1).await;
+        if i % 2 == 1 {
+            // Rejected but kept for a re-mapping: waiting too.
+            s.finish_import(id, ImportStatus::Rejected, None, T0).await.unwrap();
+        }
+        stale.push(id);
+    }
+    let committed = validated_import(&*s, 1).await;
+    s.start_commit(committed, T0).await.unwrap();
+    let validating = s
+        .create_import(&NewImport {
+            file_name: "v.csv".into(),
+            stored_path: "/tmp/v.csv".into(),
+            mapping_json: "{}".into(),
+            created_by: None,
+            created_at: T0,
+        })
+        .await
+        .unwrap();
+    let later = T0.plus_secs(3600);
+    let fresh = validated_import(&*s, 1).await;
+    s.finish_import(fresh, ImportStatus::Validated, None, later).await.unwrap();
+
+    let mut found = Vec::new();
+    loop {
+        let page = s.stale_uploads(T0.plus_secs(60), 500).await.unwrap();
+        assert!(page.len() <= 500);
+        if page.is_empty() {
+            break;
+        }
+        for rec in &page {
+            s.finish_import(rec.id, ImportStatus::Failed, Some("expired"), later).await.unwrap();
+        }
+        found.extend(page.into_iter().map(|r| r.id));
+    }
+    assert_eq!(found, stale, "every waiting upload, oldest first, none twice");
+    for id in [committed, validating, fresh] {
+        assert_ne!(s.import(id).await.unwrap().status, ImportStatus::Failed, "{id} is not waiting or not stale");
+    }
+    assert!(s.stale_uploads(later.plus_secs(1), 10).await.unwrap().iter().map(|r| r.id).eq([fresh]));
 }
 
 /// The committed mark and the import's audit entry are written together, once.

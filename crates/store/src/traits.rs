@@ -104,6 +104,9 @@ pub trait ImportStore: Send + Sync {
     async fn create_import(&self, import: &NewImport) -> StoreResult<ImportId>;
     async fn import(&self, id: ImportId) -> StoreResult<ImportRecord>;
     async fn list_imports(&self, page: Page) -> StoreResult<Paged<ImportRecord>>;
+    /// Imports waiting for a commit (validated, or rejected but kept for a re-mapping) not changed
+    /// since `before`, oldest first, at most `limit`: uploads nobody committed, whose files may go.
+    async fn stale_uploads(&self, before: Timestamp, limit: i64) -> StoreResult<Vec<ImportRecord>>;
     /// Records the dry run's result and its problems (replacing any earlier run's), atomically.
     async fn record_validation(
         &self,

@@ -1,214 +1,197 @@
-//! Background work: the handlers for each kind of job, the worker loop that claims and runs them, and
-//! the scheduler that only enqueues.
+//! Background work as typed jobs: each kind of job is a type ([`Job`]) with its stored name, its
+//! payload and its body; [`registry`] lists every kind siyu runs; [`enqueue`] is the one way a job is
+//! queued; [`worker`] claims and runs them; the [`scheduler`] only enqueues.
 //!
 //! A job may run more than once (its worker can die after the work and before `complete`), so every
-//! handler is idempotent. Failures are retried with exponential backoff until `max_attempts`, then the
-//! job ends as failed with its last error, visible on the jobs page.
+//! body is idempotent. Failures are retried with exponential backoff until the kind's `MAX_ATTEMPTS`,
+//! then the job ends as failed with its last error, visible on the jobs page.
+//!
+//! The queue's rows are the contract with databases written by earlier versions: a kind's `NAME` and
+//! its payload's stored form never change (a job queued before an upgrade runs after it).
+//!
+//! Queueing is crate-private: only services (after their permission checks) and jobs queue work, so
+//! nothing outside `siyu-app` can start an import's commit or a sync on its own say.
 
-pub mod handlers;
+mod error;
+pub mod import;
+pub mod maintenance;
+pub mod refresh;
+pub mod registry;
 pub mod scheduler;
+pub mod worker;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Duration;
+use std::future::Future;
 
-use async_trait::async_trait;
-use siyu_domain::job::{Job, NewJob, retry_delay_secs};
-use tokio::sync::watch;
+use siyu_domain::job::{Job as QueuedJob, NewJob};
+use siyu_domain::{JobId, Timestamp};
 
-use crate::error::ServiceResult;
+pub(crate) use error::Unrunnable;
+pub use error::{Cause, JobError};
+pub use registry::Registry;
+pub use worker::{run_next, start};
+
 use crate::state::AppState;
 
-pub const IMPORT_VALIDATE: &str = "import.validate";
-pub const IMPORT_COMMIT: &str = "import.commit";
-pub const MAINTENANCE: &str = "maintenance.cleanup";
+/// A kind of job: its name on the queue, what it is given, and what it does.
+///
+/// The handler value may hold what its body needs beyond the state (tests give theirs a recorder);
+/// the kinds siyu ships with are unit structs.
+pub trait Job: Send + Sync + 'static {
+    /// The kind as stored in the queue's `kind` column; never renamed once shipped.
+    const NAME: &'static str;
+    /// Attempts before the job ends as failed.
+    const MAX_ATTEMPTS: i32 = 5;
+    /// The input, as stored in the queue's `payload` column.
+    type Payload: Payload;
 
-/// How a handler failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JobError {
-    /// Worth another attempt later (the database was busy, a file was briefly unreadable).
-    Retry(String),
-    /// Will never succeed (bad payload): fail now.
-    Permanent(String),
+    /// Runs the job once. Idempotent: it may run again after a crash.
+    fn run(&self, ctx: &JobContext<'_>, payload: Self::Payload) -> impl Future<Output = Result<(), JobError>> + Send;
 }
 
-/// What a handler gets: the state, its job, and a way to check it still holds its lease (the worker
-/// loop renews the lease while the handler runs).
+/// How a payload is stored in the queue's text column. Every serde type is stored as JSON; a kind whose
+/// rows hold something else (the callback job keeps WeCom's XML as it came) says so itself.
+pub trait Payload: Sized + Send + Sync {
+    fn to_row(&self) -> String;
+    fn from_row(row: &str) -> Result<Self, JobError>;
+}
+
+impl<T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync> Payload for T {
+    fn to_row(&self) -> String {
+        // Serialising a payload type (plain data: ids, strings, numbers) cannot fail.
+        serde_json::to_string(self).expect("a job payload serialises")
+    }
+
+    fn from_row(row: &str) -> Result<Self, JobError> {
+        serde_json::from_str(row).map_err(|e| JobError::Permanent(format!("bad payload: {e}").into()))
+    }
+}
+
+/// The payload of a job that needs no input. Stored as `{}`; what a row holds is ignored, as it always
+/// was for these kinds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Nothing;
+
+impl Payload for Nothing {
+    fn to_row(&self) -> String {
+        "{}".to_owned()
+    }
+
+    fn from_row(_: &str) -> Result<Self, JobError> {
+        Ok(Self)
+    }
+}
+
+/// What a job body gets: the state, its queue row, and a way to check it still holds its lease (the
+/// worker renews the lease while the body runs). Only the worker makes one, so a job body can be run
+/// only by the queue.
 pub struct JobContext<'a> {
-    pub state: &'a AppState,
-    pub job: &'a Job,
-    pub worker: &'a str,
+    pub(crate) state: &'a AppState,
+    pub(crate) job: &'a QueuedJob,
+    pub(crate) worker: &'a str,
 }
 
-impl JobContext<'_> {
-    /// Extends the lease now, failing if another worker took the job over: a long handler calls it
-    /// between steps to stop early once it no longer holds the job.
+impl<'a> JobContext<'a> {
+    pub fn state(&self) -> &'a AppState {
+        self.state
+    }
+
+    /// The queue row being run (its id, attempts so far, …).
+    pub fn job(&self) -> &'a QueuedJob {
+        self.job
+    }
+
+    /// Extends the lease now, failing if another worker took the job over: a long body calls it between
+    /// steps to stop early once it no longer holds the job.
     pub async fn keep_alive(&self) -> Result<(), JobError> {
         let until = self.state.clock.now().plus_secs(self.state.config.jobs.lease_secs);
-        self.state.store.extend_lease(self.job.id, self.worker, until).await.map_err(|e| JobError::Retry(e.to_string()))
+        Ok(self.state.store.extend_lease(self.job.id, self.worker, until).await?)
     }
 }
 
-#[async_trait]
-pub trait JobHandler: Send + Sync {
-    async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError>;
+/// When a queued job runs, and what stops copies of it piling up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    run_at: Option<Timestamp>,
+    after_secs: i64,
+    dedupe: Option<String>,
 }
 
-/// Handlers by job kind.
-#[derive(Clone, Default)]
-pub struct Registry(HashMap<&'static str, Arc<dyn JobHandler>>);
-
-impl Registry {
-    /// The handlers siyu ships with.
-    pub fn standard() -> Self {
-        let mut r = Self::default();
-        r.add(IMPORT_VALIDATE, handlers::ImportValidate);
-        r.add(IMPORT_COMMIT, handlers::ImportCommit);
-        r.add(MAINTENANCE, handlers::Maintenance);
-        r.add(crate::services::tags::REFRESH_JOB, handlers::RefreshAudiences);
-        r.add(crate::wecom::CALLBACK_JOB, crate::wecom::events::ApplyCallback);
-        r.add(crate::wecom::sync::SYNC_JOB, crate::wecom::sync::FullSync);
-        r.add(crate::wecom::tags::PUSH_JOB, crate::wecom::tags::PushTag);
-        r.add(crate::wecom::tags::MARK_JOB, crate::wecom::tags::MarkTag);
-        r.add(crate::wecom::tags::PULL_JOB, crate::wecom::tags::PullTags);
-        r
+impl Options {
+    /// Runs as soon as a worker is free.
+    pub fn now() -> Self {
+        Self::default()
     }
 
-    pub fn add(&mut self, kind: &'static str, h: impl JobHandler + 'static) {
-        self.0.insert(kind, Arc::new(h));
+    /// Runs at `t`.
+    pub fn at(t: Timestamp) -> Self {
+        Self { run_at: Some(t), ..Self::default() }
+    }
+
+    /// Runs `secs` after it is queued.
+    pub fn after_secs(secs: i64) -> Self {
+        Self { after_secs: secs, ..Self::default() }
+    }
+
+    /// Not queued while a job of the same kind with the same `key` waits (see `NewJob::dedupe_key`).
+    /// The stored key is `<kind>:<key>`, so keys of different kinds never meet.
+    pub fn once_as(mut self, key: impl std::fmt::Display) -> Self {
+        self.dedupe = Some(key.to_string());
+        self
     }
 }
 
-/// Queues a job to run now and wakes a worker.
-pub async fn enqueue(state: &AppState, kind: &str, payload: &str) -> ServiceResult<()> {
-    state.store.enqueue(&NewJob::now(kind, payload.to_owned(), state.clock.now())).await?;
-    state.jobs_wake.notify_waiters();
-    Ok(())
-}
-
-/// Claims and runs one job, if one is due. Returns whether a job was run.
-pub async fn run_next(state: &AppState, registry: &Registry, worker: &str) -> ServiceResult<bool> {
-    let now = state.clock.now();
-    let claimed = tokio::time::Instant::now();
-    let Some(job) = state.store.claim(worker, now, state.config.jobs.lease_secs).await? else { return Ok(false) };
-    let outcome = if job.attempts > job.max_attempts {
-        // Its earlier workers died holding it, as many times as it may be tried: stop here.
-        Err(JobError::Permanent(format!(
-            "gave up after {} attempts; last error: {}",
-            job.max_attempts,
-            job.last_error.as_deref().unwrap_or("worker lost")
-        )))
-    } else {
-        match registry.0.get(job.kind.as_str()) {
-            Some(h) => {
-                match holding_lease(state, &job, worker, claimed, h.run(&JobContext { state, job: &job, worker })).await
-                {
-                    Some(outcome) => outcome,
-                    // Another worker has (or may take) the job: this one records nothing.
-                    None => return Ok(true),
-                }
-            }
-            None => Err(JobError::Permanent(format!("no handler for job kind {}", job.kind))),
-        }
-    };
-    let now = state.clock.now();
-    match outcome {
-        Ok(()) => {
-            state.store.complete(job.id, worker, now).await?;
-            state.metrics.jobs_succeeded.inc();
-        }
-        Err(e) => {
-            state.metrics.jobs_failed.inc();
-            let (msg, retry) = match e {
-                JobError::Retry(m) if job.attempts < job.max_attempts => {
-                    (m, Some(now.plus_secs(retry_delay_secs(job.attempts))))
-                }
-                JobError::Retry(m) | JobError::Permanent(m) => (m, None),
-            };
-            tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, retry = retry.is_some(), error = %msg, "job failed");
-            state.store.fail(job.id, worker, &msg, retry, now).await?;
-        }
+/// The queue row of a `K` job: its name, its payload as stored, and the options.
+pub fn row<K: Job>(payload: &K::Payload, options: &Options, now: Timestamp) -> NewJob {
+    NewJob {
+        kind: K::NAME.to_owned(),
+        payload: payload.to_row(),
+        run_at: options.run_at.unwrap_or(now.plus_secs(options.after_secs)),
+        max_attempts: K::MAX_ATTEMPTS,
+        dedupe_key: options.dedupe.as_ref().map(|key| format!("{}:{key}", K::NAME)),
     }
-    Ok(true)
 }
 
-/// Runs `work` while renewing the job's lease every third of a lease, so no other worker takes over
-/// a job whose handler is still alive however long it runs (a dry run of a large file, a full sync); a
-/// worker that dies stops renewing, and the lease lapses as before. A renewal waiting on the database
-/// never holds the work up (they run side by side). But once the lease is lost — the store says
-/// another worker holds the job, or no renewal has succeeded within a lease of the last one, so
-/// another worker may have claimed it — the work is dropped where it stands and `None` returned: the
-/// old and the new owner never run together. Dropping is safe because handlers are idempotent and
-/// every store write is a transaction that rolls back when dropped (store-sqlite's `begin_write`).
-/// Work a handler moved to a blocking thread runs to its end, but its result is discarded.
-async fn holding_lease<T>(
+/// Queues a `K` job and wakes a worker. `None` when its dedupe key held it back.
+pub(crate) async fn enqueue<K: Job>(
     state: &AppState,
-    job: &Job,
-    worker: &str,
-    claimed: tokio::time::Instant,
-    work: impl Future<Output = T>,
-) -> Option<T> {
-    let lease = state.config.jobs.lease_secs.max(1);
-    let lease_len = Duration::from_secs(u64::try_from(lease).unwrap_or(1));
-    let every = lease_len / 3;
-    // Counted from when the claim (then each successful renewal) was sent, so never later than the
-    // lease the store holds.
-    let mut held_until = claimed + lease_len;
-    let lost = async {
-        loop {
-            tokio::time::sleep(every).await;
-            let sent = tokio::time::Instant::now();
-            let until = state.clock.now().plus_secs(lease);
-            match tokio::time::timeout_at(held_until, state.store.extend_lease(job.id, worker, until)).await {
-                Ok(Ok(())) => held_until = sent + lease_len,
-                Ok(Err(siyu_store::StoreError::Stale(e))) => return e.to_string(),
-                // A busy database: the next beat tries again, while the lease lasts.
-                Ok(Err(e)) => {
-                    tracing::warn!(job = %job.id, error = %e, "could not renew a job lease");
-                    if tokio::time::Instant::now() + every >= held_until {
-                        tokio::time::sleep_until(held_until).await;
-                        return format!("not renewed within the lease; last error: {e}");
-                    }
-                }
-                Err(_) => return "the database did not renew the lease within it".to_owned(),
-            }
-        }
-    };
-    tokio::select! {
-        out = work => Some(out),
-        why = lost => {
-            tracing::error!(job = %job.id, kind = %job.kind, reason = %why, "job lease lost while running; its handler was stopped");
-            None
-        }
+    payload: &K::Payload,
+    options: Options,
+) -> siyu_store::error::StoreResult<Option<JobId>> {
+    let id = state.store.enqueue(&row::<K>(payload, &options, state.clock.now())).await?;
+    if id.is_some() {
+        state.jobs_wake.notify_waiters();
+    }
+    Ok(id)
+}
+
+/// Queues a `K` job whose loss only delays work a later run redoes (a mirror to WeCom, a refresh):
+/// a store that cannot take it is logged, not answered.
+pub(crate) async fn enqueue_or_warn<K: Job>(state: &AppState, payload: &K::Payload, options: Options) {
+    if let Err(e) = enqueue::<K>(state, payload, options).await {
+        tracing::warn!(error = %e, kind = K::NAME, "could not queue a job");
     }
 }
 
-/// A worker: runs due jobs until `shutdown` turns true, sleeping between polls or until woken.
-pub async fn worker_loop(state: AppState, registry: Arc<Registry>, name: String, mut shutdown: watch::Receiver<bool>) {
-    let poll = Duration::from_millis(state.config.jobs.poll_millis);
-    while !*shutdown.borrow() {
-        match run_next(&state, &registry, &name).await {
-            Ok(true) => continue,
-            Ok(false) => {}
-            Err(e) => tracing::error!(worker = %name, error = %e, "job queue error"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(poll) => {}
-            _ = state.jobs_wake.notified() => {}
-            _ = shutdown.changed() => {}
-        }
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Starts `config.jobs.workers` workers and the scheduler.
-pub fn start(state: &AppState, shutdown: &watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
-    let registry = Arc::new(Registry::standard());
-    let host = std::process::id();
-    let mut handles: Vec<_> = (0..state.config.jobs.workers)
-        .map(|i| {
-            tokio::spawn(worker_loop(state.clone(), registry.clone(), format!("worker-{host}-{i}"), shutdown.clone()))
-        })
-        .collect();
-    handles.push(tokio::spawn(scheduler::run(state.clone(), shutdown.clone())));
-    handles
+    #[test]
+    fn a_payload_that_does_not_read_fails_for_good_and_nothing_reads_anything() {
+        let e = <import::ImportPayload as Payload>::from_row("{oops").unwrap_err();
+        assert!(!e.is_retry(), "retrying cannot mend a row");
+        assert!(e.to_string().starts_with("bad payload: "), "{e}");
+        // The kinds without input never read their rows: whatever an old row holds, they run.
+        assert_eq!(Nothing::from_row("").unwrap(), Nothing);
+        assert_eq!(Nothing.to_row(), "{}");
+    }
+
+    #[test]
+    fn a_dedupe_key_is_scoped_to_its_kind_and_a_delay_to_the_queueing() {
+        let t = Timestamp::from_millis(1_000_000);
+        let j = row::<refresh::RefreshAudiences>(&Nothing, &Options::after_secs(3).once_as("soon"), t);
+        assert_eq!((j.run_at, j.dedupe_key.as_deref()), (t.plus_secs(3), Some("audiences.refresh:soon")));
+        let j = row::<maintenance::Maintenance>(&Nothing, &Options::now(), t);
+        assert_eq!((j.run_at, j.max_attempts, j.dedupe_key), (t, 3, None));
+    }
 }

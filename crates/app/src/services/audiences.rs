@@ -243,8 +243,14 @@ pub async fn members(
     Ok(siyu_store::Paged { items, total: i64::try_from(all.len()).unwrap_or(i64::MAX) })
 }
 
+/// Re-evaluates a saved audience now, for a caller who manages audiences ("recompute now").
+pub async fn refresh_now(state: &AppState, caller: &Caller, id: AudienceId) -> ServiceResult<MembershipChange> {
+    caller.require(Permission::ManageAudiences)?;
+    refresh(state, id).await
+}
+
 /// Re-evaluates a saved audience over the whole bank and stores who entered and who left.
-pub async fn refresh(state: &AppState, id: AudienceId) -> ServiceResult<MembershipChange> {
+pub(crate) async fn refresh(state: &AppState, id: AudienceId) -> ServiceResult<MembershipChange> {
     let a = state.store.audience(id).await?;
     let expr = bind(state, &compile(state, &a.expr)?).await?;
     // One refresh at a time, so the engine's before/after matches the store's.
@@ -263,8 +269,8 @@ pub async fn refresh(state: &AppState, id: AudienceId) -> ServiceResult<Membersh
 }
 
 /// Refreshes every saved audience, oldest first (an audience refers only to older ones, so each sees its
-/// references already fresh).
-pub async fn refresh_all(state: &AppState) -> ServiceResult<usize> {
+/// references already fresh). The refresh job's.
+pub(crate) async fn refresh_all(state: &AppState) -> ServiceResult<usize> {
     let all = state.store.audiences().await?;
     for a in &all {
         if let Err(e) = refresh(state, a.id).await {

@@ -237,7 +237,7 @@ pub enum AddError {
 /// and the code moves on once per add: `new_add` names the add that started the relationship (`None`
 /// for a callback that started nothing, such as a stale or repeated add), and the step is recorded
 /// under that name.
-pub async fn on_added(
+pub(crate) async fn on_added(
     state: &AppState,
     code: &ChannelCode,
     staff_userid: &str,

@@ -7,7 +7,6 @@
 
 use siyu_domain::audience::print;
 use siyu_domain::audit::AuditAction;
-use siyu_domain::job::NewJob;
 use siyu_domain::scope::Permission;
 use siyu_domain::tag::{TagKind, valid_tag_name};
 use siyu_domain::{CustomerId, TagGroupId, TagId};
@@ -17,22 +16,6 @@ use crate::caller::Caller;
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::{audiences, audit};
 use crate::state::AppState;
-
-/// The job that recomputes rule tags and refreshes saved audiences.
-pub const REFRESH_JOB: &str = "audiences.refresh";
-
-/// Queues a recompute of rule tags and saved audiences a few seconds from now; a burst of changes
-/// shares one run (the dedupe key holds while one is queued).
-pub async fn schedule_refresh(state: &AppState) {
-    let mut job = NewJob::now(REFRESH_JOB, "{}".into(), state.clock.now().plus_secs(3));
-    job.dedupe_key = Some(format!("{REFRESH_JOB}:soon"));
-    job.max_attempts = 3;
-    match state.store.enqueue(&job).await {
-        Ok(Some(_)) => state.jobs_wake.notify_waiters(),
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "could not queue the audience refresh"),
-    }
-}
 
 pub async fn groups(state: &AppState, caller: &Caller) -> ServiceResult<Vec<TagGroup>> {
     caller.require(Permission::ReadCustomers)?;
@@ -173,7 +156,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: TagId, form: &TagForm
     if tag.kind == TagKind::Rule {
         recompute(state, &tag).await?;
     }
-    schedule_refresh(state).await;
+    crate::jobs::refresh::soon(state).await;
     Ok(tag)
 }
 
@@ -212,7 +195,7 @@ pub async fn set_on_customer(
     drop(guard);
     if !changed.is_empty() {
         crate::wecom::tags::queue_marks(state, &t, &changed).await;
-        schedule_refresh(state).await;
+        crate::jobs::refresh::soon(state).await;
     }
     Ok(!changed.is_empty())
 }
@@ -234,8 +217,9 @@ pub async fn timeline(
     Ok(state.store.customer_events(customer, page).await?)
 }
 
-/// Recomputes one rule tag: customers the rule now selects gain it, the others lose it.
-pub async fn recompute(state: &AppState, tag: &Tag) -> ServiceResult<(u64, u64)> {
+/// Recomputes one rule tag: customers the rule now selects gain it, the others lose it. Run when a
+/// rule tag is saved, and by the refresh job.
+pub(crate) async fn recompute(state: &AppState, tag: &Tag) -> ServiceResult<(u64, u64)> {
     let Some(text) = tag.rule_text.as_deref() else { return Ok((0, 0)) };
     let expr = audiences::bind(state, &audiences::compile(state, text)?).await?;
     let _guard = state.tag_writes.lock().await;
@@ -260,8 +244,8 @@ pub async fn recompute(state: &AppState, tag: &Tag) -> ServiceResult<(u64, u64)>
     Ok((added.len() as u64, removed.len() as u64))
 }
 
-/// Recomputes every rule tag; returns how many customers gained and lost one.
-pub async fn recompute_all(state: &AppState) -> ServiceResult<(u64, u64)> {
+/// Recomputes every rule tag; returns how many customers gained and lost one. The refresh job's.
+pub(crate) async fn recompute_all(state: &AppState) -> ServiceResult<(u64, u64)> {
     let mut total = (0, 0);
     for t in state.store.tags().await?.into_iter().filter(|t| t.kind == TagKind::Rule) {
         match recompute(state, &t).await {
@@ -418,7 +402,7 @@ pub async fn load_list(
         ),
     )
     .await?;
-    schedule_refresh(state).await;
+    crate::jobs::refresh::soon(state).await;
     removed?;
     Ok(out)
 }

@@ -1,13 +1,15 @@
 //! WeCom administration: a full sync on request.
 
-use siyu_domain::job::{JobStatus, NewJob};
+use siyu_domain::job::JobStatus;
 use siyu_domain::scope::Permission;
 use siyu_domain::{JobId, Timestamp};
 use siyu_store::{JobFilter, Page};
 
 use crate::caller::Caller;
 use crate::error::{ServiceError, ServiceResult};
+use crate::jobs::{self, Job, Nothing, Options};
 use crate::state::AppState;
+use crate::wecom::sync::FullSync;
 
 /// A queued sync this close to running counts as "already queued" (a retry waiting out its backoff, one
 /// just queued); the nightly sync, hours away, does not stop a manual one.
@@ -25,7 +27,7 @@ pub struct SyncQueued {
 
 /// A full sync running now, or queued to run within [`DUE_WITHIN_MS`], whoever queued it.
 async fn pending_sync(state: &AppState, now: Timestamp) -> ServiceResult<Option<(JobId, JobStatus)>> {
-    let kind = Some(crate::wecom::sync::SYNC_JOB.to_owned());
+    let kind = Some(FullSync::NAME.to_owned());
     for status in [JobStatus::Running, JobStatus::Queued] {
         // Of all syncs in this state, is one due soon? Twenty is plenty: a sync dedupes to one queued
         // manual and one nightly, and only a stuck queue holds more, all of which are due.
@@ -49,13 +51,8 @@ pub async fn request_sync(state: &AppState, caller: &Caller) -> ServiceResult<Sy
         return Ok(SyncQueued { queued: false, job_id: Some(id), status: Some(status) });
     }
     // Two requests at once both get here; the dedupe key lets only one of them queue.
-    let mut job = NewJob::now(crate::wecom::sync::SYNC_JOB, "{}".into(), now);
-    job.dedupe_key = Some(format!("{}:manual", crate::wecom::sync::SYNC_JOB));
-    match state.store.enqueue(&job).await? {
-        Some(id) => {
-            state.jobs_wake.notify_waiters();
-            Ok(SyncQueued { queued: true, job_id: Some(id), status: Some(JobStatus::Queued) })
-        }
+    match jobs::enqueue::<FullSync>(state, &Nothing, Options::at(now).once_as("manual")).await? {
+        Some(id) => Ok(SyncQueued { queued: true, job_id: Some(id), status: Some(JobStatus::Queued) }),
         None => {
             let pending = pending_sync(state, now).await?;
             let (job_id, status) = pending.map_or((None, None), |(id, s)| (Some(id), Some(s)));

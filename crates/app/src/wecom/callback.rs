@@ -6,11 +6,11 @@
 //! Anything refused is logged with its reason, changes nothing, and comes back as a [`Refusal`] that
 //! `siyu-web` answers with a 4xx (or a 503 when it could not be queued, so WeCom sends it again).
 
-use siyu_domain::job::NewJob;
 use siyu_wecom::event::CallbackEvent;
 use siyu_wecom::xml::Fields;
 
-use super::CALLBACK_JOB;
+use super::events::{ApplyCallback, CallbackXml};
+use crate::jobs::{self, Options};
 use crate::state::AppState;
 
 /// The most a callback body may be: WeCom's envelope around one encrypted event is a few KiB.
@@ -73,8 +73,7 @@ pub async fn receive(state: &AppState, q: &Signed, body: &[u8]) -> Result<(), Re
         .open(&q.msg_signature, &q.timestamp, &q.nonce, encrypt)
         .map_err(|e| refuse(Refusal::Forged(e.to_string())))?;
     let event = CallbackEvent::parse(&plain).map_err(|e| refuse(Refusal::Malformed(e.to_string())))?;
-    let mut job = NewJob::now(CALLBACK_JOB, plain, now);
-    job.max_attempts = 8;
+    let job = jobs::row::<ApplyCallback>(&CallbackXml(plain), &Options::now(), now);
     let Some(intake) = state.callback_intake.as_ref() else { return Err(refuse(Refusal::NotConfigured)) };
     match intake.accept(event.dedupe_key.clone(), job).await {
         Ok(true) => Ok(()),

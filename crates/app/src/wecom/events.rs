@@ -2,13 +2,14 @@
 //! (with WeCom's event time, so out-of-order delivery cannot undo a newer change). Group-chat events
 //! move group membership; a corp tag event queues a re-read of the corp tags.
 
-use async_trait::async_trait;
+use std::collections::HashSet;
+
 use siyu_domain::Timestamp;
 use siyu_domain::channel::code_of_state;
 use siyu_store::{RelationshipChange, RelationshipStatus};
 use siyu_wecom::event::{CallbackEvent, ChatChange, ChatEvent, ContactChange, EventKind};
 
-use crate::jobs::{JobContext, JobError, JobHandler};
+use crate::jobs::{Job, JobContext, JobError, Payload};
 
 /// What a contact event does to the relationship, if anything.
 pub fn relationship_change(e: &CallbackEvent) -> Option<RelationshipChange> {
@@ -32,7 +33,11 @@ pub fn relationship_change(e: &CallbackEvent) -> Option<RelationshipChange> {
 }
 
 /// Tells the audience engine of the timeline entry a relationship change wrote, if it wrote one.
-pub fn note_timeline(state: &crate::state::AppState, change: &RelationshipChange, w: siyu_store::RelationshipWrite) {
+pub(crate) fn note_timeline(
+    state: &crate::state::AppState,
+    change: &RelationshipChange,
+    w: siyu_store::RelationshipWrite,
+) {
     if let Some(customer) = w.timeline {
         let kind = if change.status == RelationshipStatus::Active {
             siyu_domain::timeline::EventKind::WecomAdded
@@ -43,13 +48,33 @@ pub fn note_timeline(state: &crate::state::AppState, change: &RelationshipChange
     }
 }
 
+/// The payload of a callback job: the event's XML as WeCom sent it (decrypted), stored as it came —
+/// not as JSON — since the first version of the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackXml(pub String);
+
+impl Payload for CallbackXml {
+    fn to_row(&self) -> String {
+        self.0.clone()
+    }
+
+    fn from_row(row: &str) -> Result<Self, JobError> {
+        Ok(Self(row.to_owned()))
+    }
+}
+
+/// Applies one accepted callback.
 pub struct ApplyCallback;
 
-#[async_trait]
-impl JobHandler for ApplyCallback {
-    async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
-        let event = CallbackEvent::parse(&ctx.job.payload)
-            .map_err(|e| JobError::Permanent(format!("unreadable callback: {e}")))?;
+impl Job for ApplyCallback {
+    const NAME: &'static str = "wecom.callback";
+    /// WeCom does not send a callback twice once it is acknowledged: this job is its only copy.
+    const MAX_ATTEMPTS: i32 = 8;
+    type Payload = CallbackXml;
+
+    async fn run(&self, ctx: &JobContext<'_>, xml: CallbackXml) -> Result<(), JobError> {
+        let event =
+            CallbackEvent::parse(&xml.0).map_err(|e| JobError::permanent(format!("unreadable callback: {e}")))?;
         if let EventKind::ExternalChat(chat) = &event.kind {
             return apply_chat(ctx, chat, Timestamp::from_millis(event.create_time * 1000)).await;
         }
@@ -62,12 +87,7 @@ impl JobHandler for ApplyCallback {
             tracing::info!(kind = ?event.kind, "WeCom event noted");
             return Ok(());
         };
-        let written = ctx
-            .state
-            .store
-            .record_relationship(&change, ctx.state.clock.now())
-            .await
-            .map_err(|e| JobError::Retry(e.to_string()))?;
+        let written = ctx.state.store.record_relationship(&change, ctx.state.clock.now()).await?;
         note_timeline(ctx.state, &change, written);
         let applied = written.applied;
         tracing::info!(external_userid = %change.external_userid, staff = %change.staff_userid, status = change.status.as_str(), applied, "relationship changed");
@@ -78,7 +98,7 @@ impl JobHandler for ApplyCallback {
             let code = match ctx.state.store.channel_code(id).await {
                 Ok(code) => code,
                 Err(siyu_store::StoreError::NotFound) => return Ok(()),
-                Err(e) => return Err(JobError::Retry(e.to_string())),
+                Err(e) => return Err(e.into()),
             };
             let new_add = started_here(ctx, &change, &code.state()).await?;
             crate::services::channels::on_added(
@@ -90,7 +110,7 @@ impl JobHandler for ApplyCallback {
                 new_add.as_deref(),
             )
             .await
-            .map_err(|e| JobError::Retry(e.to_string()))?;
+            .map_err(JobError::retry)?;
         }
         Ok(())
     }
@@ -105,8 +125,7 @@ async fn started_here(
     change: &RelationshipChange,
     state: &str,
 ) -> Result<Option<String>, JobError> {
-    let rels =
-        ctx.state.store.relationships(&change.external_userid).await.map_err(|e| JobError::Retry(e.to_string()))?;
+    let rels = ctx.state.store.relationships(&change.external_userid).await?;
     Ok(rels
         .into_iter()
         .find(|r| r.staff_userid == change.staff_userid)
@@ -122,39 +141,28 @@ async fn started_here(
 /// event may still be stale, WeCom warns); a new or changed group is read whole; a dismissed one closed.
 async fn apply_chat(ctx: &JobContext<'_>, chat: &ChatEvent, at: Timestamp) -> Result<(), JobError> {
     let state = ctx.state;
-    let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
     match &chat.change {
         ChatChange::Updated { update_detail } if update_detail == "add_member" || update_detail == "del_member" => {
             let joined = update_detail == "add_member";
+            let staff = staff_among(ctx, &chat.members_changed).await?;
             for member in &chat.members_changed {
-                let member_type = if is_staff(ctx, member).await? { 1 } else { 2 };
-                state
-                    .store
-                    .record_group_member(&chat.chat_id, member, member_type, joined, at)
-                    .await
-                    .map_err(|e| retry(&e))?;
+                let member_type = if staff.contains(member.as_str()) { 1 } else { 2 };
+                state.store.record_group_member(&chat.chat_id, member, member_type, joined, at).await?;
             }
             Ok(())
         }
-        ChatChange::Dismissed => {
-            state.store.dismiss_group(&chat.chat_id, state.clock.now()).await.map_err(|e| retry(&e))
-        }
+        ChatChange::Dismissed => Ok(state.store.dismiss_group(&chat.chat_id, state.clock.now()).await?),
         ChatChange::Created | ChatChange::Updated { .. } | ChatChange::Other(_) => {
             let Some(rt) = state.wecom.as_deref() else { return Ok(()) };
-            let group = rt.client.group_chat(&chat.chat_id).await.map_err(|e| retry(&e))?;
-            crate::wecom::sync::save_group(state, &group).await.map_err(|e| retry(&e))
+            let group = rt.client.group_chat(&chat.chat_id).await?;
+            Ok(crate::wecom::sync::save_group(state, &group).await?)
         }
     }
 }
 
-/// Whether a group member id is one of our staff (their WeCom userid) rather than a customer.
-async fn is_staff(ctx: &JobContext<'_>, member: &str) -> Result<bool, JobError> {
-    let f = siyu_store::StaffFilter::default();
-    let staff = ctx
-        .state
-        .store
-        .list_staff(&f, siyu_store::Page::first(siyu_store::Page::MAX_LIMIT))
-        .await
-        .map_err(|e| JobError::Retry(e.to_string()))?;
-    Ok(staff.items.iter().any(|s| s.wecom_userid.as_deref() == Some(member)))
+/// Which of these group member ids are our staff (their WeCom userids) rather than customers: asked of
+/// the store for these ids only, however many staff the bank has.
+async fn staff_among(ctx: &JobContext<'_>, members: &[String]) -> Result<HashSet<String>, JobError> {
+    let staff = ctx.state.store.staff_by_ids(&[], members).await?;
+    Ok(staff.into_iter().filter_map(|s| s.wecom_userid).collect())
 }

@@ -11,7 +11,18 @@ use crate::state::AppState;
 /// At most this many callbacks per transaction.
 const MAX_BATCH: usize = 256;
 
-type Reply = oneshot::Sender<Result<bool, String>>;
+type Reply = oneshot::Sender<Result<bool, IntakeError>>;
+
+/// Why a callback could not be committed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum IntakeError {
+    /// The writer task is gone (the server is shutting down).
+    #[error("callback writer stopped")]
+    Stopped,
+    /// The store refused the batch this callback was in; every callback of it gets the same answer.
+    #[error("{0}")]
+    Store(std::sync::Arc<siyu_store::StoreError>),
+}
 
 /// The sending side, kept in the app state.
 #[derive(Debug, Clone)]
@@ -19,7 +30,7 @@ pub struct Intake(mpsc::Sender<(String, NewJob, Reply)>);
 
 impl Intake {
     /// Starts the writer task.
-    pub fn start(state: &AppState) -> Self {
+    pub(crate) fn start(state: &AppState) -> Self {
         let (tx, mut rx) = mpsc::channel::<(String, NewJob, Reply)>(4096);
         let store = state.store.clone();
         let clock = state.clock.clone();
@@ -28,14 +39,14 @@ impl Intake {
             let mut batch = Vec::with_capacity(MAX_BATCH);
             while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
                 let items: Vec<(String, NewJob)> = batch.iter().map(|(k, j, _)| (k.clone(), j.clone())).collect();
-                let result = store.accept_callbacks(&items, clock.now()).await;
+                let result = store.accept_callbacks(&items, clock.now()).await.map_err(std::sync::Arc::new);
                 if matches!(&result, Ok(fresh) if fresh.iter().any(|f| *f)) {
                     wake.notify_one();
                 }
                 for (i, (_, _, reply)) in batch.drain(..).enumerate() {
                     let r = match &result {
                         Ok(fresh) => Ok(fresh.get(i).copied().unwrap_or(false)),
-                        Err(e) => Err(e.to_string()),
+                        Err(e) => Err(IntakeError::Store(e.clone())),
                     };
                     let _ = reply.send(r);
                 }
@@ -45,9 +56,9 @@ impl Intake {
     }
 
     /// Queues one callback's key and job; resolves once they are committed (`false`: seen before).
-    pub async fn accept(&self, key: String, job: NewJob) -> Result<bool, String> {
+    pub(crate) async fn accept(&self, key: String, job: NewJob) -> Result<bool, IntakeError> {
         let (tx, rx) = oneshot::channel();
-        self.0.send((key, job, tx)).await.map_err(|_| "callback writer stopped".to_owned())?;
-        rx.await.map_err(|_| "callback writer stopped".to_owned())?
+        self.0.send((key, job, tx)).await.map_err(|_| IntakeError::Stopped)?;
+        rx.await.map_err(|_| IntakeError::Stopped)?
     }
 }

@@ -13,9 +13,6 @@ use siyu_wecom::crypto::{CallbackCrypto, CryptoError};
 
 use crate::config::WecomConfig;
 
-/// The job kind that applies one accepted callback.
-pub const CALLBACK_JOB: &str = "wecom.callback";
-
 /// What a configured WeCom connection needs at run time.
 #[derive(Debug)]
 pub struct WecomRuntime {

@@ -13,17 +13,13 @@
 
 use std::collections::HashMap;
 
-use async_trait::async_trait;
 use siyu_domain::customer::{PiiField, WecomLinkMethod};
 use siyu_domain::scope::DataScope;
 use siyu_domain::validate::normalize_phone;
 use siyu_domain::{StaffId, Timestamp};
 use siyu_store::{RelationshipChange, RelationshipStatus, StaffFilter};
 
-use crate::jobs::{JobContext, JobError, JobHandler};
-
-/// The job kind of a full sync.
-pub const SYNC_JOB: &str = "wecom.sync";
+use crate::jobs::{Job, JobContext, JobError, Nothing};
 
 /// Staff members per `batch/get_by_user` call (WeCom allows 100).
 const STAFF_PER_CALL: usize = 100;
@@ -37,21 +33,23 @@ pub struct SyncReport {
     pub groups: usize,
 }
 
+/// A full sync (nightly, and on request).
 pub struct FullSync;
 
-#[async_trait]
-impl JobHandler for FullSync {
-    async fn run(&self, ctx: &JobContext<'_>) -> Result<(), JobError> {
-        let report = run(ctx).await?;
+impl Job for FullSync {
+    const NAME: &'static str = "wecom.sync";
+    type Payload = Nothing;
+
+    async fn run(&self, ctx: &JobContext<'_>, _: Nothing) -> Result<(), JobError> {
+        let report = sync(ctx).await?;
         tracing::info!(?report, "WeCom full sync done");
         Ok(())
     }
 }
 
-pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
+async fn sync(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
     let state = ctx.state;
-    let Some(rt) = state.wecom.as_deref() else { return Err(JobError::Permanent("WeCom is not configured".into())) };
-    let retry = |e: &dyn std::fmt::Display| JobError::Retry(e.to_string());
+    let Some(rt) = state.wecom.as_deref() else { return Err(crate::jobs::Unrunnable::WecomNotConfigured.into()) };
     // Corp tags first; if they cannot be read, contacts and groups are still synced.
     let links = match super::tags::pull(state).await {
         Ok(l) => l,
@@ -60,13 +58,13 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
             Default::default()
         }
     };
-    let managers = staff_by_wecom_userid(state).await.map_err(|e| retry(&e))?;
-    let staff = rt.client.follow_users().await.map_err(|e| retry(&e))?;
+    let managers = staff_by_wecom_userid(state).await?;
+    let staff = rt.client.follow_users().await?;
     let mut report = SyncReport { staff: staff.len(), ..Default::default() };
     for chunk in staff.chunks(STAFF_PER_CALL) {
         let mut cursor = String::new();
         loop {
-            let page = rt.client.contacts_by_staff(chunk, &cursor, 100).await.map_err(|e| retry(&e))?;
+            let page = rt.client.contacts_by_staff(chunk, &cursor, 100).await?;
             for item in &page.items {
                 let ext = &item.external_contact.external_userid;
                 let change = RelationshipChange {
@@ -76,7 +74,7 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
                     state: item.follow_info.state.clone(),
                     event_at: Timestamp::from_millis(item.follow_info.createtime * 1000),
                 };
-                let w = state.store.record_relationship(&change, state.clock.now()).await.map_err(|e| retry(&e))?;
+                let w = state.store.record_relationship(&change, state.clock.now()).await?;
                 super::events::note_timeline(state, &change, w);
                 report.relationships += 1;
                 // By UnionID first (the bank's own WeChat binding), then by the mobile in the remark,
@@ -85,7 +83,7 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
                 // Only an unambiguous match links: two customers on one key are left for a person.
                 let mut matched = None;
                 if let Some(u) = item.external_contact.unionid.as_deref().filter(|u| !u.is_empty())
-                    && let [one] = state.store.customers_by_unionid(u).await.map_err(|e| retry(&e))?.as_slice()
+                    && let [one] = state.store.customers_by_unionid(u).await?.as_slice()
                 {
                     matched = Some((*one, WecomLinkMethod::Unionid));
                 }
@@ -95,17 +93,17 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
                     let scope = DataScope::OwnedBy(manager);
                     let Ok(phone) = normalize_phone(mobile) else { continue };
                     let index = state.vault.blind_index(PiiField::Phone, &phone);
-                    let found = state.store.customers_by_phone_index(scope, &index).await.map_err(|e| retry(&e))?;
+                    let found = state.store.customers_by_phone_index(scope, &index).await?;
                     if let [one] = found.as_slice() {
                         matched = Some((one.id, WecomLinkMethod::RemarkMobile));
                     }
                 }
                 if let Some((id, how)) = matched {
-                    if state.store.link_wecom(id, ext, how, state.clock.now()).await.map_err(|e| retry(&e))? {
+                    if state.store.link_wecom(id, ext, how, state.clock.now()).await? {
                         report.customers_linked += 1;
                     }
                     // Linked to this contact (now or before): their WeCom tags are theirs in siyu.
-                    let c = state.store.customer(DataScope::All, id).await.map_err(|e| retry(&e))?;
+                    let c = state.store.customer(DataScope::All, id).await?;
                     if c.wecom_external_userid.as_deref() == Some(ext.as_str()) {
                         super::tags::apply_marked(state, id, &item.follow_info.tag_id, &links).await?;
                     }
@@ -119,10 +117,10 @@ pub async fn run(ctx: &JobContext<'_>) -> Result<SyncReport, JobError> {
         }
         let mut cursor = String::new();
         loop {
-            let (chats, next) = rt.client.group_chats(chunk, &cursor).await.map_err(|e| retry(&e))?;
+            let (chats, next) = rt.client.group_chats(chunk, &cursor).await?;
             for chat_id in chats {
-                let group = rt.client.group_chat(&chat_id).await.map_err(|e| retry(&e))?;
-                save_group(state, &group).await.map_err(|e| retry(&e))?;
+                let group = rt.client.group_chat(&chat_id).await?;
+                save_group(state, &group).await?;
                 report.groups += 1;
             }
             ctx.keep_alive().await?;
@@ -146,7 +144,7 @@ async fn staff_by_wecom_userid(
 }
 
 /// Stores a group as `groupchat/get` describes it, with its whole current membership.
-pub async fn save_group(
+pub(crate) async fn save_group(
     state: &crate::state::AppState,
     g: &siyu_wecom::campaigns::GroupChat,
 ) -> Result<(), siyu_store::StoreError> {

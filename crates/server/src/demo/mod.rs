@@ -2,6 +2,7 @@
 //! role, and customers with believable Chinese names, segments, AUM tiers and risk grades. Generated
 //! from a fixed seed, so every demo looks the same.
 
+use anyhow::Context;
 use chrono::{Datelike, NaiveDate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -268,20 +269,51 @@ pub async fn logins(store: &dyn Store) -> Result<Vec<DemoLogin>, StoreError> {
         .collect())
 }
 
+/// Starts the built-in fake WeCom for the demo and points the configuration at it, unless a real
+/// WeCom is configured. Every staff member with a WeCom userid becomes a member of the fake corp.
+pub async fn fake_wecom(
+    config: &mut crate::config::Config,
+    store: &dyn siyu_store::Store,
+) -> anyhow::Result<Option<siyu_wecom::fake::FakeWecom>> {
+    use siyu_wecom::fake::{FakeConfig, FakeWecom};
+    if config.wecom.enabled {
+        return Ok(None);
+    }
+    let fake = FakeWecom::new(FakeConfig::default());
+    for s in store.all_staff(&Default::default()).await? {
+        if let Some(u) = s.wecom_userid {
+            fake.add_staff(&u);
+        }
+    }
+    let base = fake.spawn().await;
+    let f = fake.config();
+    config.wecom = crate::config::WecomConfig {
+        enabled: true,
+        api_base: base.clone(),
+        corp_id: f.corp_id.clone(),
+        secret: crate::config::Secret(f.secret.clone()),
+        agent_id: f.agent_id,
+        callback_token: crate::config::Secret(f.callback_token.clone()),
+        callback_aes_key: crate::config::Secret(f.encoding_aes_key.clone()),
+        callback_window_secs: 300,
+    };
+    let local = config.server.bind.replace("0.0.0.0", "127.0.0.1");
+    fake.set_callback_url(&format!("http://{local}/wecom/callback"));
+    eprintln!("demo WeCom: the built-in fake at {base}");
+    Ok(Some(fake))
+}
+
 /// The demo's WeCom: every customer manager already has some of their customers as WeCom contacts
 /// (remarked with the customer's mobile, as managers do), found and matched by a full sync; and two
 /// channel codes, each scanned by a few new customers through the fake WeCom.
-pub async fn seed_wecom(state: &siyu_app::state::AppState, fake: &FakeWecom) -> Result<(), String> {
+pub async fn seed_wecom(state: &siyu_app::state::AppState, fake: &FakeWecom) -> anyhow::Result<()> {
     let f = siyu_store::StaffFilter { role: Some(Role::CustomerManager), ..Default::default() };
-    let cms = state.store.list_staff(&f, siyu_store::Page::first(500)).await.map_err(|e| e.to_string())?.items;
+    let cms = state.store.all_staff(&f).await?;
     let mut contacts: Vec<(String, String)> = Vec::new();
     for cm in cms.iter().filter(|c| c.wecom_userid.is_some()) {
         let mine = siyu_store::CustomerFilter { owner_id: Some(cm.id), ..Default::default() };
-        let customers = state
-            .store
-            .list_customers(siyu_domain::scope::DataScope::All, &mine, siyu_store::Page::first(12))
-            .await
-            .map_err(|e| e.to_string())?;
+        let customers =
+            state.store.list_customers(siyu_domain::scope::DataScope::All, &mine, siyu_store::Page::first(12)).await?;
         for c in &customers.items {
             // Seeding only: the demo plays the manager who typed the number into the remark.
             let Ok(sealed) = state
@@ -305,27 +337,29 @@ pub async fn seed_wecom(state: &siyu_app::state::AppState, fake: &FakeWecom) -> 
             fake.add_group_member(&chat, ext);
         }
     }
-    let mut sync = siyu_domain::job::NewJob::now(siyu_app::wecom::sync::SYNC_JOB, "{}".into(), state.clock.now());
-    sync.dedupe_key = Some(format!("{}:demo", siyu_app::wecom::sync::SYNC_JOB));
-    state.store.enqueue(&sync).await.map_err(|e| e.to_string())?;
-    state.jobs_wake.notify_waiters();
+    // The administrator asks for the sync, as they would on the WeCom page.
+    siyu_app::services::wecom::request_sync(state, &admin(state).await?).await?;
     seed_channels(state, fake).await
 }
 
-/// Two demo channel codes, each scanned by a few customers through the fake WeCom (demo only).
-async fn seed_channels(state: &siyu_app::state::AppState, fake: &FakeWecom) -> Result<(), String> {
-    use siyu_domain::channel::{Assignment, ChannelKind, LinkCard, Welcome};
-    use siyu_domain::scope::Actor;
-
-    let admin = state.store.staff_credentials("admin").await.map_err(|e| e.to_string())?.staff;
-    let caller = siyu_app::caller::Caller {
-        actor: Actor::Staff { id: admin.id, role: admin.role, org_unit_id: admin.org_unit_id },
+/// The demo bank's administrator, as a caller.
+async fn admin(state: &siyu_app::state::AppState) -> anyhow::Result<siyu_app::caller::Caller> {
+    let admin = state.store.staff_credentials("admin").await?.staff;
+    Ok(siyu_app::caller::Caller {
+        actor: siyu_domain::scope::Actor::Staff { id: admin.id, role: admin.role, org_unit_id: admin.org_unit_id },
         staff: Some(admin),
         csrf: None,
         ip: "demo".into(),
-    };
-    let units = state.store.org_units().await.map_err(|e| e.to_string())?;
-    let sh01 = units.iter().find(|u| u.code == "SH01").ok_or("no SH01")?.id;
+    })
+}
+
+/// Two demo channel codes, each scanned by a few customers through the fake WeCom (demo only).
+async fn seed_channels(state: &siyu_app::state::AppState, fake: &FakeWecom) -> anyhow::Result<()> {
+    use siyu_domain::channel::{Assignment, ChannelKind, LinkCard, Welcome};
+
+    let caller = admin(state).await?;
+    let units = state.store.org_units().await?;
+    let sh01 = units.iter().find(|u| u.code == "SH01").context("no SH01")?.id;
     let codes = [
         siyu_app::services::channels::ChannelInput {
             name: "陆家嘴支行大堂海报".into(),
@@ -356,10 +390,10 @@ async fn seed_channels(state: &siyu_app::state::AppState, fake: &FakeWecom) -> R
     // Give the listener a moment: the fake's callbacks come straight back to this server.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     for (i, input) in codes.into_iter().enumerate() {
-        let code = siyu_app::services::channels::create(state, &caller, input).await.map_err(|e| e.to_string())?;
+        let code = siyu_app::services::channels::create(state, &caller, input).await?;
         let config_id = code.config_id.clone().unwrap_or_default();
         for _ in 0..(6 - i * 2) {
-            fake.customer_scans(&config_id, &random_customer_name()).await?;
+            fake.customer_scans(&config_id, &random_customer_name()).await.map_err(anyhow::Error::msg)?;
         }
     }
     Ok(())

@@ -222,7 +222,7 @@ async fn import_answers_name_no_server_path() {
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let v: serde_json::Value = r.json().await.unwrap();
     let id = v["id"].as_str().unwrap().to_owned();
-    app.wait_import(&hq, &id, "validating").await;
+    app.import_after_jobs(&hq, &id, "validating").await;
     let dir = app.dir.path().display().to_string();
     for path in [format!("/api/v1/imports/{id}"), "/api/v1/imports".into(), format!("/api/v1/imports/{id}/problems")] {
         let body = hq.client.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
@@ -289,7 +289,7 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
     let (s, imp) = answer(r.send().await.unwrap()).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{imp}");
     let import = imp["id"].as_str().unwrap().to_owned();
-    app.wait_import(&admin, &import, "validating").await;
+    app.import_after_jobs(&admin, &import, "validating").await;
     let ids: std::collections::HashMap<&str, String> = [
         ("customers", customer.id.to_string()),
         ("customer_no", customer.customer_no.clone()),

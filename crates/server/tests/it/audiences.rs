@@ -285,7 +285,7 @@ async fn a_rule_tag_whose_removals_fail_leaves_the_engine_as_the_store() {
     assert_eq!(app.state.engine.tag_members(tag, None), stored, "the engine holds what the store committed");
     sqlx::raw_sql("DROP TRIGGER untag_fails").execute(&db).await.unwrap();
     // The next recompute finishes the job.
-    siyu_app::services::tags::recompute_all(&app.state).await.unwrap();
+    app.refresh_audiences().await;
     assert_eq!(count(&app, &hq, "tag(\"大众富裕\")").await, count(&app, &hq, "aum_tier = 3").await);
 }
 
@@ -326,8 +326,7 @@ async fn saved_audiences_and_rule_tags_keep_their_sub_branch_when_its_code_chang
     let audience: siyu_domain::AudienceId = a["id"].as_str().unwrap().parse().unwrap();
     // Recomputed and refreshed from the store's text, as the hourly job and a restart do.
     let members = || async {
-        siyu_app::services::tags::recompute_all(&app.state).await.unwrap();
-        siyu_app::services::audiences::refresh_all(&app.state).await.unwrap();
+        app.refresh_audiences().await;
         let a = app.state.store.audience(audience).await.unwrap();
         (count(&app, &hq, "tag(\"陆家嘴客户\")").await, a.member_count as u64)
     };

@@ -18,25 +18,12 @@ async fn upload(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>, mapping:
     s.client.post(app.url("/api/v1/imports")).header("x-csrf-token", &s.csrf).multipart(form).send().await.unwrap()
 }
 
-/// Uploads and waits for the dry run; returns the import as JSON.
+/// Uploads and runs the dry run; returns the import as JSON.
 async fn dry_run(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>) -> serde_json::Value {
     let r = upload(app, s, name, bytes, "").await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let v: serde_json::Value = r.json().await.unwrap();
-    app.wait_import(s, v["id"].as_str().unwrap(), "validating").await
-}
-
-/// A bank system with the import scope, for driving the job bodies directly.
-fn system_importer() -> siyu_app::caller::Caller {
-    siyu_app::caller::Caller {
-        actor: siyu_domain::scope::Actor::System {
-            token_name: "test".into(),
-            scopes: vec![siyu_domain::scope::ApiScope::CustomersImport],
-        },
-        staff: None,
-        csrf: None,
-        ip: "test".into(),
-    }
+    app.import_after_jobs(s, v["id"].as_str().unwrap(), "validating").await
 }
 
 async fn commit(app: &TestApp, s: &Session, id: &str) -> serde_json::Value {
@@ -48,7 +35,7 @@ async fn commit(app: &TestApp, s: &Session, id: &str) -> serde_json::Value {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED, "{}", r.text().await.unwrap());
-    app.wait_import(s, id, "committing").await
+    app.import_after_jobs(s, id, "committing").await
 }
 
 /// An import's problems as the API lists them (first 100).
@@ -385,7 +372,7 @@ async fn bad_files_are_refused_with_a_reason() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let v = app.wait_import(&hq, &stuck, "validating").await;
+    let v = app.import_after_jobs(&hq, &stuck, "validating").await;
     assert_eq!((v["status"].as_str(), v["good_rows"].as_i64()), (Some("validated"), Some(1)), "{v}");
     // Unknown columns can be mapped away.
     let r = upload(
@@ -397,7 +384,7 @@ async fn bad_files_are_refused_with_a_reason() {
     )
     .await;
     let v: serde_json::Value = r.json().await.unwrap();
-    let v = app.wait_import(&hq, v["id"].as_str().unwrap(), "validating").await;
+    let v = app.import_after_jobs(&hq, v["id"].as_str().unwrap(), "validating").await;
     assert_eq!(v["good_rows"], 1);
     // A rejected import cannot be committed.
     let rejected = app
@@ -449,19 +436,19 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
     for i in 0..rows {
         csv.push_str(&format!("R{i:06},客户{i},SH0{},139{:08}\n", 1 + i % 3, i));
     }
-    let caller = system_importer();
+    let caller = crate::common::system_importer("test");
     let state = &app.state;
     let id: ImportId =
         siyu_app::services::imports::store_upload(state, &caller, "big.csv", csv.clone().into_bytes(), "")
             .await
             .unwrap();
-    siyu_app::services::imports::run_validation(state, id, &|_| {}).await.unwrap();
+    siyu_app::services::imports::validate_now(state, &caller, id, &|_| {}).await.unwrap();
     state.store.start_commit(id, siyu_domain::Clock::now(&*state.clock)).await.unwrap();
 
     // The "crashed" worker: commits the first batch, then dies.
     let lookups = Arc::new(Lookups::load(&*state.store).await.unwrap());
     let rec = state.store.import(id).await.unwrap();
-    let today = siyu_app::services::imports::judged_on(&rec);
+    let today = siyu_app::import::judged_on(&rec);
     let mut rx =
         pipeline::spawn_producer(Arc::new(csv.into_bytes()), HashMap::new(), lookups, state.vault.clone(), today, 0);
     let Some(Produced::Fields(fields)) = rx.recv().await else { panic!("fields first") };
@@ -478,7 +465,7 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
     );
 
     // The retry picks up where it stopped.
-    let counts = siyu_app::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
+    let counts = siyu_app::services::imports::commit_now(state, &caller, id, &|_, _| {}).await.unwrap();
     assert_eq!(counts.inserted, rows as i64, "{counts:?}");
     let rec = state.store.import(id).await.unwrap();
     assert_eq!((rec.status, rec.rows_committed), (ImportStatus::Committed, rows as i64));
@@ -499,7 +486,7 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
     let sh02 = bound("sub_branch = \"SH02\"").await;
     assert_eq!(state.engine.select(&sh02, None).unwrap().len(), (0..rows).filter(|i| i % 3 == 1).count() as u64);
     // And running it once more is a no-op.
-    let again = siyu_app::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
+    let again = siyu_app::services::imports::commit_now(state, &caller, id, &|_, _| {}).await.unwrap();
     assert_eq!(again, counts);
 }
 
@@ -509,12 +496,12 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
 #[tokio::test]
 async fn an_import_is_never_committed_without_its_audit_entry() {
     let app = spawn_app_with(0).await;
-    let caller = system_importer();
+    let caller = crate::common::system_importer("test");
     let state = &app.state;
     let csv = "customer_no,name,sub_branch_code\nA1,张三,SH01\nA2,李四,SH02\n";
     let id =
         siyu_app::services::imports::store_upload(state, &caller, "a.csv", csv.as_bytes().to_vec(), "").await.unwrap();
-    siyu_app::services::imports::run_validation(state, id, &|_| {}).await.unwrap();
+    siyu_app::services::imports::validate_now(state, &caller, id, &|_| {}).await.unwrap();
     state.store.start_commit(id, siyu_domain::Clock::now(&*state.clock)).await.unwrap();
     let upload = std::path::PathBuf::from(state.store.import(id).await.unwrap().stored_path);
 
@@ -525,12 +512,12 @@ async fn an_import_is_never_committed_without_its_audit_entry() {
         .execute(&db)
         .await
         .unwrap();
-    assert!(siyu_app::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.is_err());
+    assert!(siyu_app::services::imports::commit_now(state, &caller, id, &|_, _| {}).await.is_err());
     assert_eq!(state.store.import(id).await.unwrap().status, ImportStatus::Committing, "not committed unaudited");
     assert!(upload.exists(), "kept for the re-run");
 
     sqlx::raw_sql("DROP TRIGGER audit_fails").execute(&db).await.unwrap();
-    let counts = siyu_app::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap();
+    let counts = siyu_app::services::imports::commit_now(state, &caller, id, &|_, _| {}).await.unwrap();
     assert_eq!(counts.inserted, 2);
     let audited = || async {
         let f = siyu_store::AuditFilter {
@@ -544,7 +531,7 @@ async fn an_import_is_never_committed_without_its_audit_entry() {
 
     // A worker that died after the mark and before the cleanup: the re-run removes what it left.
     std::fs::write(&upload, b"sealed upload").unwrap();
-    assert_eq!(siyu_app::services::imports::run_commit(state, id, &caller, &|_, _| {}).await.unwrap(), counts);
+    assert_eq!(siyu_app::services::imports::commit_now(state, &caller, id, &|_, _| {}).await.unwrap(), counts);
     assert!(!upload.exists());
     assert_eq!(audited().await, 1, "no second entry");
 }

@@ -10,6 +10,7 @@ mod browser;
 mod common;
 mod console_forms;
 mod data_scope;
+mod demo;
 mod http_limits;
 mod imports;
 mod jobs;

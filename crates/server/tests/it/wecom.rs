@@ -1,11 +1,15 @@
 //! The callback URL over real HTTP, with the fake WeCom on the other side: URL verification with the
 //! official vector, a scanning customer becoming an active relationship, a customer deleting their
 //! manager, and forged, tampered, replayed and garbage callbacks refused with no state change.
-
-use std::time::Duration;
+//!
+//! The jobs the callbacks queue run when a test calls `run_jobs`, so each assertion follows the work
+//! it is about.
 
 use crate::common::{TestApp, spawn_app_with_wecom};
 use reqwest::StatusCode;
+use siyu_app::jobs::{Job, Nothing, Options};
+use siyu_app::wecom::events::ApplyCallback;
+use siyu_app::wecom::sync::FullSync;
 use siyu_store::{JobFilter, Page, RelationshipStatus};
 use siyu_wecom::api::ContactWay;
 use siyu_wecom::crypto::CallbackCrypto;
@@ -34,31 +38,21 @@ async fn two_managers_of_sh01() -> (FakeWecom, TestApp, crate::common::Session, 
 }
 
 async fn callback_jobs(app: &TestApp) -> i64 {
-    let f = JobFilter { status: None, kind: Some(siyu_app::wecom::CALLBACK_JOB.into()) };
+    let f = JobFilter { status: None, kind: Some(ApplyCallback::NAME.into()) };
     app.state.store.list_jobs(&f, Page::first(1)).await.unwrap().total
 }
 
-/// Waits for the relationship to reach `status`.
-async fn wait_relationship(app: &TestApp, ext: &str, status: RelationshipStatus) -> siyu_store::Relationship {
-    for _ in 0..200 {
-        if let Some(r) = app.state.store.relationships(ext).await.unwrap().into_iter().find(|r| r.status == status) {
-            return r;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("{ext} never became {status:?}");
+/// Runs the queued jobs; the relationship must then be in `status`.
+async fn relationship_after_jobs(app: &TestApp, ext: &str, status: RelationshipStatus) -> siyu_store::Relationship {
+    app.run_jobs().await;
+    let all = app.state.store.relationships(ext).await.unwrap();
+    all.iter().find(|r| r.status == status).cloned().unwrap_or_else(|| panic!("{ext} is not {status:?}: {all:?}"))
 }
 
-/// Waits (up to 5 s) for customer `no` to be linked to a WeCom contact; the contact, if it was.
+/// Runs the queued jobs; the WeCom contact customer `no` is then linked to, if any.
 async fn linked_contact(app: &TestApp, no: &str) -> Option<String> {
-    for _ in 0..200 {
-        let c = app.state.store.customer_by_no(siyu_domain::scope::DataScope::All, no).await.unwrap();
-        if c.wecom_external_userid.is_some() {
-            return c.wecom_external_userid;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    None
+    app.run_jobs().await;
+    app.state.store.customer_by_no(siyu_domain::scope::DataScope::All, no).await.unwrap().wecom_external_userid
 }
 
 #[tokio::test]
@@ -111,10 +105,10 @@ async fn a_scanning_customer_becomes_an_active_relationship_and_a_deletion_ends_
     let created = rt.client.add_contact_way(&way).await.unwrap();
     let (ext, userid, _code, status) = fake.customer_scans(&created.config_id, "王芳").await.unwrap();
     assert_eq!(status, StatusCode::OK);
-    let r = wait_relationship(&app, &ext, RelationshipStatus::Active).await;
+    let r = relationship_after_jobs(&app, &ext, RelationshipStatus::Active).await;
     assert_eq!((r.staff_userid.as_str(), r.state.as_deref()), (userid.as_str(), Some("ch_7")));
     assert_eq!(fake.customer_deletes(&ext, &userid).await.unwrap(), StatusCode::OK);
-    let r = wait_relationship(&app, &ext, RelationshipStatus::DeletedByCustomer).await;
+    let r = relationship_after_jobs(&app, &ext, RelationshipStatus::DeletedByCustomer).await;
     assert!(r.ended_at.is_some());
 }
 
@@ -167,15 +161,10 @@ async fn forged_tampered_replayed_and_garbage_callbacks_change_nothing() {
     assert_eq!(callback_jobs(&app).await, 1);
 }
 
-/// Polls until `ok` holds, for at most 10 s.
-async fn eventually(what: &str, ok: impl Fn() -> bool) {
-    for _ in 0..400 {
-        if ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("{what} did not happen");
+/// Runs the queued jobs; `ok` must then hold.
+async fn after_jobs(app: &TestApp, what: &str, ok: impl Fn() -> bool) {
+    app.run_jobs().await;
+    assert!(ok(), "{what} did not happen");
 }
 
 /// The whole channel-code path over real HTTP: an operator creates a code; a customer scans it at the
@@ -204,32 +193,33 @@ async fn a_customer_scans_a_channel_code_end_to_end() {
 
     let (ext, userid, welcome_code, status) = fake.customer_scans(&config_id, "王芳").await.unwrap();
     assert_eq!((status, userid.as_str()), (StatusCode::OK, "wx_cm_sh01_1"));
-    let r = wait_relationship(&app, &ext, RelationshipStatus::Active).await;
+    let r = relationship_after_jobs(&app, &ext, RelationshipStatus::Active).await;
     assert_eq!((r.staff_userid.as_str(), r.state.as_deref()), ("wx_cm_sh01_1", Some(state.as_str())));
-    eventually("the welcome message", || fake.welcomes_sent().len() == 1).await;
+    after_jobs(&app, "the welcome message", || fake.welcomes_sent().len() == 1).await;
     let sent = &fake.welcomes_sent()[0];
     assert_eq!(sent.welcome_code, welcome_code);
     assert_eq!(sent.text.as_ref().unwrap().content, "您好，我是您的专属客户经理，有任何问题随时找我。");
     assert_eq!(sent.attachments[0]["link"]["url"], "https://bank.example/welcome");
-    eventually("the tags", || fake.marked_tags().len() == 1).await;
+    after_jobs(&app, "the tags", || fake.marked_tags().len() == 1).await;
     assert_eq!(fake.marked_tags()[0]["external_userid"], ext);
     assert_eq!(fake.marked_tags()[0]["add_tag"].as_array().unwrap().len(), 2);
-    eventually("the rotation", || fake.contact_ways()[0].user == ["wx_cm_sh01_2"]).await;
+    after_jobs(&app, "the rotation", || fake.contact_ways()[0].user == ["wx_cm_sh01_2"]).await;
 
     // WeCom throttles and the token expires: the next customer still gets exactly one welcome.
     fake.inject(Fault::Errcode(45009), 2);
     fake.inject(Fault::ExpireToken, 1);
     let (ext2, userid2, _, status) = fake.customer_scans(&config_id, "李雷").await.unwrap();
     assert_eq!((status, userid2.as_str()), (StatusCode::OK, "wx_cm_sh01_2"), "bound to the next manager in turn");
-    wait_relationship(&app, &ext2, RelationshipStatus::Active).await;
-    eventually("the second welcome", || fake.welcomes_sent().len() == 2).await;
-    eventually("the rotation back", || fake.contact_ways()[0].user == ["wx_cm_sh01_1"]).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    relationship_after_jobs(&app, &ext2, RelationshipStatus::Active).await;
+    after_jobs(&app, "the second welcome", || fake.welcomes_sent().len() == 2).await;
+    after_jobs(&app, "the rotation back", || fake.contact_ways()[0].user == ["wx_cm_sh01_1"]).await;
+    // Whatever waits for a retry runs too.
+    app.advance_secs(60).await;
     assert_eq!(fake.welcomes_sent().len(), 2, "nothing sent twice");
 
     // The day's figures: two added; one deletion after the customer leaves.
     fake.customer_deletes(&ext, "wx_cm_sh01_1").await.unwrap();
-    wait_relationship(&app, &ext, RelationshipStatus::DeletedByCustomer).await;
+    relationship_after_jobs(&app, &ext, RelationshipStatus::DeletedByCustomer).await;
     let id = code["id"].as_str().unwrap();
     let v: serde_json::Value =
         hq.client.get(app.url(&format!("/api/v1/channels/{id}"))).send().await.unwrap().json().await.unwrap();
@@ -313,13 +303,13 @@ async fn a_full_sync_records_relationships_and_matches_customers_by_remark_mobil
     let hq = app.login("hq01").await;
     let r = hq.client.post(app.url("/api/v1/wecom/sync")).header("x-csrf-token", &hq.csrf).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::ACCEPTED);
-    wait_relationship(&app, &stranger, RelationshipStatus::Active).await;
-    wait_relationship(&app, &known, RelationshipStatus::Active).await;
+    relationship_after_jobs(&app, &stranger, RelationshipStatus::Active).await;
+    relationship_after_jobs(&app, &known, RelationshipStatus::Active).await;
     assert_eq!(linked_contact(&app, "W001").await.as_deref(), Some(known.as_str()));
     assert_eq!(linked_contact(&app, "W003").await.as_deref(), Some(union_contact.as_str()), "matched by UnionID");
-    wait_relationship(&app, &claim, RelationshipStatus::Active).await;
+    relationship_after_jobs(&app, &claim, RelationshipStatus::Active).await;
     assert_eq!(linked_contact(&app, "W002").await, None, "not the remarking manager's customer");
-    wait_relationship(&app, &bm_claim, RelationshipStatus::Active).await;
+    relationship_after_jobs(&app, &bm_claim, RelationshipStatus::Active).await;
     assert_eq!(linked_contact(&app, "W004").await, None, "not the branch manager's own customer");
     // Only HQ roles may start one.
     let cm = app.login("cm_sh01_1").await;
@@ -341,16 +331,8 @@ async fn group_membership_follows_callbacks_and_the_sync() {
     assert_eq!(fake.customer_joins_group(&chat, &b).await.unwrap(), StatusCode::OK);
     assert_eq!(fake.customer_leaves_group(&chat, &a).await.unwrap(), StatusCode::OK);
     let s = &app.state;
-    let mut members = Vec::new();
-    for _ in 0..200 {
-        if let Ok((_, m)) = s.store.group(&chat).await {
-            members = m;
-            if members.len() == 2 && members.iter().any(|m| m.left_at.is_some()) {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    app.run_jobs().await;
+    let (_, members) = s.store.group(&chat).await.unwrap();
     let state_of =
         |u: &str| members.iter().find(|m| m.member_userid == u).map(|m| (m.member_type, m.left_at.is_some()));
     assert_eq!(state_of(&a), Some((2, true)), "joined, then left: {members:?}");
@@ -359,17 +341,10 @@ async fn group_membership_follows_callbacks_and_the_sync() {
     // The sync reads the group whole: its name, its owner among the members.
     let hq = app.login("hq01").await;
     hq.client.post(app.url("/api/v1/wecom/sync")).header("x-csrf-token", &hq.csrf).send().await.unwrap();
-    let mut named = false;
-    for _ in 0..200 {
-        if let Ok((g, m)) = s.store.group(&chat).await
-            && g.name == "陆家嘴理财沙龙群"
-            && m.iter().any(|m| m.member_userid == "wx_cm_sh01_1" && m.member_type == 1)
-        {
-            named = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    app.run_jobs().await;
+    let (g, m) = s.store.group(&chat).await.unwrap();
+    let named =
+        g.name == "陆家嘴理财沙龙群" && m.iter().any(|m| m.member_userid == "wx_cm_sh01_1" && m.member_type == 1);
     assert!(named, "the sync filled in the group");
     assert_eq!(s.store.groups_of(&b).await.unwrap().len(), 1);
     assert!(s.store.groups_of(&a).await.unwrap().is_empty());
@@ -400,32 +375,19 @@ async fn tags_mirror_between_siyu_and_wecom() {
 
     let hq = app.login("hq01").await;
     hq.client.post(app.url("/api/v1/wecom/sync")).header("x-csrf-token", &hq.csrf).send().await.unwrap();
-    let mut waited = 0;
-    let customer = loop {
-        waited += 1;
-        assert!(waited < 400, "the sync never tagged her");
-        let c = s.store.customer_by_no(siyu_domain::scope::DataScope::All, "W002").await.unwrap();
-        let tags = s.store.customer_tags(c.id).await.unwrap();
-        if tags.iter().any(|t| t.name == "已面谈") {
-            assert_eq!(tags[0].wecom_tag_id.as_deref(), Some(met.as_str()), "linked to the corp tag");
-            break c;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    };
+    app.run_jobs().await;
+    let customer = s.store.customer_by_no(siyu_domain::scope::DataScope::All, "W002").await.unwrap();
+    let tags = s.store.customer_tags(customer.id).await.unwrap();
+    assert!(tags.iter().any(|t| t.name == "已面谈"), "the sync tagged her: {tags:?}");
+    assert_eq!(tags[0].wecom_tag_id.as_deref(), Some(met.as_str()), "linked to the corp tag");
 
     // siyu → WeCom: a mirrored tag becomes a corp tag in a group of its group's name.
     let (_, g) = hq.post_json(&app, "/api/v1/tag-groups", serde_json::json!({"name": "兴趣"})).await;
     let tag = serde_json::json!({"group_id": g["id"], "name": "关注养老", "kind": "manual", "sync_to_wecom": true});
     let (_, t) = hq.post_json(&app, "/api/v1/tags", tag).await;
     let tag_id: siyu_domain::TagId = t["id"].as_str().unwrap().parse().unwrap();
-    let corp = loop {
-        waited += 1;
-        assert!(waited < 800, "the corp tag was never made");
-        if let Some(id) = s.store.tag(tag_id).await.unwrap().wecom_tag_id {
-            break id;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    };
+    app.run_jobs().await;
+    let corp = s.store.tag(tag_id).await.unwrap().wecom_tag_id.expect("the corp tag was made");
     let groups = fake.corp_tag_groups();
     assert!(
         groups.iter().any(|g| g.group_name == "兴趣" && g.tag.iter().any(|t| t.id == corp && t.name == "关注养老"))
@@ -442,14 +404,15 @@ async fn tags_mirror_between_siyu_and_wecom() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    eventually("the contact carries the corp tag", || fake.contact_tags(&ext, "wx_cm_sh01_1").contains(&corp)).await;
+    after_jobs(&app, "the contact carries the corp tag", || fake.contact_tags(&ext, "wx_cm_sh01_1").contains(&corp))
+        .await;
     cm.client
         .delete(app.url(&format!("/api/v1/customers/{}/tags/{tag_id}", customer.id)))
         .header("x-csrf-token", &cm.csrf)
         .send()
         .await
         .unwrap();
-    eventually("the corp tag is taken off", || !fake.contact_tags(&ext, "wx_cm_sh01_1").contains(&corp)).await;
+    after_jobs(&app, "the corp tag is taken off", || !fake.contact_tags(&ext, "wx_cm_sh01_1").contains(&corp)).await;
     assert!(fake.contact_tags(&ext, "wx_cm_sh01_1").contains(&met), "the manager's own tag stays");
 }
 
@@ -492,7 +455,7 @@ async fn a_manual_sync_is_not_queued_while_another_is_due_or_running() {
         (r.status(), r.json::<serde_json::Value>().await.unwrap())
     };
     let now = app.state.clock.now();
-    let sync = siyu_app::wecom::sync::SYNC_JOB;
+    let sync = FullSync::NAME;
     // Only the scheduler's nightly sync waits: a manual one is queued.
     let waiting = app
         .state
@@ -510,21 +473,13 @@ async fn a_manual_sync_is_not_queued_while_another_is_due_or_running() {
         // Let it finish, so that what follows sees only the job queued below.
         let id = v["job_id"].as_str().unwrap().to_owned();
         let done = JobFilter { status: Some(siyu_domain::job::JobStatus::Succeeded), kind: Some(sync.into()) };
-        let mut finished = false;
-        for _ in 0..400 {
-            let jobs = app.state.store.list_jobs(&done, Page::first(10)).await.unwrap().items;
-            if jobs.iter().any(|j| j.id.to_string() == id) {
-                finished = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        assert!(finished, "the manual sync did not finish");
+        app.run_jobs().await;
+        let jobs = app.state.store.list_jobs(&done, Page::first(10)).await.unwrap().items;
+        assert!(jobs.iter().any(|j| j.id.to_string() == id), "the manual sync did not finish");
     }
     // A retry (or another process's sync) queued to run in five minutes.
-    let mut soon =
-        siyu_domain::job::NewJob::now(sync, "{}".into(), siyu_domain::Timestamp::from_millis(now.millis() + 300_000));
-    soon.dedupe_key = Some(format!("{sync}:retry-test"));
+    let in_five_minutes = Options::at(siyu_domain::Timestamp::from_millis(now.millis() + 300_000));
+    let soon = siyu_app::jobs::row::<FullSync>(&Nothing, &in_five_minutes.once_as("retry-test"), now);
     let soon_id = app.state.store.enqueue(&soon).await.unwrap().unwrap();
     for _ in 0..3 {
         let (s, v) = post().await;
@@ -552,37 +507,26 @@ async fn a_channel_code_rotates_once_per_add_whatever_runs_again() {
     let code_id: siyu_domain::ChannelCodeId = code["id"].as_str().unwrap().parse().unwrap();
     let (ext, userid, _, _) = fake.customer_scans(&config_id, "王芳").await.unwrap();
     assert_eq!(userid, "wx_cm_sh01_1");
-    wait_relationship(&app, &ext, RelationshipStatus::Active).await;
-    eventually("the rotation", || fake.contact_ways()[0].user == ["wx_cm_sh01_2"]).await;
+    relationship_after_jobs(&app, &ext, RelationshipStatus::Active).await;
+    after_jobs(&app, "the rotation", || fake.contact_ways()[0].user == ["wx_cm_sh01_2"]).await;
     let cm2 = app.staff("cm_sh01_2").await;
     let current = || async { app.state.store.channel_code(code_id).await.unwrap().current_staff_id };
-    for _ in 0..200 {
-        if current().await == Some(cm2.id) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
     assert_eq!(current().await, Some(cm2.id));
 
     // The callback job runs again (its worker died before completing it).
-    let f = JobFilter { status: None, kind: Some(siyu_app::wecom::CALLBACK_JOB.into()) };
+    let f = JobFilter { status: None, kind: Some(ApplyCallback::NAME.into()) };
     let done = app.state.store.list_jobs(&f, Page::first(1)).await.unwrap().items.remove(0);
     let again =
         siyu_domain::job::NewJob::now(&done.kind, done.payload.clone(), siyu_domain::Clock::now(&*app.state.clock));
     app.state.store.enqueue(&again).await.unwrap().unwrap();
-    app.state.jobs_wake.notify_waiters();
     let all_done = |n: i64| {
         let f = f.clone();
         let app = &app;
         async move {
-            for _ in 0..400 {
-                let all = app.state.store.list_jobs(&f, Page::first(10)).await.unwrap();
-                if all.total == n && all.items.iter().all(|j| j.status == siyu_domain::job::JobStatus::Succeeded) {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(25)).await;
-            }
-            panic!("{n} callback jobs never all succeeded");
+            app.run_jobs().await;
+            let all = app.state.store.list_jobs(&f, Page::first(10)).await.unwrap();
+            let succeeded = all.items.iter().all(|j| j.status == siyu_domain::job::JobStatus::Succeeded);
+            assert!(all.total == n && succeeded, "{n} callback jobs did not all succeed: {:?}", all.items);
         }
     };
     all_done(2).await;
@@ -610,4 +554,23 @@ fn done_time(xml: &str) -> i64 {
     let start = xml.find("<CreateTime>").unwrap() + "<CreateTime>".len();
     let end = xml[start..].find('<').unwrap() + start;
     xml[start..end].parse().unwrap()
+}
+
+/// A staff member joining a group is recorded as staff however many staff the bank has: one far past
+/// the first 500 the store lists too.
+#[tokio::test]
+async fn a_group_member_is_known_as_staff_among_thousands() {
+    let (fake, app) = setup().await;
+    let unit = app.staff("cm_sh01_1").await.org_unit_id;
+    let staff = crate::common::extra_staff(&*app.state.store, unit, 600, app.state.clock.now()).await;
+    let late = staff.last().unwrap().wecom_userid.clone().unwrap();
+    let chat = fake.create_group("wx_cm_sh01_1", "大户群");
+    let customer = fake.add_contact("wx_cm_sh01_1", "丙", &[]);
+    assert_eq!(fake.customer_joins_group(&chat, &late).await.unwrap(), StatusCode::OK);
+    assert_eq!(fake.customer_joins_group(&chat, &customer).await.unwrap(), StatusCode::OK);
+    app.run_jobs().await;
+    let (_, members) = app.state.store.group(&chat).await.unwrap();
+    let kind_of = |u: &str| members.iter().find(|m| m.member_userid == u).map(|m| m.member_type);
+    assert_eq!(kind_of(&late), Some(1), "the 600th extra staff member is staff: {members:?}");
+    assert_eq!(kind_of(&customer), Some(2));
 }

@@ -69,6 +69,19 @@ macro_rules! sql_imports {
                 Ok($crate::Paged { items: rows.iter().map(import_from_row).collect::<Result<_, _>>()?, total })
             }
 
+            async fn stale_uploads(&self, before: dom::Timestamp, limit: i64) -> $crate::error::StoreResult<Vec<$crate::ImportRecord>> {
+                let rows = ::sqlx::query(&format!(
+                    "SELECT {IMPORT_COLS} FROM imports WHERE status IN ('validated', 'rejected') AND updated_at < $1 \
+                     ORDER BY updated_at, id LIMIT $2"
+                ))
+                .bind(before.millis())
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+                rows.iter().map(import_from_row).collect()
+            }
+
             async fn record_validation(
                 &self,
                 id: dom::ImportId,

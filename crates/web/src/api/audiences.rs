@@ -91,8 +91,7 @@ pub async fn refresh(
     ApiCaller(c): ApiCaller,
     ApiPath(id): ApiPath<AudienceId>,
 ) -> ApiResult<Json<MembershipChange>> {
-    c.require(siyu_domain::scope::Permission::ManageAudiences)?;
-    Ok(Json(audiences::refresh(&state, id).await?))
+    Ok(Json(audiences::refresh_now(&state, &c, id).await?))
 }
 
 #[derive(Debug, Deserialize)]

@@ -307,10 +307,7 @@ pub async fn refresh(
     IdPath(id): IdPath<AudienceId>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/audiences");
-    if let Err(e) = user.0.require(Permission::ManageAudiences) {
-        return error_page(ctx, e);
-    }
-    match audiences::refresh(&state, id).await {
+    match audiences::refresh_now(&state, &user.0, id).await {
         Ok(c) => Redirect::to(&format!("/audiences/{id}?entered={}&exited={}", c.entered, c.exited)).into_response(),
         Err(e) => error_page(ctx, e),
     }

@@ -1,5 +1,10 @@
 //! The test harness: `spawn_app` starts a real server on a random port over a fresh SQLite database in
-//! a temporary directory, with the demo organisation and a few customers, and job workers running.
+//! a temporary directory, with the demo organisation and a few customers.
+//!
+//! Time and background work are the test's: the app runs on a [`ManualClock`] (it moves only when the
+//! test says, [`TestApp::advance_secs`]) and no worker or scheduler runs unless the configuration asks
+//! for workers; queued jobs run when the test calls [`TestApp::run_jobs`], to completion, in its own
+//! task. So a test asserts right after the work it waits for, never polls for it.
 
 #![allow(dead_code)]
 
@@ -8,8 +13,10 @@ use std::sync::{Arc, OnceLock};
 use reqwest::{Client, StatusCode};
 use siyu::clock::SystemClock;
 use siyu::config::Config;
+use siyu_app::jobs::Registry;
 use siyu_app::state::AppState;
 use siyu_domain::Clock;
+use siyu_domain::clock::ManualClock;
 use siyu_domain::org::Staff;
 use siyu_store::{Page, StaffFilter};
 use siyu_store_sqlite::SqliteStore;
@@ -28,6 +35,8 @@ pub struct TestApp {
     pub base: String,
     pub state: AppState,
     pub dir: tempfile::TempDir,
+    /// The app's clock, which stands still until the test moves it.
+    pub clock: Arc<ManualClock>,
     stop: watch::Sender<bool>,
 }
 
@@ -45,7 +54,8 @@ pub async fn spawn_app_with(customers: u64) -> TestApp {
     spawn(customers, None, |_| {}).await
 }
 
-/// An app whose configuration `tweak` changes first (short timeouts, say).
+/// An app whose configuration `tweak` changes first (short timeouts, say). With `config.jobs.workers`
+/// set above 0 it runs the real workers and scheduler, as the binary does.
 pub async fn spawn_app_configured(customers: u64, tweak: impl FnOnce(&mut Config)) -> TestApp {
     spawn(customers, None, tweak).await
 }
@@ -79,7 +89,7 @@ async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>, tweak: 
     siyu::demo::seed_customers(&*store, &vault, customers, now).await.unwrap();
     let mut config = Config { data_dir: dir.path().to_path_buf(), ..Config::default() };
     config.jobs.poll_millis = 50;
-    config.jobs.workers = 1;
+    config.jobs.workers = 0;
     config.server.max_upload_mib = 8;
     // Every test client connects from 127.0.0.1, as from a proxy; the bound per address has its own test.
     config.server.max_connections_per_ip = 0;
@@ -88,13 +98,16 @@ async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>, tweak: 
     }
     tweak(&mut config);
     let rt = siyu::startup::wecom_runtime(&config).unwrap();
-    let mut state = AppState::new(store, vault, config, Arc::new(SystemClock));
+    let clock = Arc::new(ManualClock::at(now));
+    let mut state = AppState::new(store, vault, config, clock.clone());
     if let Some(rt) = rt {
         state = state.with_wecom(rt);
     }
     let state = state.load_engine().await.unwrap();
     let (stop, stop_rx) = watch::channel(false);
-    siyu_app::jobs::start(&state, &stop_rx);
+    if state.config.jobs.workers > 0 {
+        siyu_app::jobs::start(&state, &stop_rx);
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // The server the binary runs, with its timeouts and limits.
@@ -108,7 +121,43 @@ async fn spawn(customers: u64, wecom: Option<siyu::config::WecomConfig>, tweak: 
         .await
         .unwrap();
     });
-    TestApp { base: format!("http://{addr}"), state, dir, stop }
+    TestApp { base: format!("http://{addr}"), state, dir, clock, stop }
+}
+
+/// A bank system whose API token holds the import scope, named `token:<name>` in the audit log.
+pub fn system_importer(name: &str) -> siyu_app::caller::Caller {
+    siyu_app::caller::Caller {
+        actor: siyu_domain::scope::Actor::System {
+            token_name: name.into(),
+            scopes: vec![siyu_domain::scope::ApiScope::CustomersImport],
+        },
+        staff: None,
+        csrf: None,
+        ip: "test".into(),
+    }
+}
+
+/// `n` more customer managers in `unit`, each with a WeCom account (`wx_extra_0000`, …): enough to pass
+/// the 500 rows a page holds.
+pub async fn extra_staff(
+    store: &dyn siyu_store::Store,
+    unit: siyu_domain::OrgUnitId,
+    n: usize,
+    now: siyu_domain::Timestamp,
+) -> Vec<Staff> {
+    let mut made = Vec::with_capacity(n);
+    for i in 0..n {
+        let new = siyu_store::NewStaff {
+            username: format!("cm_extra_{i:04}"),
+            display_name: format!("客户经理{i}"),
+            role: siyu_domain::org::Role::CustomerManager,
+            org_unit_id: unit,
+            wecom_userid: Some(format!("wx_extra_{i:04}")),
+            password_hash: "unused".into(),
+        };
+        made.push(store.create_staff(&new, now).await.unwrap());
+    }
+    made
 }
 
 /// A signed-in browser-like client.
@@ -200,16 +249,41 @@ impl TestApp {
         self.state.store.list_staff(&f, Page::first(100)).await.unwrap().items
     }
 
-    /// Polls an import until it leaves `status`, for at most 30 s.
-    pub async fn wait_import(&self, s: &Session, id: &str, status: &str) -> serde_json::Value {
-        for _ in 0..600 {
-            let v: serde_json::Value =
-                s.client.get(self.url(&format!("/api/v1/imports/{id}"))).send().await.unwrap().json().await.unwrap();
-            if v["status"] != status {
-                return v;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    /// Runs every job that is due, and every due job those queue, to completion in this task, until
+    /// none is due. Returns how many ran. Jobs queued for later (a retry's backoff, a refresh a few
+    /// seconds out) wait for [`Self::advance_secs`].
+    pub async fn run_jobs(&self) -> usize {
+        let registry = Registry::standard();
+        let mut ran = 0;
+        while siyu_app::jobs::run_next(&self.state, &registry, "test").await.unwrap() {
+            ran += 1;
         }
-        panic!("import {id} stayed {status}");
+        ran
+    }
+
+    /// Moves the clock on `secs` seconds, then runs the jobs due by then.
+    pub async fn advance_secs(&self, secs: i64) -> usize {
+        self.clock.advance_secs(secs);
+        self.run_jobs().await
+    }
+
+    /// Queues the refresh job (rule tags, then saved audiences) and runs it now, as the hourly schedule
+    /// and a restart do; it must succeed.
+    pub async fn refresh_audiences(&self) {
+        use siyu_app::jobs::{Nothing, Options, refresh::RefreshAudiences};
+        let row = siyu_app::jobs::row::<RefreshAudiences>(&Nothing, &Options::now(), self.clock.now());
+        let id = self.state.store.enqueue(&row).await.unwrap().unwrap();
+        self.run_jobs().await;
+        let job = self.state.store.job(id).await.unwrap();
+        assert_eq!(job.status, siyu_domain::job::JobStatus::Succeeded, "{:?}", job.last_error);
+    }
+
+    /// Runs the queued jobs, then reads the import, which must have left `status` by then.
+    pub async fn import_after_jobs(&self, s: &Session, id: &str, status: &str) -> serde_json::Value {
+        self.run_jobs().await;
+        let v: serde_json::Value =
+            s.client.get(self.url(&format!("/api/v1/imports/{id}"))).send().await.unwrap().json().await.unwrap();
+        assert_ne!(v["status"], status, "import {id} is still {status}: {v}");
+        v
     }
 }
