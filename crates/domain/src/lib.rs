@@ -14,6 +14,7 @@ pub mod import;
 pub mod job;
 pub mod masking;
 pub mod org;
+pub mod org_tree;
 pub mod scope;
 pub mod spreadsheet;
 pub mod tag;

@@ -117,6 +117,11 @@ async fn begin_write(pool: &PgPool) -> StoreResult<sqlx::Transaction<'static, sq
     pool.begin().await.map_err(db_err)
 }
 
+/// `column = ANY(ids)`, the ids bound as one `bigint[]`: one statement text whatever the number of units.
+fn push_one_of(qb: &mut Qb<'_>, column: &str, ids: &[i64]) {
+    qb.push(format!("{column} = ANY(")).push_bind(ids.to_vec()).push(")");
+}
+
 siyu_store::sql_org!(PgStore);
 siyu_store::sql_staff!(PgStore);
 siyu_store::sql_customers!(PgStore);

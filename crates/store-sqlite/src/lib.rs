@@ -103,6 +103,14 @@ async fn begin_write(pool: &SqlitePool) -> StoreResult<sqlx::Transaction<'static
         .map_err(db_err)
 }
 
+/// `column IN (ids)`, the ids bound as one JSON array that `json_each` reads back: SQLite has no array
+/// parameters, and one bound list keeps one statement text (and one cached statement) whatever the
+/// number of units, far inside the cap on parameters.
+fn push_one_of(qb: &mut Qb<'_>, column: &str, ids: &[i64]) {
+    let list = format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+    qb.push(format!("{column} IN (SELECT value FROM json_each(")).push_bind(list).push("))");
+}
+
 siyu_store::sql_org!(SqliteStore);
 siyu_store::sql_staff!(SqliteStore);
 siyu_store::sql_customers!(SqliteStore);

@@ -18,6 +18,9 @@ use siyu_domain::{CustomerId, ImportId, OrgUnitId, StaffId, Timestamp};
 
 use crate::*;
 
+mod deep_org;
+pub use deep_org::{DeepBank, data_scope_reaches_any_depth, seed_deep_bank, staff_filter_takes_the_whole_subtree};
+
 /// Expands to one test per conformance check. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>`: `None` skips the check (a backend whose server is not reachable outside CI).
 #[macro_export]
@@ -35,7 +38,8 @@ macro_rules! conformance_tests {
             channel_codes_and_their_daily_figures, a_code_moves_on_once_per_add, groups_keep_their_membership_history,
             tag_changes_reach_the_timeline, tag_names_are_unique_and_tags_change,
             wecom_changes_reach_the_timeline, engine_feed_reads_facts_and_events,
-            audiences_record_who_entered_and_left, saved_expressions_follow_a_sub_branch_code);
+            audiences_record_who_entered_and_left, saved_expressions_follow_a_sub_branch_code,
+            data_scope_reaches_any_depth, staff_filter_takes_the_whole_subtree);
     };
     (@each $make:path; $($name:ident),*) => {
         $(
@@ -63,14 +67,19 @@ pub struct Bank {
     pub manager: Staff,
 }
 
-pub async fn seed_bank(s: &dyn Store) -> Bank {
-    let unit = |kind, parent, code: &str| NewOrgUnit {
+/// A unit as the checks make them: named after its code, pinned in Shanghai.
+fn new_unit(kind: OrgUnitKind, parent: Option<OrgUnitId>, code: &str) -> NewOrgUnit {
+    NewOrgUnit {
         kind,
         parent_id: parent,
         code: code.into(),
         name: format!("单位{code}"),
         location: Some(GeoPoint { lat: 31.2, lng: 121.5 }),
-    };
+    }
+}
+
+pub async fn seed_bank(s: &dyn Store) -> Bank {
+    let unit = new_unit;
     let hq = s.create_org_unit(&unit(OrgUnitKind::HeadOffice, None, "HQ"), T0).await.unwrap().id;
     let branch = s.create_org_unit(&unit(OrgUnitKind::Branch, Some(hq), "BR1"), T0).await.unwrap().id;
     let sb1 = s.create_org_unit(&unit(OrgUnitKind::SubBranch, Some(branch), "SB1"), T0).await.unwrap().id;

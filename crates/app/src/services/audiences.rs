@@ -6,7 +6,6 @@ use roaring::RoaringBitmap;
 use siyu_domain::audience::{Attr, Cmp, Expr, Value, parse, print};
 use siyu_domain::audit::AuditAction;
 use siyu_domain::customer::Customer;
-use siyu_domain::org::OrgUnitKind;
 use siyu_domain::scope::{DataScope, Permission};
 use siyu_domain::timeline::EventKind;
 use siyu_domain::{AudienceId, CustomerId, OrgUnitId};
@@ -15,7 +14,7 @@ use siyu_store::{Audience, MembershipChange, NewAudience};
 use crate::caller::Caller;
 use crate::engine;
 use crate::error::{ServiceError, ServiceResult};
-use crate::services::audit;
+use crate::services::{audit, org};
 use crate::state::AppState;
 
 /// Customers shown as a sample next to a live count.
@@ -70,21 +69,14 @@ pub async fn scope_bitmap(state: &AppState, scope: DataScope) -> ServiceResult<O
     Ok(match scope {
         DataScope::All => None,
         DataScope::OwnedBy(s) => Some(state.engine.owned_by(u32::try_from(s.get()).unwrap_or(u32::MAX))),
-        DataScope::Subtree(unit) => Some(state.engine.in_sub_branches(&sub_branch_ids(state, unit).await?)),
+        DataScope::Subtree(unit) => Some(state.engine.in_sub_branches(&units_under(state, unit).await?)),
     })
 }
 
-/// The sub-branches at or under `unit`, in the tree as it is now.
-async fn sub_branch_ids(state: &AppState, unit: OrgUnitId) -> ServiceResult<Vec<OrgUnitId>> {
-    let units = state.store.org_units().await?;
-    // Units come parents first, so one pass marks every descendant.
-    let mut inside = std::collections::HashSet::from([unit]);
-    for u in &units {
-        if u.parent_id.is_some_and(|p| inside.contains(&p)) {
-            inside.insert(u.id);
-        }
-    }
-    Ok(units.into_iter().filter(|u| inside.contains(&u.id) && u.kind == OrgUnitKind::SubBranch).map(|u| u.id).collect())
+/// The units at or under `unit` in the tree as it is now: the same walk the store's scope takes, so a
+/// count here and a list there cover the same customers, wherever in the subtree they are filed.
+async fn units_under(state: &AppState, unit: OrgUnitId) -> ServiceResult<Vec<OrgUnitId>> {
+    Ok(org::tree(state).await?.subtree(unit))
 }
 
 /// A live count and a few matching customers (masked), for the builder.
@@ -104,7 +96,7 @@ pub async fn preview(state: &AppState, caller: &Caller, text: &str) -> ServiceRe
     // manager's is the small set of their customers.
     let bound = bind(state, &expr).await?;
     let (scoped, scope) = match caller.scope() {
-        DataScope::Subtree(unit) => (bound.within_sub_branches(&sub_branch_ids(state, unit).await?), None),
+        DataScope::Subtree(unit) => (bound.within_sub_branches(&units_under(state, unit).await?), None),
         other => (bound, scope_bitmap(state, other).await?),
     };
     let bad = |e: siyu_audience::EvalError| ServiceError::BadExpression { message: e.to_string(), position: 0 };

@@ -13,7 +13,7 @@ use siyu_wecom::client::WecomError;
 
 use crate::caller::Caller;
 use crate::error::{ServiceError, ServiceResult};
-use crate::services::audit;
+use crate::services::{audit, org};
 use crate::state::AppState;
 use crate::wecom::WecomRuntime;
 
@@ -43,26 +43,22 @@ fn wecom_err(e: WecomError) -> ServiceError {
     ServiceError::invalid("wecom_error", format!("企业微信返回错误 / WeCom said: {e}"))
 }
 
-/// The sub-branches the caller may manage codes for (`None`: all).
+/// The sub-branches the caller may manage codes for (`None`: all, and codes of no sub-branch too):
+/// those their data scope covers, at any depth below a branch manager's unit.
 async fn managed_sub_branches(state: &AppState, caller: &Caller) -> ServiceResult<Option<Vec<OrgUnitId>>> {
+    if caller.scope() == DataScope::All {
+        return Ok(None);
+    }
     let units = state.store.org_units().await?;
-    Ok(match caller.scope() {
-        DataScope::All => None,
-        DataScope::Subtree(root) => Some(
-            units
-                .iter()
-                .filter(|u| u.kind == OrgUnitKind::SubBranch && (u.id == root || u.parent_id == Some(root)))
-                .map(|u| u.id)
-                .collect(),
-        ),
-        DataScope::OwnedBy(_) => Some(caller.staff.as_ref().map(|s| vec![s.org_unit_id]).unwrap_or_default()),
-    })
+    Ok(Some(org::sub_branches_covered(&units, caller).into_iter().map(|u| u.id).collect()))
 }
 
-/// Customer managers of a sub-branch who can be assigned (active, with a WeCom userid), by id.
+/// Customer managers of a sub-branch who can be assigned (active, with a WeCom userid), by id: every
+/// one of them, read a page at a time (a big sub-branch can have more than a page).
 async fn assignable(state: &AppState, sub_branch: OrgUnitId) -> ServiceResult<Vec<Staff>> {
     let f = StaffFilter { role: Some(Role::CustomerManager), org_unit_id: Some(sub_branch), query: None };
-    let mut v: Vec<Staff> = state.store.list_staff(&f, Page::first(Page::MAX_LIMIT)).await?.items;
+    let mut v: Vec<Staff> = state.store.all_staff(&f).await?;
+    // The filter takes the sub-branch's subtree; the code assigns within the sub-branch itself.
     v.retain(|s| s.active && s.wecom_userid.is_some() && s.org_unit_id == sub_branch);
     v.sort_by_key(|s| s.id);
     Ok(v)

@@ -3,7 +3,8 @@
 use siyu_domain::OrgUnitId;
 use siyu_domain::audit::AuditAction;
 use siyu_domain::org::{OrgUnit, OrgUnitKind};
-use siyu_domain::scope::Permission;
+use siyu_domain::org_tree::OrgTree;
+use siyu_domain::scope::{DataScope, Permission};
 use siyu_store::NewOrgUnit;
 
 use crate::caller::Caller;
@@ -14,6 +15,40 @@ use crate::state::AppState;
 /// The whole tree, parents first: every signed-in caller may see how the bank is organised.
 pub async fn list(state: &AppState, _caller: &Caller) -> ServiceResult<Vec<OrgUnit>> {
     Ok(state.store.org_units().await?)
+}
+
+/// The sub-branches whose customers the caller may see, by code: what the customer list's filter
+/// offers.
+pub async fn sub_branches_in_scope(state: &AppState, caller: &Caller) -> ServiceResult<Vec<OrgUnit>> {
+    caller.require(Permission::ReadCustomers)?;
+    let units = state.store.org_units().await?;
+    let mut covered: Vec<OrgUnit> = sub_branches_covered(&units, caller).into_iter().cloned().collect();
+    covered.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(covered)
+}
+
+/// The sub-branches among `units` that the caller's data scope covers: all of them for head office,
+/// those at or under the unit a branch manager heads (walked by [`OrgTree`], as the store walks it for
+/// customers), a customer manager's own.
+pub(crate) fn sub_branches_covered<'a>(units: &'a [OrgUnit], caller: &Caller) -> Vec<&'a OrgUnit> {
+    let tree = OrgTree::new(units);
+    let own = caller.staff.as_ref().map(|s| s.org_unit_id);
+    let scope = caller.scope();
+    units
+        .iter()
+        .filter(|u| u.kind == OrgUnitKind::SubBranch)
+        .filter(|u| match scope {
+            DataScope::All => true,
+            DataScope::Subtree(root) => tree.contains(root, u.id),
+            DataScope::OwnedBy(_) => Some(u.id) == own,
+        })
+        .collect()
+}
+
+/// The organisation as it is now, as a tree for scope questions. Read per request, never cached: the
+/// table is small, and a cache would miss a unit another instance just added.
+pub(crate) async fn tree(state: &AppState) -> ServiceResult<OrgTree> {
+    Ok(OrgTree::new(&state.store.org_units().await?))
 }
 
 /// One unit, for its edit form.

@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use siyu_domain::StaffId;
 use siyu_domain::audit::AuditAction;
 use siyu_domain::org::{Role, Staff};
-use siyu_domain::scope::Permission;
+use siyu_domain::scope::{DataScope, Permission};
 use siyu_store::{NewStaff, Page, Paged, StaffFilter, StaffUpdate};
 
 use crate::auth::password;
 use crate::caller::Caller;
 use crate::error::{ServiceError, ServiceResult};
-use crate::services::audit;
+use crate::services::{audit, org};
 use crate::state::AppState;
 
 /// A new member as an administrator enters them.
@@ -56,18 +56,36 @@ pub async fn names(
 }
 
 /// Every customer manager within the caller's scope (narrowed to `unit`'s subtree when given), for a
-/// filter's choices: a bank has thousands, so they are read a page at a time, not cut at one page.
+/// filter's choices: a bank has thousands, so they are read a page at a time, not cut at one page. A
+/// unit outside a branch manager's subtree narrows to nobody, and a customer manager's scope holds
+/// only themselves.
 pub async fn managers(
     state: &AppState,
     caller: &Caller,
     unit: Option<siyu_domain::OrgUnitId>,
 ) -> ServiceResult<Vec<Staff>> {
     caller.require(Permission::ReadCustomers)?;
-    let scope_unit = match caller.scope() {
-        siyu_domain::scope::DataScope::Subtree(u) => Some(u),
-        _ => None,
+    let root = match caller.scope() {
+        DataScope::All => unit,
+        DataScope::Subtree(root) => match unit {
+            None => Some(root),
+            Some(u) => {
+                if !org::tree(state).await?.contains(root, u) {
+                    return Ok(Vec::new());
+                }
+                Some(u)
+            }
+        },
+        DataScope::OwnedBy(me) => {
+            let me = state.store.staff(me).await?;
+            let inside = match unit {
+                None => true,
+                Some(u) => org::tree(state).await?.contains(u, me.org_unit_id),
+            };
+            return Ok(if inside && me.role == Role::CustomerManager { vec![me] } else { Vec::new() });
+        }
     };
-    let f = StaffFilter { role: Some(Role::CustomerManager), org_unit_id: unit.or(scope_unit), query: None };
+    let f = StaffFilter { role: Some(Role::CustomerManager), org_unit_id: root, query: None };
     Ok(state.store.all_staff(&f).await?)
 }
 

@@ -15,4 +15,5 @@ mod http_limits;
 mod imports;
 mod jobs;
 mod migrations;
+mod org_tree;
 mod wecom;

@@ -417,7 +417,7 @@ async fn tags_mirror_between_siyu_and_wecom() {
 }
 
 /// A customer draft with nothing but the required fields, for tests to fill in.
-fn draft_template(sub_branch_id: siyu_domain::OrgUnitId) -> siyu_domain::customer::CustomerDraft {
+pub(crate) fn draft_template(sub_branch_id: siyu_domain::OrgUnitId) -> siyu_domain::customer::CustomerDraft {
     siyu_domain::customer::CustomerDraft {
         customer_no: String::new(),
         name: String::new(),

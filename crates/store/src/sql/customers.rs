@@ -128,7 +128,7 @@ macro_rules! sql_customers {
         }
 
         /// The list's filters, data scope first, on a query over `customers c`.
-        fn customer_filters(qb: &mut Qb<'_>, scope: dom::scope::DataScope, f: &$crate::CustomerFilter) {
+        fn customer_filters(qb: &mut Qb<'_>, scope: &Visible, f: &$crate::CustomerFilter) {
             push_scope(qb, scope);
             if let Some(u) = f.sub_branch_id {
                 qb.push(" AND c.sub_branch_id = ").push_bind(u.get());
@@ -173,17 +173,19 @@ macro_rules! sql_customers {
             }
 
             async fn customer(&self, scope: dom::scope::DataScope, id: dom::CustomerId) -> $crate::error::StoreResult<dom::customer::Customer> {
+                let scope = visible(&self.pool, scope).await?;
                 let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.id = "));
                 qb.push_bind(id.get());
-                push_scope(&mut qb, scope);
+                push_scope(&mut qb, &scope);
                 let row = qb.build().fetch_one(&self.pool).await.map_err(db_err)?;
                 customer_from_row(&row)
             }
 
             async fn customer_by_no(&self, scope: dom::scope::DataScope, no: &str) -> $crate::error::StoreResult<dom::customer::Customer> {
+                let scope = visible(&self.pool, scope).await?;
                 let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.customer_no = "));
                 qb.push_bind(no.to_owned());
-                push_scope(&mut qb, scope);
+                push_scope(&mut qb, &scope);
                 let row = qb.build().fetch_one(&self.pool).await.map_err(db_err)?;
                 customer_from_row(&row)
             }
@@ -194,11 +196,12 @@ macro_rules! sql_customers {
                 f: &$crate::CustomerFilter,
                 page: $crate::Page,
             ) -> $crate::error::StoreResult<$crate::Paged<dom::customer::Customer>> {
+                let scope = visible(&self.pool, scope).await?;
                 let mut qb = Qb::new("SELECT COUNT(*) FROM customers c WHERE 1=1");
-                customer_filters(&mut qb, scope, f);
+                customer_filters(&mut qb, &scope, f);
                 let total = count(&mut qb, &self.pool).await?;
                 let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE 1=1"));
-                customer_filters(&mut qb, scope, f);
+                customer_filters(&mut qb, &scope, f);
                 qb.push(" ORDER BY c.id LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
                 Ok($crate::Paged { items: rows.iter().map(customer_from_row).collect::<Result<_, _>>()?, total })
@@ -209,10 +212,11 @@ macro_rules! sql_customers {
                 scope: dom::scope::DataScope,
                 f: &$crate::CustomerFilter,
             ) -> $crate::error::StoreResult<$crate::CustomerBreakdown> {
+                let scope = visible(&self.pool, scope).await?;
                 let mut out = $crate::CustomerBreakdown::default();
                 for (col, target) in [("c.aum_tier", 0), ("c.risk_grade", 1)] {
                     let mut qb = Qb::new(format!("SELECT {col} AS k, COUNT(*) AS n FROM customers c WHERE 1=1"));
-                    customer_filters(&mut qb, scope, f);
+                    customer_filters(&mut qb, &scope, f);
                     qb.push(format!(" GROUP BY {col} ORDER BY {col}"));
                     let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
                     for r in &rows {
@@ -234,9 +238,10 @@ macro_rules! sql_customers {
                     dom::customer::PiiField::Phone => "phone_cipher",
                     dom::customer::PiiField::IdNumber => "id_cipher",
                 };
+                let scope = visible(&self.pool, scope).await?;
                 let mut qb = Qb::new(format!("SELECT c.{col} FROM customers c WHERE c.id = "));
                 qb.push_bind(id.get());
-                push_scope(&mut qb, scope);
+                push_scope(&mut qb, &scope);
                 let v: Option<Vec<u8>> = qb.build_query_scalar().fetch_one(&self.pool).await.map_err(db_err)?;
                 v.ok_or($crate::StoreError::NotFound)
             }
@@ -287,9 +292,10 @@ macro_rules! sql_customers {
             }
 
             async fn customers_by_phone_index(&self, scope: dom::scope::DataScope, index: &[u8]) -> $crate::error::StoreResult<Vec<dom::customer::Customer>> {
+                let scope = visible(&self.pool, scope).await?;
                 let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.phone_index = "));
                 qb.push_bind(index.to_vec());
-                push_scope(&mut qb, scope);
+                push_scope(&mut qb, &scope);
                 qb.push(" ORDER BY c.id LIMIT 100");
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
                 rows.iter().map(customer_from_row).collect()
@@ -321,6 +327,7 @@ macro_rules! sql_customers {
             }
 
             async fn customers_by_ids(&self, scope: dom::scope::DataScope, ids: &[dom::CustomerId]) -> $crate::error::StoreResult<Vec<dom::customer::Customer>> {
+                let scope = visible(&self.pool, scope).await?;
                 let mut found = std::collections::HashMap::with_capacity(ids.len());
                 for chunk in ids.chunks(1000) {
                     let mut qb = Qb::new(format!("SELECT {CUSTOMER_COLS} FROM customers c WHERE c.id IN ("));
@@ -329,7 +336,7 @@ macro_rules! sql_customers {
                         sep.push_bind(id.get());
                     }
                     qb.push(")");
-                    push_scope(&mut qb, scope);
+                    push_scope(&mut qb, &scope);
                     for r in qb.build().fetch_all(&self.pool).await.map_err(db_err)? {
                         let c = customer_from_row(&r)?;
                         found.insert(c.id, c);

@@ -129,14 +129,16 @@ macro_rules! sql_org {
             }
 
             async fn org_units(&self) -> $crate::error::StoreResult<Vec<dom::org::OrgUnit>> {
-                // Parents before children: by level, then by code.
-                let rows = ::sqlx::query(&format!(
-                    "SELECT {ORG_COLS} FROM org_units ORDER BY CASE kind WHEN 'head_office' THEN 0 WHEN 'branch' THEN 1 ELSE 2 END, code"
-                ))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_err)?;
-                rows.iter().map(org_unit_from_row).collect()
+                // Parents before children: by level in the tree (however deep it goes), then by code.
+                let rows = ::sqlx::query(&format!("SELECT {ORG_COLS} FROM org_units ORDER BY code"))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                let mut units: Vec<dom::org::OrgUnit> = rows.iter().map(org_unit_from_row).collect::<Result<_, _>>()?;
+                let depth: std::collections::HashMap<dom::OrgUnitId, usize> =
+                    dom::org_tree::OrgTree::new(&units).tree_order().into_iter().collect();
+                units.sort_by_key(|u| depth.get(&u.id).copied().unwrap_or(usize::MAX));
+                Ok(units)
             }
         }
     };

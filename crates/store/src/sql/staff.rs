@@ -118,15 +118,13 @@ macro_rules! sql_staff {
             }
 
             async fn list_staff(&self, f: &$crate::StaffFilter, page: $crate::Page) -> $crate::error::StoreResult<$crate::Paged<dom::org::Staff>> {
-                fn filters(qb: &mut Qb<'_>, f: &$crate::StaffFilter) {
+                fn filters(qb: &mut Qb<'_>, f: &$crate::StaffFilter, units: Option<&[i64]>) {
                     if let Some(role) = f.role {
                         qb.push(" AND s.role = ").push_bind(role.as_str());
                     }
-                    if let Some(u) = f.org_unit_id {
-                        let u = u.get();
-                        qb.push(" AND s.org_unit_id IN (SELECT id FROM org_units WHERE id = ").push_bind(u);
-                        qb.push(" OR parent_id = ").push_bind(u);
-                        qb.push(" OR parent_id IN (SELECT id FROM org_units WHERE parent_id = ").push_bind(u).push("))");
+                    if let Some(units) = units {
+                        qb.push(" AND ");
+                        push_one_of(qb, "s.org_unit_id", units);
                     }
                     if let Some(q) = f.query.as_deref().filter(|q| !q.is_empty()) {
                         let like = format!("%{}%", q.to_lowercase());
@@ -134,11 +132,16 @@ macro_rules! sql_staff {
                         qb.push(" OR LOWER(s.display_name) LIKE ").push_bind(like).push(")");
                     }
                 }
+                // The unit's subtree, walked as the customers' data scope is.
+                let units = match f.org_unit_id {
+                    Some(u) => Some(units_under(&self.pool, u).await?),
+                    None => None,
+                };
                 let mut qb = Qb::new("SELECT COUNT(*) FROM staff s WHERE 1=1");
-                filters(&mut qb, f);
+                filters(&mut qb, f, units.as_deref());
                 let total = count(&mut qb, &self.pool).await?;
                 let mut qb = Qb::new(format!("SELECT {STAFF_COLS} FROM staff s WHERE 1=1"));
-                filters(&mut qb, f);
+                filters(&mut qb, f, units.as_deref());
                 qb.push(" ORDER BY s.id LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
                 Ok($crate::Paged { items: rows.iter().map(staff_from_row).collect::<Result<_, _>>()?, total })

@@ -1,7 +1,9 @@
 //! Helpers every backend needs: error mapping, row decoding, the migration runner, the data-scope clause.
 
 /// Expands the shared helpers for backend `$db` (`sqlx::Sqlite` or `sqlx::Postgres`). The backend crate
-/// itself defines `begin_write(&pool)`, which opens a transaction that will write.
+/// itself defines `begin_write(&pool)`, which opens a transaction that will write, and
+/// `push_one_of(qb, column, ids)`, which tests a column against a list of ids bound as one parameter
+/// (the list's length changes neither the statement's text nor its number of parameters).
 #[macro_export]
 macro_rules! sql_support {
     ($db:ty) => {
@@ -52,20 +54,45 @@ macro_rules! sql_support {
                 .transpose()
         }
 
-        /// Narrows a query on `customers c` to what `scope` may see. Units nest at most three deep
-        /// (head office → branch → sub-branch), so a subtree is the unit, its children and grandchildren.
-        fn push_scope(qb: &mut Qb<'_>, scope: dom::scope::DataScope) {
+        /// What a data scope lets a query see, its subtree already walked.
+        enum Visible {
+            All,
+            /// Rows filed at one of these units.
+            Units(Vec<i64>),
+            OwnedBy(i64),
+        }
+
+        /// The ids of `root` and every unit below it, walked by the domain's `OrgTree` (the one walk every
+        /// scope uses) over the units as they are now: a few thousand at most, read afresh each time so a
+        /// unit just added by another instance is in scope at once.
+        async fn units_under(pool: &::sqlx::Pool<$db>, root: dom::OrgUnitId) -> $crate::error::StoreResult<Vec<i64>> {
+            let links: Vec<(i64, Option<i64>)> =
+                ::sqlx::query_as("SELECT id, parent_id FROM org_units").fetch_all(pool).await.map_err(db_err)?;
+            let tree = dom::org_tree::OrgTree::from_links(
+                links.into_iter().map(|(id, parent)| (dom::OrgUnitId::new(id), parent.map(dom::OrgUnitId::new))),
+            );
+            Ok(tree.subtree(root).into_iter().map(|u| u.get()).collect())
+        }
+
+        async fn visible(pool: &::sqlx::Pool<$db>, scope: dom::scope::DataScope) -> $crate::error::StoreResult<Visible> {
             use dom::scope::DataScope;
-            match scope {
-                DataScope::All => {}
-                DataScope::Subtree(u) => {
-                    let u = u.get();
-                    qb.push(" AND c.sub_branch_id IN (SELECT id FROM org_units WHERE id = ");
-                    qb.push_bind(u).push(" OR parent_id = ").push_bind(u);
-                    qb.push(" OR parent_id IN (SELECT id FROM org_units WHERE parent_id = ").push_bind(u).push("))");
+            Ok(match scope {
+                DataScope::All => Visible::All,
+                DataScope::Subtree(root) => Visible::Units(units_under(pool, root).await?),
+                DataScope::OwnedBy(s) => Visible::OwnedBy(s.get()),
+            })
+        }
+
+        /// Narrows a query on `customers c` to what `v` may see.
+        fn push_scope(qb: &mut Qb<'_>, v: &Visible) {
+            match v {
+                Visible::All => {}
+                Visible::Units(units) => {
+                    qb.push(" AND ");
+                    push_one_of(qb, "c.sub_branch_id", units);
                 }
-                DataScope::OwnedBy(s) => {
-                    qb.push(" AND c.owner_id = ").push_bind(s.get());
+                Visible::OwnedBy(s) => {
+                    qb.push(" AND c.owner_id = ").push_bind(*s);
                 }
             }
         }

@@ -11,8 +11,8 @@ use axum::response::Response;
 use serde::Deserialize;
 use siyu_app::records::SegmentFilter;
 use siyu_domain::customer::{Customer, Gender, PiiField};
-use siyu_domain::org::{OrgUnit, OrgUnitKind, Role};
-use siyu_domain::scope::{DataScope, Permission};
+use siyu_domain::org::{OrgUnit, Role};
+use siyu_domain::scope::Permission;
 use siyu_domain::{CustomerId, OrgUnitId, StaffId};
 
 use super::i18n::Tr;
@@ -165,21 +165,6 @@ struct ListPage {
     error: Option<String>,
 }
 
-/// Sub-branches the caller's scope covers, for the filter.
-fn units_in_scope(units: &HashMap<OrgUnitId, OrgUnit>, scope: DataScope, own_unit: OrgUnitId) -> Vec<&OrgUnit> {
-    let mut v: Vec<&OrgUnit> = units
-        .values()
-        .filter(|u| u.kind == OrgUnitKind::SubBranch)
-        .filter(|u| match scope {
-            DataScope::All => true,
-            DataScope::Subtree(root) => u.id == root || u.parent_id == Some(root),
-            DataScope::OwnedBy(_) => u.id == own_unit,
-        })
-        .collect();
-    v.sort_by(|a, b| a.code.cmp(&b.code));
-    v
-}
-
 pub async fn list(
     State(state): State<AppState>,
     user: ConsoleUser,
@@ -231,10 +216,12 @@ pub async fn list(
     let today = state.clock.now().bank_date();
     let rows = result.items.iter().map(|c| names.view(tr, c, today)).collect();
     let staff = user.staff();
-    let sub_branches = units_in_scope(&names.units, user.0.scope(), staff.org_unit_id)
-        .into_iter()
-        .map(|u| opt(u.id.to_string(), format!("{} {}", u.code, u.name), &q.sub_branch))
-        .collect();
+    let sub_branches = match org::sub_branches_in_scope(&state, &user.0).await {
+        Ok(units) => {
+            units.into_iter().map(|u| opt(u.id.to_string(), format!("{} {}", u.code, u.name), &q.sub_branch)).collect()
+        }
+        Err(e) => return error_page(ctx, e),
+    };
     // Customer managers see only their own customers: no owner filter for them.
     let owners = if staff.role == Role::CustomerManager {
         Vec::new()

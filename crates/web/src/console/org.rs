@@ -1,5 +1,7 @@
 //! The organisation page: the tree, a form for new units, and editing one.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
@@ -9,6 +11,7 @@ use serde::Deserialize;
 use siyu_app::records::NewOrgUnit;
 use siyu_domain::OrgUnitId;
 use siyu_domain::org::{GeoPoint, OrgUnit, OrgUnitKind};
+use siyu_domain::org_tree::OrgTree;
 use siyu_domain::scope::Permission;
 
 use super::customers::Opt;
@@ -37,17 +40,15 @@ struct ListPage {
     error: Option<String>,
 }
 
-/// Units in tree order: each branch followed by its sub-branches.
+/// Units in tree order, each followed by the units below it, with its depth (the domain's walk: no
+/// unit drops off the page, whatever its links say).
 fn tree_order(units: &[OrgUnit]) -> Vec<(&OrgUnit, u8)> {
-    fn walk<'a>(units: &'a [OrgUnit], parent: Option<OrgUnitId>, depth: u8, out: &mut Vec<(&'a OrgUnit, u8)>) {
-        for u in units.iter().filter(|u| u.parent_id == parent) {
-            out.push((u, depth));
-            walk(units, Some(u.id), depth + 1, out);
-        }
-    }
-    let mut out = Vec::new();
-    walk(units, None, 0, &mut out);
-    out
+    let by_id: HashMap<OrgUnitId, &OrgUnit> = units.iter().map(|u| (u.id, u)).collect();
+    OrgTree::new(units)
+        .tree_order()
+        .into_iter()
+        .filter_map(|(id, depth)| Some((*by_id.get(&id)?, u8::try_from(depth).unwrap_or(u8::MAX))))
+        .collect()
 }
 
 async fn list_page(state: &AppState, user: &ConsoleUser, headers: &HeaderMap, error: Option<String>) -> Response {
