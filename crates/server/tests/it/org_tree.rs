@@ -146,9 +146,9 @@ async fn a_round_robin_code_turns_past_the_five_hundredth_manager_of_a_deep_sub_
     assert_eq!(s.store.channel_code(id).await.unwrap().current_staff_id, Some(cms[0].id), "the first in turn");
     s.store.set_channel_staff(id, cms[499].id, now).await.unwrap();
     let code = s.store.channel_code(id).await.unwrap();
-    siyu_app::services::channels::on_added(s, &code, "wx_cm_big_499", "wm_deep_customer", None, Some("add-1"))
-        .await
-        .unwrap();
+    // A customer scans the code: the callback's job moves the code on from where it points.
+    fake.customer_scans(code.config_id.as_deref().unwrap(), "深层客户").await.unwrap();
+    assert!(app.run_jobs().await >= 1, "the add's callback was applied");
     assert_eq!(s.store.channel_code(id).await.unwrap().current_staff_id, Some(cms[500].id));
     assert_eq!(fake.contact_ways()[0].user, ["wx_cm_big_500"]);
 }
