@@ -19,13 +19,18 @@ use crate::wecom::WecomRuntime;
 
 /// A code as an operator describes it.
 #[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelInput {
+    /// 1–40 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub name: String,
     pub kind: ChannelKind,
     pub assignment: Assignment,
     #[serde(default)]
     pub welcome: Welcome,
+    /// Tags (1–30 characters each) put on every customer who adds through the code.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub tags: Vec<String>,
 }
 
