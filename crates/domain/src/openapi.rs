@@ -1,8 +1,8 @@
 //! Schemas of the domain's types for the API's OpenAPI document, where a derive cannot say what is
 //! sent (behind the `openapi` feature; see ARCHITECTURE.md, "The OpenAPI document").
 
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 /// The digits of a typed id as its `FromStr` reads them: no sign, no leading zero, and at most 18
 /// digits, which every key the store hands out fits (an id of 19 digits or more is never printed).
@@ -49,13 +49,22 @@ mod tests {
         // A hand-rolled matcher of that one pattern: `cus_`, a non-zero digit, then up to 17 digits.
         let matches = |s: &str| {
             s.strip_prefix("cus_").is_some_and(|d| {
-                (1..=18).contains(&d.len())
-                    && d.bytes().all(|b| b.is_ascii_digit())
-                    && !d.starts_with('0')
+                (1..=18).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()) && !d.starts_with('0')
             })
         };
         assert_eq!(pattern, "^cus_[1-9][0-9]{0,17}$");
-        for s in ["cus_1", "cus_42", "cus_999999999999999999", "cus_0", "cus_01", "cus_", "cus_+1", "cus_-1", "stf_1", "cus_1x"] {
+        for s in [
+            "cus_1",
+            "cus_42",
+            "cus_999999999999999999",
+            "cus_0",
+            "cus_01",
+            "cus_",
+            "cus_+1",
+            "cus_-1",
+            "stf_1",
+            "cus_1x",
+        ] {
             assert_eq!(matches(s), s.parse::<CustomerId>().is_ok(), "{s}");
         }
     }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use siyu::clock::SystemClock;
 use siyu::config::Config;
 use siyu_app::services::{audiences, export};
 use siyu_app::state::AppState;
-use siyu::clock::SystemClock;
 use siyu_domain::org::Role;
 use siyu_domain::scope::Actor;
 use siyu_domain::{Clock, OrgUnitId, StaffId};

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use siyu::clock::SystemClock;
 use siyu::config::Config;
 use siyu::{demo, startup};
 use siyu_app::caller::Caller;
 use siyu_app::jobs;
 use siyu_app::services::imports;
 use siyu_app::state::AppState;
-use siyu::clock::SystemClock;
 use siyu_domain::scope::{Actor, ApiScope};
 use siyu_store::ImportStatus;
 use tokio::sync::watch;

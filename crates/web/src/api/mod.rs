@@ -269,19 +269,20 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(tags::list), NoCustomers).needs(ReadCustomers).paged(),
         ep(routes!(tags::create), NoCustomers).needs(ManageTags),
         ep(routes!(tags::update), NoCustomers).needs(ManageTags),
-        ep(routes!(audiences::preview), Customers).needs(ReadAudiences).query(&[Param {
-            required: true,
-            ..text("expr", audiences::EXPR_MAX_CHARS, "An audience expression")
-        }]),
+        ep(routes!(audiences::preview), Customers)
+            .needs(ReadAudiences)
+            .query(&[Param { required: true, ..text("expr", audiences::EXPR_MAX_CHARS, "An audience expression") }]),
         ep(routes!(audiences::list), NoCustomers).needs(ReadAudiences).paged(),
         ep(routes!(audiences::create), NoCustomers).needs(ManageAudiences),
         ep(routes!(audiences::get), NoCustomers).needs(ReadAudiences),
         ep(routes!(audiences::update), NoCustomers).needs(ManageAudiences),
         ep(routes!(audiences::members), Customers).needs(ReadAudiences).paged(),
         ep(routes!(audiences::refresh), NoCustomers).needs(ManageAudiences),
-        ep(routes!(audiences::export), Customers)
-            .needs(ExportCustomers)
-            .query(&[one_of("format", &["csv", "xlsx"], "File format (default csv)")]),
+        ep(routes!(audiences::export), Customers).needs(ExportCustomers).query(&[one_of(
+            "format",
+            &["csv", "xlsx"],
+            "File format (default csv)",
+        )]),
         ep(routes!(admin::list_org_units), NoCustomers).bounded(
             "the bank's own units (head office, branches, sub-branches: thousands at most), which data scope \
              and the console already hold whole",

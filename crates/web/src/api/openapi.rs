@@ -9,7 +9,9 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Paths, Ref, RefOr, Required,
     ResponseBuilder, Server,
@@ -31,10 +33,12 @@ pub fn param_schema(kind: ParamKind) -> Schema {
     let b = match kind {
         ParamKind::Int { min, max } => b.schema_type(Type::Integer).minimum(Some(min)).maximum(Some(max)),
         ParamKind::Text { max_chars } => b.schema_type(Type::String).max_length(Some(max_chars)),
-        ParamKind::OneOf(words) => b.schema_type(Type::String).enum_values(Some(std::iter::once("").chain(words.iter().copied()))),
-        ParamKind::Id(prefix) => b
-            .schema_type(Type::String)
-            .pattern(Some(format!("^({prefix}_{})?$", siyu_domain::openapi::ID_DIGITS))),
+        ParamKind::OneOf(words) => {
+            b.schema_type(Type::String).enum_values(Some(std::iter::once("").chain(words.iter().copied())))
+        }
+        ParamKind::Id(prefix) => {
+            b.schema_type(Type::String).pattern(Some(format!("^({prefix}_{})?$", siyu_domain::openapi::ID_DIGITS)))
+        }
     };
     Schema::Object(b.build())
 }
@@ -270,7 +274,11 @@ mod tests {
             if e.public {
                 assert_eq!(security, &[serde_json::json!({})], "{at}");
             } else {
-                let session = if e.is_write() { serde_json::json!({"session": [], "csrf": []}) } else { serde_json::json!({"session": []}) };
+                let session = if e.is_write() {
+                    serde_json::json!({"session": [], "csrf": []})
+                } else {
+                    serde_json::json!({"session": []})
+                };
                 assert_eq!(security, &[serde_json::json!({"bearer": []}), session], "{at}");
             }
             let body = op["requestBody"]["content"].as_object().map(|c| c.keys().cloned().collect::<Vec<_>>());
@@ -339,8 +347,13 @@ mod tests {
         let mut marked = 0;
         for e in endpoints() {
             let op = &doc["paths"][format!("{BASE}{}", e.path)][e.method];
-            let success: Vec<&Value> =
-                op["responses"].as_object().unwrap().iter().filter(|(s, _)| s.starts_with('2')).map(|(_, r)| r).collect();
+            let success: Vec<&Value> = op["responses"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(s, _)| s.starts_with('2'))
+                .map(|(_, r)| r)
+                .collect();
             let answers_customers = success.iter().any(|r| reached(&doc, r).contains("CustomerId"));
             let names_a_customer = reached(&doc, &op["parameters"]).contains("CustomerId");
             let sends_a_file = success.iter().any(|r| r["content"].get("text/csv").is_some());

@@ -6,10 +6,10 @@
 use std::sync::{Arc, OnceLock};
 
 use reqwest::{Client, StatusCode};
+use siyu::clock::SystemClock;
 use siyu::config::Config;
 use siyu_app::state::AppState;
 use siyu_domain::Clock;
-use siyu::clock::SystemClock;
 use siyu_domain::org::Staff;
 use siyu_store::{Page, StaffFilter};
 use siyu_store_sqlite::SqliteStore;
