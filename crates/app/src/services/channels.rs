@@ -28,9 +28,9 @@ pub struct ChannelInput {
     pub assignment: Assignment,
     #[serde(default)]
     pub welcome: Welcome,
-    /// Tags (1–30 characters each) put on every customer who adds through the code.
+    /// Tags put on every customer who adds through the code: at most 10 of 1–30 characters, once
+    /// blank ones are dropped.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
     pub tags: Vec<String>,
 }
 
