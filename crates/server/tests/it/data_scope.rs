@@ -217,11 +217,8 @@ async fn walk(app: &TestApp, bank: &Bank, fx: &Fixtures, who: &Session, outside:
     named
 }
 
-#[tokio::test]
-async fn no_endpoint_shows_a_customer_outside_the_callers_scope() {
-    let app = spawn_app().await;
-    let bank = Bank::load(&app).await;
-    let hq = app.login("hq01").await;
+/// A hand-set tag (`tag_…`) for putting on and taking off customers.
+async fn manual_tag(app: &TestApp) -> String {
     let now = app.state.clock.now();
     let group = app.state.store.create_tag_group("兴趣", now).await.unwrap();
     let new_tag = siyu_store::NewTag {
@@ -231,7 +228,15 @@ async fn no_endpoint_shows_a_customer_outside_the_callers_scope() {
         sync_to_wecom: false,
         rule_text: None,
     };
-    let tag = app.state.store.create_tag(&new_tag, now).await.unwrap().id.to_string();
+    app.state.store.create_tag(&new_tag, now).await.unwrap().id.to_string()
+}
+
+#[tokio::test]
+async fn no_endpoint_shows_a_customer_outside_the_callers_scope() {
+    let app = spawn_app().await;
+    let bank = Bank::load(&app).await;
+    let hq = app.login("hq01").await;
+    let tag = manual_tag(&app).await;
     let (s, audience) =
         hq.post_json(&app, "/api/v1/audiences", json!({"name": "全部客户", "expr": "aum_tier >= 1"})).await;
     assert_eq!(s, StatusCode::CREATED, "{audience}");
@@ -275,16 +280,8 @@ async fn a_manager_cannot_read_another_managers_customer_anywhere() {
     let theirs = app.customer_of("cm_hz01_1").await;
     let other_cm = app.staff("cm_hz01_1").await;
 
+    let tag = manual_tag(&app).await;
     let now = app.state.clock.now();
-    let group = app.state.store.create_tag_group("兴趣", now).await.unwrap();
-    let new_tag = siyu_store::NewTag {
-        group_id: group.id,
-        name: "关注养老".into(),
-        kind: siyu_domain::tag::TagKind::Manual,
-        sync_to_wecom: false,
-        rule_text: None,
-    };
-    let tag = app.state.store.create_tag(&new_tag, now).await.unwrap().id.to_string();
     app.state.store.tag_customers(tag.parse().unwrap(), &[theirs.id], "manual:test", now).await.unwrap();
     let id = theirs.id.to_string();
     let no = theirs.customer_no.clone();
