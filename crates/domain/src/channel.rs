@@ -8,6 +8,7 @@ use crate::org::GeoPoint;
 
 /// Where the code is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     /// A poster or standee in a sub-branch.
@@ -39,6 +40,7 @@ impl ChannelKind {
 
 /// Who a customer who scans the code is assigned to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum Assignment {
     /// Always this customer manager.
@@ -53,6 +55,7 @@ pub enum Assignment {
 
 /// A link card in a welcome message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkCard {
     pub title: String,
     pub url: String,
@@ -64,6 +67,7 @@ pub struct LinkCard {
 
 /// What the customer receives on adding: text, plus a link, an image or a mini-program.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Welcome {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,6 +81,7 @@ pub struct Welcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MiniProgram {
     pub appid: String,
     pub page: String,

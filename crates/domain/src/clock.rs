@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// Milliseconds since the Unix epoch, UTC. Stored as a 64-bit integer in every backend so that SQLite and
 /// PostgreSQL agree to the millisecond and compare the same way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Timestamp(pub i64);
 

@@ -12,6 +12,7 @@ use crate::clock::Timestamp;
 use crate::ids::{CustomerId, OrgUnitId, StaffId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Gender {
     Male,
@@ -57,6 +58,7 @@ impl Gender {
 /// that carry its number) follow GB 11643 and its check digit; a passport or a travel permit number is
 /// kept as the bank holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdType {
     /// 居民身份证 (also 临时身份证), the default when a file names no type.
@@ -198,6 +200,9 @@ impl AumTier {
     }
 }
 
+#[cfg(feature = "openapi")]
+crate::openapi::one_to_five!(AumTier, "AUM tier, 1 (mass) to 5 (private banking)");
+
 impl TryFrom<u8> for AumTier {
     type Error = String;
     fn try_from(n: u8) -> Result<Self, String> {
@@ -233,6 +238,9 @@ impl RiskGrade {
     }
 }
 
+#[cfg(feature = "openapi")]
+crate::openapi::one_to_five!(RiskGrade, "Risk grade, 1 (C1, conservative) to 5 (C5, aggressive)");
+
 impl TryFrom<u8> for RiskGrade {
     type Error = String;
     fn try_from(n: u8) -> Result<Self, String> {
@@ -248,6 +256,7 @@ impl From<RiskGrade> for u8 {
 
 /// A risk grade with the date of the questionnaire that produced it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RiskAssessment {
     pub grade: RiskGrade,
     pub assessed_on: NaiveDate,
@@ -266,8 +275,10 @@ impl RiskAssessment {
 
 /// Which business lines the customer holds; the audience engine and journeys select on these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Segments {
     /// Day of month (1–31) the salary arrives, for payroll (代发) customers.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 31))]
     pub payroll_day: Option<u8>,
     pub credit_card: bool,
     pub wealth: bool,
@@ -283,6 +294,7 @@ impl Segments {
 /// What the customer agreed to. Absent consent means no: a customer with no recorded consent for a
 /// channel gets nothing through it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Consent {
     pub one_to_one: bool,
     pub moments: bool,
@@ -315,6 +327,7 @@ pub struct CustomerDraft {
 
 /// A customer as staff see them: personal numbers masked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Customer {
     pub id: CustomerId,
     pub customer_no: String,
@@ -324,9 +337,10 @@ pub struct Customer {
     /// The document the ID number belongs to (none without a number).
     pub id_type: Option<IdType>,
     pub gender: Gender,
-    /// Used inside (ages for audiences) but never shown: staff views and API answers carry the
-    /// birth year only (see [`birth_year_only`]).
+    /// Sent as `birth_year`, the year alone: staff views and API answers never carry the day (see
+    /// [`birth_year_only`]); the full date is used inside (ages for audiences).
     #[serde(rename(serialize = "birth_year"), serialize_with = "birth_year_only")]
+    #[cfg_attr(feature = "openapi", schema(rename = "birth_year", value_type = Option<i32>))]
     pub birthday: Option<NaiveDate>,
     pub sub_branch_id: OrgUnitId,
     pub owner_id: Option<StaffId>,
@@ -382,6 +396,7 @@ impl WecomLinkMethod {
 
 /// A personal field that can be revealed in clear, with a reason, into the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PiiField {
     Phone,

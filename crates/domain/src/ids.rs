@@ -18,6 +18,15 @@ pub struct IdParseError {
     pub text: String,
 }
 
+/// The key an id's digits (after `cus_`) stand for: digits only, since `+5` and `05` parse as integers
+/// but are not ids siyu ever prints, and within `i64`.
+pub fn key_of(digits: &str) -> Option<i64> {
+    if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal, $kind:literal) => {
         $(#[$doc])*
@@ -54,16 +63,11 @@ macro_rules! typed_id {
             type Err = IdParseError;
 
             fn from_str(text: &str) -> Result<Self, Self::Err> {
-                let err = || IdParseError { kind: $kind, prefix: $prefix, text: text.to_owned() };
-                let digits = text
-                    .strip_prefix($prefix)
+                text.strip_prefix($prefix)
                     .and_then(|rest| rest.strip_prefix('_'))
-                    .ok_or_else(err)?;
-                // Digits only: `+5` and `05` parse as integers but are not ids we ever print.
-                if digits.is_empty() || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(err());
-                }
-                digits.parse::<i64>().map(Self).map_err(|_| err())
+                    .and_then(key_of)
+                    .map(Self)
+                    .ok_or_else(|| IdParseError { kind: $kind, prefix: $prefix, text: text.to_owned() })
             }
         }
 
@@ -72,6 +76,16 @@ macro_rules! typed_id {
                 s.collect_str(self)
             }
         }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                crate::openapi::id_schema($prefix, $kind)
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -13,6 +13,8 @@ pub mod ids;
 pub mod import;
 pub mod job;
 pub mod masking;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod org;
 pub mod org_tree;
 pub mod scope;

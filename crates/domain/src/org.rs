@@ -6,6 +6,7 @@ use crate::ids::{OrgUnitId, StaffId};
 
 /// Which level of the organisation a unit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrgUnitKind {
     /// 总行: one per bank.
@@ -43,6 +44,7 @@ impl OrgUnitKind {
 
 /// A point on the map (WGS-84 degrees), used to send customers to the nearest sub-branch.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GeoPoint {
     pub lat: f64,
     pub lng: f64,
@@ -66,6 +68,7 @@ impl GeoPoint {
 
 /// One unit of the organisation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgUnit {
     pub id: OrgUnitId,
     pub kind: OrgUnitKind,
@@ -78,6 +81,7 @@ pub struct OrgUnit {
 
 /// What a member of staff may do. Data scope follows from the role (see [`crate::scope`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// System administrator: staff, tokens, audit log.
@@ -123,6 +127,7 @@ impl Role {
 
 /// A member of staff.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Staff {
     pub id: StaffId,
     /// Login name, unique, lower-case.

@@ -66,6 +66,7 @@ pub enum Permission {
 
 /// What an API token may be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ApiScope {
     /// Read customers (masked).
     #[serde(rename = "customers:read")]

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a tag's assignments come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TagKind {
     /// Set by HQ or by the customer's own manager.

@@ -43,6 +43,7 @@ pub struct NewAudience {
 
 /// A saved audience and its membership as of its last refresh.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Audience {
     pub id: AudienceId,
     pub name: String,
@@ -57,6 +58,7 @@ pub struct Audience {
 
 /// What a refresh changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MembershipChange {
     pub entered: u64,
     pub exited: u64,

@@ -46,6 +46,7 @@ impl Page {
 
 /// One page of a list and the size of the whole list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Paged<T> {
     pub items: Vec<T>,
     pub total: i64,
@@ -182,6 +183,7 @@ pub struct WrittenRow {
 
 /// What an upsert did, row by row.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpsertCounts {
     pub inserted: i64,
     pub updated: i64,
@@ -243,6 +245,7 @@ impl SegmentFilter {
 
 /// Where an import is in its life: uploaded → validated (dry run done) → committing → committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ImportStatus {
     Validating,
@@ -287,6 +290,7 @@ pub struct NewImport {
 
 /// One import, with its progress and results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportRecord {
     pub id: ImportId,
     pub file_name: String,
@@ -325,6 +329,7 @@ pub struct ImportValidation {
 
 /// One problem in one row of an import (a row with three problems has three).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportProblem {
     /// 1-based line in the file counting the header as line 1, as a spreadsheet shows it.
     pub row_no: i64,
@@ -347,6 +352,7 @@ pub struct NewApiToken {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     pub id: ApiTokenId,
     pub name: String,
@@ -451,6 +457,7 @@ pub struct NewChannelCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelCode {
     pub id: siyu_domain::ChannelCodeId,
     pub name: String,
@@ -477,6 +484,7 @@ impl ChannelCode {
 
 /// Adds and deletions through one code on one day (UTC+8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayStat {
     pub day: chrono::NaiveDate,
     pub added: i64,
@@ -510,6 +518,7 @@ pub struct GroupMemberRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TagGroup {
     pub id: siyu_domain::TagGroupId,
     pub name: String,
@@ -526,6 +535,7 @@ pub struct NewTag {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tag {
     pub id: siyu_domain::TagId,
     pub group_id: siyu_domain::TagGroupId,
@@ -539,6 +549,7 @@ pub struct Tag {
 
 /// One entry of a customer's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerEvent {
     pub kind: String,
     pub detail: String,

@@ -69,14 +69,17 @@ impl ApiError {
 }
 
 /// The JSON body of every API error.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
+    /// Stable, for clients to match on (`not_found`, `bad_query`, `forbidden`, …).
     pub code: String,
+    /// For people: Chinese, then English.
     pub message: String,
     /// For a bad expression: the 0-based character where it goes wrong.
     #[serde(skip_serializing_if = "Option::is_none")]

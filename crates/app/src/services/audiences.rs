@@ -81,6 +81,7 @@ async fn units_under(state: &AppState, unit: OrgUnitId) -> ServiceResult<Vec<Org
 
 /// A live count and a few matching customers (masked), for the builder.
 #[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Preview {
     /// The expression as siyu prints it (what would be saved).
     pub canonical: String,
@@ -109,8 +110,13 @@ pub async fn preview(state: &AppState, caller: &Caller, text: &str) -> ServiceRe
 
 /// What an operator fills in to save an audience.
 #[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AudienceForm {
+    /// 1–40 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub name: String,
+    /// An audience expression (`tag("持有理财") and aum_tier >= 3`).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub expr: String,
     #[serde(default)]
     pub description: String,

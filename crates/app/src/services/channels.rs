@@ -19,12 +19,17 @@ use crate::wecom::WecomRuntime;
 
 /// A code as an operator describes it.
 #[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelInput {
+    /// 1–40 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub name: String,
     pub kind: ChannelKind,
     pub assignment: Assignment,
     #[serde(default)]
     pub welcome: Welcome,
+    /// Tags put on every customer who adds through the code: at most 10 of 1–30 characters, once
+    /// blank ones are dropped.
     #[serde(default)]
     pub tags: Vec<String>,
 }

@@ -17,12 +17,18 @@ use crate::state::AppState;
 
 /// A new member as an administrator enters them.
 #[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffInput {
+    /// 3–32 lower-case letters, digits, `_` or `.` (upper case is lowered).
+    #[cfg_attr(feature = "openapi", schema(min_length = 3))]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub display_name: String,
     pub role: Role,
     pub org_unit_id: siyu_domain::OrgUnitId,
     pub wecom_userid: Option<String>,
+    /// At least 10 characters, with letters and digits.
+    #[cfg_attr(feature = "openapi", schema(min_length = 10))]
     pub password: String,
 }
 

@@ -71,8 +71,11 @@ pub async fn create_group(state: &AppState, caller: &Caller, name: &str) -> Serv
 
 /// What an operator fills in to define a tag.
 #[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TagForm {
     pub group_id: TagGroupId,
+    /// 1–30 characters, no control characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub name: String,
     pub kind: TagKind,
     #[serde(default)]
@@ -124,9 +127,20 @@ fn conflict(name: &str) -> impl Fn(siyu_store::StoreError) -> ServiceError + '_ 
     }
 }
 
+/// The group a form names must exist: the store would refuse the row too, but as a broken key (an
+/// internal error), not as the caller's mistake.
+async fn check_group(state: &AppState, id: TagGroupId) -> ServiceResult<()> {
+    if state.store.tag_groups().await?.iter().any(|g| g.id == id) {
+        Ok(())
+    } else {
+        Err(ServiceError::invalid("bad_group", "标签组不存在 / no such tag group"))
+    }
+}
+
 pub async fn create(state: &AppState, caller: &Caller, form: &TagForm) -> ServiceResult<Tag> {
     caller.require(Permission::ManageTags)?;
     let new = check_form(state, form)?;
+    check_group(state, new.group_id).await?;
     let tag = state.store.create_tag(&new, state.clock.now()).await.map_err(conflict(&new.name))?;
     state.engine.note_tag(tag.id, &tag.name, tag.kind == TagKind::Rule);
     audit::record(state, caller, AuditAction::TagDefined, &tag.id.to_string(), &describe(&tag)).await?;
@@ -144,6 +158,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: TagId, form: &TagForm
         return Err(ServiceError::invalid("kind_fixed", "标签类型创建后不能改 / a tag's kind cannot change"));
     }
     let new = check_form(state, form)?;
+    check_group(state, new.group_id).await?;
     let tag = state.store.update_tag(id, &new, state.clock.now()).await.map_err(conflict(&new.name))?;
     state.engine.note_tag(tag.id, &tag.name, tag.kind == TagKind::Rule);
     audit::record(state, caller, AuditAction::TagDefined, &tag.id.to_string(), &describe(&tag)).await?;

@@ -17,6 +17,7 @@ const DUE_WITHIN_MS: i64 = 15 * 60 * 1000;
 
 /// What asking for a sync did.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncQueued {
     /// False when a sync was already queued or running: that one is reported, no other is queued.
     pub queued: bool,

@@ -14,7 +14,7 @@ async fn every_documented_endpoint_is_served_and_guarded() {
     let c = reqwest::Client::new();
     let mut n = 0;
     for (path, ops) in paths {
-        for (method, _) in ops.as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
             let url = app.url(&path.replace("{id}", "cus_1").replace("{no}", "C1").replace("{tag}", "tag_1"));
             let req = match method.as_str() {
                 "get" => c.get(&url),
@@ -28,6 +28,7 @@ async fn every_documented_endpoint_is_served_and_guarded() {
                 assert_eq!(status, StatusCode::OK);
             } else {
                 assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path} without credentials");
+                assert!(op["responses"].get("401").is_some(), "{method} {path} documents the refusal");
             }
             n += 1;
         }
@@ -307,7 +308,7 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
     };
     let mut lists = 0;
     for e in siyu_web::api::endpoints().iter().filter(|e| e.method == "get") {
-        let path = fill(e.path, &ids);
+        let path = fill(&e.path, &ids);
         let sep = if path.contains('?') { '&' } else { '?' };
         let (s, v) = get(path.clone()).await;
         assert!(s.as_u16() < 500, "{path} answered {s}");
@@ -331,8 +332,19 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
                 ParamKind::Text { max_chars } => {
                     out_of_bounds.push(format!("{}={}", p.name, "长".repeat(max_chars + 1)))
                 }
+                ParamKind::Id(prefix) => {
+                    out_of_bounds.push(format!("{}=nonsense", p.name));
+                    out_of_bounds.push(format!("{}={prefix}_0", p.name));
+                    out_of_bounds.push(format!("{}=%20{prefix}_1", p.name));
+                    let (s, v) = get(format!("{path}{sep}{}={prefix}_1", p.name)).await;
+                    assert!(s.is_success(), "{path} {}={prefix}_1: {s} {v}", p.name);
+                    let (s, v) = get(format!("{path}{sep}{}=", p.name)).await;
+                    assert!(s.is_success(), "{path} {}= is any: {s} {v}", p.name);
+                }
                 ParamKind::OneOf(words) => {
                     out_of_bounds.push(format!("{}=nonsense", p.name));
+                    let (s, v) = get(format!("{path}{sep}{}=", p.name)).await;
+                    assert!(s.is_success(), "{path} {}= is any: {s} {v}", p.name);
                     for w in words {
                         let (s, v) = get(format!("{path}{sep}{}={w}", p.name)).await;
                         assert!(s.as_u16() < 500 && s != StatusCode::BAD_REQUEST, "{path} {}={w}: {s} {v}", p.name);

@@ -12,24 +12,37 @@ use siyu_domain::scope::ApiScope;
 use siyu_domain::{ApiTokenId, OrgUnitId, StaffId, Timestamp};
 
 use super::Paging;
-use super::extract::{ApiJson, ApiPath, ApiQuery};
+use super::extract::{ApiJson, ApiPath, ApiQuery, blank_is_any};
 use crate::auth::extract::ApiCaller;
 use crate::error::{ApiResult, ServiceError};
 use siyu_app::services::{audit, org, staff, tokens};
 use siyu_app::state::AppState;
 
 /// The whole tree, not paged: it is the bank's own structure (see the endpoint table).
+#[utoipa::path(
+    get,
+    path = "/org-units",
+    tag = "organisation",
+    summary = "The organisation tree",
+    responses((status = 200, description = "Every unit", body = Vec<OrgUnit>))
+)]
 pub async fn list_org_units(State(state): State<AppState>, ApiCaller(c): ApiCaller) -> ApiResult<Json<Vec<OrgUnit>>> {
     Ok(Json(org::list(&state, &c).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct OrgUnitInput {
     pub kind: OrgUnitKind,
     pub parent_id: Option<OrgUnitId>,
+    /// The bank's code for the unit: 1–32 letters, digits or `-`.
+    #[schema(min_length = 1)]
     pub code: String,
+    /// 1–60 characters.
+    #[schema(min_length = 1)]
     pub name: String,
+    /// Latitude, −90 to 90; a sub-branch needs a location (`lat` and `lng`).
     pub lat: Option<f64>,
+    /// Longitude, −180 to 180.
     pub lng: Option<f64>,
 }
 
@@ -45,6 +58,14 @@ impl OrgUnitInput {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/org-units",
+    tag = "organisation",
+    summary = "Create a branch or sub-branch",
+    request_body = OrgUnitInput,
+    responses((status = 201, description = "The new unit", body = OrgUnit))
+)]
 pub async fn create_org_unit(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -53,6 +74,15 @@ pub async fn create_org_unit(
     Ok((StatusCode::CREATED, Json(org::create(&state, &c, &u.into_new()).await?)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/org-units/{id}",
+    tag = "organisation",
+    summary = "Rename, recode or move a unit's pin",
+    params(("id" = OrgUnitId, Path, description = "The unit")),
+    request_body = OrgUnitInput,
+    responses((status = 200, description = "The unit as changed", body = OrgUnit))
+)]
 pub async fn update_org_unit(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -64,11 +94,20 @@ pub async fn update_org_unit(
 
 #[derive(Debug, Deserialize)]
 pub struct StaffQuery {
+    #[serde(default, deserialize_with = "blank_is_any")]
     pub role: Option<Role>,
+    #[serde(default, deserialize_with = "blank_is_any")]
     pub org_unit: Option<OrgUnitId>,
     pub q: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/staff",
+    tag = "staff",
+    summary = "List staff, filtered and paged",
+    responses((status = 200, description = "A page of staff", body = Paged<Staff>))
+)]
 pub async fn list_staff(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -79,6 +118,14 @@ pub async fn list_staff(
     Ok(Json(staff::list(&state, &c, &f, p.page()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/staff/{id}",
+    tag = "staff",
+    summary = "One staff member",
+    params(("id" = StaffId, Path, description = "The staff member")),
+    responses((status = 200, description = "The staff member", body = Staff))
+)]
 pub async fn get_staff(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -87,6 +134,14 @@ pub async fn get_staff(
     Ok(Json(staff::get(&state, &c, id).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/staff",
+    tag = "staff",
+    summary = "Create a staff member",
+    request_body = staff::StaffInput,
+    responses((status = 201, description = "The new staff member", body = Staff))
+)]
 pub async fn create_staff(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -95,8 +150,9 @@ pub async fn create_staff(
     Ok((StatusCode::CREATED, Json(staff::create(&state, &c, s).await?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct StaffUpdateInput {
+    #[schema(min_length = 1)]
     pub display_name: String,
     pub role: Role,
     pub org_unit_id: OrgUnitId,
@@ -104,6 +160,15 @@ pub struct StaffUpdateInput {
     pub active: bool,
 }
 
+#[utoipa::path(
+    put,
+    path = "/staff/{id}",
+    tag = "staff",
+    summary = "Edit a staff member (role changes are audited)",
+    params(("id" = StaffId, Path, description = "The staff member")),
+    request_body = StaffUpdateInput,
+    responses((status = 200, description = "The staff member as changed", body = Staff))
+)]
 pub async fn update_staff(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -120,6 +185,13 @@ pub async fn update_staff(
     Ok(Json(staff::update(&state, &c, id, u).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/tokens",
+    tag = "tokens",
+    summary = "API tokens, paged",
+    responses((status = 200, description = "A page of tokens (never their secrets)", body = Paged<ApiToken>))
+)]
 pub async fn list_tokens(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -128,19 +200,30 @@ pub async fn list_tokens(
     Ok(Json(p.page().slice(tokens::list(&state, &c).await?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TokenInput {
+    /// 1–60 characters.
+    #[schema(min_length = 1)]
     pub name: String,
+    #[schema(min_items = 1)]
     pub scopes: Vec<ApiScope>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedToken {
     pub token: ApiToken,
     /// Shown once: store it now.
     pub secret: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/tokens",
+    tag = "tokens",
+    summary = "Create an API token; the secret is returned once",
+    request_body = TokenInput,
+    responses((status = 201, description = "The new token and its secret", body = CreatedToken))
+)]
 pub async fn create_token(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -150,6 +233,14 @@ pub async fn create_token(
     Ok((StatusCode::CREATED, Json(CreatedToken { token, secret })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/tokens/{id}/revoke",
+    tag = "tokens",
+    summary = "Revoke an API token",
+    params(("id" = ApiTokenId, Path, description = "The token")),
+    responses((status = 204, description = "Revoked (or already revoked)"))
+)]
 pub async fn revoke_token(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -188,6 +279,13 @@ impl AuditQuery {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/audit",
+    tag = "audit",
+    summary = "Search the audit log, newest first",
+    responses((status = 200, description = "A page of audit entries", body = Paged<AuditEntry>))
+)]
 pub async fn search_audit(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -203,6 +301,13 @@ pub struct JobQuery {
     pub kind: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/jobs",
+    tag = "jobs",
+    summary = "Background jobs, newest first",
+    responses((status = 200, description = "A page of jobs", body = Paged<Job>))
+)]
 pub async fn list_jobs(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -25,6 +25,13 @@ pub struct PreviewQuery {
     pub expr: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/audiences/preview",
+    tag = "audiences",
+    summary = "Count an expression within the caller's scope, with a masked sample",
+    responses((status = 200, description = "The count and a sample", body = audiences::Preview))
+)]
 pub async fn preview(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -34,13 +41,20 @@ pub async fn preview(
 }
 
 /// A saved audience with how many of its members the caller may see.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AudienceView {
     #[serde(flatten)]
     pub audience: Audience,
     pub visible_members: u64,
 }
 
+#[utoipa::path(
+    get,
+    path = "/audiences",
+    tag = "audiences",
+    summary = "Saved audiences, paged",
+    responses((status = 200, description = "A page of audiences", body = Paged<AudienceView>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -51,6 +65,14 @@ pub async fn list(
     Ok(Json(Paged { items: items.collect(), total: page.total }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/audiences",
+    tag = "audiences",
+    summary = "Save an audience (its members are computed at once)",
+    request_body = audiences::AudienceForm,
+    responses((status = 201, description = "The new audience", body = Audience))
+)]
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -59,6 +81,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(audiences::create(&state, &c, &form).await?)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/audiences/{id}",
+    tag = "audiences",
+    summary = "One saved audience",
+    params(("id" = AudienceId, Path, description = "The audience")),
+    responses((status = 200, description = "The audience", body = AudienceView))
+)]
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -68,6 +98,15 @@ pub async fn get(
     Ok(Json(AudienceView { audience, visible_members }))
 }
 
+#[utoipa::path(
+    put,
+    path = "/audiences/{id}",
+    tag = "audiences",
+    summary = "Change a saved audience",
+    params(("id" = AudienceId, Path, description = "The audience")),
+    request_body = audiences::AudienceForm,
+    responses((status = 200, description = "The audience as changed", body = Audience))
+)]
 pub async fn update(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -77,6 +116,14 @@ pub async fn update(
     Ok(Json(audiences::update(&state, &c, id, &form).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/audiences/{id}/members",
+    tag = "audiences",
+    summary = "Members the caller may see, paged (numbers masked)",
+    params(("id" = AudienceId, Path, description = "The audience")),
+    responses((status = 200, description = "A page of members", body = Paged<Customer>))
+)]
 pub async fn members(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -86,6 +133,14 @@ pub async fn members(
     Ok(Json(audiences::members(&state, &c, id, p.page()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/audiences/{id}/refresh",
+    tag = "audiences",
+    summary = "Recompute members now; returns how many entered and left",
+    params(("id" = AudienceId, Path, description = "The audience")),
+    responses((status = 200, description = "What the refresh changed", body = MembershipChange))
+)]
 pub async fn refresh(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -96,9 +151,23 @@ pub async fn refresh(
 
 #[derive(Debug, Deserialize)]
 pub struct ExportQuery {
+    #[serde(default, deserialize_with = "super::extract::blank_is_any")]
     pub format: Option<export::Format>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/audiences/{id}/export",
+    tag = "audiences",
+    summary = "Members as a CSV or XLSX file (masked, audited)",
+    params(("id" = AudienceId, Path, description = "The audience")),
+    responses((
+        status = 200,
+        description = "The members the caller may see, one row each",
+        content((String = "text/csv"), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+        headers(("content-disposition" = String, description = "`attachment` with the file's name"))
+    ))
+)]
 pub async fn export(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -15,7 +15,7 @@ use siyu_app::services::channels;
 use siyu_app::state::AppState;
 
 /// A code with its `state` and its daily figures.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChannelView {
     #[serde(flatten)]
     pub code: ChannelCode,
@@ -23,6 +23,13 @@ pub struct ChannelView {
     pub stats: Vec<DayStat>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/channels",
+    tag = "channels",
+    summary = "Channel QR codes (渠道活码) the caller may see, paged",
+    responses((status = 200, description = "A page of channel codes", body = Paged<ChannelCode>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -31,6 +38,14 @@ pub async fn list(
     Ok(Json(channels::list(&state, &c, p.page()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/channels",
+    tag = "channels",
+    summary = "Create a channel code and its WeCom contact way",
+    request_body = channels::ChannelInput,
+    responses((status = 201, description = "The new code", body = ChannelView))
+)]
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -41,6 +56,14 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ChannelView { code, state: state_str, stats: Vec::new() })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/channels/{id}",
+    tag = "channels",
+    summary = "One channel code with its adds and deletions per day",
+    params(("id" = ChannelCodeId, Path, description = "The channel code")),
+    responses((status = 200, description = "The code and its figures", body = ChannelView))
+)]
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -61,6 +61,13 @@ impl CustomerQuery {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/customers",
+    tag = "customers",
+    summary = "List customers in the caller's data scope, filtered and paged",
+    responses((status = 200, description = "A page of customers, personal numbers masked", body = Paged<Customer>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -69,6 +76,14 @@ pub async fn list(
     Ok(Json(customers::list(&state, &c, &q.filter()?, q.page()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/customers/{id}",
+    tag = "customers",
+    summary = "One customer (personal numbers masked)",
+    params(("id" = CustomerId, Path, description = "The customer")),
+    responses((status = 200, description = "The customer", body = Customer))
+)]
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -77,6 +92,14 @@ pub async fn get(
     Ok(Json(customers::get(&state, &c, id).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/customers/by-number/{no}",
+    tag = "customers",
+    summary = "One customer by the bank's customer number",
+    params(("no" = String, Path, description = "The bank's customer number")),
+    responses((status = 200, description = "The customer", body = Customer))
+)]
 pub async fn by_number(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -85,18 +108,29 @@ pub async fn by_number(
     Ok(Json(customers::by_number(&state, &c, &no).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RevealRequest {
     pub field: PiiField,
+    /// Why the number is needed (at least 4 characters besides spaces); it goes into the audit log.
+    #[schema(min_length = 4)]
     pub reason: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Revealed {
     pub field: PiiField,
     pub value: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/customers/{id}/reveal",
+    tag = "customers",
+    summary = "Show a phone or ID number in clear, with a reason (audited)",
+    params(("id" = CustomerId, Path, description = "The customer")),
+    request_body = RevealRequest,
+    responses((status = 200, description = "The number in clear", body = Revealed))
+)]
 pub async fn reveal(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,

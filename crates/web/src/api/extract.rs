@@ -2,9 +2,10 @@
 //! plain-text defaults.
 
 use axum::Json;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Path, Query, Request};
 use axum::http::request::Parts;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use serde::{Deserialize, Deserializer};
 
 use crate::error::{ApiError, ServiceError};
 
@@ -55,5 +56,30 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             .await
             .map(|Path(v)| Self(v))
             .map_err(|_| ServiceError::NotFound.into())
+    }
+}
+
+/// A multipart upload; a request that is not one (no boundary, another content type) answers
+/// `bad_upload`, as a malformed one does.
+#[derive(Debug)]
+pub struct ApiMultipart(pub Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Multipart::from_request(req, state)
+            .await
+            .map(Self)
+            .map_err(|r| ServiceError::invalid("bad_upload", r.body_text()).into())
+    }
+}
+
+/// A query value where blank means "any", as the endpoint table documents for words and ids
+/// (`?role=`): `None` for an empty one, else the value as `T` reads it.
+pub fn blank_is_any<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    match Option::<String>::deserialize(d)?.as_deref() {
+        None | Some("") => Ok(None),
+        Some(v) => T::deserialize(v.into_deserializer()).map(Some),
     }
 }

@@ -10,7 +10,7 @@ use siyu_app::records::{ImportProblem, ImportRecord, Paged};
 use siyu_domain::ImportId;
 
 use super::Paging;
-use super::extract::{ApiPath, ApiQuery};
+use super::extract::{ApiMultipart, ApiPath, ApiQuery};
 use crate::auth::extract::ApiCaller;
 use crate::error::{ApiResult, ServiceError, ServiceResult};
 use siyu_app::services::imports;
@@ -78,7 +78,7 @@ pub async fn read_upload(state: &AppState, mut m: Multipart) -> ServiceResult<Up
     Ok(form)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportView {
     #[serde(flatten)]
     pub record: ImportRecord,
@@ -91,10 +91,28 @@ pub fn view(state: &AppState, record: ImportRecord) -> ImportView {
     ImportView { record, rows_read }
 }
 
+/// The multipart form of an upload, as the document describes it.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct UploadRequest {
+    /// The customer file: CSV (UTF-8 or GB18030) or XLSX.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// Header overrides, a JSON object from a header in the file to a field (`{"手机": "phone"}`).
+    pub mapping: Option<String>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/imports",
+    tag = "imports",
+    summary = "Upload a CSV/XLSX customer file; its dry run starts",
+    request_body(content = UploadRequest, content_type = "multipart/form-data"),
+    responses((status = 202, description = "The import, its dry run queued", body = ImportView))
+)]
 pub async fn upload(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
-    m: Multipart,
+    ApiMultipart(m): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<ImportView>)> {
     // The permission is checked before a byte of the upload is read.
     imports::may_upload(&c)?;
@@ -104,6 +122,13 @@ pub async fn upload(
     Ok((StatusCode::ACCEPTED, Json(view(&state, rec))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/imports",
+    tag = "imports",
+    summary = "Customer file imports, newest first",
+    responses((status = 200, description = "A page of imports", body = Paged<ImportRecord>))
+)]
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -112,6 +137,14 @@ pub async fn list(
     Ok(Json(imports::list(&state, &c, p.page()).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/imports/{id}",
+    tag = "imports",
+    summary = "One import with its progress and counts",
+    params(("id" = ImportId, Path, description = "The import")),
+    responses((status = 200, description = "The import", body = ImportView))
+)]
 pub async fn get(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -121,6 +154,14 @@ pub async fn get(
     Ok(Json(view(&state, rec)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/imports/{id}/problems",
+    tag = "imports",
+    summary = "The dry run's problems, by row and column",
+    params(("id" = ImportId, Path, description = "The import")),
+    responses((status = 200, description = "A page of problems", body = Paged<ImportProblem>))
+)]
 pub async fn problems(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -130,6 +171,14 @@ pub async fn problems(
     Ok(Json(imports::problems(&state, &c, id, p.page()).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/imports/{id}/commit",
+    tag = "imports",
+    summary = "Commit the good rows of a validated import",
+    params(("id" = ImportId, Path, description = "The import")),
+    responses((status = 202, description = "The import, its commit queued", body = ImportView))
+)]
 pub async fn commit(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
@@ -140,6 +189,20 @@ pub async fn commit(
     Ok((StatusCode::ACCEPTED, Json(view(&state, rec))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/imports/{id}/rejected.csv",
+    tag = "imports",
+    summary = "The rejected rows with their reasons, as CSV (audited export)",
+    params(("id" = ImportId, Path, description = "The import")),
+    responses((
+        status = 200,
+        description = "The rejected rows, each with its reasons",
+        content_type = "text/csv",
+        body = String,
+        headers(("content-disposition" = String, description = "`attachment` with the file's name"))
+    ))
+)]
 pub async fn rejected_csv(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -16,25 +16,30 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::MethodRouter;
 use serde::Serialize;
 use siyu_app::records::Page;
 use siyu_domain::scope::Permission;
+use utoipa_axum::router::UtoipaMethodRouter;
+use utoipa_axum::routes;
 
 use crate::auth::extract::ApiCaller;
 use crate::error::{ApiError, ServiceError};
 use siyu_app::state::AppState;
 
 /// What a query parameter may hold. Every parameter an endpoint reads is declared in the table with
-/// one of these, checked before the handler runs, and listed in the OpenAPI document.
+/// one of these, checked before the handler runs, and listed in the OpenAPI document with the same
+/// bounds (`openapi::param_schema`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamKind {
     /// A whole number in `min..=max`.
     Int { min: i64, max: i64 },
     /// Text of at most `max_chars` characters (the handler checks what it means).
     Text { max_chars: usize },
-    /// One of these words (blank means "any").
+    /// One of these words, or empty for "any".
     OneOf(&'static [&'static str]),
+    /// A typed id with this prefix (`org` for `org_3`), or empty for "any".
+    Id(&'static str),
 }
 
 /// One query parameter of an endpoint.
@@ -43,19 +48,35 @@ pub struct Param {
     pub name: &'static str,
     pub kind: ParamKind,
     pub about: &'static str,
+    /// Whether a call without it is refused.
+    pub required: bool,
 }
 
 const fn text(name: &'static str, max_chars: usize, about: &'static str) -> Param {
-    Param { name, kind: ParamKind::Text { max_chars }, about }
+    Param { name, kind: ParamKind::Text { max_chars }, about, required: false }
+}
+
+const fn one_of(name: &'static str, words: &'static [&'static str], about: &'static str) -> Param {
+    Param { name, kind: ParamKind::OneOf(words), about, required: false }
+}
+
+const fn id(name: &'static str, prefix: &'static str, about: &'static str) -> Param {
+    Param { name, kind: ParamKind::Id(prefix), about, required: false }
 }
 
 /// `page` and `per_page`, shared by every paged list.
 pub const PAGING: [Param; 2] = [
-    Param { name: "page", kind: ParamKind::Int { min: 1, max: Page::MAX_NUMBER }, about: "Page number, from 1" },
+    Param {
+        name: "page",
+        kind: ParamKind::Int { min: 1, max: Page::MAX_NUMBER },
+        about: "Page number, from 1",
+        required: false,
+    },
     Param {
         name: "per_page",
         kind: ParamKind::Int { min: 1, max: Page::MAX_LIMIT },
         about: "Rows per page (default 50)",
+        required: false,
     },
 ];
 
@@ -66,16 +87,42 @@ const CSRF_PARAM: &str = "csrf";
 /// Unix milliseconds up to the end of year 9999.
 const MILLIS: ParamKind = ParamKind::Int { min: 0, max: 253_402_300_799_999 };
 
+/// Risk grades and AUM tiers as a filter takes them: `C3` or `3`.
+const GRADES: &[&str] = &["1", "2", "3", "4", "5", "C1", "C2", "C3", "C4", "C5"];
+const TIERS: &[&str] = &["1", "2", "3", "4", "5"];
+
 const CUSTOMER_QUERY: [Param; 6] = [
-    text("sub_branch", 40, "A sub-branch id (`org_5`); the caller's scope still applies"),
-    text("owner", 40, "A customer manager's id (`stf_9`)"),
-    text("segment", 40, "`payroll`, `merchant`, `elderly`, `new_customer`, …"),
-    text("risk_grade", 4, "Risk grade `C1`…`C5`"),
-    text("aum_tier", 4, "AUM tier 1…5"),
-    text("q", 100, "Customer number or name"),
+    id("sub_branch", siyu_domain::OrgUnitId::PREFIX, "A sub-branch (`org_5`); the caller's scope still applies"),
+    id("owner", siyu_domain::StaffId::PREFIX, "A customer manager (`stf_9`)"),
+    one_of("segment", SEGMENTS, "Customers of this business line"),
+    one_of("risk_grade", GRADES, "Risk grade `C1`…`C5` (or `1`…`5`)"),
+    one_of("aum_tier", TIERS, "AUM tier 1…5"),
+    text("q", 100, "Customer number (exact) or part of the name"),
 ];
 
-/// What a request body is, which decides the most a route reads of it.
+const SEGMENTS: &[&str] = &["payroll", "credit_card", "wealth", "loan"];
+const ROLES: &[&str] = &["admin", "hq_operator", "compliance_reviewer", "branch_manager", "customer_manager"];
+const JOB_STATUSES: &[&str] = &["queued", "running", "succeeded", "failed"];
+const AUDIT_ACTIONS: &[&str] = &[
+    "login",
+    "login_failed",
+    "logout",
+    "reveal_pii",
+    "import_committed",
+    "export",
+    "staff_created",
+    "staff_changed",
+    "role_changed",
+    "org_unit_changed",
+    "api_token_created",
+    "api_token_revoked",
+    "channel_code_created",
+    "tag_defined",
+    "audience_saved",
+];
+
+/// What a request body is, which decides the most a route reads of it. Read from the handler's
+/// `#[utoipa::path(request_body = …)]`, so the limit and the document cannot differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Body {
     /// No body is read.
@@ -86,13 +133,28 @@ pub enum Body {
     Upload,
 }
 
+/// Whether an endpoint reaches customers' data. Every row of the table says, with no default, so the
+/// data-scope walk (`tests/it/data_scope.rs`) calls each such endpoint as a customer manager and a
+/// branch manager and a new one cannot be left out; a test also finds any endpoint whose answer holds
+/// a customer and is not marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// Its answer can hold customers (one, a page, a sample, a file of them), or it reads or changes
+    /// one customer named in its path.
+    Customers,
+    /// Nothing of any customer (counts at most).
+    NoCustomers,
+}
+
 /// One endpoint: the router and the OpenAPI document are both built from this table, so the document
-/// cannot drift from what is served.
+/// cannot drift from what is served. Method, path, body and responses come from the handler's
+/// `#[utoipa::path]` (through `utoipa_axum::routes!`, which also builds the route from them);
+/// permissions, query parameters and paging from the row.
 pub struct Endpoint {
+    /// `get`, `post`, `put` or `delete`.
     pub method: &'static str,
-    pub path: &'static str,
-    pub summary: &'static str,
-    pub tag: &'static str,
+    /// Under `/api/v1`, with `{name}` for a path parameter.
+    pub path: String,
     /// Whether it can be called without signing in.
     pub public: bool,
     /// The permission the caller needs, checked before the request's body or query is read (the service
@@ -103,6 +165,11 @@ pub struct Endpoint {
     pub body: Body,
     /// For a list answered as a bare array rather than a page: why it cannot grow without bound.
     pub bounded: Option<&'static str>,
+    pub reads: Reads,
+    /// The operation as the handler documents it (summary, path parameters, body, success answers).
+    pub operation: utoipa::openapi::path::Operation,
+    /// The schemas that operation refers to.
+    pub schemas: Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>,
     handler: MethodRouter<AppState>,
 }
 
@@ -122,18 +189,13 @@ impl Endpoint {
         self
     }
 
-    fn no_body(mut self) -> Self {
-        self.body = Body::None;
-        self
-    }
-
-    fn upload(mut self) -> Self {
-        self.body = Body::Upload;
-        self
-    }
-
     fn bounded(mut self, why: &'static str) -> Self {
         self.bounded = Some(why);
+        self
+    }
+
+    fn public(mut self) -> Self {
+        self.public = true;
         self
     }
 
@@ -141,286 +203,134 @@ impl Endpoint {
     pub fn is_paged(&self) -> bool {
         self.query.iter().any(|p| p.name == "page")
     }
+
+    /// Whether it changes anything (and so needs the CSRF token with the session cookie).
+    pub fn is_write(&self) -> bool {
+        self.method != "get"
+    }
 }
 
-fn ep(
-    method: &'static str,
-    path: &'static str,
-    tag: &'static str,
-    summary: &'static str,
-    handler: MethodRouter<AppState>,
-) -> Endpoint {
-    let body = if matches!(method, "post" | "put") { Body::Json } else { Body::None };
+/// A row from a handler documented with `#[utoipa::path]`: its one path and method, its operation and
+/// its route.
+fn ep((schemas, paths, handler): UtoipaMethodRouter<AppState>, reads: Reads) -> Endpoint {
+    let mut paths = paths.paths.into_iter();
+    let (path, item) = paths.next().expect("a documented handler");
+    assert!(paths.next().is_none(), "{path}: one handler, one path");
+    let mut ops = [
+        ("get", item.get),
+        ("post", item.post),
+        ("put", item.put),
+        ("delete", item.delete),
+        ("patch", item.patch),
+        ("head", item.head),
+        ("options", item.options),
+        ("trace", item.trace),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.map(|op| (m, op)));
+    let (method, operation) = ops.next().unwrap_or_else(|| panic!("{path}: no method"));
+    assert!(ops.next().is_none(), "{path}: one handler, one method");
+    let body = match operation.request_body.as_ref().map(|b| b.content.keys().cloned().collect::<Vec<_>>()) {
+        None => Body::None,
+        Some(types) if types == ["multipart/form-data"] => Body::Upload,
+        Some(types) if types == ["application/json"] => Body::Json,
+        Some(types) => panic!("{method} {path}: a body of {types:?}"),
+    };
     Endpoint {
         method,
         path,
-        summary,
-        tag,
         public: false,
         permission: None,
         query: Vec::new(),
         body,
         bounded: None,
+        reads,
+        operation,
+        schemas,
         handler,
     }
 }
 
 pub fn endpoints() -> Vec<Endpoint> {
     use Permission::*;
+    use Reads::{Customers, NoCustomers};
     vec![
-        ep("get", "/me", "session", "The caller, and the CSRF token for cookie-authenticated writes", get(me)),
-        ep(
-            "get",
-            "/customers",
-            "customers",
-            "List customers in the caller's data scope, filtered and paged",
-            get(customers::list),
-        )
-        .needs(ReadCustomers)
-        .query(&CUSTOMER_QUERY)
-        .paged(),
-        ep("get", "/customers/{id}", "customers", "One customer (personal numbers masked)", get(customers::get))
-            .needs(ReadCustomers),
-        ep(
-            "get",
-            "/customers/by-number/{no}",
-            "customers",
-            "One customer by the bank's customer number",
-            get(customers::by_number),
-        )
-        .needs(ReadCustomers),
-        ep(
-            "post",
-            "/customers/{id}/reveal",
-            "customers",
-            "Show a phone or ID number in clear, with a reason (audited)",
-            post(customers::reveal),
-        )
-        .needs(RevealCustomerPii),
-        ep("get", "/customers/{id}/tags", "tags", "A customer's tags, paged", get(tags::of_customer))
-            .needs(ReadCustomers)
-            .paged(),
-        ep(
-            "post",
-            "/customers/{id}/tags",
-            "tags",
-            "Put a manual tag on a customer (`{\"tag_id\": \"tag_3\"}`)",
-            post(tags::tag_customer),
-        )
-        .needs(TagCustomers),
-        ep(
-            "delete",
-            "/customers/{id}/tags/{tag}",
-            "tags",
-            "Take a manual tag off a customer",
-            delete(tags::untag_customer),
-        )
-        .needs(TagCustomers),
-        ep(
-            "get",
-            "/customers/{id}/timeline",
-            "customers",
-            "A customer's timeline (tags, WeCom, audiences, …), newest first",
-            get(tags::timeline),
-        )
-        .needs(ReadCustomers)
-        .paged(),
-        ep("get", "/tag-groups", "tags", "Tag groups, paged", get(tags::groups)).needs(ReadCustomers).paged(),
-        ep("post", "/tag-groups", "tags", "Create a tag group", post(tags::create_group)).needs(ManageTags),
-        ep("get", "/tags", "tags", "Tags, with how many of the caller's customers carry each, paged", get(tags::list))
-            .needs(ReadCustomers)
-            .paged(),
-        ep("post", "/tags", "tags", "Define a tag (manual, imported, rule or behavioural)", post(tags::create))
-            .needs(ManageTags),
-        ep("put", "/tags/{id}", "tags", "Rename a tag, move it, change its rule or WeCom mirroring", put(tags::update))
-            .needs(ManageTags),
-        ep(
-            "get",
-            "/audiences/preview",
-            "audiences",
-            "Count an expression (`?expr=…`) within the caller's scope, with a masked sample",
-            get(audiences::preview),
-        )
-        .needs(ReadAudiences)
-        .query(&[text("expr", audiences::EXPR_MAX_CHARS, "An audience expression")]),
-        ep("get", "/audiences", "audiences", "Saved audiences, paged", get(audiences::list))
+        ep(routes!(me), NoCustomers),
+        ep(routes!(customers::list), Customers).needs(ReadCustomers).query(&CUSTOMER_QUERY).paged(),
+        ep(routes!(customers::get), Customers).needs(ReadCustomers),
+        ep(routes!(customers::by_number), Customers).needs(ReadCustomers),
+        ep(routes!(customers::reveal), Customers).needs(RevealCustomerPii),
+        ep(routes!(tags::of_customer), Customers).needs(ReadCustomers).paged(),
+        ep(routes!(tags::tag_customer), Customers).needs(TagCustomers),
+        ep(routes!(tags::untag_customer), Customers).needs(TagCustomers),
+        ep(routes!(tags::timeline), Customers).needs(ReadCustomers).paged(),
+        ep(routes!(tags::groups), NoCustomers).needs(ReadCustomers).paged(),
+        ep(routes!(tags::create_group), NoCustomers).needs(ManageTags),
+        ep(routes!(tags::list), NoCustomers).needs(ReadCustomers).paged(),
+        ep(routes!(tags::create), NoCustomers).needs(ManageTags),
+        ep(routes!(tags::update), NoCustomers).needs(ManageTags),
+        ep(routes!(audiences::preview), Customers)
             .needs(ReadAudiences)
-            .paged(),
-        ep(
-            "post",
-            "/audiences",
-            "audiences",
-            "Save an audience (its members are computed at once)",
-            post(audiences::create),
-        )
-        .needs(ManageAudiences),
-        ep("get", "/audiences/{id}", "audiences", "One saved audience", get(audiences::get)).needs(ReadAudiences),
-        ep("put", "/audiences/{id}", "audiences", "Change a saved audience", put(audiences::update))
-            .needs(ManageAudiences),
-        ep(
-            "get",
-            "/audiences/{id}/members",
-            "audiences",
-            "Members the caller may see, paged (numbers masked)",
-            get(audiences::members),
-        )
-        .needs(ReadAudiences)
-        .paged(),
-        ep(
-            "post",
-            "/audiences/{id}/refresh",
-            "audiences",
-            "Recompute members now; returns how many entered and left",
-            post(audiences::refresh),
-        )
-        .needs(ManageAudiences)
-        .no_body(),
-        ep(
-            "get",
-            "/audiences/{id}/export",
-            "audiences",
-            "Members as `?format=csv` or `xlsx` (masked, audited)",
-            get(audiences::export),
-        )
-        .needs(ExportCustomers)
-        .query(&[Param {
-            name: "format",
-            kind: ParamKind::OneOf(&["csv", "xlsx"]),
-            about: "File format (default csv)",
-        }]),
-        ep("get", "/org-units", "organisation", "The organisation tree", get(admin::list_org_units)).bounded(
+            .query(&[Param { required: true, ..text("expr", audiences::EXPR_MAX_CHARS, "An audience expression") }]),
+        ep(routes!(audiences::list), NoCustomers).needs(ReadAudiences).paged(),
+        ep(routes!(audiences::create), NoCustomers).needs(ManageAudiences),
+        ep(routes!(audiences::get), NoCustomers).needs(ReadAudiences),
+        ep(routes!(audiences::update), NoCustomers).needs(ManageAudiences),
+        ep(routes!(audiences::members), Customers).needs(ReadAudiences).paged(),
+        ep(routes!(audiences::refresh), NoCustomers).needs(ManageAudiences),
+        ep(routes!(audiences::export), Customers).needs(ExportCustomers).query(&[one_of(
+            "format",
+            &["csv", "xlsx"],
+            "File format (default csv)",
+        )]),
+        ep(routes!(admin::list_org_units), NoCustomers).bounded(
             "the bank's own units (head office, branches, sub-branches: thousands at most), which data scope \
              and the console already hold whole",
         ),
-        ep("post", "/org-units", "organisation", "Create a branch or sub-branch", post(admin::create_org_unit))
-            .needs(ManageOrganisation),
-        ep(
-            "put",
-            "/org-units/{id}",
-            "organisation",
-            "Rename, recode or move a unit's pin",
-            put(admin::update_org_unit),
-        )
-        .needs(ManageOrganisation),
-        ep("get", "/staff", "staff", "List staff, filtered and paged", get(admin::list_staff))
+        ep(routes!(admin::create_org_unit), NoCustomers).needs(ManageOrganisation),
+        ep(routes!(admin::update_org_unit), NoCustomers).needs(ManageOrganisation),
+        ep(routes!(admin::list_staff), NoCustomers)
             .needs(ManageStaff)
             .query(&[
-                Param {
-                    name: "role",
-                    kind: ParamKind::OneOf(&[
-                        "admin",
-                        "hq_operator",
-                        "compliance_reviewer",
-                        "branch_manager",
-                        "customer_manager",
-                    ]),
-                    about: "Only staff with this role",
-                },
-                text("org_unit", 40, "Only staff of this unit (`org_3`)"),
+                one_of("role", ROLES, "Only staff with this role"),
+                id("org_unit", siyu_domain::OrgUnitId::PREFIX, "Only staff of this unit (`org_3`)"),
                 text("q", 100, "Username or name"),
             ])
             .paged(),
-        ep("post", "/staff", "staff", "Create a staff member", post(admin::create_staff)).needs(ManageStaff),
-        ep("get", "/staff/{id}", "staff", "One staff member", get(admin::get_staff)).needs(ManageStaff),
-        ep("put", "/staff/{id}", "staff", "Edit a staff member (role changes are audited)", put(admin::update_staff))
-            .needs(ManageStaff),
-        ep("get", "/tokens", "tokens", "API tokens, paged", get(admin::list_tokens)).needs(ManageApiTokens).paged(),
-        ep("post", "/tokens", "tokens", "Create an API token; the secret is returned once", post(admin::create_token))
-            .needs(ManageApiTokens),
-        ep("post", "/tokens/{id}/revoke", "tokens", "Revoke an API token", post(admin::revoke_token))
-            .needs(ManageApiTokens)
-            .no_body(),
-        ep("get", "/audit", "audit", "Search the audit log, newest first", get(admin::search_audit))
+        ep(routes!(admin::create_staff), NoCustomers).needs(ManageStaff),
+        ep(routes!(admin::get_staff), NoCustomers).needs(ManageStaff),
+        ep(routes!(admin::update_staff), NoCustomers).needs(ManageStaff),
+        ep(routes!(admin::list_tokens), NoCustomers).needs(ManageApiTokens).paged(),
+        ep(routes!(admin::create_token), NoCustomers).needs(ManageApiTokens),
+        ep(routes!(admin::revoke_token), NoCustomers).needs(ManageApiTokens),
+        ep(routes!(admin::search_audit), NoCustomers)
             .needs(ReadAuditLog)
             .query(&[
-                text("action", 40, "An audit action (`pii_reveal`, `login`, …)"),
+                one_of("action", AUDIT_ACTIONS, "An audit action"),
                 text("actor", 100, "Who acted (a username, `token:<name>`)"),
                 text("target", 100, "What was acted on (an id)"),
-                Param { name: "from", kind: MILLIS, about: "From this time (Unix milliseconds)" },
-                Param { name: "to", kind: MILLIS, about: "Up to this time (Unix milliseconds)" },
+                Param { name: "from", kind: MILLIS, about: "From this time (Unix milliseconds)", required: false },
+                Param { name: "to", kind: MILLIS, about: "Up to this time (Unix milliseconds)", required: false },
             ])
             .paged(),
-        ep("get", "/jobs", "jobs", "Background jobs, newest first", get(admin::list_jobs))
+        ep(routes!(admin::list_jobs), NoCustomers)
             .needs(ReadJobs)
             .query(&[
-                Param {
-                    name: "status",
-                    kind: ParamKind::OneOf(&["queued", "running", "succeeded", "failed"]),
-                    about: "Only jobs in this state",
-                },
+                one_of("status", JOB_STATUSES, "Only jobs in this state"),
                 text("kind", 60, "Only jobs of this kind (`import.commit`, `wecom.sync`, …)"),
             ])
             .paged(),
-        ep("get", "/imports", "imports", "Customer file imports, newest first", get(imports::list))
-            .needs(ImportCustomers)
-            .paged(),
-        ep(
-            "post",
-            "/imports",
-            "imports",
-            "Upload a CSV/XLSX customer file (multipart `file`, optional `mapping`); its dry run starts",
-            post(imports::upload),
-        )
-        .needs(ImportCustomers)
-        .upload(),
-        ep("get", "/imports/{id}", "imports", "One import with its progress and counts", get(imports::get))
-            .needs(ImportCustomers),
-        ep(
-            "get",
-            "/imports/{id}/problems",
-            "imports",
-            "The dry run's problems, by row and column",
-            get(imports::problems),
-        )
-        .needs(ImportCustomers)
-        .paged(),
-        ep(
-            "post",
-            "/imports/{id}/commit",
-            "imports",
-            "Commit the good rows of a validated import",
-            post(imports::commit),
-        )
-        .needs(ImportCustomers)
-        .no_body(),
-        ep(
-            "get",
-            "/imports/{id}/rejected.csv",
-            "imports",
-            "The rejected rows with their reasons, as CSV (audited export)",
-            get(imports::rejected_csv),
-        )
-        .needs(ImportCustomers),
-        ep(
-            "get",
-            "/channels",
-            "channels",
-            "Channel QR codes (渠道活码) the caller may see, paged",
-            get(channels::list),
-        )
-        .needs(ReadChannels)
-        .paged(),
-        ep("post", "/channels", "channels", "Create a channel code and its WeCom contact way", post(channels::create))
-            .needs(ManageChannels),
-        ep(
-            "get",
-            "/channels/{id}",
-            "channels",
-            "One channel code with its adds and deletions per day",
-            get(channels::get),
-        )
-        .needs(ReadChannels),
-        ep(
-            "post",
-            "/wecom/sync",
-            "wecom",
-            "Queue a full WeCom sync (staff, customers, relationships, matching to bank customers), unless one \
-             is already due or running",
-            post(wecom::sync),
-        )
-        .needs(SyncWecom)
-        .no_body(),
-        Endpoint { public: true, ..ep("get", "/openapi.json", "meta", "This document", get(openapi::document)) },
+        ep(routes!(imports::list), NoCustomers).needs(ImportCustomers).paged(),
+        ep(routes!(imports::upload), NoCustomers).needs(ImportCustomers),
+        ep(routes!(imports::get), NoCustomers).needs(ImportCustomers),
+        ep(routes!(imports::problems), NoCustomers).needs(ImportCustomers).paged(),
+        ep(routes!(imports::commit), NoCustomers).needs(ImportCustomers),
+        ep(routes!(imports::rejected_csv), Customers).needs(ImportCustomers),
+        ep(routes!(channels::list), NoCustomers).needs(ReadChannels).paged(),
+        ep(routes!(channels::create), NoCustomers).needs(ManageChannels),
+        ep(routes!(channels::get), NoCustomers).needs(ReadChannels),
+        ep(routes!(wecom::sync), NoCustomers).needs(SyncWecom),
+        ep(routes!(openapi::document), NoCustomers).public(),
     ]
 }
 
@@ -448,7 +358,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                     async move { g.check(&st, req, next).await }
                 },
             ));
-            r.route(e.path, handler)
+            r.route(&e.path, handler)
         })
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
@@ -491,6 +401,8 @@ const NAME_ECHO: usize = 40;
 pub fn check_query(params: &[Param], query: &str) -> Result<(), ServiceError> {
     let bad = |message: String| ServiceError::invalid("bad_query", message);
     let mut seen: Vec<&str> = Vec::new();
+    // Blank is "any" for a word or an id; anything else must be exactly one (no spaces around it,
+    // which the handlers would not read).
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         if name == CSRF_PARAM {
             continue;
@@ -526,15 +438,27 @@ pub fn check_query(params: &[Param], query: &str) -> Result<(), ServiceError> {
                 }
             }
             ParamKind::OneOf(words) => {
-                let v = value.trim();
-                if !v.is_empty() && !words.contains(&v) {
+                if !value.is_empty() && !words.contains(&value.as_ref()) {
                     let all = words.join(", ");
                     return Err(bad(format!("参数 {0} 应为 {all} 之一 / {0} must be one of {all}", p.name)));
                 }
             }
+            ParamKind::Id(prefix) => {
+                if !value.is_empty() && !is_id(prefix, &value) {
+                    return Err(bad(format!("参数 {0} 应为 {prefix}_<数字> / {0} must be {prefix}_<number>", p.name)));
+                }
+            }
         }
     }
+    if let Some(p) = params.iter().find(|p| p.required && !seen.contains(&p.name)) {
+        return Err(bad(format!("缺少参数 {0} / {0} is required", p.name)));
+    }
     Ok(())
+}
+
+/// Whether `text` is an id with this prefix, as the typed ids parse it.
+fn is_id(prefix: &str, text: &str) -> bool {
+    text.strip_prefix(prefix).and_then(|rest| rest.strip_prefix('_')).and_then(siyu_domain::ids::key_of).is_some()
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -562,7 +486,7 @@ pub fn download(d: siyu_app::services::download::Download) -> axum::response::Re
 }
 
 /// Who the caller is, as the API sees them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     pub name: String,
     pub staff: Option<siyu_domain::org::Staff>,
@@ -570,7 +494,14 @@ pub struct Me {
     pub csrf_token: Option<String>,
 }
 
-async fn me(ApiCaller(c): ApiCaller) -> Json<Me> {
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "session",
+    summary = "The caller, and the CSRF token for cookie-authenticated writes",
+    responses((status = 200, description = "The caller", body = Me))
+)]
+pub async fn me(ApiCaller(c): ApiCaller) -> Json<Me> {
     Json(Me { name: c.name(), staff: c.staff.clone(), csrf_token: c.csrf.clone() })
 }
 
@@ -606,6 +537,16 @@ mod tests {
         assert_eq!(words("/staff", "role"), roles);
         let statuses: Vec<&str> = siyu_domain::job::JobStatus::ALL.iter().map(|s| s.as_str()).collect();
         assert_eq!(words("/jobs", "status"), statuses);
+        let segments: Vec<&str> = siyu_app::records::SegmentFilter::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(words("/customers", "segment"), segments);
+        let actions: Vec<&str> = siyu_domain::audit::AuditAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(words("/audit", "action"), actions);
+        let grades: Vec<String> = (1..=5).map(|n| n.to_string()).chain((1..=5).map(|n| format!("C{n}"))).collect();
+        assert_eq!(words("/customers", "risk_grade"), grades);
+        for g in words("/customers", "risk_grade") {
+            let q = super::customers::CustomerQuery { risk_grade: Some(g.to_owned()), ..Default::default() };
+            assert!(q.filter().is_ok(), "{g} is a grade the filter reads");
+        }
     }
 
     #[test]
@@ -619,5 +560,14 @@ mod tests {
         let t = [text("q", 3, "")];
         assert!(check_query(&t, "q=%E4%B8%AD%E6%96%87%E5%AD%97").is_ok(), "characters, not bytes");
         assert!(check_query(&t, "q=abcd").is_err());
+        let words = [one_of("role", &["admin"], ""), id("unit", "org", "")];
+        assert!(check_query(&words, "role=&unit=").is_ok(), "blank is any");
+        assert!(check_query(&words, "role=admin&unit=org_3").is_ok());
+        for q in ["role=%20admin", "role=Admin", "unit=org_03", "unit=stf_3", "unit=%20org_3", "unit=org_"] {
+            assert_eq!(check_query(&words, q).unwrap_err().code(), "bad_query", "{q}");
+        }
+        let needed = [Param { required: true, ..text("expr", 10, "") }];
+        assert_eq!(check_query(&needed, "").unwrap_err().code(), "bad_query");
+        assert!(check_query(&needed, "expr=x").is_ok());
     }
 }
