@@ -10,7 +10,9 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
 /// The `Content-Type` of what [`Metrics::render`] writes.
-pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+/// What `/metrics` is served as: Prometheus text 0.0.4, exactly as before the move to
+/// `prometheus-client` (whose own constant adds a charset) so scrapers matching the header see no change.
+pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4";
 
 /// Latency bucket bounds in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];

@@ -20,12 +20,15 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn refused(r: Refusal) -> Response {
-    match r {
-        Refusal::NotConfigured => (StatusCode::NOT_FOUND, "WeCom is not configured").into_response(),
-        Refusal::Malformed(why) => (StatusCode::BAD_REQUEST, why).into_response(),
-        Refusal::Forged(why) => (StatusCode::FORBIDDEN, why).into_response(),
-        Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-    }
+    let (status, why) = match r {
+        Refusal::NotConfigured => (StatusCode::NOT_FOUND, "WeCom is not configured".to_owned()),
+        Refusal::Malformed(why) => (StatusCode::BAD_REQUEST, why),
+        Refusal::Forged(why) => (StatusCode::FORBIDDEN, why),
+        // Logged where the queue failed; the empty 503 makes WeCom send it again.
+        Refusal::Unavailable => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    tracing::warn!(status = status.as_u16(), why, "refused a WeCom callback");
+    (status, why).into_response()
 }
 
 /// The signed parameters, each the last of its name (a missing one is empty, and fails the check).

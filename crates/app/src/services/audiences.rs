@@ -3,7 +3,7 @@
 //! entered and who left.
 
 use roaring::RoaringBitmap;
-use siyu_domain::audience::{Attr, Cmp, Expr, Value, parse, print};
+use siyu_domain::audience::{Attr, Cmp, Expr, Value, print};
 use siyu_domain::audit::AuditAction;
 use siyu_domain::customer::Customer;
 use siyu_domain::scope::{DataScope, Permission};
@@ -20,52 +20,8 @@ use crate::state::AppState;
 /// Customers shown as a sample next to a live count.
 pub const SAMPLE: usize = 10;
 
-/// Parses `text` and checks every name in it: tags, saved audiences and event kinds must exist. Errors
-/// point at the character where the problem is.
-pub fn compile(state: &AppState, text: &str) -> ServiceResult<Expr> {
-    let expr = parse(text).map_err(|e| ServiceError::BadExpression { message: e.to_string(), position: e.position })?;
-    let at = |needle: &str| text.find(&format!("\"{needle}\"")).map_or(0, |p| text[..p].chars().count());
-    let bad = |needle: &str, message: String| ServiceError::BadExpression {
-        message: format!("第{}个字符处 / at character {}: {message}", at(needle) + 1, at(needle) + 1),
-        position: at(needle),
-    };
-    for t in expr.tags() {
-        if !state.engine.has_tag(t) {
-            return Err(bad(t, format!("没有这个标签 / no tag named “{t}”")));
-        }
-    }
-    for a in expr.audiences() {
-        if a.parse::<AudienceId>().is_err() || !state.engine.has_audience(a) {
-            return Err(bad(a, format!("没有这个客群 / no saved audience “{a}”")));
-        }
-    }
-    for kind in events_of(&expr) {
-        if EventKind::parse(kind).is_none() {
-            let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-            return Err(bad(kind, format!("未知事件 / unknown event “{kind}” (known: {})", known.join(", "))));
-        }
-    }
-    Ok(expr)
-}
-
-fn events_of(e: &Expr) -> Vec<&str> {
-    match e {
-        Expr::And(v) | Expr::Or(v) => v.iter().flat_map(events_of).collect(),
-        Expr::Not(x) => events_of(x),
-        Expr::Event { name, .. } => vec![name.as_str()],
-        _ => Vec::new(),
-    }
-}
-
-/// `expr` bound to the organisation as the store has it now, ready for the engine: a sub-branch whose
-/// code just changed is found under its new code, and a freed code names only the unit holding it now.
-pub async fn bind(state: &AppState, expr: &Expr) -> ServiceResult<engine::Bound> {
-    let units = if engine::names_sub_branch(expr) { state.store.org_units().await? } else { Vec::new() };
-    Ok(engine::bind(expr, &units))
-}
-
 /// The customers a caller may see, as a bitmap; `None` for the whole bank.
-pub async fn scope_bitmap(state: &AppState, scope: DataScope) -> ServiceResult<Option<RoaringBitmap>> {
+pub(crate) async fn scope_bitmap(state: &AppState, scope: DataScope) -> ServiceResult<Option<RoaringBitmap>> {
     Ok(match scope {
         DataScope::All => None,
         DataScope::OwnedBy(s) => Some(state.engine.owned_by(u32::try_from(s.get()).unwrap_or(u32::MAX))),
@@ -91,11 +47,11 @@ pub struct Preview {
 
 pub async fn preview(state: &AppState, caller: &Caller, text: &str) -> ServiceResult<Preview> {
     caller.require(Permission::ReadAudiences)?;
-    let expr = compile(state, text)?;
+    let expr = engine::compile(state, text)?;
     state.engine.roll_day(state.clock.now());
     // A branch's scope is one more condition (its sub-branches, counted over the index's own sets); a
     // manager's is the small set of their customers.
-    let bound = bind(state, &expr).await?;
+    let bound = engine::bind_to_org(state, &expr).await?;
     let (scoped, scope) = match caller.scope() {
         DataScope::Subtree(unit) => (bound.within_sub_branches(&units_under(state, unit).await?), None),
         other => (bound, scope_bitmap(state, other).await?),
@@ -127,7 +83,7 @@ fn check_form(state: &AppState, form: &AudienceForm, own: Option<AudienceId>) ->
     if name.is_empty() || name.chars().count() > 40 {
         return Err(ServiceError::invalid("bad_name", "名称应为1-40个字 / the name must be 1-40 characters"));
     }
-    let expr = compile(state, &form.expr)?;
+    let expr = engine::compile(state, &form.expr)?;
     if let Some(own) = own
         && expr.audiences().iter().any(|a| *a == own.to_string())
     {
@@ -250,16 +206,16 @@ pub async fn refresh_now(state: &AppState, caller: &Caller, id: AudienceId) -> S
 /// Re-evaluates a saved audience over the whole bank and stores who entered and who left.
 pub(crate) async fn refresh(state: &AppState, id: AudienceId) -> ServiceResult<MembershipChange> {
     let a = state.store.audience(id).await?;
-    let expr = bind(state, &compile(state, &a.expr)?).await?;
+    let expr = engine::bind_to_org(state, &engine::compile(state, &a.expr)?).await?;
     // One refresh at a time, so the engine's before/after matches the store's.
     let _guard = state.tag_writes.lock().await;
     state.engine.roll_day(state.clock.now());
     let hits = state.engine.select(&expr, None).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let now = state.clock.now();
     let before = state.engine.audience_members(id, None);
-    let change = state.store.refresh_audience(id, &ids_of(&hits), now).await?;
-    let entered = ids_of(&(&hits - &before));
-    let exited = ids_of(&(&before - &hits));
+    let change = state.store.refresh_audience(id, &engine::ids_of(&hits), now).await?;
+    let entered = engine::ids_of(&(&hits - &before));
+    let exited = engine::ids_of(&(&before - &hits));
     state.engine.note_audience(id, hits);
     state.engine.note_events(&entered, EventKind::AudienceEntered, now);
     state.engine.note_events(&exited, EventKind::AudienceExited, now);
@@ -277,14 +233,4 @@ pub(crate) async fn refresh_all(state: &AppState) -> ServiceResult<usize> {
         }
     }
     Ok(all.len())
-}
-
-/// The customer numbers an engine bitmap holds, as customer ids.
-pub fn ids_of(b: &RoaringBitmap) -> Vec<CustomerId> {
-    b.iter().map(engine::customer_of).collect()
-}
-
-/// Engine numbering of customer ids, for callers holding ids.
-pub fn bitmap_of(ids: &[CustomerId]) -> RoaringBitmap {
-    ids.iter().filter_map(|c| engine::no(*c)).collect()
 }

@@ -22,7 +22,7 @@ pub fn entry(state: &AppState, caller: &Caller, action: AuditAction, target: &st
 }
 
 /// Appends an entry for something `caller` did.
-pub async fn record(
+pub(crate) async fn record(
     state: &AppState,
     caller: &Caller,
     action: AuditAction,

@@ -88,7 +88,9 @@ pub async fn wecom_links(state: &AppState, caller: &Caller, customer: &Customer)
     state.store.customer(caller.scope(), customer.id).await?;
     let rels = state.store.relationships(ext).await?;
     let userids: Vec<String> = rels.iter().map(|r| r.staff_userid.clone()).collect();
-    let managers = if userids.is_empty() { Vec::new() } else { state.store.staff_by_ids(&[], &userids).await? };
+    // Only customer managers are named, as the profile always did; anyone else shows by WeCom user id.
+    let mut managers = if userids.is_empty() { Vec::new() } else { state.store.staff_by_ids(&[], &userids).await? };
+    managers.retain(|s| s.role == siyu_domain::org::Role::CustomerManager);
     let relationships = rels
         .into_iter()
         .map(|r| {

@@ -96,7 +96,7 @@ fn check_form(state: &AppState, f: &TagForm) -> ServiceResult<NewTag> {
             return Err(ServiceError::invalid("rule_required", "规则标签需要条件 / a rule tag needs a condition"));
         }
         (TagKind::Rule, Some(text)) => {
-            let expr = audiences::compile(state, text)?;
+            let expr = crate::engine::compile(state, text)?;
             // Rules over attributes, events and hand-set or imported tags only: then every rule can
             // be recomputed on its own, in any order, and no two rules can chase each other.
             if expr.tags().iter().any(|t| state.engine.is_rule_tag(t)) || !expr.audiences().is_empty() {
@@ -165,7 +165,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: TagId, form: &TagForm
     crate::wecom::tags::queue_push(state, &tag).await;
     if tag.sync_to_wecom && !before.sync_to_wecom {
         // Newly mirrored: everyone who carries it gets it in WeCom too.
-        let all = audiences::ids_of(&state.engine.tag_members(tag.id, None));
+        let all = crate::engine::ids_of(&state.engine.tag_members(tag.id, None));
         crate::wecom::tags::queue_marks(state, &tag, &all).await;
     }
     if tag.kind == TagKind::Rule {
@@ -236,13 +236,13 @@ pub async fn timeline(
 /// rule tag is saved, and by the refresh job.
 pub(crate) async fn recompute(state: &AppState, tag: &Tag) -> ServiceResult<(u64, u64)> {
     let Some(text) = tag.rule_text.as_deref() else { return Ok((0, 0)) };
-    let expr = audiences::bind(state, &audiences::compile(state, text)?).await?;
+    let expr = crate::engine::bind_to_org(state, &crate::engine::compile(state, text)?).await?;
     let _guard = state.tag_writes.lock().await;
     state.engine.roll_day(state.clock.now());
     let want = state.engine.select(&expr, None).map_err(|e| ServiceError::Internal(e.to_string()))?;
     let have = state.engine.tag_members(tag.id, None);
-    let add = audiences::ids_of(&(&want - &have));
-    let lose = audiences::ids_of(&(&have - &want));
+    let add = crate::engine::ids_of(&(&want - &have));
+    let lose = crate::engine::ids_of(&(&have - &want));
     let now = state.clock.now();
     // Two transactions: each one's outcome reaches the engine (and WeCom) as soon as it commits, so
     // a removal that fails leaves the engine holding exactly the additions the store kept.
@@ -382,14 +382,14 @@ pub async fn load_list(
     }
     let guard = state.tag_writes.lock().await;
     let now = state.clock.now();
-    let listed = audiences::bitmap_of(&ids);
+    let listed = crate::engine::bitmap_of(&ids);
     let have = state.engine.tag_members(tag, None);
-    let add = audiences::ids_of(&(&listed - &have));
+    let add = crate::engine::ids_of(&(&listed - &have));
     let added = if add.is_empty() { Vec::new() } else { state.store.tag_customers(tag, &add, "import", now).await? };
     state.engine.note_tagged(tag, &added, true, now);
     // The removals are a second transaction: if they fail, the additions the store kept still reach
     // the engine (above), WeCom and the audit log (below) before the error is answered.
-    let drop_ids = if replace { audiences::ids_of(&(&have - &listed)) } else { Vec::new() };
+    let drop_ids = if replace { crate::engine::ids_of(&(&have - &listed)) } else { Vec::new() };
     let removed =
         if drop_ids.is_empty() { Ok(Vec::new()) } else { state.store.untag_customers(tag, &drop_ids, now).await };
     if let Ok(removed) = &removed {

@@ -3,8 +3,8 @@
 //! within the window, replays refused — and then queued, not done, so the reply goes back in
 //! microseconds, far inside WeCom's 5 s.
 //!
-//! Anything refused is logged with its reason, changes nothing, and comes back as a [`Refusal`] that
-//! `siyu-web` answers with a 4xx (or a 503 when it could not be queued, so WeCom sends it again).
+//! Anything refused changes nothing and comes back as a [`Refusal`] with its reason, which `siyu-web`
+//! logs and answers with a 4xx (or a 503 when it could not be queued, so WeCom sends it again).
 
 use siyu_wecom::event::CallbackEvent;
 use siyu_wecom::xml::Fields;
@@ -39,12 +39,8 @@ pub enum Refusal {
     Unavailable,
 }
 
+/// Every refusal passes here on its way out; `siyu-web` logs it with the status it answers.
 fn refuse(r: Refusal) -> Refusal {
-    match &r {
-        Refusal::NotConfigured => tracing::warn!(why = "WeCom is not configured", "refused a WeCom callback"),
-        Refusal::Malformed(why) | Refusal::Forged(why) => tracing::warn!(why, "refused a WeCom callback"),
-        Refusal::Unavailable => {}
-    }
     r
 }
 

@@ -239,8 +239,8 @@ async fn the_live_engine_agrees_with_a_fresh_load_from_the_store() {
     ];
     let fresh = siyu_app::engine::Engine::load(&*app.state.store, app.state.clock.now()).await.unwrap();
     for e in exprs {
-        let parsed = siyu_app::services::audiences::compile(&app.state, e).unwrap();
-        let expr = siyu_app::services::audiences::bind(&app.state, &parsed).await.unwrap();
+        let parsed = siyu_app::engine::compile(&app.state, e).unwrap();
+        let expr = siyu_app::engine::bind_to_org(&app.state, &parsed).await.unwrap();
         let live = app.state.engine.select(&expr, None).unwrap();
         assert_eq!(live, fresh.select(&expr, None).unwrap(), "{e}");
         assert_eq!(live.len(), count(&app, &hq, e).await);
@@ -267,7 +267,7 @@ async fn a_rule_tag_whose_removals_fail_leaves_the_engine_as_the_store() {
     let hq = app.login("hq01").await;
     let id = make_tag(&app, &hq, "大众富裕", "rule", Some("aum_tier >= 4")).await;
     let tag: siyu_domain::TagId = id.parse().unwrap();
-    let members = |s: Vec<siyu_domain::CustomerId>| siyu_app::services::audiences::bitmap_of(&s);
+    let members = |s: Vec<siyu_domain::CustomerId>| siyu_app::engine::bitmap_of(&s);
     let db = untagging_fails(&app).await;
     // The new rule adds tier 3 and drops tiers 4 and 5: the additions commit, the removals fail.
     let group = app.state.store.tag(tag).await.unwrap().group_id;

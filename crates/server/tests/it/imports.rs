@@ -478,8 +478,8 @@ async fn a_crashed_commit_resumes_without_applying_a_batch_twice() {
     assert_eq!(total, rows as i64);
     // The audience engine counts every committed row, the crashed worker's batch included.
     let bound = |text: &str| {
-        let expr = siyu_app::services::audiences::compile(state, text).unwrap();
-        async move { siyu_app::services::audiences::bind(state, &expr).await.unwrap() }
+        let expr = siyu_app::engine::compile(state, text).unwrap();
+        async move { siyu_app::engine::bind_to_org(state, &expr).await.unwrap() }
     };
     let everyone = bound("aum_tier >= 1").await;
     assert_eq!(state.engine.select(&everyone, None).unwrap().len(), rows as u64);

@@ -72,7 +72,12 @@ impl Names {
         owners: impl Iterator<Item = StaffId>,
     ) -> Result<Self, ServiceError> {
         let units = org::list(state, caller).await?.into_iter().map(|u| (u.id, u)).collect();
-        let staff = staff::names(state, caller, owners).await?;
+        let owners: Vec<StaffId> = owners.collect();
+        // Names are a courtesy: if they cannot be read, the rows show owners by id, as they always did.
+        let staff = staff::names(state, caller, owners.iter().copied()).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read owners' names");
+            owners.iter().map(|id| (*id, id.to_string())).collect()
+        });
         Ok(Self { units, staff })
     }
 
@@ -301,10 +306,11 @@ pub(super) async fn detail_page(
     };
     let view = names.view(ctx.tr, &c, state.clock.now().bank_date());
     let can_reveal = user.0.actor.can(Permission::RevealCustomerPii);
-    let links = match customers::wecom_links(state, &user.0, &c).await {
-        Ok(l) => l,
-        Err(e) => return error_page(ctx, e),
-    };
+    // The WeCom links are a courtesy too: the page shows without them, as before, if they cannot be read.
+    let links = customers::wecom_links(state, &user.0, &c).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, customer = %c.id, "could not read the customer's WeCom links");
+        Default::default()
+    });
     let relationships = relationship_rows(ctx.tr, &links.relationships);
     let groups = links.groups;
     let extras = match super::profile::extras(state, &user.0, ctx.tr, id).await {

@@ -12,6 +12,8 @@
 //! organisation as it is at evaluation time; the engine keeps no copy of the tree, and nothing about
 //! the organisation has to be told to it.
 
+mod compile;
+
 use std::collections::HashMap;
 use std::sync::RwLock;
 
@@ -25,6 +27,8 @@ use siyu_domain::timeline::EventKind;
 use siyu_domain::{AudienceId, CustomerId, OrgUnitId, TagId, Timestamp};
 use siyu_store::error::StoreResult;
 use siyu_store::{CustomerFacts, Store};
+
+pub use compile::{bind_to_org, bitmap_of, compile, ids_of};
 
 /// Rows read per query while loading.
 const LOAD_PAGE: i64 = 20_000;
