@@ -140,6 +140,16 @@ async fn a_round_robin_code_turns_past_the_five_hundredth_manager_of_a_deep_sub_
     };
     assert_eq!(listed(&bm_sh).await, [id.to_string()]);
     assert!(listed(&bm_hz).await.is_empty());
+    // The console's choices offer every manager, not the first page of them: the code form's managers
+    // and the customer list's owner filter both reach the 501st.
+    let page = |path: String| {
+        let (client, url) = (bm_sh.client.clone(), app.url(&path));
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let channels = page("/channels".into()).await;
+    assert!(channels.contains("经理cm_big_000") && channels.contains("经理cm_big_500"), "the code form's managers");
+    let customers = page(format!("/customers?sub_branch={}", line[4])).await;
+    assert!(customers.contains("(cm_big_500)"), "the owner filter");
 
     let s = &app.state;
     let now = siyu_domain::Clock::now(&*s.clock);
