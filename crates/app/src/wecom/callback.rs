@@ -39,38 +39,31 @@ pub enum Refusal {
     Unavailable,
 }
 
-/// Every refusal passes here on its way out; `siyu-web` logs it with the status it answers.
-fn refuse(r: Refusal) -> Refusal {
-    r
-}
-
 /// URL verification: decrypts `echostr`, whose plaintext is the whole answer.
 pub fn verify_url(state: &AppState, q: &Signed) -> Result<String, Refusal> {
-    let Some(rt) = state.wecom.as_ref() else { return Err(refuse(Refusal::NotConfigured)) };
-    rt.crypto
-        .open(&q.msg_signature, &q.timestamp, &q.nonce, &q.echostr)
-        .map_err(|e| refuse(Refusal::Forged(e.to_string())))
+    let Some(rt) = state.wecom.as_ref() else { return Err(Refusal::NotConfigured) };
+    rt.crypto.open(&q.msg_signature, &q.timestamp, &q.nonce, &q.echostr).map_err(|e| Refusal::Forged(e.to_string()))
 }
 
 /// Accepts one event: `Ok` once it is queued (or was queued before: WeCom's own retry).
 pub async fn receive(state: &AppState, q: &Signed, body: &[u8]) -> Result<(), Refusal> {
-    let malformed = |why: &str| refuse(Refusal::Malformed(why.to_owned()));
-    let Some(rt) = state.wecom.as_ref() else { return Err(refuse(Refusal::NotConfigured)) };
+    let malformed = |why: &str| Refusal::Malformed(why.to_owned());
+    let Some(rt) = state.wecom.as_ref() else { return Err(Refusal::NotConfigured) };
     let Ok(text) = std::str::from_utf8(body) else { return Err(malformed("body is not UTF-8")) };
     let Ok(outer) = Fields::parse(text) else { return Err(malformed("body is not WeCom XML")) };
     let Some(encrypt) = outer.get("Encrypt") else { return Err(malformed("no Encrypt element")) };
     let now = state.clock.now();
     let Ok(sent) = q.timestamp.parse::<i64>() else { return Err(malformed("bad timestamp")) };
     if (now.millis() / 1000 - sent).abs() > rt.window_secs {
-        return Err(refuse(Refusal::Forged("timestamp outside the window: a replay".into())));
+        return Err(Refusal::Forged("timestamp outside the window: a replay".into()));
     }
     let plain = rt
         .crypto
         .open(&q.msg_signature, &q.timestamp, &q.nonce, encrypt)
-        .map_err(|e| refuse(Refusal::Forged(e.to_string())))?;
-    let event = CallbackEvent::parse(&plain).map_err(|e| refuse(Refusal::Malformed(e.to_string())))?;
+        .map_err(|e| Refusal::Forged(e.to_string()))?;
+    let event = CallbackEvent::parse(&plain).map_err(|e| Refusal::Malformed(e.to_string()))?;
     let job = jobs::row::<ApplyCallback>(&CallbackXml(plain), &Options::now(), now);
-    let Some(intake) = state.callback_intake.as_ref() else { return Err(refuse(Refusal::NotConfigured)) };
+    let Some(intake) = state.callback_intake.as_ref() else { return Err(Refusal::NotConfigured) };
     match intake.accept(event.dedupe_key.clone(), job).await {
         Ok(true) => Ok(()),
         // WeCom's own retry, or a replay inside the window: already queued once.

@@ -163,8 +163,10 @@ fn calls(e: &Endpoint, fx: &Fixtures, target: &Customer) -> (bool, Vec<(Method, 
 }
 
 /// Calls every endpoint that reads customers as `who`, aimed at a customer inside their scope and at
-/// one outside it: a refusal is 403 (no permission) or 404 (not in scope), and no answer names a
-/// customer outside the scope. Returns how many customers the answers named.
+/// one outside it: a refusal is 403 (no permission) or 404 (not in scope), no answer names a customer
+/// outside the scope, and every list or file asked for around the customer inside names someone.
+/// Returns how many customers the answers named. (Exports and the rejected-rows file need
+/// permissions only bank-wide roles hold, so for the others the walk proves they are refused.)
 async fn walk(app: &TestApp, bank: &Bank, fx: &Fixtures, who: &Session, outside: Option<&Customer>) -> usize {
     let scope = bank.scope_of(&who.staff);
     let me = &who.staff;
@@ -206,9 +208,19 @@ async fn walk(app: &TestApp, bank: &Bank, fx: &Fixtures, who: &Session, outside:
                     continue;
                 }
                 assert!(status.is_success(), "{at}: {status} {}", String::from_utf8_lossy(&bytes));
-                for id in bank.named_in(&content_type, &bytes) {
-                    assert!(scope.contains(&id), "{at} shows {id}, outside the caller's scope");
-                    named += 1;
+                let shown = bank.named_in(&content_type, &bytes);
+                for id in &shown {
+                    assert!(scope.contains(id), "{at} shows {id}, outside the caller's scope");
+                }
+                named += shown.len();
+                // A positive control, so an answer that shows nobody cannot pass for a scoped one: every
+                // list, sample or file asked for around a customer in scope shows someone in scope, and
+                // the one asked for by number is that customer.
+                if !aimed && target.id == inside.id {
+                    assert!(!shown.is_empty(), "{at} showed no customer at all, though one in scope matches");
+                    if path.contains(&format!("q={}", inside.customer_no)) {
+                        assert!(shown.contains(&inside.id), "{at} did not find {} by its number", inside.id);
+                    }
                 }
             }
         }

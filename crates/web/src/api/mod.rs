@@ -87,16 +87,17 @@ const CSRF_PARAM: &str = "csrf";
 /// Unix milliseconds up to the end of year 9999.
 const MILLIS: ParamKind = ParamKind::Int { min: 0, max: 253_402_300_799_999 };
 
-/// Risk grades and AUM tiers as a filter takes them: `C3` or `3`.
-const GRADES: &[&str] = &["1", "2", "3", "4", "5", "C1", "C2", "C3", "C4", "C5"];
-const TIERS: &[&str] = &["1", "2", "3", "4", "5"];
+/// Risk grades and AUM tiers as a filter takes them: `C3`, `c3` or `3` (the filter has always read all
+/// three, for both).
+const GRADES: &[&str] = &["1", "2", "3", "4", "5", "C1", "C2", "C3", "C4", "C5", "c1", "c2", "c3", "c4", "c5"];
+const TIERS: &[&str] = GRADES;
 
 const CUSTOMER_QUERY: [Param; 6] = [
     id("sub_branch", siyu_domain::OrgUnitId::PREFIX, "A sub-branch (`org_5`); the caller's scope still applies"),
     id("owner", siyu_domain::StaffId::PREFIX, "A customer manager (`stf_9`)"),
     one_of("segment", SEGMENTS, "Customers of this business line"),
     one_of("risk_grade", GRADES, "Risk grade `C1`…`C5` (or `1`…`5`)"),
-    one_of("aum_tier", TIERS, "AUM tier 1…5"),
+    one_of("aum_tier", TIERS, "AUM tier 1…5 (a `C` before it is allowed)"),
     text("q", 100, "Customer number (exact) or part of the name"),
 ];
 
@@ -541,11 +542,18 @@ mod tests {
         assert_eq!(words("/customers", "segment"), segments);
         let actions: Vec<&str> = siyu_domain::audit::AuditAction::ALL.iter().map(|a| a.as_str()).collect();
         assert_eq!(words("/audit", "action"), actions);
-        let grades: Vec<String> = (1..=5).map(|n| n.to_string()).chain((1..=5).map(|n| format!("C{n}"))).collect();
+        let grades: Vec<String> = (1..=5)
+            .map(|n| n.to_string())
+            .chain((1..=5).map(|n| format!("C{n}")))
+            .chain((1..=5).map(|n| format!("c{n}")))
+            .collect();
         assert_eq!(words("/customers", "risk_grade"), grades);
+        assert_eq!(words("/customers", "aum_tier"), grades, "tiers are read the same way as grades");
         for g in words("/customers", "risk_grade") {
             let q = super::customers::CustomerQuery { risk_grade: Some(g.to_owned()), ..Default::default() };
             assert!(q.filter().is_ok(), "{g} is a grade the filter reads");
+            let q = super::customers::CustomerQuery { aum_tier: Some(g.to_owned()), ..Default::default() };
+            assert!(q.filter().is_ok(), "{g} is a tier the filter reads");
         }
     }
 
