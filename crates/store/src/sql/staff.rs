@@ -82,18 +82,18 @@ macro_rules! sql_staff {
 
             async fn staff_by_ids(&self, ids: &[dom::StaffId], wecom_userids: &[String]) -> $crate::error::StoreResult<Vec<dom::org::Staff>> {
                 let mut out = Vec::new();
-                // A few hundred at a time keeps each statement's parameters far inside both backends' caps.
-                for chunk in ids.chunks(500) {
-                    let mut qb = Qb::new(format!("SELECT {STAFF_COLS} FROM staff s WHERE s.id IN ("));
-                    let mut sep = qb.separated(", ");
-                    for id in chunk {
-                        sep.push_bind(id.get());
-                    }
-                    qb.push(") ORDER BY s.id");
+                if !ids.is_empty() {
+                    // The ids go as one parameter, however many there are.
+                    let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+                    let mut qb = Qb::new(format!("SELECT {STAFF_COLS} FROM staff s WHERE "));
+                    push_one_of(&mut qb, "s.id", &ids);
+                    qb.push(" ORDER BY s.id");
                     for r in qb.build().fetch_all(&self.pool).await.map_err(db_err)? {
                         out.push(staff_from_row(&r)?);
                     }
                 }
+                // User ids are text, bound one by one: a few hundred at a time keeps each statement's
+                // parameters far inside both backends' caps.
                 for chunk in wecom_userids.chunks(500) {
                     let mut qb = Qb::new(format!("SELECT {STAFF_COLS} FROM staff s WHERE s.wecom_userid IN ("));
                     let mut sep = qb.separated(", ");

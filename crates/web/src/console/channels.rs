@@ -86,9 +86,9 @@ fn mode_of(a: &Assignment) -> &'static str {
     }
 }
 
-/// Names of units and customer managers, for rows.
-fn staff_names(c: &channels::Choices) -> (HashMap<OrgUnitId, String>, HashMap<StaffId, String>) {
-    (c.unit_names.clone(), c.managers.iter().map(|s| (s.id, s.display_name.clone())).collect())
+/// Names of customer managers, for rows.
+fn staff_names(c: &channels::Choices) -> HashMap<StaffId, String> {
+    c.managers.iter().map(|s| (s.id, s.display_name.clone())).collect()
 }
 
 fn row(
@@ -125,8 +125,8 @@ async fn list_page(
         Err(e) => return error_page(ctx, e),
     };
     let choices = channels::choices(state, &user.0).await.unwrap_or_default();
-    let (units, staff) = staff_names(&choices);
-    let rows = list.items.iter().map(|c| row(&ctx, c, &units, &staff)).collect();
+    let (units, staff) = (&choices.unit_names, staff_names(&choices));
+    let rows = list.items.iter().map(|c| row(&ctx, c, units, &staff)).collect();
     let pager = Pager::new("/channels", &query_without_page(raw), page, list.total);
     let opt = |value: String, label: String, current: &str| Opt { selected: value == current, value, label };
     let kinds = ChannelKind::ALL
@@ -274,8 +274,7 @@ pub async fn detail(
         Err(e) => return error_page(ctx, e),
     };
     let choices = channels::choices(&state, &user.0).await.unwrap_or_default();
-    let (units, staff) = staff_names(&choices);
-    let r = row(&ctx, &code, &units, &staff);
+    let r = row(&ctx, &code, &choices.unit_names, &staff_names(&choices));
     let max = stats.iter().map(|d| d.added.max(d.deleted)).max().unwrap_or(0).max(1);
     let days = stats
         .iter()
