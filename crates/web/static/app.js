@@ -7,6 +7,26 @@ document.addEventListener("submit", (e) => {
   if (msg && !window.confirm(msg)) e.preventDefault();
 });
 
+// Below 720 px a wide table is shown as one card per row (app.css): each cell is labelled here with its
+// column's heading, and again when a script replaces the rows (the audience preview's sample).
+(function tableCards() {
+  const label = (table, heads) => table.querySelectorAll("tbody tr").forEach((tr) => {
+    let col = 0;
+    for (const td of tr.children) {
+      td.dataset.label = td.colSpan > 1 ? "" : heads[col] || "";
+      col += td.colSpan || 1;
+    }
+  });
+  document.querySelectorAll("table.list").forEach((table) => {
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    if (!heads.length) return;
+    label(table, heads);
+    table.classList.add("cards");
+    const body = table.querySelector("tbody");
+    if (body) new MutationObserver(() => label(table, heads)).observe(body, { childList: true });
+  });
+})();
+
 // An import still running polls its status and moves the progress bar; the page reloads when done.
 (function watchImport() {
   const box = document.getElementById("import-status");

@@ -84,6 +84,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("nav.jobs", "后台任务", "Jobs"),
     ("nav.logout", "退出", "Sign out"),
     ("nav.lang", "English", "中文"),
+    ("nav.menu", "菜单", "Menu"),
     ("common.yes", "是", "Yes"),
     ("common.no", "否", "No"),
     ("common.all", "全部", "All"),

@@ -85,14 +85,48 @@ pub fn forms() -> Vec<FormRoute> {
     ]
 }
 
+/// Every page of the console (GET), by path. Tests walk this list: the browser test visits each page
+/// on a phone, so a page added here and not reachable is a failing test, not a forgotten screen.
+fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/", get(home)),
+        ("/login", get(login::page)),
+        ("/lang/{lang}", get(switch_lang)),
+        ("/customers", get(customers::list)),
+        ("/customers/{id}", get(customers::detail)),
+        ("/tags", get(tags::list)),
+        ("/tags/{id}", get(tags::detail)),
+        ("/audiences", get(audiences::list)),
+        ("/audiences/new", get(audiences::new_page)),
+        ("/audiences/{id}", get(audiences::detail)),
+        ("/audiences/{id}/edit", get(audiences::edit_page)),
+        ("/audiences/{id}/export", get(audiences::export)),
+        ("/imports", get(imports::list)),
+        ("/imports/{id}", get(imports::detail)),
+        ("/imports/{id}/rejected.csv", get(imports::rejected_csv)),
+        ("/org", get(org::list)),
+        ("/org/{id}", get(org::edit_page)),
+        ("/staff", get(staff::list)),
+        ("/staff/new", get(staff::new_page)),
+        ("/staff/{id}", get(staff::edit_page)),
+        ("/channels", get(channels::list)),
+        ("/channels/{id}", get(channels::detail)),
+        ("/audit", get(admin::audit)),
+        ("/tokens", get(admin::tokens)),
+        ("/jobs", get(admin::jobs)),
+    ]
+}
+
+/// The paths of every console page (GET), as the router spells them (`/customers/{id}`).
+pub fn page_paths() -> Vec<&'static str> {
+    pages().into_iter().map(|(path, _)| path).collect()
+}
+
 /// The console's pages (GET) and its forms (POST, from [`forms`] only); only the two upload forms
 /// (a customer file, a tag's customer list) may send more than [`crate::router::BODY_LIMIT`], up to
 /// `upload_limit` bytes.
 pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
-    let pages = Router::new()
-        .route("/", get(home))
-        .route("/login", get(login::page))
-        .route("/lang/{lang}", get(switch_lang))
+    let assets = Router::new()
         .route(
             "/static/app.css",
             get(|| async {
@@ -104,29 +138,8 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
             get(|| async {
                 ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/app.js"))
             }),
-        )
-        .route("/customers", get(customers::list))
-        .route("/customers/{id}", get(customers::detail))
-        .route("/tags", get(tags::list))
-        .route("/tags/{id}", get(tags::detail))
-        .route("/audiences", get(audiences::list))
-        .route("/audiences/new", get(audiences::new_page))
-        .route("/audiences/{id}", get(audiences::detail))
-        .route("/audiences/{id}/edit", get(audiences::edit_page))
-        .route("/audiences/{id}/export", get(audiences::export))
-        .route("/imports", get(imports::list))
-        .route("/imports/{id}", get(imports::detail))
-        .route("/imports/{id}/rejected.csv", get(imports::rejected_csv))
-        .route("/org", get(org::list))
-        .route("/org/{id}", get(org::edit_page))
-        .route("/staff", get(staff::list))
-        .route("/staff/new", get(staff::new_page))
-        .route("/staff/{id}", get(staff::edit_page))
-        .route("/channels", get(channels::list))
-        .route("/channels/{id}", get(channels::detail))
-        .route("/audit", get(admin::audit))
-        .route("/tokens", get(admin::tokens))
-        .route("/jobs", get(admin::jobs));
+        );
+    let pages = pages().into_iter().fold(assets, |r, (path, handler)| r.route(path, handler));
     // A path with a page and a form gets one method router: `route` merges the POST into the GET.
     forms().into_iter().fold(pages, |r, f| {
         let handler = if f.upload {
