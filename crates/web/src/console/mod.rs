@@ -4,7 +4,9 @@
 pub mod admin;
 pub mod audience_words;
 pub mod audiences;
+pub mod channel_detail;
 pub mod channels;
+pub mod channels_words;
 pub mod customers;
 pub mod i18n;
 pub mod imports;
@@ -80,6 +82,7 @@ pub fn forms() -> Vec<FormRoute> {
         form("/staff/{id}", Needs(ManageStaff), post(staff::edit)),
         form("/channels", Needs(ManageChannels), post(channels::create)),
         form("/channels/{id}/simulate", Needs(ManageChannels), post(channels::simulate)),
+        form("/channels/{id}/controls", Needs(ManageChannels), post(channels::set_controls)),
         form("/tokens", Needs(ManageApiTokens), post(admin::create_token)),
         form("/tokens/{id}/revoke", Needs(ManageApiTokens), post(admin::revoke_token)),
     ]
@@ -124,6 +127,8 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
         .route("/staff/{id}", get(staff::edit_page))
         .route("/channels", get(channels::list))
         .route("/channels/{id}", get(channels::detail))
+        .route("/channels/{id}/qr.png", get(channels::qr_png))
+        .route("/channels/{id}/poster.pdf", get(channels::poster_pdf))
         .route("/audit", get(admin::audit))
         .route("/tokens", get(admin::tokens))
         .route("/jobs", get(admin::jobs));
