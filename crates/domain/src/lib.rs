@@ -7,6 +7,7 @@
 pub mod audience;
 pub mod audit;
 pub mod channel;
+pub mod channel_controls;
 pub mod clock;
 pub mod customer;
 pub mod ids;

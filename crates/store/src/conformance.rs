@@ -35,7 +35,7 @@ macro_rules! conformance_tests {
             jobs_dedupe_and_retry,
             a_job_queued_while_its_twin_runs_waits_for_it, two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
             api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
-            channel_codes_and_their_daily_figures, a_code_moves_on_once_per_add, groups_keep_their_membership_history,
+            channel_codes_and_their_daily_figures, a_code_moves_on_once_per_add, a_code_keeps_its_controls_figures_contacts_and_qr, groups_keep_their_membership_history,
             tag_changes_reach_the_timeline, tag_names_are_unique_and_tags_change,
             wecom_changes_reach_the_timeline, engine_feed_reads_facts_and_events,
             audiences_record_who_entered_and_left, saved_expressions_follow_a_sub_branch_code,
@@ -880,6 +880,7 @@ pub async fn channel_codes_and_their_daily_figures(s: Arc<dyn Store>) {
         assignment: Assignment::RoundRobin { sub_branch_id: b.sb1 },
         welcome: Welcome { text: "您好".into(), ..Default::default() },
         tags: vec!["网点海报".into()],
+        controls: Default::default(),
         created_by: Some(b.manager.id),
         created_at: T0,
     };
@@ -934,6 +935,7 @@ pub async fn a_code_moves_on_once_per_add(s: Arc<dyn Store>) {
         assignment: Assignment::RoundRobin { sub_branch_id: b.sb1 },
         welcome: Welcome::default(),
         tags: Vec::new(),
+        controls: Default::default(),
         created_by: None,
         created_at: T0,
     };
@@ -960,6 +962,94 @@ pub async fn a_code_moves_on_once_per_add(s: Arc<dyn Store>) {
     s.record_relationship(&add(T0), T0).await.unwrap();
     assert!(s.record_relationship(&add(T0.plus_secs(5)), T0).await.unwrap().applied);
     assert_eq!(s.relationships("wmA").await.unwrap()[0].added_at, Some(T0), "still the add at T0");
+}
+
+/// A code's controls and turn, its figures today and in all, the contacts it brought in (all, or one
+/// manager's), and its QR image kept once fetched.
+pub async fn a_code_keeps_its_controls_figures_contacts_and_qr(s: Arc<dyn Store>) {
+    use siyu_domain::channel::{Assignment, ChannelKind, Welcome};
+    use siyu_domain::channel_controls::{ChannelControls, Window};
+    let b = seed_bank(&*s).await;
+    let controls = ChannelControls {
+        daily_cap: Some(2),
+        backup_staff_id: Some(b.cm2.id),
+        schedules: Vec::new(),
+        skip_verify_windows: vec![Window { days: vec![6, 7], from: "00:00".into(), to: "24:00".into() }],
+    };
+    let new = NewChannelCode {
+        name: "海报".into(),
+        kind: ChannelKind::BranchPoster,
+        sub_branch_id: Some(b.sb1),
+        assignment: Assignment::Named { staff_id: b.cm1.id },
+        welcome: Welcome::default(),
+        tags: Vec::new(),
+        controls: controls.clone(),
+        created_by: None,
+        created_at: T0,
+    };
+    let c = s.create_channel_code(&new).await.unwrap();
+    let plain = s.create_channel_code(&NewChannelCode { controls: Default::default(), ..new.clone() }).await.unwrap();
+    assert_eq!((c.controls.clone(), c.skip_verify), (controls.clone(), true));
+    assert!(s.channel_codes_with_controls().await.unwrap().is_empty(), "not at WeCom yet");
+    s.set_channel_wecom(c.id, "cfg1", "https://qr/1", T0).await.unwrap();
+    s.set_channel_wecom(plain.id, "cfg2", "https://qr/2", T0).await.unwrap();
+    s.set_channel_staff(c.id, b.cm1.id, T0).await.unwrap();
+    let with: Vec<_> = s.channel_codes_with_controls().await.unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(with, [c.id]);
+    let fewer = ChannelControls { daily_cap: Some(5), ..controls.clone() };
+    s.set_channel_controls(c.id, &fewer, T0).await.unwrap();
+    assert_eq!(s.channel_code(c.id).await.unwrap().controls, fewer);
+    assert!(s.set_channel_turn(c.id, Some(b.cm1.id), b.cm2.id, false, T0).await.unwrap());
+    assert!(!s.set_channel_turn(c.id, Some(b.cm1.id), b.cm1.id, true, T0).await.unwrap(), "moved meanwhile");
+    let got = s.channel_code(c.id).await.unwrap();
+    assert_eq!((got.current_staff_id, got.skip_verify), (Some(b.cm2.id), false));
+
+    // Yesterday one add; today two to cm1 and one to cm2, one of them deleted since.
+    let today = T0.plus_secs(86_400);
+    let rel = |ext: &str, staff: &str, status, at| RelationshipChange {
+        external_userid: ext.into(),
+        staff_userid: staff.into(),
+        status,
+        state: Some(c.state()),
+        event_at: at,
+    };
+    s.record_relationship(&rel("wmY", "cm1", RelationshipStatus::Active, T0), T0).await.unwrap();
+    for (ext, staff, secs) in [("wmA", "cm1", 10), ("wmB", "cm1", 20), ("wmC", "cm2", 30)] {
+        s.record_relationship(&rel(ext, staff, RelationshipStatus::Active, today.plus_secs(secs)), today)
+            .await
+            .unwrap();
+    }
+    s.record_relationship(&rel("wmB", "cm1", RelationshipStatus::DeletedByCustomer, today.plus_secs(40)), today)
+        .await
+        .unwrap();
+    let mut adds = s.channel_adds_since(&c.state(), today).await.unwrap();
+    adds.sort();
+    assert_eq!(adds, [("cm1".to_string(), 2), ("cm2".to_string(), 1)]);
+    let figures = s.channel_figures(&[c.state(), plain.state()], today).await.unwrap();
+    assert_eq!(figures, [ChannelFigures { state: c.state(), today: 3, total: 4 }], "a code with no adds has no row");
+    assert!(s.channel_figures(&[], today).await.unwrap().is_empty());
+
+    let all = s.channel_contacts(&c.state(), None, Page::first(10)).await.unwrap();
+    assert_eq!(all.total, 4);
+    let order: Vec<&str> = all.items.iter().map(|r| r.external_userid.as_str()).collect();
+    assert_eq!(order, ["wmC", "wmB", "wmA", "wmY"], "newest first");
+    assert_eq!(all.items[1].status, RelationshipStatus::DeletedByCustomer);
+    let cm2s = s.channel_contacts(&c.state(), Some(&["cm2".to_string()]), Page::first(10)).await.unwrap();
+    assert_eq!((cm2s.total, cm2s.items[0].external_userid.as_str()), (1, "wmC"));
+    assert_eq!(s.channel_contacts(&c.state(), Some(&[]), Page::first(10)).await.unwrap().total, 0);
+
+    assert_eq!(s.channel_qr_image(c.id).await.unwrap(), None);
+    let png = QrImage {
+        qr_code: "https://qr/1".into(),
+        content_type: "image/png".into(),
+        bytes: vec![0x89, 0, 255],
+        fetched_at: T0,
+    };
+    s.save_channel_qr_image(c.id, &png).await.unwrap();
+    let again = QrImage { bytes: vec![1, 2, 3, 4], fetched_at: today, ..png.clone() };
+    s.save_channel_qr_image(c.id, &again).await.unwrap();
+    assert_eq!(s.channel_qr_image(c.id).await.unwrap(), Some(again));
+    assert_eq!(s.channel_qr_image(plain.id).await.unwrap(), None);
 }
 
 pub async fn groups_keep_their_membership_history(s: Arc<dyn Store>) {

@@ -452,6 +452,7 @@ pub struct NewChannelCode {
     pub welcome: siyu_domain::channel::Welcome,
     /// Tags applied to every customer who adds through the code.
     pub tags: Vec<String>,
+    pub controls: siyu_domain::channel_controls::ChannelControls,
     pub created_by: Option<StaffId>,
     pub created_at: Timestamp,
 }
@@ -473,6 +474,10 @@ pub struct ChannelCode {
     pub current_staff_id: Option<StaffId>,
     pub active: bool,
     pub created_at: Timestamp,
+    /// Cap, backup, schedules and skip-verify windows.
+    pub controls: siyu_domain::channel_controls::ChannelControls,
+    /// Whether WeCom was last told to accept friend requests without verification.
+    pub skip_verify: bool,
 }
 
 impl ChannelCode {
@@ -495,6 +500,37 @@ impl DayStat {
     pub fn net(&self) -> i64 {
         self.added - self.deleted
     }
+}
+
+/// A code's adds today (bank day) and in all, for the list of codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelFigures {
+    pub state: String,
+    pub today: i64,
+    pub total: i64,
+}
+
+/// One WeCom contact a code brought in: the relationship it started, and the bank's customer it is
+/// linked to, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelContact {
+    pub external_userid: String,
+    pub staff_userid: String,
+    pub status: RelationshipStatus,
+    pub added_at: Option<Timestamp>,
+    pub customer_id: Option<siyu_domain::CustomerId>,
+}
+
+/// A code's QR image as WeCom served it from the contact way's `qr_code` URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrImage {
+    /// The URL it was fetched from: a different URL is fetched again.
+    pub qr_code: String,
+    /// `image/png` or `image/jpeg`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub fetched_at: Timestamp,
 }
 
 /// A customer group as WeCom last described it.

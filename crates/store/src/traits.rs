@@ -278,6 +278,38 @@ pub trait ChannelStore: Send + Sync {
         to: StaffId,
         now: Timestamp,
     ) -> StoreResult<bool>;
+    /// Sets a code's controls (cap, backup, schedules, skip-verify windows).
+    async fn set_channel_controls(
+        &self,
+        id: siyu_domain::ChannelCodeId,
+        controls: &siyu_domain::channel_controls::ChannelControls,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Points the code at `to` with `skip_verify` after its controls moved it (a schedule boundary, a
+    /// change of controls), only if it still points at `from`: `false`, nothing written, otherwise.
+    async fn set_channel_turn(
+        &self,
+        id: siyu_domain::ChannelCodeId,
+        from: Option<StaffId>,
+        to: StaffId,
+        skip_verify: bool,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Active codes with any controls set: the ones a schedule boundary can move.
+    async fn channel_codes_with_controls(&self) -> StoreResult<Vec<ChannelCode>>;
+    /// Adds through a `state` since `since`, per staff userid (from the relationships).
+    async fn channel_adds_since(&self, state: &str, since: Timestamp) -> StoreResult<Vec<(String, i64)>>;
+    /// Adds today (since `since`) and in all, for each of these `state`s that has any.
+    async fn channel_figures(&self, states: &[String], since: Timestamp) -> StoreResult<Vec<ChannelFigures>>;
+    /// The contacts a `state` brought in, newest first; with `staff_userids`, only theirs.
+    async fn channel_contacts(
+        &self,
+        state: &str,
+        staff_userids: Option<&[String]>,
+        page: Page,
+    ) -> StoreResult<Paged<ChannelContact>>;
+    async fn channel_qr_image(&self, id: siyu_domain::ChannelCodeId) -> StoreResult<Option<QrImage>>;
+    async fn save_channel_qr_image(&self, id: siyu_domain::ChannelCodeId, image: &QrImage) -> StoreResult<()>;
 }
 
 #[async_trait]

@@ -25,6 +25,9 @@ pub enum WecomError {
     Http(String),
     #[error("unexpected response: {0}")]
     Decode(String),
+    /// A QR image that was refused: not from WeCom, too large, not a PNG or JPEG, or not served.
+    #[error("QR image refused: {0}")]
+    Image(String),
 }
 
 /// A transport error as text without its URL: reqwest puts the request URL in its message, and siyu's
@@ -50,6 +53,19 @@ impl WecomError {
             _ => None,
         }
     }
+}
+
+/// The largest QR image siyu takes (WeCom's are tens of kilobytes).
+pub const MAX_QR_BYTES: usize = 1 << 20;
+/// How long a QR image may take to arrive.
+const QR_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A contact way's QR image as fetched: its type and bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrImage {
+    /// `image/png` or `image/jpeg`.
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
 }
 
 /// Token errors: fetch a new token and try once more.
@@ -244,6 +260,48 @@ impl WecomClient {
                 errcode => return Err(WecomError::Api { errcode, errmsg: env.errmsg }),
             }
         }
+    }
+
+    /// Fetches the image at a contact way's `qr_code` URL: only over HTTPS (or from this client's own
+    /// base, which is the fake WeCom in tests and the demo), within [`QR_TIMEOUT`], at most
+    /// [`MAX_QR_BYTES`], and only a PNG or JPEG by both its `Content-Type` and its first bytes.
+    pub async fn fetch_qr_image(&self, url: &str) -> Result<QrImage, WecomError> {
+        let refused = |why: &str| WecomError::Image(why.to_owned());
+        if !(url.starts_with("https://") || url.starts_with(&format!("{}/", self.base))) {
+            return Err(refused("not a WeCom image address"));
+        }
+        let transport =
+            |e: reqwest::Error| if e.is_timeout() { WecomError::Timeout(QR_TIMEOUT) } else { http_error(e) };
+        let fetch = async {
+            let mut resp = self.http.get(url).timeout(QR_TIMEOUT).send().await.map_err(transport)?;
+            if !resp.status().is_success() {
+                return Err(refused(&format!("HTTP {}", resp.status().as_u16())));
+            }
+            if resp.content_length().is_some_and(|n| n > MAX_QR_BYTES as u64) {
+                return Err(refused("larger than 1 MiB"));
+            }
+            let declared = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+                .unwrap_or_default();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+                if bytes.len() + chunk.len() > MAX_QR_BYTES {
+                    return Err(refused("larger than 1 MiB"));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            let content_type = match declared.as_str() {
+                "image/png" if bytes.starts_with(b"\x89PNG\r\n\x1a\n") => "image/png",
+                "image/jpeg" | "image/jpg" if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) => "image/jpeg",
+                _ => return Err(refused("not a PNG or JPEG image")),
+            };
+            Ok(QrImage { content_type, bytes })
+        };
+        // The per-request timeout covers the head; this covers a body that trickles in.
+        tokio::time::timeout(QR_TIMEOUT, fetch).await.map_err(|_| WecomError::Timeout(QR_TIMEOUT))?
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, WecomError> {

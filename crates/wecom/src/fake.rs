@@ -20,6 +20,7 @@ use crate::crypto::CallbackCrypto;
 
 mod campaigns;
 pub mod names;
+pub mod qr;
 
 /// Something to go wrong on the next API call (not `gettoken`).
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +84,12 @@ struct Corp {
     /// Mass messages one customer may receive per day.
     receive_limit_per_day: u32,
     campaigns: campaigns::Campaigns,
+    /// Where the fake serves, once spawned: contact ways' QR images are served from here.
+    base: Option<String>,
+    /// What a QR image request answers instead of the image (status, content type, body).
+    qr_answer: Option<(u16, String, Vec<u8>)>,
+    /// Seconds the fake's clock runs ahead of the system's (a test that moves siyu's clock moves this).
+    time_offset_secs: i64,
 }
 
 impl Default for Corp {
@@ -104,6 +111,9 @@ impl Default for Corp {
             next_id: 0,
             receive_limit_per_day: 1,
             campaigns: campaigns::Campaigns::default(),
+            base: None,
+            qr_answer: None,
+            time_offset_secs: 0,
         }
     }
 }
@@ -174,6 +184,7 @@ impl FakeWecom {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a local port");
         let addr: SocketAddr = listener.local_addr().expect("local address");
         let app = self.router();
+        self.corp().base = Some(format!("http://{addr}"));
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -199,6 +210,25 @@ impl FakeWecom {
         for _ in 0..times {
             c.faults.push_back(fault.clone());
         }
+    }
+
+    /// QR image requests answer `status` with `content_type` and `body` from now on (a broken image
+    /// host, a login page, an oversized file), or the real image again with `None`.
+    pub fn serve_qr_as(&self, answer: Option<(u16, &str, Vec<u8>)>) {
+        self.corp().qr_answer = answer.map(|(s, t, b)| (s, t.to_owned(), b));
+    }
+
+    /// Moves the fake's clock (its callbacks' `CreateTime` and signature timestamps) `secs` ahead, as a
+    /// test moves siyu's.
+    pub fn advance_secs(&self, secs: i64) {
+        self.corp().time_offset_secs += secs;
+    }
+
+    /// Unix seconds on the fake's clock.
+    fn now_secs(&self) -> i64 {
+        let system =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        system as i64 + self.corp().time_offset_secs
     }
 
     pub fn token_fetches(&self) -> u32 {
@@ -246,11 +276,7 @@ impl FakeWecom {
     pub async fn deliver(&self, xml: &str) -> Result<StatusCode, String> {
         let url = self.corp().callback_url.clone().ok_or("no callback URL set")?;
         let encrypt = self.crypto.encrypt(xml);
-        let timestamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-            .to_string();
+        let timestamp = self.now_secs().to_string();
         let nonce = random_code(10);
         let signature = self.crypto.sign(&timestamp, &nonce, &encrypt);
         let body = format!(
@@ -273,7 +299,7 @@ impl FakeWecom {
     }
 
     fn event_xml(&self, change: &str, userid: &str, external_userid: &str, extra: &str) -> String {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let now = self.now_secs();
         format!(
             "<xml><ToUserName><![CDATA[{}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>{now}</CreateTime>\
              <MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_contact]]></Event>\
@@ -517,7 +543,11 @@ impl FakeWecom {
                     return err(60111, &format!("userid not found: {u}"));
                 }
                 way.config_id = c.id("cfg");
-                way.qr_code = format!("https://wework.qpic.cn/fake/{}", way.config_id);
+                // WeCom hands out an image URL on its CDN; the fake serves the image itself once spawned.
+                way.qr_code = match &c.base {
+                    Some(base) => format!("{base}/fake/qr/{}.png", way.config_id),
+                    None => format!("https://wework.qpic.cn/fake/{}", way.config_id),
+                };
                 let out = json!({ "config_id": way.config_id, "qr_code": way.qr_code });
                 c.ways.insert(way.config_id.clone(), way);
                 ok(out)
@@ -530,6 +560,10 @@ impl FakeWecom {
             }
             "/cgi-bin/externalcontact/update_contact_way" => {
                 let id = body["config_id"].as_str().unwrap_or_default().to_owned();
+                let users = serde_json::from_value::<Vec<String>>(body["user"].clone()).ok();
+                if let Some(bad) = users.iter().flatten().find(|u| !c.staff.contains(u)) {
+                    return err(60111, &format!("userid not found: {bad}"));
+                }
                 let Some(w) = c.ways.get_mut(&id) else { return err(41044, "invalid config_id") };
                 if let Some(s) = body["state"].as_str() {
                     w.state = s.to_owned();
@@ -537,7 +571,13 @@ impl FakeWecom {
                 if let Some(r) = body["remark"].as_str() {
                     w.remark = r.to_owned();
                 }
-                if let Ok(u) = serde_json::from_value::<Vec<String>>(body["user"].clone()) {
+                if let Some(v) = body["skip_verify"].as_bool() {
+                    w.skip_verify = v;
+                }
+                if let Some(u) = users {
+                    if w.kind == 1 && u.len() != 1 {
+                        return err(40058, "type 1 needs exactly one user");
+                    }
                     w.user = u;
                 }
                 ok(json!({}))
@@ -585,6 +625,9 @@ async fn handle(
     body: Bytes,
 ) -> Response {
     let path = uri.path().to_owned();
+    if let Some(file) = path.strip_prefix("/fake/qr/") {
+        return qr_image(&fake, file);
+    }
     if path == "/cgi-bin/gettoken" {
         let mut c = fake.corp();
         if query.get("corpid") != Some(&fake.config.corp_id) {
@@ -628,4 +671,18 @@ async fn handle(
         return axum::Json(err(47001, "data format error")).into_response();
     }
     axum::Json(fake.answer(&path, &query, &body)).into_response()
+}
+
+/// A contact way's QR image, as WeCom's image host serves it (no token), or the answer a test set.
+fn qr_image(fake: &FakeWecom, file: &str) -> Response {
+    let c = fake.corp();
+    if let Some((status, content_type, body)) = &c.qr_answer {
+        let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
+        return (status, [(axum::http::header::CONTENT_TYPE, content_type.clone())], body.clone()).into_response();
+    }
+    let Some(way) = file.strip_suffix(".png").and_then(|id| c.ways.get(id)) else {
+        return (StatusCode::NOT_FOUND, "no such image").into_response();
+    };
+    let png = qr::png(&format!("https://work.weixin.qq.com/fake/contact/{}", way.config_id));
+    ([(axum::http::header::CONTENT_TYPE, "image/png")], png).into_response()
 }

@@ -20,6 +20,7 @@ impl Registry {
         r.add(super::maintenance::Maintenance);
         r.add(super::refresh::RefreshAudiences);
         r.add(crate::wecom::events::ApplyCallback);
+        r.add(crate::wecom::controls::ApplyChannelControls);
         r.add(crate::wecom::sync::FullSync);
         r.add(crate::wecom::tags::PushTag);
         r.add(crate::wecom::tags::MarkTag);
@@ -77,6 +78,7 @@ mod tests {
             kinds,
             [
                 "audiences.refresh",
+                "channels.controls",
                 "import.commit",
                 "import.validate",
                 "maintenance.cleanup",

@@ -10,6 +10,7 @@ use super::maintenance::Maintenance;
 use super::refresh::RefreshAudiences;
 use super::{Job, Nothing, Options, enqueue};
 use crate::state::AppState;
+use crate::wecom::controls::ApplyChannelControls;
 use crate::wecom::sync::FullSync;
 
 /// How often the scheduler looks at the clock.
@@ -33,6 +34,11 @@ pub async fn tick(state: &AppState) {
         let offset = 8 * 3_600_000;
         let next = ((now.millis() + offset - 2 * 3_600_000) / day_ms + 1) * day_ms - offset + 2 * 3_600_000;
         queue::<FullSync>(state, Options::at(Timestamp::from_millis(next)).once_as(next)).await;
+        // Channel codes' schedules and skip-verify windows turn on minutes: a run at the top of the
+        // next one, keyed by it.
+        let minute = now.millis() / 60_000 + 1;
+        queue::<ApplyChannelControls>(state, Options::at(Timestamp::from_millis(minute * 60_000)).once_as(minute))
+            .await;
     }
 }
 

@@ -4,16 +4,17 @@
 
 use siyu_domain::audit::AuditAction;
 use siyu_domain::channel::{Assignment, ChannelKind, Welcome, next_in_turn};
+use siyu_domain::channel_controls::ChannelControls;
+use siyu_domain::customer::Customer;
 use siyu_domain::org::{OrgUnitKind, Role, Staff};
 use siyu_domain::scope::{DataScope, Permission};
 use siyu_domain::{ChannelCodeId, OrgUnitId, StaffId};
-use siyu_store::{ChannelCode, DayStat, NewChannelCode, Page, Paged, StaffFilter};
-use siyu_wecom::api::ContactWay;
+use siyu_store::{ChannelCode, ChannelContact, DayStat, NewChannelCode, Page, Paged, QrImage, StaffFilter};
 use siyu_wecom::client::WecomError;
 
 use crate::caller::Caller;
 use crate::error::{ServiceError, ServiceResult};
-use crate::services::{audit, org};
+use crate::services::{audit, channel_controls, channel_poster, org};
 use crate::state::AppState;
 use crate::wecom::WecomRuntime;
 
@@ -32,19 +33,22 @@ pub struct ChannelInput {
     /// blank ones are dropped.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Daily cap per manager, backup, schedules and skip-verify windows; none by default.
+    #[serde(default)]
+    pub controls: ChannelControls,
 }
 
 /// The corp tag group channel tags are kept in.
 pub const TAG_GROUP: &str = "渠道来源";
 
-fn wecom(state: &AppState) -> ServiceResult<&WecomRuntime> {
+pub(crate) fn wecom(state: &AppState) -> ServiceResult<&WecomRuntime> {
     state
         .wecom
         .as_deref()
         .ok_or_else(|| ServiceError::invalid("wecom_not_configured", "未配置企业微信 / WeCom is not configured"))
 }
 
-fn wecom_err(e: WecomError) -> ServiceError {
+pub(crate) fn wecom_err(e: WecomError) -> ServiceError {
     ServiceError::invalid("wecom_error", format!("企业微信返回错误 / WeCom said: {e}"))
 }
 
@@ -60,7 +64,7 @@ async fn managed_sub_branches(state: &AppState, caller: &Caller) -> ServiceResul
 
 /// Customer managers of a sub-branch who can be assigned (active, with a WeCom userid), by id: every
 /// one of them, read a page at a time (a big sub-branch can have more than a page).
-async fn assignable(state: &AppState, sub_branch: OrgUnitId) -> ServiceResult<Vec<Staff>> {
+pub(crate) async fn assignable(state: &AppState, sub_branch: OrgUnitId) -> siyu_store::error::StoreResult<Vec<Staff>> {
     let f = StaffFilter { role: Some(Role::CustomerManager), org_unit_id: Some(sub_branch), query: None };
     let mut v: Vec<Staff> = state.store.all_staff(&f).await?;
     // The filter takes the sub-branch's subtree; the code assigns within the sub-branch itself.
@@ -161,6 +165,7 @@ pub async fn create(state: &AppState, caller: &Caller, mut input: ChannelInput) 
     caller.require(Permission::ManageChannels)?;
     input.tags = input.tags.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
     check_input(&input)?;
+    channel_controls::check(state, &input.controls).await?;
     let rt = wecom(state)?;
     let (sub_branch, first) = choose(state, &input.assignment, None).await?;
     if let Some(allowed) = managed_sub_branches(state, caller).await?
@@ -176,20 +181,12 @@ pub async fn create(state: &AppState, caller: &Caller, mut input: ChannelInput) 
         assignment: input.assignment,
         welcome: input.welcome,
         tags: input.tags,
+        controls: input.controls,
         created_by: caller.staff.as_ref().map(|s| s.id),
         created_at: now,
     };
     let code = state.store.create_channel_code(&new).await?;
-    let way = ContactWay {
-        config_id: String::new(),
-        kind: 1,
-        scene: 2,
-        remark: code.name.chars().take(30).collect(),
-        skip_verify: true,
-        state: code.state(),
-        user: first.wecom_userid.clone().into_iter().collect(),
-        qr_code: String::new(),
-    };
+    let way = channel_controls::way_of(&code, String::new(), first.wecom_userid.clone().unwrap_or_default(), true);
     match rt.client.add_contact_way(&way).await {
         Ok(created) => {
             state.store.set_channel_wecom(code.id, &created.config_id, &created.qr_code, now).await?;
@@ -202,6 +199,14 @@ pub async fn create(state: &AppState, caller: &Caller, mut input: ChannelInput) 
         }
     }
     audit::record(state, caller, AuditAction::ChannelCodeCreated, &code.id.to_string(), &code.name).await?;
+    let code = state.store.channel_code(code.id).await?;
+    if !code.controls.is_empty() {
+        // The first manager in turn may be off duty or the time outside skip-verify: the controls say.
+        channel_controls::apply(state, rt, &code).await.map_err(|e| match e {
+            AddError::Wecom(e) => wecom_err(e),
+            AddError::Store(e) => e.into(),
+        })?;
+    }
     Ok(state.store.channel_code(code.id).await?)
 }
 
@@ -257,41 +262,37 @@ pub(crate) async fn on_added(
         rt.client.mark_tags(staff_userid, external_userid, &ids, &[]).await?;
     }
     if let Some(add) = new_add
-        && !matches!(code.assignment, Assignment::Named { .. })
+        && (!matches!(code.assignment, Assignment::Named { .. }) || !code.controls.is_empty())
     {
         rotate(state, rt, code, add).await?;
     }
     Ok(())
 }
 
-/// Points the code at the next customer manager in turn (or the least loaded), once for the add
-/// `add`: WeCom is told first (telling it twice the same is harmless), then the step is recorded with
-/// the add's name, only if the code still points where it did — otherwise another add moved it
-/// meanwhile, and the step is worked out again from there.
+/// Points the code at the next customer manager who may take an add (in turn or the least loaded,
+/// under their cap, on duty; else the backup), once for the add `add`: WeCom is told first (telling
+/// it twice the same is harmless), then the step is recorded with the add's name, only if the code
+/// still points where it did — otherwise another add moved it meanwhile, and the step is worked out
+/// again from there.
 async fn rotate(state: &AppState, rt: &WecomRuntime, code: &ChannelCode, add: &str) -> Result<(), AddError> {
     let mut code = code.clone();
     for _ in 0..5 {
         if state.store.channel_rotated(code.id, add).await? {
             return Ok(());
         }
-        let Ok((_, next)) = choose(state, &code.assignment, code.current_staff_id).await else { return Ok(()) };
-        if Some(next.id) != code.current_staff_id {
+        let (next, skip) = channel_controls::turn(state, &code, true).await?;
+        let Some(next) = next else { return Ok(()) };
+        if Some(next.id) != code.current_staff_id || skip != code.skip_verify {
             let (Some(config_id), Some(userid)) = (code.config_id.clone(), next.wecom_userid.clone()) else {
                 return Ok(());
             };
-            let way = ContactWay {
-                config_id,
-                kind: 1,
-                scene: 2,
-                remark: code.name.chars().take(30).collect(),
-                skip_verify: true,
-                state: code.state(),
-                user: vec![userid],
-                qr_code: String::new(),
-            };
-            rt.client.update_contact_way(&way).await?;
+            rt.client.update_contact_way(&channel_controls::way_of(&code, config_id, userid, skip)).await?;
         }
-        if state.store.record_rotation(code.id, add, code.current_staff_id, next.id, state.clock.now()).await? {
+        let now = state.clock.now();
+        if state.store.record_rotation(code.id, add, code.current_staff_id, next.id, now).await? {
+            if skip != code.skip_verify {
+                state.store.set_channel_turn(code.id, Some(next.id), next.id, skip, now).await?;
+            }
             return Ok(());
         }
         code = state.store.channel_code(code.id).await?;
@@ -302,12 +303,24 @@ async fn rotate(state: &AppState, rt: &WecomRuntime, code: &ChannelCode, add: &s
 
 /// Demo only: the demo's customers (the built-in fake WeCom) play a customer with a made-up name,
 /// returned, scanning the code, so its welcome message, tags and figures can be watched.
+///
+/// WeCom's callback is answered as soon as it is queued and applied by a worker a moment later, so the
+/// page the operator goes back to would not count the scan yet (the first scan of a new code showed
+/// "no data" until the next one): this waits, a few seconds at most, until the add is recorded.
 pub async fn simulate_scan(state: &AppState, caller: &Caller, id: ChannelCodeId) -> ServiceResult<String> {
     caller.require(Permission::ManageChannels)?;
     let customers = state.demo_customers.clone().ok_or(ServiceError::NotFound)?;
     let (code, _) = get(state, caller, id).await?;
     let scan = customers.customer_scans(code.config_id.as_deref().unwrap_or_default()).await;
-    scan.map_err(|e| ServiceError::Internal(e.0))
+    let (name, external_userid) = scan.map_err(|e| ServiceError::Internal(e.0))?;
+    for _ in 0..100 {
+        let rels = state.store.relationships(&external_userid).await?;
+        if rels.iter().any(|r| r.state.as_deref() == Some(code.state().as_str())) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Ok(name)
 }
 
 /// What a code's form offers and its rows name: unit names, the customer managers who can be
@@ -329,4 +342,113 @@ pub async fn choices(state: &AppState, caller: &Caller) -> ServiceResult<Choices
         managers,
         sub_branches: units.into_iter().filter(|u| u.kind == OrgUnitKind::SubBranch).collect(),
     })
+}
+
+/// Adds today (the bank day so far) and in all for each of `codes`, by code; a code nobody added
+/// through yet is (0, 0).
+pub async fn figures(
+    state: &AppState,
+    caller: &Caller,
+    codes: &[ChannelCode],
+) -> ServiceResult<std::collections::HashMap<ChannelCodeId, (i64, i64)>> {
+    caller.require(Permission::ReadChannels)?;
+    let states: Vec<String> = codes.iter().map(ChannelCode::state).collect();
+    let since = channel_controls::bank_day_start(state.clock.now());
+    let rows = state.store.channel_figures(&states, since).await?;
+    Ok(codes
+        .iter()
+        .map(|c| {
+            let f = rows.iter().find(|r| r.state == c.state());
+            (c.id, f.map(|f| (f.today, f.total)).unwrap_or((0, 0)))
+        })
+        .collect())
+}
+
+/// One contact a code brought in, as a person in the caller's scope may see it: the bank's customer
+/// it is linked to (masked as every staff view is) when the caller's scope covers them.
+#[derive(Debug, Clone)]
+pub struct BroughtIn {
+    pub contact: ChannelContact,
+    pub customer: Option<Customer>,
+}
+
+/// The contacts a code brought in, newest first: a customer manager sees those who added them, a
+/// branch manager those who added the staff of their branch, head office everyone.
+pub async fn brought_in(
+    state: &AppState,
+    caller: &Caller,
+    id: ChannelCodeId,
+    page: Page,
+) -> ServiceResult<Paged<BroughtIn>> {
+    caller.require(Permission::ReadCustomers)?;
+    let (code, _) = get(state, caller, id).await?;
+    let staff: Option<Vec<String>> = match caller.scope() {
+        DataScope::All => None,
+        DataScope::OwnedBy(me) => Some(state.store.staff(me).await?.wecom_userid.into_iter().collect()),
+        DataScope::Subtree(unit) => {
+            let f = StaffFilter { org_unit_id: Some(unit), ..Default::default() };
+            Some(state.store.all_staff(&f).await?.into_iter().filter_map(|s| s.wecom_userid).collect())
+        }
+    };
+    let contacts = state.store.channel_contacts(&code.state(), staff.as_deref(), page).await?;
+    let ids: Vec<_> = contacts.items.iter().filter_map(|c| c.customer_id).collect();
+    let customers = state.store.customers_by_ids(caller.scope(), &ids).await?;
+    let items = contacts
+        .items
+        .into_iter()
+        .map(|contact| {
+            let customer = customers.iter().find(|c| Some(c.id) == contact.customer_id).cloned();
+            BroughtIn { contact, customer }
+        })
+        .collect();
+    Ok(Paged { items, total: contacts.total })
+}
+
+/// The code's QR image: the one kept from the last fetch of this code's `qr_code` URL, else fetched
+/// from WeCom now (bounded, checked) and kept. A code without a QR, or whose image WeCom does not
+/// serve, answers `qr_unavailable`.
+pub async fn qr_image(state: &AppState, caller: &Caller, id: ChannelCodeId) -> ServiceResult<QrImage> {
+    let (code, _) = get(state, caller, id).await?;
+    let unavailable = || {
+        ServiceError::invalid("qr_unavailable", "暂时无法从企业微信取得二维码图片 / WeCom did not give the QR image")
+    };
+    let url = code.qr_code.clone().filter(|u| !u.is_empty()).ok_or_else(unavailable)?;
+    if let Some(kept) = state.store.channel_qr_image(code.id).await?.filter(|k| k.qr_code == url) {
+        return Ok(kept);
+    }
+    let rt = wecom(state)?;
+    let img = rt.client.fetch_qr_image(&url).await.map_err(|e| {
+        tracing::warn!(code = %code.id, error = %e, "QR image not fetched");
+        unavailable()
+    })?;
+    let kept = QrImage {
+        qr_code: url,
+        content_type: img.content_type.to_owned(),
+        bytes: img.bytes,
+        fetched_at: state.clock.now(),
+    };
+    state.store.save_channel_qr_image(code.id, &kept).await?;
+    Ok(kept)
+}
+
+/// The code's printable poster (PDF): its name, its sub-branch's name and its QR image, with the
+/// line `call_to_action` in the reader's language. Fails as [`qr_image`] does when WeCom has no image.
+pub async fn poster(
+    state: &AppState,
+    caller: &Caller,
+    id: ChannelCodeId,
+    call_to_action: &str,
+) -> ServiceResult<(String, Vec<u8>)> {
+    let img = qr_image(state, caller, id).await?;
+    let code = state.store.channel_code(id).await?;
+    let sub_branch = match code.sub_branch_id {
+        Some(u) => state.store.org_unit(u).await?.name,
+        None => String::new(),
+    };
+    let text = channel_poster::PosterText { title: &code.name, sub_branch: &sub_branch, call_to_action };
+    let pdf = channel_poster::poster_pdf(&text, &img.bytes).map_err(|e| {
+        tracing::warn!(code = %code.id, error = %e, "QR image not usable for the poster");
+        ServiceError::invalid("qr_unavailable", "暂时无法从企业微信取得二维码图片 / WeCom did not give the QR image")
+    })?;
+    Ok((code.name, pdf))
 }

@@ -4,6 +4,8 @@
 
 pub mod audiences;
 pub mod audit;
+pub mod channel_controls;
+pub mod channel_poster;
 pub mod channels;
 pub mod customers;
 pub mod download;

@@ -14,6 +14,6 @@ pub struct DemoScanFailed(pub String);
 #[async_trait]
 pub trait DemoCustomers: Send + Sync + std::fmt::Debug {
     /// A new, made-up customer scans the contact way `config_id` and adds its staff member, as a
-    /// phone would; returns the customer's name.
-    async fn customer_scans(&self, config_id: &str) -> Result<String, DemoScanFailed>;
+    /// phone would; returns the customer's name and their WeCom external userid.
+    async fn customer_scans(&self, config_id: &str) -> Result<(String, String), DemoScanFailed>;
 }

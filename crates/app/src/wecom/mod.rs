@@ -2,6 +2,7 @@
 //! callbacks report.
 
 pub mod callback;
+pub mod controls;
 pub mod demo;
 pub mod events;
 pub mod intake;

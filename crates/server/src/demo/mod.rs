@@ -376,6 +376,24 @@ async fn seed_channels(state: &siyu_app::state::AppState, fake: &FakeWecom) -> a
                 ..Default::default()
             },
             tags: vec!["网点海报".into(), "陆家嘴".into()],
+            // What a branch sets: 20 adds a day each, friend requests accepted without confirmation
+            // in the evening and at weekends, when the managers are away.
+            controls: siyu_domain::channel_controls::ChannelControls {
+                daily_cap: Some(20),
+                skip_verify_windows: vec![
+                    siyu_domain::channel_controls::Window {
+                        days: vec![1, 2, 3, 4, 5],
+                        from: "18:00".into(),
+                        to: "24:00".into(),
+                    },
+                    siyu_domain::channel_controls::Window {
+                        days: vec![6, 7],
+                        from: "00:00".into(),
+                        to: "24:00".into(),
+                    },
+                ],
+                ..Default::default()
+            },
         },
         siyu_app::services::channels::ChannelInput {
             name: "公众号菜单·就近网点".into(),
@@ -385,6 +403,7 @@ async fn seed_channels(state: &siyu_app::state::AppState, fake: &FakeWecom) -> a
                 text: "欢迎关注！已为您匹配最近网点的客户经理。".into(), ..Default::default()
             },
             tags: vec!["公众号".into()],
+            controls: Default::default(),
         },
     ];
     // Give the listener a moment: the fake's callbacks come straight back to this server.

@@ -12,9 +12,9 @@ pub struct FakeCustomers(pub FakeWecom);
 
 #[async_trait]
 impl DemoCustomers for FakeCustomers {
-    async fn customer_scans(&self, config_id: &str) -> Result<String, DemoScanFailed> {
+    async fn customer_scans(&self, config_id: &str) -> Result<(String, String), DemoScanFailed> {
         let name = random_customer_name();
-        self.0.customer_scans(config_id, &name).await.map_err(DemoScanFailed)?;
-        Ok(name)
+        let (external_userid, ..) = self.0.customer_scans(config_id, &name).await.map_err(DemoScanFailed)?;
+        Ok((name, external_userid))
     }
 }

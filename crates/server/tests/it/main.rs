@@ -7,6 +7,7 @@ mod architecture;
 mod audiences;
 mod auth;
 mod browser;
+mod channel_controls;
 mod common;
 mod console_forms;
 mod data_scope;

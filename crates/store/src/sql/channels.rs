@@ -4,7 +4,7 @@
 macro_rules! sql_channels {
     ($store:ty) => {
         const CHANNEL_COLS: &str = "id, name, kind, sub_branch_id, assignment_json, welcome_json, tags_json, config_id, qr_code, \
-            current_staff_id, active, created_at";
+            current_staff_id, active, created_at, controls_json, skip_verify";
 
         /// Milliseconds east of UTC of the bank's days (UTC+8).
         const BANK_OFFSET_MS: i64 = 8 * 3_600_000;
@@ -25,6 +25,8 @@ macro_rules! sql_channels {
                 current_staff_id: get::<Option<i64>>(r, "current_staff_id")?.map(dom::StaffId::new),
                 active: get(r, "active")?,
                 created_at: ts(get(r, "created_at")?),
+                controls: $crate::serde_json::from_str(&json("controls_json")?).map_err(corrupt)?,
+                skip_verify: get(r, "skip_verify")?,
             })
         }
 
@@ -37,8 +39,8 @@ macro_rules! sql_channels {
             async fn create_channel_code(&self, c: &$crate::NewChannelCode) -> $crate::error::StoreResult<$crate::ChannelCode> {
                 let enc = |v: $crate::serde_json::Result<String>| v.map_err(corrupt);
                 let row = ::sqlx::query(&format!(
-                    "INSERT INTO channel_codes (name, kind, sub_branch_id, assignment_json, welcome_json, tags_json, active, created_by, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $8) RETURNING {CHANNEL_COLS}"
+                    "INSERT INTO channel_codes (name, kind, sub_branch_id, assignment_json, welcome_json, tags_json, active, created_by, created_at, updated_at, controls_json) \
+                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7, $8, $8, $9) RETURNING {CHANNEL_COLS}"
                 ))
                 .bind(&c.name)
                 .bind(c.kind.as_str())
@@ -48,6 +50,7 @@ macro_rules! sql_channels {
                 .bind(enc($crate::serde_json::to_string(&c.tags))?)
                 .bind(c.created_by.map(|s| s.get()))
                 .bind(c.created_at.millis())
+                .bind(enc($crate::serde_json::to_string(&c.controls))?)
                 .fetch_one(&self.pool)
                 .await
                 .map_err(db_err)?;
@@ -205,6 +208,138 @@ macro_rules! sql_channels {
                 }
                 tx.commit().await.map_err(db_err)?;
                 Ok(true)
+            }
+            async fn set_channel_controls(&self, id: dom::ChannelCodeId, controls: &dom::channel_controls::ChannelControls, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
+                let json = $crate::serde_json::to_string(controls).map_err(corrupt)?;
+                let n = ::sqlx::query("UPDATE channel_codes SET controls_json = $2, updated_at = $3 WHERE id = $1")
+                    .bind(id.get())
+                    .bind(json)
+                    .bind(now.millis())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                one_row(n)
+            }
+
+            async fn set_channel_turn(&self, id: dom::ChannelCodeId, from: Option<dom::StaffId>, to: dom::StaffId, skip_verify: bool, now: dom::Timestamp) -> $crate::error::StoreResult<bool> {
+                let n = ::sqlx::query(
+                    "UPDATE channel_codes SET current_staff_id = $2, skip_verify = $4, updated_at = $5 WHERE id = $1 AND current_staff_id IS NOT DISTINCT FROM $3",
+                )
+                .bind(id.get())
+                .bind(to.get())
+                .bind(from.map(|s| s.get()))
+                .bind(skip_verify)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                Ok(n > 0)
+            }
+
+            async fn channel_codes_with_controls(&self) -> $crate::error::StoreResult<Vec<$crate::ChannelCode>> {
+                let rows = ::sqlx::query(&format!(
+                    "SELECT {CHANNEL_COLS} FROM channel_codes WHERE active = TRUE AND controls_json <> '{{}}' AND config_id IS NOT NULL ORDER BY id"
+                ))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+                rows.iter().map(channel_from_row).collect()
+            }
+
+            async fn channel_adds_since(&self, state: &str, since: dom::Timestamp) -> $crate::error::StoreResult<Vec<(String, i64)>> {
+                ::sqlx::query_as(
+                    "SELECT staff_userid, COUNT(*) FROM wecom_relationships WHERE state = $1 AND added_at >= $2 GROUP BY staff_userid",
+                )
+                .bind(state)
+                .bind(since.millis())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)
+            }
+
+            async fn channel_figures(&self, states: &[String], since: dom::Timestamp) -> $crate::error::StoreResult<Vec<$crate::ChannelFigures>> {
+                if states.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut qb = Qb::new("SELECT state, SUM(CASE WHEN added_at >= ");
+                qb.push_bind(since.millis());
+                qb.push(" THEN 1 ELSE 0 END) AS today, COUNT(*) AS total FROM wecom_relationships WHERE added_at IS NOT NULL AND state IN (");
+                let mut sep = qb.separated(", ");
+                for s in states {
+                    sep.push_bind(s.clone());
+                }
+                qb.push(") GROUP BY state");
+                let rows: Vec<(String, i64, i64)> = qb.build_query_as().fetch_all(&self.pool).await.map_err(db_err)?;
+                Ok(rows.into_iter().map(|(state, today, total)| $crate::ChannelFigures { state, today, total }).collect())
+            }
+
+            async fn channel_contacts(&self, state: &str, staff: Option<&[String]>, page: $crate::Page) -> $crate::error::StoreResult<$crate::Paged<$crate::ChannelContact>> {
+                fn filters<'a>(qb: &mut Qb<'a>, state: &'a str, staff: Option<&'a [String]>) {
+                    qb.push(" WHERE r.added_at IS NOT NULL AND r.state = ").push_bind(state);
+                    if let Some(staff) = staff {
+                        qb.push(" AND r.staff_userid IN (");
+                        let mut sep = qb.separated(", ");
+                        sep.push_bind("");
+                        for s in staff {
+                            sep.push_bind(s.as_str());
+                        }
+                        qb.push(")");
+                    }
+                }
+                let mut qb = Qb::new("SELECT COUNT(*) FROM wecom_relationships r");
+                filters(&mut qb, state, staff);
+                let total = count(&mut qb, &self.pool).await?;
+                let mut qb = Qb::new(
+                    "SELECT r.external_userid, r.staff_userid, r.status, r.added_at, c.id AS customer_id FROM wecom_relationships r \
+                     LEFT JOIN customers c ON c.wecom_external_userid = r.external_userid",
+                );
+                filters(&mut qb, state, staff);
+                qb.push(" ORDER BY r.added_at DESC, r.external_userid LIMIT ").push_bind(page.limit).push(" OFFSET ").push_bind(page.offset);
+                let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                let items = rows
+                    .iter()
+                    .map(|r| {
+                        let status: String = get(r, "status")?;
+                        Ok($crate::ChannelContact {
+                            external_userid: get(r, "external_userid")?,
+                            staff_userid: get(r, "staff_userid")?,
+                            status: $crate::RelationshipStatus::parse(&status).ok_or_else(|| corrupt(format!("relationship status {status}")))?,
+                            added_at: get::<Option<i64>>(r, "added_at")?.map(ts),
+                            customer_id: get::<Option<i64>>(r, "customer_id")?.map(dom::CustomerId::new),
+                        })
+                    })
+                    .collect::<$crate::error::StoreResult<_>>()?;
+                Ok($crate::Paged { items, total })
+            }
+
+            async fn channel_qr_image(&self, id: dom::ChannelCodeId) -> $crate::error::StoreResult<Option<$crate::QrImage>> {
+                let row: Option<(String, String, Vec<u8>, i64)> = ::sqlx::query_as(
+                    "SELECT qr_code, content_type, image, fetched_at FROM channel_qr_images WHERE code_id = $1",
+                )
+                .bind(id.get())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
+                Ok(row.map(|(qr_code, content_type, bytes, at)| $crate::QrImage { qr_code, content_type, bytes, fetched_at: ts(at) }))
+            }
+
+            async fn save_channel_qr_image(&self, id: dom::ChannelCodeId, image: &$crate::QrImage) -> $crate::error::StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO channel_qr_images (code_id, qr_code, content_type, image, fetched_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (code_id) DO UPDATE SET qr_code = excluded.qr_code, content_type = excluded.content_type, \
+                     image = excluded.image, fetched_at = excluded.fetched_at",
+                )
+                .bind(id.get())
+                .bind(&image.qr_code)
+                .bind(&image.content_type)
+                .bind(&image.bytes)
+                .bind(image.fetched_at.millis())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                Ok(())
             }
         }
     };

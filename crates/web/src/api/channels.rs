@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use serde::Serialize;
 use siyu_app::records::{ChannelCode, DayStat, Paged};
 use siyu_domain::ChannelCodeId;
+use siyu_domain::channel_controls::ChannelControls;
 
 use super::Paging;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
@@ -70,6 +71,27 @@ pub async fn get(
     ApiPath(id): ApiPath<ChannelCodeId>,
 ) -> ApiResult<Json<ChannelView>> {
     let (code, stats) = channels::get(&state, &c, id).await?;
+    let state_str = code.state();
+    Ok(Json(ChannelView { code, state: state_str, stats }))
+}
+
+#[utoipa::path(
+    put,
+    path = "/channels/{id}/controls",
+    tag = "channels",
+    summary = "Set a code's controls (daily cap per manager, backup, schedules, skip-verify windows) and put them into effect at WeCom",
+    params(("id" = ChannelCodeId, Path, description = "The channel code")),
+    request_body = ChannelControls,
+    responses((status = 200, description = "The code with its controls and whom it points at now", body = ChannelView))
+)]
+pub async fn set_controls(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ChannelCodeId>,
+    ApiJson(controls): ApiJson<ChannelControls>,
+) -> ApiResult<Json<ChannelView>> {
+    let code = siyu_app::services::channel_controls::set_controls(&state, &c, id, controls).await?;
+    let (code, stats) = channels::get(&state, &c, code.id).await?;
     let state_str = code.state();
     Ok(Json(ChannelView { code, state: state_str, stats }))
 }

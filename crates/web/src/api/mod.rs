@@ -330,6 +330,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(channels::list), NoCustomers).needs(ReadChannels).paged(),
         ep(routes!(channels::create), NoCustomers).needs(ManageChannels),
         ep(routes!(channels::get), NoCustomers).needs(ReadChannels),
+        ep(routes!(channels::set_controls), NoCustomers).needs(ManageChannels),
         ep(routes!(wecom::sync), NoCustomers).needs(SyncWecom),
         ep(routes!(openapi::document), NoCustomers).public(),
     ]

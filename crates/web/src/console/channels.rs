@@ -1,12 +1,12 @@
-//! Channel code pages: the list with a form for a new code, and one code with its daily figures (and,
-//! in the demo, a button that makes the fake WeCom play a customer scanning it).
+//! Channel code pages: the list with each code's figures and a form for a new code, the code's QR image
+//! and printable poster; the code's own page is in `channel_detail.rs`.
 
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use siyu_app::records::ChannelCode;
@@ -15,6 +15,7 @@ use siyu_domain::org::GeoPoint;
 use siyu_domain::scope::Permission;
 use siyu_domain::{ChannelCodeId, OrgUnitId, StaffId};
 
+pub use super::channel_detail::{detail, set_controls};
 use super::customers::Opt;
 use super::{IdPath, PageCtx, Pager, error_page, query_without_page, render};
 use crate::api::Paging;
@@ -31,8 +32,9 @@ pub struct ChannelRow {
     pub sub_branch: String,
     pub assignment: &'static str,
     pub current: String,
-    pub state: String,
     pub active: &'static str,
+    pub today: i64,
+    pub total: i64,
 }
 
 /// The form's fields as typed, re-shown after an error.
@@ -87,11 +89,11 @@ fn mode_of(a: &Assignment) -> &'static str {
 }
 
 /// Names of customer managers, for rows.
-fn staff_names(c: &channels::Choices) -> HashMap<StaffId, String> {
+pub(crate) fn staff_names(c: &channels::Choices) -> HashMap<StaffId, String> {
     c.managers.iter().map(|s| (s.id, s.display_name.clone())).collect()
 }
 
-fn row(
+pub(crate) fn row(
     ctx: &PageCtx,
     c: &ChannelCode,
     units: &HashMap<OrgUnitId, String>,
@@ -104,8 +106,9 @@ fn row(
         sub_branch: c.sub_branch_id.and_then(|u| units.get(&u).cloned()).unwrap_or_default(),
         assignment: ctx.tr.t(&format!("mode.{}", mode_of(&c.assignment))),
         current: c.current_staff_id.and_then(|s| staff.get(&s).cloned()).unwrap_or_else(|| "—".into()),
-        state: c.state(),
         active: ctx.tr.yes_no(c.active),
+        today: 0,
+        total: 0,
     }
 }
 
@@ -126,7 +129,15 @@ async fn list_page(
     };
     let choices = channels::choices(state, &user.0).await.unwrap_or_default();
     let (units, staff) = (&choices.unit_names, staff_names(&choices));
-    let rows = list.items.iter().map(|c| row(&ctx, c, units, &staff)).collect();
+    let figures = channels::figures(state, &user.0, &list.items).await.unwrap_or_default();
+    let rows = list
+        .items
+        .iter()
+        .map(|c| {
+            let (today, total) = figures.get(&c.id).copied().unwrap_or((0, 0));
+            ChannelRow { today, total, ..row(&ctx, c, units, &staff) }
+        })
+        .collect();
     let pager = Pager::new("/channels", &query_without_page(raw), page, list.total);
     let opt = |value: String, label: String, current: &str| Opt { selected: value == current, value, label };
     let kinds = ChannelKind::ALL
@@ -203,6 +214,7 @@ fn input_of(f: &ChannelForm) -> Result<ChannelInput, ServiceError> {
         assignment,
         welcome: Welcome { text: f.welcome_text.trim().to_owned(), link, ..Default::default() },
         tags,
+        controls: Default::default(),
     })
 }
 
@@ -226,92 +238,6 @@ pub async fn create(
     }
 }
 
-/// One day as a chart column and a table row.
-#[derive(Debug, Clone)]
-pub struct DayRow {
-    pub day: String,
-    pub short: String,
-    pub added: i64,
-    pub deleted: i64,
-    pub net: i64,
-    pub added_pct: i64,
-    pub deleted_pct: i64,
-}
-
-#[derive(Template)]
-#[template(path = "channels/detail.html")]
-struct DetailPage {
-    ctx: PageCtx,
-    id: ChannelCodeId,
-    name: String,
-    state: String,
-    kind: &'static str,
-    assignment: &'static str,
-    current: String,
-    tags: String,
-    welcome: String,
-    qr: String,
-    days: Vec<DayRow>,
-    can_simulate: bool,
-    notice: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct DetailQuery {
-    scanned: Option<String>,
-}
-
-pub async fn detail(
-    State(state): State<AppState>,
-    user: ConsoleUser,
-    headers: HeaderMap,
-    IdPath(id): IdPath<ChannelCodeId>,
-    Query(q): Query<DetailQuery>,
-) -> Response {
-    let ctx = PageCtx::new(&user, &headers, "/channels");
-    let (code, stats) = match channels::get(&state, &user.0, id).await {
-        Ok(x) => x,
-        Err(e) => return error_page(ctx, e),
-    };
-    let choices = channels::choices(&state, &user.0).await.unwrap_or_default();
-    let r = row(&ctx, &code, &choices.unit_names, &staff_names(&choices));
-    let max = stats.iter().map(|d| d.added.max(d.deleted)).max().unwrap_or(0).max(1);
-    let days = stats
-        .iter()
-        .map(|d| DayRow {
-            day: d.day.to_string(),
-            short: d.day.format("%m-%d").to_string(),
-            added: d.added,
-            deleted: d.deleted,
-            net: d.net(),
-            added_pct: d.added * 100 / max,
-            deleted_pct: d.deleted * 100 / max,
-        })
-        .collect();
-    let welcome = match &code.welcome.link {
-        Some(l) => format!("{} [{}]", code.welcome.text, l.title),
-        None => code.welcome.text.clone(),
-    };
-    let notice = q.scanned.map(|n| format!("{}{n}", ctx.tr.t("channels.scanned")));
-    let can_simulate =
-        state.demo_customers.is_some() && code.config_id.is_some() && user.0.actor.can(Permission::ManageChannels);
-    render(&DetailPage {
-        id,
-        name: r.name,
-        state: r.state,
-        kind: r.kind,
-        assignment: r.assignment,
-        current: r.current,
-        tags: code.tags.join(", "),
-        welcome,
-        qr: code.qr_code.clone().unwrap_or_default(),
-        days,
-        can_simulate,
-        notice,
-        ctx,
-    })
-}
-
 /// Demo only: the fake WeCom plays a customer scanning the code.
 pub async fn simulate(
     State(state): State<AppState>,
@@ -326,4 +252,69 @@ pub async fn simulate(
         }
         Err(e) => error_page(ctx, e),
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct QrQuery {
+    download: Option<String>,
+}
+
+/// The code's QR image as WeCom serves it (kept after the first fetch); `?download=1` saves it.
+pub async fn qr_png(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    IdPath(id): IdPath<ChannelCodeId>,
+    Query(q): Query<QrQuery>,
+) -> Response {
+    match channels::qr_image(&state, &user.0, id).await {
+        Ok(img) => {
+            let ext = if img.content_type == "image/jpeg" { "jpg" } else { "png" };
+            let disposition = match q.download {
+                Some(_) => format!("attachment; filename=\"qr-{id}.{ext}\""),
+                None => "inline".to_owned(),
+            };
+            let h = [(header::CONTENT_TYPE, img.content_type), (header::CONTENT_DISPOSITION, disposition)];
+            (h, img.bytes).into_response()
+        }
+        Err(e) => qr_missing(PageCtx::new(&user, &headers, "/channels"), id, e),
+    }
+}
+
+/// The code's printable poster, a PDF with its name, its sub-branch's name and the QR.
+pub async fn poster_pdf(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    IdPath(id): IdPath<ChannelCodeId>,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/channels");
+    match channels::poster(&state, &user.0, id, ctx.tr.t("ch.poster_cta")).await {
+        Ok((_, pdf)) => {
+            let h = [
+                (header::CONTENT_TYPE, "application/pdf".to_owned()),
+                (header::CONTENT_DISPOSITION, format!("inline; filename=\"poster-{id}.pdf\"")),
+            ];
+            (h, pdf).into_response()
+        }
+        Err(e) => qr_missing(ctx, id, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "channels/qr_missing.html")]
+struct QrMissingPage {
+    ctx: PageCtx,
+    id: ChannelCodeId,
+}
+
+/// What a QR or poster request answers when WeCom gave no image: a page in the reader's language
+/// saying so, never a broken image.
+fn qr_missing(ctx: PageCtx, id: ChannelCodeId, e: ServiceError) -> Response {
+    if !matches!(&e, ServiceError::Invalid { code: "qr_unavailable", .. }) {
+        return error_page(ctx, e);
+    }
+    let mut resp = render(&QrMissingPage { ctx, id });
+    *resp.status_mut() = axum::http::StatusCode::BAD_GATEWAY;
+    resp
 }

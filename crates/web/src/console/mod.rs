@@ -4,7 +4,9 @@
 pub mod admin;
 pub mod audience_words;
 pub mod audiences;
+pub mod channel_detail;
 pub mod channels;
+pub mod channels_words;
 pub mod customers;
 pub mod i18n;
 pub mod imports;
@@ -80,6 +82,7 @@ pub fn forms() -> Vec<FormRoute> {
         form("/staff/{id}", Needs(ManageStaff), post(staff::edit)),
         form("/channels", Needs(ManageChannels), post(channels::create)),
         form("/channels/{id}/simulate", Needs(ManageChannels), post(channels::simulate)),
+        form("/channels/{id}/controls", Needs(ManageChannels), post(channels::set_controls)),
         form("/tokens", Needs(ManageApiTokens), post(admin::create_token)),
         form("/tokens/{id}/revoke", Needs(ManageApiTokens), post(admin::revoke_token)),
     ]
@@ -111,6 +114,8 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/staff/{id}", get(staff::edit_page)),
         ("/channels", get(channels::list)),
         ("/channels/{id}", get(channels::detail)),
+        ("/channels/{id}/qr.png", get(channels::qr_png)),
+        ("/channels/{id}/poster.pdf", get(channels::poster_pdf)),
         ("/audit", get(admin::audit)),
         ("/tokens", get(admin::tokens)),
         ("/jobs", get(admin::jobs)),

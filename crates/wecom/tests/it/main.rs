@@ -3,4 +3,5 @@
 
 mod campaigns;
 mod client;
+mod qr;
 mod vectors;

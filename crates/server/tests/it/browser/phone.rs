@@ -24,6 +24,8 @@ const NOT_SCREENS: &[(&str, &str)] = &[
     ("/lang/{lang}", "sets the language cookie and goes back; every page is visited in both languages"),
     ("/audiences/{id}/export", "a CSV download"),
     ("/imports/{id}/rejected.csv", "a CSV download"),
+    ("/channels/{id}/qr.png", "an image, shown on the code's page"),
+    ("/channels/{id}/poster.pdf", "a PDF to print"),
 ];
 
 /// The demo's people, one per role (HQ operations, a branch manager, a customer manager, compliance,
