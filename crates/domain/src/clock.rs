@@ -37,6 +37,13 @@ impl Timestamp {
         self.to_utc().with_timezone(&bank_offset()).date_naive()
     }
 
+    /// The first instant of the bank day `d` (midnight at UTC+8): ranges of bank days are
+    /// `[start(from), start(to + 1))`.
+    pub fn bank_day_start(d: NaiveDate) -> Self {
+        let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_millis();
+        Self(midnight - i64::from(bank_offset().local_minus_utc()) * 1000)
+    }
+
     /// `YYYY-MM-DD HH:MM:SS` at the bank's home offset, for pages and exports.
     pub fn bank_display(self) -> String {
         self.to_utc().with_timezone(&bank_offset()).format("%Y-%m-%d %H:%M:%S").to_string()
