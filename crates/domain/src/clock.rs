@@ -28,6 +28,10 @@ impl Timestamp {
         Self(self.0 + secs * 1000)
     }
 
+    pub const fn plus_millis(self, ms: i64) -> Self {
+        Self(self.0 + ms)
+    }
+
     pub fn to_utc(self) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(self.0).unwrap_or_default()
     }

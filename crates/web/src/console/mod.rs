@@ -6,6 +6,9 @@ pub mod audience_words;
 pub mod audiences;
 pub mod channels;
 pub mod customers;
+pub mod home;
+mod home_chart;
+pub mod home_words;
 pub mod i18n;
 pub mod imports;
 pub mod login;
@@ -90,7 +93,7 @@ pub fn forms() -> Vec<FormRoute> {
 /// `upload_limit` bytes.
 pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
     let pages = Router::new()
-        .route("/", get(home))
+        .route("/", get(home::page))
         .route("/login", get(login::page))
         .route("/lang/{lang}", get(switch_lang))
         .route(
@@ -125,6 +128,7 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
         .route("/channels", get(channels::list))
         .route("/channels/{id}", get(channels::detail))
         .route("/audit", get(admin::audit))
+        .route("/audit/export.csv", get(admin::audit_export))
         .route("/tokens", get(admin::tokens))
         .route("/jobs", get(admin::jobs));
     // A path with a page and a form gets one method router: `route` merges the POST into the GET.
@@ -216,7 +220,7 @@ impl PageCtx {
             tr,
             lang: tr.0.code(),
             user_name: user.staff().display_name.clone(),
-            role: tr.role(user.staff().role),
+            role: tr.role_title(user.staff().role, user.1),
             csrf: user.csrf().to_owned(),
             nav,
         }
@@ -256,20 +260,6 @@ pub fn error_page(ctx: PageCtx, e: ServiceError) -> Response {
     let mut resp = render(&ErrorPage { ctx, message });
     *resp.status_mut() = crate::error::status_of(&e);
     resp
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    ctx: PageCtx,
-}
-
-async fn home(user: ConsoleUser, headers: HeaderMap) -> Response {
-    let ctx = PageCtx::new(&user, &headers, "/");
-    match ctx.nav.first() {
-        Some(first) => Redirect::to(first.href).into_response(),
-        None => render(&HomePage { ctx }),
-    }
 }
 
 async fn switch_lang(axum::extract::Path(l): axum::extract::Path<String>, headers: HeaderMap) -> Response {
