@@ -28,6 +28,10 @@ impl Timestamp {
         Self(self.0 + secs * 1000)
     }
 
+    pub const fn plus_millis(self, ms: i64) -> Self {
+        Self(self.0 + ms)
+    }
+
     pub fn to_utc(self) -> DateTime<Utc> {
         DateTime::from_timestamp_millis(self.0).unwrap_or_default()
     }
@@ -35,6 +39,13 @@ impl Timestamp {
     /// The calendar date at the bank's home offset (China Standard Time, UTC+8, no daylight saving).
     pub fn bank_date(self) -> NaiveDate {
         self.to_utc().with_timezone(&bank_offset()).date_naive()
+    }
+
+    /// The first instant of the bank day `d` (midnight at UTC+8): ranges of bank days are
+    /// `[start(from), start(to + 1))`.
+    pub fn bank_day_start(d: NaiveDate) -> Self {
+        let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc().timestamp_millis();
+        Self(midnight - i64::from(bank_offset().local_minus_utc()) * 1000)
     }
 
     /// `YYYY-MM-DD HH:MM:SS` at the bank's home offset, for pages and exports.

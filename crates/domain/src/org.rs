@@ -114,6 +114,17 @@ impl Role {
         Self::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
+    /// The word key of the role's title for someone filed at a unit of `unit_kind`: a branch manager
+    /// heading a branch (上海分行) is its 分行负责人, one heading a sub-branch its 网点负责人; every other
+    /// role is named the same wherever it sits.
+    pub fn title_key(self, unit_kind: Option<OrgUnitKind>) -> &'static str {
+        match (self, unit_kind) {
+            (Self::BranchManager, Some(OrgUnitKind::Branch)) => "branch_head",
+            (Self::BranchManager, Some(OrgUnitKind::SubBranch)) => "sub_branch_head",
+            _ => self.as_str(),
+        }
+    }
+
     /// The organisation level a person in this role is attached to. Keeping this in the domain stops a
     /// customer manager from being filed at head office, where their data scope would mean nothing.
     pub fn allowed_unit_kinds(self) -> &'static [OrgUnitKind] {
@@ -151,6 +162,14 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn a_branch_manager_is_titled_by_the_unit_they_head() {
+        assert_eq!(Role::BranchManager.title_key(Some(OrgUnitKind::Branch)), "branch_head");
+        assert_eq!(Role::BranchManager.title_key(Some(OrgUnitKind::SubBranch)), "sub_branch_head");
+        assert_eq!(Role::BranchManager.title_key(None), "branch_manager");
+        assert_eq!(Role::CustomerManager.title_key(Some(OrgUnitKind::SubBranch)), "customer_manager");
     }
 
     #[test]

@@ -136,8 +136,9 @@ impl Actor {
                         | ReadAudiences
                         | ManageAudiences
                 ),
-                // Reviews content, not customers: no customer data at all.
-                Role::ComplianceReviewer => false,
+                // Reviews content and who saw or took personal data, never the customers themselves:
+                // the audit log (reveals, exports) and nothing else.
+                Role::ComplianceReviewer => matches!(p, ReadAuditLog),
                 Role::BranchManager => matches!(
                     p,
                     ReadCustomers | RevealCustomerPii | ManageChannels | ReadChannels | TagCustomers | ReadAudiences
@@ -172,11 +173,43 @@ mod tests {
     }
 
     #[test]
-    fn only_admin_manages_staff_and_reads_audit() {
+    fn only_admin_manages_staff_and_only_admin_and_compliance_read_audit() {
         for r in Role::ALL {
             assert_eq!(staff(r).can(Permission::ManageStaff), r == Role::Admin);
-            assert_eq!(staff(r).can(Permission::ReadAuditLog), r == Role::Admin);
+            assert_eq!(
+                staff(r).can(Permission::ReadAuditLog),
+                matches!(r, Role::Admin | Role::ComplianceReviewer),
+                "{r:?}"
+            );
         }
+    }
+
+    /// Reading the audit log is all a compliance reviewer may do: no customer, no export, no reveal.
+    #[test]
+    fn compliance_reads_the_audit_log_and_nothing_else() {
+        use Permission::*;
+        let all = [
+            ReadCustomers,
+            RevealCustomerPii,
+            ImportCustomers,
+            ExportCustomers,
+            ManageOrganisation,
+            ManageStaff,
+            ManageApiTokens,
+            ReadAuditLog,
+            ReadJobs,
+            ManageChannels,
+            ReadChannels,
+            SyncWecom,
+            ManageTags,
+            TagCustomers,
+            ReadAudiences,
+            ManageAudiences,
+            ReadMetrics,
+        ];
+        let c = staff(Role::ComplianceReviewer);
+        let granted: Vec<Permission> = all.into_iter().filter(|p| c.can(*p)).collect();
+        assert_eq!(granted, vec![ReadAuditLog]);
     }
 
     #[test]

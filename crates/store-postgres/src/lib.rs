@@ -138,6 +138,7 @@ siyu_store::sql_channels!(PgStore);
 siyu_store::sql_groups!(PgStore);
 siyu_store::sql_tags!(PgStore);
 siyu_store::sql_audiences!(PgStore);
+siyu_store::sql_figures!(PgStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for PgStore {

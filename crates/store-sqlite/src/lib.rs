@@ -127,6 +127,7 @@ siyu_store::sql_channels!(SqliteStore);
 siyu_store::sql_groups!(SqliteStore);
 siyu_store::sql_tags!(SqliteStore);
 siyu_store::sql_audiences!(SqliteStore);
+siyu_store::sql_figures!(SqliteStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for SqliteStore {

@@ -10,6 +10,7 @@ pub mod audience_records;
 pub mod conformance;
 pub mod error;
 pub mod expressions;
+pub mod figures;
 pub mod migrate;
 pub mod records;
 #[macro_use]
@@ -18,6 +19,7 @@ pub mod traits;
 
 pub use audience_records::*;
 pub use error::StoreError;
+pub use figures::*;
 pub use records::*;
 pub use traits::*;
 

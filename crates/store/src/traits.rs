@@ -4,7 +4,8 @@
 //! outside it is simply not found.
 
 use async_trait::async_trait;
-use siyu_domain::audit::{AuditEntry, NewAuditEntry};
+use chrono::NaiveDate;
+use siyu_domain::audit::{AuditAction, AuditEntry, NewAuditEntry};
 use siyu_domain::customer::{Customer, PiiField};
 use siyu_domain::job::{Job, NewJob};
 use siyu_domain::org::{OrgUnit, Staff};
@@ -13,6 +14,7 @@ use siyu_domain::{ApiTokenId, AuditId, CustomerId, ImportId, JobId, OrgUnitId, S
 
 use crate::audience_records::*;
 use crate::error::StoreResult;
+use crate::figures::*;
 use crate::records::*;
 
 #[async_trait]
@@ -378,7 +380,6 @@ pub trait TagStore: Send + Sync {
     async fn customer_events(&self, customer: CustomerId, page: Page) -> StoreResult<Paged<CustomerEvent>>;
 }
 
-/// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait AudienceStore: Send + Sync {
     /// Customers' selectable facts in ascending id order after `after`, at most `limit`; with
@@ -415,6 +416,57 @@ pub trait AudienceStore: Send + Sync {
     async fn audience_members(&self, id: siyu_domain::AudienceId) -> StoreResult<Vec<CustomerId>>;
 }
 
+/// The home pages' figures. WeCom relationships are scoped by their manager (a branch manager sees the
+/// friends of the staff filed under their unit, a customer manager their own); customers by the usual
+/// data scope. Every list takes a limit and answers its total beside the rows.
+#[async_trait]
+pub trait FiguresStore: Send + Sync {
+    /// Friends active at `from`, and each day's adds and ends in `[from, to)`.
+    async fn friend_days(&self, scope: DataScope, from: Timestamp, to: Timestamp) -> StoreResult<FriendDays>;
+    /// Customers in scope who could be reached on each channel now.
+    async fn reach(&self, scope: DataScope) -> StoreResult<Reach>;
+    /// Per unit: customers filed there, friends of its staff now, adds and deletions in `[from, to)`.
+    /// Units with nothing are left out.
+    async fn unit_figures(&self, scope: DataScope, from: Timestamp, to: Timestamp) -> StoreResult<Vec<UnitFigures>>;
+    /// Per member of staff: customers they own, their friends now, adds and deletions in `[from, to)`.
+    /// Staff with nothing are left out.
+    async fn manager_figures(
+        &self,
+        scope: DataScope,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<ManagerFigures>>;
+    /// Customers in scope who added a manager in scope on WeCom at or after `since` and are still
+    /// friends, newest first.
+    async fn new_friends(&self, scope: DataScope, since: Timestamp, limit: i64) -> StoreResult<Paged<CustomerMention>>;
+    /// Customers in scope born on one of these (month, day)s, by id (never by date).
+    async fn birthdays_on(
+        &self,
+        scope: DataScope,
+        days: &[(u32, u32)],
+        limit: i64,
+    ) -> StoreResult<Paged<CustomerMention>>;
+    /// Customers in scope whose risk assessment was made on or before `assessed_by`, oldest first.
+    async fn risk_due(
+        &self,
+        scope: DataScope,
+        assessed_by: NaiveDate,
+        limit: i64,
+    ) -> StoreResult<Paged<CustomerMention>>;
+    /// Customers in scope with no timeline entry of these kinds at or after `since`, those never
+    /// contacted first, then the longest ago.
+    async fn not_contacted(
+        &self,
+        scope: DataScope,
+        kinds: &[&str],
+        since: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Paged<CustomerMention>>;
+    /// Audit entries of these actions per bank day in `[from, to)`.
+    async fn audit_days(&self, actions: &[AuditAction], from: Timestamp, to: Timestamp) -> StoreResult<Vec<AuditDay>>;
+}
+
+/// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
     OrgStore
@@ -430,6 +482,7 @@ pub trait Store:
     + GroupStore
     + TagStore
     + AudienceStore
+    + FiguresStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -11,6 +11,7 @@ pub mod customers;
 pub mod download;
 pub mod export;
 pub mod health;
+pub mod home;
 pub mod imports;
 pub mod jobs;
 pub mod org;

@@ -356,3 +356,31 @@ async fn branch_managers_see_their_unit_and_reviewers_see_no_customers() {
     assert_eq!(reviewer.client.get(app.url("/api/v1/customers")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     assert_eq!(reviewer.client.get(app.url("/customers")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
 }
+
+/// The home page names customers (a customer manager's lists) and counts them (everyone else's
+/// figures): the names are the caller's own only, and the counts are of their scope.
+#[tokio::test]
+async fn the_home_page_names_and_counts_only_customers_in_scope() {
+    let app = spawn_app().await;
+    let bank = Bank::load(&app).await;
+    for who in ["cm_sh01_1", "cm_hz01_1", "bm_sh", "bm_sh01", "hq01", "comp01"] {
+        let session = app.login(who).await;
+        let page = session.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+        let scope = bank.scope_of(&session.staff);
+        let named = crate::home::customer_links(&page);
+        for id in &named {
+            assert!(scope.contains(id), "{who}'s home names {id}, outside their scope");
+        }
+        match session.staff.role {
+            // Positive control: a manager's "not contacted" list names some of their customers.
+            siyu_domain::org::Role::CustomerManager => assert!(!named.is_empty(), "{who}: no customer named"),
+            siyu_domain::org::Role::ComplianceReviewer => assert!(named.is_empty() && !page.contains("kpi-customers")),
+            _ => {
+                let at = page.find("id=\"kpi-customers\"").unwrap();
+                let figure: usize =
+                    page[at..].split("<b>").nth(1).unwrap().split("</b>").next().unwrap().parse().unwrap();
+                assert_eq!(figure, scope.len(), "{who}'s customer count is their scope's");
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@ mod common;
 mod console_forms;
 mod data_scope;
 mod demo;
+mod home;
 mod http_limits;
 mod imports;
 mod jobs;

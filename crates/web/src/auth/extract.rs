@@ -65,9 +65,10 @@ impl FromRequestParts<AppState> for ApiCaller {
     }
 }
 
-/// A signed-in person using the console.
+/// A signed-in person using the console, with the kind of unit they head when they are a branch
+/// manager (their title says which: 分行负责人 or 网点负责人).
 #[derive(Debug, Clone)]
-pub struct ConsoleUser(pub Caller);
+pub struct ConsoleUser(pub Caller, pub Option<siyu_domain::org::OrgUnitKind>);
 
 impl ConsoleUser {
     pub fn staff(&self) -> &Staff {
@@ -84,7 +85,11 @@ impl FromRequestParts<AppState> for ConsoleUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match caller_of(parts, state).await {
-            Ok(c) if c.staff.is_some() => Ok(Self(c)),
+            Ok(c) if c.staff.is_some() => {
+                // Only a branch manager's title needs their unit: one look-up for them, none for others.
+                let kind = siyu_app::services::home::unit_kind(state, &c).await.unwrap_or(None);
+                Ok(Self(c, kind))
+            }
             Ok(_) | Err(ServiceError::Unauthenticated) => {
                 let back = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let next = url_escape(back);

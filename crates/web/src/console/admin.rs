@@ -5,7 +5,8 @@ use axum::extract::{Query, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use siyu_app::records::JobFilter;
+use siyu_app::records::{AuditFilter, JobFilter};
+use siyu_app::services::home::DayRange;
 use siyu_domain::ApiTokenId;
 use siyu_domain::audit::AuditAction;
 use siyu_domain::job::JobStatus;
@@ -13,7 +14,6 @@ use siyu_domain::scope::ApiScope;
 
 use super::customers::Opt;
 use super::{IdPath, PageCtx, Pager, error_page, query_without_page, render, show_time};
-use crate::api::admin::AuditQuery;
 use crate::auth::extract::ConsoleUser;
 use siyu_app::error::ServiceError;
 use siyu_app::services::{audit, tokens};
@@ -36,24 +36,75 @@ struct AuditPage {
     actions: Vec<Opt>,
     actor: String,
     target: String,
+    from: String,
+    to: String,
+    export_href: String,
     rows: Vec<AuditRow>,
     pager: Pager,
     error: Option<String>,
+}
+
+/// The audit page's search: an action, a person (part of their login), a target, and bank days from
+/// and to (both included; the last 30 days when neither is given, a year at most).
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditPageQuery {
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// The store's filter for a search, or why it cannot be run (shown above an empty default search).
+fn audit_filter(state: &AppState, q: &AuditPageQuery) -> (AuditFilter, DayRange, Option<ServiceError>) {
+    let today = state.clock.now().bank_date();
+    let fallback = DayRange::last(today, 30);
+    let date = |s: &Option<String>| {
+        s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d"))
+    };
+    let mut error = None;
+    let range = match (date(&q.from), date(&q.to)) {
+        (None, None) => Ok(fallback),
+        (Some(Ok(f)), None) => DayRange::new(f, today.max(f)),
+        (None, Some(Ok(t))) => DayRange::new(t - chrono::Duration::days(29), t),
+        (Some(Ok(f)), Some(Ok(t))) => DayRange::new(f, t),
+        _ => Err(ServiceError::invalid("bad_date", "日期格式应为 YYYY-MM-DD / Dates are written YYYY-MM-DD")),
+    };
+    let range = range.unwrap_or_else(|e| {
+        error = Some(e);
+        fallback
+    });
+    let action = match q.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => AuditAction::parse(a).or_else(|| {
+            error = Some(ServiceError::invalid("bad_query", "未知的操作类型 / Unknown action"));
+            None
+        }),
+    };
+    let blank = |s: &Option<String>| {
+        s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(100).collect())
+    };
+    let (from, to) = range.instants();
+    let filter =
+        AuditFilter { action, actor: blank(&q.actor), target: blank(&q.target), from: Some(from), to: Some(to) };
+    (filter, range, error)
+}
+
+/// An audit action as the reader's language names it.
+fn action_name(tr: &super::i18n::Tr, a: AuditAction) -> &'static str {
+    tr.t(&format!("audit.action.{}", a.as_str()))
 }
 
 pub async fn audit(
     State(state): State<AppState>,
     user: ConsoleUser,
     headers: HeaderMap,
-    Query(q): Query<AuditQuery>,
+    Query(q): Query<AuditPageQuery>,
     Query(p): Query<crate::api::Paging>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/audit");
-    let (filter, error) = match q.filter() {
-        Ok(f) => (f, None),
-        Err(e) => (Default::default(), Some(e.to_string())),
-    };
+    let (filter, range, error) = audit_filter(&state, &q);
     let page = p.page();
     let result = match audit::search(&state, &user.0, &filter, page).await {
         Ok(r) => r,
@@ -65,7 +116,7 @@ pub async fn audit(
         .map(|e| AuditRow {
             time: show_time(e.at),
             actor: e.actor.clone(),
-            action: e.action.as_str(),
+            action: action_name(&ctx.tr, e.action),
             target: e.target.clone(),
             detail: e.detail.clone(),
             ip: e.ip.clone().unwrap_or_default(),
@@ -75,20 +126,51 @@ pub async fn audit(
         .iter()
         .map(|a| Opt {
             value: a.as_str().into(),
-            label: a.as_str().into(),
-            selected: q.action.as_deref() == Some(a.as_str()),
+            label: action_name(&ctx.tr, *a).into(),
+            selected: filter.action == Some(*a),
         })
         .collect();
-    let pager = Pager::new("/audit", &query_without_page(raw.as_deref()), page, result.total);
+    let base = query_without_page(raw.as_deref());
+    let pager = Pager::new("/audit", &base, page, result.total);
+    let export_href =
+        if base.is_empty() { "/audit/export.csv".to_owned() } else { format!("/audit/export.csv?{base}") };
     render(&AuditPage {
         ctx,
         actions,
-        actor: q.actor.unwrap_or_default(),
-        target: q.target.unwrap_or_default(),
+        actor: filter.actor.clone().unwrap_or_default(),
+        target: filter.target.clone().unwrap_or_default(),
+        from: range.from.to_string(),
+        to: range.to.to_string(),
+        export_href,
         rows,
         pager,
-        error,
+        error: error.map(|e| e.to_string()),
     })
+}
+
+/// The search as a CSV (formula-safe, bounded, audited by the service). A search that cannot run is
+/// refused rather than widened to the default range.
+pub async fn audit_export(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    Query(q): Query<AuditPageQuery>,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/audit");
+    let (filter, _, error) = audit_filter(&state, &q);
+    if let Some(e) = error {
+        return error_page(ctx, e);
+    }
+    let tr = ctx.tr;
+    let header = ["common.time", "audit.actor", "audit.action", "audit.target", "audit.detail", "audit.ip"]
+        .iter()
+        .map(|k| tr.t(k).to_owned())
+        .collect();
+    let names = AuditAction::ALL.iter().map(|a| (*a, action_name(&tr, *a).to_owned())).collect();
+    match audit::export_csv(&state, &user.0, &filter, header, names).await {
+        Ok(d) => crate::api::download(d),
+        Err(e) => error_page(ctx, e),
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -54,6 +54,12 @@ impl Tr {
         self.t(&format!("role.{}", r.as_str()))
     }
 
+    /// A role's title for someone filed at a unit of `kind`: a branch manager is 分行负责人 at a branch,
+    /// 网点负责人 at a sub-branch.
+    pub fn role_title(&self, r: siyu_domain::org::Role, kind: Option<siyu_domain::org::OrgUnitKind>) -> &'static str {
+        self.t(&format!("role.{}", r.title_key(kind)))
+    }
+
     pub fn unit_kind(&self, k: siyu_domain::org::OrgUnitKind) -> &'static str {
         self.t(&format!("kind.{}", k.as_str()))
     }
@@ -69,8 +75,12 @@ impl Tr {
 
 /// Every table of words.
 fn all_words() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    WORDS.iter().chain(super::audience_words::WORDS.iter()).chain(super::channels_words::WORDS.iter())
+    TABLES.iter().flat_map(|t| t.iter())
 }
+
+/// The tables, one per area, so that areas built side by side do not edit the same lines.
+const TABLES: &[&[(&str, &str, &str)]] =
+    &[WORDS, super::audience_words::WORDS, super::channels_words::WORDS, super::home_words::WORDS];
 
 /// key, 中文, English.
 pub const WORDS: &[(&str, &str, &str)] = &[
@@ -159,7 +169,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("role.admin", "系统管理员", "Administrator"),
     ("role.hq_operator", "总行运营", "HQ operator"),
     ("role.compliance_reviewer", "合规审核", "Compliance reviewer"),
-    ("role.branch_manager", "网点负责人", "Branch manager"),
+    ("role.branch_manager", "分行/网点负责人", "Branch or sub-branch head"),
     ("role.customer_manager", "客户经理", "Customer manager"),
     ("kind.head_office", "总行", "Head office"),
     ("kind.branch", "分行", "Branch"),

@@ -8,6 +8,9 @@ pub mod channel_detail;
 pub mod channels;
 pub mod channels_words;
 pub mod customers;
+pub mod home;
+mod home_chart;
+pub mod home_words;
 pub mod i18n;
 pub mod imports;
 pub mod login;
@@ -92,7 +95,7 @@ pub fn forms() -> Vec<FormRoute> {
 /// on a phone, so a page added here and not reachable is a failing test, not a forgotten screen.
 fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
-        ("/", get(home)),
+        ("/", get(home::page)),
         ("/login", get(login::page)),
         ("/lang/{lang}", get(switch_lang)),
         ("/customers", get(customers::list)),
@@ -117,6 +120,7 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/channels/{id}/qr.png", get(channels::qr_png)),
         ("/channels/{id}/poster.pdf", get(channels::poster_pdf)),
         ("/audit", get(admin::audit)),
+        ("/audit/export.csv", get(admin::audit_export)),
         ("/tokens", get(admin::tokens)),
         ("/jobs", get(admin::jobs)),
     ]
@@ -234,7 +238,7 @@ impl PageCtx {
             tr,
             lang: tr.0.code(),
             user_name: user.staff().display_name.clone(),
-            role: tr.role(user.staff().role),
+            role: tr.role_title(user.staff().role, user.1),
             csrf: user.csrf().to_owned(),
             nav,
         }
@@ -274,20 +278,6 @@ pub fn error_page(ctx: PageCtx, e: ServiceError) -> Response {
     let mut resp = render(&ErrorPage { ctx, message });
     *resp.status_mut() = crate::error::status_of(&e);
     resp
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    ctx: PageCtx,
-}
-
-async fn home(user: ConsoleUser, headers: HeaderMap) -> Response {
-    let ctx = PageCtx::new(&user, &headers, "/");
-    match ctx.nav.first() {
-        Some(first) => Redirect::to(first.href).into_response(),
-        None => render(&HomePage { ctx }),
-    }
 }
 
 async fn switch_lang(axum::extract::Path(l): axum::extract::Path<String>, headers: HeaderMap) -> Response {

@@ -98,7 +98,7 @@ pub async fn list(
             id: s.id,
             username: s.username.clone(),
             name: s.display_name.clone(),
-            role: ctx.tr.role(s.role),
+            role: ctx.tr.role_title(s.role, units.iter().find(|u| u.id == s.org_unit_id).map(|u| u.kind)),
             unit: unit_name(s.org_unit_id),
             wecom: s.wecom_userid.clone().unwrap_or_default(),
             active: ctx.tr.yes_no(s.active),

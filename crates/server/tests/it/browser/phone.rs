@@ -26,6 +26,7 @@ const NOT_SCREENS: &[(&str, &str)] = &[
     ("/imports/{id}/rejected.csv", "a CSV download"),
     ("/channels/{id}/qr.png", "an image, shown on the code's page"),
     ("/channels/{id}/poster.pdf", "a PDF to print"),
+    ("/audit/export.csv", "a CSV download"),
 ];
 
 /// The demo's people, one per role (HQ operations, a branch manager, a customer manager, compliance,
