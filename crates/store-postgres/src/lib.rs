@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0012_job_twins_and_channel_rotations.sql"),
     },
     Migration { name: "0013_wecom_link_method.sql", sql: include_str!("../migrations/0013_wecom_link_method.sql") },
+    Migration { name: "0014_import_friendliness.sql", sql: include_str!("../migrations/0014_import_friendliness.sql") },
 ];
 
 /// A store on one PostgreSQL database (and schema).

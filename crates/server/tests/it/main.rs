@@ -13,6 +13,7 @@ mod data_scope;
 mod demo;
 mod http_limits;
 mod imports;
+mod imports_friendly;
 mod jobs;
 mod migrations;
 mod org_tree;

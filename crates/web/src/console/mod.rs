@@ -7,6 +7,7 @@ pub mod audiences;
 pub mod channels;
 pub mod customers;
 pub mod i18n;
+pub mod import_words;
 pub mod imports;
 pub mod login;
 pub mod org;
@@ -115,6 +116,8 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
         .route("/audiences/{id}/edit", get(audiences::edit_page))
         .route("/audiences/{id}/export", get(audiences::export))
         .route("/imports", get(imports::list))
+        .route("/imports/template.csv", get(imports::template_csv))
+        .route("/imports/template.xlsx", get(imports::template_xlsx))
         .route("/imports/{id}", get(imports::detail))
         .route("/imports/{id}/rejected.csv", get(imports::rejected_csv))
         .route("/org", get(org::list))
