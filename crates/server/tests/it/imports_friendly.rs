@@ -169,6 +169,7 @@ async fn an_unmapped_file_needs_mapping_and_its_mapping_is_remembered() {
     let html = page(&app, &hq, &format!("/imports/{id}")).await;
     assert!(html.contains("待映射") && !html.contains("已拒绝") && html.contains("id=\"needs-mapping\""));
     assert!(html.contains("<details class=\"card\" id=\"remap\" open>"));
+    assert!(!html.contains("id=\"outcome-bar\"") && !html.contains("id=\"progress-bar\""), "no bar for no rows");
     hq.client.get(app.url("/lang/en")).send().await.unwrap();
     let html = page(&app, &hq, &format!("/imports/{id}")).await;
     assert!(html.contains("Needs mapping") && !html.contains("待映射") && !html.contains("unknown columns"));
@@ -247,6 +248,8 @@ async fn the_dry_run_previews_new_updated_unchanged_and_rejected_rows() {
     assert!(html.contains("将新增") && html.contains("将更新"));
     let done = commit(&app, &hq, &id).await;
     assert_eq!(counts(&done, ""), counts(&v, "preview"), "the commit does what the dry run said");
+    let html = page(&app, &hq, &format!("/imports/{id}")).await;
+    assert!(html.contains("已新增") && html.contains("seg-updated\" data-kind=\"updated\" style=\"width: 25.00%\""));
 
     // No good row: the bar is all rejected, nothing to commit.
     let v = dry_run(&app, &hq, "bad.csv", "客户号,姓名,网点代码\nX1,甲,NOPE\n".as_bytes().to_vec()).await;
