@@ -78,6 +78,8 @@ const ALIASES: &[(Field, &[&str])] = &[
             "所属支行",
             "开户支行",
             "sub_branch",
+            // The console's own customer export heads the unit's name so.
+            "网点",
         ],
     ),
     // Matched against the manager's login, which is the bank's staff number (工号 / 编号).
@@ -88,7 +90,7 @@ const ALIASES: &[(Field, &[&str])] = &[
     (Field::AumTier, &["aum_tier", "资产层级", "AUM层级", "客户等级", "AUM等级", "资产等级"]),
     (Field::AumYuan, &["aum", "aum_yuan", "资产余额", "AUM", "AUM余额"]),
     (Field::PayrollDay, &["payroll_day", "代发日", "发薪日"]),
-    (Field::PayrollFlag, &["payroll", "代发标志", "是否代发", "代发客户", "代发标识"]),
+    (Field::PayrollFlag, &["payroll", "代发标志", "是否代发", "代发客户", "代发标识", "代发"]),
     (Field::CreditCard, &["credit_card", "信用卡客户", "信用卡"]),
     (Field::Wealth, &["wealth", "理财客户", "理财"]),
     (Field::Loan, &["loan", "贷款客户", "贷款"]),
@@ -100,8 +102,15 @@ const ALIASES: &[(Field, &[&str])] = &[
     (Field::ConsentPersonalised, &["consent_personalised", "同意个性化营销"]),
     (Field::WecomExternalUserid, &["wecom_external_userid", "企微外部联系人ID"]),
     (Field::WechatUnionid, &["wechat_unionid", "unionid", "微信UnionID", "微信unionid"]),
-    (Field::Ignore, &["ignore", "忽略"]),
+    // Columns the console's own export writes for people to read, which the import knows and skips:
+    // the manager's name (the login beside it is what maps), and whether the customer is on WeCom.
+    (Field::Ignore, &["ignore", "忽略", "客户经理姓名", "owner_name", "已加企业微信", "on_wecom"]),
 ];
+
+/// A bracketed note that says a column holds masked numbers (`手机号(脱敏)`, `phone (masked)`).
+fn is_masked_note(note: Option<&str>) -> bool {
+    note.is_some_and(|n| n.contains("脱敏") || n.contains("masked"))
+}
 
 impl Field {
     /// The canonical (English, snake_case) name used in mappings and reports.
@@ -111,12 +120,26 @@ impl Field {
 
     /// The field a header names, by any of its aliases, compared after [`normalize_header`]: `AUM等级`,
     /// `ＡＵＭ 等级`, `AUM等级（资产）` and `aum等级(资产)` are one header.
+    ///
+    /// A phone or ID column whose note says it is masked (the console's export writes
+    /// `手机号(脱敏)`) is known and skipped: a mask such as `138****1234` is not a number, and writing
+    /// it, or the empty value it stands for, over the real one would lose the bank's data.
     pub fn from_header(header: &str) -> Option<Self> {
-        let h = normalize_header(header).0;
+        let (h, note) = normalize_header(header);
         if h.is_empty() {
             return None;
         }
-        ALIASES.iter().find(|(_, names)| names.iter().any(|n| normalize_header(n).0 == h)).map(|(f, _)| *f)
+        let field =
+            ALIASES.iter().find(|(_, names)| names.iter().any(|n| normalize_header(n).0 == h)).map(|(f, _)| *f)?;
+        match field {
+            Field::Phone | Field::IdNumber if is_masked_note(note.as_deref()) => Some(Field::Ignore),
+            f => Some(f),
+        }
+    }
+
+    /// Whether a file must have this column.
+    pub fn required(self) -> bool {
+        REQUIRED.contains(&self)
     }
 
     /// Every field a column can fill, `Ignore` last.
@@ -164,6 +187,31 @@ pub fn normalize_header(header: &str) -> (String, Option<String>) {
     (h, note)
 }
 
+/// The key a header row's remembered mapping is kept under: its headers as compared (normalised,
+/// bracketed notes kept, since `资产余额（万元）` and `资产余额（元）` differ), in order, joined by a
+/// separator no header contains. The store keeps a hash of it.
+pub fn header_set_key(headers: &[String]) -> String {
+    headers.iter().map(|h| compared(h)).collect::<Vec<_>>().join("\u{1f}")
+}
+
+/// A header as [`header_set_key`] compares it: normalised, its bracketed note kept.
+fn compared(header: &str) -> String {
+    match normalize_header(header) {
+        (base, Some(note)) => format!("{base}({note})"),
+        (base, None) => base,
+    }
+}
+
+/// The field a header fills under the operator's `overrides` (header → field, matched as written,
+/// else as compared, so a mapping remembered for `移动电话` also maps `移动 电话`), else by its name.
+pub fn mapped_field(overrides: &HashMap<String, Field>, header: &str) -> Option<Field> {
+    if let Some(f) = overrides.get(header.trim()) {
+        return Some(*f);
+    }
+    let h = compared(header);
+    overrides.iter().find(|(k, _)| compared(k) == h).map(|(_, f)| *f).or_else(|| Field::from_header(header))
+}
+
 /// How many cells of a row are headers siyu recognises (after [`normalize_header`]; `ignore` not
 /// counted). A file's header row is the one among its first rows that scores highest; a title row
 /// such as `某银行客户导出 2026-11-24` scores 0.
@@ -191,6 +239,63 @@ pub enum HeaderProblem {
     DuplicateField(String),
 }
 
+/// Where an import is in its life: uploaded → validated (dry run done) → committing → committed. A
+/// file whose header row was read but does not map (an unknown or missing column, two columns for one
+/// field) needs a mapping: the operator can map it and run the dry run again. A file that could not be
+/// read at all is rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    Validating,
+    Validated,
+    /// The header row was read but its columns do not map; nothing can be committed until they do.
+    NeedsMapping,
+    /// The file could not be read (its bytes, its encoding, its size); nothing can be committed.
+    Rejected,
+    Committing,
+    Committed,
+    Failed,
+}
+
+impl ImportStatus {
+    pub const ALL: [Self; 7] = [
+        Self::Validating,
+        Self::Validated,
+        Self::NeedsMapping,
+        Self::Rejected,
+        Self::Committing,
+        Self::Committed,
+        Self::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Validating => "validating",
+            Self::Validated => "validated",
+            Self::NeedsMapping => "needs_mapping",
+            Self::Rejected => "rejected",
+            Self::Committing => "committing",
+            Self::Committed => "committed",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Whether the operator may map the columns again and re-run the dry run.
+    pub fn remappable(self) -> bool {
+        matches!(self, Self::Validated | Self::NeedsMapping | Self::Rejected)
+    }
+}
+
+/// Whether a cell is a masked number (`138****1234`, `110***********002X`): real numbers have no `*`.
+fn is_masked(raw: &str) -> bool {
+    raw.contains(['*', '＊'])
+}
+
 /// Which column index fills which field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderMapping {
@@ -210,7 +315,7 @@ impl HeaderMapping {
         let mut unknown = Vec::new();
         let mut seen = HashSet::new();
         for (i, h) in headers.iter().enumerate() {
-            let field = overrides.get(h.trim()).copied().or_else(|| Field::from_header(h));
+            let field = mapped_field(overrides, h);
             match field {
                 Some(Field::Ignore) => {}
                 Some(f) => {
@@ -330,7 +435,14 @@ impl<'a> RowValidator<'a> {
         let (raw, col) = v(Field::Name);
         let name = p.check(col, validate::normalize_name(raw));
         let (raw, col) = v(Field::Phone);
-        let phone = (!raw.is_empty()).then(|| p.check(col, validate::normalize_phone(raw))).flatten();
+        let phone = match raw {
+            "" => None,
+            masked if is_masked(masked) => {
+                p.masked(col);
+                None
+            }
+            raw => p.check(col, validate::normalize_phone(raw)),
+        };
 
         let (type_raw, type_col) = v(Field::IdType);
         let id_type = if type_raw.is_empty() {
@@ -349,6 +461,10 @@ impl<'a> RowValidator<'a> {
         let (raw, col) = v(Field::IdNumber);
         let id_number = match id_type {
             _ if raw.is_empty() => None,
+            _ if is_masked(raw) => {
+                p.masked(col);
+                None
+            }
             // The type is wrong, so how to check the number is unknown; the type's problem says so.
             None => None,
             Some(t) if t.is_resident_id_number() => p.check(col, validate::normalize_id_number(raw)).filter(|id| {
@@ -570,6 +686,17 @@ struct Problems(Vec<RowProblem>);
 impl Problems {
     fn add(&mut self, column: &str, code: &str, message: String) {
         self.0.push(RowProblem { column: column.to_owned(), code: code.to_owned(), message });
+    }
+
+    /// A masked number in a column that writes numbers: the row is refused, so the real number the
+    /// bank holds is never overwritten by its mask.
+    fn masked(&mut self, column: &str) {
+        self.add(
+            column,
+            "masked_number",
+            "这是脱敏号码，不能导入；原号码保持不变 / this is a masked number and cannot be imported; the stored one is kept"
+                .into(),
+        );
     }
 
     /// Keeps a good value, or records why it is bad.
@@ -805,6 +932,50 @@ mod tests {
             assert_eq!(Field::from_header(h), None, "{h:?}");
         }
         assert_eq!(normalize_header("AUM等级（资产）"), ("aum等级".to_owned(), Some("资产".to_owned())));
+    }
+
+    #[test]
+    fn the_consoles_export_headers_map_and_its_masked_columns_are_skipped() {
+        let zh = ["客户号", "姓名", "手机号(脱敏)", "证件号(脱敏)", "网点", "客户经理工号", "客户经理姓名"];
+        let en = ["customer_no", "name", "phone (masked)", "id_number (masked)", "sub_branch", "owner", "owner_name"];
+        for h in [zh, en] {
+            let fields: Vec<_> = h.iter().map(|x| Field::from_header(x)).collect();
+            use Field::*;
+            let want = [CustomerNo, Name, Ignore, Ignore, SubBranchCode, OwnerUsername, Ignore];
+            assert_eq!(fields, want.map(Some), "{h:?}");
+        }
+        for (h, f) in [("代发", Field::PayrollFlag), ("已加企业微信", Field::Ignore), ("on_wecom", Field::Ignore)]
+        {
+            assert_eq!(Field::from_header(h), Some(f), "{h}");
+        }
+        // Only a note that says so makes a number column a masked one.
+        assert_eq!(Field::from_header("手机号(客户本人)"), Some(Field::Phone));
+    }
+
+    #[test]
+    fn a_masked_number_in_a_number_column_refuses_the_row() {
+        let mut v = validator(&["客户号", "姓名", "网点代码", "手机号", "身份证号"]);
+        let errs = v.validate(&["C1", "甲", "SB01", "138****1234", "110***********002X"]).unwrap_err();
+        assert_eq!(codes(&errs), [("手机号", "masked_number"), ("身份证号", "masked_number")]);
+        assert!(v.validate(&["C2", "乙", "SB01", "", ""]).is_ok());
+    }
+
+    #[test]
+    fn header_sets_are_keyed_as_compared_with_their_units() {
+        let a = header_set_key(&headers(&["客户号", "ＡＵＭ 等级", "资产余额（万元）"]));
+        assert_eq!(a, header_set_key(&headers(&["*客户号", "aum等级", "资产余额(万元)"])));
+        assert_ne!(a, header_set_key(&headers(&["客户号", "aum等级", "资产余额(元)"])));
+        assert_ne!(a, header_set_key(&headers(&["aum等级", "客户号", "资产余额(万元)"])));
+        assert_ne!(header_set_key(&headers(&["a", "b"])), header_set_key(&headers(&["ab"])));
+    }
+
+    #[test]
+    fn statuses_read_back_and_which_may_be_mapped_again() {
+        for s in ImportStatus::ALL {
+            assert_eq!(ImportStatus::parse(s.as_str()), Some(s));
+        }
+        let remappable: Vec<_> = ImportStatus::ALL.into_iter().filter(|s| s.remappable()).collect();
+        assert_eq!(remappable, [ImportStatus::Validated, ImportStatus::NeedsMapping, ImportStatus::Rejected]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod customer;
 pub mod ids;
 pub mod import;
+pub mod import_template;
 pub mod job;
 pub mod masking;
 #[cfg(feature = "openapi")]

@@ -58,7 +58,9 @@ pub async fn run(customers: u64) -> anyhow::Result<()> {
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         let (before, _) = rss();
         let t = Instant::now();
-        let mut d = export::audience(&state, &caller, a.id, format).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut d = export::audience(&state, &caller, a.id, format, siyu_domain::import_template::FileLang::Zh)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let rows = d.rows;
         let mut bytes = 0usize;
         while let Some(chunk) = d.body.recv().await {

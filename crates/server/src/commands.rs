@@ -168,10 +168,14 @@ async fn import(config: Config, a: crate::cli::ImportArgs) -> anyhow::Result<()>
     imports::validate_now(&state, &caller, id, &|n| bar.set(n, None)).await?;
     bar.finish();
     let rec = state.store.import(id).await?;
-    if rec.status == ImportStatus::Rejected {
+    if matches!(rec.status, ImportStatus::Rejected | ImportStatus::NeedsMapping) {
         anyhow::bail!("{}: {}", name, rec.file_error.unwrap_or_default());
     }
-    println!("{id}: {} rows, {} good, {} rejected", rec.total_rows, rec.good_rows, rec.bad_rows);
+    let p = rec.preview;
+    println!(
+        "{id}: {} rows, {} good ({} new, {} updated, {} unchanged), {} rejected",
+        rec.total_rows, rec.good_rows, p.inserted, p.updated, p.unchanged, rec.bad_rows
+    );
     let problems = imports::problems(&state, &caller, id, siyu_store::Page::first(20))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0012_job_twins_and_channel_rotations.sql"),
     },
     Migration { name: "0013_wecom_link_method.sql", sql: include_str!("../migrations/0013_wecom_link_method.sql") },
+    Migration { name: "0014_import_friendliness.sql", sql: include_str!("../migrations/0014_import_friendliness.sql") },
     Migration {
         name: "0015_channel_controls_and_qr.sql",
         sql: include_str!("../migrations/0015_channel_controls_and_qr.sql"),

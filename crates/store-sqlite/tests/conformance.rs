@@ -55,6 +55,8 @@ async fn abandoned_writes_leave_no_transaction_open() {
             total_rows: 0,
             good_rows: 0,
             bad_rows: 0,
+            preview: siyu_store::UpsertCounts::default(),
+            remembered_mapping: None,
         };
         let write = store.record_validation(id, &v, &[], t);
         let _ = tokio::time::timeout(std::time::Duration::from_micros(u64::from(i % 40) * 5), write).await;

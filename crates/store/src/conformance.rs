@@ -20,8 +20,13 @@ use crate::*;
 
 mod deep_org;
 mod figures;
+mod imports;
 pub use deep_org::{DeepBank, data_scope_reaches_any_depth, seed_deep_bank, staff_filter_takes_the_whole_subtree};
 pub use figures::home_figures_are_derived_and_scoped;
+pub use imports::{
+    an_unmapped_import_waits_for_its_mapping, column_mappings_are_remembered_per_header_set,
+    import_preview_counts_what_the_upsert_does,
+};
 
 /// Expands to one test per conformance check. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>`: `None` skips the check (a backend whose server is not reachable outside CI).
@@ -34,6 +39,8 @@ macro_rules! conformance_tests {
             data_scope_hides_other_customers, customer_filters_and_paging, phone_index_lookup,
             import_batches_apply_exactly_once, import_batch_reports_each_row_and_is_atomic,
             import_validation_is_replaced, import_commit_mark_carries_its_audit_entry, stale_uploads_are_found_past_a_page,
+            import_preview_counts_what_the_upsert_does, column_mappings_are_remembered_per_header_set,
+            an_unmapped_import_waits_for_its_mapping,
             jobs_dedupe_and_retry,
             a_job_queued_while_its_twin_runs_waits_for_it, two_workers_never_share_a_job, lapsed_lease_runs_again, audit_log_search, sessions_expire,
             api_tokens_revoke, callbacks_are_accepted_once, relationships_keep_the_newest_event,
@@ -463,6 +470,8 @@ async fn validated_import(s: &dyn Store, good: i64) -> ImportId {
         total_rows: good,
         good_rows: good,
         bad_rows: 0,
+        preview: UpsertCounts::default(),
+        remembered_mapping: None,
     };
     s.record_validation(id, &v, &[], T0).await.unwrap();
     id
@@ -637,6 +646,8 @@ pub async fn import_validation_is_replaced(s: Arc<dyn Store>) {
         total_rows: 3000,
         good_rows: 500,
         bad_rows: 2500,
+        preview: UpsertCounts::default(),
+        remembered_mapping: None,
     };
     s.record_validation(id, &v, &problems, T0).await.unwrap();
     let page = s.import_problems(id, Page::numbered(2, 100)).await.unwrap();

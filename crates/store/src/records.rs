@@ -243,39 +243,8 @@ impl SegmentFilter {
     }
 }
 
-/// Where an import is in its life: uploaded → validated (dry run done) → committing → committed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ImportStatus {
-    Validating,
-    Validated,
-    /// The header row could not be used; nothing can be committed.
-    Rejected,
-    Committing,
-    Committed,
-    Failed,
-}
-
-impl ImportStatus {
-    pub const ALL: [Self; 6] =
-        [Self::Validating, Self::Validated, Self::Rejected, Self::Committing, Self::Committed, Self::Failed];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Validating => "validating",
-            Self::Validated => "validated",
-            Self::Rejected => "rejected",
-            Self::Committing => "committing",
-            Self::Committed => "committed",
-            Self::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
+/// Where an import is in its life (the domain's, so a page and the API name the same states).
+pub use siyu_domain::import::ImportStatus;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewImport {
@@ -310,6 +279,11 @@ pub struct ImportRecord {
     pub rows_committed: i64,
     #[serde(flatten)]
     pub counts: UpsertCounts,
+    /// What the dry run found a commit would do: new customers, existing ones it would change, and
+    /// existing ones it would leave as they are (the rejected rows are `bad_rows`).
+    pub preview: UpsertCounts,
+    /// Whether the dry run's column mapping was the one remembered for this header row.
+    pub mapping_remembered: bool,
     pub created_by: Option<StaffId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -325,6 +299,11 @@ pub struct ImportValidation {
     pub total_rows: i64,
     pub good_rows: i64,
     pub bad_rows: i64,
+    /// What a commit of the good rows would do, as the dry run found it.
+    pub preview: UpsertCounts,
+    /// The mapping remembered for this header row, when the dry run used it (it is then the import's
+    /// mapping, so the commit reads the file the same way).
+    pub remembered_mapping: Option<String>,
 }
 
 /// One problem in one row of an import (a row with three problems has three).

@@ -99,6 +99,10 @@ pub trait CustomerStore: Send + Sync {
     ) -> StoreResult<std::collections::HashMap<String, CustomerId>>;
     /// These customers, those in scope only, in the order of `ids` (for audience samples and exports).
     async fn customers_by_ids(&self, scope: DataScope, ids: &[CustomerId]) -> StoreResult<Vec<Customer>>;
+    /// What [`CustomerStore::upsert_customers`] would do with these rows now, writing nothing: a row
+    /// is inserted when no customer has its number, updated when one does and a column of `fields`
+    /// differs, unchanged otherwise (compared on the same columns the upsert compares).
+    async fn preview_upsert(&self, rows: &[NewCustomer], fields: &UpsertFields) -> StoreResult<UpsertCounts>;
 }
 
 #[async_trait]
@@ -106,7 +110,7 @@ pub trait ImportStore: Send + Sync {
     async fn create_import(&self, import: &NewImport) -> StoreResult<ImportId>;
     async fn import(&self, id: ImportId) -> StoreResult<ImportRecord>;
     async fn list_imports(&self, page: Page) -> StoreResult<Paged<ImportRecord>>;
-    /// Imports waiting for a commit (validated, or rejected but kept for a re-mapping) not changed
+    /// Imports waiting for a commit (validated, or unmapped or rejected but kept for a re-mapping) not changed
     /// since `before`, oldest first, at most `limit`: uploads nobody committed, whose files may go.
     async fn stale_uploads(&self, before: Timestamp, limit: i64) -> StoreResult<Vec<ImportRecord>>;
     /// Records the dry run's result and its problems (replacing any earlier run's), atomically.
@@ -118,7 +122,17 @@ pub trait ImportStore: Send + Sync {
         now: Timestamp,
     ) -> StoreResult<()>;
     async fn import_problems(&self, id: ImportId, page: Page) -> StoreResult<Paged<ImportProblem>>;
-    /// Sends a rejected or validated import back to validation with a new column mapping.
+    /// The column mapping (JSON header → field) last chosen for the header set with this key.
+    async fn remembered_mapping(&self, header_key: &str) -> StoreResult<Option<String>>;
+    /// Remembers a column mapping for a header set, replacing the one before.
+    async fn remember_mapping(
+        &self,
+        header_key: &str,
+        mapping_json: &str,
+        by: Option<siyu_domain::StaffId>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Sends a rejected, unmapped or validated import back to validation with a new column mapping.
     async fn restart_validation(&self, id: ImportId, mapping_json: &str, now: Timestamp) -> StoreResult<()>;
     /// Moves a validated import to committing. `Stale` if it is not validated (or already committing).
     async fn start_commit(&self, id: ImportId, now: Timestamp) -> StoreResult<()>;

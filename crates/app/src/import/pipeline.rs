@@ -13,10 +13,12 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use siyu_domain::import::{Field, HeaderMapping, ImportLookups, RowValidator, UnitByName};
+use siyu_domain::import_template::is_note_row;
 use siyu_domain::org::Role;
 use siyu_domain::{OrgUnitId, StaffId};
 use siyu_store::{
-    ImportProblem, ImportStatus, ImportValidation, NewCustomer, StaffFilter, Store, StoreError, UpsertFields,
+    ImportProblem, ImportStatus, ImportValidation, NewCustomer, StaffFilter, Store, StoreError, UpsertCounts,
+    UpsertFields,
 };
 use siyu_vault::Vault;
 use tokio::sync::mpsc;
@@ -103,14 +105,16 @@ pub struct DryRun {
     pub problems: Vec<ImportProblem>,
 }
 
-fn rejected(message: String) -> DryRun {
+fn refused(status: ImportStatus, message: String, headers_json: String) -> DryRun {
     let validation = ImportValidation {
-        status: ImportStatus::Rejected,
-        headers_json: "[]".into(),
+        status,
+        headers_json,
         file_error: Some(message),
         total_rows: 0,
         good_rows: 0,
         bad_rows: 0,
+        preview: UpsertCounts::default(),
+        remembered_mapping: None,
     };
     DryRun { validation, problems: Vec::new() }
 }
@@ -121,35 +125,61 @@ fn misaligned(cells: &[&str], headers: usize) -> bool {
     cells.len() > headers && cells[headers..].iter().any(|c| !c.trim().is_empty())
 }
 
-/// Validates every row, judging dates on `today`; nothing is written. `progress` is called with the
-/// rows read so far.
+/// Whom the dry run tells as it goes (it runs on a blocking thread; the job relays to the store).
+pub trait DryRunSink {
+    /// Rows read so far.
+    fn progress(&self, rows: i64);
+    /// The mapping remembered for this header row (JSON header → field), asked only when the import
+    /// brought none of its own.
+    fn remembered(&self, headers: &[String]) -> Option<String>;
+    /// The fields the file fills, then its good rows sealed in batches, for the preview of what a
+    /// commit would do. `false` when nobody listens any more.
+    fn good_rows(&self, produced: Produced) -> bool;
+}
+
+/// Validates every row, judging dates on `today`; nothing is written. A template's notes and example
+/// rows are skipped (and not counted), as the commit skips them.
 pub fn dry_run(
     bytes: &[u8],
     overrides: &HashMap<String, Field>,
     lookups: &Lookups,
     vault: &Vault,
     today: NaiveDate,
-    progress: &dyn Fn(i64),
+    sink: &dyn DryRunSink,
 ) -> DryRun {
     let table = match Table::open(bytes) {
         Ok(t) => t,
-        Err(e) => return rejected(e.to_string()),
+        Err(e) => return refused(ImportStatus::Rejected, e.to_string(), "[]".into()),
     };
     let headers = table.headers().to_vec();
     let headers_json = serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into());
+    // The import's own mapping wins; without one, the mapping last chosen for these headers is used,
+    // and recorded as the import's, so the commit reads the file the same way.
+    let remembered = if overrides.is_empty() {
+        sink.remembered(&headers).filter(|json| parse_mapping(json).is_ok_and(|m| !m.is_empty()))
+    } else {
+        None
+    };
+    let remembered_overrides = remembered.as_deref().map(|json| parse_mapping(json).unwrap_or_default());
+    let overrides = remembered_overrides.as_ref().unwrap_or(overrides);
     let mapping = match HeaderMapping::new(&headers, overrides) {
         Ok(m) => m,
         Err(e) => {
-            let mut d = rejected(e.to_string());
-            d.validation.headers_json = headers_json;
+            let mut d = refused(ImportStatus::NeedsMapping, e.to_string(), headers_json);
+            d.validation.remembered_mapping = remembered;
             return d;
         }
     };
+    let mut listening = sink.good_rows(Produced::Fields(UpsertFields(mapping.fields())));
     let mut validator = RowValidator::new(mapping, lookups, today);
     let (mut total, mut good, mut bad) = (0i64, 0i64, 0i64);
     let mut problems = Vec::new();
     let mut kept_row_bytes = 0usize;
+    let mut batch = Vec::new();
     let read = table.for_each_row(&mut |line, cells| {
+        if is_note_row(cells) {
+            return ControlFlow::Continue(());
+        }
         total += 1;
         let result = if misaligned(cells, headers.len()) {
             Err(vec![siyu_domain::import::RowProblem {
@@ -164,10 +194,18 @@ pub fn dry_run(
                 ),
             }])
         } else {
-            validator.validate(cells).map(|_| ())
+            validator.validate(cells)
         };
         match result {
-            Ok(()) => good += 1,
+            Ok(draft) => {
+                good += 1;
+                if listening {
+                    batch.push(vault.seal_customer(draft));
+                    if batch.len() == PREVIEW_BATCH_ROWS {
+                        listening = sink.good_rows(Produced::Batch(std::mem::take(&mut batch)));
+                    }
+                }
+            }
             Err(ps) => {
                 bad += 1;
                 if problems.len() < MAX_STORED_PROBLEMS {
@@ -190,16 +228,17 @@ pub fn dry_run(
             }
         }
         if total % 10_000 == 0 {
-            progress(total);
+            sink.progress(total);
         }
         ControlFlow::Continue(())
     });
     if let Err(e) = read {
-        let mut d = rejected(e.to_string());
-        d.validation.headers_json = headers_json;
-        return d;
+        return refused(ImportStatus::Rejected, e.to_string(), headers_json);
     }
-    progress(total);
+    if listening && !batch.is_empty() {
+        sink.good_rows(Produced::Batch(batch));
+    }
+    sink.progress(total);
     let validation = ImportValidation {
         status: ImportStatus::Validated,
         headers_json,
@@ -207,8 +246,47 @@ pub fn dry_run(
         total_rows: total,
         good_rows: good,
         bad_rows: bad,
+        preview: UpsertCounts::default(),
+        remembered_mapping: remembered,
     };
     DryRun { validation, problems }
+}
+
+/// Good rows per preview question to the store: small enough that a batch waiting for the store
+/// holds little, large enough that a million rows are a few hundred questions.
+const PREVIEW_BATCH_ROWS: usize = 5_000;
+
+/// Operator overrides of header → field, as JSON `{"手机": "phone", "备注": "ignore"}`, bounded
+/// before they are parsed: at most [`MAX_MAPPING_BYTES`] of text and [`MAX_MAPPING_COLUMNS`] columns.
+pub fn parse_mapping(json: &str) -> Result<HashMap<String, Field>, MappingError> {
+    if json.trim().is_empty() {
+        return Ok(HashMap::new());
+    }
+    if json.len() > MAX_MAPPING_BYTES {
+        return Err(MappingError::TooLong);
+    }
+    let m: HashMap<String, Field> = serde_json::from_str(json).map_err(|e| MappingError::Unreadable(e.to_string()))?;
+    if m.len() > MAX_MAPPING_COLUMNS {
+        return Err(MappingError::TooMany);
+    }
+    Ok(m)
+}
+
+/// The longest mapping text read (the API's `mapping` field, a remembered mapping): the console's
+/// whole form is at most 64 KiB too.
+pub const MAX_MAPPING_BYTES: usize = 64 << 10;
+/// The most columns a mapping may name: as many as a file may have (`reader::Limits::max_columns`).
+pub const MAX_MAPPING_COLUMNS: usize = 512;
+
+/// Why a column mapping was not taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MappingError {
+    #[error("the mapping is longer than {MAX_MAPPING_BYTES} bytes")]
+    TooLong,
+    #[error("the mapping names more than {MAX_MAPPING_COLUMNS} columns")]
+    TooMany,
+    #[error("{0}")]
+    Unreadable(String),
 }
 
 /// What the producer thread sends to the committer.
@@ -254,7 +332,7 @@ pub fn produce(
     let mut seen_good = 0i64;
     let mut batch = Vec::with_capacity(BATCH_ROWS);
     let read = table.for_each_row(&mut |_, cells| {
-        if misaligned(cells, headers) {
+        if is_note_row(cells) || misaligned(cells, headers) {
             return ControlFlow::Continue(());
         }
         // Every row goes through the validator, even skipped ones: it remembers customer numbers, and

@@ -85,7 +85,7 @@ impl Job for ImportValidate {
     async fn run(&self, ctx: &JobContext<'_>, p: ImportPayload) -> Result<(), JobError> {
         let progress = ctx.state.import_progress.clone();
         let id = p.import_id;
-        let result = run_validation(ctx.state, id, &move |n| progress.set(id, n)).await;
+        let result = run_validation(ctx.state, id, p.staff_id, &move |n| progress.set(id, n)).await;
         ctx.state.import_progress.clear(id);
         result.map_err(JobError::retry)
     }
@@ -134,9 +134,13 @@ async fn remove_file(rec: &ImportRecord) {
 }
 
 /// The dry run. Idempotent: a re-run after a crash finds the import no longer validating and stops.
+/// Besides the problems it previews what a commit would do (new, updated, unchanged rows), asking the
+/// store about each batch of good rows while the next is read. A dry run with the operator's own
+/// mapping that maps the file remembers that mapping for its header row; `by` is who chose it.
 pub(crate) async fn run_validation(
     state: &AppState,
     id: ImportId,
+    by: Option<StaffId>,
     progress: &(dyn Fn(i64) + Send + Sync),
 ) -> Result<(), ImportError> {
     let rec = state.store.import(id).await?;
@@ -145,29 +149,83 @@ pub(crate) async fn run_validation(
     }
     let bytes = load_file(state, &rec).await?;
     let overrides = imports::parse_mapping(&rec.mapping_json)?;
+    let own_mapping = !overrides.is_empty();
     let lookups = Lookups::load(&*state.store).await?;
     let vault = state.vault.clone();
     let today = judged_on(&rec);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let work = tokio::task::spawn_blocking(move || {
-        pipeline::dry_run(&bytes, &overrides, &lookups, &vault, today, &|n| {
-            let _ = tx.send(n);
-        })
-    });
+    // Two batches in flight: one being asked about, one being sealed.
+    let (good_tx, mut good_rx) = tokio::sync::mpsc::channel(2);
+    let sink =
+        JobSink { progress: tx, good: good_tx, store: state.store.clone(), runtime: tokio::runtime::Handle::current() };
+    let work =
+        tokio::task::spawn_blocking(move || pipeline::dry_run(&bytes, &overrides, &lookups, &vault, today, &sink));
     let relay = async {
         while let Some(n) = rx.recv().await {
             progress(n);
         }
     };
-    let (outcome, ()) = tokio::join!(work, relay);
-    let outcome = outcome?;
+    let preview = async {
+        let mut fields = None;
+        let mut counts = UpsertCounts::default();
+        while let Some(produced) = good_rx.recv().await {
+            match produced {
+                Produced::Fields(f) => fields = Some(f),
+                Produced::Batch(rows) => {
+                    let f = fields.as_ref().ok_or(ImportError::RowsBeforeFields)?;
+                    counts += state.store.preview_upsert(&rows, f).await?;
+                }
+                Produced::Failed(e) => return Err(ImportError::File(e)),
+            }
+        }
+        Ok(counts)
+    };
+    let (outcome, (), preview) = tokio::join!(work, relay, preview);
+    let mut outcome = outcome?;
+    outcome.validation.preview = preview?;
     state.store.record_validation(id, &outcome.validation, &outcome.problems, state.clock.now()).await?;
+    if own_mapping && outcome.validation.status == ImportStatus::Validated {
+        let headers: Vec<String> = serde_json::from_str(&outcome.validation.headers_json).unwrap_or_default();
+        let key = crate::import::header_key(&headers);
+        state.store.remember_mapping(&key, &rec.mapping_json, by, state.clock.now()).await?;
+    }
     // A file whose header could be read is kept so the operator can map its columns and try again;
     // one that could not be read at all is useless and goes.
     if outcome.validation.status == ImportStatus::Rejected && outcome.validation.headers_json == "[]" {
         remove_file(&rec).await;
     }
     Ok(())
+}
+
+/// The dry run's listener on the job's side: progress to the page, good rows to the preview, and the
+/// remembered mapping asked of the store (from the blocking thread the dry run runs on).
+struct JobSink {
+    progress: tokio::sync::mpsc::UnboundedSender<i64>,
+    good: tokio::sync::mpsc::Sender<Produced>,
+    store: Arc<dyn siyu_store::Store>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl pipeline::DryRunSink for JobSink {
+    fn progress(&self, rows: i64) {
+        let _ = self.progress.send(rows);
+    }
+
+    fn remembered(&self, headers: &[String]) -> Option<String> {
+        let key = crate::import::header_key(headers);
+        match self.runtime.block_on(self.store.remembered_mapping(&key)) {
+            Ok(found) => found,
+            Err(e) => {
+                // Without it the operator maps the file by hand, as before: worth a warning, not a failure.
+                tracing::warn!(error = %e, "could not read a remembered column mapping");
+                None
+            }
+        }
+    }
+
+    fn good_rows(&self, produced: Produced) -> bool {
+        self.good.blocking_send(produced).is_ok()
+    }
 }
 
 /// Commits the good rows in checkpointed batches. A re-run resumes after the last committed batch; a

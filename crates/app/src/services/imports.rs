@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use siyu_domain::ImportId;
 use siyu_domain::audit::AuditAction;
 use siyu_domain::import::Field;
+use siyu_domain::import_template::{self, FileLang};
 use siyu_domain::scope::Permission;
 use siyu_store::{ImportProblem, ImportRecord, ImportStatus, Page, Paged, UpsertCounts};
 
@@ -16,15 +17,13 @@ use crate::import::{UPLOAD_LABEL, pipeline};
 use crate::jobs::import::{ImportCommit, ImportError, ImportPayload, ImportValidate};
 use crate::jobs::{self, Options};
 use crate::services::audit;
-use crate::services::download::{self, Download};
+use crate::services::download::{self, Download, Format};
 use crate::state::AppState;
 
-/// Operator overrides of header → field, as JSON `{"手机": "phone", "备注": "ignore"}`.
+/// Operator overrides of header → field, as JSON `{"手机": "phone", "备注": "ignore"}`, bounded in
+/// length and columns before they are parsed (see [`pipeline::parse_mapping`]).
 pub fn parse_mapping(json: &str) -> ServiceResult<HashMap<String, Field>> {
-    if json.trim().is_empty() {
-        return Ok(HashMap::new());
-    }
-    serde_json::from_str(json).map_err(|e| {
+    pipeline::parse_mapping(json).map_err(|e| {
         ServiceError::invalid("bad_mapping", format!("列映射格式错误 / the column mapping is not valid: {e}"))
     })
 }
@@ -108,7 +107,7 @@ pub async fn validate_now(
     progress: &(dyn Fn(i64) + Send + Sync),
 ) -> Result<(), ImportError> {
     caller.require(Permission::ImportCustomers)?;
-    jobs::import::run_validation(state, id, progress).await
+    jobs::import::run_validation(state, id, caller.staff.as_ref().map(|s| s.id), progress).await
 }
 
 /// Commits an import here and now rather than as a job, for a caller who may import: a validated one
@@ -161,7 +160,13 @@ pub async fn remap(
     mapping: &HashMap<String, Field>,
 ) -> ServiceResult<()> {
     caller.require(Permission::ImportCustomers)?;
+    if mapping.len() > pipeline::MAX_MAPPING_COLUMNS {
+        return Err(ServiceError::invalid("bad_mapping", "列映射的列过多 / the column mapping names too many columns"));
+    }
     let rec = state.store.import(id).await?;
+    if !rec.status.remappable() {
+        return Err(not_remappable());
+    }
     if !std::path::Path::new(&rec.stored_path).exists() {
         return Err(ServiceError::invalid(
             "file_gone",
@@ -169,15 +174,44 @@ pub async fn remap(
         ));
     }
     let json = serde_json::to_string(mapping).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    if json.len() > pipeline::MAX_MAPPING_BYTES {
+        return Err(ServiceError::invalid("bad_mapping", "列映射过长 / the column mapping is too long"));
+    }
     state.store.restart_validation(id, &json, state.clock.now()).await.map_err(|e| match e {
-        siyu_store::StoreError::Stale(_) => ServiceError::invalid(
-            "not_remappable",
-            "只有被拒绝或待确认的导入可以重新映射 / only a rejected or validated import can be re-mapped",
-        ),
+        siyu_store::StoreError::Stale(_) => not_remappable(),
         other => other.into(),
     })?;
     jobs::enqueue::<ImportValidate>(state, &ImportPayload::new(id, caller), Options::now()).await?;
     Ok(())
+}
+
+fn not_remappable() -> ServiceError {
+    ServiceError::invalid(
+        "not_remappable",
+        "只有待映射、被拒绝或待确认的导入可以重新映射 / only an import that needs mapping, was rejected or is validated can be re-mapped",
+    )
+}
+
+/// The customer file template in a language: every column the import knows (the required ones marked
+/// `*`), a row of notes and an example row, which an upload of the template skips. Written through
+/// the same formula-free writer as every file siyu hands out.
+pub fn template(caller: &Caller, lang: FileLang, format: Format) -> ServiceResult<Download> {
+    caller.require(Permission::ImportCustomers)?;
+    let mut rows = import_template::rows(lang);
+    let header = rows.remove(0);
+    let name = format!("siyu-customer-template-{}.{}", lang.code(), format.extension());
+    let sheet = if lang == FileLang::En { "customers" } else { "客户" };
+    Ok(download::start(name, format, rows.len() as u64, sheet, header, Fixed(Some(rows))))
+}
+
+/// Rows known in advance, handed over as one page.
+struct Fixed(Option<Vec<Vec<String>>>);
+
+#[async_trait::async_trait]
+impl download::Pages for Fixed {
+    async fn next_page(&mut self) -> ServiceResult<Option<Vec<Vec<String>>>> {
+        Ok(self.0.take())
+    }
 }
 
 /// Moves a validated import to committing and queues the commit.

@@ -352,7 +352,7 @@ async fn bad_files_are_refused_with_a_reason() {
     let unreadable = dry_run(&app, &hq, "x.xlsx", b"PK\x03\x04 not really a workbook".to_vec()).await;
     assert_eq!(unreadable["status"], "rejected");
     let v = dry_run(&app, &hq, "x.csv", "客户号,姓名,网点代码,备注\nA,B,SH01,x\n".as_bytes().to_vec()).await;
-    assert_eq!(v["status"], "rejected");
+    assert_eq!(v["status"], "needs_mapping");
     assert!(v["file_error"].as_str().unwrap().contains("备注"));
     // Unknown columns can be mapped in the console, and the dry run runs again on the kept file.
     let stuck = v["id"].as_str().unwrap().to_owned();

@@ -15,6 +15,7 @@ mod demo;
 mod home;
 mod http_limits;
 mod imports;
+mod imports_friendly;
 mod jobs;
 mod migrations;
 mod org_tree;

@@ -92,6 +92,56 @@ macro_rules! sql_customers {
             }
         }
 
+        /// The columns [`stored_differs`] reads, the same ones [`upsert_tail`] compares.
+        const COMPARED_COLS: &str = "customer_no, name, phone_index, id_index, id_type, gender, birthday, sub_branch_id, owner_id, \
+            aum_tier, payroll_day, credit_card, wealth, loan, risk_grade, risk_assessed_on, consent_1v1, consent_moments, \
+            consent_group, consent_personalised, wecom_external_userid, wechat_unionid";
+
+        /// Whether a stored customer differs from `n` in a column `fields` writes: what the upsert's
+        /// `WHERE <something differs>` asks, in Rust, for a preview that writes nothing (the conformance
+        /// suite checks that a preview and the upsert that follows count alike).
+        fn stored_differs(r: &DbRow, n: &$crate::NewCustomer, fields: &$crate::UpsertFields) -> $crate::error::StoreResult<bool> {
+            use dom::import::Field::*;
+            let text = |c: &str| get::<Option<String>>(r, c);
+            let int = |c: &str| get::<Option<i64>>(r, c);
+            let flag = |c: &str| get::<bool>(r, c);
+            let index = |c: &str| get::<Option<Vec<u8>>>(r, c);
+            for f in &fields.0 {
+                let differs = match f {
+                    Name => text("name")?.as_deref() != Some(n.name.as_str()),
+                    Phone => index("phone_index")?.as_deref() != n.phone.as_ref().map(|p| p.index.as_slice()),
+                    IdNumber => {
+                        index("id_index")?.as_deref() != n.id_number.as_ref().map(|p| p.index.as_slice())
+                            || text("id_type")?.as_deref() != n.id_type.map(|t| t.as_str())
+                    }
+                    Gender => text("gender")?.as_deref() != Some(n.gender.as_str()),
+                    Birthday => text("birthday")? != n.birthday.map(iso_date),
+                    SubBranchCode => int("sub_branch_id")? != Some(n.sub_branch_id.get()),
+                    OwnerUsername => int("owner_id")? != n.owner_id.map(|o| o.get()),
+                    AumTier | AumYuan => int("aum_tier")? != Some(i64::from(n.aum_tier.get())),
+                    PayrollDay | PayrollFlag => int("payroll_day")? != n.segments.payroll_day.map(i64::from),
+                    CreditCard => flag("credit_card")? != n.segments.credit_card,
+                    Wealth => flag("wealth")? != n.segments.wealth,
+                    Loan => flag("loan")? != n.segments.loan,
+                    RiskGrade | RiskAssessedOn => {
+                        int("risk_grade")? != n.risk.map(|x| i64::from(x.grade.get()))
+                            || text("risk_assessed_on")? != n.risk.map(|x| iso_date(x.assessed_on))
+                    }
+                    ConsentOneToOne => flag("consent_1v1")? != n.consent.one_to_one,
+                    ConsentMoments => flag("consent_moments")? != n.consent.moments,
+                    ConsentGroup => flag("consent_group")? != n.consent.group,
+                    ConsentPersonalised => flag("consent_personalised")? != n.consent.personalised,
+                    WecomExternalUserid => text("wecom_external_userid")? != n.wecom_external_userid,
+                    WechatUnionid => text("wechat_unionid")? != n.wechat_unionid,
+                    CustomerNo | IdType | Ignore => false,
+                };
+                if differs {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+
         /// `ON CONFLICT … DO UPDATE SET … WHERE <something differs>` for the given fields.
         fn upsert_tail(fields: &$crate::UpsertFields) -> String {
             let mut set: Vec<String> = Vec::new();
@@ -343,6 +393,29 @@ macro_rules! sql_customers {
                     }
                 }
                 Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+            }
+
+            async fn preview_upsert(&self, rows: &[$crate::NewCustomer], fields: &$crate::UpsertFields) -> $crate::error::StoreResult<$crate::UpsertCounts> {
+                let mut counts = $crate::UpsertCounts::default();
+                for chunk in rows.chunks(1000) {
+                    let mut qb = Qb::new(format!("SELECT {COMPARED_COLS} FROM customers WHERE customer_no IN ("));
+                    let mut sep = qb.separated(", ");
+                    for r in chunk {
+                        sep.push_bind(r.customer_no.clone());
+                    }
+                    qb.push(")");
+                    let stored = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
+                    let by_no: std::collections::HashMap<String, &DbRow> =
+                        stored.iter().map(|r| Ok((get::<String>(r, "customer_no")?, r))).collect::<$crate::error::StoreResult<_>>()?;
+                    for n in chunk {
+                        match by_no.get(&n.customer_no) {
+                            None => counts.inserted += 1,
+                            Some(r) if stored_differs(r, n, fields)? => counts.updated += 1,
+                            Some(_) => counts.unchanged += 1,
+                        }
+                    }
+                }
+                Ok(counts)
             }
         }
     };

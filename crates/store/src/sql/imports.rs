@@ -4,7 +4,8 @@
 macro_rules! sql_imports {
     ($store:ty) => {
         const IMPORT_COLS: &str = "id, file_name, stored_path, mapping_json, headers_json, status, file_error, total_rows, good_rows, bad_rows, \
-            rows_committed, inserted, updated, unchanged, created_by, created_at, updated_at";
+            rows_committed, inserted, updated, unchanged, preview_inserted, preview_updated, preview_unchanged, mapping_remembered, \
+            created_by, created_at, updated_at";
 
         /// Problems per INSERT: 6 parameters each.
         const PROBLEM_CHUNK: usize = 1000;
@@ -24,6 +25,12 @@ macro_rules! sql_imports {
                 bad_rows: get(r, "bad_rows")?,
                 rows_committed: get(r, "rows_committed")?,
                 counts: $crate::UpsertCounts { inserted: get(r, "inserted")?, updated: get(r, "updated")?, unchanged: get(r, "unchanged")? },
+                preview: $crate::UpsertCounts {
+                    inserted: get(r, "preview_inserted")?,
+                    updated: get(r, "preview_updated")?,
+                    unchanged: get(r, "preview_unchanged")?,
+                },
+                mapping_remembered: get(r, "mapping_remembered")?,
                 created_by: get::<Option<i64>>(r, "created_by")?.map(dom::StaffId::new),
                 created_at: ts(get(r, "created_at")?),
                 updated_at: ts(get(r, "updated_at")?),
@@ -71,7 +78,7 @@ macro_rules! sql_imports {
 
             async fn stale_uploads(&self, before: dom::Timestamp, limit: i64) -> $crate::error::StoreResult<Vec<$crate::ImportRecord>> {
                 let rows = ::sqlx::query(&format!(
-                    "SELECT {IMPORT_COLS} FROM imports WHERE status IN ('validated', 'rejected') AND updated_at < $1 \
+                    "SELECT {IMPORT_COLS} FROM imports WHERE status IN ('validated', 'needs_mapping', 'rejected') AND updated_at < $1 \
                      ORDER BY updated_at, id LIMIT $2"
                 ))
                 .bind(before.millis())
@@ -100,7 +107,8 @@ macro_rules! sql_imports {
                 }
                 let n = ::sqlx::query(
                     "UPDATE imports SET status = $2, file_error = $3, total_rows = $4, good_rows = $5, bad_rows = $6, updated_at = $7, \
-                     headers_json = $8 WHERE id = $1 AND status = 'validating'",
+                     headers_json = $8, preview_inserted = $9, preview_updated = $10, preview_unchanged = $11, \
+                     mapping_remembered = $12, mapping_json = COALESCE($13, mapping_json) WHERE id = $1 AND status = 'validating'",
                 )
                 .bind(id.get())
                 .bind(v.status.as_str())
@@ -110,6 +118,11 @@ macro_rules! sql_imports {
                 .bind(v.bad_rows)
                 .bind(now.millis())
                 .bind(&v.headers_json)
+                .bind(v.preview.inserted)
+                .bind(v.preview.updated)
+                .bind(v.preview.unchanged)
+                .bind(v.remembered_mapping.is_some())
+                .bind(v.remembered_mapping.as_deref())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?
@@ -154,7 +167,8 @@ macro_rules! sql_imports {
             async fn restart_validation(&self, id: dom::ImportId, mapping_json: &str, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
                 let n = ::sqlx::query(
                     "UPDATE imports SET status = 'validating', mapping_json = $2, file_error = NULL, total_rows = 0, good_rows = 0, \
-                     bad_rows = 0, updated_at = $3 WHERE id = $1 AND status IN ('rejected', 'validated')",
+                     bad_rows = 0, preview_inserted = 0, preview_updated = 0, preview_unchanged = 0, mapping_remembered = FALSE, \
+                     updated_at = $3 WHERE id = $1 AND status IN ('rejected', 'needs_mapping', 'validated')",
                 )
                 .bind(id.get())
                 .bind(mapping_json)
@@ -164,6 +178,36 @@ macro_rules! sql_imports {
                 .map_err(db_err)?
                 .rows_affected();
                 if n == 0 { Err($crate::StoreError::Stale(format!("{id} cannot be validated again now"))) } else { Ok(()) }
+            }
+
+            async fn remembered_mapping(&self, header_key: &str) -> $crate::error::StoreResult<Option<String>> {
+                ::sqlx::query_scalar("SELECT mapping_json FROM import_mappings WHERE header_key = $1")
+                    .bind(header_key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)
+            }
+
+            async fn remember_mapping(
+                &self,
+                header_key: &str,
+                mapping_json: &str,
+                by: Option<dom::StaffId>,
+                now: dom::Timestamp,
+            ) -> $crate::error::StoreResult<()> {
+                ::sqlx::query(
+                    "INSERT INTO import_mappings (header_key, mapping_json, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (header_key) DO UPDATE SET mapping_json = excluded.mapping_json, \
+                     updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                )
+                .bind(header_key)
+                .bind(mapping_json)
+                .bind(by.map(|s| s.get()))
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+                Ok(())
             }
 
             async fn start_commit(&self, id: dom::ImportId, now: dom::Timestamp) -> $crate::error::StoreResult<()> {

@@ -175,5 +175,5 @@ pub async fn export(
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let format = q.format.unwrap_or(export::Format::Csv);
-    Ok(super::download(export::audience(&state, &c, id, format).await?))
+    Ok(super::download(export::audience(&state, &c, id, format, siyu_domain::import_template::FileLang::Zh).await?))
 }

@@ -326,7 +326,7 @@ pub async fn export(
     Query(q): Query<ExportQuery>,
 ) -> Response {
     let format = q.format.unwrap_or(export::Format::Csv);
-    match export::audience(&state, &user.0, id, format).await {
+    match export::audience(&state, &user.0, id, format, super::imports::file_lang(&headers)).await {
         Ok(d) => crate::api::download(d),
         Err(e) => error_page(PageCtx::new(&user, &headers, "/audiences"), e),
     }

@@ -5,8 +5,10 @@ use axum::extract::{Multipart, Query, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use siyu_app::records::{ImportProblem, ImportRecord, ImportStatus};
+use siyu_app::services::download::Format;
 use siyu_domain::ImportId;
 use siyu_domain::import::Field;
+use siyu_domain::import_template::FileLang;
 
 use super::customers::Opt;
 use super::{IdPath, PageCtx, Pager, error_page, query_without_page, render, show_time};
@@ -32,6 +34,7 @@ pub struct ImportRow {
     pub updated: i64,
     pub unchanged: i64,
     pub file_error: Option<String>,
+    pub mapping_remembered: bool,
     pub time: String,
 }
 
@@ -49,6 +52,7 @@ fn row(ctx: &PageCtx, r: &ImportRecord) -> ImportRow {
         updated: r.counts.updated,
         unchanged: r.counts.unchanged,
         file_error: r.file_error.clone(),
+        mapping_remembered: r.mapping_remembered,
         time: show_time(r.created_at),
     }
 }
@@ -57,6 +61,8 @@ fn row(ctx: &PageCtx, r: &ImportRecord) -> ImportRow {
 #[template(path = "imports/list.html")]
 struct ListPage {
     ctx: PageCtx,
+    /// The other language's code, for the link to its template.
+    other_lang: &'static str,
     rows: Vec<ImportRow>,
     pager: Pager,
     error: Option<String>,
@@ -76,7 +82,8 @@ async fn list_page(
         Ok(p) => {
             let rows = p.items.iter().map(|r| row(&ctx, r)).collect();
             let pager = Pager::new("/imports", &query_without_page(raw), page, p.total);
-            render(&ListPage { ctx, rows, pager, error })
+            let other_lang = if ctx.tr.is_en() { "zh" } else { "en" };
+            render(&ListPage { ctx, other_lang, rows, pager, error })
         }
         Err(e) => error_page(ctx, e),
     }
@@ -120,19 +127,80 @@ pub struct RemapRow {
     pub known: bool,
 }
 
+/// A field as the page names it, in the viewer's language (required ones marked).
+fn field_label(ctx: &PageCtx, f: Field) -> String {
+    let name = ctx.tr.t(&format!("import_field.{}", f.name()));
+    if f.required() { format!("{name} *") } else { name.to_owned() }
+}
+
 /// The file's columns with the field each maps to now (the operator's choice, else the built-in name).
-fn remap_rows(r: &ImportRecord) -> Vec<RemapRow> {
+fn remap_rows(ctx: &PageCtx, r: &ImportRecord) -> Vec<RemapRow> {
     let headers: Vec<String> = serde_json::from_str(&r.headers_json).unwrap_or_default();
     let chosen = imports::parse_mapping(&r.mapping_json).unwrap_or_default();
     headers
         .into_iter()
+        .take(MAX_FORM_COLUMNS)
         .enumerate()
         .map(|(index, header)| {
-            let current = chosen.get(header.trim()).copied().or_else(|| Field::from_header(&header));
+            let current = siyu_domain::import::mapped_field(&chosen, &header);
             let options = Field::all()
-                .map(|f| Opt { value: f.name().to_owned(), label: f.label(), selected: current == Some(f) })
+                .map(|f| Opt { value: f.name().to_owned(), label: field_label(ctx, f), selected: current == Some(f) })
                 .collect();
             RemapRow { index, header, options, known: current.is_some() }
+        })
+        .collect()
+}
+
+/// The most columns the re-mapping form shows and reads: as many as a file may have.
+const MAX_FORM_COLUMNS: usize = siyu_app::import::pipeline::MAX_MAPPING_COLUMNS;
+
+/// What still keeps an unmapped file from its dry run, in the viewer's words: the required fields no
+/// column fills, and whether two columns fill one field.
+fn mapping_gaps(ctx: &PageCtx, rows: &[RemapRow]) -> (String, bool) {
+    let chosen: Vec<&str> =
+        rows.iter().filter_map(|r| r.options.iter().find(|o| o.selected)).map(|o| o.value.as_str()).collect();
+    let missing: Vec<&str> = Field::all()
+        .filter(|f| f.required() && !chosen.contains(&f.name()))
+        .map(|f| ctx.tr.t(&format!("import_field.{}", f.name())))
+        .collect();
+    let mut filled: Vec<&str> = chosen.iter().copied().filter(|f| *f != Field::Ignore.name()).collect();
+    let before = filled.len();
+    filled.sort_unstable();
+    filled.dedup();
+    (missing.join(if ctx.tr.is_en() { ", " } else { "、" }), filled.len() != before)
+}
+
+/// One part of the outcome bar: rows of one kind, as a share of all rows read.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    /// `new`, `updated`, `unchanged` or `rejected`: the colour.
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+    /// Percent of the bar, two decimals.
+    pub width: String,
+}
+
+/// The bar of a finished dry run or commit, coloured by outcome: new, updated, unchanged, rejected.
+/// A file with no good row is all rejected, never a full green bar.
+pub fn outcome_segments(ctx: &PageCtx, r: &ImportRecord) -> Vec<Segment> {
+    let (counts, words) = match r.status {
+        ImportStatus::Validated => (r.preview, ["imports.will_insert", "imports.will_update", "imports.will_keep"]),
+        ImportStatus::Committed => (r.counts, ["imports.did_insert", "imports.did_update", "imports.did_keep"]),
+        _ => return Vec::new(),
+    };
+    let parts = [
+        ("new", words[0], counts.inserted),
+        ("updated", words[1], counts.updated),
+        ("unchanged", words[2], counts.unchanged),
+        ("rejected", "imports.rejected_rows", r.bad_rows),
+    ];
+    let all: i64 = parts.iter().map(|p| p.2).sum();
+    parts
+        .into_iter()
+        .map(|(kind, word, count)| {
+            let share = if all > 0 { count as f64 * 100.0 / all as f64 } else { 0.0 };
+            Segment { kind, label: ctx.tr.t(word), count, width: format!("{share:.2}") }
         })
         .collect()
 }
@@ -145,6 +213,14 @@ struct DetailPage {
     r: ImportRow,
     percent: i64,
     progress_text: String,
+    /// The outcome bar once the dry run or the commit is done (empty while running).
+    segments: Vec<Segment>,
+    /// For a file that needs mapping: the required fields no column fills yet, and whether two
+    /// columns fill one field.
+    missing: String,
+    duplicate: bool,
+    /// Whether a file-level error is shown (an unmapped file gets the page's own words instead).
+    show_file_error: bool,
     can_commit: bool,
     problems: Vec<ImportProblem>,
     pager: Pager,
@@ -198,14 +274,15 @@ pub async fn detail(
     let (percent, progress_text) = progress(&ctx, &rec, state.import_progress.get(id));
     let pager = Pager::new(&format!("/imports/{id}"), &query_without_page(raw.as_deref()), page, problems.total);
     let can_commit = rec.status == ImportStatus::Validated && rec.good_rows > 0;
-    let remap = if matches!(rec.status, ImportStatus::Rejected | ImportStatus::Validated) {
-        remap_rows(&rec)
-    } else {
-        Vec::new()
-    };
+    let remap = if rec.status.remappable() { remap_rows(&ctx, &rec) } else { Vec::new() };
+    let (missing, duplicate) = mapping_gaps(&ctx, &remap);
     render(&DetailPage {
-        remap,
+        segments: outcome_segments(&ctx, &rec),
+        missing,
+        duplicate,
+        show_file_error: rec.status != ImportStatus::NeedsMapping,
         r: row(&ctx, &rec),
+        remap,
         ctx,
         percent,
         progress_text,
@@ -230,7 +307,8 @@ pub async fn remap(
     };
     let file_headers: Vec<String> = serde_json::from_str(&rec.headers_json).unwrap_or_default();
     let mut mapping = std::collections::HashMap::new();
-    for (k, v) in form_urlencoded::parse(&body) {
+    // The body is at most the router's 64 KiB; at most one field per column of the file is kept.
+    for (k, v) in form_urlencoded::parse(&body).take(MAX_FORM_COLUMNS + 1) {
         let Some(i) = k.strip_prefix("col").and_then(|i| i.parse::<usize>().ok()) else { continue };
         let (Some(h), Some(f)) = (file_headers.get(i), Field::all().find(|f| f.name() == v)) else { continue };
         mapping.insert(h.trim().to_owned(), f);
@@ -265,4 +343,32 @@ pub async fn rejected_csv(
         Ok(d) => crate::api::download(d),
         Err(e) => error_page(ctx, e),
     }
+}
+
+/// The language of a file the viewer downloads: `?lang=zh|en`, else the console's.
+pub fn file_lang(headers: &HeaderMap) -> FileLang {
+    if super::lang(headers).is_en() { FileLang::En } else { FileLang::Zh }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct TemplateQuery {
+    lang: Option<String>,
+}
+
+async fn template(user: &ConsoleUser, headers: &HeaderMap, q: &TemplateQuery, format: Format) -> Response {
+    let lang = q.lang.as_deref().and_then(FileLang::parse).unwrap_or_else(|| file_lang(headers));
+    match imports::template(&user.0, lang, format) {
+        Ok(d) => crate::api::download(d),
+        Err(e) => error_page(PageCtx::new(user, headers, "/imports"), e),
+    }
+}
+
+/// The customer file template as CSV, in `?lang=` or the viewer's language.
+pub async fn template_csv(user: ConsoleUser, headers: HeaderMap, Query(q): Query<TemplateQuery>) -> Response {
+    template(&user, &headers, &q, Format::Csv).await
+}
+
+/// The customer file template as XLSX.
+pub async fn template_xlsx(user: ConsoleUser, headers: HeaderMap, Query(q): Query<TemplateQuery>) -> Response {
+    template(&user, &headers, &q, Format::Xlsx).await
 }

@@ -12,6 +12,7 @@ pub mod home;
 mod home_chart;
 pub mod home_words;
 pub mod i18n;
+pub mod import_words;
 pub mod imports;
 pub mod login;
 pub mod org;
@@ -108,6 +109,8 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/audiences/{id}/edit", get(audiences::edit_page)),
         ("/audiences/{id}/export", get(audiences::export)),
         ("/imports", get(imports::list)),
+        ("/imports/template.csv", get(imports::template_csv)),
+        ("/imports/template.xlsx", get(imports::template_xlsx)),
         ("/imports/{id}", get(imports::detail)),
         ("/imports/{id}/rejected.csv", get(imports::rejected_csv)),
         ("/org", get(org::list)),

@@ -27,6 +27,8 @@ const NOT_SCREENS: &[(&str, &str)] = &[
     ("/channels/{id}/qr.png", "an image, shown on the code's page"),
     ("/channels/{id}/poster.pdf", "a PDF to print"),
     ("/audit/export.csv", "a CSV download"),
+    ("/imports/template.csv", "a file to download"),
+    ("/imports/template.xlsx", "a file to download"),
 ];
 
 /// The demo's people, one per role (HQ operations, a branch manager, a customer manager, compliance,
