@@ -9,6 +9,7 @@ pub mod audit;
 pub mod channel;
 pub mod clock;
 pub mod customer;
+pub mod handover;
 pub mod ids;
 pub mod import;
 pub mod job;

@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0012_job_twins_and_channel_rotations.sql"),
     },
     Migration { name: "0013_wecom_link_method.sql", sql: include_str!("../migrations/0013_wecom_link_method.sql") },
+    Migration {
+        name: "0016_password_reset_and_handovers.sql",
+        sql: include_str!("../migrations/0016_password_reset_and_handovers.sql"),
+    },
 ];
 
 /// A store on one PostgreSQL database (and schema).
@@ -134,6 +138,7 @@ siyu_store::sql_channels!(PgStore);
 siyu_store::sql_groups!(PgStore);
 siyu_store::sql_tags!(PgStore);
 siyu_store::sql_audiences!(PgStore);
+siyu_store::sql_handovers!(PgStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for PgStore {

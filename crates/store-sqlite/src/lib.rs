@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0012_job_twins_and_channel_rotations.sql"),
     },
     Migration { name: "0013_wecom_link_method.sql", sql: include_str!("../migrations/0013_wecom_link_method.sql") },
+    Migration {
+        name: "0016_password_reset_and_handovers.sql",
+        sql: include_str!("../migrations/0016_password_reset_and_handovers.sql"),
+    },
 ];
 
 /// A store on one SQLite file.
@@ -123,6 +127,7 @@ siyu_store::sql_channels!(SqliteStore);
 siyu_store::sql_groups!(SqliteStore);
 siyu_store::sql_tags!(SqliteStore);
 siyu_store::sql_audiences!(SqliteStore);
+siyu_store::sql_handovers!(SqliteStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for SqliteStore {

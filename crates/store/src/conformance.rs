@@ -19,7 +19,11 @@ use siyu_domain::{CustomerId, ImportId, OrgUnitId, StaffId, Timestamp};
 use crate::*;
 
 mod deep_org;
+mod handovers;
 pub use deep_org::{DeepBank, data_scope_reaches_any_depth, seed_deep_bank, staff_filter_takes_the_whole_subtree};
+pub use handovers::{
+    a_password_reset_ends_sessions_and_demands_a_change, hand_overs_step_once_and_move_the_owner_on_success,
+};
 
 /// Expands to one test per conformance check. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>`: `None` skips the check (a backend whose server is not reachable outside CI).
@@ -39,7 +43,8 @@ macro_rules! conformance_tests {
             tag_changes_reach_the_timeline, tag_names_are_unique_and_tags_change,
             wecom_changes_reach_the_timeline, engine_feed_reads_facts_and_events,
             audiences_record_who_entered_and_left, saved_expressions_follow_a_sub_branch_code,
-            data_scope_reaches_any_depth, staff_filter_takes_the_whole_subtree);
+            data_scope_reaches_any_depth, staff_filter_takes_the_whole_subtree,
+            a_password_reset_ends_sessions_and_demands_a_change, hand_overs_step_once_and_move_the_owner_on_success);
     };
     (@each $make:path; $($name:ident),*) => {
         $(

@@ -8,6 +8,7 @@ pub mod channels;
 pub mod customers;
 pub mod download;
 pub mod export;
+pub mod handover;
 pub mod health;
 pub mod imports;
 pub mod jobs;

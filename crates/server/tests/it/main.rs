@@ -16,4 +16,5 @@ mod imports;
 mod jobs;
 mod migrations;
 mod org_tree;
+mod staff;
 mod wecom;

@@ -32,3 +32,5 @@ mod groups;
 mod tags;
 #[macro_use]
 mod audiences;
+#[macro_use]
+mod handovers;

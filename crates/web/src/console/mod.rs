@@ -6,12 +6,14 @@ pub mod audience_words;
 pub mod audiences;
 pub mod channels;
 pub mod customers;
+pub mod handover;
 pub mod i18n;
 pub mod imports;
 pub mod login;
 pub mod org;
 pub mod profile;
 pub mod staff;
+pub mod staff_words;
 pub mod tags;
 
 use askama::Template;
@@ -78,6 +80,9 @@ pub fn forms() -> Vec<FormRoute> {
         form("/org/{id}", Needs(ManageOrganisation), post(org::edit)),
         form("/staff/new", Needs(ManageStaff), post(staff::create)),
         form("/staff/{id}", Needs(ManageStaff), post(staff::edit)),
+        form("/staff/{id}/password", Needs(ManageStaff), post(staff::reset_password)),
+        form("/password", SignedIn, post(login::change_password)),
+        form("/handovers", Needs(ManageStaff), post(handover::start)),
         form("/channels", Needs(ManageChannels), post(channels::create)),
         form("/channels/{id}/simulate", Needs(ManageChannels), post(channels::simulate)),
         form("/tokens", Needs(ManageApiTokens), post(admin::create_token)),
@@ -122,6 +127,10 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
         .route("/staff", get(staff::list))
         .route("/staff/new", get(staff::new_page))
         .route("/staff/{id}", get(staff::edit_page))
+        .route("/password", get(login::password_page))
+        .route("/handovers", get(handover::list))
+        .route("/handovers/new", get(handover::new_page))
+        .route("/handovers/{id}", get(handover::detail))
         .route("/channels", get(channels::list))
         .route("/channels/{id}", get(channels::detail))
         .route("/audit", get(admin::audit))
