@@ -75,11 +75,15 @@ impl Job for HandOver {
     }
 }
 
-/// When to look again: at the earliest takeover WeCom announced (plus a little), at most
-/// [`POLL_SECS`] away.
+/// When to look again: soon after asking (WeCom's results then say when each takeover is due), else
+/// at the earliest takeover WeCom announced (plus a little), at most [`POLL_SECS`] away.
 fn next_look(items: &[HandoverItem], now: Timestamp) -> Timestamp {
     let latest = now.plus_secs(POLL_SECS);
     let earliest = now.plus_secs(MIN_POLL_SECS);
+    let waiting = |i: &&HandoverItem| i.state == HandoverState::Waiting;
+    if items.iter().filter(waiting).any(|i| i.takeover_at.is_none()) {
+        return earliest;
+    }
     items
         .iter()
         .filter(|i| i.state == HandoverState::Waiting)
@@ -191,12 +195,12 @@ impl Run<'_> {
             Err(e) => return Err(e.into()),
         };
         let answers: HashMap<String, i64> = answers.into_iter().collect();
-        let waiting_until = now.plus_secs(24 * 3600);
         for i in asking {
             let ext = i.external_userid.as_deref().unwrap_or_default();
             let requested = HandoverItem { state: HandoverState::Requested, ..(*i).clone() };
             match answers.get(ext) {
-                Some(0) => self.apply(&requested, HandoverState::Waiting, None, Some(waiting_until)).await?,
+                // When the takeover is due, WeCom's results say at the next look.
+                Some(0) => self.apply(&requested, HandoverState::Waiting, None, None).await?,
                 Some(code) => {
                     tracing::info!(handover = %self.h.id, customer = %i.customer_id, errcode = code, "transfer not started");
                     self.apply(&requested, HandoverState::Failed, Some(FailReason::Refused), None).await?
@@ -276,7 +280,7 @@ mod tests {
     #[test]
     fn looks_again_at_the_first_takeover_within_bounds() {
         let now = Timestamp::from_millis(1_000_000_000);
-        assert_eq!(next_look(&[waiting(None)], now), now.plus_secs(POLL_SECS), "no time known: the longest wait");
+        assert_eq!(next_look(&[waiting(None)], now), now.plus_secs(MIN_POLL_SECS), "just asked: soon, for the time");
         assert_eq!(next_look(&[waiting(Some(now.plus_secs(90)))], now), now.plus_secs(90 + MIN_POLL_SECS));
         assert_eq!(next_look(&[waiting(Some(now.plus_secs(86_400)))], now), now.plus_secs(POLL_SECS));
         assert_eq!(next_look(&[waiting(Some(now.plus_secs(-500)))], now), now.plus_secs(MIN_POLL_SECS));
