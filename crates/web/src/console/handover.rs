@@ -89,7 +89,7 @@ pub async fn list(
             customers: h.customers,
             succeeded: h.succeeded,
             failed: h.failed,
-            status: ctx.tr.t(if h.finished_at.is_some() { "handover.finished" } else { "handover.running" }),
+            status: ctx.tr.t(if h.finished_at.is_some() { "handover.done" } else { "handover.running" }),
             finished: h.finished_at.is_some(),
         })
         .collect();

@@ -128,6 +128,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("handover.created", "发起时间", "Started"),
     ("handover.finished", "完成时间", "Finished"),
     ("handover.running", "进行中", "In progress"),
+    ("handover.done", "已结束", "Finished"),
     ("handover.takeover_at", "接替时间", "Takeover"),
     ("handover.reason", "原因", "Reason"),
     ("handover.total", "客户数", "Customers"),
