@@ -363,3 +363,34 @@ async fn admin_caller(app: &TestApp) -> siyu_app::caller::Caller {
         ip: "test".into(),
     }
 }
+
+#[tokio::test]
+async fn a_successor_with_a_full_quota_and_a_contact_wecom_does_not_know_fail_and_stay_with_the_leaver() {
+    let (fake, app, leaver, successor, linked) = wecom_bank().await;
+    let admin = app.login("admin").await;
+    let (a, b) = (&linked[0], &linked[1]);
+    // WeCom no longer has the second as the leaver's contact (they deleted the manager, unseen yet).
+    fake.customer_deletes(&b.1, "wx_cm_sh01_1").await.unwrap();
+    fake.set_quota_full("wx_cm_sh01_2");
+    let (from, to) = (leaver.id.to_string(), successor.id.to_string());
+    let (fa, fb) = (format!("to_{}", a.0.id), format!("to_{}", b.0.id));
+    let fields = [("from", from.as_str()), ("mode", "resigned"), ("bulk", to.as_str()), (&fa, "bulk"), (&fb, "bulk")];
+    let r = form(&admin, &app, "/handovers", &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    app.run_jobs().await;
+    fake.complete_transfers();
+    app.advance_secs(POLL_SECS).await;
+    let h = app.state.store.list_handovers(Page::first(1)).await.unwrap().items[0].id;
+    let h = app.state.store.handover(h).await.unwrap();
+    let reasons: Vec<_> = h.items.iter().map(|i| (i.customer_id, i.state, i.reason)).collect();
+    assert!(reasons.contains(&(a.0.id, HandoverState::Failed, Some(FailReason::QuotaFull))), "{reasons:?}");
+    assert!(reasons.contains(&(b.0.id, HandoverState::Failed, Some(FailReason::Refused))), "{reasons:?}");
+    assert!(h.finished_at.is_some());
+    assert!(h.resigned, "the resigned transfer was asked for");
+    assert_eq!(fake.calls_to("/cgi-bin/externalcontact/resigned/transfer_customer"), 1);
+    for (c, _) in &linked {
+        assert_eq!(owner_of(&app, c).await, Some(leaver.id), "a failure moves nobody");
+    }
+    let page = admin.client.get(app.url(&format!("/handovers/{}", h.id))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("接收人客户数已满") && page.contains("企业微信拒绝发起"), "the reasons, in words");
+}
