@@ -4,9 +4,12 @@
 //! WeCom shows the customer). A test (`tests/it/architecture.rs` in the `siyu` crate) scans the
 //! application's sources and fails when another module does.
 //!
-//! So the rules of contact have one place to live. Today the only message is a channel code's
-//! welcome, answering the customer's own add within WeCom's 20-second window; its idempotency key is
-//! WeCom's welcome code, which works once (a repeat answers 41051, taken as sent). The journey
+//! So the rules of contact have one place to live. Today the messages are a channel code's welcome
+//! and the notice WeCom shows a customer whose manager hands them over (离职/在职继承, started by the
+//! `staff.handover` job, which records each customer as requested before it asks, so a retried job
+//! never asks twice). The welcome answers the customer's own add within WeCom's 20-second window;
+//! its idempotency key is WeCom's welcome code, which works once (a repeat answers 41051, taken as
+//! sent). The journey
 //! engine fills this module in: one contact policy for every message (frequency caps per customer
 //! and channel, quiet hours), the customer's marketing consent checked before a marketing message,
 //! content only as compliance approved it (an approved content id, not free text), and an
@@ -49,4 +52,19 @@ pub async fn welcome(rt: &WecomRuntime, code: &ChannelCode, welcome_code: &str) 
         }
         Err(e) => Err(e),
     }
+}
+
+/// Asks WeCom to hand `customers` (at most [`siyu_domain::handover::WECOM_BATCH`]) from one member to
+/// another: the resigned transfer (离职继承) when the old member has left the corp, else the on-the-job
+/// one (在职继承), after which WeCom shows the customer its notice and waits 24 hours for them to
+/// refuse. Returns each customer's errcode (0: started).
+pub async fn transfer(
+    rt: &WecomRuntime,
+    resigned: bool,
+    from_userid: &str,
+    to_userid: &str,
+    customers: &[String],
+) -> Result<Vec<(String, i64)>, WecomError> {
+    debug_assert!(customers.len() <= siyu_domain::handover::WECOM_BATCH);
+    rt.client.transfer_customers(resigned, from_userid, to_userid, customers).await
 }

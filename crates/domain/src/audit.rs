@@ -31,10 +31,18 @@ pub enum AuditAction {
     TagDefined,
     /// An audience was saved or changed.
     AudienceSaved,
+    /// An administrator set a temporary password for a member (never the password itself).
+    PasswordReset,
+    /// A member changed their own password.
+    PasswordChanged,
+    /// A hand-over of a manager's customers to successors was started.
+    HandoverStarted,
+    /// A customer's WeCom relationship reached its successor, and siyu moved the customer to them.
+    CustomerHandedOver,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 19] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -50,6 +58,10 @@ impl AuditAction {
         Self::ChannelCodeCreated,
         Self::TagDefined,
         Self::AudienceSaved,
+        Self::PasswordReset,
+        Self::PasswordChanged,
+        Self::HandoverStarted,
+        Self::CustomerHandedOver,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +81,10 @@ impl AuditAction {
             Self::ChannelCodeCreated => "channel_code_created",
             Self::TagDefined => "tag_defined",
             Self::AudienceSaved => "audience_saved",
+            Self::PasswordReset => "password_reset",
+            Self::PasswordChanged => "password_changed",
+            Self::HandoverStarted => "handover_started",
+            Self::CustomerHandedOver => "customer_handed_over",
         }
     }
 

@@ -133,6 +133,10 @@ typed_id!(
     TagId, "tag", "tag"
 );
 typed_id!(
+    /// A hand-over of a customer manager's customers to successors (离职继承 / 在职继承).
+    HandoverId, "hov", "hand-over"
+);
+typed_id!(
     /// A saved audience (客群): an expression and the customers it selected at its last refresh.
     AudienceId, "aud", "audience"
 );

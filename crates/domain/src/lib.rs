@@ -10,6 +10,7 @@ pub mod channel;
 pub mod channel_controls;
 pub mod clock;
 pub mod customer;
+pub mod handover;
 pub mod ids;
 pub mod import;
 pub mod import_template;

@@ -46,6 +46,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0015_channel_controls_and_qr.sql",
         sql: include_str!("../migrations/0015_channel_controls_and_qr.sql"),
     },
+    Migration {
+        name: "0016_password_reset_and_handovers.sql",
+        sql: include_str!("../migrations/0016_password_reset_and_handovers.sql"),
+    },
 ];
 
 /// A store on one PostgreSQL database (and schema).
@@ -140,6 +144,7 @@ siyu_store::sql_groups!(PgStore);
 siyu_store::sql_tags!(PgStore);
 siyu_store::sql_audiences!(PgStore);
 siyu_store::sql_figures!(PgStore);
+siyu_store::sql_handovers!(PgStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for PgStore {

@@ -46,6 +46,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0015_channel_controls_and_qr.sql",
         sql: include_str!("../migrations/0015_channel_controls_and_qr.sql"),
     },
+    Migration {
+        name: "0016_password_reset_and_handovers.sql",
+        sql: include_str!("../migrations/0016_password_reset_and_handovers.sql"),
+    },
 ];
 
 /// A store on one SQLite file.
@@ -129,6 +133,7 @@ siyu_store::sql_groups!(SqliteStore);
 siyu_store::sql_tags!(SqliteStore);
 siyu_store::sql_audiences!(SqliteStore);
 siyu_store::sql_figures!(SqliteStore);
+siyu_store::sql_handovers!(SqliteStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for SqliteStore {

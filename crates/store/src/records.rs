@@ -365,6 +365,9 @@ pub struct SessionRecord {
     pub staff: Staff,
     pub csrf_token: String,
     pub expires_at: Timestamp,
+    /// An administrator reset the member's password: until they choose their own, the session may
+    /// only change it.
+    pub must_change_password: bool,
 }
 
 /// Where a customer's WeCom relationship with one staff member stands.
@@ -594,4 +597,73 @@ mod tests {
         let past = Page::numbered(Page::MAX_NUMBER, Page::MAX_LIMIT).slice(vec![1, 2]);
         assert_eq!((past.items.len(), past.total), (0, 2));
     }
+}
+
+/// A hand-over to start: the leaving manager, which transfer WeCom is asked for, and each customer's
+/// successor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewHandover {
+    pub from_staff_id: StaffId,
+    /// 离职继承 (the leaver left the corp in WeCom) rather than 在职继承.
+    pub resigned: bool,
+    pub created_by: Option<StaffId>,
+    pub items: Vec<NewHandoverItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewHandoverItem {
+    pub customer_id: CustomerId,
+    pub to_staff_id: StaffId,
+    /// The customer's WeCom contact when it is the leaver's; without one the customer moves in siyu
+    /// alone.
+    pub external_userid: Option<String>,
+}
+
+/// A hand-over with every customer in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Handover {
+    pub id: siyu_domain::HandoverId,
+    pub from_staff_id: StaffId,
+    pub resigned: bool,
+    pub created_by: Option<StaffId>,
+    pub created_at: Timestamp,
+    /// Set once every customer's hand-over is final.
+    pub finished_at: Option<Timestamp>,
+    pub items: Vec<HandoverItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HandoverItem {
+    pub customer_id: CustomerId,
+    pub to_staff_id: StaffId,
+    pub external_userid: Option<String>,
+    pub state: siyu_domain::handover::HandoverState,
+    pub reason: Option<siyu_domain::handover::FailReason>,
+    /// WeCom's takeover time: planned while waiting, when it happened once done.
+    pub takeover_at: Option<Timestamp>,
+    pub updated_at: Timestamp,
+}
+
+/// One customer's hand-over moving on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandoverStep {
+    pub customer_id: CustomerId,
+    /// The state the step starts from: a step whose item has moved on since is not applied.
+    pub from: siyu_domain::handover::HandoverState,
+    pub to: siyu_domain::handover::HandoverState,
+    pub reason: Option<siyu_domain::handover::FailReason>,
+    pub takeover_at: Option<Timestamp>,
+}
+
+/// A hand-over as the list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HandoverSummary {
+    pub id: siyu_domain::HandoverId,
+    pub from_staff_id: StaffId,
+    pub resigned: bool,
+    pub created_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    pub customers: i64,
+    pub succeeded: i64,
+    pub failed: i64,
 }

@@ -31,7 +31,11 @@ pub trait OrgStore: Send + Sync {
 pub trait StaffStore: Send + Sync {
     async fn create_staff(&self, staff: &NewStaff, now: Timestamp) -> StoreResult<Staff>;
     async fn update_staff(&self, id: StaffId, update: &StaffUpdate, now: Timestamp) -> StoreResult<Staff>;
+    /// The member's own new password: it clears a reset's demand for a change.
     async fn set_password(&self, id: StaffId, password_hash: &str, now: Timestamp) -> StoreResult<()>;
+    /// An administrator's reset: the temporary password, the demand that the member change it at
+    /// their next sign-in, and the end of every session they have, in one transaction.
+    async fn reset_password(&self, id: StaffId, password_hash: &str, now: Timestamp) -> StoreResult<()>;
     async fn staff(&self, id: StaffId) -> StoreResult<Staff>;
     /// For sign-in: the member and their password hash, active or not.
     async fn staff_credentials(&self, username: &str) -> StoreResult<StaffCredentials>;
@@ -480,6 +484,29 @@ pub trait FiguresStore: Send + Sync {
     async fn audit_days(&self, actions: &[AuditAction], from: Timestamp, to: Timestamp) -> StoreResult<Vec<AuditDay>>;
 }
 
+/// Hand-overs of a manager's customers to successors. A customer is in at most one unfinished
+/// hand-over at a time (a second is a `Conflict`), so nothing is transferred twice.
+#[async_trait]
+pub trait HandoverStore: Send + Sync {
+    async fn create_handover(&self, h: &NewHandover, now: Timestamp) -> StoreResult<siyu_domain::HandoverId>;
+    async fn handover(&self, id: siyu_domain::HandoverId) -> StoreResult<Handover>;
+    /// Newest first.
+    async fn list_handovers(&self, page: Page) -> StoreResult<Paged<HandoverSummary>>;
+    /// Of these customers, those in an unfinished hand-over.
+    async fn customers_in_open_handovers(&self, ids: &[CustomerId]) -> StoreResult<Vec<CustomerId>>;
+    /// Applies a step to one customer's hand-over if it is still in `step.from`; a step to
+    /// `Succeeded` moves the customer to their successor in the same transaction. Returns whether it
+    /// was applied.
+    async fn step_handover(
+        &self,
+        id: siyu_domain::HandoverId,
+        step: &HandoverStep,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Marks the hand-over finished (every customer's is final).
+    async fn finish_handover(&self, id: siyu_domain::HandoverId, now: Timestamp) -> StoreResult<()>;
+}
+
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
@@ -497,6 +524,7 @@ pub trait Store:
     + TagStore
     + AudienceStore
     + FiguresStore
+    + HandoverStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -41,6 +41,10 @@ pub enum ApiError {
     /// The body did not arrive in full within its time (`serve::BodyDeadline`).
     #[error("请求正文发送超时 / the request body took too long to arrive")]
     BodyTimeout,
+    /// The session is a member's first after an administrator reset their password: it may do nothing
+    /// until they choose their own (on the console's `/password` page).
+    #[error("请先修改密码 / change your password first (console page /password)")]
+    PasswordChangeRequired,
 }
 
 impl ApiError {
@@ -53,6 +57,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::HeadersTooLarge => "headers_too_large",
             Self::BodyTimeout => "body_timeout",
+            Self::PasswordChangeRequired => "password_change_required",
         }
     }
 
@@ -64,6 +69,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            Self::PasswordChangeRequired => StatusCode::FORBIDDEN,
         }
     }
 }

@@ -114,3 +114,39 @@ document.addEventListener("submit", (e) => {
   }));
   count();
 })();
+
+// The staff form offers only the units the chosen role may belong to (a customer manager: a
+// sub-branch); when the unit chosen no longer fits, the first that does is chosen. The server checks
+// the pair again.
+(function unitsFollowRole() {
+  const role = document.getElementById("staff-role");
+  const unit = document.getElementById("staff-unit");
+  if (!role || !unit) return;
+  const apply = () => {
+    const kinds = (role.selectedOptions[0]?.dataset.kinds || "").split(" ");
+    let first = null;
+    for (const o of unit.options) {
+      const fits = kinds.includes(o.dataset.kind);
+      o.hidden = !fits;
+      o.disabled = !fits;
+      if (fits && !first) first = o;
+    }
+    if (unit.selectedOptions[0]?.disabled && first) first.selected = true;
+  };
+  role.addEventListener("change", apply);
+  apply();
+})();
+
+// A hand-over's "successor for all" fills every customer row still set to follow it.
+(function handoverBulk() {
+  const bulk = document.getElementById("handover-bulk");
+  if (!bulk) return;
+  const sync = () => {
+    for (const s of document.querySelectorAll("select[data-follows-bulk]")) {
+      const hint = s.querySelector("option[value='bulk']");
+      if (hint) hint.textContent = `${hint.dataset.label} · ${bulk.selectedOptions[0]?.textContent || ""}`;
+    }
+  };
+  bulk.addEventListener("change", sync);
+  sync();
+})();

@@ -44,6 +44,34 @@ pub fn check_new_password(password: &str) -> Result<(), &'static str> {
     }
 }
 
+/// A temporary password for an administrator's reset: 12 characters from an alphabet without look-alikes
+/// (no 0/O, 1/l/I), read out or typed by hand once; always with letters and digits, so it passes
+/// [`check_new_password`].
+pub fn temporary_password() -> String {
+    use rand::Rng;
+    const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ";
+    const DIGITS: &[u8] = b"23456789";
+    let mut rng = rand::rngs::OsRng;
+    loop {
+        let p: String = (0..12)
+            .map(|i| {
+                // Every fourth character a digit, the rest drawn from both: letters and digits always.
+                let set = if i % 4 == 3 {
+                    DIGITS
+                } else if rng.gen_bool(0.8) {
+                    LETTERS
+                } else {
+                    DIGITS
+                };
+                set[rng.gen_range(0..set.len())] as char
+            })
+            .collect();
+        if check_new_password(&p).is_ok() {
+            return p;
+        }
+    }
+}
+
 /// The hash a decoy check runs against, made once (on the blocking pool, by the first decoy check).
 fn decoy_hash() -> &'static str {
     static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -144,6 +172,17 @@ mod tests {
     fn new_passwords_are_bounded() {
         assert!(check_new_password("correct horse 1").is_ok());
         assert!(check_new_password(&"correct horse 1".repeat(100)).is_err(), "1,500 bytes");
+    }
+
+    #[test]
+    fn temporary_passwords_pass_the_rule_and_differ() {
+        let all: std::collections::HashSet<String> = (0..200).map(|_| temporary_password()).collect();
+        assert_eq!(all.len(), 200, "no two alike");
+        for p in &all {
+            assert!(check_new_password(p).is_ok(), "{p}");
+            assert_eq!(p.len(), 12);
+            assert!(!p.contains(['0', 'O', '1', 'l', 'I']), "no look-alikes: {p}");
+        }
     }
 
     #[tokio::test]

@@ -13,6 +13,7 @@
 //! nothing outside `siyu-app` can start an import's commit or a sync on its own say.
 
 mod error;
+pub mod handover;
 pub mod import;
 pub mod maintenance;
 pub mod refresh;

@@ -19,6 +19,7 @@ impl Registry {
         r.add(super::import::ImportCommit);
         r.add(super::maintenance::Maintenance);
         r.add(super::refresh::RefreshAudiences);
+        r.add(super::handover::HandOver);
         r.add(crate::wecom::events::ApplyCallback);
         r.add(crate::wecom::controls::ApplyChannelControls);
         r.add(crate::wecom::sync::FullSync);
@@ -82,6 +83,7 @@ mod tests {
                 "import.commit",
                 "import.validate",
                 "maintenance.cleanup",
+                "staff.handover",
                 "wecom.callback",
                 "wecom.sync",
                 "wecom.tags.mark",

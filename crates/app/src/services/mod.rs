@@ -10,6 +10,7 @@ pub mod channels;
 pub mod customers;
 pub mod download;
 pub mod export;
+pub mod handover;
 pub mod health;
 pub mod home;
 pub mod imports;

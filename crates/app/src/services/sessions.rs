@@ -111,6 +111,20 @@ pub enum Credentials<'a> {
 /// The caller behind a bearer token or a session cookie: `Unauthenticated` when it names no live
 /// token or session.
 pub async fn resolve(state: &AppState, credentials: Credentials<'_>, ip: String) -> ServiceResult<Caller> {
+    Ok(resolve_session(state, credentials, ip).await?.caller)
+}
+
+/// Who is calling, and whether they may do anything yet.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub caller: Caller,
+    /// The member signed in with a temporary password an administrator set: until they choose their
+    /// own, their session may do nothing but change it (the web refuses everything else).
+    pub must_change_password: bool,
+}
+
+/// [`resolve`], with what the session still demands.
+pub async fn resolve_session(state: &AppState, credentials: Credentials<'_>, ip: String) -> ServiceResult<Resolved> {
     let now = state.clock.now();
     let unknown = |e: siyu_store::StoreError| match e {
         siyu_store::StoreError::NotFound => ServiceError::Unauthenticated,
@@ -119,12 +133,67 @@ pub async fn resolve(state: &AppState, credentials: Credentials<'_>, ip: String)
     match credentials {
         Credentials::Bearer(token) => {
             let t = state.store.use_api_token(&secret_hash(token.trim()), now).await.map_err(unknown)?;
-            Ok(Caller { actor: Actor::System { token_name: t.name, scopes: t.scopes }, staff: None, csrf: None, ip })
+            let actor = Actor::System { token_name: t.name, scopes: t.scopes };
+            Ok(Resolved { caller: Caller { actor, staff: None, csrf: None, ip }, must_change_password: false })
         }
         Credentials::Session(token) => {
             let s = state.store.session(&secret_hash(token), now).await.map_err(unknown)?;
             let actor = Actor::Staff { id: s.staff.id, role: s.staff.role, org_unit_id: s.staff.org_unit_id };
-            Ok(Caller { actor, staff: Some(s.staff), csrf: Some(s.csrf_token), ip })
+            let caller = Caller { actor, staff: Some(s.staff), csrf: Some(s.csrf_token), ip };
+            Ok(Resolved { caller, must_change_password: s.must_change_password })
         }
     }
+}
+
+/// A member changes their own password: the current one checked (through the sign-in throttle, so a
+/// session left open cannot be used to guess it), the new one held to the rule and different from it.
+/// Every session of theirs ends — a password changed because it leaked must lock out whoever holds it —
+/// and this browser gets a fresh one, which no longer demands a change.
+pub async fn change_password(state: &AppState, caller: &Caller, current: &str, new: &str) -> ServiceResult<NewSession> {
+    let staff = caller.staff.clone().ok_or(ServiceError::Forbidden)?;
+    if current.len() > password::MAX_PASSWORD_BYTES {
+        return Err(wrong_current());
+    }
+    password::check_new_password(new).map_err(|m| ServiceError::invalid("weak_password", m))?;
+    if new == current {
+        return Err(ServiceError::invalid(
+            "same_password",
+            "新密码不能与当前密码相同 / the new password must differ from the current one",
+        ));
+    }
+    let too_many = |retry_after_secs| ServiceError::TooManyAttempts { retry_after_secs };
+    state.throttle.check(&staff.username, &caller.ip, state.clock.now()).map_err(too_many)?;
+    let turn = state.passwords.permit().await;
+    let now = state.clock.now();
+    let attempt =
+        state.throttle.reserve(&staff.username, &caller.ip, now).map_err(|r| too_many(r.retry_after_secs()))?;
+    let creds = state.store.staff_credentials(&staff.username).await?;
+    if !turn.verify(current.to_owned(), creds.password_hash).await {
+        attempt.failed();
+        state.metrics.logins_failed.inc();
+        return Err(wrong_current());
+    }
+    attempt.succeeded();
+    let hash = state.passwords.hash(new.to_owned()).await?;
+    state.store.set_password(staff.id, &hash, now).await?;
+    state.store.delete_sessions_of(staff.id).await?;
+    let token = random_secret();
+    let csrf = random_secret();
+    let max_age_secs = state.config.security.session_hours * 3600;
+    state.store.create_session(&secret_hash(&token), staff.id, &csrf, now.plus_secs(max_age_secs)).await?;
+    let entry = NewAuditEntry {
+        at: now,
+        staff_id: Some(staff.id),
+        actor: staff.username.clone(),
+        action: AuditAction::PasswordChanged,
+        target: staff.id.to_string(),
+        detail: "own password; other sessions ended".into(),
+        ip: Some(caller.ip.clone()),
+    };
+    state.store.append_audit(&entry).await?;
+    Ok(NewSession { token, csrf, staff, max_age_secs })
+}
+
+fn wrong_current() -> ServiceError {
+    ServiceError::invalid("bad_current_password", "当前密码错误 / the current password is wrong")
 }

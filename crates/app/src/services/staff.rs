@@ -214,3 +214,24 @@ pub async fn update(state: &AppState, caller: &Caller, id: StaffId, mut u: Staff
     }
     Ok(after)
 }
+
+/// An administrator's password reset: a temporary password, generated here and returned once for
+/// the administrator to hand over (it is stored only hashed, and neither the audit entry nor any log
+/// holds it); the member must choose their own at their next sign-in, and every session they have
+/// ends now. One's own password is changed, not reset.
+pub async fn reset_password(state: &AppState, caller: &Caller, id: StaffId) -> ServiceResult<(Staff, String)> {
+    caller.require(Permission::ManageStaff)?;
+    let target = state.store.staff(id).await?;
+    if Some(id) == caller.staff.as_ref().map(|s| s.id) {
+        return Err(ServiceError::invalid(
+            "self_reset",
+            "不能重置自己的密码，请使用“修改密码” / you cannot reset your own password: change it instead",
+        ));
+    }
+    let temporary = password::temporary_password();
+    let hash = state.passwords.hash(temporary.clone()).await?;
+    state.store.reset_password(id, &hash, state.clock.now()).await?;
+    let detail = format!("{}: temporary password set, to be changed at next sign-in; sessions ended", target.username);
+    audit::record(state, caller, AuditAction::PasswordReset, &id.to_string(), &detail).await?;
+    Ok((target, temporary))
+}

@@ -280,6 +280,9 @@ pub async fn fake_wecom(
         return Ok(None);
     }
     let fake = FakeWecom::new(FakeConfig::default());
+    // WeCom waits 24 hours before a successor takes a customer over; the demo's two minutes let a
+    // hand-over be watched to the end.
+    fake.set_transfer_delay_secs(120);
     for s in store.all_staff(&Default::default()).await? {
         if let Some(u) = s.wecom_userid {
             fake.add_staff(&u);

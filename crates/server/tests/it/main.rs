@@ -19,4 +19,5 @@ mod imports_friendly;
 mod jobs;
 mod migrations;
 mod org_tree;
+mod staff;
 mod wecom;

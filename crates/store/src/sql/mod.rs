@@ -34,3 +34,4 @@ mod tags;
 mod audiences;
 #[macro_use]
 mod figures;
+mod handovers;

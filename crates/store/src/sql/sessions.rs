@@ -38,7 +38,7 @@ macro_rules! sql_sessions {
 
             async fn session(&self, hash: &[u8], now: dom::Timestamp) -> $crate::error::StoreResult<$crate::SessionRecord> {
                 let row = ::sqlx::query(&format!(
-                    "SELECT {STAFF_COLS}, x.csrf_token, x.expires_at FROM sessions x JOIN staff s ON s.id = x.staff_id \
+                    "SELECT {STAFF_COLS}, s.must_change_password, x.csrf_token, x.expires_at FROM sessions x JOIN staff s ON s.id = x.staff_id \
                      WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.active"
                 ))
                 .bind(hash.to_vec())
@@ -46,7 +46,12 @@ macro_rules! sql_sessions {
                 .fetch_one(&self.pool)
                 .await
                 .map_err(db_err)?;
-                Ok($crate::SessionRecord { staff: staff_from_row(&row)?, csrf_token: get(&row, "csrf_token")?, expires_at: ts(get(&row, "expires_at")?) })
+                Ok($crate::SessionRecord {
+                    staff: staff_from_row(&row)?,
+                    csrf_token: get(&row, "csrf_token")?,
+                    expires_at: ts(get(&row, "expires_at")?),
+                    must_change_password: get(&row, "must_change_password")?,
+                })
             }
 
             async fn delete_session(&self, hash: &[u8]) -> $crate::error::StoreResult<()> {

@@ -60,7 +60,7 @@ macro_rules! sql_staff {
             }
 
             async fn set_password(&self, id: dom::StaffId, hash: &str, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
-                let n = ::sqlx::query("UPDATE staff SET password_hash = $2, updated_at = $3 WHERE id = $1")
+                let n = ::sqlx::query("UPDATE staff SET password_hash = $2, must_change_password = FALSE, updated_at = $3 WHERE id = $1")
                     .bind(id.get())
                     .bind(hash)
                     .bind(now.millis())
@@ -69,6 +69,22 @@ macro_rules! sql_staff {
                     .map_err(db_err)?
                     .rows_affected();
                 one_row(n)
+            }
+
+            async fn reset_password(&self, id: dom::StaffId, hash: &str, now: dom::Timestamp) -> $crate::error::StoreResult<()> {
+                let mut tx = begin_write(&self.pool).await?;
+                let n = ::sqlx::query("UPDATE staff SET password_hash = $2, must_change_password = TRUE, updated_at = $3 WHERE id = $1")
+                    .bind(id.get())
+                    .bind(hash)
+                    .bind(now.millis())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                one_row(n)?;
+                ::sqlx::query("DELETE FROM sessions WHERE staff_id = $1").bind(id.get()).execute(&mut *tx).await.map_err(db_err)?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(())
             }
 
             async fn staff(&self, id: dom::StaffId) -> $crate::error::StoreResult<dom::org::Staff> {

@@ -120,6 +120,10 @@ const AUDIT_ACTIONS: &[&str] = &[
     "channel_code_created",
     "tag_defined",
     "audience_saved",
+    "password_reset",
+    "password_changed",
+    "handover_started",
+    "customer_handed_over",
 ];
 
 /// What a request body is, which decides the most a route reads of it. Read from the handler's

@@ -36,13 +36,18 @@ fn client_ip(parts: &Parts) -> String {
 
 /// Resolves the caller from a bearer token or the session cookie.
 pub async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, ServiceError> {
+    Ok(resolve_session(parts, state).await?.caller)
+}
+
+/// [`resolve`], with whether the session must change its password first.
+pub async fn resolve_session(parts: &Parts, state: &AppState) -> Result<sessions::Resolved, ServiceError> {
     let ip = client_ip(parts);
     if let Some(auth) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let token = auth.strip_prefix("Bearer ").ok_or(ServiceError::Unauthenticated)?;
-        return sessions::resolve(state, Credentials::Bearer(token), ip).await;
+        return sessions::resolve_session(state, Credentials::Bearer(token), ip).await;
     }
     let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(ServiceError::Unauthenticated)?;
-    sessions::resolve(state, Credentials::Session(token), ip).await
+    sessions::resolve_session(state, Credentials::Session(token), ip).await
 }
 
 /// The caller the `authenticate` middleware resolved, or a fresh resolution where it did not run.

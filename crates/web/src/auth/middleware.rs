@@ -9,14 +9,14 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 use siyu_app::auth::constant_time_eq;
 use siyu_app::caller::Caller;
 use siyu_app::error::ServiceError;
 use siyu_app::state::AppState;
 
-use super::extract::resolve;
+use super::extract::resolve_session;
 use crate::error::ApiError;
 
 /// Url-encoded forms larger than this are not console forms (the same limit every form route has).
@@ -35,10 +35,29 @@ fn refuse(is_api: bool) -> Response {
     }
 }
 
+/// Where a session that must change its password may still go: the page that changes it, signing out,
+/// the language switch, the stylesheet and script, and the health checks.
+fn open_while_password_must_change(path: &str) -> bool {
+    matches!(path, "/password" | "/logout" | "/login" | "/healthz" | "/readyz")
+        || path.starts_with("/lang/")
+        || path.starts_with("/static/")
+}
+
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    let caller: Option<Caller> = match resolve(&parts, &state).await {
-        Ok(c) => Some(c),
+    let mut must_change = false;
+    let caller: Option<Caller> = match resolve_session(&parts, &state).await {
+        Ok(r) if r.must_change_password && !open_while_password_must_change(parts.uri.path()) => {
+            // After an administrator's reset the temporary password opens nothing but the change.
+            if parts.uri.path().starts_with("/api/") {
+                return ApiError::PasswordChangeRequired.into_response();
+            }
+            return Redirect::to("/password").into_response();
+        }
+        Ok(r) => {
+            must_change = r.must_change_password;
+            Some(r.caller)
+        }
         Err(ServiceError::Unauthenticated) => None,
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -73,8 +92,16 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
     }
     let mut req = Request::from_parts(parts, body);
     req.extensions_mut().insert(ResolvedCaller(caller));
+    if must_change {
+        req.extensions_mut().insert(PasswordMustChange);
+    }
     next.run(req).await
 }
+
+/// Marks a request whose session must change its password before anything else (see
+/// [`authenticate`]); the change-password page reads it to say why it is shown.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordMustChange;
 
 /// What [`authenticate`] found, for the extractors.
 #[derive(Debug, Clone)]

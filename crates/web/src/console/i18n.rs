@@ -79,8 +79,14 @@ fn all_words() -> impl Iterator<Item = &'static (&'static str, &'static str, &'s
 }
 
 /// The tables, one per area, so that areas built side by side do not edit the same lines.
-const TABLES: &[&[(&str, &str, &str)]] =
-    &[WORDS, super::audience_words::WORDS, super::channels_words::WORDS, super::home_words::WORDS, super::import_words::WORDS];
+const TABLES: &[&[(&str, &str, &str)]] = &[
+    WORDS,
+    super::audience_words::WORDS,
+    super::channels_words::WORDS,
+    super::home_words::WORDS,
+    super::import_words::WORDS,
+    super::staff_words::WORDS,
+];
 
 /// key, 中文, English.
 pub const WORDS: &[(&str, &str, &str)] = &[

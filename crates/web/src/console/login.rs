@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::i18n::Tr;
-use super::{lang, render};
+use super::{PageCtx, lang, render};
 use crate::auth::extract::{ConsoleUser, cookie};
 use siyu_app::error::ServiceError;
 use siyu_app::services::sessions;
@@ -183,6 +183,78 @@ pub async fn logout(State(state): State<AppState>, user: ConsoleUser, headers: H
         tracing::warn!(error = %e, "logout failed");
     }
     ([(header::SET_COOKIE, crate::auth::session_cookie(None))], Redirect::to("/login")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login/change_password.html")]
+struct ChangePasswordPage {
+    ctx: PageCtx,
+    /// An administrator reset the password: nothing else opens until it is changed.
+    must_change: bool,
+    changed: bool,
+    error: Option<&'static str>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ChangedQuery {
+    changed: Option<String>,
+}
+
+/// The self-service page to change one's password; after an administrator's reset every console page
+/// sends the member here until they do.
+pub async fn password_page(
+    user: ConsoleUser,
+    headers: HeaderMap,
+    must: Option<axum::Extension<crate::auth::middleware::PasswordMustChange>>,
+    Query(q): Query<ChangedQuery>,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/password");
+    render(&ChangePasswordPage { ctx, must_change: must.is_some(), changed: q.changed.is_some(), error: None })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChangePasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    must: Option<axum::Extension<crate::auth::middleware::PasswordMustChange>>,
+    Form(f): Form<ChangePasswordForm>,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/password");
+    let again = |ctx: PageCtx, key: &'static str, status: StatusCode| {
+        let error = Some(ctx.tr.t(key));
+        let mut resp = render(&ChangePasswordPage { ctx, must_change: must.is_some(), changed: false, error });
+        *resp.status_mut() = status;
+        resp
+    };
+    if f.new != f.repeat {
+        return again(ctx, "password.mismatch", StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    match sessions::change_password(&state, &user.0, &f.current, &f.new).await {
+        // The other sessions ended with the change; this browser carries on in a fresh one.
+        Ok(s) => ([(header::SET_COOKIE, crate::auth::session_cookie(Some(&s)))], Redirect::to("/password?changed=1"))
+            .into_response(),
+        Err(e) => {
+            let status = crate::error::status_of(&e);
+            let key = match e.code() {
+                "bad_current_password" => "password.wrong_current",
+                "weak_password" => "password.weak",
+                "same_password" => "password.same",
+                "too_many_attempts" => "password.too_many",
+                _ => return super::error_page(ctx, e),
+            };
+            again(ctx, key, status)
+        }
+    }
 }
 
 #[cfg(test)]

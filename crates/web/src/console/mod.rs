@@ -8,6 +8,7 @@ pub mod channel_detail;
 pub mod channels;
 pub mod channels_words;
 pub mod customers;
+pub mod handover;
 pub mod home;
 mod home_chart;
 pub mod home_words;
@@ -18,6 +19,7 @@ pub mod login;
 pub mod org;
 pub mod profile;
 pub mod staff;
+pub mod staff_words;
 pub mod tags;
 
 use askama::Template;
@@ -84,6 +86,9 @@ pub fn forms() -> Vec<FormRoute> {
         form("/org/{id}", Needs(ManageOrganisation), post(org::edit)),
         form("/staff/new", Needs(ManageStaff), post(staff::create)),
         form("/staff/{id}", Needs(ManageStaff), post(staff::edit)),
+        form("/staff/{id}/password", Needs(ManageStaff), post(staff::reset_password)),
+        form("/password", SignedIn, post(login::change_password)),
+        form("/handovers", Needs(ManageStaff), post(handover::start)),
         form("/channels", Needs(ManageChannels), post(channels::create)),
         form("/channels/{id}/simulate", Needs(ManageChannels), post(channels::simulate)),
         form("/channels/{id}/controls", Needs(ManageChannels), post(channels::set_controls)),
@@ -118,6 +123,10 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/staff", get(staff::list)),
         ("/staff/new", get(staff::new_page)),
         ("/staff/{id}", get(staff::edit_page)),
+        ("/password", get(login::password_page)),
+        ("/handovers", get(handover::list)),
+        ("/handovers/new", get(handover::new_page)),
+        ("/handovers/{id}", get(handover::detail)),
         ("/channels", get(channels::list)),
         ("/channels/{id}", get(channels::detail)),
         ("/channels/{id}/qr.png", get(channels::qr_png)),

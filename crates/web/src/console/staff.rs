@@ -26,6 +26,8 @@ pub struct StaffRow {
     pub unit: String,
     pub wecom: String,
     pub active: &'static str,
+    /// A customer manager's customers can be handed over.
+    pub is_manager: bool,
 }
 
 #[derive(Template)]
@@ -38,6 +40,8 @@ struct ListPage {
     rows: Vec<StaffRow>,
     pager: Pager,
     error: Option<String>,
+    /// After a save: what was saved, and whom.
+    notice: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,6 +50,10 @@ pub struct StaffQuery {
     role: Option<String>,
     org_unit: Option<String>,
     page: Option<i64>,
+    /// Set by the redirect after a new member is saved.
+    created: Option<String>,
+    /// Set by the redirect after a member is changed.
+    saved: Option<String>,
 }
 
 fn unit_opts(units: &[OrgUnit], selected: Option<&str>) -> Vec<Opt> {
@@ -102,12 +110,32 @@ pub async fn list(
             unit: unit_name(s.org_unit_id),
             wecom: s.wecom_userid.clone().unwrap_or_default(),
             active: ctx.tr.yes_no(s.active),
+            is_manager: s.role == Role::CustomerManager,
         })
         .collect();
-    let pager = Pager::new("/staff", &query_without_page(raw.as_deref()), page, result.total);
+    let base_query = query_without_page(raw.as_deref());
+    let base_query: Vec<&str> =
+        base_query.split('&').filter(|kv| !kv.starts_with("created=") && !kv.starts_with("saved=")).collect();
+    let pager = Pager::new("/staff", &base_query.join("&"), page, result.total);
     let roles = role_opts(&ctx, q.role.as_deref());
     let unit_options = unit_opts(&units, q.org_unit.as_deref());
-    render(&ListPage { ctx, q: q.q.unwrap_or_default(), roles, units: unit_options, rows, pager, error })
+    let notice = saved_notice(&state, &user, &ctx, &q).await;
+    render(&ListPage { ctx, q: q.q.unwrap_or_default(), roles, units: unit_options, rows, pager, error, notice })
+}
+
+/// "Saved: 张三 (zhangsan)" after the redirect from a saved form, by the id the redirect names.
+async fn saved_notice(state: &AppState, user: &ConsoleUser, ctx: &PageCtx, q: &StaffQuery) -> Option<String> {
+    let (key, id) = match (&q.created, &q.saved) {
+        (Some(id), _) => ("staff.created", id),
+        (None, Some(id)) => ("staff.saved", id),
+        (None, None) => return None,
+    };
+    let s = staff::get(state, &user.0, id.parse().ok()?).await.ok()?;
+    Some(if ctx.tr.is_en() {
+        format!("{}: {} ({})", ctx.tr.t(key), s.display_name, s.username)
+    } else {
+        format!("{}：{}（{}）", ctx.tr.t(key), s.display_name, s.username)
+    })
 }
 
 /// The form's fields, as typed (re-shown on an error).
@@ -131,11 +159,56 @@ struct FormPage {
     ctx: PageCtx,
     title: &'static str,
     action: String,
+    /// The member being edited.
+    target: Option<StaffId>,
     is_new: bool,
+    is_manager: bool,
     form: FormValues,
-    roles: Vec<Opt>,
-    units: Vec<Opt>,
+    roles: Vec<PlacedOpt>,
+    units: Vec<PlacedOpt>,
     error: Option<String>,
+}
+
+/// A choice of role or unit with the unit levels it goes with (`data-kinds`), so the page offers only
+/// the units the chosen role may belong to; the service checks the pair again.
+#[derive(Debug, Clone)]
+pub struct PlacedOpt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+    /// Unit kinds, space-separated: those a role allows, or the unit's own.
+    pub kinds: String,
+    /// A unit the selected role may not belong to (hidden until another role is chosen).
+    pub hidden: bool,
+}
+
+fn kinds_of(r: Role) -> String {
+    r.allowed_unit_kinds().iter().map(|k| k.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+/// The roles, and the units with their levels; a unit the role may not belong to starts hidden.
+fn placed_opts(ctx: &PageCtx, units: &[OrgUnit], role: Option<Role>, unit: &str) -> (Vec<PlacedOpt>, Vec<PlacedOpt>) {
+    let roles = Role::ALL
+        .iter()
+        .map(|r| PlacedOpt {
+            value: r.as_str().into(),
+            label: ctx.tr.role(*r).into(),
+            selected: role == Some(*r),
+            kinds: kinds_of(*r),
+            hidden: false,
+        })
+        .collect();
+    let units = units
+        .iter()
+        .map(|u| PlacedOpt {
+            value: u.id.to_string(),
+            label: format!("{} {} · {}", u.code, u.name, ctx.tr.unit_kind(u.kind)),
+            selected: unit == u.id.to_string(),
+            kinds: u.kind.as_str().into(),
+            hidden: role.is_some_and(|r| !r.allowed_unit_kinds().contains(&u.kind)),
+        })
+        .collect();
+    (roles, units)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -159,8 +232,8 @@ async fn form_page(
         return error_page(ctx, e);
     }
     let units = org::list(state, &user.0).await.unwrap_or_default();
-    let roles = role_opts(&ctx, Some(&f.role));
-    let unit_options = unit_opts(&units, Some(&f.org_unit_id));
+    let role = Role::parse(&f.role);
+    let (roles, unit_options) = placed_opts(&ctx, &units, role, &f.org_unit_id);
     let (title, action) = match target {
         None => (ctx.tr.t("staff.new"), "/staff/new".to_owned()),
         Some(id) => (ctx.tr.t("staff.edit"), format!("/staff/{id}")),
@@ -171,11 +244,32 @@ async fn form_page(
         wecom_userid: f.wecom_userid.clone(),
         active: f.active.is_some(),
     };
-    render(&FormPage { ctx, title, action, is_new: target.is_none(), form, roles, units: unit_options, error })
+    render(&FormPage {
+        ctx,
+        title,
+        action,
+        target,
+        is_new: target.is_none(),
+        is_manager: role == Some(Role::CustomerManager),
+        form,
+        roles,
+        units: unit_options,
+        error,
+    })
 }
 
+/// A new member is a customer manager at the first sub-branch: the pair most members are, and one the
+/// form accepts as it stands.
 pub async fn new_page(State(state): State<AppState>, user: ConsoleUser, headers: HeaderMap) -> Response {
-    let f = StaffForm { role: Role::CustomerManager.as_str().into(), active: Some("1".into()), ..Default::default() };
+    let units = org::list(&state, &user.0).await.unwrap_or_default();
+    let role = Role::CustomerManager;
+    let unit = units.iter().find(|u| role.allowed_unit_kinds().contains(&u.kind)).map(|u| u.id.to_string());
+    let f = StaffForm {
+        role: role.as_str().into(),
+        org_unit_id: unit.unwrap_or_default(),
+        active: Some("1".into()),
+        ..Default::default()
+    };
     form_page(&state, &user, &headers, None, &f, None).await
 }
 
@@ -202,12 +296,12 @@ pub async fn create(
                 wecom_userid: Some(f.wecom_userid.clone()),
                 password: f.password.clone(),
             };
-            staff::create(&state, &user.0, input).await.map(|_| ())
+            staff::create(&state, &user.0, input).await.map(|s| s.id)
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Redirect::to("/staff").into_response(),
+        Ok(id) => Redirect::to(&format!("/staff?created={id}")).into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
             form_page(&state, &user, &headers, None, &f, Some(e.to_string())).await
         }
@@ -261,7 +355,7 @@ pub async fn edit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Redirect::to("/staff").into_response(),
+        Ok(()) => Redirect::to(&format!("/staff?saved={id}")).into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
             if let Ok(s) = staff::get(&state, &user.0, id).await {
                 f.username = s.username;
@@ -269,5 +363,34 @@ pub async fn edit(
             form_page(&state, &user, &headers, Some(id), &f, Some(e.to_string())).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/staff"), e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/reset_done.html")]
+struct ResetDonePage {
+    ctx: PageCtx,
+    id: StaffId,
+    name: String,
+    username: String,
+    temporary: String,
+}
+
+/// An administrator resets a member's password: the temporary password is shown on this answer once
+/// (every answer is `no-store`) and kept nowhere in clear.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    IdPath(id): IdPath<StaffId>,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/staff");
+    match staff::reset_password(&state, &user.0, id).await {
+        Ok((s, temporary)) => render(&ResetDonePage { ctx, id, name: s.display_name, username: s.username, temporary }),
+        Err(e @ ServiceError::Invalid { .. }) => match staff::get(&state, &user.0, id).await {
+            Ok(s) => form_page(&state, &user, &headers, Some(id), &form_of(&s), Some(e.to_string())).await,
+            Err(e) => error_page(ctx, e),
+        },
+        Err(e) => error_page(ctx, e),
     }
 }

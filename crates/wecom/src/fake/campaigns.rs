@@ -18,8 +18,29 @@ pub(super) struct Campaigns {
     moments: HashMap<String, String>,
     groups: BTreeMap<String, GroupChat>,
     join_ways: BTreeMap<String, Value>,
-    transfers: Vec<(bool, String, String, String)>,
+    transfers: Vec<Transfer>,
+    /// Every customer a transfer was started for, once per start (a test counts repeats).
+    transfer_requests: Vec<String>,
+    /// Members whose customer quota is full: a transfer to them fails at takeover (status 4).
+    quota_full: Vec<String>,
+    /// How long a started transfer waits before the successor takes over (WeCom: 24 h).
+    transfer_delay_secs: Option<i64>,
 }
+
+/// One customer's transfer as the fake keeps it.
+#[derive(Debug, Clone)]
+struct Transfer {
+    resigned: bool,
+    handover: String,
+    takeover: String,
+    external_userid: String,
+    /// 1 done, 2 waiting, 3 refused, 4 quota full.
+    status: i32,
+    takeover_time: i64,
+}
+
+/// WeCom's wait between a transfer's start and the takeover.
+const TRANSFER_WAIT_SECS: i64 = 86_400;
 
 fn now_secs() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
@@ -150,15 +171,30 @@ impl FakeWecom {
                 let handover = body["handover_userid"].as_str().unwrap_or_default().to_owned();
                 let takeover = body["takeover_userid"].as_str().unwrap_or_default().to_owned();
                 let ids: Vec<String> = serde_json::from_value(body["external_userid"].clone()).unwrap_or_default();
-                if ids.len() > 100 {
-                    return Some(err(40058, "at most 100 customers"));
+                if ids.is_empty() || ids.len() > 100 {
+                    return Some(err(40058, "external_userid must list 1-100 customers"));
                 }
+                if !c.staff.contains(&takeover) || handover == takeover {
+                    return Some(err(40003, "invalid takeover_userid"));
+                }
+                let wait = c.campaigns.transfer_delay_secs.unwrap_or(TRANSFER_WAIT_SECS);
                 let results: Vec<Value> = ids
                     .iter()
                     .map(|e| {
                         let known = c.contacts.get(e).is_some_and(|(_, f)| f.iter().any(|f| f.userid == handover));
                         if known {
-                            c.campaigns.transfers.push((resigned, handover.clone(), takeover.clone(), e.clone()));
+                            let t = &mut c.campaigns.transfers;
+                            // A new transfer of the customer replaces an earlier one (WeCom keeps the latest).
+                            t.retain(|x| x.external_userid != *e);
+                            t.push(Transfer {
+                                resigned,
+                                handover: handover.clone(),
+                                takeover: takeover.clone(),
+                                external_userid: e.clone(),
+                                status: 2,
+                                takeover_time: now_secs() + wait,
+                            });
+                            c.campaigns.transfer_requests.push(e.clone());
                         }
                         json!({ "external_userid": e, "errcode": if known { 0 } else { 40096 } })
                     })
@@ -168,14 +204,17 @@ impl FakeWecom {
             "/cgi-bin/externalcontact/transfer_result" | "/cgi-bin/externalcontact/resigned/transfer_result" => {
                 let resigned = path.contains("resigned");
                 let (h, t) = (
-                    body["handover_userid"].as_str().unwrap_or_default(),
-                    body["takeover_userid"].as_str().unwrap_or_default(),
+                    body["handover_userid"].as_str().unwrap_or_default().to_owned(),
+                    body["takeover_userid"].as_str().unwrap_or_default().to_owned(),
                 );
-                let list: Vec<Value> = m
+                // Transfers whose wait is over are taken over as WeCom does it, when anyone looks.
+                settle_transfers(c, now_secs());
+                let list: Vec<Value> = c
+                    .campaigns
                     .transfers
                     .iter()
-                    .filter(|(r, hh, tt, _)| *r == resigned && hh == h && tt == t)
-                    .map(|(_, _, _, e)| json!({ "external_userid": e, "status": 2, "takeover_time": now_secs() + 86_400 }))
+                    .filter(|x| x.resigned == resigned && x.handover == h && x.takeover == t)
+                    .map(|x| json!({ "external_userid": x.external_userid, "status": x.status, "takeover_time": x.takeover_time }))
                     .collect();
                 ok(json!({ "customer": list, "next_cursor": "" }))
             }
@@ -310,5 +349,68 @@ impl FakeWecom {
     /// Changes how many mass messages one customer may receive per day (WeCom's strictest setting: 1).
     pub fn set_receive_limit_per_day(&self, n: u32) {
         self.corp().receive_limit_per_day = n;
+    }
+
+    /// How long a started transfer waits before the successor takes over (WeCom's 24 h by default; the
+    /// demo shortens it to show a hand-over through to the end).
+    pub fn set_transfer_delay_secs(&self, secs: i64) {
+        self.corp().campaigns.transfer_delay_secs = Some(secs);
+    }
+
+    /// The successor's customer quota is full: transfers to them fail at takeover (status 4).
+    pub fn set_quota_full(&self, userid: &str) {
+        self.corp().campaigns.quota_full.push(userid.to_owned());
+    }
+
+    /// The wait of every started transfer ends now: each waiting customer is taken over (their contact
+    /// moves from the old member to the new one), or fails where the successor's quota is full.
+    pub fn complete_transfers(&self) {
+        settle_transfers(&mut self.corp(), i64::MAX);
+    }
+
+    /// The customer declines the new manager while their transfer waits (status 3); they stay with the
+    /// old one.
+    pub fn customer_refuses_transfer(&self, external_userid: &str) -> Result<(), String> {
+        let mut c = self.corp();
+        let t = c
+            .campaigns
+            .transfers
+            .iter_mut()
+            .find(|t| t.external_userid == external_userid && t.status == 2)
+            .ok_or("no waiting transfer for this customer")?;
+        t.status = 3;
+        Ok(())
+    }
+
+    /// How many transfers were started for the customer.
+    pub fn transfer_requests(&self, external_userid: &str) -> usize {
+        self.corp().campaigns.transfer_requests.iter().filter(|e| *e == external_userid).count()
+    }
+}
+
+/// Takes over every waiting transfer whose wait ended by `now`: the contact moves to the new member
+/// (the old relationship ends, as `DELETE_BY_TRANSFER`), unless the new member's quota is full.
+fn settle_transfers(c: &mut Corp, now: i64) {
+    let due: Vec<usize> = c
+        .campaigns
+        .transfers
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.status == 2 && t.takeover_time <= now)
+        .map(|(i, _)| i)
+        .collect();
+    for i in due {
+        let t = c.campaigns.transfers[i].clone();
+        if c.campaigns.quota_full.contains(&t.takeover) {
+            c.campaigns.transfers[i].status = 4;
+            continue;
+        }
+        if let Some((_, follows)) = c.contacts.get_mut(&t.external_userid)
+            && let Some(f) = follows.iter_mut().find(|f| f.userid == t.handover)
+        {
+            f.userid = t.takeover.clone();
+        }
+        c.campaigns.transfers[i].status = 1;
+        c.campaigns.transfers[i].takeover_time = c.campaigns.transfers[i].takeover_time.min(now_secs());
     }
 }

@@ -1,0 +1,235 @@
+//! Handing a customer manager's customers to successors when they leave (离职继承) or move on (在职继承):
+//! the choice offered (their customers, masked, and the managers who may take them), starting a
+//! hand-over, and reading where it stands. The WeCom side runs as the `staff.handover` job
+//! ([`crate::jobs::handover`]); a customer becomes the successor's in siyu only when WeCom reports the
+//! takeover done.
+//!
+//! Who may take a customer over: an active customer manager other than the leaver, in the leaver's
+//! branch (the customers' data stays within the branch that holds it) and in the caller's data scope,
+//! with a WeCom account when the customer is one of the leaver's WeCom contacts.
+
+use std::collections::{HashMap, HashSet};
+
+use siyu_domain::audit::AuditAction;
+use siyu_domain::customer::Customer;
+use siyu_domain::handover::MAX_CUSTOMERS;
+use siyu_domain::org::{OrgUnitKind, Role, Staff};
+use siyu_domain::scope::{DataScope, Permission};
+use siyu_domain::{CustomerId, HandoverId, OrgUnitId, StaffId};
+use siyu_store::{
+    CustomerFilter, Handover, HandoverSummary, NewHandover, NewHandoverItem, Page, Paged, RelationshipStatus,
+    StaffFilter,
+};
+
+use crate::caller::Caller;
+use crate::error::{ServiceError, ServiceResult};
+use crate::jobs::{self, Options, handover::HandOver, handover::HandoverPayload};
+use crate::services::{audit, org};
+use crate::state::AppState;
+
+/// What the hand-over page offers for one leaving manager.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub leaver: Staff,
+    /// Their customers (masked, as every staff view), at most [`MAX_CUSTOMERS`].
+    pub customers: Vec<Customer>,
+    /// How many they have in all: more than [`MAX_CUSTOMERS`] take several hand-overs.
+    pub total: i64,
+    /// Those already in an unfinished hand-over, which cannot be chosen again.
+    pub busy: HashSet<CustomerId>,
+    /// Who may take them over.
+    pub successors: Vec<Staff>,
+}
+
+/// A hand-over as asked for: the leaver, WeCom's kind of transfer, and each customer's successor.
+#[derive(Debug, Clone)]
+pub struct HandoverInput {
+    pub from: StaffId,
+    /// 离职继承: the leaver has left the corp in WeCom; else 在职继承.
+    pub resigned: bool,
+    pub items: Vec<(CustomerId, StaffId)>,
+}
+
+fn out_of_scope() -> ServiceError {
+    ServiceError::invalid(
+        "successor_out_of_scope",
+        "接收人须为同一分行内在职的客户经理 / the successor must be an active customer manager of the same branch",
+    )
+}
+
+/// The unit the leaver's customers stay within: their branch, or the whole bank when they hang
+/// under none.
+fn branch_of(units: &[siyu_domain::org::OrgUnit], unit: OrgUnitId) -> Option<OrgUnitId> {
+    let mut at = units.iter().find(|u| u.id == unit);
+    // The tree is small and parents come first; a cycle ends after as many steps as there are units.
+    for _ in 0..units.len() {
+        let u = at?;
+        if u.kind == OrgUnitKind::Branch {
+            return Some(u.id);
+        }
+        at = u.parent_id.and_then(|p| units.iter().find(|x| x.id == p));
+    }
+    None
+}
+
+/// Whether `unit` is within the caller's data scope.
+async fn in_scope(state: &AppState, caller: &Caller, unit: OrgUnitId) -> ServiceResult<bool> {
+    Ok(match caller.scope() {
+        DataScope::All => true,
+        DataScope::Subtree(root) => org::tree(state).await?.contains(root, unit),
+        DataScope::OwnedBy(_) => false,
+    })
+}
+
+/// The customer managers whose customers the caller may hand over (active or not: a leaver is often
+/// deactivated first).
+pub async fn leavers(state: &AppState, caller: &Caller) -> ServiceResult<Vec<Staff>> {
+    caller.require(Permission::ManageStaff)?;
+    let root = match caller.scope() {
+        DataScope::All => None,
+        DataScope::Subtree(root) => Some(root),
+        DataScope::OwnedBy(_) => return Ok(Vec::new()),
+    };
+    let f = StaffFilter { role: Some(Role::CustomerManager), org_unit_id: root, query: None };
+    Ok(state.store.all_staff(&f).await?)
+}
+
+async fn leaver(state: &AppState, caller: &Caller, id: StaffId) -> ServiceResult<Staff> {
+    caller.require(Permission::ManageStaff)?;
+    let s = state.store.staff(id).await?;
+    if s.role != Role::CustomerManager || !in_scope(state, caller, s.org_unit_id).await? {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(s)
+}
+
+/// Who may take over the leaver's customers.
+async fn successors(state: &AppState, caller: &Caller, leaver: &Staff) -> ServiceResult<Vec<Staff>> {
+    let units = state.store.org_units().await?;
+    let f = StaffFilter {
+        role: Some(Role::CustomerManager),
+        org_unit_id: branch_of(&units, leaver.org_unit_id),
+        query: None,
+    };
+    let mut out = Vec::new();
+    for s in state.store.all_staff(&f).await? {
+        if s.active && s.id != leaver.id && in_scope(state, caller, s.org_unit_id).await? {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// The leaver's customers and who may take them.
+pub async fn choice(state: &AppState, caller: &Caller, from: StaffId) -> ServiceResult<Choice> {
+    let leaver = leaver(state, caller, from).await?;
+    let f = CustomerFilter { owner_id: Some(leaver.id), ..Default::default() };
+    let page = state.store.list_customers(caller.scope(), &f, Page::first(MAX_CUSTOMERS as i64)).await?;
+    let ids: Vec<CustomerId> = page.items.iter().map(|c| c.id).collect();
+    let busy = state.store.customers_in_open_handovers(&ids).await?.into_iter().collect();
+    let successors = successors(state, caller, &leaver).await?;
+    Ok(Choice { leaver, customers: page.items, total: page.total, busy, successors })
+}
+
+/// Starts a hand-over and queues its job. Every customer must be the leaver's (in the caller's scope),
+/// named once, not in another unfinished hand-over, and go to a successor [`choice`] offers.
+pub async fn start(state: &AppState, caller: &Caller, input: HandoverInput) -> ServiceResult<HandoverId> {
+    let leaver = leaver(state, caller, input.from).await?;
+    if input.items.is_empty() {
+        return Err(ServiceError::invalid("no_customers", "请至少选择一位客户 / choose at least one customer"));
+    }
+    if input.items.len() > MAX_CUSTOMERS {
+        return Err(ServiceError::invalid(
+            "too_many_customers",
+            format!("一次最多移交{MAX_CUSTOMERS}位客户 / at most {MAX_CUSTOMERS} customers in one hand-over"),
+        ));
+    }
+    let ids: Vec<CustomerId> = input.items.iter().map(|(c, _)| *c).collect();
+    if ids.iter().collect::<HashSet<_>>().len() != ids.len() {
+        return Err(ServiceError::invalid("duplicate_customer", "同一客户只能选择一次 / each customer once"));
+    }
+    let allowed: HashMap<StaffId, Staff> =
+        successors(state, caller, &leaver).await?.into_iter().map(|s| (s.id, s)).collect();
+    if input.items.iter().any(|(_, to)| !allowed.contains_key(to)) {
+        return Err(out_of_scope());
+    }
+    let customers: HashMap<CustomerId, Customer> =
+        state.store.customers_by_ids(caller.scope(), &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+    let mut items = Vec::with_capacity(ids.len());
+    for (id, to) in &input.items {
+        let c = customers.get(id).filter(|c| c.owner_id == Some(leaver.id)).ok_or_else(|| {
+            ServiceError::invalid(
+                "not_leavers_customer",
+                "所选客户不属于该客户经理 / a chosen customer is not this manager's",
+            )
+        })?;
+        let external_userid = leavers_contact(state, &leaver, c).await?;
+        if external_userid.is_some() && allowed[to].wecom_userid.is_none() {
+            return Err(ServiceError::invalid(
+                "successor_without_wecom",
+                format!(
+                    "{} 没有企业微信账号，无法接收企业微信客户 / {} has no WeCom account for WeCom contacts",
+                    allowed[to].display_name, allowed[to].display_name
+                ),
+            ));
+        }
+        items.push(NewHandoverItem { customer_id: *id, to_staff_id: *to, external_userid });
+    }
+    let new = NewHandover {
+        from_staff_id: leaver.id,
+        resigned: input.resigned,
+        created_by: caller.staff.as_ref().map(|s| s.id),
+        items,
+    };
+    let id = state.store.create_handover(&new, state.clock.now()).await.map_err(|e| match e {
+        siyu_store::StoreError::Conflict(_) => {
+            ServiceError::Conflict("所选客户中有人正在移交中 / a chosen customer is already being handed over".into())
+        }
+        other => other.into(),
+    })?;
+    let successors: HashSet<StaffId> = input.items.iter().map(|(_, to)| *to).collect();
+    let detail = format!(
+        "{} ({}): {} customers to {} successors, {}",
+        leaver.username,
+        leaver.id,
+        new.items.len(),
+        successors.len(),
+        if input.resigned { "resigned" } else { "on the job" }
+    );
+    audit::record(state, caller, AuditAction::HandoverStarted, &id.to_string(), &detail).await?;
+    jobs::enqueue::<HandOver>(state, &HandoverPayload { handover_id: id }, Options::now().once_as(id)).await?;
+    Ok(id)
+}
+
+/// The customer's WeCom contact when the leaver holds an active relationship with it: only those are
+/// transferred in WeCom; the others move in siyu alone.
+async fn leavers_contact(state: &AppState, leaver: &Staff, c: &Customer) -> ServiceResult<Option<String>> {
+    let (Some(ext), Some(userid)) = (&c.wecom_external_userid, &leaver.wecom_userid) else { return Ok(None) };
+    let rels = state.store.relationships(ext).await?;
+    let held = rels.iter().any(|r| r.staff_userid == *userid && r.status == RelationshipStatus::Active);
+    Ok(held.then(|| ext.clone()))
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: HandoverId) -> ServiceResult<Handover> {
+    caller.require(Permission::ManageStaff)?;
+    let h = state.store.handover(id).await?;
+    let from = state.store.staff(h.from_staff_id).await?;
+    if !in_scope(state, caller, from.org_unit_id).await? {
+        return Err(ServiceError::NotFound);
+    }
+    Ok(h)
+}
+
+/// Newest first. The caller's scope is every unit for the administrators who hold the permission.
+pub async fn list(state: &AppState, caller: &Caller, page: Page) -> ServiceResult<Paged<HandoverSummary>> {
+    caller.require(Permission::ManageStaff)?;
+    Ok(state.store.list_handovers(page).await?)
+}
+
+/// The customers of a hand-over, for its page: names and masked numbers of those in it, found whatever
+/// owner they have now (the successor's, once done).
+pub async fn customers_of(state: &AppState, caller: &Caller, h: &Handover) -> ServiceResult<Vec<Customer>> {
+    caller.require(Permission::ManageStaff)?;
+    let ids: Vec<CustomerId> = h.items.iter().map(|i| i.customer_id).collect();
+    Ok(state.store.customers_by_ids(caller.scope(), &ids).await?)
+}
