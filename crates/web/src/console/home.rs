@@ -143,6 +143,8 @@ struct TodayPage {
     kpis: Vec<Kpi>,
     changes: Chart,
     lists: Vec<TodayList>,
+    /// New friends this week not matched to a customer (named on no list).
+    unmatched: i64,
 }
 
 /// A reveal or an export to review.
@@ -361,13 +363,16 @@ async fn today(state: &AppState, user: &ConsoleUser, ctx: PageCtx) -> Response {
         Err(e) => return error_page(ctx, e),
     };
     let (_, changes) = friend_charts(&ctx, &t.days);
+    // Every add of the week, also by people not (yet) matched to a customer of the bank.
+    let added: i64 = t.days.iter().map(|d| d.added).sum();
+    let unmatched = (added - t.new_friends.total).max(0);
     let kpis = vec![
         Kpi {
             id: "kpi-friends",
             label: ctx.tr.t("home.friends_now"),
             value: t.days.last().map(|d| d.friends).unwrap_or(0).to_string(),
         },
-        Kpi { id: "kpi-new", label: ctx.tr.t("home.new_friends"), value: t.new_friends.total.to_string() },
+        Kpi { id: "kpi-new", label: ctx.tr.t("home.new_friends"), value: added.to_string() },
         Kpi { id: "kpi-birthdays", label: ctx.tr.t("home.birthdays"), value: t.birthdays.total.to_string() },
         Kpi { id: "kpi-risk", label: ctx.tr.t("home.risk_due"), value: t.risk_due.total.to_string() },
         Kpi { id: "kpi-quiet", label: ctx.tr.t("home.quiet"), value: t.quiet.total.to_string() },
@@ -423,7 +428,7 @@ async fn today(state: &AppState, user: &ConsoleUser, ctx: PageCtx) -> Response {
             }),
         ),
     ];
-    render(&TodayPage { today: today.to_string(), kpis, changes, lists, ctx })
+    render(&TodayPage { today: today.to_string(), kpis, changes, lists, unmatched, ctx })
 }
 
 fn review_rows(entries: &[AuditEntry]) -> Vec<ReviewRow> {

@@ -16,6 +16,8 @@ const BOTTOM: f64 = 22.0;
 pub struct Tick {
     pub pos: String,
     pub label: String,
+    /// How a date label hangs from its point: the last one ends there, so it is not cut off.
+    pub anchor: &'static str,
 }
 
 /// One dot or bar with its tooltip.
@@ -82,16 +84,26 @@ fn frame(y_ticks: Vec<Tick>, x_ticks: Vec<Tick>, zero: f64) -> Chart {
     }
 }
 
-/// Dates along the bottom: the first, the last and a few between, as `MM-DD`.
-fn date_ticks(labels: &[String], x: impl Fn(usize) -> f64) -> Vec<Tick> {
+/// Dates along the bottom: every day of a week, else the first, the last and three evenly between.
+/// `at_edges`: the first and last points sit on the plot's edges (a line), so their labels hang
+/// inwards; bars sit inside their slots and are labelled at their middles.
+fn date_ticks(labels: &[String], x: impl Fn(usize) -> f64, at_edges: bool) -> Vec<Tick> {
     let n = labels.len();
     if n == 0 {
         return Vec::new();
     }
-    let wanted = n.min(5);
-    let mut at: Vec<usize> = (0..wanted).map(|i| if wanted == 1 { 0 } else { i * (n - 1) / (wanted - 1) }).collect();
-    at.dedup();
-    at.into_iter().map(|i| Tick { pos: f(x(i)), label: labels[i].clone() }).collect()
+    let at: Vec<usize> = if n <= 7 { (0..n).collect() } else { (0..5).map(|i| i * (n - 1) / 4).collect() };
+    at.into_iter()
+        .map(|i| Tick {
+            pos: f(x(i)),
+            label: labels[i].clone(),
+            anchor: match (at_edges, i) {
+                (true, i) if i + 1 == n && n > 1 => "end",
+                (true, 0) if n > 1 => "start",
+                _ => "middle",
+            },
+        })
+        .collect()
 }
 
 /// A line of `values` over `labels` (one per day); `titles` are the tooltips.
@@ -102,8 +114,9 @@ pub fn line(labels: &[String], values: &[i64], titles: &[String]) -> Chart {
     let n = values.len().max(1);
     let x = |i: usize| if n == 1 { LEFT + plot_w / 2.0 } else { LEFT + plot_w * i as f64 / (n - 1) as f64 };
     let y = |v: i64| TOP + plot_h * (1.0 - v as f64 / top as f64);
-    let y_ticks = [0, top / 2, top].iter().map(|v| Tick { pos: f(y(*v)), label: v.to_string() }).collect();
-    let mut c = frame(y_ticks, date_ticks(labels, x), y(0));
+    let y_ticks =
+        [0, top / 2, top].iter().map(|v| Tick { pos: f(y(*v)), label: v.to_string(), anchor: "end" }).collect();
+    let mut c = frame(y_ticks, date_ticks(labels, x, true), y(0));
     c.line = values.iter().enumerate().map(|(i, v)| format!("{},{}", f(x(i)), f(y(*v)))).collect::<Vec<_>>().join(" ");
     c.dots = values
         .iter()
@@ -136,12 +149,16 @@ pub fn bars(labels: &[String], ups: &[i64], downs: &[i64], titles: &[String]) ->
     let x = |i: usize| LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
     let scale_up = plot_h * up_share / top as f64;
     let scale_down = plot_h * (1.0 - up_share).max(0.0) / top as f64;
-    let mut y_ticks = vec![Tick { pos: f(zero), label: "0".into() }, Tick { pos: f(TOP), label: top.to_string() }];
+    let mut y_ticks = vec![
+        Tick { pos: f(zero), label: "0".into(), anchor: "end" },
+        Tick { pos: f(TOP), label: top.to_string(), anchor: "end" },
+    ];
     if max_down > 0 {
         let bottom = zero + scale_down * top as f64;
-        y_ticks.push(Tick { pos: f(bottom), label: format!("-{top}") });
+        // Counts below the axis are counts too: labelled without a sign.
+        y_ticks.push(Tick { pos: f(bottom), label: top.to_string(), anchor: "end" });
     }
-    let mut c = frame(y_ticks, date_ticks(labels, |i| x(i) + bar_w / 2.0), zero);
+    let mut c = frame(y_ticks, date_ticks(labels, |i| x(i) + bar_w / 2.0, false), zero);
     let mark = |i: usize, y: f64, h: f64| Mark {
         x: f(x(i)),
         y: f(y),
@@ -187,6 +204,6 @@ mod tests {
         assert_eq!((c.up.len(), c.down.len()), (1, 1));
         let zero: f64 = c.zero.parse().unwrap();
         assert!(c.up[0].y.parse::<f64>().unwrap() < zero && c.down[0].y.parse::<f64>().unwrap() == zero);
-        assert!(c.y_ticks.iter().any(|t| t.label == "-5"));
+        assert_eq!(c.y_ticks.iter().filter(|t| t.label == "5").count(), 2, "5 up and 5 down");
     }
 }

@@ -49,6 +49,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "近 7 天加您为企微好友的客户。",
         "Your customers who added you on WeCom in the last 7 days.",
     ),
+    ("home.unmatched", "尚未匹配到客户的新好友：", "New friends not yet matched to a customer:"),
     ("home.birthdays", "本周生日", "Birthdays this week"),
     (
         "home.birthdays_help",

@@ -399,7 +399,7 @@ mod tests {
             let first = parts.next().unwrap();
             match parts.next() {
                 None => assert!(
-                    ["base.html", "error.html", "home.html", "pager.html"].contains(&first),
+                    ["base.html", "error.html", "pager.html"].contains(&first),
                     "{}: a page belongs in the folder of its console area",
                     rel.display()
                 ),
