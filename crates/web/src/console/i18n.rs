@@ -69,7 +69,7 @@ impl Tr {
 
 /// Every table of words.
 fn all_words() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
-    WORDS.iter().chain(super::audience_words::WORDS.iter())
+    WORDS.iter().chain(super::audience_words::WORDS.iter()).chain(super::customer_filter_words::WORDS.iter())
 }
 
 /// key, 中文, English.

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audience_words;
 pub mod audiences;
 pub mod channels;
+pub mod customer_filter_words;
 pub mod customers;
 pub mod i18n;
 pub mod imports;
@@ -103,6 +104,12 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
             "/static/app.js",
             get(|| async {
                 ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/app.js"))
+            }),
+        )
+        .route(
+            "/static/builder.js",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/builder.js"))
             }),
         )
         .route("/customers", get(customers::list))
