@@ -17,12 +17,15 @@
   let seq = 0;
   const cell = (tr, text, cls) => { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); return td; };
 
+  // A warning reads "中文 / English" until the messages move into the language tables: the viewer's half.
+  const en = document.documentElement.lang.startsWith("en");
+  const inViewersLanguage = (m) => { const i = m.indexOf(" / "); return i < 0 ? m : en ? m.slice(i + 3) : m.slice(0, i); };
   const showWarnings = (list) => {
     warn.replaceChildren();
     if (!list || !list.length) { warn.hidden = true; return; }
     const title = document.createElement("strong"); title.textContent = warn.dataset.title; warn.appendChild(title);
     list.forEach((w) => {
-      const p = document.createElement("p"); p.className = "small"; p.textContent = w.message;
+      const p = document.createElement("p"); p.className = "small"; p.textContent = inViewersLanguage(w.message);
       (w.suggestions || []).forEach((s) => {
         const b = document.createElement("button");
         b.type = "button"; b.className = "chip"; b.textContent = `${warn.dataset.use} ${s}`;
@@ -102,7 +105,12 @@
     if (to) to.hidden = op !== "between";
     const val = p.querySelector(".builder-val");
     if (val) {
-      val.multiple = op === "in";
+      // Several values start from none chosen; one value from the first.
+      const several = op === "in";
+      if (val.multiple !== several) {
+        val.multiple = several;
+        [...val.options].forEach((o, i) => { o.selected = !several && i === 0; });
+      }
       val.size = op === "in" ? Math.min(val.options.length, 5) : 1;
       p.querySelector(".builder-several").hidden = op !== "in";
     }

@@ -103,3 +103,23 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("timeline.more", "更早的动态", "Older"),
     ("profile.tags", "客户标签", "Tags"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use siyu_domain::audience::Attr;
+    use siyu_domain::audience::words::chinese_for;
+
+    /// Whatever an operator reads as an attribute's name on a screen, they can type back.
+    #[test]
+    fn every_attributes_label_is_the_word_expressions_read_for_it() {
+        for a in Attr::ALL {
+            let key = format!("attr.{}", a.name());
+            let (_, zh, en) = super::WORDS.iter().find(|(k, _, _)| *k == key).expect("a label");
+            assert_eq!(chinese_for(a.name()), Some(*zh), "{key}");
+            let typed = format!("{zh} = 1");
+            let parsed = siyu_domain::audience::parse(&typed);
+            assert!(!matches!(&parsed, Err(e) if e.message.contains("unknown attribute")), "{typed}: {parsed:?}");
+            assert!(!en.is_empty());
+        }
+    }
+}
