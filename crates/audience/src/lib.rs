@@ -145,6 +145,11 @@ impl Index {
         self.tag_names.get(name).copied()
     }
 
+    /// Every tag's current name (for suggesting the nearest to one that is not known).
+    pub fn tag_names(&self) -> impl Iterator<Item = &str> {
+        self.tag_names.keys().map(String::as_str)
+    }
+
     /// The name tag number `no` currently has.
     pub fn tag_name(&self, no: u32) -> Option<&str> {
         self.tag_names.iter().find(|(_, n)| **n == no).map(|(name, _)| name.as_str())

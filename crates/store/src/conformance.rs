@@ -346,12 +346,29 @@ pub async fn customer_filters_and_paging(s: Arc<dyn Store>) {
     let p3 = list(CustomerFilter::default(), Page::numbered(3, 10)).await;
     assert_eq!(p3.items.len(), 5);
     assert_eq!(
-        list(CustomerFilter { sub_branch_id: Some(b.sb1), ..Default::default() }, Page::first(50)).await.total,
+        list(CustomerFilter { sub_branch_ids: vec![b.sb1], ..Default::default() }, Page::first(50)).await.total,
         13
     );
-    assert_eq!(list(CustomerFilter { aum_tier: Some(3), ..Default::default() }, Page::first(50)).await.total, 5);
-    assert_eq!(list(CustomerFilter { risk_grade: Some(1), ..Default::default() }, Page::first(50)).await.total, 0);
-    assert_eq!(list(CustomerFilter { risk_grade: Some(2), ..Default::default() }, Page::first(50)).await.total, 5);
+    assert_eq!(
+        list(CustomerFilter { sub_branch_ids: vec![b.sb1, b.sb2], ..Default::default() }, Page::first(50)).await.total,
+        25,
+        "several sub-branches: customers of any of them"
+    );
+    let tier = |min, max| CustomerFilter { aum_tier_min: min, aum_tier_max: max, ..Default::default() };
+    assert_eq!(list(tier(Some(3), Some(3)), Page::first(50)).await.total, 5);
+    assert_eq!(list(tier(Some(3), None), Page::first(50)).await.total, 15, "tier 3 and above");
+    assert_eq!(list(tier(None, Some(2)), Page::first(50)).await.total, 10, "tier 2 and below");
+    assert_eq!(list(tier(Some(2), Some(4)), Page::first(50)).await.total, 15);
+    let grades = |g: &[u8]| CustomerFilter { risk_grades: g.to_vec(), ..Default::default() };
+    assert_eq!(list(grades(&[1]), Page::first(50)).await.total, 0);
+    assert_eq!(list(grades(&[2]), Page::first(50)).await.total, 5);
+    assert_eq!(list(grades(&[2, 3, 5]), Page::first(50)).await.total, 15, "any of several grades");
+    let both = CustomerFilter { risk_grades: vec![2, 3], aum_tier_min: Some(3), ..Default::default() };
+    let listed = list(both, Page::first(50)).await;
+    assert!(
+        listed.items.iter().all(|c| c.aum_tier.get() >= 3 && c.risk.is_some_and(|r| [2, 3].contains(&r.grade.get()))),
+        "every filter holds"
+    );
     assert_eq!(
         list(CustomerFilter { segment: Some(SegmentFilter::Wealth), ..Default::default() }, Page::first(50))
             .await
@@ -373,7 +390,7 @@ pub async fn customer_filters_and_paging(s: Arc<dyn Store>) {
         10
     );
     let both =
-        CustomerFilter { sub_branch_id: Some(b.sb2), segment: Some(SegmentFilter::Wealth), ..Default::default() };
+        CustomerFilter { sub_branch_ids: vec![b.sb2], segment: Some(SegmentFilter::Wealth), ..Default::default() };
     assert_eq!(list(both, Page::first(50)).await.total, 4);
 }
 

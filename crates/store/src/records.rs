@@ -199,14 +199,21 @@ impl std::ops::AddAssign for UpsertCounts {
     }
 }
 
-/// Filters of the customer list. All set filters must hold.
+/// Most sub-branches one customer-list filter names (a large branch has a few dozen).
+pub const MAX_FILTER_SUB_BRANCHES: usize = 100;
+
+/// Filters of the customer list. All set filters must hold; a list holds when any of its values does.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerFilter {
-    pub sub_branch_id: Option<OrgUnitId>,
+    /// Customers of any of these sub-branches (empty: any), at most [`MAX_FILTER_SUB_BRANCHES`].
+    pub sub_branch_ids: Vec<OrgUnitId>,
     pub owner_id: Option<StaffId>,
     pub segment: Option<SegmentFilter>,
-    pub risk_grade: Option<u8>,
-    pub aum_tier: Option<u8>,
+    /// Customers assessed at any of these risk grades (empty: any).
+    pub risk_grades: Vec<u8>,
+    /// AUM tier at least (白金及以上: 3) and at most; both set to one tier for exactly that tier.
+    pub aum_tier_min: Option<u8>,
+    pub aum_tier_max: Option<u8>,
     /// Customer number (exact) or part of the name.
     pub query: Option<String>,
 }

@@ -55,66 +55,6 @@ document.addEventListener("submit", (e) => {
   setTimeout(tick, 500);
 })();
 
-// The audience builder: clicking a word inserts it; typing counts the expression live (debounced), with a
-// masked sample, or shows where the expression goes wrong.
-(function audienceBuilder() {
-  const box = document.getElementById("expr");
-  const out = document.getElementById("preview-count");
-  if (!box || !out) return;
-  const err = document.getElementById("expr-error");
-  const canon = document.getElementById("preview-canonical");
-  const body = document.querySelector("#preview-sample tbody");
-  const checking = document.getElementById("preview").dataset.checking;
-  let timer = null;
-  let seq = 0;
-  const cell = (tr, text, cls) => { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); return td; };
-  const count = async () => {
-    const text = box.value.trim();
-    if (!text) { out.textContent = "—"; canon.textContent = ""; body.replaceChildren(); err.hidden = true; return; }
-    const mine = ++seq;
-    out.textContent = checking;
-    const r = await fetch(`/api/v1/audiences/preview?expr=${encodeURIComponent(text)}`, { credentials: "same-origin" });
-    if (mine !== seq) return; // a newer keystroke's answer will come
-    const v = await r.json();
-    if (!r.ok) {
-      out.textContent = "—";
-      canon.textContent = "";
-      body.replaceChildren();
-      err.textContent = v.error ? v.error.message : String(r.status);
-      if (v.error && v.error.position != null) {
-        const caret = document.createElement("code");
-        caret.className = "caret";
-        caret.textContent = `${text}\n${" ".repeat([...text.slice(0, v.error.position)].length)}^`;
-        err.appendChild(caret);
-        box.setSelectionRange(v.error.position, v.error.position);
-      }
-      err.hidden = false;
-      return;
-    }
-    err.hidden = true;
-    out.textContent = v.count.toLocaleString();
-    canon.textContent = v.canonical;
-    body.replaceChildren(...v.sample.map((c) => {
-      const tr = document.createElement("tr");
-      const a = document.createElement("a"); a.href = `/customers/${c.id}`; a.textContent = c.customer_no;
-      cell(tr, "").appendChild(a);
-      cell(tr, c.name); cell(tr, c.phone_masked || "", "mono"); cell(tr, String(c.aum_tier)); cell(tr, c.risk ? `C${c.risk.grade}` : "");
-      return tr;
-    }));
-  };
-  box.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(count, 250); });
-  document.querySelectorAll(".chip[data-insert]").forEach((chip) => chip.addEventListener("click", () => {
-    const word = chip.dataset.insert;
-    const at = box.selectionStart ?? box.value.length;
-    const before = box.value.slice(0, at).trimEnd();
-    const joiner = before && !/(\(|and|or|not)$/.test(before) ? " and " : before ? " " : "";
-    box.value = `${before}${joiner}${word}${box.value.slice(at)}`;
-    box.focus();
-    count();
-  }));
-  count();
-})();
-
 // The staff form offers only the units the chosen role may belong to (a customer manager: a
 // sub-branch); when the unit chosen no longer fits, the first that does is chosen. The server checks
 // the pair again.

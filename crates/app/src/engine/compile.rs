@@ -1,28 +1,51 @@
 //! Expressions on their way into the engine: text checked against the names the engine knows (tags,
-//! saved audiences, event kinds) with positioned errors, then bound to the organisation as the store
-//! has it; and the conversions between customer ids and the engine's bitmaps.
+//! saved audiences, event kinds) with positioned errors and the nearest known names, sub-branches an
+//! operator named by name or code resolved among those the caller may see, then bound to the
+//! organisation as the store has it; and the conversions between customer ids and the engine's bitmaps.
 
 use roaring::RoaringBitmap;
-use siyu_domain::audience::{Expr, parse};
+use siyu_domain::audience::{Expr, nearest, parse};
+use siyu_domain::org::OrgUnit;
 use siyu_domain::timeline::EventKind;
 use siyu_domain::{AudienceId, CustomerId};
 
 use super::{Bound, bind, customer_of, names_sub_branch, no};
+use crate::caller::Caller;
 use crate::error::{ServiceError, ServiceResult};
+use crate::services::org;
 use crate::state::AppState;
+
+/// Where `value` is written, quoted, in `text` (0-based characters; 0 when it cannot be found).
+fn position_of(text: &str, value: &str) -> usize {
+    [format!("\"{value}\""), format!("“{value}”")]
+        .iter()
+        .filter_map(|q| text.find(q.as_str()))
+        .min()
+        .map_or(0, |p| text[..p].chars().count())
+}
+
+/// "，是不是要“a”、“b”？ / …did you mean “a”, “b”?" halves, empty when there is nothing near.
+fn did_you_mean(near: &[String]) -> (String, String) {
+    if near.is_empty() {
+        return (String::new(), String::new());
+    }
+    let quoted: Vec<String> = near.iter().map(|n| format!("“{n}”")).collect();
+    (format!("，是不是要{}？", quoted.join("、")), format!("; did you mean {}?", quoted.join(", ")))
+}
 
 /// Parses `text` and checks every name in it: tags, saved audiences and event kinds must exist. Errors
 /// point at the character where the problem is.
 pub fn compile(state: &AppState, text: &str) -> ServiceResult<Expr> {
     let expr = parse(text).map_err(|e| ServiceError::BadExpression { message: e.to_string(), position: e.position })?;
-    let at = |needle: &str| text.find(&format!("\"{needle}\"")).map_or(0, |p| text[..p].chars().count());
+    let at = |needle: &str| position_of(text, needle);
     let bad = |needle: &str, message: String| ServiceError::BadExpression {
         message: format!("第{}个字符处 / at character {}: {message}", at(needle) + 1, at(needle) + 1),
         position: at(needle),
     };
     for t in expr.tags() {
         if !state.engine.has_tag(t) {
-            return Err(bad(t, format!("没有这个标签 / no tag named “{t}”")));
+            let (zh, en) = did_you_mean(&state.engine.tags_near(t));
+            return Err(bad(t, format!("没有标签“{t}”{zh} / no tag named “{t}”{en}")));
         }
     }
     for a in expr.audiences() {
@@ -33,10 +56,115 @@ pub fn compile(state: &AppState, text: &str) -> ServiceResult<Expr> {
     for kind in events_of(&expr) {
         if EventKind::parse(kind).is_none() {
             let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-            return Err(bad(kind, format!("未知事件 / unknown event “{kind}” (known: {})", known.join(", "))));
+            let near: Vec<String> = nearest(kind, known.iter().copied()).into_iter().map(str::to_owned).collect();
+            let (zh, en) = did_you_mean(&near);
+            return Err(bad(
+                kind,
+                format!("未知事件“{kind}”{zh} / unknown event “{kind}”{en} (known: {})", known.join(", ")),
+            ));
         }
     }
     Ok(expr)
+}
+
+/// A value in a typed expression that matches nothing the caller may use, with the nearest that do:
+/// the expression still counts (that condition selecting nobody), but the operator is told.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ExprWarning {
+    /// Stable: `unknown_sub_branch`, `ambiguous_sub_branch`.
+    pub code: String,
+    /// Where the value is written (0-based character offset).
+    pub position: usize,
+    /// The value as typed.
+    pub value: String,
+    pub message: String,
+    /// The names of the nearest sub-branches the caller may use (did you mean …?).
+    pub suggestions: Vec<String>,
+}
+
+impl ExprWarning {
+    /// Whether saving must be refused: a value that cannot be a code (a name, which matches none of
+    /// the caller's sub-branches) would select nobody, ever. An unknown code may be saved — it is
+    /// kept for a unit to come, and the organisation refuses to hand a code so named to another.
+    pub fn refuses_saving(&self) -> bool {
+        !self.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    }
+
+    /// The warning as an error, for saving: what is saved must name what the operator meant.
+    pub fn into_error(self) -> ServiceError {
+        let at = self.position + 1;
+        ServiceError::BadExpression {
+            message: format!("第{at}个字符处 / at character {at}: {}", self.message),
+            position: self.position,
+        }
+    }
+}
+
+/// As [`compile`], for an expression an operator typed: each sub-branch, named by code (in any case)
+/// or by name, is resolved among the sub-branches the caller's data scope covers and replaced by its
+/// code — the canonical form that is saved and printed. One that matches none of them (another
+/// branch's, a typo) is a warning with the nearest of theirs, never a silent 0.
+pub async fn compile_typed(state: &AppState, caller: &Caller, text: &str) -> ServiceResult<(Expr, Vec<ExprWarning>)> {
+    let mut expr = compile(state, text)?;
+    if !names_sub_branch(&expr) {
+        return Ok((expr, Vec::new()));
+    }
+    let units = state.store.org_units().await?;
+    let mine = org::sub_branches_covered(&units, caller);
+    let mut typed: Vec<String> = expr.sub_branch_codes().into_iter().map(str::to_owned).collect();
+    typed.dedup();
+    let mut warnings = Vec::new();
+    for value in typed {
+        if warnings.iter().any(|w: &ExprWarning| w.value == value) {
+            continue;
+        }
+        let by_code = mine.iter().copied().find(|u| u.code.eq_ignore_ascii_case(value.trim()));
+        let by_name: Vec<&OrgUnit> = mine.iter().copied().filter(|u| u.name == value.trim()).collect();
+        let code = match (by_code, by_name.as_slice()) {
+            (Some(u), _) | (None, &[u]) => u.code.clone(),
+            (None, []) => {
+                let near: Vec<String> = if value.is_ascii() {
+                    let codes = nearest(&value, mine.iter().map(|u| u.code.as_str()));
+                    mine.iter().filter(|u| codes.contains(&u.code.as_str())).map(|u| u.name.clone()).collect()
+                } else {
+                    nearest(&value, mine.iter().map(|u| u.name.as_str())).into_iter().map(str::to_owned).collect()
+                };
+                let (zh, en) = did_you_mean(&near);
+                warnings.push(ExprWarning {
+                    code: "unknown_sub_branch".into(),
+                    position: position_of(text, &value),
+                    message: format!(
+                        "您的范围内没有网点“{value}”，该条件不选中任何客户{zh} / no sub-branch “{value}” among yours: the condition selects nobody{en}"
+                    ),
+                    value,
+                    suggestions: near,
+                });
+                continue;
+            }
+            (None, several) => {
+                let codes: Vec<String> = several.iter().map(|u| u.code.clone()).collect();
+                warnings.push(ExprWarning {
+                    code: "ambiguous_sub_branch".into(),
+                    position: position_of(text, &value),
+                    message: format!(
+                        "有{}个网点名为“{value}”，请用网点代码（{}） / {} sub-branches are named “{value}”: use a code ({})",
+                        codes.len(),
+                        codes.join("、"),
+                        codes.len(),
+                        codes.join(", ")
+                    ),
+                    value,
+                    suggestions: codes,
+                });
+                continue;
+            }
+        };
+        if code != value {
+            expr.rename_sub_branch(&value, &code);
+        }
+    }
+    Ok((expr, warnings))
 }
 
 fn events_of(e: &Expr) -> Vec<&str> {

@@ -28,7 +28,7 @@ use siyu_domain::{AudienceId, CustomerId, OrgUnitId, TagId, Timestamp};
 use siyu_store::error::StoreResult;
 use siyu_store::{CustomerFacts, Store};
 
-pub use compile::{bind_to_org, bitmap_of, compile, ids_of};
+pub use compile::{ExprWarning, bind_to_org, bitmap_of, compile, compile_typed, ids_of};
 
 /// Rows read per query while loading.
 const LOAD_PAGE: i64 = 20_000;
@@ -376,6 +376,12 @@ impl Engine {
 
     pub fn has_tag(&self, name: &str) -> bool {
         self.read().index.tag_no(name).is_some()
+    }
+
+    /// The tags nearest to a name that is no tag (did you mean …?).
+    pub fn tags_near(&self, name: &str) -> Vec<String> {
+        let inner = self.read();
+        siyu_domain::audience::nearest(name, inner.index.tag_names()).into_iter().map(str::to_owned).collect()
     }
 
     pub fn owned_by(&self, staff: u32) -> RoaringBitmap {

@@ -39,15 +39,19 @@ async fn units_under(state: &AppState, unit: OrgUnitId) -> ServiceResult<Vec<Org
 #[derive(Debug, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Preview {
-    /// The expression as siyu prints it (what would be saved).
+    /// The expression as siyu prints it (what would be saved): English words, numbers for grades and
+    /// tiers, sub-branches by code.
     pub canonical: String,
     pub count: u64,
     pub sample: Vec<Customer>,
+    /// Values that match nothing the caller may use (a sub-branch not theirs, a typo), each with the
+    /// nearest that do; the count is what it is without them.
+    pub warnings: Vec<engine::ExprWarning>,
 }
 
 pub async fn preview(state: &AppState, caller: &Caller, text: &str) -> ServiceResult<Preview> {
     caller.require(Permission::ReadAudiences)?;
-    let expr = engine::compile(state, text)?;
+    let (expr, warnings) = engine::compile_typed(state, caller, text).await?;
     state.engine.roll_day(state.clock.now());
     // A branch's scope is one more condition (its sub-branches, counted over the index's own sets); a
     // manager's is the small set of their customers.
@@ -61,7 +65,7 @@ pub async fn preview(state: &AppState, caller: &Caller, text: &str) -> ServiceRe
     let count = state.engine.count(&scoped, scope.as_ref()).map_err(bad)?;
     let ids = state.engine.sample(&scoped, scope.as_ref(), SAMPLE).map_err(bad)?;
     let sample = state.store.customers_by_ids(caller.scope(), &ids).await?;
-    Ok(Preview { canonical: print(&expr), count, sample })
+    Ok(Preview { canonical: print(&expr), count, sample, warnings })
 }
 
 /// What an operator fills in to save an audience.
@@ -78,12 +82,21 @@ pub struct AudienceForm {
     pub description: String,
 }
 
-fn check_form(state: &AppState, form: &AudienceForm, own: Option<AudienceId>) -> ServiceResult<(String, Expr)> {
+async fn check_form(
+    state: &AppState,
+    caller: &Caller,
+    form: &AudienceForm,
+    own: Option<AudienceId>,
+) -> ServiceResult<(String, Expr)> {
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 40 {
         return Err(ServiceError::invalid("bad_name", "名称应为1-40个字 / the name must be 1-40 characters"));
     }
-    let expr = engine::compile(state, &form.expr)?;
+    // What is saved names what the operator meant: a name matching none of theirs is refused here.
+    let (expr, warnings) = engine::compile_typed(state, caller, &form.expr).await?;
+    if let Some(w) = warnings.into_iter().find(engine::ExprWarning::refuses_saving) {
+        return Err(w.into_error());
+    }
     if let Some(own) = own
         && expr.audiences().iter().any(|a| *a == own.to_string())
     {
@@ -94,7 +107,7 @@ fn check_form(state: &AppState, form: &AudienceForm, own: Option<AudienceId>) ->
 
 pub async fn create(state: &AppState, caller: &Caller, form: &AudienceForm) -> ServiceResult<Audience> {
     caller.require(Permission::ManageAudiences)?;
-    let (name, expr) = check_form(state, form, None)?;
+    let (name, expr) = check_form(state, caller, form, None).await?;
     let new = NewAudience {
         name,
         expr: print(&expr),
@@ -110,7 +123,7 @@ pub async fn create(state: &AppState, caller: &Caller, form: &AudienceForm) -> S
 
 pub async fn update(state: &AppState, caller: &Caller, id: AudienceId, form: &AudienceForm) -> ServiceResult<Audience> {
     caller.require(Permission::ManageAudiences)?;
-    let (name, expr) = check_form(state, form, Some(id))?;
+    let (name, expr) = check_form(state, caller, form, Some(id)).await?;
     // An audience may refer only to audiences saved before it, so references can never form a cycle.
     if expr.audiences().iter().any(|a| a.parse::<AudienceId>().is_ok_and(|r| r.get() > id.get())) {
         return Err(ServiceError::invalid(

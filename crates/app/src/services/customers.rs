@@ -4,12 +4,25 @@ use siyu_domain::CustomerId;
 use siyu_domain::audit::AuditAction;
 use siyu_domain::customer::{Customer, PiiField};
 use siyu_domain::scope::Permission;
-use siyu_store::{CustomerFilter, Page, Paged, Relationship};
+use siyu_store::{CustomerFilter, MAX_FILTER_SUB_BRANCHES, Page, Paged, Relationship};
 
 use crate::caller::Caller;
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::audit;
 use crate::state::AppState;
+
+/// A filter's lists are bounded before the store is asked.
+fn check_filter(filter: &CustomerFilter) -> ServiceResult<()> {
+    if filter.sub_branch_ids.len() > MAX_FILTER_SUB_BRANCHES || filter.risk_grades.len() > 5 {
+        return Err(ServiceError::invalid(
+            "bad_query",
+            format!(
+                "最多筛选{MAX_FILTER_SUB_BRANCHES}个网点、5个风险等级 / at most {MAX_FILTER_SUB_BRANCHES} sub-branches and 5 risk grades"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 pub async fn list(
     state: &AppState,
@@ -18,6 +31,7 @@ pub async fn list(
     page: Page,
 ) -> ServiceResult<Paged<Customer>> {
     caller.require(Permission::ReadCustomers)?;
+    check_filter(filter)?;
     Ok(state.store.list_customers(caller.scope(), filter, page).await?)
 }
 
@@ -27,6 +41,7 @@ pub async fn breakdown(
     filter: &CustomerFilter,
 ) -> ServiceResult<siyu_store::CustomerBreakdown> {
     caller.require(Permission::ReadCustomers)?;
+    check_filter(filter)?;
     Ok(state.store.customer_breakdown(caller.scope(), filter).await?)
 }
 

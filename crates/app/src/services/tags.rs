@@ -85,7 +85,7 @@ pub struct TagForm {
     pub rule: Option<String>,
 }
 
-fn check_form(state: &AppState, f: &TagForm) -> ServiceResult<NewTag> {
+async fn check_form(state: &AppState, caller: &Caller, f: &TagForm) -> ServiceResult<NewTag> {
     let name = f.name.trim();
     if !valid_tag_name(name) {
         return Err(ServiceError::invalid("bad_name", "标签名应为1-30个字 / a tag name is 1-30 characters"));
@@ -96,7 +96,10 @@ fn check_form(state: &AppState, f: &TagForm) -> ServiceResult<NewTag> {
             return Err(ServiceError::invalid("rule_required", "规则标签需要条件 / a rule tag needs a condition"));
         }
         (TagKind::Rule, Some(text)) => {
-            let expr = crate::engine::compile(state, text)?;
+            let (expr, warnings) = crate::engine::compile_typed(state, caller, text).await?;
+            if let Some(w) = warnings.into_iter().find(crate::engine::ExprWarning::refuses_saving) {
+                return Err(w.into_error());
+            }
             // Rules over attributes, events and hand-set or imported tags only: then every rule can
             // be recomputed on its own, in any order, and no two rules can chase each other.
             if expr.tags().iter().any(|t| state.engine.is_rule_tag(t)) || !expr.audiences().is_empty() {
@@ -139,7 +142,7 @@ async fn check_group(state: &AppState, id: TagGroupId) -> ServiceResult<()> {
 
 pub async fn create(state: &AppState, caller: &Caller, form: &TagForm) -> ServiceResult<Tag> {
     caller.require(Permission::ManageTags)?;
-    let new = check_form(state, form)?;
+    let new = check_form(state, caller, form).await?;
     check_group(state, new.group_id).await?;
     let tag = state.store.create_tag(&new, state.clock.now()).await.map_err(conflict(&new.name))?;
     state.engine.note_tag(tag.id, &tag.name, tag.kind == TagKind::Rule);
@@ -157,7 +160,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: TagId, form: &TagForm
     if before.kind != form.kind {
         return Err(ServiceError::invalid("kind_fixed", "标签类型创建后不能改 / a tag's kind cannot change"));
     }
-    let new = check_form(state, form)?;
+    let new = check_form(state, caller, form).await?;
     check_group(state, new.group_id).await?;
     let tag = state.store.update_tag(id, &new, state.clock.now()).await.map_err(conflict(&new.name))?;
     state.engine.note_tag(tag.id, &tag.name, tag.kind == TagKind::Rule);

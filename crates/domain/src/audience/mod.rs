@@ -13,9 +13,11 @@
 
 mod parse;
 mod print;
+pub mod words;
 
 pub use parse::{ParseError, parse};
 pub use print::print;
+pub use words::nearest;
 
 /// Deepest nesting accepted: deeper trees are refused rather than risking the stack.
 pub const MAX_DEPTH: usize = 32;
@@ -253,8 +255,8 @@ mod tests {
             )
         );
         assert!(!e.rename_sub_branch("SH01", "PD01"), "nothing left to rename");
-        // A tag or a gender that happens to read like a code is not a sub-branch.
-        let mut t = parse(r#"tag("SH01") and gender = "SH01""#).unwrap();
+        // A tag or a saved audience that happens to read like a code is not a sub-branch.
+        let mut t = parse(r#"tag("SH01") and audience("SH01")"#).unwrap();
         assert!(!t.rename_sub_branch("SH01", "PD01"));
     }
 }

@@ -8,10 +8,17 @@
 //!        | attr (= | != | < | <= | > | >=) value | attr in [value, …] | attr between N and N
 //! ```
 //!
+//! The operator's spellings read to the same tree: keywords and attribute names in any case or in
+//! Chinese ([`super::words`]: `风险等级 >= C3 且 网点 = "陆家嘴支行"`), risk grades as `C3`, AUM tiers
+//! and genders by name (`白金`, `女`), yes/no as `是`/`否`, a yes/no attribute alone meaning "is yes"
+//! (`代发工资`), and the full-width punctuation a Chinese keyboard types (`（）【】，、“”≥≤≠`).
+//!
 //! Every error carries the character position it refers to. Depth and size are bounded, so no input
 //! can exhaust the stack.
 
+use super::words::{longest_at, nearest};
 use super::{Attr, AttrType, Cmp, Expr, MAX_DEPTH, MAX_NODES, Value};
+use crate::customer::{AumTier, Gender};
 
 /// Why a text is not an audience expression, and where (0-based character offset).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,8 +45,61 @@ enum Tok {
     End,
 }
 
+/// The half-width character a Chinese keyboard's full-width one stands for (one for one, so positions
+/// stay those of the typed text).
+fn half_width(c: char) -> char {
+    match c {
+        '（' => '(',
+        '）' => ')',
+        '【' | '［' => '[',
+        '】' | '］' => ']',
+        '，' | '、' => ',',
+        '＝' => '=',
+        '＜' => '<',
+        '＞' => '>',
+        '！' => '!',
+        '“' | '”' | '＂' => '"',
+        c => c,
+    }
+}
+
+/// English words the language knows, matched in any case (`AND`, `Risk_Grade`, `C3`, `Platinum`).
+fn known_english(lower: &str) -> bool {
+    const WORDS: [&str; 18] = [
+        "and", "or", "not", "in", "between", "within", "d", "tag", "audience", "event", "true", "false", "male",
+        "female", "mass", "gold", "platinum", "diamond",
+    ];
+    WORDS.contains(&lower)
+        || lower == "private"
+        || Attr::parse(lower).is_some()
+        || lower.strip_prefix('c').is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// A word of Chinese (or other non-ASCII letters): a run split into the known words it is made of,
+/// longest first; what is not a known word runs up to the next known one and stays as typed, so the
+/// parser reports it where it stands.
+fn chinese_words(chars: &[char], start: usize, out: &mut Vec<(Tok, usize)>) {
+    let mut j = 0;
+    while j < chars.len() {
+        if let Some((n, canon)) = longest_at(&chars[j..]) {
+            out.push((Tok::Ident(canon.to_owned()), start + j));
+            j += n;
+            continue;
+        }
+        let from = j;
+        j += 1;
+        while j < chars.len() && longest_at(&chars[j..]).is_none() {
+            j += 1;
+        }
+        out.push((Tok::Ident(chars[from..j].iter().collect()), start + from));
+    }
+}
+
 fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
-    let chars: Vec<char> = text.chars().collect();
+    // Outside quotes a full-width character reads as its half-width one; inside, text is kept as typed
+    // (a tag may well be named 理财（稳健）).
+    let typed: Vec<char> = text.chars().collect();
+    let chars: Vec<char> = typed.iter().copied().map(half_width).collect();
     let err = |position, message: String| ParseError { position, message };
     let mut out = Vec::new();
     let mut i = 0;
@@ -68,6 +128,19 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
                 out.push((Tok::Op("="), start));
                 i += 1;
             }
+            '≥' | '≤' | '≠' => {
+                out.push((
+                    Tok::Op(if c == '≥' {
+                        ">="
+                    } else if c == '≤' {
+                        "<="
+                    } else {
+                        "!="
+                    }),
+                    start,
+                ));
+                i += 1;
+            }
             '!' | '<' | '>' => {
                 let two = chars.get(i + 1) == Some(&'=');
                 let op = match (c, two) {
@@ -82,13 +155,18 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
                 i += if two { 2 } else { 1 };
             }
             '"' => {
+                // A string opened with “ closes with ”; one opened with " (or ＂) with the same.
+                let close = match typed[i] {
+                    '“' => '”',
+                    other => other,
+                };
                 i += 1;
                 let mut s = String::new();
                 loop {
-                    match chars.get(i) {
+                    match typed.get(i) {
                         None => return Err(err(start, "字符串没有结束引号 / unterminated string".into())),
-                        Some('"') => break,
-                        Some('\\') => match chars.get(i + 1) {
+                        Some(&q) if q == close => break,
+                        Some('\\') => match typed.get(i + 1) {
                             Some(&e @ ('"' | '\\')) => {
                                 s.push(e);
                                 i += 2;
@@ -118,7 +196,15 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
                 while chars.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_') {
                     i += 1;
                 }
-                out.push((Tok::Ident(chars[start..i].iter().collect()), start));
+                let word: String = chars[start..i].iter().collect();
+                let lower = word.to_ascii_lowercase();
+                out.push((Tok::Ident(if known_english(&lower) { lower } else { word }), start));
+            }
+            c if !c.is_ascii() && c.is_alphanumeric() => {
+                while chars.get(i).is_some_and(|c| !c.is_ascii() && c.is_alphanumeric()) {
+                    i += 1;
+                }
+                chinese_words(&chars[start..i], start, &mut out);
             }
             other => return Err(err(start, format!("无法识别的字符 / unexpected character “{other}”"))),
         }
@@ -313,17 +399,13 @@ impl Parser {
             _ => {}
         }
         let Some(attr) = Attr::parse(&name) else {
-            let known: Vec<&str> = Attr::ALL.iter().map(|a| a.name()).collect();
-            return Err(ParseError {
-                position: pos,
-                message: format!(
-                    "未知属性 / unknown attribute “{name}” (known: tag, event, audience, {})",
-                    known.join(", ")
-                ),
-            });
+            return Err(ParseError { position: pos, message: unknown_attribute(&name) });
         };
         self.next();
         let cmp = match self.peek().clone() {
+            // A yes/no attribute alone: the customer has it (`代发工资 且 年龄 >= 30`).
+            Tok::Ident(w) if attr.kind() == AttrType::Bool && w != "in" => Cmp::Eq(Value::Bool(true)),
+            Tok::RParen | Tok::End if attr.kind() == AttrType::Bool => Cmp::Eq(Value::Bool(true)),
             Tok::Op(op) => {
                 let op_pos = self.pos();
                 if op != "=" && op != "!=" && !matches!(attr.kind(), AttrType::Int { .. }) {
@@ -387,18 +469,41 @@ impl Parser {
         Ok(Expr::Attr { attr, cmp })
     }
 
-    /// A literal of the attribute's type, within its bounds.
+    /// A literal of the attribute's type, within its bounds, in any of its spellings: a risk grade as
+    /// `3` or `C3`, an AUM tier as `3` or by name, a gender as `"female"`, `"女"` or `女`.
     fn value(&mut self, attr: Attr) -> Result<Value, ParseError> {
         let pos = self.pos();
         let bad = |message: String| ParseError { position: pos, message };
+        let int = match (attr, self.peek()) {
+            (Attr::RiskGrade, Tok::Ident(w) | Tok::Str(w)) => {
+                w.to_ascii_lowercase().strip_prefix('c').and_then(|n| n.parse::<i64>().ok())
+            }
+            (Attr::AumTier, Tok::Ident(w) | Tok::Str(w)) => AumTier::parse(w).map(|t| i64::from(t.get())),
+            (_, Tok::Int(n)) => Some(*n),
+            _ => None,
+        };
+        let gender = match (attr, self.peek()) {
+            (Attr::Gender, Tok::Ident(w) | Tok::Str(w)) => Gender::parse(w).map(|g| g.as_str().to_owned()),
+            _ => None,
+        };
         match (attr.kind(), self.peek().clone()) {
-            (AttrType::Int { min, max }, Tok::Int(n)) => {
+            (AttrType::Int { min, max }, _) if int.is_some() => {
                 self.next();
+                let n = int.unwrap_or_default();
                 if (min..=max).contains(&n) {
                     Ok(Value::Int(n))
+                } else if attr == Attr::RiskGrade {
+                    Err(bad(format!("风险等级为 C1-C5，没有 C{n} / risk grades are C1-C5, there is no C{n}")))
                 } else {
                     Err(bad(format!("{} 应在 {min}-{max} 之间 / {} must be {min}-{max}", attr.name(), attr.name())))
                 }
+            }
+            (AttrType::Text, _) if gender.is_some() => {
+                self.next();
+                Ok(Value::Text(gender.unwrap_or_default()))
+            }
+            (AttrType::Text, Tok::Str(s)) if attr == Attr::Gender => {
+                Err(bad(format!("性别应为 男、女 或 未知，没有“{s}” / gender is male, female or unknown, not “{s}”")))
             }
             (AttrType::Text, Tok::Str(s)) => {
                 self.next();
@@ -417,6 +522,25 @@ impl Parser {
                 Err(bad(format!("{} 需要{zh} / {} needs {en}, found {}", attr.name(), attr.name(), describe(&t))))
             }
         }
+    }
+}
+
+/// The error for a word that is no attribute, with the nearest words in the language it was typed in.
+fn unknown_attribute(name: &str) -> String {
+    let english = ["tag", "event", "audience"].into_iter().chain(Attr::ALL.iter().map(|a| a.name()));
+    let near = if name.is_ascii() {
+        nearest(name, english.clone())
+    } else {
+        let words = super::words::CHINESE.iter().filter(|(_, c)| english.clone().any(|e| e == *c)).map(|(zh, _)| *zh);
+        nearest(name, words)
+    };
+    let known: Vec<&str> = english.collect();
+    match near.first() {
+        Some(n) => format!(
+            "未知属性“{name}”，是不是要“{n}”？ / unknown attribute “{name}”, did you mean “{n}”? (known: {})",
+            known.join(", ")
+        ),
+        None => format!("未知属性 / unknown attribute “{name}” (known: {})", known.join(", ")),
     }
 }
 

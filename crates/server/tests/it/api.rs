@@ -341,6 +341,25 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
                     let (s, v) = get(format!("{path}{sep}{}=", p.name)).await;
                     assert!(s.is_success(), "{path} {}= is any: {s} {v}", p.name);
                 }
+                ParamKind::SomeOf { words, max } => {
+                    out_of_bounds.push(format!("{}=nonsense", p.name));
+                    out_of_bounds.push(format!("{}={},nonsense", p.name, words[0]));
+                    out_of_bounds.push(format!("{}={}", p.name, vec![words[0]; max + 1].join(",")));
+                    let several = words[..max.min(words.len())].join(",");
+                    for q in [String::new(), several] {
+                        let (s, v) = get(format!("{path}{sep}{}={q}", p.name)).await;
+                        assert!(s.is_success(), "{path} {}={q}: {s} {v}", p.name);
+                    }
+                }
+                ParamKind::Ids { prefix, max } => {
+                    out_of_bounds.push(format!("{}=nonsense", p.name));
+                    out_of_bounds.push(format!("{}={prefix}_1,{prefix}_0", p.name));
+                    out_of_bounds.push(format!("{}={}", p.name, vec![format!("{prefix}_1"); max + 1].join(",")));
+                    for q in [String::new(), format!("{prefix}_1"), format!("{prefix}_1,{prefix}_2")] {
+                        let (s, v) = get(format!("{path}{sep}{}={q}", p.name)).await;
+                        assert!(s.is_success(), "{path} {}={q}: {s} {v}", p.name);
+                    }
+                }
                 ParamKind::OneOf(words) => {
                     out_of_bounds.push(format!("{}=nonsense", p.name));
                     let (s, v) = get(format!("{path}{sep}{}=", p.name)).await;

@@ -402,3 +402,202 @@ async fn a_sub_branch_keeps_its_customers_when_its_code_changes_and_a_reused_cod
         hq.post_json(&app, "/api/v1/audiences", json!({"name": "陆家嘴", "expr": "sub_branch = \"SH11\""})).await;
     assert_eq!((s, a["member_count"].as_u64()), (StatusCode::CREATED, Some(in_sh01)), "{a}");
 }
+
+/// The preview's answer for `expr`, which must be counted.
+async fn preview(app: &TestApp, s: &Session, expr: &str) -> serde_json::Value {
+    let q = form_urlencoded::byte_serialize(expr.as_bytes()).collect::<String>();
+    let (status, v) = s.get_json(app, &format!("/api/v1/audiences/preview?expr={q}")).await;
+    assert_eq!(status, StatusCode::OK, "{expr}: {v}");
+    v
+}
+
+#[tokio::test]
+async fn the_operators_words_count_as_the_canonical_ones_and_print_back_canonically() {
+    let app = spawn_app().await;
+    let hq = app.login("hq01").await;
+    let by_code = count(&app, &hq, "sub_branch = \"SH01\"").await;
+    assert!(by_code > 0);
+    for expr in ["sub_branch = \"陆家嘴支行\"", "网点 = \"陆家嘴支行\"", "sub_branch = \"sh01\"", "网点 = “陆家嘴支行”"]
+    {
+        assert_eq!(count(&app, &hq, expr).await, by_code, "{expr}: by name = by code");
+    }
+    let by_number = count(&app, &hq, "risk_grade >= 3").await;
+    assert!(by_number > 0);
+    for expr in ["risk_grade >= C3", "risk_grade >= c3", "风险等级 >= C3", "风险等级 ≥ 3"] {
+        assert_eq!(count(&app, &hq, expr).await, by_number, "{expr}");
+    }
+    let p = preview(&app, &hq, "网点 属于 【\"陆家嘴支行\"，\"SH02\"】 且 资产层级 >= 白金 且 性别 = 女").await;
+    assert_eq!(p["canonical"], "sub_branch in [\"SH01\", \"SH02\"] and aum_tier >= 3 and gender = \"female\"");
+    assert_eq!(p["warnings"], json!([]));
+    assert_eq!(
+        p["count"].as_u64(),
+        Some(count(&app, &hq, "sub_branch in [\"SH01\", \"SH02\"] and aum_tier >= 3 and gender = \"female\"").await)
+    );
+
+    // Saved and printed in the canonical form, whatever was typed; a rule tag reads the same words.
+    let (s, a) = hq
+        .post_json(
+            &app,
+            "/api/v1/audiences",
+            json!({"name": "陆家嘴高风险", "expr": "网点 = \"陆家嘴支行\" 且 风险等级 >= C4"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    assert_eq!(a["expr"], "sub_branch = \"SH01\" and risk_grade >= 4");
+    assert_eq!(a["member_count"].as_u64(), Some(count(&app, &hq, "sub_branch = \"SH01\" and risk_grade >= 4").await));
+    make_tag(&app, &hq, "高风险偏好", "rule", Some("风险等级 >= 4")).await;
+    let (_, tags) = hq.get_json(&app, "/api/v1/tags").await;
+    let rule = tags["items"].as_array().unwrap().iter().find(|t| t["name"] == "高风险偏好").unwrap().clone();
+    assert_eq!(rule["rule_text"], "risk_grade >= 4", "{rule}");
+    assert_eq!(count(&app, &hq, "tag(\"高风险偏好\")").await, count(&app, &hq, "risk_grade >= 4").await);
+}
+
+#[tokio::test]
+async fn a_value_that_matches_nothing_is_a_warning_with_the_nearest_not_a_silent_zero() {
+    let app = spawn_app().await;
+    let hq = app.login("hq01").await;
+    let p = preview(&app, &hq, "age >= 18 and sub_branch = \"陆家嘴\"").await;
+    assert_eq!(p["count"], 0);
+    let w = &p["warnings"][0];
+    assert_eq!(
+        (w["code"].as_str(), w["position"].as_u64(), w["value"].as_str()),
+        (Some("unknown_sub_branch"), Some(27), Some("陆家嘴")),
+        "{p}"
+    );
+    assert_eq!(w["suggestions"], json!(["陆家嘴支行"]));
+    assert!(w["message"].as_str().unwrap().contains("陆家嘴支行"), "{w}");
+    let p = preview(&app, &hq, "网点 = \"SH1\"").await;
+    assert_eq!(
+        p["warnings"][0]["suggestions"],
+        json!(["陆家嘴支行"]),
+        "a mistyped code suggests the unit by name: {p}"
+    );
+
+    // A name resolves only among the caller's own sub-branches: another branch's is a warning, and
+    // suggests nothing of theirs.
+    let cm = app.login("cm_sh01_1").await;
+    assert!(count(&app, &cm, "网点 = \"陆家嘴支行\"").await > 0, "their own sub-branch by name");
+    let p = preview(&app, &cm, "网点 = \"西湖支行\"").await;
+    assert_eq!((p["count"].as_u64(), p["warnings"][0]["code"].as_str()), (Some(0), Some("unknown_sub_branch")), "{p}");
+    assert!(!p.to_string().contains("HZ01"), "nothing of the other branch is shown: {p}");
+    let bm = app.login("bm_sh").await;
+    assert_eq!(preview(&app, &bm, "网点 = \"徐家汇支行\"").await["warnings"], json!([]));
+    assert_eq!(preview(&app, &bm, "网点 = \"西湖支行\"").await["warnings"][0]["code"], "unknown_sub_branch");
+
+    // Saving a name that matches none of the caller's sub-branches is refused with the same words and
+    // the place: it could never select anyone. (An unknown code may be saved: it is kept for a unit to
+    // come, and the preview warns of it.)
+    let (s, v) =
+        hq.post_json(&app, "/api/v1/audiences", json!({"name": "错字", "expr": "sub_branch = \"陆家嘴\""})).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str(), v["error"]["position"].as_u64()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_expression"), Some(13)),
+        "{v}"
+    );
+    assert!(v["error"]["message"].as_str().unwrap().contains("陆家嘴支行"), "{v}");
+
+    // An unknown tag names the nearest; an unknown Chinese word is refused where it stands, with the
+    // same code as an unknown English one; a grade beyond C5 likewise.
+    make_tag(&app, &hq, "高意向", "manual", None).await;
+    for (expr, position, near) in [
+        ("tag(\"高意\")", 4, "高意向"),
+        ("age > 1 and colour = 3", 12, "unknown"),
+        ("年龄 > 1 且 颜色 = 3", 9, "unknown"),
+        ("风险 >= 3", 0, "风险等级"),
+        ("风险等级 = C9", 7, "C1-C5"),
+    ] {
+        let q = form_urlencoded::byte_serialize(expr.as_bytes()).collect::<String>();
+        let (s, v) = hq.get_json(&app, &format!("/api/v1/audiences/preview?expr={q}")).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_expression")),
+            "{expr}"
+        );
+        assert_eq!(v["error"]["position"].as_u64(), Some(position), "{expr}: {v}");
+        assert!(v["error"]["message"].as_str().unwrap().contains(near), "{expr}: {v}");
+    }
+
+    // The console's builder: the caller's sub-branches by name to pick, the builder's own script, and
+    // a save that would select nobody sent back with the suggestion.
+    let html = hq.client.get(app.url("/audiences/new")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("id=\"builder-attr\"") && html.contains("/static/builder.js"), "the click builder");
+    let builder = &html[html.find("id=\"builder\"").unwrap()..];
+    assert!(builder.contains("陆家嘴支行&#34;\">陆家嘴支行</option>"), "sub-branches by name: {builder}");
+    assert!(
+        html.contains("<option value=\"C3\">C3</option>") && html.contains(">白金客户</option>"),
+        "grades and tiers"
+    );
+    let cm_html = cm.client.get(app.url("/audiences/new")).send().await.unwrap().text().await.unwrap();
+    assert!(!cm_html.contains("西湖支行"), "a manager is offered only their own sub-branch");
+    let js = hq.client.get(app.url("/static/builder.js")).send().await.unwrap();
+    assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    let r = hq
+        .client
+        .post(app.url("/audiences"))
+        .form(&[("csrf", hq.csrf.as_str()), ("name", "错字"), ("expr", "网点 = \"陆家嘴\"")])
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(page.contains("role=\"alert\"") && page.contains("陆家嘴支行"), "the form says what was meant");
+}
+
+#[tokio::test]
+async fn the_customer_list_takes_ranges_and_several_values() {
+    let app = spawn_app().await;
+    let hq = app.login("hq01").await;
+    let total = |v: serde_json::Value| v["total"].as_u64().unwrap();
+    let units = app.state.store.org_units().await.unwrap();
+    let id_of = |code: &str| units.iter().find(|u| u.code == code).unwrap().id.to_string();
+    let (sh01, sh02) = (id_of("SH01"), id_of("SH02"));
+
+    let cases = [
+        ("aum_tier_min=3".to_owned(), "aum_tier >= 3"),
+        ("aum_tier_min=2&aum_tier_max=C4".to_owned(), "aum_tier between 2 and 4"),
+        ("aum_tier=3".to_owned(), "aum_tier = 3"),
+        ("risk_grade=C3,C4".to_owned(), "risk_grade in [3, 4]"),
+        (format!("sub_branch={sh01},{sh02}"), "sub_branch in [\"SH01\", \"SH02\"]"),
+        (
+            format!("sub_branch={sh01}&risk_grade=1,5&aum_tier_min=2"),
+            "sub_branch = \"SH01\" and risk_grade in [1, 5] and aum_tier >= 2",
+        ),
+    ];
+    for (query, expr) in &cases {
+        let (s, v) = hq.get_json(&app, &format!("/api/v1/customers?{query}")).await;
+        assert_eq!(s, StatusCode::OK, "{query}: {v}");
+        let n = total(v);
+        assert!(n > 0, "{query}");
+        assert_eq!(n, count(&app, &hq, expr).await, "{query} lists what {expr} counts");
+    }
+    // Lists are bounded before any is read.
+    let many = vec![sh01.clone(); 101].join(",");
+    let (s, v) = hq.get_json(&app, &format!("/api/v1/customers?sub_branch={many}")).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_query")));
+    let (s, _) = hq.get_json(&app, "/api/v1/customers?risk_grade=1,2,3,4,5,1").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The console's form sends one pair per ticked value: the same customers.
+    let page = |s: &Session, q: String| {
+        let url = app.url(&format!("/customers?{q}"));
+        let client = s.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let html = page(&hq, format!("sub_branch={sh01}&sub_branch={sh02}&risk_grade=3&risk_grade=4&aum_tier_min=3")).await;
+    let n = count(&app, &hq, "sub_branch in [\"SH01\", \"SH02\"] and risk_grade in [3, 4] and aum_tier >= 3").await;
+    assert!(html.contains(&format!("<small class=\"muted\">{n} ")), "the console lists {n}");
+    assert!(html.contains(&format!("value=\"{sh02}\" checked")) && html.contains("value=\"4\" checked"), "ticks kept");
+    assert!(html.contains(">白金客户及以上</option>"), "a tier and above");
+    let form = &html[html.find("id=\"customer-filters\"").unwrap()..];
+    let form = &form[..form.find("</form>").unwrap()];
+    assert!(
+        !form.contains("客群") && form.contains("业务标识"),
+        "the segment filter is not named as the audiences are"
+    );
+
+    // A manager's scope still applies: another sub-branch's customers are not theirs to list.
+    let cm = app.login("cm_sh01_1").await;
+    let hz01 = id_of("HZ01");
+    let (_, v) = cm.get_json(&app, &format!("/api/v1/customers?sub_branch={hz01},{sh01}")).await;
+    let (_, mine) = cm.get_json(&app, "/api/v1/customers").await;
+    assert_eq!(total(v), total(mine));
+}

@@ -97,8 +97,9 @@ async fn a_branch_sees_customers_five_levels_down_and_a_sibling_does_not() {
         let (client, url) = (s.client.clone(), app.url(&format!("/customers{query}")));
         async move { client.get(url).send().await.unwrap().text().await.unwrap() }
     };
-    assert!(page(&bm_sh, String::new()).await.contains("DEEP5 深层单位5"));
-    assert!(!page(&bm_sh01, String::new()).await.contains("DEEP5"));
+    // The filter names units as people read them, without their codes.
+    assert!(page(&bm_sh, String::new()).await.contains("> 深层单位5</label>"));
+    assert!(!page(&bm_sh01, String::new()).await.contains("深层单位5"));
     let narrowed = format!("?sub_branch={}", line[4]);
     assert!(page(&bm_sh, narrowed.clone()).await.contains("(cm_deep)"));
     assert!(!page(&bm_hz, narrowed.clone()).await.contains("cm_deep"), "a unit outside the scope lists nobody");

@@ -180,17 +180,25 @@ macro_rules! sql_customers {
         /// The list's filters, data scope first, on a query over `customers c`.
         fn customer_filters(qb: &mut Qb<'_>, scope: &Visible, f: &$crate::CustomerFilter) {
             push_scope(qb, scope);
-            if let Some(u) = f.sub_branch_id {
-                qb.push(" AND c.sub_branch_id = ").push_bind(u.get());
+            // Lists are bound as one parameter each, whatever their length.
+            if !f.sub_branch_ids.is_empty() {
+                let ids: Vec<i64> = f.sub_branch_ids.iter().map(|u| u.get()).collect();
+                qb.push(" AND ");
+                push_one_of(qb, "c.sub_branch_id", &ids);
             }
             if let Some(o) = f.owner_id {
                 qb.push(" AND c.owner_id = ").push_bind(o.get());
             }
-            if let Some(g) = f.risk_grade {
-                qb.push(" AND c.risk_grade = ").push_bind(i64::from(g));
+            if !f.risk_grades.is_empty() {
+                let grades: Vec<i64> = f.risk_grades.iter().map(|g| i64::from(*g)).collect();
+                qb.push(" AND ");
+                push_one_of(qb, "c.risk_grade", &grades);
             }
-            if let Some(t) = f.aum_tier {
-                qb.push(" AND c.aum_tier = ").push_bind(i64::from(t));
+            if let Some(t) = f.aum_tier_min {
+                qb.push(" AND c.aum_tier >= ").push_bind(i64::from(t));
+            }
+            if let Some(t) = f.aum_tier_max {
+                qb.push(" AND c.aum_tier <= ").push_bind(i64::from(t));
             }
             match f.segment {
                 None => {}

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use siyu_app::records::{CustomerFilter, Paged, SegmentFilter};
+use siyu_app::records::{CustomerFilter, MAX_FILTER_SUB_BRANCHES, Paged, SegmentFilter};
 use siyu_domain::customer::{Customer, PiiField};
 use siyu_domain::{CustomerId, OrgUnitId, StaffId};
 
@@ -13,17 +13,47 @@ use crate::error::{ApiResult, ServiceError, ServiceResult};
 use siyu_app::services::customers;
 use siyu_app::state::AppState;
 
-/// Filters as they arrive from a form or a URL: every field optional, blanks meaning "any".
+/// Filters as they arrive from a form or a URL: every field optional, blanks meaning "any"; a list
+/// (`sub_branch`, `risk_grade`) is its values separated by commas.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct CustomerQuery {
     pub sub_branch: Option<String>,
     pub owner: Option<String>,
     pub segment: Option<String>,
     pub risk_grade: Option<String>,
+    /// Exactly this tier.
     pub aum_tier: Option<String>,
+    /// This tier and above (白金及以上).
+    pub aum_tier_min: Option<String>,
+    /// This tier and below.
+    pub aum_tier_max: Option<String>,
     pub q: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+}
+
+/// Longest value of one list item (an id, a grade): longer cannot be one, and is refused unread.
+const MAX_ITEM_CHARS: usize = 30;
+
+/// The comma-separated values of a list parameter, bounded in count and length before any is read.
+fn items<'a>(s: Option<&'a str>, name: &str, max: usize) -> ServiceResult<Vec<&'a str>> {
+    let Some(s) = s else { return Ok(Vec::new()) };
+    let bad = || {
+        ServiceError::invalid(
+            "bad_query",
+            format!(
+                "参数 {name} 最多 {max} 个值，每个最多 {MAX_ITEM_CHARS} 个字符 / {name} takes at most {max} values of at most {MAX_ITEM_CHARS} characters"
+            ),
+        )
+    };
+    if s.split(',').nth(max).is_some() {
+        return Err(bad());
+    }
+    let items: Vec<&str> = s.split(',').map(str::trim).filter(|v| !v.is_empty()).collect();
+    if items.iter().any(|v| v.chars().count() > MAX_ITEM_CHARS) {
+        return Err(bad());
+    }
+    Ok(items)
 }
 
 fn blank(s: &Option<String>) -> Option<&str> {
@@ -44,14 +74,32 @@ impl CustomerQuery {
             })
             .transpose()
         };
+        let mut sub_branch_ids = items(blank(&self.sub_branch), "sub_branch", MAX_FILTER_SUB_BRANCHES)?
+            .into_iter()
+            .map(|s| s.parse::<OrgUnitId>().map_err(|_| bad("sub_branch")))
+            .collect::<ServiceResult<Vec<_>>>()?;
+        sub_branch_ids.sort_unstable();
+        sub_branch_ids.dedup();
+        let mut risk_grades = items(blank(&self.risk_grade), "risk_grade", 5)?
+            .into_iter()
+            .map(|g| grade(Some(g), "risk_grade").map(Option::unwrap_or_default))
+            .collect::<ServiceResult<Vec<u8>>>()?;
+        risk_grades.sort_unstable();
+        risk_grades.dedup();
+        // `aum_tier` is exactly one tier: the lower and the upper bound at once.
+        let exact = grade(blank(&self.aum_tier), "aum_tier")?;
+        let min = grade(blank(&self.aum_tier_min), "aum_tier_min")?;
+        let max = grade(blank(&self.aum_tier_max), "aum_tier_max")?;
         Ok(CustomerFilter {
-            sub_branch_id: blank(&self.sub_branch)
-                .map(|s| s.parse::<OrgUnitId>().map_err(|_| bad("sub_branch")))
-                .transpose()?,
+            sub_branch_ids,
             owner_id: blank(&self.owner).map(|s| s.parse::<StaffId>().map_err(|_| bad("owner"))).transpose()?,
             segment: blank(&self.segment).map(|s| SegmentFilter::parse(s).ok_or_else(|| bad("segment"))).transpose()?,
-            risk_grade: grade(blank(&self.risk_grade), "risk_grade")?,
-            aum_tier: grade(blank(&self.aum_tier), "aum_tier")?,
+            risk_grades,
+            aum_tier_min: exact.max(min),
+            aum_tier_max: match (exact, max) {
+                (Some(e), Some(m)) => Some(e.min(m)),
+                (e, m) => e.or(m),
+            },
             query: blank(&self.q).map(str::to_owned),
         })
     }

@@ -40,6 +40,10 @@ pub enum ParamKind {
     OneOf(&'static [&'static str]),
     /// A typed id with this prefix (`org` for `org_3`), or empty for "any".
     Id(&'static str),
+    /// Up to `max` of these words separated by commas (`C3,C4`), or empty for "any".
+    SomeOf { words: &'static [&'static str], max: usize },
+    /// Up to `max` typed ids with this prefix separated by commas (`org_3,org_5`), or empty for "any".
+    Ids { prefix: &'static str, max: usize },
 }
 
 /// One query parameter of an endpoint.
@@ -62,6 +66,14 @@ const fn one_of(name: &'static str, words: &'static [&'static str], about: &'sta
 
 const fn id(name: &'static str, prefix: &'static str, about: &'static str) -> Param {
     Param { name, kind: ParamKind::Id(prefix), about, required: false }
+}
+
+const fn some_of(name: &'static str, words: &'static [&'static str], max: usize, about: &'static str) -> Param {
+    Param { name, kind: ParamKind::SomeOf { words, max }, about, required: false }
+}
+
+const fn ids(name: &'static str, prefix: &'static str, max: usize, about: &'static str) -> Param {
+    Param { name, kind: ParamKind::Ids { prefix, max }, about, required: false }
 }
 
 /// `page` and `per_page`, shared by every paged list.
@@ -92,12 +104,19 @@ const MILLIS: ParamKind = ParamKind::Int { min: 0, max: 253_402_300_799_999 };
 const GRADES: &[&str] = &["1", "2", "3", "4", "5", "C1", "C2", "C3", "C4", "C5", "c1", "c2", "c3", "c4", "c5"];
 const TIERS: &[&str] = GRADES;
 
-const CUSTOMER_QUERY: [Param; 6] = [
-    id("sub_branch", siyu_domain::OrgUnitId::PREFIX, "A sub-branch (`org_5`); the caller's scope still applies"),
+const CUSTOMER_QUERY: [Param; 8] = [
+    ids(
+        "sub_branch",
+        siyu_domain::OrgUnitId::PREFIX,
+        siyu_app::records::MAX_FILTER_SUB_BRANCHES,
+        "Sub-branches (`org_5` or `org_5,org_6`): customers of any of them; the caller's scope still applies",
+    ),
     id("owner", siyu_domain::StaffId::PREFIX, "A customer manager (`stf_9`)"),
     one_of("segment", SEGMENTS, "Customers of this business line"),
-    one_of("risk_grade", GRADES, "Risk grade `C1`…`C5` (or `1`…`5`)"),
-    one_of("aum_tier", TIERS, "AUM tier 1…5 (a `C` before it is allowed)"),
+    some_of("risk_grade", GRADES, 5, "Risk grades `C1`…`C5` (or `1`…`5`), one or several (`C3,C4,C5`)"),
+    one_of("aum_tier", TIERS, "AUM tier 1…5 exactly (a `C` before it is allowed)"),
+    one_of("aum_tier_min", TIERS, "AUM tier at least this (3: platinum and above)"),
+    one_of("aum_tier_max", TIERS, "AUM tier at most this"),
     text("q", 100, "Customer number (exact) or part of the name"),
 ];
 
@@ -454,6 +473,30 @@ pub fn check_query(params: &[Param], query: &str) -> Result<(), ServiceError> {
                     return Err(bad(format!("参数 {0} 应为 {prefix}_<数字> / {0} must be {prefix}_<number>", p.name)));
                 }
             }
+            ParamKind::SomeOf { words, max } => {
+                // Counted before each is looked at: a list is bounded before any work on it.
+                if !value.is_empty() && value.split(',').nth(max).is_some() {
+                    return Err(bad(format!("参数 {0} 最多 {max} 个值 / {0} takes at most {max} values", p.name)));
+                }
+                if !value.is_empty() && !value.split(',').all(|w| words.contains(&w)) {
+                    let all = words.join(", ");
+                    return Err(bad(format!(
+                        "参数 {0} 应为 {all} 中的一个或几个（逗号分隔） / {0} must be one or more of {all}, comma-separated",
+                        p.name
+                    )));
+                }
+            }
+            ParamKind::Ids { prefix, max } => {
+                if !value.is_empty() && value.split(',').nth(max).is_some() {
+                    return Err(bad(format!("参数 {0} 最多 {max} 个值 / {0} takes at most {max} values", p.name)));
+                }
+                if !value.is_empty() && !value.split(',').all(|v| is_id(prefix, v)) {
+                    return Err(bad(format!(
+                        "参数 {0} 应为 {prefix}_<数字>，可用逗号分隔多个 / {0} must be {prefix}_<number>, several comma-separated",
+                        p.name
+                    )));
+                }
+            }
         }
     }
     if let Some(p) = params.iter().find(|p| p.required && !seen.contains(&p.name)) {
@@ -535,7 +578,7 @@ mod tests {
         let words = |path: &str, name: &str| -> Vec<&'static str> {
             let e = endpoints().into_iter().find(|e| e.path == path && e.method == "get").unwrap();
             match e.query.iter().find(|p| p.name == name).unwrap().kind {
-                ParamKind::OneOf(w) => w.to_vec(),
+                ParamKind::OneOf(w) | ParamKind::SomeOf { words: w, .. } => w.to_vec(),
                 other => panic!("{other:?}"),
             }
         };

@@ -39,6 +39,14 @@ pub fn param_schema(kind: ParamKind) -> Schema {
         ParamKind::Id(prefix) => {
             b.schema_type(Type::String).pattern(Some(format!("^({prefix}_{})?$", siyu_domain::openapi::ID_DIGITS)))
         }
+        ParamKind::SomeOf { words, max } => {
+            let one = format!("({})", words.join("|"));
+            b.schema_type(Type::String).pattern(Some(format!("^({one}(,{one}){{0,{}}})?$", max - 1)))
+        }
+        ParamKind::Ids { prefix, max } => {
+            let one = format!("{prefix}_{}", siyu_domain::openapi::ID_DIGITS);
+            b.schema_type(Type::String).pattern(Some(format!("^({one}(,{one}){{0,{}}})?$", max - 1)))
+        }
     };
     Schema::Object(b.build())
 }

@@ -58,9 +58,30 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("aud.syntax", "写法", "Syntax"),
     (
         "aud.syntax_help",
-        "用 and / or / not 和括号组合条件；比较用 = != < <= > >=、in [..]、between .. and ..；事件写作 event(\"名称\") >= 次数 within 天数d。点击左侧的词可插入。",
-        "Combine with and / or / not and brackets; compare with = != < <= > >=, in [..], between .. and ..; events read event(\"name\") >= n within Nd. Click a word to insert it.",
+        "用 且 / 或 / 非（and / or / not）和括号组合条件；比较用 = != < <= > >=、属于 [..]、介于 .. 和 ..；风险等级写 C1-C5，资产层级可写名称（白金），网点可写名称或代码；事件写作 事件(\"名称\") >= 次数 近 天数 天。用“添加条件”或点击标签、客群、事件，插入到光标处。",
+        "Combine with and / or / not and brackets; compare with = != < <= > >=, in [..], between .. and ..; risk grades read C1-C5, AUM tiers may be named (Platinum), sub-branches by name or code; events read event(\"name\") >= n within Nd. Use \"Add condition\" or click a tag, audience or event to insert it at the cursor.",
     ),
+    ("aud.add_condition", "添加条件", "Add condition"),
+    ("aud.attribute", "属性", "Attribute"),
+    ("aud.compare", "比较", "Comparison"),
+    ("aud.value", "值", "Value"),
+    ("aud.value_to", "至", "to"),
+    ("aud.join", "与前面的条件", "Join with what is before"),
+    ("aud.negate", "取反（非）", "Negate (not)"),
+    ("aud.group", "加括号", "Bracket"),
+    ("aud.group_help", "把选中的部分（未选中时为全部）放进括号", "Put the selection (or everything) in brackets"),
+    ("aud.clear", "清空", "Clear"),
+    ("aud.warnings", "请注意", "Please check"),
+    ("aud.use_suggestion", "改为", "Use"),
+    ("aud.pick_several", "可多选", "Pick one or more"),
+    ("aud.op.eq", "等于", "is"),
+    ("aud.op.ne", "不等于", "is not"),
+    ("aud.op.ge", "不低于 (≥)", "at least (≥)"),
+    ("aud.op.le", "不高于 (≤)", "at most (≤)"),
+    ("aud.op.in", "属于其中之一", "one of"),
+    ("aud.op.between", "介于", "between"),
+    ("aud.join.and", "且（同时满足）", "and (both)"),
+    ("aud.join.or", "或（满足其一）", "or (either)"),
     ("aud.export_csv", "导出 CSV", "Export CSV"),
     ("aud.export_xlsx", "导出 Excel", "Export Excel"),
     ("aud.export_help", "导出内容已脱敏，导出操作记入审计日志。", "Exports are masked and written to the audit log."),
@@ -68,12 +89,12 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("aud.by_risk", "成员风险等级分布", "Members by risk grade"),
     ("aud.save", "保存客群", "Save audience"),
     ("aud.checking", "计算中…", "Counting…"),
-    ("attr.aum_tier", "资产层级(1-5)", "AUM tier (1-5)"),
-    ("attr.risk_grade", "风险等级(1-5)", "Risk grade (1-5)"),
+    ("attr.aum_tier", "资产层级", "AUM tier"),
+    ("attr.risk_grade", "风险等级", "Risk grade"),
     ("attr.age", "年龄", "Age"),
     ("attr.payday", "发薪日", "Payday"),
     ("attr.gender", "性别", "Gender"),
-    ("attr.sub_branch", "网点代码", "Sub-branch code"),
+    ("attr.sub_branch", "网点", "Sub-branch"),
     ("attr.payroll", "代发工资", "Payroll"),
     ("attr.credit_card", "信用卡", "Credit card"),
     ("attr.wealth", "理财客户", "Wealth"),
@@ -82,3 +103,23 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("timeline.more", "更早的动态", "Older"),
     ("profile.tags", "客户标签", "Tags"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use siyu_domain::audience::Attr;
+    use siyu_domain::audience::words::chinese_for;
+
+    /// Whatever an operator reads as an attribute's name on a screen, they can type back.
+    #[test]
+    fn every_attributes_label_is_the_word_expressions_read_for_it() {
+        for a in Attr::ALL {
+            let key = format!("attr.{}", a.name());
+            let (_, zh, en) = super::WORDS.iter().find(|(k, _, _)| *k == key).expect("a label");
+            assert_eq!(chinese_for(a.name()), Some(*zh), "{key}");
+            let typed = format!("{zh} = 1");
+            let parsed = siyu_domain::audience::parse(&typed);
+            assert!(!matches!(&parsed, Err(e) if e.message.contains("unknown attribute")), "{typed}: {parsed:?}");
+            assert!(!en.is_empty());
+        }
+    }
+}

@@ -18,7 +18,7 @@ use super::{IdPath, PageCtx, Pager, error_page, query_without_page, render, show
 use crate::api::Paging;
 use crate::auth::extract::ConsoleUser;
 use siyu_app::error::ServiceError;
-use siyu_app::services::{audiences, export, tags};
+use siyu_app::services::{audiences, export, org, tags};
 use siyu_app::state::AppState;
 
 /// A saved audience as a row.
@@ -96,24 +96,161 @@ struct FormPage {
     id: Option<AudienceId>,
     form: AudienceInput,
     can_save: bool,
-    attributes: Vec<Chip>,
+    pickers: Vec<Picker>,
+    words: BuilderWords,
     tag_groups: Vec<ChipGroup>,
     saved: Vec<Chip>,
     events: Vec<Chip>,
     error: Option<String>,
 }
 
-/// A typical condition on each attribute, for the builder's chips.
-fn attribute_example(a: Attr) -> String {
-    match a {
-        Attr::AumTier => "aum_tier >= 3".into(),
-        Attr::RiskGrade => "risk_grade in [3, 4, 5]".into(),
-        Attr::Age => "age between 30 and 50".into(),
-        Attr::Payday => "payday in [5, 10]".into(),
-        Attr::Gender => "gender = \"female\"".into(),
-        Attr::SubBranch => "sub_branch = \"SH01\"".into(),
-        other => format!("{} = true", other.name()),
+/// One attribute in the click builder: the word inserted for it, the comparisons it takes, and its
+/// values to pick from (or a number range to type in).
+#[derive(Debug, Clone)]
+pub struct Picker {
+    /// The attribute's canonical name (the picker's key).
+    pub attr: &'static str,
+    pub label: String,
+    /// What is inserted for the attribute, in the viewer's language (`风险等级` / `risk_grade`).
+    pub word: String,
+    /// Comparisons, as inserted (`=`, `>=`, `in` for several values, `between` for a range) and shown.
+    pub ops: Vec<Chip>,
+    /// Values to pick, as inserted and as shown; empty for a typed number.
+    pub values: Vec<Chip>,
+    /// Bounds of a typed number.
+    pub min: i64,
+    pub max: i64,
+}
+
+/// The connective words the builder inserts, in the viewer's language.
+#[derive(Debug, Clone)]
+pub struct BuilderWords {
+    pub and: &'static str,
+    pub or: &'static str,
+    pub not: &'static str,
+    pub is_in: &'static str,
+    pub between: &'static str,
+    pub between_and: &'static str,
+    pub tag: &'static str,
+    pub audience: &'static str,
+    pub event: &'static str,
+    pub within_30_days: &'static str,
+}
+
+fn builder_words(en: bool) -> BuilderWords {
+    if en {
+        BuilderWords {
+            and: "and",
+            or: "or",
+            not: "not",
+            is_in: "in",
+            between: "between",
+            between_and: "and",
+            tag: "tag",
+            audience: "audience",
+            event: "event",
+            within_30_days: "within 30d",
+        }
+    } else {
+        BuilderWords {
+            and: "且",
+            or: "或",
+            not: "非",
+            is_in: "属于",
+            between: "介于",
+            between_and: "和",
+            tag: "标签",
+            audience: "客群",
+            event: "事件",
+            within_30_days: "近 30 天",
+        }
     }
+}
+
+/// The builder's row for each attribute, with values as the console shows them: risk grades C1–C5,
+/// tiers and genders by name, the caller's own sub-branches by name.
+fn pickers(tr: super::i18n::Tr, sub_branches: &[siyu_domain::org::OrgUnit]) -> Vec<Picker> {
+    use siyu_domain::audience::{AttrType, words::chinese_for};
+    use siyu_domain::customer::AumTier;
+    let en = tr.is_en();
+    let op = |o: &str, key: &str| Chip { insert: o.to_owned(), label: tr.t(key).to_owned() };
+    let chip = |insert: String, label: String| Chip { label, insert };
+    let word = |w: &'static str| if en { w } else { chinese_for(w).unwrap_or(w) };
+    Attr::ALL
+        .iter()
+        .map(|a| {
+            let (ops, values) = match (a, a.kind()) {
+                (Attr::RiskGrade, _) => (
+                    vec![
+                        op(">=", "aud.op.ge"),
+                        op("<=", "aud.op.le"),
+                        op("=", "aud.op.eq"),
+                        op("!=", "aud.op.ne"),
+                        op("in", "aud.op.in"),
+                    ],
+                    (1..=5).map(|g| chip(format!("C{g}"), format!("C{g}"))).collect(),
+                ),
+                (Attr::AumTier, _) => (
+                    vec![
+                        op(">=", "aud.op.ge"),
+                        op("<=", "aud.op.le"),
+                        op("=", "aud.op.eq"),
+                        op("!=", "aud.op.ne"),
+                        op("in", "aud.op.in"),
+                    ],
+                    (1..=5u8)
+                        .filter_map(AumTier::new)
+                        .map(|t| chip(if en { t.name_en() } else { t.name_zh() }.to_owned(), tr.tier(t).to_owned()))
+                        .collect(),
+                ),
+                (_, AttrType::Int { .. }) => (
+                    vec![
+                        op("between", "aud.op.between"),
+                        op(">=", "aud.op.ge"),
+                        op("<=", "aud.op.le"),
+                        op("=", "aud.op.eq"),
+                    ],
+                    Vec::new(),
+                ),
+                (Attr::Gender, _) => (
+                    vec![op("=", "aud.op.eq"), op("!=", "aud.op.ne")],
+                    [("female", "gender.female"), ("male", "gender.male")]
+                        .into_iter()
+                        .map(|(g, key)| chip(word(g).to_owned(), tr.t(key).to_owned()))
+                        .collect(),
+                ),
+                (_, AttrType::Text) => (
+                    vec![op("=", "aud.op.eq"), op("!=", "aud.op.ne"), op("in", "aud.op.in")],
+                    sub_branches.iter().map(|u| chip(quoted(&u.name), u.name.clone())).collect(),
+                ),
+                (_, AttrType::Bool) => (
+                    vec![op("=", "aud.op.eq")],
+                    [(true, "common.yes"), (false, "common.no")]
+                        .into_iter()
+                        .map(|(b, key)| chip(word(if b { "true" } else { "false" }).to_owned(), tr.t(key).to_owned()))
+                        .collect(),
+                ),
+            };
+            let (min, max) = match a.kind() {
+                AttrType::Int { min, max } => (min, max),
+                _ => (0, 0),
+            };
+            Picker {
+                attr: a.name(),
+                label: tr.t(&format!("attr.{}", a.name())).into(),
+                word: word(a.name()).to_owned(),
+                ops,
+                values,
+                min,
+                max,
+            }
+        })
+        .collect()
+}
+
+/// `s` as a quoted literal of the expression language.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 async fn form_page(
@@ -128,13 +265,14 @@ async fn form_page(
     if let Err(e) = user.0.require(Permission::ReadAudiences) {
         return error_page(ctx, e);
     }
-    let attributes = Attr::ALL
-        .iter()
-        .map(|a| Chip { label: ctx.tr.t(&format!("attr.{}", a.name())).into(), insert: attribute_example(*a) })
-        .collect();
+    // The picker offers the sub-branches the caller may see; a caller who may read no customers gets
+    // none to pick (and can still type one).
+    let units = org::sub_branches_in_scope(state, &user.0).await.unwrap_or_default();
+    let pickers = pickers(ctx.tr, &units);
+    let words = builder_words(ctx.tr.is_en());
     let mut tag_groups: Vec<ChipGroup> = Vec::new();
     for (t, n) in tags::list(state, &user.0).await.unwrap_or_default() {
-        let chip = Chip { label: format!("{} ({n})", t.name), insert: format!("tag(\"{}\")", t.name) };
+        let chip = Chip { label: format!("{} ({n})", t.name), insert: format!("{}({})", words.tag, quoted(&t.name)) };
         match tag_groups.iter_mut().find(|g| g.name == t.group_name) {
             Some(g) => g.chips.push(chip),
             None => tag_groups.push(ChipGroup { name: t.group_name.clone(), chips: vec![chip] }),
@@ -145,17 +283,17 @@ async fn form_page(
         .unwrap_or_default()
         .into_iter()
         .filter(|(a, _)| Some(a.id) != id)
-        .map(|(a, _)| Chip { label: a.name.clone(), insert: format!("audience(\"{}\")", a.id) })
+        .map(|(a, _)| Chip { label: a.name.clone(), insert: format!("{}(\"{}\")", words.audience, a.id) })
         .collect();
     let events = EventKind::ALL
         .iter()
         .map(|k| Chip {
             label: if ctx.tr.is_en() { k.label_en() } else { k.label_zh() }.into(),
-            insert: format!("event(\"{}\") >= 1 within 30d", k.as_str()),
+            insert: format!("{}(\"{}\") >= 1 {}", words.event, k.as_str(), words.within_30_days),
         })
         .collect();
     let can_save = user.0.actor.can(Permission::ManageAudiences);
-    render(&FormPage { ctx, id, form, can_save, attributes, tag_groups, saved, events, error })
+    render(&FormPage { ctx, id, form, can_save, pickers, words, tag_groups, saved, events, error })
 }
 
 #[derive(Debug, Default, Deserialize)]

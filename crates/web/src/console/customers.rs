@@ -38,6 +38,41 @@ fn opt(value: String, label: String, current: &Option<String>) -> Opt {
     Opt { value, label, selected }
 }
 
+/// An option of a list filter, ticked when `current` (comma-separated) holds it.
+fn tick(value: String, label: String, current: &Option<String>) -> Opt {
+    let selected = current.as_deref().is_some_and(|c| c.split(',').any(|v| v.trim() == value));
+    Opt { value, label, selected }
+}
+
+/// Most pairs the list reads from its query string (its filters, each ticked value one pair, and the
+/// page): a longer query is refused before it is read.
+const MAX_QUERY_PAIRS: usize = 2 * siyu_app::records::MAX_FILTER_SUB_BRANCHES;
+
+/// The list's query as its form sends it, a list filter's ticked values (one pair each) joined into
+/// one comma-separated value, as the JSON API takes them.
+fn list_query(uri: &Uri) -> Result<CustomerQuery, String> {
+    let raw = uri.query().unwrap_or_default();
+    let mut merged: Vec<(String, String)> = Vec::new();
+    for (i, (k, v)) in form_urlencoded::parse(raw.as_bytes()).enumerate() {
+        if i >= MAX_QUERY_PAIRS {
+            return Err(format!("筛选条件过多 / more than {MAX_QUERY_PAIRS} filter values"));
+        }
+        match merged.iter_mut().find(|(name, _)| *name == k) {
+            Some((_, all)) if !v.is_empty() => {
+                if !all.is_empty() {
+                    all.push(',');
+                }
+                all.push_str(&v);
+            }
+            Some(_) => {}
+            None => merged.push((k.into_owned(), v.into_owned())),
+        }
+    }
+    let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(&merged).finish();
+    let uri: Uri = format!("/customers?{query}").parse().map_err(|_| "bad query".to_owned())?;
+    Query::<CustomerQuery>::try_from_uri(&uri).map(|Query(q)| q).map_err(|e| e.body_text())
+}
+
 /// One customer as a row of the list or the profile: all text, personal numbers masked.
 #[derive(Debug, Clone)]
 pub struct CustomerView {
@@ -164,7 +199,11 @@ struct ListPage {
     owners: Vec<Opt>,
     segments: Vec<Opt>,
     grades: Vec<Opt>,
-    tiers: Vec<Opt>,
+    tiers_from: Vec<Opt>,
+    tiers_to: Vec<Opt>,
+    /// How many of each list filter are ticked, for its summary.
+    sub_branches_ticked: usize,
+    grades_ticked: usize,
     rows: Vec<CustomerView>,
     pager: Pager,
     error: Option<String>,
@@ -180,9 +219,9 @@ pub async fn list(
     let ctx = PageCtx::new(&user, &headers, "/customers");
     let tr = ctx.tr;
     // An unreadable query (say `page=x`) shows the whole list with a message, not a bare 400.
-    let (q, mut error) = match Query::<CustomerQuery>::try_from_uri(&uri) {
-        Ok(Query(q)) => (q, None),
-        Err(e) => (CustomerQuery::default(), Some(e.body_text())),
+    let (q, mut error) = match list_query(&uri) {
+        Ok(q) => (q, None),
+        Err(e) => (CustomerQuery::default(), Some(e)),
     };
     let filter = match q.filter() {
         Ok(f) => f,
@@ -221,17 +260,20 @@ pub async fn list(
     let today = state.clock.now().bank_date();
     let rows = result.items.iter().map(|c| names.view(tr, c, today)).collect();
     let staff = user.staff();
-    let sub_branches = match org::sub_branches_in_scope(&state, &user.0).await {
-        Ok(units) => {
-            units.into_iter().map(|u| opt(u.id.to_string(), format!("{} {}", u.code, u.name), &q.sub_branch)).collect()
-        }
+    let sub_branches: Vec<Opt> = match org::sub_branches_in_scope(&state, &user.0).await {
+        Ok(units) => units.into_iter().map(|u| tick(u.id.to_string(), u.name, &q.sub_branch)).collect(),
         Err(e) => return error_page(ctx, e),
     };
-    // Customer managers see only their own customers: no owner filter for them.
+    // Customer managers see only their own customers: no owner filter for them. With one sub-branch
+    // ticked, its managers; otherwise all the caller's.
     let owners = if staff.role == Role::CustomerManager {
         Vec::new()
     } else {
-        staff::managers(&state, &user.0, filter.sub_branch_id)
+        let one = match filter.sub_branch_ids.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        };
+        staff::managers(&state, &user.0, one)
             .await
             .unwrap_or_default()
             .into_iter()
@@ -242,11 +284,17 @@ pub async fn list(
         .iter()
         .map(|s| opt(s.as_str().into(), tr.t(&format!("segment.{}", s.as_str())).into(), &q.segment))
         .collect();
-    let grades = (1..=5).map(|g| opt(g.to_string(), format!("C{g}"), &q.risk_grade)).collect();
-    let tiers = (1..=5u8)
-        .filter_map(siyu_domain::customer::AumTier::new)
-        .map(|t| opt(t.get().to_string(), tr.tier(t).into(), &q.aum_tier))
-        .collect();
+    let grades = (1..=5).map(|g| tick(g.to_string(), format!("C{g}"), &q.risk_grade)).collect();
+    // A range of tiers: from (白金及以上) and to (钻石及以下); an old `aum_tier=3` link is both.
+    let tier_bound = |bound: Option<u8>, key: &str| -> Vec<Opt> {
+        let current = bound.map(|b| b.to_string());
+        (1..=5u8)
+            .filter_map(siyu_domain::customer::AumTier::new)
+            .map(|t| opt(t.get().to_string(), tr.t(key).replace("{tier}", tr.tier(t)), &current))
+            .collect()
+    };
+    let tiers_from = tier_bound(filter.aum_tier_min, "customers.tier_and_above");
+    let tiers_to = tier_bound(filter.aum_tier_max, "customers.tier_and_below");
     let pager = Pager::new("/customers", &query_without_page(raw.as_deref()), page, result.total);
     render(&ListPage {
         tier_bars,
@@ -256,8 +304,11 @@ pub async fn list(
         sub_branches,
         owners,
         segments,
+        sub_branches_ticked: filter.sub_branch_ids.len(),
+        grades_ticked: filter.risk_grades.len(),
         grades,
-        tiers,
+        tiers_from,
+        tiers_to,
         rows,
         pager,
         error,

@@ -7,6 +7,7 @@ pub mod audiences;
 pub mod channel_detail;
 pub mod channels;
 pub mod channels_words;
+pub mod customer_filter_words;
 pub mod customers;
 pub mod handover;
 pub mod home;
@@ -158,6 +159,12 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
             "/static/app.js",
             get(|| async {
                 ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/app.js"))
+            }),
+        )
+        .route(
+            "/static/builder.js",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/builder.js"))
             }),
         );
     let pages = pages().into_iter().fold(assets, |r, (path, handler)| r.route(path, handler));

@@ -100,7 +100,18 @@ async fn a_customer_manager_signs_in_to_the_demo_and_sees_their_customers() {
     let err = d.wait_text("#expr-error", |t| t.contains("第")).await;
     assert!(err.contains('^'), "the error shows where: {err}");
     d.screenshot("audience-builder-error-zh").await;
+    // The operator's words: a sub-branch by name counts as its code does, and the canonical form says so.
     d.clear("#expr").await;
+    d.type_into("#expr", "网点 = \"陆家嘴支行\" 且 风险等级 >= C3").await;
+    let canonical = d.wait_text("#preview-canonical", |t| t.contains("SH01")).await;
+    assert_eq!(canonical, "sub_branch = \"SH01\" and risk_grade >= 3");
+    d.clear("#expr").await;
+    d.type_into("#expr", "网点 = \"陆家嘴\"").await;
+    let warning = d.wait_text("#expr-warnings", |t| t.contains("陆家嘴支行")).await;
+    assert!(!warning.contains(" / "), "the warning in the page's language only: {warning}");
+    // The click builder: the first attribute's first value, then a tag joined to it.
+    d.clear("#expr").await;
+    d.click("#builder-add").await;
     d.click(".chip.tagchip").await;
     d.wait_text("#preview-count", |t| t.chars().any(|c| c.is_ascii_digit())).await;
     d.type_into("input[name=name]", "浏览器测试客群").await;
