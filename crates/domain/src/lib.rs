@@ -12,6 +12,7 @@ pub mod customer;
 pub mod ids;
 pub mod import;
 pub mod job;
+pub mod lang;
 pub mod masking;
 #[cfg(feature = "openapi")]
 pub mod openapi;

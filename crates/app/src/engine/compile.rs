@@ -3,7 +3,8 @@
 //! has it; and the conversions between customer ids and the engine's bitmaps.
 
 use roaring::RoaringBitmap;
-use siyu_domain::audience::{Expr, parse};
+use siyu_domain::audience::{Expr, ParseError, parse};
+use siyu_domain::lang::Text;
 use siyu_domain::timeline::EventKind;
 use siyu_domain::{AudienceId, CustomerId};
 
@@ -14,26 +15,26 @@ use crate::state::AppState;
 /// Parses `text` and checks every name in it: tags, saved audiences and event kinds must exist. Errors
 /// point at the character where the problem is.
 pub fn compile(state: &AppState, text: &str) -> ServiceResult<Expr> {
-    let expr = parse(text).map_err(|e| ServiceError::BadExpression { message: e.to_string(), position: e.position })?;
+    let expr = parse(text).map_err(|e| ServiceError::BadExpression { message: e.text(), position: e.position })?;
     let at = |needle: &str| text.find(&format!("\"{needle}\"")).map_or(0, |p| text[..p].chars().count());
-    let bad = |needle: &str, message: String| ServiceError::BadExpression {
-        message: format!("第{}个字符处 / at character {}: {message}", at(needle) + 1, at(needle) + 1),
-        position: at(needle),
+    let bad = |needle: &str, message: Text| {
+        let e = ParseError { position: at(needle), message };
+        ServiceError::BadExpression { message: e.text(), position: e.position }
     };
     for t in expr.tags() {
         if !state.engine.has_tag(t) {
-            return Err(bad(t, format!("没有这个标签 / no tag named “{t}”")));
+            return Err(bad(t, Text::new("expr.no_tag").arg("name", t)));
         }
     }
     for a in expr.audiences() {
         if a.parse::<AudienceId>().is_err() || !state.engine.has_audience(a) {
-            return Err(bad(a, format!("没有这个客群 / no saved audience “{a}”")));
+            return Err(bad(a, Text::new("expr.no_audience").arg("name", a)));
         }
     }
     for kind in events_of(&expr) {
         if EventKind::parse(kind).is_none() {
             let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-            return Err(bad(kind, format!("未知事件 / unknown event “{kind}” (known: {})", known.join(", "))));
+            return Err(bad(kind, Text::new("expr.unknown_event").arg("name", kind).arg("known", known.join(", "))));
         }
     }
     Ok(expr)

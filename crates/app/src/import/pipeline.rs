@@ -7,6 +7,7 @@
 //! thread that hands batches to the async side, so the CPU work of one batch overlaps the database write
 //! of the previous one.
 
+use siyu_domain::lang::Text;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -33,13 +34,8 @@ pub const MAX_KEPT_ROW_BYTES: usize = 64 << 20;
 /// long and a dry run keeps up to [`MAX_STORED_PROBLEMS`] messages.
 const MAX_MESSAGE_CHARS: usize = 300;
 
-fn bounded(message: String) -> String {
-    if message.chars().count() <= MAX_MESSAGE_CHARS {
-        return message;
-    }
-    let mut cut: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
-    cut.push('…');
-    cut
+fn bounded(message: Text) -> String {
+    crate::stored_text::encode(&message.with_values_cut(MAX_MESSAGE_CHARS))
 }
 
 /// Good rows per commit transaction.
@@ -103,11 +99,11 @@ pub struct DryRun {
     pub problems: Vec<ImportProblem>,
 }
 
-fn rejected(message: String) -> DryRun {
+fn rejected(message: Text) -> DryRun {
     let validation = ImportValidation {
         status: ImportStatus::Rejected,
         headers_json: "[]".into(),
-        file_error: Some(message),
+        file_error: Some(crate::stored_text::encode(&message)),
         total_rows: 0,
         good_rows: 0,
         bad_rows: 0,
@@ -133,14 +129,14 @@ pub fn dry_run(
 ) -> DryRun {
     let table = match Table::open(bytes) {
         Ok(t) => t,
-        Err(e) => return rejected(e.to_string()),
+        Err(e) => return rejected(e.text()),
     };
     let headers = table.headers().to_vec();
     let headers_json = serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into());
     let mapping = match HeaderMapping::new(&headers, overrides) {
         Ok(m) => m,
         Err(e) => {
-            let mut d = rejected(e.to_string());
+            let mut d = rejected(e.text());
             d.validation.headers_json = headers_json;
             return d;
         }
@@ -155,13 +151,7 @@ pub fn dry_run(
             Err(vec![siyu_domain::import::RowProblem {
                 column: "*".into(),
                 code: "wrong_column_count".into(),
-                message: format!(
-                    "此行有{}列，表头只有{}列 / the row has {} cells, the header {}",
-                    cells.len(),
-                    headers.len(),
-                    cells.len(),
-                    headers.len()
-                ),
+                message: Text::new("import.row_too_wide").arg("cells", cells.len()).arg("header", headers.len()),
             }])
         } else {
             validator.validate(cells).map(|_| ())
@@ -195,7 +185,7 @@ pub fn dry_run(
         ControlFlow::Continue(())
     });
     if let Err(e) = read {
-        let mut d = rejected(e.to_string());
+        let mut d = rejected(e.text());
         d.validation.headers_json = headers_json;
         return d;
     }
@@ -303,10 +293,11 @@ pub fn spawn_producer(
 mod tests {
     #[test]
     fn a_problem_quoting_a_long_cell_is_kept_short() {
-        let long = format!("客户号应为1-32位 / must be 1-32: {}", "9".repeat(30_000));
-        let kept = super::bounded(long);
-        assert_eq!(kept.chars().count(), super::MAX_MESSAGE_CHARS + 1);
-        assert!(kept.ends_with('…'));
-        assert_eq!(super::bounded("短".into()), "短");
+        use siyu_domain::lang::{Lang, Text};
+        let long = Text::new("value.bad_customer_no").arg("value", "9".repeat(30_000));
+        let kept = crate::stored_text::decode(&super::bounded(long)).render(Lang::En);
+        assert!(kept.chars().count() < super::MAX_MESSAGE_CHARS + 60, "{}", kept.len());
+        assert!(kept.ends_with('…') && kept.starts_with("Customer number"), "{kept}");
+        assert_eq!(crate::stored_text::decode(&super::bounded(Text::from("短"))).render(Lang::Zh), "短");
     }
 }

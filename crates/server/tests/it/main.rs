@@ -14,6 +14,7 @@ mod demo;
 mod http_limits;
 mod imports;
 mod jobs;
+mod language;
 mod migrations;
 mod org_tree;
 mod wecom;

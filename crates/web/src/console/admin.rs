@@ -23,7 +23,7 @@ use siyu_app::state::AppState;
 pub struct AuditRow {
     pub time: String,
     pub actor: String,
-    pub action: &'static str,
+    pub action: String,
     pub target: String,
     pub detail: String,
     pub ip: String,
@@ -52,22 +52,27 @@ pub async fn audit(
     let ctx = PageCtx::new(&user, &headers, "/audit");
     let (filter, error) = match q.filter() {
         Ok(f) => (f, None),
-        Err(e) => (Default::default(), Some(e.to_string())),
+        Err(e) => (Default::default(), Some(super::lang(&headers).error(&e))),
     };
     let page = p.page();
     let result = match audit::search(&state, &user.0, &filter, page).await {
         Ok(r) => r,
         Err(e) => return error_page(ctx, e),
     };
+    let names = match audit::target_names(&state, &user.0, &result.items).await {
+        Ok(n) => n,
+        Err(e) => return error_page(ctx, e),
+    };
+    let tr = ctx.tr;
     let rows = result
         .items
         .iter()
         .map(|e| AuditRow {
             time: show_time(e.at),
             actor: e.actor.clone(),
-            action: e.action.as_str(),
-            target: e.target.clone(),
-            detail: e.detail.clone(),
+            action: tr.name("action", e.action.as_str()),
+            target: names.get(&e.target).cloned().unwrap_or_else(|| e.target.clone()),
+            detail: super::names_words::audit_detail(tr, e.action, &e.detail),
             ip: e.ip.clone().unwrap_or_default(),
         })
         .collect();
@@ -75,7 +80,7 @@ pub async fn audit(
         .iter()
         .map(|a| Opt {
             value: a.as_str().into(),
-            label: a.as_str().into(),
+            label: tr.name("action", a.as_str()),
             selected: q.action.as_deref() == Some(a.as_str()),
         })
         .collect();
@@ -107,7 +112,7 @@ pub struct TokenRow {
 struct TokensPage {
     ctx: PageCtx,
     rows: Vec<TokenRow>,
-    scopes: Vec<&'static str>,
+    scopes: Vec<Opt>,
     secret: Option<String>,
     error: Option<String>,
 }
@@ -129,14 +134,22 @@ async fn tokens_page(
         .map(|t| TokenRow {
             id: t.id,
             name: t.name.clone(),
-            scopes: t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            scopes: t
+                .scopes
+                .iter()
+                .map(|s| ctx.tr.name("scope", s.as_str()))
+                .collect::<Vec<_>>()
+                .join(ctx.tr.pick("、", ", ")),
             created: show_time(t.created_at),
             last_used: t.last_used_at.map(show_time).unwrap_or_else(|| "—".into()),
             status: if t.revoked_at.is_some() { ctx.tr.t("tokens.revoked") } else { ctx.tr.t("staff.active") },
             live: t.revoked_at.is_none(),
         })
         .collect();
-    let scopes = ApiScope::ALL.iter().map(|s| s.as_str()).collect();
+    let scopes = ApiScope::ALL
+        .iter()
+        .map(|s| Opt { value: s.as_str().into(), label: ctx.tr.name("scope", s.as_str()), selected: false })
+        .collect();
     render(&TokensPage { ctx, rows, scopes, secret, error })
 }
 
@@ -157,7 +170,9 @@ pub async fn create_token(
         pairs.iter().filter(|(k, _)| k == "scope").filter_map(|(_, v)| ApiScope::parse(v)).collect();
     match tokens::create(&state, &user.0, &name, scopes).await {
         Ok((_, secret)) => tokens_page(&state, &user, &headers, Some(secret), None).await,
-        Err(e @ ServiceError::Invalid { .. }) => tokens_page(&state, &user, &headers, None, Some(e.to_string())).await,
+        Err(e @ ServiceError::Invalid { .. }) => {
+            tokens_page(&state, &user, &headers, None, Some(super::lang(&headers).error(&e))).await
+        }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/tokens"), e),
     }
 }
@@ -220,7 +235,7 @@ pub async fn jobs(
         .iter()
         .map(|j| JobRow {
             id: j.id,
-            kind: j.kind.clone(),
+            kind: ctx.tr.name("jobkind", &j.kind),
             status: ctx.tr.t(&format!("status.{}", j.status.as_str())),
             status_code: j.status.as_str(),
             attempts: format!("{}/{}", j.attempts, j.max_attempts),

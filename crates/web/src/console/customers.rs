@@ -182,12 +182,15 @@ pub async fn list(
     // An unreadable query (say `page=x`) shows the whole list with a message, not a bare 400.
     let (q, mut error) = match Query::<CustomerQuery>::try_from_uri(&uri) {
         Ok(Query(q)) => (q, None),
-        Err(e) => (CustomerQuery::default(), Some(e.body_text())),
+        Err(e) => (CustomerQuery::default(), {
+            tracing::debug!(error = %e.body_text(), "unreadable customer query");
+            Some(tr.t("customers.bad_query").to_owned())
+        }),
     };
     let filter = match q.filter() {
         Ok(f) => f,
         Err(e) => {
-            error = Some(e.to_string());
+            error = Some(super::lang(&headers).error(&e));
             Default::default()
         }
     };
@@ -365,7 +368,7 @@ pub async fn reveal(
             detail_page(&state, &user, &headers, id, Some(format!("{label} {v}")), None).await
         }
         Err(e @ ServiceError::Invalid { .. }) => {
-            detail_page(&state, &user, &headers, id, None, Some(e.to_string())).await
+            detail_page(&state, &user, &headers, id, None, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/customers"), e),
     }

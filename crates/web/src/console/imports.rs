@@ -48,7 +48,7 @@ fn row(ctx: &PageCtx, r: &ImportRecord) -> ImportRow {
         inserted: r.counts.inserted,
         updated: r.counts.updated,
         unchanged: r.counts.unchanged,
-        file_error: r.file_error.clone(),
+        file_error: r.file_error.as_deref().map(|e| ctx.tr.say(&siyu_app::stored_text::decode(e))),
         time: show_time(r.created_at),
     }
 }
@@ -100,12 +100,12 @@ pub async fn upload(State(state): State<AppState>, user: ConsoleUser, headers: H
     }
     let form = match read_upload(&state, m).await {
         Ok(f) => f,
-        Err(e) => return list_page(&state, &user, &headers, paging, None, Some(e.to_string())).await,
+        Err(e) => return list_page(&state, &user, &headers, paging, None, Some(super::lang(&headers).error(&e))).await,
     };
     match imports::upload(&state, &user.0, &form.file_name, form.bytes, &form.mapping).await {
         Ok(id) => Redirect::to(&format!("/imports/{id}")).into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::TooLarge { .. })) => {
-            list_page(&state, &user, &headers, paging, None, Some(e.to_string())).await
+            list_page(&state, &user, &headers, paging, None, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/imports"), e),
     }
@@ -121,7 +121,7 @@ pub struct RemapRow {
 }
 
 /// The file's columns with the field each maps to now (the operator's choice, else the built-in name).
-fn remap_rows(r: &ImportRecord) -> Vec<RemapRow> {
+fn remap_rows(ctx: &PageCtx, r: &ImportRecord) -> Vec<RemapRow> {
     let headers: Vec<String> = serde_json::from_str(&r.headers_json).unwrap_or_default();
     let chosen = imports::parse_mapping(&r.mapping_json).unwrap_or_default();
     headers
@@ -130,7 +130,7 @@ fn remap_rows(r: &ImportRecord) -> Vec<RemapRow> {
         .map(|(index, header)| {
             let current = chosen.get(header.trim()).copied().or_else(|| Field::from_header(&header));
             let options = Field::all()
-                .map(|f| Opt { value: f.name().to_owned(), label: f.label(), selected: current == Some(f) })
+                .map(|f| Opt { value: f.name().to_owned(), label: ctx.tr.say(&f.text()), selected: current == Some(f) })
                 .collect();
             RemapRow { index, header, options, known: current.is_some() }
         })
@@ -199,20 +199,17 @@ pub async fn detail(
     let pager = Pager::new(&format!("/imports/{id}"), &query_without_page(raw.as_deref()), page, problems.total);
     let can_commit = rec.status == ImportStatus::Validated && rec.good_rows > 0;
     let remap = if matches!(rec.status, ImportStatus::Rejected | ImportStatus::Validated) {
-        remap_rows(&rec)
+        remap_rows(&ctx, &rec)
     } else {
         Vec::new()
     };
-    render(&DetailPage {
-        remap,
-        r: row(&ctx, &rec),
-        ctx,
-        percent,
-        progress_text,
-        can_commit,
-        problems: problems.items,
-        pager,
-    })
+    let tr = ctx.tr;
+    let problems = problems
+        .items
+        .into_iter()
+        .map(|p| ImportProblem { message: tr.say(&siyu_app::stored_text::decode(&p.message)), ..p })
+        .collect();
+    render(&DetailPage { remap, r: row(&ctx, &rec), ctx, percent, progress_text, can_commit, problems, pager })
 }
 
 /// Re-runs the dry run with the columns mapped as the form says (`col<i>` = field name).
@@ -261,7 +258,7 @@ pub async fn rejected_csv(
     IdPath(id): IdPath<ImportId>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/imports");
-    match imports::rejected_csv(&state, &user.0, id).await {
+    match imports::rejected_csv(&state, &user.0, id, super::lang(&headers).0).await {
         Ok(d) => crate::api::download(d),
         Err(e) => error_page(ctx, e),
     }

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod i18n;
 pub mod imports;
 pub mod login;
+pub mod names_words;
 pub mod org;
 pub mod profile;
 pub mod staff;
@@ -25,7 +26,7 @@ use axum::routing::{MethodRouter, get, post};
 use siyu_domain::scope::Permission;
 
 use crate::auth::extract::{ConsoleUser, cookie};
-use i18n::{Lang, Tr};
+use i18n::Tr;
 use siyu_app::error::ServiceError;
 use siyu_app::state::AppState;
 
@@ -201,7 +202,7 @@ const NAV: [(&str, &str, Permission); 10] = [
 ];
 
 pub fn lang(headers: &HeaderMap) -> Tr {
-    Tr(Lang::from_cookie(cookie(headers, Lang::COOKIE)))
+    Tr(i18n::lang_of_cookie(cookie(headers, i18n::LANG_COOKIE)))
 }
 
 impl PageCtx {
@@ -214,7 +215,7 @@ impl PageCtx {
             .collect();
         Self {
             tr,
-            lang: tr.0.code(),
+            lang: tr.0.html_code(),
             user_name: user.staff().display_name.clone(),
             role: tr.role(user.staff().role),
             csrf: user.csrf().to_owned(),
@@ -251,7 +252,7 @@ pub fn error_page(ctx: PageCtx, e: ServiceError) -> Response {
             tracing::error!(error = %m, "internal error");
             ctx.tr.t("error.title").to_owned()
         }
-        other => other.to_string(),
+        other => ctx.tr.error(other),
     };
     let mut resp = render(&ErrorPage { ctx, message });
     *resp.status_mut() = crate::error::status_of(&e);
@@ -283,7 +284,7 @@ async fn switch_lang(axum::extract::Path(l): axum::extract::Path<String>, header
     let back = login::safe_next(back.as_deref());
     (
         // `Secure` is added for HTTPS requests by `crate::headers::harden`, as for every cookie.
-        [(header::SET_COOKIE, format!("{}={value}; Path=/; Max-Age=31536000; SameSite=Lax", Lang::COOKIE))],
+        [(header::SET_COOKIE, format!("{}={value}; Path=/; Max-Age=31536000; SameSite=Lax", i18n::LANG_COOKIE))],
         Redirect::to(&back),
     )
         .into_response()

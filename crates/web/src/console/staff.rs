@@ -7,6 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use siyu_app::records::{StaffFilter, StaffUpdate};
+use siyu_domain::lang::Text;
 use siyu_domain::org::{OrgUnit, Role, Staff};
 use siyu_domain::{OrgUnitId, StaffId};
 
@@ -101,7 +102,7 @@ pub async fn list(
             role: ctx.tr.role(s.role),
             unit: unit_name(s.org_unit_id),
             wecom: s.wecom_userid.clone().unwrap_or_default(),
-            active: ctx.tr.yes_no(s.active),
+            active: ctx.tr.t(if s.active { "staff.on" } else { "staff.off" }),
         })
         .collect();
     let pager = Pager::new("/staff", &query_without_page(raw.as_deref()), page, result.total);
@@ -180,9 +181,9 @@ pub async fn new_page(State(state): State<AppState>, user: ConsoleUser, headers:
 }
 
 fn parse_form(f: &StaffForm) -> Result<(Role, OrgUnitId), ServiceError> {
-    let role = Role::parse(&f.role).ok_or_else(|| ServiceError::invalid("bad_role", "角色无效 / unknown role"))?;
+    let role = Role::parse(&f.role).ok_or_else(|| ServiceError::invalid("bad_role", Text::new("form.bad_role")))?;
     let unit =
-        f.org_unit_id.parse().map_err(|_| ServiceError::invalid("bad_org_unit", "请选择所属机构 / choose a unit"))?;
+        f.org_unit_id.parse().map_err(|_| ServiceError::invalid("bad_org_unit", Text::new("form.choose_unit")))?;
     Ok((role, unit))
 }
 
@@ -209,7 +210,7 @@ pub async fn create(
     match result {
         Ok(()) => Redirect::to("/staff").into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
-            form_page(&state, &user, &headers, None, &f, Some(e.to_string())).await
+            form_page(&state, &user, &headers, None, &f, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/staff"), e),
     }
@@ -266,7 +267,7 @@ pub async fn edit(
             if let Ok(s) = staff::get(&state, &user.0, id).await {
                 f.username = s.username;
             }
-            form_page(&state, &user, &headers, Some(id), &f, Some(e.to_string())).await
+            form_page(&state, &user, &headers, Some(id), &f, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/staff"), e),
     }
