@@ -134,7 +134,11 @@ impl Names {
             risk,
             segments: if segs.is_empty() { "—".into() } else { segs.join(" · ") },
             consent: if consent.is_empty() { "—".into() } else { consent.join(" · ") },
-            wecom: c.wecom_external_userid.clone().unwrap_or_else(|| "—".into()),
+            // Whether the customer is a WeCom contact, in words: the external userid is WeCom's id,
+            // not something a person reads (the relationships below say with whom).
+            wecom: tr
+                .t(if c.wecom_external_userid.is_some() { "customers.wecom_linked" } else { "customers.wecom_none" })
+                .to_owned(),
             updated: super::show_time(c.updated_at),
         }
     }

@@ -53,6 +53,8 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("channels.off", "停用", "Paused"),
     ("staff.on", "在职", "Active"),
     ("staff.off", "已停用", "Deactivated"),
+    ("customers.wecom_linked", "已关联企业微信客户", "Linked to a WeCom contact"),
+    ("customers.wecom_none", "未关联", "Not linked"),
     (
         "customers.bad_query",
         "查询条件无法识别，已显示全部客户。",
