@@ -15,4 +15,5 @@ pub mod outbound;
 pub mod records;
 pub mod services;
 pub mod state;
+pub mod stored_text;
 pub mod wecom;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::customer::{AumTier, Consent, CustomerDraft, Gender, IdType, RiskAssessment, RiskGrade, Segments};
 use crate::ids::{OrgUnitId, StaffId};
+use crate::lang::Text;
 use crate::validate;
 
 /// A field of the customer record that a file column can fill.
@@ -154,6 +155,11 @@ impl Field {
         format!("{zh} {}", self.name()).trim().to_owned()
     }
 
+    /// The field as an operator names it, in the catalogue (`field.<name>`).
+    pub fn text(self) -> Text {
+        Text::new(&format!("field.{}", self.name()))
+    }
+
     /// Every recognised header, for error messages that say what would have been accepted.
     pub fn all_names() -> impl Iterator<Item = &'static str> {
         ALIASES.iter().flat_map(|(_, names)| names.iter().copied())
@@ -231,11 +237,11 @@ fn aum_scale(header: &str) -> u32 {
 /// A problem with the whole file, before any row is read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 pub enum HeaderProblem {
-    #[error("无法识别的列 / unknown columns: {}. 请在映射中指定或忽略 / map them or mark them ignore", .0.join(", "))]
+    #[error("{}", self.text())]
     UnknownColumns(Vec<String>),
-    #[error("缺少必填列 / missing required columns: {}", .0.join(", "))]
+    #[error("{}", self.text())]
     MissingColumns(Vec<String>),
-    #[error("列重复 / two columns fill the same field: {0}")]
+    #[error("{}", self.text())]
     DuplicateField(String),
 }
 
@@ -294,6 +300,29 @@ impl ImportStatus {
 /// Whether a cell is a masked number (`138****1234`, `110***********002X`): real numbers have no `*`.
 fn is_masked(raw: &str) -> bool {
     raw.contains(['*', '＊'])
+}
+
+impl HeaderProblem {
+    /// What to tell the operator, in words of the catalogue.
+    pub fn text(&self) -> Text {
+        match self {
+            Self::UnknownColumns(c) => Text::new("import.unknown_columns").arg("columns", c.join(", ")),
+            Self::MissingColumns(c) => Text::new("import.missing_columns").text("columns", field_list(c)),
+            Self::DuplicateField(f) => {
+                Text::new("import.duplicate_field").text("field", field_list(std::slice::from_ref(f)))
+            }
+        }
+    }
+}
+
+/// Canonical field names as the operator's words (a name that is no field is shown as it is).
+fn field_list(names: &[String]) -> Text {
+    Text::List(
+        names
+            .iter()
+            .map(|n| Field::all().find(|f| f.name() == n).map_or_else(|| Text::from(n.as_str()), Field::text))
+            .collect(),
+    )
 }
 
 /// Which column index fills which field.
@@ -356,7 +385,7 @@ pub struct RowProblem {
     pub column: String,
     /// Stable reason code (`bad_phone`, `unknown_sub_branch`, `duplicate_in_file`, …).
     pub code: String,
-    pub message: String,
+    pub message: Text,
 }
 
 /// What a unit's name points to: names, unlike codes, are not unique.
@@ -423,7 +452,7 @@ impl<'a> RowValidator<'a> {
         // would stay "current" for more than its year.
         let not_future = |p: &mut Problems, col: &str, raw: &str, d: NaiveDate| {
             if d > latest {
-                p.add(col, "future_date", format!("日期晚于今天 / the date is in the future: {raw}"));
+                p.add(col, "future_date", Text::new("import.future_date").arg("value", raw));
                 None
             } else {
                 Some(d)
@@ -450,11 +479,7 @@ impl<'a> RowValidator<'a> {
         } else {
             let t = IdType::parse(type_raw);
             if t.is_none() {
-                p.add(
-                    type_col,
-                    "bad_id_type",
-                    format!("未知证件类型 / unknown ID type (护照, 港澳通行证, 台胞证, 军官证…): {type_raw}"),
-                );
+                p.add(type_col, "bad_id_type", Text::new("import.bad_id_type").arg("value", type_raw));
             }
             t
         };
@@ -471,11 +496,7 @@ impl<'a> RowValidator<'a> {
                 let born = validate::id_birth_date(id);
                 let future = born.is_some_and(|d| d > latest);
                 if future {
-                    p.add(
-                        col,
-                        "bad_id_number",
-                        "身份证号中的出生日期晚于今天 / the ID number's birth date is in the future".into(),
-                    );
+                    p.add(col, "bad_id_number", Text::new("import.id_born_in_future"));
                 }
                 !future
             }),
@@ -485,7 +506,7 @@ impl<'a> RowValidator<'a> {
 
         let (raw, col) = v(Field::Gender);
         let gender = Gender::parse(raw).unwrap_or_else(|| {
-            p.add(col, "bad_gender", format!("性别应为 男/女/未知 / gender must be male, female or unknown: {raw}"));
+            p.add(col, "bad_gender", Text::new("import.bad_gender").arg("value", raw));
             Gender::Unknown
         });
         let (raw, col) = v(Field::Birthday);
@@ -500,19 +521,11 @@ impl<'a> RowValidator<'a> {
             None => match self.lookups.sub_branch_by_name(raw) {
                 UnitByName::One(id) => Some(id),
                 UnitByName::Shared => {
-                    p.add(
-                        col,
-                        "ambiguous_sub_branch",
-                        format!("多个网点同名，请填写网点代码 / several units are named {raw}; use the code"),
-                    );
+                    p.add(col, "ambiguous_sub_branch", Text::new("import.ambiguous_unit").arg("value", raw));
                     None
                 }
                 UnitByName::Unknown => {
-                    p.add(
-                        col,
-                        "unknown_sub_branch",
-                        format!("未知网点代码或名称 / no sub-branch has this code or name: {raw}"),
-                    );
+                    p.add(col, "unknown_sub_branch", Text::new("import.unknown_sub_branch").arg("value", raw));
                     None
                 }
             },
@@ -522,17 +535,11 @@ impl<'a> RowValidator<'a> {
         let mut owner_id = None;
         if !raw.is_empty() {
             match self.lookups.customer_manager(raw) {
-                None => p.add(
-                    col,
-                    "unknown_customer_manager",
-                    format!("未知客户经理 / no customer manager with login {raw}"),
-                ),
+                None => p.add(col, "unknown_customer_manager", Text::new("import.unknown_manager").arg("value", raw)),
                 Some((id, unit)) if Some(unit) == sub_branch_id || sub_branch_id.is_none() => owner_id = Some(id),
-                Some(_) => p.add(
-                    col,
-                    "customer_manager_elsewhere",
-                    format!("客户经理 {raw} 不属于该网点 / does not belong to this sub-branch"),
-                ),
+                Some(_) => {
+                    p.add(col, "customer_manager_elsewhere", Text::new("import.manager_elsewhere").arg("value", raw))
+                }
             }
         }
 
@@ -541,13 +548,7 @@ impl<'a> RowValidator<'a> {
         let aum_tier = if !tier_raw.is_empty() {
             let t = AumTier::parse(tier_raw);
             if t.is_none() {
-                p.add(
-                    tier_col,
-                    "bad_aum_tier",
-                    format!(
-                        "资产层级应为1-5或大众/金卡/白金/钻石/私行 / AUM tier must be 1-5 or a tier name: {tier_raw}"
-                    ),
-                );
+                p.add(tier_col, "bad_aum_tier", Text::new("import.bad_aum_tier").arg("value", tier_raw));
             }
             t
         } else if !aum_raw.is_empty() {
@@ -558,11 +559,7 @@ impl<'a> RowValidator<'a> {
                 .map(|x| x * f64::from(self.mapping.aum_scale))
                 .filter(|x| x.is_finite() && *x >= 0.0);
             if yuan.is_none() {
-                p.add(
-                    aum_col,
-                    "bad_aum",
-                    format!("资产余额应为非负数字 / AUM must be a non-negative number: {aum_raw}"),
-                );
+                p.add(aum_col, "bad_aum", Text::new("import.bad_aum").arg("value", aum_raw));
             }
             // Truncation to whole yuan is intended: tiers are bands of tens of thousands.
             yuan.map(|x| AumTier::for_aum_yuan(x as i64))
@@ -574,7 +571,7 @@ impl<'a> RowValidator<'a> {
         let payroll_day = nonempty(day_raw).and_then(|d| {
             let day = d.parse::<u8>().ok().filter(|d| (1..=31).contains(d));
             if day.is_none() {
-                p.add(day_col, "bad_payroll_day", format!("代发日应为1-31 / payroll day must be 1-31: {d}"));
+                p.add(day_col, "bad_payroll_day", Text::new("import.bad_payroll_day").arg("value", d));
             }
             day
         });
@@ -582,23 +579,19 @@ impl<'a> RowValidator<'a> {
         let (flag_raw, flag_col) = v(Field::PayrollFlag);
         match parse_bool(flag_raw) {
             _ if flag_raw.is_empty() => {}
-            None => p.add(flag_col, "bad_flag", format!("应为 是/否 / expected yes or no: {flag_raw}")),
-            Some(true) if day_raw.is_empty() => p.add(
-                day_col,
-                "missing_payroll_day",
-                "代发客户须填写代发日 / a payroll customer needs the payday".into(),
-            ),
-            Some(false) if !day_raw.is_empty() => p.add(
-                flag_col,
-                "payroll_flag_conflict",
-                format!("非代发客户不应有代发日 / not a payroll customer, yet a payday is given: {day_raw}"),
-            ),
+            None => p.add(flag_col, "bad_flag", Text::new("import.bad_flag").arg("value", flag_raw)),
+            Some(true) if day_raw.is_empty() => {
+                p.add(day_col, "missing_payroll_day", Text::new("import.payday_required"))
+            }
+            Some(false) if !day_raw.is_empty() => {
+                p.add(flag_col, "payroll_flag_conflict", Text::new("import.payday_not_payroll").arg("value", day_raw))
+            }
             Some(_) => {}
         }
         let mut flag = |f: Field| {
             let (raw, col) = v(f);
             parse_bool(raw).unwrap_or_else(|| {
-                p.add(col, "bad_flag", format!("应为 是/否 / expected yes or no: {raw}"));
+                p.add(col, "bad_flag", Text::new("import.bad_flag").arg("value", raw));
                 false
             })
         };
@@ -619,7 +612,7 @@ impl<'a> RowValidator<'a> {
         let (date_raw, date_col) = v(Field::RiskAssessedOn);
         let grade = (!grade_raw.is_empty()).then(|| RiskGrade::parse(grade_raw)).flatten();
         if !grade_raw.is_empty() && grade.is_none() {
-            p.add(grade_col, "bad_risk_grade", format!("风险等级应为C1-C5 / risk grade must be C1-C5: {grade_raw}"));
+            p.add(grade_col, "bad_risk_grade", Text::new("import.bad_risk_grade").arg("value", grade_raw));
         }
         let date = (!date_raw.is_empty())
             .then(|| p.check(date_col, validate::parse_date(date_raw)))
@@ -627,17 +620,9 @@ impl<'a> RowValidator<'a> {
             .and_then(|d| not_future(&mut p, date_col, date_raw, d));
         // A grade means nothing without the date it was assessed on (it expires after a year).
         if !grade_raw.is_empty() && date_raw.is_empty() {
-            p.add(
-                date_col,
-                "missing_risk_date",
-                "有风险等级必须有评估日期 / a risk grade needs its assessment date".into(),
-            );
+            p.add(date_col, "missing_risk_date", Text::new("import.grade_needs_date"));
         } else if grade_raw.is_empty() && !date_raw.is_empty() {
-            p.add(
-                grade_col,
-                "missing_risk_grade",
-                "有评估日期必须有风险等级 / an assessment date needs its grade".into(),
-            );
+            p.add(grade_col, "missing_risk_grade", Text::new("import.date_needs_grade"));
         }
         let risk = grade.zip(date).map(|(grade, assessed_on)| RiskAssessment { grade, assessed_on });
         let wecom_external_userid = nonempty(v(Field::WecomExternalUserid).0);
@@ -648,11 +633,7 @@ impl<'a> RowValidator<'a> {
             && !self.seen.insert(no.clone())
         {
             let col = self.cell(cells, Field::CustomerNo).1;
-            p.add(
-                col,
-                "duplicate_in_file",
-                format!("客户号在文件中重复 / customer number appears twice in this file: {no}"),
-            );
+            p.add(col, "duplicate_in_file", Text::new("import.duplicate_in_file").arg("value", no));
         }
 
         match (customer_no, name, sub_branch_id, aum_tier) {
@@ -684,7 +665,7 @@ impl<'a> RowValidator<'a> {
 struct Problems(Vec<RowProblem>);
 
 impl Problems {
-    fn add(&mut self, column: &str, code: &str, message: String) {
+    fn add(&mut self, column: &str, code: &str, message: Text) {
         self.0.push(RowProblem { column: column.to_owned(), code: code.to_owned(), message });
     }
 
@@ -804,7 +785,7 @@ mod tests {
         assert_eq!(d.risk.unwrap().assessed_on.to_string(), tomorrow);
         let errs = v.validate(&["C2", "乙", "SB01", "2099-01-01", "C3", "2026-11-26"]).unwrap_err();
         assert_eq!(codes(&errs), [("出生日期", "future_date"), ("风险评估日期", "future_date")]);
-        assert!(errs[0].message.contains("2099-01-01"), "{}", errs[0].message);
+        assert!(errs[0].message.render(crate::lang::Lang::En).contains("2099-01-01"), "{}", errs[0].message);
         // "Today" is what the caller says, not the machine's clock.
         let m = HeaderMapping::new(&headers(&["客户号", "姓名", "网点代码", "出生日期"]), &HashMap::new()).unwrap();
         let mut later = RowValidator::new(m, &Bank, today() + chrono::Days::new(1));
@@ -818,7 +799,7 @@ mod tests {
         let id = format!("{first17}{}", validate::id_check_digit(first17) as char);
         let errs = v.validate(&["C1", "甲", "SB01", &id]).unwrap_err();
         assert_eq!(codes(&errs), [("身份证号", "bad_id_number")]);
-        assert!(errs[0].message.contains("future"));
+        assert!(errs[0].message.render(crate::lang::Lang::En).contains("future"));
     }
 
     #[test]
@@ -828,7 +809,7 @@ mod tests {
         assert_eq!(v.validate(&["C2", "乙", "SB01"]).unwrap().sub_branch_id, OrgUnitId::new(5));
         let errs = v.validate(&["C3", "丙", "静安支行"]).unwrap_err();
         assert_eq!(codes(&errs), [("开户网点", "ambiguous_sub_branch")]);
-        assert!(errs[0].message.contains("静安支行"));
+        assert!(errs[0].message.render(crate::lang::Lang::En).contains("静安支行"));
         assert_eq!(codes(&v.validate(&["C4", "丁", "火星支行"]).unwrap_err()), [("开户网点", "unknown_sub_branch")]);
         // A manager is checked against the unit the name resolved to.
         let mut v = validator(&["客户号", "姓名", "所属网点", "客户经理编号"]);
@@ -854,7 +835,7 @@ mod tests {
         assert_eq!(v.validate(&["C4", "丁", "SB01", "护照", ""]).unwrap().id_type, None);
         let errs = v.validate(&["C5", "戊", "SB01", "驾驶证", "123"]).unwrap_err();
         assert_eq!(codes(&errs), [("证件类型", "bad_id_type")]);
-        assert!(errs[0].message.contains("驾驶证"));
+        assert!(errs[0].message.render(crate::lang::Lang::En).contains("驾驶证"));
     }
 
     #[test]
@@ -865,7 +846,7 @@ mod tests {
         assert_eq!(v.validate(&["C3", "丙", "SB01", "女"]).unwrap().gender, Gender::Female);
         let errs = v.validate(&["C4", "丁", "SB01", "X"]).unwrap_err();
         assert_eq!(codes(&errs), [("性别", "bad_gender")]);
-        assert!(errs[0].message.ends_with(": X"), "{}", errs[0].message);
+        assert!(errs[0].message.render(crate::lang::Lang::En).ends_with(": X"), "{}", errs[0].message);
     }
 
     #[test]

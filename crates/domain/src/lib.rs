@@ -15,6 +15,7 @@ pub mod ids;
 pub mod import;
 pub mod import_template;
 pub mod job;
+pub mod lang;
 pub mod masking;
 #[cfg(feature = "openapi")]
 pub mod openapi;

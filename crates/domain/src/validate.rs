@@ -4,15 +4,17 @@
 
 use chrono::NaiveDate;
 
+use crate::lang::Text;
+
 /// A value that failed a check, with a reason code (stable, for APIs) and a message (for people).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct Invalid {
     pub code: &'static str,
-    pub message: String,
+    pub message: Text,
 }
 
-fn invalid(code: &'static str, message: impl Into<String>) -> Invalid {
+fn invalid(code: &'static str, message: impl Into<Text>) -> Invalid {
     Invalid { code, message: message.into() }
 }
 
@@ -22,7 +24,7 @@ pub fn unionid(raw: &str) -> Result<String, Invalid> {
     if !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
         Ok(v.to_owned())
     } else {
-        Err(invalid("bad_unionid", "不是有效的微信UnionID / not a WeChat UnionID"))
+        Err(invalid("bad_unionid", Text::new("value.bad_unionid")))
     }
 }
 
@@ -36,11 +38,7 @@ pub fn normalize_phone(raw: &str) -> Result<String, Invalid> {
         && digits.bytes().all(|b| b.is_ascii_digit())
         && digits.starts_with('1')
         && (b'3'..=b'9').contains(&digits.as_bytes()[1]);
-    if ok {
-        Ok(digits.to_owned())
-    } else {
-        Err(invalid("bad_phone", "不是有效的手机号 / not a mainland mobile number"))
-    }
+    if ok { Ok(digits.to_owned()) } else { Err(invalid("bad_phone", Text::new("value.bad_phone"))) }
 }
 
 /// An 18-character resident ID number with a valid check digit (GB 11643-1999). A lower-case `x` is
@@ -49,13 +47,13 @@ pub fn normalize_id_number(raw: &str) -> Result<String, Invalid> {
     let id = raw.trim().to_ascii_uppercase();
     let b = id.as_bytes();
     if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
-        return Err(invalid("bad_id_number", "身份证号应为18位 / ID number must be 18 characters"));
+        return Err(invalid("bad_id_number", Text::new("value.id_length")));
     }
     if NaiveDate::parse_from_str(&id[6..14], "%Y%m%d").is_err() {
-        return Err(invalid("bad_id_number", "身份证号中的出生日期无效 / ID number has an impossible birth date"));
+        return Err(invalid("bad_id_number", Text::new("value.id_birth_date")));
     }
     if id_check_digit(&id[..17]) != b[17] {
-        return Err(invalid("bad_id_number", "身份证号校验位错误 / ID number check digit is wrong"));
+        return Err(invalid("bad_id_number", Text::new("value.id_check_digit")));
     }
     Ok(id)
 }
@@ -74,10 +72,7 @@ pub fn normalize_document_number(raw: &str) -> Result<String, Invalid> {
         raw.chars().map(half_width).filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
     let len = n.chars().count();
     if len == 0 || len > 32 || !n.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '(' | ')')) {
-        return Err(invalid(
-            "bad_id_number",
-            "证件号码应为1-32位字母或数字 / a document number must be 1-32 letters or digits",
-        ));
+        return Err(invalid("bad_id_number", Text::new("value.bad_document")));
     }
     Ok(n)
 }
@@ -104,10 +99,7 @@ pub fn id_check_digit(first17: &str) -> u8 {
 pub fn normalize_customer_no(raw: &str) -> Result<String, Invalid> {
     let s = raw.trim();
     if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(invalid(
-            "bad_customer_no",
-            format!("客户号应为1-32位字母或数字 / customer number must be 1-32 letters or digits: {raw}"),
-        ));
+        return Err(invalid("bad_customer_no", Text::new("value.bad_customer_no").arg("value", raw)));
     }
     Ok(s.to_owned())
 }
@@ -117,7 +109,7 @@ pub fn normalize_name(raw: &str) -> Result<String, Invalid> {
     let s = raw.trim();
     let n = s.chars().count();
     if n == 0 || n > 50 || s.chars().any(char::is_control) {
-        return Err(invalid("bad_name", "姓名应为1-50个字符 / name must be 1-50 characters"));
+        return Err(invalid("bad_name", Text::new("value.bad_name")));
     }
     Ok(s.to_owned())
 }
@@ -128,7 +120,7 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, Invalid> {
     ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
-        .ok_or_else(|| invalid("bad_date", format!("日期无效 / not a date (use YYYY-MM-DD): {raw}")))
+        .ok_or_else(|| invalid("bad_date", Text::new("value.bad_date").arg("value", raw)))
 }
 
 #[cfg(test)]

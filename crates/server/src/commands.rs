@@ -169,7 +169,13 @@ async fn import(config: Config, a: crate::cli::ImportArgs) -> anyhow::Result<()>
     bar.finish();
     let rec = state.store.import(id).await?;
     if matches!(rec.status, ImportStatus::Rejected | ImportStatus::NeedsMapping) {
-        anyhow::bail!("{}: {}", name, rec.file_error.unwrap_or_default());
+        anyhow::bail!(
+            "{}: {}",
+            name,
+            rec.file_error
+                .map(|e| siyu_app::stored_text::decode(&e).render(siyu_domain::lang::Lang::Zh))
+                .unwrap_or_default()
+        );
     }
     let p = rec.preview;
     println!(
@@ -180,14 +186,21 @@ async fn import(config: Config, a: crate::cli::ImportArgs) -> anyhow::Result<()>
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     for p in &problems.items {
-        println!("  row {:>7}  {:<16} {}", p.row_no, p.column, p.message);
+        println!(
+            "  row {:>7}  {:<16} {}",
+            p.row_no,
+            p.column,
+            siyu_app::stored_text::decode(&p.message).render(siyu_domain::lang::Lang::Zh)
+        );
     }
     if problems.total > problems.items.len() as i64 {
         println!("  … {} problems in all", problems.total);
     }
     if rec.bad_rows > 0 {
         let out = a.file.with_extension("rejected.csv");
-        let csv = imports::rejected_csv(&state, &caller, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let csv = imports::rejected_csv(&state, &caller, id, siyu_domain::lang::Lang::default())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let csv = csv.collect().await.map_err(|e| anyhow::anyhow!("{e}"))?;
         std::fs::write(&out, csv).with_context(|| format!("writing {}", out.display()))?;
         println!("rejected rows with reasons: {}", out.display());

@@ -36,5 +36,6 @@ pub fn router(state: AppState) -> Router {
         // limit replaces this one.
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(crate::serve::head_limits))
+        .layer(middleware::from_fn(crate::error::with_request_lang))
         .with_state(state)
 }

@@ -258,7 +258,7 @@ pub async fn late_body_answer(req: Request, next: Next) -> Response {
         (
             StatusCode::REQUEST_TIMEOUT,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            ApiError::BodyTimeout.to_string(),
+            ApiError::BodyTimeout.message(),
         )
             .into_response()
     }
@@ -385,7 +385,7 @@ pub async fn head_limits(req: Request, next: Next) -> Response {
         (
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            ApiError::HeadersTooLarge.to_string(),
+            ApiError::HeadersTooLarge.message(),
         )
             .into_response()
     }
@@ -416,12 +416,14 @@ fn replacement(head: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let status_line = text.split("\r\n").next()?;
-    let (code, message) = match status_line.strip_prefix("HTTP/1.1 ")?.get(..3)? {
-        "400" => ("bad_request", "请求格式错误 / malformed request"),
-        "414" => ("uri_too_long", "请求地址过长 / request address too long"),
-        "431" => ("headers_too_large", "请求头过大 / request headers too large"),
+    let (code, key) = match status_line.strip_prefix("HTTP/1.1 ")?.get(..3)? {
+        "400" => ("bad_request", "http.bad_request"),
+        "414" => ("uri_too_long", "http.uri_too_long"),
+        "431" => ("headers_too_large", "http.headers_too_large"),
         _ => return None,
     };
+    // A request that could not be read has no language of its own: the bank's default.
+    let message = siyu_domain::lang::Text::new(key).render(siyu_domain::lang::Lang::default());
     let body = serde_json::json!({ "error": { "code": code, "message": message } }).to_string();
     Some(
         format!(
@@ -504,7 +506,7 @@ mod tests {
         let bare = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n";
         let r = String::from_utf8(replacement(bare).unwrap()).unwrap();
         assert!(r.starts_with("HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n"), "{r}");
-        assert!(r.ends_with(r#""code":"bad_request","message":"请求格式错误 / malformed request"}}"#), "{r}");
+        assert!(r.ends_with(r#""code":"bad_request","message":"请求格式错误"}}"#), "{r}");
         for other in [
             &b"HTTP/1.1 400 Bad Request\r\ncontent-length: 12\r\n\r\n"[..],
             b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\nmore",

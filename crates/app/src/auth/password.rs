@@ -1,6 +1,7 @@
 //! Password hashing with Argon2id (the crate's default parameters: 19 MiB, 2 passes), and the pool
 //! that bounds how many hashes run at once.
 
+use siyu_domain::lang::Text;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -30,18 +31,14 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// The rule for new passwords: at least 10 characters, letters and digits both, at most
 /// [`MAX_PASSWORD_BYTES`] (a longer one could never be used to sign in).
-pub fn check_new_password(password: &str) -> Result<(), &'static str> {
+pub fn check_new_password(password: &str) -> Result<(), Text> {
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err("密码不能超过1024字节 / password must be at most 1,024 bytes");
+        return Err(Text::new("password.too_long"));
     }
     let ok = password.chars().count() >= 10
         && password.chars().any(|c| c.is_alphabetic())
         && password.chars().any(|c| c.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err("密码至少10位且包含字母和数字 / password needs 10+ characters with letters and digits")
-    }
+    if ok { Ok(()) } else { Err(Text::new("password.too_weak")) }
 }
 
 /// A temporary password for an administrator's reset: 12 characters from an alphabet without look-alikes

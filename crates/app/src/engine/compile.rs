@@ -4,7 +4,8 @@
 //! organisation as the store has it; and the conversions between customer ids and the engine's bitmaps.
 
 use roaring::RoaringBitmap;
-use siyu_domain::audience::{Expr, nearest, parse};
+use siyu_domain::audience::{Expr, ParseError, nearest, parse};
+use siyu_domain::lang::Text;
 use siyu_domain::org::OrgUnit;
 use siyu_domain::timeline::EventKind;
 use siyu_domain::{AudienceId, CustomerId};
@@ -24,44 +25,40 @@ fn position_of(text: &str, value: &str) -> usize {
         .map_or(0, |p| text[..p].chars().count())
 }
 
-/// "，是不是要“a”、“b”？ / …did you mean “a”, “b”?" halves, empty when there is nothing near.
-fn did_you_mean(near: &[String]) -> (String, String) {
+/// `message` followed by "did you mean “a”, “b”?" in the viewer's language, or alone when nothing is near.
+fn did_you_mean(message: Text, near: &[String]) -> Text {
     if near.is_empty() {
-        return (String::new(), String::new());
+        return message;
     }
-    let quoted: Vec<String> = near.iter().map(|n| format!("“{n}”")).collect();
-    (format!("，是不是要{}？", quoted.join("、")), format!("; did you mean {}?", quoted.join(", ")))
+    let quoted = Text::List(near.iter().map(|n| Text::from(format!("“{n}”"))).collect());
+    Text::new("expr.did_you_mean").text("message", message).text("near", quoted)
 }
 
 /// Parses `text` and checks every name in it: tags, saved audiences and event kinds must exist. Errors
 /// point at the character where the problem is.
 pub fn compile(state: &AppState, text: &str) -> ServiceResult<Expr> {
-    let expr = parse(text).map_err(|e| ServiceError::BadExpression { message: e.to_string(), position: e.position })?;
+    let expr = parse(text).map_err(|e| ServiceError::BadExpression { message: e.text(), position: e.position })?;
     let at = |needle: &str| position_of(text, needle);
-    let bad = |needle: &str, message: String| ServiceError::BadExpression {
-        message: format!("第{}个字符处 / at character {}: {message}", at(needle) + 1, at(needle) + 1),
-        position: at(needle),
+    let bad = |needle: &str, message: Text| {
+        let e = ParseError { position: at(needle), message };
+        ServiceError::BadExpression { message: e.text(), position: e.position }
     };
     for t in expr.tags() {
         if !state.engine.has_tag(t) {
-            let (zh, en) = did_you_mean(&state.engine.tags_near(t));
-            return Err(bad(t, format!("没有标签“{t}”{zh} / no tag named “{t}”{en}")));
+            return Err(bad(t, did_you_mean(Text::new("expr.no_tag").arg("name", t), &state.engine.tags_near(t))));
         }
     }
     for a in expr.audiences() {
         if a.parse::<AudienceId>().is_err() || !state.engine.has_audience(a) {
-            return Err(bad(a, format!("没有这个客群 / no saved audience “{a}”")));
+            return Err(bad(a, Text::new("expr.no_audience").arg("name", a)));
         }
     }
     for kind in events_of(&expr) {
         if EventKind::parse(kind).is_none() {
             let known: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
             let near: Vec<String> = nearest(kind, known.iter().copied()).into_iter().map(str::to_owned).collect();
-            let (zh, en) = did_you_mean(&near);
-            return Err(bad(
-                kind,
-                format!("未知事件“{kind}”{zh} / unknown event “{kind}”{en} (known: {})", known.join(", ")),
-            ));
+            let message = Text::new("expr.unknown_event").arg("name", kind).arg("known", known.join(", "));
+            return Err(bad(kind, did_you_mean(message, &near)));
         }
     }
     Ok(expr)
@@ -78,7 +75,10 @@ pub struct ExprWarning {
     pub position: usize,
     /// The value as typed.
     pub value: String,
+    /// In the viewer's language, filled by [`ExprWarning::in_lang`] where the viewer is known (the web).
     pub message: String,
+    #[serde(skip)]
+    pub text: Text,
     /// The names of the nearest sub-branches the caller may use (did you mean …?).
     pub suggestions: Vec<String>,
 }
@@ -93,11 +93,15 @@ impl ExprWarning {
 
     /// The warning as an error, for saving: what is saved must name what the operator meant.
     pub fn into_error(self) -> ServiceError {
-        let at = self.position + 1;
-        ServiceError::BadExpression {
-            message: format!("第{at}个字符处 / at character {at}: {}", self.message),
-            position: self.position,
-        }
+        let e = ParseError { position: self.position, message: self.text };
+        ServiceError::BadExpression { message: e.text(), position: e.position }
+    }
+
+    /// The warning with its message in `lang`.
+    #[must_use]
+    pub fn in_lang(mut self, lang: siyu_domain::lang::Lang) -> Self {
+        self.message = self.text.render(lang);
+        self
     }
 }
 
@@ -130,13 +134,12 @@ pub async fn compile_typed(state: &AppState, caller: &Caller, text: &str) -> Ser
                 } else {
                     nearest(&value, mine.iter().map(|u| u.name.as_str())).into_iter().map(str::to_owned).collect()
                 };
-                let (zh, en) = did_you_mean(&near);
+                let message = Text::new("expr.no_sub_branch_of_yours").arg("value", &value);
                 warnings.push(ExprWarning {
                     code: "unknown_sub_branch".into(),
                     position: position_of(text, &value),
-                    message: format!(
-                        "您的范围内没有网点“{value}”，该条件不选中任何客户{zh} / no sub-branch “{value}” among yours: the condition selects nobody{en}"
-                    ),
+                    message: String::new(),
+                    text: did_you_mean(message, &near),
                     value,
                     suggestions: near,
                 });
@@ -147,13 +150,11 @@ pub async fn compile_typed(state: &AppState, caller: &Caller, text: &str) -> Ser
                 warnings.push(ExprWarning {
                     code: "ambiguous_sub_branch".into(),
                     position: position_of(text, &value),
-                    message: format!(
-                        "有{}个网点名为“{value}”，请用网点代码（{}） / {} sub-branches are named “{value}”: use a code ({})",
-                        codes.len(),
-                        codes.join("、"),
-                        codes.len(),
-                        codes.join(", ")
-                    ),
+                    message: String::new(),
+                    text: Text::new("expr.ambiguous_sub_branch")
+                        .arg("count", codes.len())
+                        .arg("value", &value)
+                        .text("codes", Text::List(codes.iter().map(|c| Text::from(c.as_str())).collect())),
                     value,
                     suggestions: codes,
                 });

@@ -7,6 +7,7 @@
 //! thread that hands batches to the async side, so the CPU work of one batch overlaps the database write
 //! of the previous one.
 
+use siyu_domain::lang::Text;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -35,13 +36,8 @@ pub const MAX_KEPT_ROW_BYTES: usize = 64 << 20;
 /// long and a dry run keeps up to [`MAX_STORED_PROBLEMS`] messages.
 const MAX_MESSAGE_CHARS: usize = 300;
 
-fn bounded(message: String) -> String {
-    if message.chars().count() <= MAX_MESSAGE_CHARS {
-        return message;
-    }
-    let mut cut: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
-    cut.push('…');
-    cut
+fn bounded(message: Text) -> String {
+    crate::stored_text::encode(&message.with_values_cut(MAX_MESSAGE_CHARS))
 }
 
 /// Good rows per commit transaction.
@@ -105,11 +101,11 @@ pub struct DryRun {
     pub problems: Vec<ImportProblem>,
 }
 
-fn refused(status: ImportStatus, message: String, headers_json: String) -> DryRun {
+fn refused(status: ImportStatus, message: Text, headers_json: String) -> DryRun {
     let validation = ImportValidation {
         status,
         headers_json,
-        file_error: Some(message),
+        file_error: Some(crate::stored_text::encode(&message)),
         total_rows: 0,
         good_rows: 0,
         bad_rows: 0,
@@ -149,7 +145,7 @@ pub fn dry_run(
 ) -> DryRun {
     let table = match Table::open(bytes) {
         Ok(t) => t,
-        Err(e) => return refused(ImportStatus::Rejected, e.to_string(), "[]".into()),
+        Err(e) => return refused(ImportStatus::Rejected, e.text(), "[]".into()),
     };
     let headers = table.headers().to_vec();
     let headers_json = serde_json::to_string(&headers).unwrap_or_else(|_| "[]".into());
@@ -165,7 +161,7 @@ pub fn dry_run(
     let mapping = match HeaderMapping::new(&headers, overrides) {
         Ok(m) => m,
         Err(e) => {
-            let mut d = refused(ImportStatus::NeedsMapping, e.to_string(), headers_json);
+            let mut d = refused(ImportStatus::NeedsMapping, e.text(), headers_json);
             d.validation.remembered_mapping = remembered;
             return d;
         }
@@ -185,13 +181,7 @@ pub fn dry_run(
             Err(vec![siyu_domain::import::RowProblem {
                 column: "*".into(),
                 code: "wrong_column_count".into(),
-                message: format!(
-                    "此行有{}列，表头只有{}列 / the row has {} cells, the header {}",
-                    cells.len(),
-                    headers.len(),
-                    cells.len(),
-                    headers.len()
-                ),
+                message: Text::new("import.row_too_wide").arg("cells", cells.len()).arg("header", headers.len()),
             }])
         } else {
             validator.validate(cells)
@@ -233,7 +223,7 @@ pub fn dry_run(
         ControlFlow::Continue(())
     });
     if let Err(e) = read {
-        return refused(ImportStatus::Rejected, e.to_string(), headers_json);
+        return refused(ImportStatus::Rejected, e.text(), headers_json);
     }
     if listening && !batch.is_empty() {
         sink.good_rows(Produced::Batch(batch));
@@ -381,10 +371,11 @@ pub fn spawn_producer(
 mod tests {
     #[test]
     fn a_problem_quoting_a_long_cell_is_kept_short() {
-        let long = format!("客户号应为1-32位 / must be 1-32: {}", "9".repeat(30_000));
-        let kept = super::bounded(long);
-        assert_eq!(kept.chars().count(), super::MAX_MESSAGE_CHARS + 1);
-        assert!(kept.ends_with('…'));
-        assert_eq!(super::bounded("短".into()), "短");
+        use siyu_domain::lang::{Lang, Text};
+        let long = Text::new("value.bad_customer_no").arg("value", "9".repeat(30_000));
+        let kept = crate::stored_text::decode(&super::bounded(long)).render(Lang::En);
+        assert!(kept.chars().count() < super::MAX_MESSAGE_CHARS + 60, "{}", kept.len());
+        assert!(kept.ends_with('…') && kept.starts_with("Customer number"), "{kept}");
+        assert_eq!(crate::stored_text::decode(&super::bounded(Text::from("短"))).render(Lang::Zh), "短");
     }
 }

@@ -13,6 +13,7 @@
 //! rows, columns and cell length bounded ([`Limits`]). Legacy `.xls` and other formats calamine reads
 //! only whole are refused with a message asking for XLSX or CSV.
 
+use siyu_domain::lang::Text;
 use std::borrow::Cow;
 use std::io::Cursor;
 use std::ops::ControlFlow;
@@ -64,31 +65,42 @@ impl Default for Limits {
 
 /// Why a file as a whole could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.text())]
 pub enum FileError {
-    #[error("文件编码无法识别（支持 UTF-8、UTF-16、GBK）/ the file is not UTF-8, UTF-16 or GBK text")]
     Encoding,
-    #[error("文件为空或没有表头 / the file is empty or has no header row")]
     Empty,
-    #[error("无法读取表格文件 / not a readable spreadsheet: {0}")]
     Spreadsheet(String),
-    #[error(
-        "只支持 XLSX 和 CSV 文件，请在 Excel 中另存为 .xlsx 或 .csv 后上传 / only XLSX and CSV are read; save the file as .xlsx or .csv in Excel and upload it again"
-    )]
     UnsupportedFormat,
-    #[error("CSV 格式错误 / malformed CSV: {0}")]
     Csv(String),
-    #[error("文件超过 {limit} 行数据 / the file has more than {limit} data rows")]
     TooManyRows { limit: usize },
-    #[error("第 {line} 行有内容超出第 {limit} 列 / line {line} has content beyond column {limit}")]
     TooManyColumns { line: i64, limit: usize },
-    #[error("第 {line} 行有单元格超过 {limit} 个字符 / line {line} has a cell longer than {limit} characters")]
     CellTooLong { line: i64, limit: usize },
-    #[error("第 {line} 行超过 {limit_kib} KiB / line {line} holds more than {limit_kib} KiB")]
     RowTooLong { line: i64, limit_kib: usize },
-    #[error("表格文件解压后过大（上限 {limit_mib} MiB）/ the spreadsheet unpacks to more than {limit_mib} MiB")]
     Unpacked { limit_mib: u64 },
-    #[error("表格的行顺序错乱（第 {line} 行出现在后面的行之后）/ the sheet's rows are out of order (line {line})")]
     RowsOutOfOrder { line: i64 },
+}
+
+impl FileError {
+    /// What to tell the operator, in words of the catalogue (`file.*`).
+    pub fn text(&self) -> Text {
+        match self {
+            Self::Encoding => Text::new("file.encoding"),
+            Self::Empty => Text::new("file.empty"),
+            Self::Spreadsheet(d) => Text::new("file.spreadsheet").arg("detail", d),
+            Self::UnsupportedFormat => Text::new("file.unsupported_format"),
+            Self::Csv(d) => Text::new("file.csv").arg("detail", d),
+            Self::TooManyRows { limit } => Text::new("file.too_many_rows").arg("limit", limit),
+            Self::TooManyColumns { line, limit } => {
+                Text::new("file.too_many_columns").arg("line", line).arg("limit", limit)
+            }
+            Self::CellTooLong { line, limit } => Text::new("file.cell_too_long").arg("line", line).arg("limit", limit),
+            Self::RowTooLong { line, limit_kib } => {
+                Text::new("file.row_too_long").arg("line", line).arg("limit_kib", limit_kib)
+            }
+            Self::Unpacked { limit_mib } => Text::new("file.unpacked").arg("limit_mib", limit_mib),
+            Self::RowsOutOfOrder { line } => Text::new("file.rows_out_of_order").arg("line", line),
+        }
+    }
 }
 
 /// Text from bytes: BOMs honoured, UTF-8 tried first, then GB18030 (a superset of GBK and GB2312).

@@ -6,6 +6,7 @@ use roaring::RoaringBitmap;
 use siyu_domain::audience::{Attr, Cmp, Expr, Value, print};
 use siyu_domain::audit::AuditAction;
 use siyu_domain::customer::Customer;
+use siyu_domain::lang::Text;
 use siyu_domain::scope::{DataScope, Permission};
 use siyu_domain::timeline::EventKind;
 use siyu_domain::{AudienceId, CustomerId, OrgUnitId};
@@ -60,7 +61,13 @@ pub async fn preview(state: &AppState, caller: &Caller, text: &str) -> ServiceRe
         DataScope::Subtree(unit) => (bound.within_sub_branches(&units_under(state, unit).await?), None),
         other => (bound, scope_bitmap(state, other).await?),
     };
-    let bad = |e: siyu_audience::EvalError| ServiceError::BadExpression { message: e.to_string(), position: 0 };
+    let bad = |e: siyu_audience::EvalError| {
+        let message = match e {
+            siyu_audience::EvalError::UnknownTag(t) => Text::new("expr.no_tag").arg("name", t),
+            siyu_audience::EvalError::UnknownAudience(a) => Text::new("expr.no_audience").arg("name", a),
+        };
+        ServiceError::BadExpression { message, position: 0 }
+    };
     // Counted, not listed: a live count must stay quick on a whole bank.
     let count = state.engine.count(&scoped, scope.as_ref()).map_err(bad)?;
     let ids = state.engine.sample(&scoped, scope.as_ref(), SAMPLE).map_err(bad)?;
@@ -90,7 +97,7 @@ async fn check_form(
 ) -> ServiceResult<(String, Expr)> {
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 40 {
-        return Err(ServiceError::invalid("bad_name", "名称应为1-40个字 / the name must be 1-40 characters"));
+        return Err(ServiceError::invalid("bad_name", Text::new("audiences.bad_name")));
     }
     // What is saved names what the operator meant: a name matching none of theirs is refused here.
     let (expr, warnings) = engine::compile_typed(state, caller, &form.expr).await?;
@@ -100,7 +107,7 @@ async fn check_form(
     if let Some(own) = own
         && expr.audiences().iter().any(|a| *a == own.to_string())
     {
-        return Err(ServiceError::invalid("audience_cycle", "客群不能引用自己 / an audience cannot refer to itself"));
+        return Err(ServiceError::invalid("audience_cycle", Text::new("audiences.refers_to_itself")));
     }
     Ok((name.to_owned(), expr))
 }
@@ -126,10 +133,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: AudienceId, form: &Au
     let (name, expr) = check_form(state, caller, form, Some(id)).await?;
     // An audience may refer only to audiences saved before it, so references can never form a cycle.
     if expr.audiences().iter().any(|a| a.parse::<AudienceId>().is_ok_and(|r| r.get() > id.get())) {
-        return Err(ServiceError::invalid(
-            "audience_cycle",
-            "只能引用比它更早保存的客群 / an audience may refer only to audiences saved before it",
-        ));
+        return Err(ServiceError::invalid("audience_cycle", Text::new("audiences.refers_to_later")));
     }
     let before = state.store.audience(id).await?;
     let new = NewAudience {

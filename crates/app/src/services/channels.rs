@@ -6,6 +6,7 @@ use siyu_domain::audit::AuditAction;
 use siyu_domain::channel::{Assignment, ChannelKind, Welcome, next_in_turn};
 use siyu_domain::channel_controls::ChannelControls;
 use siyu_domain::customer::Customer;
+use siyu_domain::lang::Text;
 use siyu_domain::org::{OrgUnitKind, Role, Staff};
 use siyu_domain::scope::{DataScope, Permission};
 use siyu_domain::{ChannelCodeId, OrgUnitId, StaffId};
@@ -45,11 +46,11 @@ pub(crate) fn wecom(state: &AppState) -> ServiceResult<&WecomRuntime> {
     state
         .wecom
         .as_deref()
-        .ok_or_else(|| ServiceError::invalid("wecom_not_configured", "未配置企业微信 / WeCom is not configured"))
+        .ok_or_else(|| ServiceError::invalid("wecom_not_configured", Text::new("wecom.not_configured")))
 }
 
 pub(crate) fn wecom_err(e: WecomError) -> ServiceError {
-    ServiceError::invalid("wecom_error", format!("企业微信返回错误 / WeCom said: {e}"))
+    ServiceError::invalid("wecom_error", Text::new("wecom.error").arg("detail", e))
 }
 
 /// The sub-branches the caller may manage codes for (`None`: all, and codes of no sub-branch too):
@@ -75,12 +76,7 @@ pub(crate) async fn assignable(state: &AppState, sub_branch: OrgUnitId) -> siyu_
 
 /// The sub-branch a code belongs to, and the customer manager it assigns to next.
 async fn choose(state: &AppState, a: &Assignment, last: Option<StaffId>) -> ServiceResult<(OrgUnitId, Staff)> {
-    let none = || {
-        ServiceError::invalid(
-            "no_customer_manager",
-            "该网点没有可分配的客户经理（需启用且绑定企业微信）/ no assignable customer manager there",
-        )
-    };
+    let none = || ServiceError::invalid("no_customer_manager", Text::new("channels.no_customer_manager"));
     match a {
         Assignment::Named { staff_id } => {
             let s = state.store.staff(*staff_id).await.map_err(|_| none())?;
@@ -106,10 +102,7 @@ async fn choose(state: &AppState, a: &Assignment, last: Option<StaffId>) -> Serv
         }
         Assignment::Nearest { location } => {
             if !location.is_valid() {
-                return Err(ServiceError::invalid(
-                    "bad_location",
-                    "经纬度超出范围 / latitude or longitude out of range",
-                ));
+                return Err(ServiceError::invalid("bad_location", Text::new("org.bad_location")));
             }
             let mut subs: Vec<_> = state
                 .store
@@ -139,24 +132,18 @@ async fn choose(state: &AppState, a: &Assignment, last: Option<StaffId>) -> Serv
 fn check_input(input: &ChannelInput) -> ServiceResult<()> {
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 40 {
-        return Err(ServiceError::invalid("bad_name", "名称应为1-40个字符 / name must be 1-40 characters"));
+        return Err(ServiceError::invalid("bad_name", Text::new("channels.bad_name")));
     }
     if input.welcome.text.len() > 4000 {
-        return Err(ServiceError::invalid(
-            "welcome_too_long",
-            "欢迎语不能超过4000字节 / welcome text is over 4000 bytes",
-        ));
+        return Err(ServiceError::invalid("welcome_too_long", Text::new("channels.welcome_too_long")));
     }
     if let Some(l) = &input.welcome.link
         && (l.title.trim().is_empty() || !(l.url.starts_with("https://") || l.url.starts_with("http://")))
     {
-        return Err(ServiceError::invalid(
-            "bad_link",
-            "链接需要标题和 http(s) 地址 / a link needs a title and an http(s) URL",
-        ));
+        return Err(ServiceError::invalid("bad_link", Text::new("channels.bad_link")));
     }
     if input.tags.len() > 10 || input.tags.iter().any(|t| t.trim().is_empty() || t.chars().count() > 30) {
-        return Err(ServiceError::invalid("bad_tags", "最多10个标签，每个1-30字 / up to 10 tags of 1-30 characters"));
+        return Err(ServiceError::invalid("bad_tags", Text::new("channels.bad_tags")));
     }
     Ok(())
 }

@@ -72,7 +72,7 @@ pub async fn reveal(
     if reason.chars().count() < MIN_REASON_CHARS {
         return Err(ServiceError::invalid(
             "reason_required",
-            "请填写查看原因（至少4个字）/ give a reason of at least 4 characters",
+            siyu_domain::lang::Text::new("customers.reason_required").arg("min", MIN_REASON_CHARS),
         ));
     }
     let sealed = state.store.customer_pii(caller.scope(), id, field).await?;

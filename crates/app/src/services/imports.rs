@@ -2,6 +2,7 @@
 //! rows handed back as a CSV. The long steps run as jobs (`jobs::import` holds their bodies); the
 //! command line runs them in place.
 
+use siyu_domain::lang::{Lang, Text};
 use std::collections::HashMap;
 
 use siyu_domain::ImportId;
@@ -23,9 +24,8 @@ use crate::state::AppState;
 /// Operator overrides of header → field, as JSON `{"手机": "phone", "备注": "ignore"}`, bounded in
 /// length and columns before they are parsed (see [`pipeline::parse_mapping`]).
 pub fn parse_mapping(json: &str) -> ServiceResult<HashMap<String, Field>> {
-    pipeline::parse_mapping(json).map_err(|e| {
-        ServiceError::invalid("bad_mapping", format!("列映射格式错误 / the column mapping is not valid: {e}"))
-    })
+    pipeline::parse_mapping(json)
+        .map_err(|e| ServiceError::invalid("bad_mapping", Text::new("imports.bad_mapping").arg("detail", e)))
 }
 
 /// Whether the caller may upload customer files; asked before the upload is read.
@@ -76,7 +76,7 @@ pub async fn store_upload(
         return Err(ServiceError::TooLarge { limit_mib: limit });
     }
     if bytes.is_empty() {
-        return Err(ServiceError::invalid("empty_file", "文件为空 / the file is empty"));
+        return Err(ServiceError::invalid("empty_file", Text::new("imports.empty_file")));
     }
     parse_mapping(mapping_json)?;
     let dir = state.uploads_dir();
@@ -168,10 +168,7 @@ pub async fn remap(
         return Err(not_remappable());
     }
     if !std::path::Path::new(&rec.stored_path).exists() {
-        return Err(ServiceError::invalid(
-            "file_gone",
-            "原文件已不可用，请重新上传 / the uploaded file is gone; upload it again",
-        ));
+        return Err(ServiceError::invalid("file_gone", Text::new("imports.file_gone")));
     }
     let json = serde_json::to_string(mapping).map_err(|e| ServiceError::Internal(e.to_string()))?;
     if json.len() > pipeline::MAX_MAPPING_BYTES {
@@ -186,10 +183,7 @@ pub async fn remap(
 }
 
 fn not_remappable() -> ServiceError {
-    ServiceError::invalid(
-        "not_remappable",
-        "只有待映射、被拒绝或待确认的导入可以重新映射 / only an import that needs mapping, was rejected or is validated can be re-mapped",
-    )
+    ServiceError::invalid("not_remappable", Text::new("imports.not_remappable"))
 }
 
 /// The customer file template in a language: every column the import knows (the required ones marked
@@ -221,11 +215,8 @@ pub async fn request_commit(state: &AppState, caller: &Caller, id: ImportId) -> 
     if rec.status != ImportStatus::Validated {
         return Err(ServiceError::invalid(
             "not_committable",
-            format!(
-                "导入状态为 {}，不能提交 / the import is {}, not validated",
-                rec.status.as_str(),
-                rec.status.as_str()
-            ),
+            Text::new("imports.not_committable")
+                .text("status", Text::new(&format!("import_status.{}", rec.status.as_str()))),
         ));
     }
     state.store.start_commit(id, state.clock.now()).await?;
@@ -236,16 +227,17 @@ pub async fn request_commit(state: &AppState, caller: &Caller, id: ImportId) -> 
 /// The rejected rows as a CSV with a column of reasons, written while it is sent (see
 /// [`crate::services::download`]). It holds personal data in clear, so it is an audited export; the
 /// audit entry is written before the first byte goes out.
-pub async fn rejected_csv(state: &AppState, caller: &Caller, id: ImportId) -> ServiceResult<Download> {
+pub async fn rejected_csv(state: &AppState, caller: &Caller, id: ImportId, lang: Lang) -> ServiceResult<Download> {
     caller.require(Permission::ImportCustomers)?;
     let rec = state.store.import(id).await?;
     let headers: Vec<String> = serde_json::from_str(&rec.headers_json).unwrap_or_default();
     let rows = u64::try_from(rec.bad_rows).unwrap_or(0);
     audit::record(state, caller, AuditAction::Export, &id.to_string(), &format!("rejected rows: {rows}")).await?;
-    let mut head = vec!["行号/row".to_owned()];
+    let mut head = vec![Text::new("imports.csv_row").render(lang)];
     head.extend(headers.iter().cloned());
-    head.push("错误原因/problems".into());
-    let pages = Rejected { state: state.clone(), id, columns: headers.len(), next_page: 1, pending: None, done: false };
+    head.push(Text::new("imports.csv_problems").render(lang));
+    let pages =
+        Rejected { state: state.clone(), id, lang, columns: headers.len(), next_page: 1, pending: None, done: false };
     let name = format!("{id}-rejected.csv");
     Ok(download::start(name, download::Format::Csv, rows, "rejected", head, pages))
 }
@@ -255,6 +247,8 @@ pub async fn rejected_csv(state: &AppState, caller: &Caller, id: ImportId) -> Se
 struct Rejected {
     state: AppState,
     id: ImportId,
+    /// The language the reasons are written in: the downloader's.
+    lang: Lang,
     columns: usize,
     next_page: i64,
     pending: Option<(i64, String, Vec<String>)>,
@@ -283,7 +277,7 @@ impl download::Pages for Rejected {
         let last_page = page.items.len() < Page::MAX_LIMIT as usize;
         let mut out = Vec::new();
         for p in page.items {
-            let reason = format!("[{}] {}", p.column, p.message);
+            let reason = format!("[{}] {}", p.column, crate::stored_text::decode(&p.message).render(self.lang));
             match &mut self.pending {
                 Some(row) if row.0 == p.row_no => {
                     row.1.push_str("; ");

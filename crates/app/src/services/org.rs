@@ -2,6 +2,7 @@
 
 use siyu_domain::OrgUnitId;
 use siyu_domain::audit::AuditAction;
+use siyu_domain::lang::Text;
 use siyu_domain::org::{OrgUnit, OrgUnitKind};
 use siyu_domain::org_tree::OrgTree;
 use siyu_domain::scope::{DataScope, Permission};
@@ -62,16 +63,16 @@ fn check(unit: &NewOrgUnit) -> ServiceResult<()> {
         && unit.code.len() <= 32
         && unit.code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if !code_ok {
-        return Err(ServiceError::invalid("bad_code", "代码应为1-32位字母数字 / code must be 1-32 letters or digits"));
+        return Err(ServiceError::invalid("bad_code", Text::new("org.bad_code")));
     }
     if unit.name.trim().is_empty() || unit.name.chars().count() > 60 {
-        return Err(ServiceError::invalid("bad_name", "名称应为1-60个字符 / name must be 1-60 characters"));
+        return Err(ServiceError::invalid("bad_name", Text::new("org.bad_name")));
     }
     if unit.location.is_some_and(|l| !l.is_valid()) {
-        return Err(ServiceError::invalid("bad_location", "经纬度超出范围 / latitude or longitude out of range"));
+        return Err(ServiceError::invalid("bad_location", Text::new("org.bad_location")));
     }
     if unit.kind == OrgUnitKind::SubBranch && unit.location.is_none() {
-        return Err(ServiceError::invalid("location_required", "网点需要经纬度 / a sub-branch needs coordinates"));
+        return Err(ServiceError::invalid("location_required", Text::new("org.location_required")));
     }
     Ok(())
 }
@@ -86,12 +87,12 @@ pub async fn create(state: &AppState, caller: &Caller, unit: &NewOrgUnit) -> Ser
                 .store
                 .org_unit(p)
                 .await
-                .map_err(|_| ServiceError::invalid("bad_parent", "上级单位不存在 / parent unit not found"))?;
+                .map_err(|_| ServiceError::invalid("bad_parent", Text::new("org.parent_not_found")))?;
             if parent.kind != want {
-                return Err(ServiceError::invalid("bad_parent", "上级单位层级不对 / the parent is at the wrong level"));
+                return Err(ServiceError::invalid("bad_parent", Text::new("org.parent_wrong_level")));
             }
         }
-        _ => return Err(ServiceError::invalid("bad_parent", "上级单位层级不对 / the parent is at the wrong level")),
+        _ => return Err(ServiceError::invalid("bad_parent", Text::new("org.parent_wrong_level"))),
     }
     let created = state.store.create_org_unit(unit, state.clock.now()).await?;
     audit::record(

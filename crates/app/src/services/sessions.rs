@@ -1,6 +1,7 @@
 //! Signing in and out with a password.
 
 use siyu_domain::audit::{AuditAction, NewAuditEntry};
+use siyu_domain::lang::Text;
 use siyu_domain::org::Staff;
 use siyu_domain::scope::Actor;
 
@@ -24,7 +25,7 @@ pub struct NewSession {
 pub const MAX_LOGIN_NAME_BYTES: usize = 64;
 
 fn wrong_credentials() -> ServiceError {
-    ServiceError::invalid("bad_credentials", "登录名或密码错误 / wrong login name or password")
+    ServiceError::invalid("bad_credentials", Text::new("sessions.bad_credentials"))
 }
 
 /// Signs a member in. The order matters: a cheap look at the throttle; a turn to hash (bounded); the

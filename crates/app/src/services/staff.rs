@@ -1,6 +1,7 @@
 //! Staff administration: create, edit, change roles. Role changes and deactivations are audited and
 //! end the member's sessions, so a narrowed scope applies at once.
 
+use siyu_domain::lang::Text;
 use std::collections::HashMap;
 
 use siyu_domain::StaffId;
@@ -102,14 +103,7 @@ pub const USERNAME_MAX_BYTES: usize = 32;
 pub fn check_username(u: &str) -> ServiceResult<()> {
     let ok = (3..=USERNAME_MAX_BYTES).contains(&u.len())
         && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
-    if ok {
-        Ok(())
-    } else {
-        Err(ServiceError::invalid(
-            "bad_username",
-            "登录名为3-32位小写字母、数字、_或. / login: 3-32 lower-case letters, digits, _ or .",
-        ))
-    }
+    if ok { Ok(()) } else { Err(ServiceError::invalid("bad_username", Text::new("staff.bad_username"))) }
 }
 
 /// The unit must exist and sit at a level the role allows (a customer manager at a sub-branch).
@@ -118,14 +112,11 @@ async fn check_placement(state: &AppState, role: Role, unit: siyu_domain::OrgUni
         .store
         .org_unit(unit)
         .await
-        .map_err(|_| ServiceError::invalid("bad_org_unit", "所属单位不存在 / unit not found"))?;
+        .map_err(|_| ServiceError::invalid("bad_org_unit", Text::new("staff.unit_not_found")))?;
     if role.allowed_unit_kinds().contains(&u.kind) {
         Ok(())
     } else {
-        Err(ServiceError::invalid(
-            "bad_org_unit",
-            "该角色不能挂在此层级单位 / this role cannot belong to a unit at that level",
-        ))
+        Err(ServiceError::invalid("bad_org_unit", Text::new("staff.role_not_at_level")))
     }
 }
 
@@ -138,7 +129,7 @@ pub async fn create(state: &AppState, caller: &Caller, input: StaffInput) -> Ser
     let username = input.username.trim().to_lowercase();
     check_username(&username)?;
     if input.display_name.trim().is_empty() {
-        return Err(ServiceError::invalid("bad_name", "请填写姓名 / display name is required"));
+        return Err(ServiceError::invalid("bad_name", Text::new("staff.name_required")));
     }
     password::check_new_password(&input.password).map_err(|m| ServiceError::invalid("weak_password", m))?;
     check_placement(state, input.role, input.org_unit_id).await?;
@@ -152,9 +143,7 @@ pub async fn create(state: &AppState, caller: &Caller, input: StaffInput) -> Ser
         password_hash: state.passwords.hash(input.password).await?,
     };
     let staff = state.store.create_staff(&new, state.clock.now()).await.map_err(|e| match e {
-        siyu_store::StoreError::Conflict(_) => {
-            ServiceError::Conflict("登录名或企业微信账号已存在 / login or WeCom userid already taken".into())
-        }
+        siyu_store::StoreError::Conflict(_) => ServiceError::Conflict(Text::new("staff.taken")),
         other => other.into(),
     })?;
     audit::record(
@@ -172,20 +161,15 @@ pub async fn update(state: &AppState, caller: &Caller, id: StaffId, mut u: Staff
     caller.require(Permission::ManageStaff)?;
     let before = state.store.staff(id).await?;
     if Some(id) == caller.staff.as_ref().map(|s| s.id) && (u.role != before.role || !u.active) {
-        return Err(ServiceError::invalid(
-            "self_change",
-            "不能修改自己的角色或停用自己 / you cannot change your own role or deactivate yourself",
-        ));
+        return Err(ServiceError::invalid("self_change", Text::new("staff.self_change")));
     }
     if u.display_name.trim().is_empty() {
-        return Err(ServiceError::invalid("bad_name", "请填写姓名 / display name is required"));
+        return Err(ServiceError::invalid("bad_name", Text::new("staff.name_required")));
     }
     check_placement(state, u.role, u.org_unit_id).await?;
     u.wecom_userid = clean_wecom(u.wecom_userid);
     let after = state.store.update_staff(id, &u, state.clock.now()).await.map_err(|e| match e {
-        siyu_store::StoreError::Conflict(_) => {
-            ServiceError::Conflict("企业微信账号已被占用 / WeCom userid already taken".into())
-        }
+        siyu_store::StoreError::Conflict(_) => ServiceError::Conflict(Text::new("staff.wecom_taken")),
         other => other.into(),
     })?;
     let target = id.to_string();

@@ -7,6 +7,7 @@
 
 use siyu_domain::audience::print;
 use siyu_domain::audit::AuditAction;
+use siyu_domain::lang::Text;
 use siyu_domain::scope::Permission;
 use siyu_domain::tag::{TagKind, valid_tag_name};
 use siyu_domain::{CustomerId, TagGroupId, TagId};
@@ -57,12 +58,10 @@ pub async fn create_group(state: &AppState, caller: &Caller, name: &str) -> Serv
     caller.require(Permission::ManageTags)?;
     let name = name.trim();
     if !valid_tag_name(name) {
-        return Err(ServiceError::invalid("bad_name", "名称应为1-30个字 / a name is 1-30 characters"));
+        return Err(ServiceError::invalid("bad_name", Text::new("tags.bad_group_name")));
     }
     let g = state.store.create_tag_group(name, state.clock.now()).await.map_err(|e| match e {
-        siyu_store::StoreError::Conflict(_) => {
-            ServiceError::Conflict(format!("已有标签组“{name}” / group “{name}” exists"))
-        }
+        siyu_store::StoreError::Conflict(_) => ServiceError::Conflict(Text::new("tags.group_exists").arg("name", name)),
         other => other.into(),
     })?;
     audit::record(state, caller, AuditAction::TagDefined, &g.id.to_string(), &format!("group {name}")).await?;
@@ -88,12 +87,12 @@ pub struct TagForm {
 async fn check_form(state: &AppState, caller: &Caller, f: &TagForm) -> ServiceResult<NewTag> {
     let name = f.name.trim();
     if !valid_tag_name(name) {
-        return Err(ServiceError::invalid("bad_name", "标签名应为1-30个字 / a tag name is 1-30 characters"));
+        return Err(ServiceError::invalid("bad_name", Text::new("tags.bad_name")));
     }
     let rule = f.rule.as_deref().map(str::trim).filter(|r| !r.is_empty());
     let rule_text = match (f.kind, rule) {
         (TagKind::Rule, None) => {
-            return Err(ServiceError::invalid("rule_required", "规则标签需要条件 / a rule tag needs a condition"));
+            return Err(ServiceError::invalid("rule_required", Text::new("tags.rule_required")));
         }
         (TagKind::Rule, Some(text)) => {
             let (expr, warnings) = crate::engine::compile_typed(state, caller, text).await?;
@@ -103,18 +102,12 @@ async fn check_form(state: &AppState, caller: &Caller, f: &TagForm) -> ServiceRe
             // Rules over attributes, events and hand-set or imported tags only: then every rule can
             // be recomputed on its own, in any order, and no two rules can chase each other.
             if expr.tags().iter().any(|t| state.engine.is_rule_tag(t)) || !expr.audiences().is_empty() {
-                return Err(ServiceError::invalid(
-                    "rule_refers_to_rule",
-                    "规则不能引用其他规则标签或客群 / a rule cannot use another rule tag or a saved audience",
-                ));
+                return Err(ServiceError::invalid("rule_refers_to_rule", Text::new("tags.rule_refers_to_rule")));
             }
             Some(print(&expr))
         }
         (_, Some(_)) => {
-            return Err(ServiceError::invalid(
-                "rule_not_allowed",
-                "只有规则标签有条件 / only rule tags have a condition",
-            ));
+            return Err(ServiceError::invalid("rule_not_allowed", Text::new("tags.rule_not_allowed")));
         }
         (_, None) => None,
     };
@@ -123,9 +116,7 @@ async fn check_form(state: &AppState, caller: &Caller, f: &TagForm) -> ServiceRe
 
 fn conflict(name: &str) -> impl Fn(siyu_store::StoreError) -> ServiceError + '_ {
     move |e| match e {
-        siyu_store::StoreError::Conflict(_) => {
-            ServiceError::Conflict(format!("已有标签“{name}” / a tag named “{name}” exists"))
-        }
+        siyu_store::StoreError::Conflict(_) => ServiceError::Conflict(Text::new("tags.tag_exists").arg("name", name)),
         other => other.into(),
     }
 }
@@ -136,7 +127,7 @@ async fn check_group(state: &AppState, id: TagGroupId) -> ServiceResult<()> {
     if state.store.tag_groups().await?.iter().any(|g| g.id == id) {
         Ok(())
     } else {
-        Err(ServiceError::invalid("bad_group", "标签组不存在 / no such tag group"))
+        Err(ServiceError::invalid("bad_group", Text::new("tags.bad_group")))
     }
 }
 
@@ -158,7 +149,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: TagId, form: &TagForm
     caller.require(Permission::ManageTags)?;
     let before = state.store.tag(id).await?;
     if before.kind != form.kind {
-        return Err(ServiceError::invalid("kind_fixed", "标签类型创建后不能改 / a tag's kind cannot change"));
+        return Err(ServiceError::invalid("kind_fixed", Text::new("tags.kind_fixed")));
     }
     let new = check_form(state, caller, form).await?;
     check_group(state, new.group_id).await?;
@@ -196,10 +187,7 @@ pub async fn set_on_customer(
     state.store.customer(caller.scope(), customer).await?;
     let t = state.store.tag(tag).await?;
     if t.kind != TagKind::Manual {
-        return Err(ServiceError::invalid(
-            "tag_not_manual",
-            "只有手工标签可以手动打 / only manual tags are set by hand; imported, rule and behavioural tags come from their source",
-        ));
+        return Err(ServiceError::invalid("tag_not_manual", Text::new("tags.not_manual")));
     }
     let guard = state.tag_writes.lock().await;
     let now = state.clock.now();
@@ -315,7 +303,7 @@ const MAX_LIST_NUMBERS: usize = 1_000_000;
 
 /// The customer numbers in the first column of a CSV/XLSX, each with its line.
 fn numbers_of(bytes: &[u8]) -> ServiceResult<Vec<(usize, String)>> {
-    let bad_file = |e: crate::import::reader::FileError| ServiceError::invalid("bad_file", e.to_string());
+    let bad_file = |e: crate::import::reader::FileError| ServiceError::invalid("bad_file", e.text());
     let table = crate::import::reader::Table::open(bytes).map_err(bad_file)?;
     let mut out = Vec::new();
     let mut too_long = None;
@@ -337,19 +325,12 @@ fn numbers_of(bytes: &[u8]) -> ServiceResult<Vec<(usize, String)>> {
         })
         .map_err(bad_file)?;
     if too_many {
-        return Err(ServiceError::invalid(
-            "bad_file",
-            format!(
-                "名单超过 {MAX_LIST_NUMBERS} 个客户号 / the list holds more than {MAX_LIST_NUMBERS} customer numbers"
-            ),
-        ));
+        return Err(ServiceError::invalid("bad_file", Text::new("tags.list_too_long").arg("max", MAX_LIST_NUMBERS)));
     }
     if let Some(line) = too_long {
         return Err(ServiceError::invalid(
             "bad_file",
-            format!(
-                "第 {line} 行的客户号超过 {MAX_CUSTOMER_NO_CHARS} 个字符 / the customer number on line {line} is longer than {MAX_CUSTOMER_NO_CHARS} characters"
-            ),
+            Text::new("tags.number_too_long").arg("line", line).arg("max", MAX_CUSTOMER_NO_CHARS),
         ));
     }
     Ok(out)
@@ -368,10 +349,7 @@ pub async fn load_list(
     caller.require(Permission::ManageTags)?;
     let t = state.store.tag(tag).await?;
     if t.kind != TagKind::Imported {
-        return Err(ServiceError::invalid(
-            "tag_not_imported",
-            "只有导入标签可以按名单导入 / only imported tags load from a list",
-        ));
+        return Err(ServiceError::invalid("tag_not_imported", Text::new("tags.not_imported")));
     }
     let numbers: Vec<String> = entries.iter().map(|(_, n)| n.clone()).collect();
     let found = state.store.customer_ids_by_numbers(&numbers).await?;

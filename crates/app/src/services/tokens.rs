@@ -2,6 +2,7 @@
 
 use siyu_domain::ApiTokenId;
 use siyu_domain::audit::AuditAction;
+use siyu_domain::lang::Text;
 use siyu_domain::scope::{ApiScope, Permission};
 use siyu_store::{ApiToken, NewApiToken};
 
@@ -26,10 +27,10 @@ pub async fn create(
     caller.require(Permission::ManageApiTokens)?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 {
-        return Err(ServiceError::invalid("bad_name", "请填写令牌名称 / give the token a name (1-60 characters)"));
+        return Err(ServiceError::invalid("bad_name", Text::new("tokens.bad_name")));
     }
     if scopes.is_empty() {
-        return Err(ServiceError::invalid("no_scopes", "至少选择一个权限 / choose at least one scope"));
+        return Err(ServiceError::invalid("no_scopes", Text::new("tokens.no_scopes")));
     }
     let secret = format!("siyu_{}", random_secret());
     let new = NewApiToken {

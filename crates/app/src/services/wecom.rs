@@ -1,6 +1,7 @@
 //! WeCom administration: a full sync on request.
 
 use siyu_domain::job::JobStatus;
+use siyu_domain::lang::Text;
 use siyu_domain::scope::Permission;
 use siyu_domain::{JobId, Timestamp};
 use siyu_store::{JobFilter, Page};
@@ -45,7 +46,7 @@ async fn pending_sync(state: &AppState, now: Timestamp) -> ServiceResult<Option<
 pub async fn request_sync(state: &AppState, caller: &Caller) -> ServiceResult<SyncQueued> {
     caller.require(Permission::SyncWecom)?;
     if state.wecom.is_none() {
-        return Err(ServiceError::invalid("wecom_not_configured", "未配置企业微信 / WeCom is not configured"));
+        return Err(ServiceError::invalid("wecom_not_configured", Text::new("wecom.not_configured")));
     }
     let now = state.clock.now();
     if let Some((id, status)) = pending_sync(state, now).await? {

@@ -17,15 +17,24 @@
 //! can exhaust the stack.
 
 use super::words::{longest_at, nearest};
+use crate::lang::Text;
+
 use super::{Attr, AttrType, Cmp, Expr, MAX_DEPTH, MAX_NODES, Value};
 use crate::customer::{AumTier, Gender};
 
 /// Why a text is not an audience expression, and where (0-based character offset).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("第{}个字符处 / at character {}: {message}", .position + 1, .position + 1)]
+#[error("{}", self.text())]
 pub struct ParseError {
     pub position: usize,
-    pub message: String,
+    pub message: Text,
+}
+
+impl ParseError {
+    /// The message with the (1-based) character it points at, as a person reads it.
+    pub fn text(&self) -> Text {
+        Text::new("expr.at").arg("at", self.position + 1).text("message", self.message.clone())
+    }
 }
 
 /// Longest text accepted.
@@ -100,7 +109,7 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
     // (a tag may well be named 理财（稳健）).
     let typed: Vec<char> = text.chars().collect();
     let chars: Vec<char> = typed.iter().copied().map(half_width).collect();
-    let err = |position, message: String| ParseError { position, message };
+    let err = |position, message: Text| ParseError { position, message };
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
@@ -149,7 +158,7 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
                     ('>', true) => ">=",
                     ('<', false) => "<",
                     ('>', false) => ">",
-                    _ => return Err(err(start, "“!” 后应为 “=” / expected “!=”".into())),
+                    _ => return Err(err(start, Text::new("expr.expected_ne"))),
                 };
                 out.push((Tok::Op(op), start));
                 i += if two { 2 } else { 1 };
@@ -164,7 +173,7 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
                 let mut s = String::new();
                 loop {
                     match typed.get(i) {
-                        None => return Err(err(start, "字符串没有结束引号 / unterminated string".into())),
+                        None => return Err(err(start, Text::new("expr.unterminated_string"))),
                         Some(&q) if q == close => break,
                         Some('\\') => match typed.get(i + 1) {
                             Some(&e @ ('"' | '\\')) => {
@@ -172,7 +181,7 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
                                 i += 2;
                                 continue;
                             }
-                            _ => return Err(err(i, "无效的转义 / invalid escape (use \\\" or \\\\)".into())),
+                            _ => return Err(err(i, Text::new("expr.bad_escape"))),
                         },
                         Some(&ch) => s.push(ch),
                     }
@@ -189,7 +198,7 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
                 let digits: String = chars[start..i].iter().collect();
                 let n = digits
                     .parse::<i64>()
-                    .map_err(|_| err(start, format!("数字太大 / number out of range: {digits}")))?;
+                    .map_err(|_| err(start, Text::new("expr.number_too_big").arg("value", digits)))?;
                 out.push((Tok::Int(n), start));
             }
             c if c.is_ascii_alphabetic() || c == '_' => {
@@ -206,7 +215,7 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
                 }
                 chinese_words(&chars[start..i], start, &mut out);
             }
-            other => return Err(err(start, format!("无法识别的字符 / unexpected character “{other}”"))),
+            other => return Err(err(start, Text::new("expr.unexpected_character").arg("value", other))),
         }
     }
     out.push((Tok::End, chars.len()));
@@ -219,18 +228,19 @@ struct Parser {
     nodes: usize,
 }
 
-fn describe(t: &Tok) -> String {
+fn describe(t: &Tok) -> Text {
     match t {
-        Tok::Ident(s) => format!("“{s}”"),
-        Tok::Int(n) => format!("“{n}”"),
-        Tok::Str(s) => format!("\"{s}\""),
+        // What was written, quoted as written: the same in either language.
+        Tok::Ident(s) => format!("“{s}”").into(),
+        Tok::Int(n) => format!("“{n}”").into(),
+        Tok::Str(s) => format!("\"{s}\"").into(),
         Tok::LParen => "“(”".into(),
         Tok::RParen => "“)”".into(),
         Tok::LBracket => "“[”".into(),
         Tok::RBracket => "“]”".into(),
         Tok::Comma => "“,”".into(),
-        Tok::Op(o) => format!("“{o}”"),
-        Tok::End => "结尾 / the end".into(),
+        Tok::Op(o) => format!("“{o}”").into(),
+        Tok::End => Text::new("expr.the_end"),
     }
 }
 
@@ -251,12 +261,12 @@ impl Parser {
         t
     }
 
-    fn fail<T>(&self, message: impl Into<String>) -> Result<T, ParseError> {
+    fn fail<T>(&self, message: impl Into<Text>) -> Result<T, ParseError> {
         Err(ParseError { position: self.pos(), message: message.into() })
     }
 
-    fn unexpected<T>(&self, wanted: &str) -> Result<T, ParseError> {
-        self.fail(format!("应为{wanted}，却是 / expected {wanted}, found {}", describe(self.peek())))
+    fn unexpected<T>(&self, wanted: Text) -> Result<T, ParseError> {
+        self.fail(Text::new("expr.expected").text("wanted", wanted).text("found", describe(self.peek())))
     }
 
     fn is_word(&self, w: &str) -> bool {
@@ -268,7 +278,7 @@ impl Parser {
             self.next();
             Ok(())
         } else {
-            self.unexpected(wanted)
+            self.unexpected(wanted.into())
         }
     }
 
@@ -277,21 +287,21 @@ impl Parser {
             self.next();
             Ok(())
         } else {
-            self.unexpected(&format!("“{w}”"))
+            self.unexpected(format!("“{w}”").into())
         }
     }
 
     fn count(&mut self) -> Result<(), ParseError> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
-            return self.fail(format!("条件过多（最多{MAX_NODES}个）/ more than {MAX_NODES} conditions"));
+            return self.fail(Text::new("expr.too_many_conditions").arg("max", MAX_NODES));
         }
         Ok(())
     }
 
     fn expr(&mut self, depth: usize) -> Result<Expr, ParseError> {
         if depth > MAX_DEPTH {
-            return self.fail(format!("嵌套过深（最多{MAX_DEPTH}层）/ nested deeper than {MAX_DEPTH}"));
+            return self.fail(Text::new("expr.too_deep").arg("max", MAX_DEPTH));
         }
         let mut parts = vec![self.and(depth)?];
         while self.is_word("or") {
@@ -313,7 +323,7 @@ impl Parser {
 
     fn unary(&mut self, depth: usize) -> Result<Expr, ParseError> {
         if depth > MAX_DEPTH {
-            return self.fail(format!("嵌套过深（最多{MAX_DEPTH}层）/ nested deeper than {MAX_DEPTH}"));
+            return self.fail(Text::new("expr.too_deep").arg("max", MAX_DEPTH));
         }
         self.count()?;
         if self.is_word("not") {
@@ -333,14 +343,14 @@ impl Parser {
         self.expect(Tok::LParen, "“(”")?;
         let pos = self.pos();
         let Tok::Str(s) = self.peek().clone() else {
-            return self.unexpected(&format!("{what}（带引号）/ a quoted {what}"));
+            return self.unexpected(Text::new("expr.quoted").text("what", Text::new(what)));
         };
         self.next();
         let n = s.chars().count();
         if n == 0 || n > 50 || s.chars().any(char::is_control) {
             return Err(ParseError {
                 position: pos,
-                message: format!("{what}应为1-50个字符 / {what} must be 1-50 characters"),
+                message: Text::new("expr.name_length").text("what", Text::new(what)),
             });
         }
         self.expect(Tok::RParen, "“)”")?;
@@ -354,44 +364,39 @@ impl Parser {
                 self.next();
                 Ok((n, pos))
             }
-            _ => self.unexpected(what),
+            _ => self.unexpected(Text::new(what)),
         }
     }
 
     fn atom(&mut self) -> Result<Expr, ParseError> {
         let pos = self.pos();
-        let Tok::Ident(name) = self.peek().clone() else { return self.unexpected("条件 / a condition") };
+        let Tok::Ident(name) = self.peek().clone() else { return self.unexpected(Text::new("expr.a_condition")) };
         match name.as_str() {
             "tag" => {
                 self.next();
-                return Ok(Expr::Tag(self.string_arg("标签名 / tag name")?));
+                return Ok(Expr::Tag(self.string_arg("expr.tag_name")?));
             }
             "audience" => {
                 self.next();
-                return Ok(Expr::Audience(self.string_arg("客群 / audience")?));
+                return Ok(Expr::Audience(self.string_arg("expr.audience_name")?));
             }
             "event" => {
                 self.next();
-                let name = self.string_arg("事件名 / event name")?;
+                let name = self.string_arg("expr.event_name")?;
                 if *self.peek() != Tok::Op(">=") {
-                    return self.unexpected("“>=”");
+                    return self.unexpected("“>=”".into());
                 }
                 self.next();
-                let (n, npos) = self.int("次数 / a count")?;
+                let (n, npos) = self.int("expr.a_count")?;
                 let min_count = u32::try_from(n).ok().filter(|n| (1..=10_000).contains(n));
                 let Some(min_count) = min_count else {
-                    return Err(ParseError {
-                        position: npos,
-                        message: "次数应为1-10000 / count must be 1-10000".into(),
-                    });
+                    return Err(ParseError { position: npos, message: Text::new("expr.count_range") });
                 };
                 self.word("within")?;
-                let (d, dpos) = self.int("天数 / a number of days")?;
+                let (d, dpos) = self.int("expr.a_number_of_days")?;
                 let within_days = u32::try_from(d).ok().filter(|d| (1..=3650).contains(d));
                 let Some(within_days) = within_days else {
-                    return Err(ParseError {
-                        position: dpos, message: "天数应为1-3650 / days must be 1-3650".into()
-                    });
+                    return Err(ParseError { position: dpos, message: Text::new("expr.days_range") });
                 };
                 self.word("d")?;
                 return Ok(Expr::Event { name, min_count, within_days });
@@ -411,7 +416,7 @@ impl Parser {
                 if op != "=" && op != "!=" && !matches!(attr.kind(), AttrType::Int { .. }) {
                     return Err(ParseError {
                         position: op_pos,
-                        message: format!("{} 不能比较大小 / {} cannot be ordered", attr.name(), attr.name()),
+                        message: Text::new("expr.not_ordered").arg("name", attr.name()),
                     });
                 }
                 self.next();
@@ -428,7 +433,7 @@ impl Parser {
                     _ => {
                         return Err(ParseError {
                             position: pos,
-                            message: format!("{} 不能比较大小 / {} cannot be ordered", attr.name(), attr.name()),
+                            message: Text::new("expr.not_ordered").arg("name", attr.name()),
                         });
                     }
                 }
@@ -449,7 +454,7 @@ impl Parser {
                 if !matches!(attr.kind(), AttrType::Int { .. }) {
                     return Err(ParseError {
                         position: pos,
-                        message: format!("{} 不是数字属性 / {} is not numeric", attr.name(), attr.name()),
+                        message: Text::new("expr.not_numeric").arg("name", attr.name()),
                     });
                 }
                 let Value::Int(lo) = self.value(attr)? else { unreachable!("numeric attribute") };
@@ -459,12 +464,12 @@ impl Parser {
                 if lo > hi {
                     return Err(ParseError {
                         position: hi_pos,
-                        message: format!("区间下限大于上限 / {lo} is above {hi}"),
+                        message: Text::new("expr.range_reversed").arg("lo", lo).arg("hi", hi),
                     });
                 }
                 Cmp::Between(lo, hi)
             }
-            _ => return self.unexpected("比较（=、!=、<、<=、>、>=、in、between）/ a comparison"),
+            _ => return self.unexpected(Text::new("expr.a_comparison")),
         };
         Ok(Expr::Attr { attr, cmp })
     }
@@ -473,7 +478,7 @@ impl Parser {
     /// `3` or `C3`, an AUM tier as `3` or by name, a gender as `"female"`, `"女"` or `女`.
     fn value(&mut self, attr: Attr) -> Result<Value, ParseError> {
         let pos = self.pos();
-        let bad = |message: String| ParseError { position: pos, message };
+        let bad = |message: Text| ParseError { position: pos, message };
         let int = match (attr, self.peek()) {
             (Attr::RiskGrade, Tok::Ident(w) | Tok::Str(w)) => {
                 w.to_ascii_lowercase().strip_prefix('c').and_then(|n| n.parse::<i64>().ok())
@@ -493,9 +498,9 @@ impl Parser {
                 if (min..=max).contains(&n) {
                     Ok(Value::Int(n))
                 } else if attr == Attr::RiskGrade {
-                    Err(bad(format!("风险等级为 C1-C5，没有 C{n} / risk grades are C1-C5, there is no C{n}")))
+                    Err(bad(Text::new("expr.no_such_grade").arg("n", n)))
                 } else {
-                    Err(bad(format!("{} 应在 {min}-{max} 之间 / {} must be {min}-{max}", attr.name(), attr.name())))
+                    Err(bad(Text::new("expr.out_of_range").arg("name", attr.name()).arg("min", min).arg("max", max)))
                 }
             }
             (AttrType::Text, _) if gender.is_some() => {
@@ -503,7 +508,7 @@ impl Parser {
                 Ok(Value::Text(gender.unwrap_or_default()))
             }
             (AttrType::Text, Tok::Str(s)) if attr == Attr::Gender => {
-                Err(bad(format!("性别应为 男、女 或 未知，没有“{s}” / gender is male, female or unknown, not “{s}”")))
+                Err(bad(Text::new("expr.bad_gender").arg("value", s)))
             }
             (AttrType::Text, Tok::Str(s)) => {
                 self.next();
@@ -514,19 +519,22 @@ impl Parser {
                 Ok(Value::Bool(w == "true"))
             }
             (kind, t) => {
-                let (zh, en) = match kind {
-                    AttrType::Int { .. } => ("数字", "a number"),
-                    AttrType::Text => ("带引号的文字", "quoted text"),
-                    AttrType::Bool => ("true 或 false", "true or false"),
+                let wanted = match kind {
+                    AttrType::Int { .. } => "expr.a_number",
+                    AttrType::Text => "expr.quoted_text",
+                    AttrType::Bool => "expr.true_or_false",
                 };
-                Err(bad(format!("{} 需要{zh} / {} needs {en}, found {}", attr.name(), attr.name(), describe(&t))))
+                Err(bad(Text::new("expr.needs")
+                    .arg("name", attr.name())
+                    .text("wanted", Text::new(wanted))
+                    .text("found", describe(&t))))
             }
         }
     }
 }
 
 /// The error for a word that is no attribute, with the nearest words in the language it was typed in.
-fn unknown_attribute(name: &str) -> String {
+fn unknown_attribute(name: &str) -> Text {
     let english = ["tag", "event", "audience"].into_iter().chain(Attr::ALL.iter().map(|a| a.name()));
     let near = if name.is_ascii() {
         nearest(name, english.clone())
@@ -534,31 +542,26 @@ fn unknown_attribute(name: &str) -> String {
         let words = super::words::CHINESE.iter().filter(|(_, c)| english.clone().any(|e| e == *c)).map(|(zh, _)| *zh);
         nearest(name, words)
     };
-    let known: Vec<&str> = english.collect();
-    match near.first() {
-        Some(n) => format!(
-            "未知属性“{name}”，是不是要“{n}”？ / unknown attribute “{name}”, did you mean “{n}”? (known: {})",
-            known.join(", ")
-        ),
-        None => format!("未知属性 / unknown attribute “{name}” (known: {})", known.join(", ")),
-    }
+    let known: Vec<&str> = Attr::ALL.iter().map(|a| a.name()).collect();
+    let text = match near.first() {
+        Some(n) => Text::new("expr.unknown_attribute_near").arg("near", n),
+        None => Text::new("expr.unknown_attribute"),
+    };
+    text.arg("name", name).arg("known", known.join(", "))
 }
 
 /// Parses an expression, checking names, types, ranges, depth and size.
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
     if text.chars().count() > MAX_LEN {
-        return Err(ParseError {
-            position: MAX_LEN,
-            message: format!("表达式过长（最多{MAX_LEN}字）/ longer than {MAX_LEN} characters"),
-        });
+        return Err(ParseError { position: MAX_LEN, message: Text::new("expr.too_long").arg("max", MAX_LEN) });
     }
     let mut p = Parser { toks: lex(text)?, at: 0, nodes: 0 };
     if *p.peek() == Tok::End {
-        return p.fail("表达式为空 / the expression is empty");
+        return p.fail(Text::new("expr.empty"));
     }
     let e = p.expr(0)?;
     if *p.peek() != Tok::End {
-        return p.unexpected("“and”、“or” 或结尾 / “and”, “or” or the end");
+        return p.unexpected(Text::new("expr.and_or_end"));
     }
     Ok(e)
 }

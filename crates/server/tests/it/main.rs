@@ -17,6 +17,7 @@ mod http_limits;
 mod imports;
 mod imports_friendly;
 mod jobs;
+mod language;
 mod migrations;
 mod org_tree;
 mod staff;

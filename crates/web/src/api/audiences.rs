@@ -37,7 +37,10 @@ pub async fn preview(
     ApiCaller(c): ApiCaller,
     ApiQuery(q): ApiQuery<PreviewQuery>,
 ) -> ApiResult<Json<audiences::Preview>> {
-    Ok(Json(audiences::preview(&state, &c, &q.expr).await?))
+    let mut p = audiences::preview(&state, &c, &q.expr).await?;
+    let lang = crate::error::request_lang();
+    p.warnings = p.warnings.into_iter().map(|w| w.in_lang(lang)).collect();
+    Ok(Json(p))
 }
 
 /// A saved audience with how many of its members the caller may see.

@@ -5,6 +5,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use siyu_app::records::{CustomerFilter, MAX_FILTER_SUB_BRANCHES, Paged, SegmentFilter};
 use siyu_domain::customer::{Customer, PiiField};
+use siyu_domain::lang::Text;
 use siyu_domain::{CustomerId, OrgUnitId, StaffId};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
@@ -63,7 +64,7 @@ fn blank(s: &Option<String>) -> Option<&str> {
 impl CustomerQuery {
     /// The store filter; a malformed value is an error naming the parameter, never silently ignored.
     pub fn filter(&self) -> ServiceResult<CustomerFilter> {
-        let bad = |name: &str| ServiceError::invalid("bad_query", format!("参数 {name} 无效 / invalid {name}"));
+        let bad = |name: &str| ServiceError::invalid("bad_query", Text::new("form.bad_query").arg("name", name));
         let grade = |s: Option<&str>, name: &str| -> ServiceResult<Option<u8>> {
             s.map(|v| {
                 v.trim_start_matches(['C', 'c'])

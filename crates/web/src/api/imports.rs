@@ -8,6 +8,7 @@ use axum::response::Response;
 use serde::Serialize;
 use siyu_app::records::{ImportProblem, ImportRecord, Paged};
 use siyu_domain::ImportId;
+use siyu_domain::lang::Text;
 
 use super::Paging;
 use super::extract::{ApiMultipart, ApiPath, ApiQuery};
@@ -73,7 +74,7 @@ pub async fn read_upload(state: &AppState, mut m: Multipart) -> ServiceResult<Up
         }
     }
     if !got_file {
-        return Err(ServiceError::invalid("no_file", "请选择文件 / choose a file to upload"));
+        return Err(ServiceError::invalid("no_file", Text::new("form.no_file")));
     }
     Ok(form)
 }
@@ -88,7 +89,14 @@ pub struct ImportView {
 
 pub fn view(state: &AppState, record: ImportRecord) -> ImportView {
     let rows_read = state.import_progress.get(record.id);
-    ImportView { record, rows_read }
+    ImportView { record: in_request_lang(record), rows_read }
+}
+
+/// An import with its file error in the request's language (it is stored as a catalogue text).
+fn in_request_lang(mut record: ImportRecord) -> ImportRecord {
+    let lang = crate::error::request_lang();
+    record.file_error = record.file_error.map(|e| siyu_app::stored_text::decode(&e).render(lang));
+    record
 }
 
 /// The multipart form of an upload, as the document describes it.
@@ -134,7 +142,9 @@ pub async fn list(
     ApiCaller(c): ApiCaller,
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<Paged<ImportRecord>>> {
-    Ok(Json(imports::list(&state, &c, p.page()).await?))
+    let mut page = imports::list(&state, &c, p.page()).await?;
+    page.items = page.items.into_iter().map(in_request_lang).collect();
+    Ok(Json(page))
 }
 
 #[utoipa::path(
@@ -168,7 +178,12 @@ pub async fn problems(
     ApiPath(id): ApiPath<ImportId>,
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<Paged<ImportProblem>>> {
-    Ok(Json(imports::problems(&state, &c, id, p.page()).await?))
+    let mut page = imports::problems(&state, &c, id, p.page()).await?;
+    let lang = crate::error::request_lang();
+    for p in &mut page.items {
+        p.message = siyu_app::stored_text::decode(&p.message).render(lang);
+    }
+    Ok(Json(page))
 }
 
 #[utoipa::path(
@@ -208,5 +223,5 @@ pub async fn rejected_csv(
     ApiCaller(c): ApiCaller,
     ApiPath(id): ApiPath<ImportId>,
 ) -> ApiResult<Response> {
-    Ok(super::download(imports::rejected_csv(&state, &c, id).await?))
+    Ok(super::download(imports::rejected_csv(&state, &c, id, crate::error::request_lang()).await?))
 }

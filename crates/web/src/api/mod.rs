@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use serde::Serialize;
 use siyu_app::records::Page;
+use siyu_domain::lang::Text;
 use siyu_domain::scope::Permission;
 use utoipa_axum::router::UtoipaMethodRouter;
 use utoipa_axum::routes;
@@ -424,7 +425,7 @@ const NAME_ECHO: usize = 40;
 /// Checks a query string against the parameters an endpoint declares: each known, given once, and
 /// within its bounds.
 pub fn check_query(params: &[Param], query: &str) -> Result<(), ServiceError> {
-    let bad = |message: String| ServiceError::invalid("bad_query", message);
+    let bad = |message: Text| ServiceError::invalid("bad_query", message);
     let mut seen: Vec<&str> = Vec::new();
     // Blank is "any" for a word or an id; anything else must be exactly one (no spaces around it,
     // which the handlers would not read).
@@ -436,71 +437,59 @@ pub fn check_query(params: &[Param], query: &str) -> Result<(), ServiceError> {
             let shown: String = name.chars().take(NAME_ECHO).collect();
             return Err(ServiceError::invalid(
                 "unknown_parameter",
-                format!("未知参数 {shown} / unknown parameter {shown}"),
+                Text::new("query.unknown_parameter").arg("name", shown),
             ));
         };
         if seen.contains(&p.name) {
-            return Err(bad(format!("参数 {0} 重复 / {0} is given twice", p.name)));
+            return Err(bad(Text::new("query.twice").arg("name", p.name)));
         }
         seen.push(p.name);
         match p.kind {
             ParamKind::Int { min, max } => match value.trim().parse::<i64>() {
                 Ok(n) if (min..=max).contains(&n) => {}
                 Ok(_) => {
-                    return Err(bad(format!(
-                        "参数 {0} 应在 {min} 到 {max} 之间 / {0} must be from {min} to {max}",
-                        p.name
-                    )));
+                    return Err(bad(Text::new("query.range").arg("name", p.name).arg("min", min).arg("max", max)));
                 }
-                Err(_) => return Err(bad(format!("参数 {0} 应为整数 / {0} must be a whole number", p.name))),
+                Err(_) => return Err(bad(Text::new("query.whole_number").arg("name", p.name))),
             },
             ParamKind::Text { max_chars } => {
                 if value.chars().count() > max_chars {
-                    return Err(bad(format!(
-                        "参数 {0} 最多 {max_chars} 个字符 / {0} is at most {max_chars} characters",
-                        p.name
-                    )));
+                    return Err(bad(Text::new("query.too_long").arg("name", p.name).arg("max", max_chars)));
                 }
             }
             ParamKind::OneOf(words) => {
                 if !value.is_empty() && !words.contains(&value.as_ref()) {
                     let all = words.join(", ");
-                    return Err(bad(format!("参数 {0} 应为 {all} 之一 / {0} must be one of {all}", p.name)));
+                    return Err(bad(Text::new("query.one_of").arg("name", p.name).arg("all", all)));
                 }
             }
             ParamKind::Id(prefix) => {
                 if !value.is_empty() && !is_id(prefix, &value) {
-                    return Err(bad(format!("参数 {0} 应为 {prefix}_<数字> / {0} must be {prefix}_<number>", p.name)));
+                    return Err(bad(Text::new("query.id").arg("name", p.name).arg("prefix", prefix)));
                 }
             }
             ParamKind::SomeOf { words, max } => {
                 // Counted before each is looked at: a list is bounded before any work on it.
                 if !value.is_empty() && value.split(',').nth(max).is_some() {
-                    return Err(bad(format!("参数 {0} 最多 {max} 个值 / {0} takes at most {max} values", p.name)));
+                    return Err(bad(Text::new("query.too_many_values").arg("name", p.name).arg("max", max)));
                 }
                 if !value.is_empty() && !value.split(',').all(|w| words.contains(&w)) {
                     let all = words.join(", ");
-                    return Err(bad(format!(
-                        "参数 {0} 应为 {all} 中的一个或几个（逗号分隔） / {0} must be one or more of {all}, comma-separated",
-                        p.name
-                    )));
+                    return Err(bad(Text::new("query.some_of").arg("name", p.name).arg("all", all)));
                 }
             }
             ParamKind::Ids { prefix, max } => {
                 if !value.is_empty() && value.split(',').nth(max).is_some() {
-                    return Err(bad(format!("参数 {0} 最多 {max} 个值 / {0} takes at most {max} values", p.name)));
+                    return Err(bad(Text::new("query.too_many_values").arg("name", p.name).arg("max", max)));
                 }
                 if !value.is_empty() && !value.split(',').all(|v| is_id(prefix, v)) {
-                    return Err(bad(format!(
-                        "参数 {0} 应为 {prefix}_<数字>，可用逗号分隔多个 / {0} must be {prefix}_<number>, several comma-separated",
-                        p.name
-                    )));
+                    return Err(bad(Text::new("query.ids").arg("name", p.name).arg("prefix", prefix)));
                 }
             }
         }
     }
     if let Some(p) = params.iter().find(|p| p.required && !seen.contains(&p.name)) {
-        return Err(bad(format!("缺少参数 {0} / {0} is required", p.name)));
+        return Err(bad(Text::new("query.required").arg("name", p.name)));
     }
     Ok(())
 }

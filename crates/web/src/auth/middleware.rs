@@ -30,7 +30,7 @@ fn refuse(is_api: bool) -> Response {
     if is_api {
         ApiError::CsrfFailed.into_response()
     } else {
-        (StatusCode::FORBIDDEN, "表单已过期，请返回刷新后重试 / The form expired: go back, reload and try again.")
+        (StatusCode::FORBIDDEN, siyu_domain::lang::Text::new("http.form_expired").render(crate::error::request_lang()))
             .into_response()
     }
 }
@@ -80,7 +80,7 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
                 if is_api {
                     return ApiError::BodyTooLarge.into_response();
                 }
-                return (StatusCode::PAYLOAD_TOO_LARGE, ApiError::BodyTooLarge.to_string()).into_response();
+                return (StatusCode::PAYLOAD_TOO_LARGE, ApiError::BodyTooLarge.message()).into_response();
             };
             given = form_field(&bytes, "csrf");
             body = Body::from(bytes);

@@ -23,7 +23,7 @@ use siyu_app::state::AppState;
 pub struct AuditRow {
     pub time: String,
     pub actor: String,
-    pub action: &'static str,
+    pub action: String,
     pub target: String,
     pub detail: String,
     pub ip: String,
@@ -110,15 +110,20 @@ pub async fn audit(
         Ok(r) => r,
         Err(e) => return error_page(ctx, e),
     };
+    let names = match audit::target_names(&state, &user.0, &result.items).await {
+        Ok(n) => n,
+        Err(e) => return error_page(ctx, e),
+    };
+    let tr = ctx.tr;
     let rows = result
         .items
         .iter()
         .map(|e| AuditRow {
             time: show_time(e.at),
             actor: e.actor.clone(),
-            action: action_name(&ctx.tr, e.action),
-            target: e.target.clone(),
-            detail: e.detail.clone(),
+            action: tr.name("action", e.action.as_str()),
+            target: names.get(&e.target).cloned().unwrap_or_else(|| e.target.clone()),
+            detail: super::names_words::audit_detail(tr, e.action, &e.detail),
             ip: e.ip.clone().unwrap_or_default(),
         })
         .collect();
@@ -126,7 +131,7 @@ pub async fn audit(
         .iter()
         .map(|a| Opt {
             value: a.as_str().into(),
-            label: action_name(&ctx.tr, *a).into(),
+            label: tr.name("action", a.as_str()),
             selected: filter.action == Some(*a),
         })
         .collect();
@@ -144,7 +149,7 @@ pub async fn audit(
         export_href,
         rows,
         pager,
-        error: error.map(|e| e.to_string()),
+        error: error.map(|e| tr.error(&e)),
     })
 }
 
@@ -189,7 +194,7 @@ pub struct TokenRow {
 struct TokensPage {
     ctx: PageCtx,
     rows: Vec<TokenRow>,
-    scopes: Vec<&'static str>,
+    scopes: Vec<Opt>,
     secret: Option<String>,
     error: Option<String>,
 }
@@ -211,14 +216,22 @@ async fn tokens_page(
         .map(|t| TokenRow {
             id: t.id,
             name: t.name.clone(),
-            scopes: t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            scopes: t
+                .scopes
+                .iter()
+                .map(|s| ctx.tr.name("scope", s.as_str()))
+                .collect::<Vec<_>>()
+                .join(ctx.tr.pick("、", ", ")),
             created: show_time(t.created_at),
             last_used: t.last_used_at.map(show_time).unwrap_or_else(|| "—".into()),
             status: if t.revoked_at.is_some() { ctx.tr.t("tokens.revoked") } else { ctx.tr.t("staff.active") },
             live: t.revoked_at.is_none(),
         })
         .collect();
-    let scopes = ApiScope::ALL.iter().map(|s| s.as_str()).collect();
+    let scopes = ApiScope::ALL
+        .iter()
+        .map(|s| Opt { value: s.as_str().into(), label: ctx.tr.name("scope", s.as_str()), selected: false })
+        .collect();
     render(&TokensPage { ctx, rows, scopes, secret, error })
 }
 
@@ -239,7 +252,9 @@ pub async fn create_token(
         pairs.iter().filter(|(k, _)| k == "scope").filter_map(|(_, v)| ApiScope::parse(v)).collect();
     match tokens::create(&state, &user.0, &name, scopes).await {
         Ok((_, secret)) => tokens_page(&state, &user, &headers, Some(secret), None).await,
-        Err(e @ ServiceError::Invalid { .. }) => tokens_page(&state, &user, &headers, None, Some(e.to_string())).await,
+        Err(e @ ServiceError::Invalid { .. }) => {
+            tokens_page(&state, &user, &headers, None, Some(super::lang(&headers).error(&e))).await
+        }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/tokens"), e),
     }
 }
@@ -302,7 +317,7 @@ pub async fn jobs(
         .iter()
         .map(|j| JobRow {
             id: j.id,
-            kind: j.kind.clone(),
+            kind: ctx.tr.name("jobkind", &j.kind),
             status: ctx.tr.t(&format!("status.{}", j.status.as_str())),
             status_code: j.status.as_str(),
             attempts: format!("{}/{}", j.attempts, j.max_attempts),

@@ -327,7 +327,9 @@ pub async fn create(
 ) -> Response {
     match audiences::create(&state, &user.0, &service_form(&f)).await {
         Ok(a) => Redirect::to(&format!("/audiences/{}", a.id)).into_response(),
-        Err(e) if shows_on_form(&e) => form_page(&state, &user, &headers, None, f, Some(e.to_string())).await,
+        Err(e) if shows_on_form(&e) => {
+            form_page(&state, &user, &headers, None, f, Some(super::lang(&headers).error(&e))).await
+        }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/audiences"), e),
     }
 }
@@ -356,7 +358,9 @@ pub async fn update(
 ) -> Response {
     match audiences::update(&state, &user.0, id, &service_form(&f)).await {
         Ok(a) => Redirect::to(&format!("/audiences/{}", a.id)).into_response(),
-        Err(e) if shows_on_form(&e) => form_page(&state, &user, &headers, Some(id), f, Some(e.to_string())).await,
+        Err(e) if shows_on_form(&e) => {
+            form_page(&state, &user, &headers, Some(id), f, Some(super::lang(&headers).error(&e))).await
+        }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/audiences"), e),
     }
 }

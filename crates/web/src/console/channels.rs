@@ -1,6 +1,7 @@
 //! Channel code pages: the list with each code's figures and a form for a new code, the code's QR image
 //! and printable poster; the code's own page is in `channel_detail.rs`.
 
+use siyu_domain::lang::Text;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -106,7 +107,7 @@ pub(crate) fn row(
         sub_branch: c.sub_branch_id.and_then(|u| units.get(&u).cloned()).unwrap_or_default(),
         assignment: ctx.tr.t(&format!("mode.{}", mode_of(&c.assignment))),
         current: c.current_staff_id.and_then(|s| staff.get(&s).cloned()).unwrap_or_else(|| "—".into()),
-        active: ctx.tr.yes_no(c.active),
+        active: ctx.tr.t(if c.active { "channels.on" } else { "channels.off" }),
         today: 0,
         total: 0,
     }
@@ -182,24 +183,24 @@ pub async fn list(
 
 /// Reads the form into the service's input; a missing choice is named in the error.
 fn input_of(f: &ChannelForm) -> Result<ChannelInput, ServiceError> {
-    let bad = |code: &'static str, msg: &str| ServiceError::invalid(code, msg);
-    let kind = ChannelKind::parse(&f.kind).ok_or_else(|| bad("bad_kind", "请选择渠道 / choose a channel"))?;
+    let bad = |code: &'static str, msg: Text| ServiceError::invalid(code, msg);
+    let kind = ChannelKind::parse(&f.kind).ok_or_else(|| bad("bad_kind", Text::new("form.choose_channel")))?;
     let sub =
-        || f.sub_branch_id.parse::<OrgUnitId>().map_err(|_| bad("bad_sub_branch", "请选择网点 / choose a sub-branch"));
+        || f.sub_branch_id.parse::<OrgUnitId>().map_err(|_| bad("bad_sub_branch", Text::new("form.choose_sub_branch")));
     let assignment = match f.mode.as_str() {
         "named" => Assignment::Named {
-            staff_id: f.staff_id.parse().map_err(|_| bad("bad_staff", "请选择客户经理 / choose a customer manager"))?,
+            staff_id: f.staff_id.parse().map_err(|_| bad("bad_staff", Text::new("form.choose_manager")))?,
         },
         "round_robin" => Assignment::RoundRobin { sub_branch_id: sub()? },
         "least_load" => Assignment::LeastLoad { sub_branch_id: sub()? },
         "nearest" => {
             let (lat, lng) = (f.lat.trim().parse::<f64>(), f.lng.trim().parse::<f64>());
             let (Ok(lat), Ok(lng)) = (lat, lng) else {
-                return Err(bad("bad_location", "请填写经纬度 / give latitude and longitude"));
+                return Err(bad("bad_location", Text::new("form.give_coordinates")));
             };
             Assignment::Nearest { location: GeoPoint { lat, lng } }
         }
-        _ => return Err(bad("bad_mode", "请选择分配方式 / choose an assignment")),
+        _ => return Err(bad("bad_mode", Text::new("form.choose_assignment"))),
     };
     let link = (!f.link_url.trim().is_empty() || !f.link_title.trim().is_empty()).then(|| LinkCard {
         title: f.link_title.trim().to_owned(),
@@ -231,8 +232,16 @@ pub async fn create(
     match result {
         Ok(code) => Redirect::to(&format!("/channels/{}", code.id)).into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Forbidden)) => {
-            list_page(&state, &user, &headers, Paging { page: None, per_page: None }, None, f, Some(e.to_string()))
-                .await
+            list_page(
+                &state,
+                &user,
+                &headers,
+                Paging { page: None, per_page: None },
+                None,
+                f,
+                Some(super::lang(&headers).error(&e)),
+            )
+            .await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/channels"), e),
     }

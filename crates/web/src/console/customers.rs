@@ -169,7 +169,11 @@ impl Names {
             risk,
             segments: if segs.is_empty() { "—".into() } else { segs.join(" · ") },
             consent: if consent.is_empty() { "—".into() } else { consent.join(" · ") },
-            wecom: c.wecom_external_userid.clone().unwrap_or_else(|| "—".into()),
+            // Whether the customer is a WeCom contact, in words: the external userid is WeCom's id,
+            // not something a person reads (the relationships below say with whom).
+            wecom: tr
+                .t(if c.wecom_external_userid.is_some() { "customers.wecom_linked" } else { "customers.wecom_none" })
+                .to_owned(),
             updated: super::show_time(c.updated_at),
         }
     }
@@ -221,12 +225,15 @@ pub async fn list(
     // An unreadable query (say `page=x`) shows the whole list with a message, not a bare 400.
     let (q, mut error) = match list_query(&uri) {
         Ok(q) => (q, None),
-        Err(e) => (CustomerQuery::default(), Some(e)),
+        Err(e) => (CustomerQuery::default(), {
+            tracing::debug!(error = %e, "unreadable customer query");
+            Some(tr.t("customers.bad_query").to_owned())
+        }),
     };
     let filter = match q.filter() {
         Ok(f) => f,
         Err(e) => {
-            error = Some(e.to_string());
+            error = Some(super::lang(&headers).error(&e));
             Default::default()
         }
     };
@@ -416,7 +423,7 @@ pub async fn reveal(
             detail_page(&state, &user, &headers, id, Some(format!("{label} {v}")), None).await
         }
         Err(e @ ServiceError::Invalid { .. }) => {
-            detail_page(&state, &user, &headers, id, None, Some(e.to_string())).await
+            detail_page(&state, &user, &headers, id, None, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/customers"), e),
     }

@@ -1,27 +1,17 @@
 //! The console's words in Simplified Chinese (the default) and English. The language is a cookie the
-//! header's switch sets; a test checks that every key a template uses exists here.
+//! header's switch sets; a test checks that every key a template uses exists here. Messages from the
+//! services (errors, import problems) come from the domain's catalogue (`siyu_domain::lang`) and are
+//! put into the same language by [`Tr::say`].
 
-/// A console language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
+pub use siyu_domain::lang::Lang;
+use siyu_domain::lang::Text;
 
-impl Lang {
-    pub const COOKIE: &'static str = "siyu_lang";
+/// The cookie the language switch sets: `en` for English, anything else (or none) Chinese.
+pub const LANG_COOKIE: &str = "siyu_lang";
 
-    pub fn from_cookie(v: Option<&str>) -> Self {
-        if v == Some("en") { Lang::En } else { Lang::Zh }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh-CN",
-            Lang::En => "en",
-        }
-    }
+/// The language a cookie value asks for.
+pub fn lang_of_cookie(v: Option<&str>) -> Lang {
+    if v == Some("en") { Lang::En } else { Lang::Zh }
 }
 
 /// Looks words up for one language; templates call `tr.t("key")`.
@@ -43,6 +33,36 @@ impl Tr {
                 "?"
             }
         }
+    }
+
+    /// The name of a code (`prefix.code`: an audit action, a job kind, a scope), or the code itself
+    /// when it has none yet (the tests in `names_words` see that every shipped code has one).
+    pub fn name(&self, prefix: &str, code: &str) -> String {
+        let key = format!("{prefix}.{code}");
+        match all_words().find(|(k, _, _)| *k == key) {
+            Some((_, zh, en)) => (if self.is_en() { *en } else { *zh }).to_owned(),
+            None => code.to_owned(),
+        }
+    }
+
+    /// Whether a key has words (for the tests that every code has a name).
+    pub fn has(key: &str) -> bool {
+        all_words().any(|(k, _, _)| *k == key)
+    }
+
+    /// A message from the services, in this language.
+    pub fn say(&self, text: &Text) -> String {
+        text.render(self.0)
+    }
+
+    /// What went wrong, as this viewer reads it.
+    pub fn error(&self, e: &siyu_app::error::ServiceError) -> String {
+        e.render(self.0)
+    }
+
+    /// One of two words, the one in this language.
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.0.pick(zh, en)
     }
 
     pub fn is_en(&self) -> bool {
@@ -74,7 +94,7 @@ impl Tr {
 }
 
 /// Every table of words.
-fn all_words() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+pub fn all_words() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
     TABLES.iter().flat_map(|t| t.iter())
 }
 
@@ -86,6 +106,9 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     super::home_words::WORDS,
     super::import_words::WORDS,
     super::staff_words::WORDS,
+    super::customer_filter_words::WORDS,
+    super::names_words::WORDS,
+    super::names_words::AUDIT_DETAIL,
 ];
 
 /// key, 中文, English.

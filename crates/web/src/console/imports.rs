@@ -51,7 +51,7 @@ fn row(ctx: &PageCtx, r: &ImportRecord) -> ImportRow {
         inserted: r.counts.inserted,
         updated: r.counts.updated,
         unchanged: r.counts.unchanged,
-        file_error: r.file_error.clone(),
+        file_error: r.file_error.as_deref().map(|e| ctx.tr.say(&siyu_app::stored_text::decode(e))),
         mapping_remembered: r.mapping_remembered,
         time: show_time(r.created_at),
     }
@@ -107,12 +107,12 @@ pub async fn upload(State(state): State<AppState>, user: ConsoleUser, headers: H
     }
     let form = match read_upload(&state, m).await {
         Ok(f) => f,
-        Err(e) => return list_page(&state, &user, &headers, paging, None, Some(e.to_string())).await,
+        Err(e) => return list_page(&state, &user, &headers, paging, None, Some(super::lang(&headers).error(&e))).await,
     };
     match imports::upload(&state, &user.0, &form.file_name, form.bytes, &form.mapping).await {
         Ok(id) => Redirect::to(&format!("/imports/{id}")).into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::TooLarge { .. })) => {
-            list_page(&state, &user, &headers, paging, None, Some(e.to_string())).await
+            list_page(&state, &user, &headers, paging, None, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/imports"), e),
     }
@@ -129,8 +129,8 @@ pub struct RemapRow {
 
 /// A field as the page names it, in the viewer's language (required ones marked).
 fn field_label(ctx: &PageCtx, f: Field) -> String {
-    let name = ctx.tr.t(&format!("import_field.{}", f.name()));
-    if f.required() { format!("{name} *") } else { name.to_owned() }
+    let name = ctx.tr.say(&f.text());
+    if f.required() { format!("{name} *") } else { name }
 }
 
 /// The file's columns with the field each maps to now (the operator's choice, else the built-in name).
@@ -276,6 +276,12 @@ pub async fn detail(
     let can_commit = rec.status == ImportStatus::Validated && rec.good_rows > 0;
     let remap = if rec.status.remappable() { remap_rows(&ctx, &rec) } else { Vec::new() };
     let (missing, duplicate) = mapping_gaps(&ctx, &remap);
+    let tr = ctx.tr;
+    let problems = problems
+        .items
+        .into_iter()
+        .map(|p| ImportProblem { message: tr.say(&siyu_app::stored_text::decode(&p.message)), ..p })
+        .collect();
     render(&DetailPage {
         segments: outcome_segments(&ctx, &rec),
         missing,
@@ -287,7 +293,7 @@ pub async fn detail(
         percent,
         progress_text,
         can_commit,
-        problems: problems.items,
+        problems,
         pager,
     })
 }
@@ -339,7 +345,7 @@ pub async fn rejected_csv(
     IdPath(id): IdPath<ImportId>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/imports");
-    match imports::rejected_csv(&state, &user.0, id).await {
+    match imports::rejected_csv(&state, &user.0, id, super::lang(&headers).0).await {
         Ok(d) => crate::api::download(d),
         Err(e) => error_page(ctx, e),
     }

@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod import_words;
 pub mod imports;
 pub mod login;
+pub mod names_words;
 pub mod org;
 pub mod profile;
 pub mod staff;
@@ -34,7 +35,7 @@ use axum::routing::{MethodRouter, get, post};
 use siyu_domain::scope::Permission;
 
 use crate::auth::extract::{ConsoleUser, cookie};
-use i18n::{Lang, Tr};
+use i18n::Tr;
 use siyu_app::error::ServiceError;
 use siyu_app::state::AppState;
 
@@ -242,7 +243,7 @@ const NAV: [(&str, &str, Permission); 10] = [
 ];
 
 pub fn lang(headers: &HeaderMap) -> Tr {
-    Tr(Lang::from_cookie(cookie(headers, Lang::COOKIE)))
+    Tr(i18n::lang_of_cookie(cookie(headers, i18n::LANG_COOKIE)))
 }
 
 impl PageCtx {
@@ -255,7 +256,7 @@ impl PageCtx {
             .collect();
         Self {
             tr,
-            lang: tr.0.code(),
+            lang: tr.0.html_code(),
             user_name: user.staff().display_name.clone(),
             role: tr.role_title(user.staff().role, user.1),
             csrf: user.csrf().to_owned(),
@@ -292,7 +293,7 @@ pub fn error_page(ctx: PageCtx, e: ServiceError) -> Response {
             tracing::error!(error = %m, "internal error");
             ctx.tr.t("error.title").to_owned()
         }
-        other => other.to_string(),
+        other => ctx.tr.error(other),
     };
     let mut resp = render(&ErrorPage { ctx, message });
     *resp.status_mut() = crate::error::status_of(&e);
@@ -310,7 +311,7 @@ async fn switch_lang(axum::extract::Path(l): axum::extract::Path<String>, header
     let back = login::safe_next(back.as_deref());
     (
         // `Secure` is added for HTTPS requests by `crate::headers::harden`, as for every cookie.
-        [(header::SET_COOKIE, format!("{}={value}; Path=/; Max-Age=31536000; SameSite=Lax", Lang::COOKIE))],
+        [(header::SET_COOKIE, format!("{}={value}; Path=/; Max-Age=31536000; SameSite=Lax", i18n::LANG_COOKIE))],
         Redirect::to(&back),
     )
         .into_response()

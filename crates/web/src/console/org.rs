@@ -1,5 +1,6 @@
 //! The organisation page: the tree, a form for new units, and editing one.
 
+use siyu_domain::lang::Text;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -103,10 +104,7 @@ fn location(lat: &Option<String>, lng: &Option<String>) -> Result<Option<GeoPoin
     match (num(lat), num(lng)) {
         (None, None) => Ok(None),
         (Some(Ok(lat)), Some(Ok(lng))) => Ok(Some(GeoPoint { lat, lng })),
-        _ => Err(ServiceError::invalid(
-            "bad_location",
-            "经纬度需同时填写且为数字 / give both latitude and longitude as numbers",
-        )),
+        _ => Err(ServiceError::invalid("bad_location", Text::new("form.bad_coordinates"))),
     }
 }
 
@@ -117,7 +115,7 @@ fn new_unit(f: &UnitForm, kind: OrgUnitKind) -> Result<NewOrgUnit, ServiceError>
         .filter(|p| !p.is_empty())
         .map(|p| p.parse::<OrgUnitId>())
         .transpose()
-        .map_err(|_| ServiceError::invalid("bad_parent", "上级单位无效 / invalid parent"))?;
+        .map_err(|_| ServiceError::invalid("bad_parent", Text::new("form.bad_parent")))?;
     Ok(NewOrgUnit {
         kind,
         parent_id,
@@ -141,7 +139,7 @@ pub async fn create(
     match result {
         Ok(()) => Redirect::to("/org").into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
-            list_page(&state, &user, &headers, Some(e.to_string())).await
+            list_page(&state, &user, &headers, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/org"), e),
     }
@@ -213,7 +211,7 @@ pub async fn edit(
     match result {
         Ok(()) => Redirect::to("/org").into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
-            edit_form(&state, &user, &headers, id, Some(&f), Some(e.to_string())).await
+            edit_form(&state, &user, &headers, id, Some(&f), Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/org"), e),
     }

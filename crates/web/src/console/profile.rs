@@ -7,6 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use siyu_app::records::Page;
+use siyu_domain::lang::Text;
 use siyu_domain::scope::Permission;
 use siyu_domain::tag::TagKind;
 use siyu_domain::timeline::EventKind;
@@ -64,6 +65,29 @@ fn kind_label(tr: Tr, kind: &str) -> &'static str {
     }
 }
 
+/// An event's detail as a person reads it: the store writes a tag's with where it came from
+/// (`高意向 (manual:admin)`, `(import)`, `(rule)`) and an audience's with its id (`aud_4 高净值`).
+fn event_detail(tr: Tr, kind: &str, detail: &str) -> String {
+    match EventKind::parse(kind) {
+        Some(EventKind::TagAdded) => {
+            if let Some((name, source)) = detail.strip_suffix(')').and_then(|d| d.rsplit_once(" (")) {
+                let shown = match source.split_once(':') {
+                    Some(("manual", who)) => tr.t("source.manual").replace("{who}", who),
+                    _ if Tr::has(&format!("source.{source}")) => tr.t(&format!("source.{source}")).to_owned(),
+                    _ => source.to_owned(),
+                };
+                return format!("{name}{}{shown}{}", tr.pick("（", " ("), tr.pick("）", ")"));
+            }
+            detail.to_owned()
+        }
+        Some(EventKind::AudienceEntered | EventKind::AudienceExited) => match detail.split_once(' ') {
+            Some((id, name)) if id.parse::<siyu_domain::AudienceId>().is_ok() => name.to_owned(),
+            _ => detail.to_owned(),
+        },
+        _ => detail.to_owned(),
+    }
+}
+
 /// Reads the tags and the latest timeline of a customer the caller may see.
 pub async fn extras(state: &AppState, caller: &Caller, tr: Tr, id: CustomerId) -> Result<Extras, ServiceError> {
     let mine = tags::of_customer(state, caller, id).await?;
@@ -95,7 +119,11 @@ pub async fn extras(state: &AppState, caller: &Caller, tr: Tr, id: CustomerId) -
     let timeline = events
         .items
         .iter()
-        .map(|e| TimelineRow { at: show_time(e.at), kind: kind_label(tr, &e.kind), detail: e.detail.clone() })
+        .map(|e| TimelineRow {
+            at: show_time(e.at),
+            kind: kind_label(tr, &e.kind),
+            detail: event_detail(tr, &e.kind, &e.detail),
+        })
         .collect();
     Ok(Extras { tag_groups, addable, can_tag, timeline, timeline_total: events.total })
 }
@@ -117,13 +145,13 @@ pub async fn set_tag(
     Form(f): Form<TagAction>,
 ) -> Response {
     let Ok(tag) = f.tag_id.parse::<TagId>() else {
-        let e = ServiceError::invalid("bad_tag", "请选择标签 / choose a tag");
-        return detail_page(&state, &user, &headers, id, None, Some(e.to_string())).await;
+        let e = ServiceError::invalid("bad_tag", Text::new("form.choose_tag"));
+        return detail_page(&state, &user, &headers, id, None, Some(super::lang(&headers).error(&e))).await;
     };
     match tags::set_on_customer(&state, &user.0, id, tag, f.action != "remove").await {
         Ok(_) => Redirect::to(&format!("/customers/{id}#tags")).into_response(),
         Err(e @ ServiceError::Invalid { .. }) => {
-            detail_page(&state, &user, &headers, id, None, Some(e.to_string())).await
+            detail_page(&state, &user, &headers, id, None, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/customers"), e),
     }

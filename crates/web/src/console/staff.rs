@@ -7,6 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use siyu_app::records::{StaffFilter, StaffUpdate};
+use siyu_domain::lang::Text;
 use siyu_domain::org::{OrgUnit, Role, Staff};
 use siyu_domain::{OrgUnitId, StaffId};
 
@@ -109,7 +110,7 @@ pub async fn list(
             role: ctx.tr.role_title(s.role, units.iter().find(|u| u.id == s.org_unit_id).map(|u| u.kind)),
             unit: unit_name(s.org_unit_id),
             wecom: s.wecom_userid.clone().unwrap_or_default(),
-            active: ctx.tr.yes_no(s.active),
+            active: ctx.tr.t(if s.active { "staff.on" } else { "staff.off" }),
             is_manager: s.role == Role::CustomerManager,
         })
         .collect();
@@ -274,9 +275,9 @@ pub async fn new_page(State(state): State<AppState>, user: ConsoleUser, headers:
 }
 
 fn parse_form(f: &StaffForm) -> Result<(Role, OrgUnitId), ServiceError> {
-    let role = Role::parse(&f.role).ok_or_else(|| ServiceError::invalid("bad_role", "角色无效 / unknown role"))?;
+    let role = Role::parse(&f.role).ok_or_else(|| ServiceError::invalid("bad_role", Text::new("form.bad_role")))?;
     let unit =
-        f.org_unit_id.parse().map_err(|_| ServiceError::invalid("bad_org_unit", "请选择所属机构 / choose a unit"))?;
+        f.org_unit_id.parse().map_err(|_| ServiceError::invalid("bad_org_unit", Text::new("form.choose_unit")))?;
     Ok((role, unit))
 }
 
@@ -303,7 +304,7 @@ pub async fn create(
     match result {
         Ok(id) => Redirect::to(&format!("/staff?created={id}")).into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
-            form_page(&state, &user, &headers, None, &f, Some(e.to_string())).await
+            form_page(&state, &user, &headers, None, &f, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/staff"), e),
     }
@@ -360,7 +361,7 @@ pub async fn edit(
             if let Ok(s) = staff::get(&state, &user.0, id).await {
                 f.username = s.username;
             }
-            form_page(&state, &user, &headers, Some(id), &f, Some(e.to_string())).await
+            form_page(&state, &user, &headers, Some(id), &f, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/staff"), e),
     }

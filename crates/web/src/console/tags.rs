@@ -8,6 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use siyu_app::records::Tag;
+use siyu_domain::lang::Text;
 use siyu_domain::scope::Permission;
 use siyu_domain::tag::TagKind;
 use siyu_domain::{TagGroupId, TagId};
@@ -65,10 +66,10 @@ impl TagInput {
             group_id: self
                 .group_id
                 .parse::<TagGroupId>()
-                .map_err(|_| ServiceError::invalid("bad_group", "请选择标签组 / choose a tag group"))?,
+                .map_err(|_| ServiceError::invalid("bad_group", Text::new("form.choose_group")))?,
             name: self.name.clone(),
             kind: TagKind::parse(&self.kind)
-                .ok_or_else(|| ServiceError::invalid("bad_kind", "请选择类型 / choose a kind"))?,
+                .ok_or_else(|| ServiceError::invalid("bad_kind", Text::new("form.choose_kind")))?,
             sync_to_wecom: self.sync_to_wecom.is_some(),
             rule: Some(self.rule.clone()),
         })
@@ -141,7 +142,7 @@ pub async fn create(
     match result {
         Ok(t) => Redirect::to(&format!("/tags/{}", t.id)).into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::BadExpression { .. } | ServiceError::Conflict(_))) => {
-            list_page(&state, &user, &headers, f, Some(e.to_string())).await
+            list_page(&state, &user, &headers, f, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/tags"), e),
     }
@@ -163,7 +164,7 @@ pub async fn create_group(
         Ok(_) => Redirect::to("/tags").into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
             let form = TagInput { kind: "manual".into(), ..Default::default() };
-            list_page(&state, &user, &headers, form, Some(e.to_string())).await
+            list_page(&state, &user, &headers, form, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/tags"), e),
     }
@@ -249,7 +250,7 @@ pub async fn update(
     match result {
         Ok(t) => Redirect::to(&format!("/tags/{}", t.id)).into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::BadExpression { .. } | ServiceError::Conflict(_))) => {
-            detail_page(&state, &user, &headers, id, Some(f), None, Some(e.to_string())).await
+            detail_page(&state, &user, &headers, id, Some(f), None, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/tags"), e),
     }
@@ -276,7 +277,7 @@ pub async fn load_list(
     match result {
         Ok(loaded) => detail_page(&state, &user, &headers, id, None, Some(loaded), None).await,
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::TooLarge { .. } | ServiceError::Busy)) => {
-            detail_page(&state, &user, &headers, id, None, None, Some(e.to_string())).await
+            detail_page(&state, &user, &headers, id, None, None, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(PageCtx::new(&user, &headers, "/tags"), e),
     }

@@ -1,0 +1,196 @@
+//! Names for the codes the console would otherwise show raw: audit actions, job kinds, API token
+//! scopes, the sources a tag comes from, the fields a reveal shows. A test fails when a code has no
+//! name here.
+
+use siyu_domain::audit::AuditAction;
+use siyu_domain::org::Role;
+
+/// key, 中文, English.
+pub const WORDS: &[(&str, &str, &str)] = &[
+    // Audit actions (`AuditAction::as_str`).
+    ("action.login", "登录", "Signed in"),
+    ("action.login_failed", "登录失败", "Sign-in failed"),
+    ("action.logout", "退出", "Signed out"),
+    ("action.reveal_pii", "查看明文", "Showed personal data in clear"),
+    ("action.import_committed", "导入客户", "Import committed"),
+    ("action.export", "导出", "Export"),
+    ("action.staff_created", "新建员工", "Staff member created"),
+    ("action.staff_changed", "修改员工", "Staff member changed"),
+    ("action.role_changed", "变更角色", "Role changed"),
+    ("action.org_unit_changed", "修改机构", "Unit changed"),
+    ("action.api_token_created", "新建 API 令牌", "API token created"),
+    ("action.api_token_revoked", "吊销 API 令牌", "API token revoked"),
+    ("action.channel_code_created", "新建渠道活码", "Channel code created"),
+    ("action.tag_defined", "定义标签", "Tag defined"),
+    ("action.audience_saved", "保存客群", "Audience saved"),
+    // Job kinds (`Job::NAME`, the names in `Registry::standard`).
+    ("jobkind.audiences.refresh", "刷新客群与规则标签", "Refresh audiences and rule tags"),
+    ("jobkind.import.validate", "导入试运行", "Import dry run"),
+    ("jobkind.import.commit", "导入写入", "Import commit"),
+    ("jobkind.maintenance.cleanup", "日常清理", "Routine clean-up"),
+    ("jobkind.wecom.callback", "处理企业微信回调", "Apply a WeCom callback"),
+    ("jobkind.wecom.sync", "企业微信全量同步", "WeCom full sync"),
+    ("jobkind.wecom.tags.mark", "企业微信打标签", "Mark a tag in WeCom"),
+    ("jobkind.wecom.tags.pull", "拉取企业微信标签", "Pull tags from WeCom"),
+    ("jobkind.wecom.tags.push", "推送标签到企业微信", "Push a tag to WeCom"),
+    // API token scopes (`ApiScope::as_str`).
+    ("scope.customers:read", "读取客户", "Read customers"),
+    ("scope.customers:import", "导入客户", "Import customers"),
+    ("scope.metrics:read", "读取指标", "Read metrics"),
+    // Where a tag on a customer came from (the timeline's `tag_added`).
+    ("source.manual", "手工：{who}", "by hand: {who}"),
+    ("source.import", "导入", "imported"),
+    ("source.rule", "规则", "by rule"),
+    ("source.wecom", "企业微信", "from WeCom"),
+    // The personal data a reveal shows (`RevealField::as_str`).
+    ("reveal.phone", "手机号", "Phone"),
+    ("reveal.id_number", "身份证号", "ID number"),
+    // Sign-in methods in the audit log.
+    ("login.method.password", "密码", "password"),
+    // Channel codes and staff: words for a column and its yes/no.
+    ("channels.state", "渠道参数", "Tracking code"),
+    ("channels.on", "启用", "Active"),
+    ("channels.off", "停用", "Paused"),
+    ("staff.on", "在职", "Active"),
+    ("staff.off", "已停用", "Deactivated"),
+    ("customers.wecom_linked", "已关联企业微信客户", "Linked to a WeCom contact"),
+    ("customers.wecom_none", "未关联", "Not linked"),
+    (
+        "customers.bad_query",
+        "查询条件无法识别，已显示全部客户。",
+        "The filters could not be read; showing every customer.",
+    ),
+];
+
+/// Words for the details the audit log keeps. Details are the record as it was written (API clients
+/// read them as they are), so the console puts the machine-made parts of the known ones into words
+/// and shows anything else as it stands.
+pub const AUDIT_DETAIL: &[(&str, &str, &str)] = &[
+    ("auditd.login_failed", "登录名或密码错误，或账号已停用", "wrong login name or password, or an inactive account"),
+    ("auditd.rejected_rows", "有误行 {rows} 行", "{rows} rejected rows"),
+    ("auditd.tag_group", "标签组 {name}", "tag group {name}"),
+    (
+        "auditd.import",
+        "{file}：新增 {inserted}，更新 {updated}，未变 {unchanged}，有误 {rejected}",
+        "{file}: {inserted} inserted, {updated} updated, {unchanged} unchanged, {rejected} rejected",
+    ),
+    ("auditd.display_name", "姓名", "name"),
+    ("auditd.org_unit", "所属机构", "unit"),
+    ("auditd.wecom_userid", "企业微信账号", "WeCom userid"),
+    ("auditd.activated", "启用", "activated"),
+    ("auditd.deactivated", "停用", "deactivated"),
+];
+
+fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    args.iter().fold(template.to_owned(), |s, (k, v)| s.replace(&format!("{{{k}}}"), v))
+}
+
+/// An audit entry's detail as the viewer reads it.
+pub fn audit_detail(tr: super::i18n::Tr, action: AuditAction, detail: &str) -> String {
+    let d = detail.trim();
+    match action {
+        AuditAction::Login if d == "password" => return tr.t("login.method.password").to_owned(),
+        AuditAction::LoginFailed if d.starts_with("wrong login name") => {
+            return tr.t("auditd.login_failed").to_owned();
+        }
+        AuditAction::RevealPii => {
+            if let Some((field, reason)) = d.split_once(": ")
+                && super::i18n::Tr::has(&format!("reveal.{field}"))
+            {
+                return format!("{}{}{reason}", tr.t(&format!("reveal.{field}")), tr.pick("：", ": "));
+            }
+        }
+        AuditAction::RoleChanged => {
+            if let Some((who, change)) = d.split_once(": ")
+                && let Some((from, to)) = change.split_once(" → ")
+                && let (Some(f), Some(t)) = (Role::parse(from), Role::parse(to))
+            {
+                return format!("{who}{}{} → {}", tr.pick("：", ": "), tr.role(f), tr.role(t));
+            }
+        }
+        AuditAction::StaffChanged => {
+            let parts: Vec<&str> = d.split(", ").collect();
+            if parts.iter().all(|p| super::i18n::Tr::has(&format!("auditd.{p}"))) {
+                return parts
+                    .iter()
+                    .map(|p| tr.t(&format!("auditd.{p}")))
+                    .collect::<Vec<_>>()
+                    .join(tr.pick("、", ", "));
+            }
+        }
+        AuditAction::Export => {
+            if let Some(rows) = d.strip_prefix("rejected rows: ") {
+                return fill(tr.t("auditd.rejected_rows"), &[("rows", rows)]);
+            }
+        }
+        AuditAction::TagDefined => {
+            if let Some(name) = d.strip_prefix("group ") {
+                return fill(tr.t("auditd.tag_group"), &[("name", name)]);
+            }
+        }
+        AuditAction::ImportCommitted => {
+            // `file: 1 inserted, 2 updated, 3 unchanged, 4 rejected`, as the commit job writes it.
+            if let Some((file, counts)) = d.rsplit_once(": ") {
+                let n: Vec<&str> = counts.split(", ").filter_map(|c| c.split_once(' ').map(|(n, _)| n)).collect();
+                if let [inserted, updated, unchanged, rejected] = n[..] {
+                    let args = [
+                        ("file", file),
+                        ("inserted", inserted),
+                        ("updated", updated),
+                        ("unchanged", unchanged),
+                        ("rejected", rejected),
+                    ];
+                    return fill(tr.t("auditd.import"), &args);
+                }
+            }
+        }
+        _ => {}
+    }
+    siyu_app::stored_text::decode(d).render(tr.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::i18n::{Lang, Tr};
+    use super::*;
+
+    /// Every action the log can hold, every job kind siyu runs and every scope a token can have
+    /// has a name: a new one without words fails here.
+    #[test]
+    fn every_action_job_kind_and_scope_has_a_name() {
+        for a in AuditAction::ALL {
+            assert!(Tr::has(&format!("action.{}", a.as_str())), "audit action {} has no name", a.as_str());
+        }
+        for k in siyu_app::jobs::Registry::standard().kinds() {
+            assert!(Tr::has(&format!("jobkind.{k}")), "job kind {k} has no name");
+        }
+        for s in siyu_domain::scope::ApiScope::ALL {
+            assert!(Tr::has(&format!("scope.{}", s.as_str())), "scope {} has no name", s.as_str());
+        }
+        for f in [siyu_domain::customer::PiiField::Phone, siyu_domain::customer::PiiField::IdNumber] {
+            assert!(Tr::has(&format!("reveal.{}", f.as_str())), "field {} has no name", f.as_str());
+        }
+    }
+
+    #[test]
+    fn known_details_are_put_into_words() {
+        let zh = Tr(Lang::Zh);
+        let en = Tr(Lang::En);
+        assert_eq!(audit_detail(zh, AuditAction::RevealPii, "phone: 客户来电核实身份"), "手机号：客户来电核实身份");
+        assert_eq!(audit_detail(en, AuditAction::Login, "password"), "password");
+        assert_eq!(
+            audit_detail(zh, AuditAction::RoleChanged, "cm1: customer_manager → branch_manager"),
+            format!("cm1：{} → {}", zh.role(Role::CustomerManager), zh.role(Role::BranchManager))
+        );
+        assert_eq!(
+            audit_detail(en, AuditAction::ImportCommitted, "a.csv: 1 inserted, 2 updated, 3 unchanged, 4 rejected"),
+            "a.csv: 1 inserted, 2 updated, 3 unchanged, 4 rejected"
+        );
+        assert_eq!(
+            audit_detail(zh, AuditAction::ImportCommitted, "a.csv: 1 inserted, 2 updated, 3 unchanged, 4 rejected"),
+            "a.csv：新增 1，更新 2，未变 3，有误 4"
+        );
+        assert_eq!(audit_detail(zh, AuditAction::StaffChanged, "display_name, deactivated"), "姓名、停用");
+        assert_eq!(audit_detail(en, AuditAction::AudienceSaved, "代发: payroll = true"), "代发: payroll = true");
+    }
+}
