@@ -325,7 +325,7 @@ mod tests {
         let s = String::from_utf8_lossy(&pdf);
         let start = s.find("/Subtype /Image").unwrap();
         assert!(s[start..].contains("/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length"));
-        let data_at = pdf.windows(7).rposition(|w| w == b"stream\n").unwrap() + 7;
+        let data_at = pdf.windows(10).rposition(|w| w == b">>\nstream\n").unwrap() + 10;
         let mut raw = Vec::new();
         flate2::read::ZlibDecoder::new(&pdf[data_at..]).read_to_end(&mut raw).unwrap();
         assert_eq!(raw, [0, 255], "black stays black; transparent becomes white");
