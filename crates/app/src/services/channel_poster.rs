@@ -132,7 +132,7 @@ impl Pdf {
         let n = self.offsets.len() + 1;
         let mut table = format!("xref\n0 {n}\n0000000000 65535 f \n");
         for o in &self.offsets {
-            let _ = write!(table, "{o:010} 00000 n \n");
+            let _ = writeln!(table, "{o:010} 00000 n ");
         }
         let _ = write!(table, "trailer\n<< /Size {n} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
         self.body.extend_from_slice(table.as_bytes());
