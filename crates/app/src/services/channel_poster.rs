@@ -132,7 +132,7 @@ impl Pdf {
         let n = self.offsets.len() + 1;
         let mut table = format!("xref\n0 {n}\n0000000000 65535 f \n");
         for o in &self.offsets {
-            let _ = write!(table, "{o:010} 00000 n \n");
+            let _ = writeln!(table, "{o:010} 00000 n ");
         }
         let _ = write!(table, "trailer\n<< /Size {n} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
         self.body.extend_from_slice(table.as_bytes());
@@ -325,7 +325,7 @@ mod tests {
         let s = String::from_utf8_lossy(&pdf);
         let start = s.find("/Subtype /Image").unwrap();
         assert!(s[start..].contains("/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length"));
-        let data_at = pdf.windows(7).rposition(|w| w == b"stream\n").unwrap() + 7;
+        let data_at = pdf.windows(10).rposition(|w| w == b">>\nstream\n").unwrap() + 10;
         let mut raw = Vec::new();
         flate2::read::ZlibDecoder::new(&pdf[data_at..]).read_to_end(&mut raw).unwrap();
         assert_eq!(raw, [0, 255], "black stays black; transparent becomes white");
