@@ -501,8 +501,8 @@ async fn a_value_that_matches_nothing_is_a_warning_with_the_nearest_not_a_silent
     make_tag(&app, &hq, "高意向", "manual", None).await;
     for (expr, position, near) in [
         ("tag(\"高意\")", 4, "高意向"),
-        ("age > 1 and colour = 3", 12, "unknown"),
-        ("年龄 > 1 且 颜色 = 3", 9, "unknown"),
+        ("age > 1 and colour = 3", 12, "未知属性"),
+        ("年龄 > 1 且 颜色 = 3", 9, "未知属性"),
         ("风险 >= 3", 0, "风险等级"),
         ("风险等级 = C9", 7, "C1-C5"),
     ] {

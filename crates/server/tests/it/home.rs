@@ -266,7 +266,7 @@ async fn a_compliance_reviewer_reviews_reveals_and_exports_and_searches_and_expo
     let today = app.clock.now().bank_date();
     let long_ago = today - chrono::Duration::days(200);
     let list = html(&comp, &app, "/audit?action=reveal_pii").await;
-    assert!(part(&list, "audit-list").contains("明文查看") && part(&list, "audit-list").contains("cm_sh01_1"));
+    assert!(part(&list, "audit-list").contains("查看明文") && part(&list, "audit-list").contains("cm_sh01_1"));
     let by_person = html(&comp, &app, "/audit?actor=hq01").await;
     assert!(!part(&by_person, "audit-list").contains("cm_sh01_1"));
     let old = html(&comp, &app, &format!("/audit?from={long_ago}&to={}", long_ago + chrono::Duration::days(10))).await;

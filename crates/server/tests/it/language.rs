@@ -23,19 +23,9 @@ const FILE_HEADERS: &str = "客户号,姓名,手机号,网点代码,性别";
 
 const ROLES: [&str; 5] = ["admin", "hq01", "bm_sh", "cm_sh01_1", "comp01"];
 
-/// The GET routes of the console, as `console::routes` declares them.
+/// The GET routes of the console, from its table of pages.
 fn page_routes() -> Vec<String> {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../web/src/console/mod.rs")).unwrap();
-    let flat: String = src.split_whitespace().collect::<Vec<_>>().join("");
-    let mut out = Vec::new();
-    for part in flat.split(".route(\"").skip(1) {
-        let Some((path, rest)) = part.split_once('"') else { continue };
-        if rest.starts_with(",get(") {
-            out.push(path.to_owned());
-        }
-    }
-    assert!(out.len() > 20, "the console's page routes were found: {out:?}");
-    out
+    siyu_web::console::page_paths().into_iter().map(str::to_owned).collect()
 }
 
 /// Text a person reads on a page: text between tags, and the placeholder and title attributes.
@@ -261,6 +251,19 @@ async fn fixtures(app: &TestApp, fake: &FakeWecom) -> Ids {
     // One scan, so the code has a figure and a customer a WeCom relationship.
     fake.customer_scans(code["config_id"].as_str().unwrap(), "王芳").await.unwrap();
     app.run_jobs().await;
+    // A hand-over, for its page: another of cm_sh01_1's customers (not the one walked) to a colleague.
+    let (leaver, successor) = (app.staff("cm_sh01_1").await, app.staff("cm_sh01_2").await);
+    let mine = siyu_store::CustomerFilter { owner_id: Some(leaver.id), ..Default::default() };
+    let scope = siyu_domain::scope::DataScope::All;
+    let page = app.state.store.list_customers(scope, &mine, siyu_store::Page::first(2)).await.unwrap();
+    let other = page.items.into_iter().find(|c| c.id != customer.id).expect("a second customer");
+    let (from, to) = (leaver.id.to_string(), successor.id.to_string());
+    let pick = format!("to_{}", other.id);
+    let fields = [("csrf", admin.csrf.as_str()), ("from", &from), ("mode", "onjob"), ("bulk", &to), (&pick, "bulk")];
+    let r = admin.client.post(app.url("/handovers")).form(&fields).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "the hand-over starts");
+    let at = r.headers()["location"].to_str().unwrap().trim_start_matches("/handovers/");
+    ids.insert("handovers", at.split('?').next().unwrap().to_owned());
     Ids(ids)
 }
 

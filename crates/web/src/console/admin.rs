@@ -91,8 +91,8 @@ fn audit_filter(state: &AppState, q: &AuditPageQuery) -> (AuditFilter, DayRange,
 }
 
 /// An audit action as the reader's language names it.
-fn action_name(tr: &super::i18n::Tr, a: AuditAction) -> &'static str {
-    tr.t(&format!("audit.action.{}", a.as_str()))
+fn action_name(tr: &super::i18n::Tr, a: AuditAction) -> String {
+    tr.name("action", a.as_str())
 }
 
 pub async fn audit(
@@ -121,7 +121,7 @@ pub async fn audit(
         .map(|e| AuditRow {
             time: show_time(e.at),
             actor: e.actor.clone(),
-            action: tr.name("action", e.action.as_str()),
+            action: action_name(&tr, e.action),
             target: names.get(&e.target).cloned().unwrap_or_else(|| e.target.clone()),
             detail: super::names_words::audit_detail(tr, e.action, &e.detail),
             ip: e.ip.clone().unwrap_or_default(),
@@ -129,11 +129,7 @@ pub async fn audit(
         .collect();
     let actions = AuditAction::ALL
         .iter()
-        .map(|a| Opt {
-            value: a.as_str().into(),
-            label: tr.name("action", a.as_str()),
-            selected: filter.action == Some(*a),
-        })
+        .map(|a| Opt { value: a.as_str().into(), label: action_name(&tr, *a), selected: filter.action == Some(*a) })
         .collect();
     let base = query_without_page(raw.as_deref());
     let pager = Pager::new("/audit", &base, page, result.total);
@@ -171,7 +167,7 @@ pub async fn audit_export(
         .iter()
         .map(|k| tr.t(k).to_owned())
         .collect();
-    let names = AuditAction::ALL.iter().map(|a| (*a, action_name(&tr, *a).to_owned())).collect();
+    let names = AuditAction::ALL.iter().map(|a| (*a, action_name(&tr, *a))).collect();
     match audit::export_csv(&state, &user.0, &filter, header, names).await {
         Ok(d) => crate::api::download(d),
         Err(e) => error_page(ctx, e),

@@ -181,6 +181,24 @@ async fn every_page_fits_phones_tablets_and_desktops_with_its_menu_on_screen() {
     d.click("#upload-form button[type=submit]").await;
     d.wait_url(|u| u.contains("/imports/imp_")).await;
 
+    // A hand-over, so that its page exists: the administrator hands one customer of the last manager
+    // listed (not the customer manager crawled below) to a colleague.
+    b.sign_in("admin").await;
+    d.go(&format!("{}/handovers/new", b.base)).await;
+    d.execute(r#"const s = document.querySelector("select[name=from]"); s.selectedIndex = s.options.length - 1; s.form.submit();"#, json!([])).await;
+    d.wait_url(|u| u.contains("from=")).await;
+    let started = d
+        .execute(
+            r#"const f = document.getElementById("handover-form"); if (!f) return false;
+               document.getElementById("handover-bulk").selectedIndex = 1;
+               document.querySelectorAll("select[data-follows-bulk]").forEach((s, i) => { s.value = i === 0 ? "bulk" : "skip"; });
+               f.submit(); return true;"#,
+            json!([]),
+        )
+        .await;
+    assert_eq!(started, json!(true), "the last manager has customers and colleagues to hand them to");
+    d.wait_url(|u| u.contains("/handovers/hov_")).await;
+
     for &(size, langs) in SCREENS {
         d.viewport(size).await;
         let screen = size.0.to_string();
