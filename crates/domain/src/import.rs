@@ -672,12 +672,7 @@ impl Problems {
     /// A masked number in a column that writes numbers: the row is refused, so the real number the
     /// bank holds is never overwritten by its mask.
     fn masked(&mut self, column: &str) {
-        self.add(
-            column,
-            "masked_number",
-            "这是脱敏号码，不能导入；原号码保持不变 / this is a masked number and cannot be imported; the stored one is kept"
-                .into(),
-        );
+        self.add(column, "masked_number", Text::new("import.masked_number"));
     }
 
     /// Keeps a good value, or records why it is bad.

@@ -77,6 +77,14 @@ document.addEventListener("submit", (e) => {
   apply();
 })();
 
+// A hand-over under way shows WeCom's latest results: its page reloads itself while the tab is open.
+(function watchHandover() {
+  const box = document.getElementById("handover-status");
+  const secs = box && Number(box.dataset.running);
+  if (!secs) return;
+  setInterval(() => { if (document.visibilityState === "visible") window.location.reload(); }, secs * 1000);
+})();
+
 // A hand-over's "successor for all" fills every customer row still set to follow it.
 (function handoverBulk() {
   const bulk = document.getElementById("handover-bulk");

@@ -228,26 +228,41 @@ impl WecomClient {
             .collect())
     }
 
+    /// Every transfer between the two members, all pages of it: WeCom pages the results (`cursor` in,
+    /// `next_cursor` out) over every transfer the pair ever had, so a first page alone would leave a
+    /// later hand-over's customers looking as if they had never been asked.
     pub async fn transfer_results(
         &self,
         resigned: bool,
         handover: &str,
         takeover: &str,
     ) -> Result<Vec<TransferStatus>, WecomError> {
+        /// At most this many pages are read (WeCom's pages hold up to 1,000 customers).
+        const MAX_PAGES: usize = 200;
         #[derive(Deserialize)]
         struct R {
             #[serde(default)]
             customer: Vec<TransferStatus>,
+            #[serde(default)]
+            next_cursor: String,
         }
         let path = if resigned {
             "/cgi-bin/externalcontact/resigned/transfer_result"
         } else {
             "/cgi-bin/externalcontact/transfer_result"
         };
-        Ok(self
-            .post::<R, _>(path, &json!({ "handover_userid": handover, "takeover_userid": takeover }))
-            .await?
-            .customer)
+        let mut all = Vec::new();
+        let mut cursor = String::new();
+        for _ in 0..MAX_PAGES {
+            let body = json!({ "handover_userid": handover, "takeover_userid": takeover, "cursor": cursor });
+            let r: R = self.post(path, &body).await?;
+            all.extend(r.customer);
+            if r.next_cursor.is_empty() || r.next_cursor == cursor {
+                break;
+            }
+            cursor = r.next_cursor;
+        }
+        Ok(all)
     }
 
     /// Day-by-day customer-contact figures for `userids` between two Unix times (≤ 30 days).

@@ -22,6 +22,9 @@ use siyu_store::{Handover, HandoverItem, HandoverStep};
 use super::{Job, JobContext, JobError, Options, Unrunnable, enqueue};
 use crate::state::AppState;
 
+/// WeCom's errcode for a customer whose transfer is already under way.
+const ALREADY_BEING_TRANSFERRED: i64 = 40129;
+
 /// Runs a hand-over on.
 pub struct HandOver;
 
@@ -198,9 +201,13 @@ impl Run<'_> {
         for i in asking {
             let ext = i.external_userid.as_deref().unwrap_or_default();
             let requested = HandoverItem { state: HandoverState::Requested, ..(*i).clone() };
-            match answers.get(ext) {
-                // When the takeover is due, WeCom's results say at the next look.
-                Some(0) => self.apply(&requested, HandoverState::Waiting, None, None).await?,
+            match answers.get(ext).copied() {
+                // When the takeover is due, WeCom's results say at the next look. 40129 ("being
+                // transferred already"): an ask of ours that its results did not show yet — waiting
+                // too, never a refusal that would leave siyu and WeCom apart.
+                Some(0 | ALREADY_BEING_TRANSFERRED) => {
+                    self.apply(&requested, HandoverState::Waiting, None, None).await?
+                }
                 Some(code) => {
                     tracing::info!(handover = %self.h.id, customer = %i.customer_id, errcode = code, "transfer not started");
                     self.apply(&requested, HandoverState::Failed, Some(FailReason::Refused), None).await?

@@ -1,6 +1,7 @@
 //! Writing and searching the audit log.
 
 use siyu_domain::audit::{AuditAction, AuditEntry, NewAuditEntry};
+use siyu_domain::lang::Text;
 use siyu_domain::scope::Permission;
 use siyu_store::{AuditFilter, Page, Paged};
 
@@ -63,13 +64,10 @@ pub async fn export_csv(
 ) -> ServiceResult<crate::services::download::Download> {
     caller.require(Permission::ReadAuditLog)?;
     let (Some(from), Some(to)) = (filter.from, filter.to) else {
-        return Err(ServiceError::invalid("range_required", "请选择日期范围 / Choose a date range"));
+        return Err(ServiceError::invalid("range_required", Text::new("audit.range_required")));
     };
     if to.millis() - from.millis() > crate::services::home::MAX_DAYS * 86_400_000 {
-        return Err(ServiceError::invalid(
-            "range_too_long",
-            "日期范围最长 366 天 / A date range spans 366 days at most",
-        ));
+        return Err(ServiceError::invalid("range_too_long", Text::new("audit.range_too_long")));
     }
     // Entries written after this instant stay out, so the pages hold still while they are read
     // (this export's own entry, written at this instant, is in the file when the search finds it).
@@ -79,7 +77,7 @@ pub async fn export_csv(
     if total > EXPORT_MAX_ROWS {
         return Err(ServiceError::invalid(
             "export_too_large",
-            format!("超过 {EXPORT_MAX_ROWS} 条，请缩小范围 / More than {EXPORT_MAX_ROWS} entries: narrow the search"),
+            Text::new("audit.export_too_large").arg("max", EXPORT_MAX_ROWS),
         ));
     }
     let detail = format!(

@@ -4,6 +4,7 @@
 //! again when an add arrives (the code moves on), when a schedule boundary passes (the
 //! `channels.controls` job, every minute) and when an operator changes the controls.
 
+use siyu_domain::lang::Text;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -120,14 +121,14 @@ pub(crate) async fn apply(state: &AppState, rt: &WecomRuntime, code: &ChannelCod
 /// each schedule's) an active customer manager with WeCom.
 pub(crate) async fn check(state: &AppState, c: &ChannelControls) -> ServiceResult<()> {
     c.check().map_err(|e| {
-        let message = match e.code() {
-            "bad_daily_cap" => "每日添加上限应为1-500 / the daily cap must be 1-500",
-            "too_many_schedules" => "排班最多60条 / at most 60 schedule entries",
-            "too_many_windows" => "免验证时段最多7个 / at most 7 skip-verify windows",
-            "bad_days" => "请选择星期一至星期日中的日子，每天一次 / choose days Monday to Sunday, each once",
-            _ => "时间格式应为HH:MM，开始早于结束 / times must be HH:MM, the start before the end",
+        let key = match e.code() {
+            "bad_daily_cap" => "channel_controls.bad_daily_cap",
+            "too_many_schedules" => "channel_controls.too_many_schedules",
+            "too_many_windows" => "channel_controls.too_many_windows",
+            "bad_days" => "channel_controls.bad_days",
+            _ => "channel_controls.bad_time",
         };
-        ServiceError::invalid(e.code(), message)
+        ServiceError::invalid(e.code(), Text::new(key))
     })?;
     let named = c.backup_staff_id.into_iter().chain(c.schedules.iter().map(|s| s.staff_id));
     for id in named {
@@ -137,10 +138,7 @@ pub(crate) async fn check(state: &AppState, c: &ChannelControls) -> ServiceResul
             .await
             .is_ok_and(|s| s.role == Role::CustomerManager && s.active && s.wecom_userid.is_some());
         if !ok {
-            return Err(ServiceError::invalid(
-                "bad_staff",
-                "只能选择启用且绑定企业微信的客户经理 / choose an active customer manager with WeCom",
-            ));
+            return Err(ServiceError::invalid("bad_staff", Text::new("channel_controls.bad_staff")));
         }
     }
     Ok(())

@@ -396,9 +396,7 @@ pub async fn brought_in(
 /// serve, answers `qr_unavailable`.
 pub async fn qr_image(state: &AppState, caller: &Caller, id: ChannelCodeId) -> ServiceResult<QrImage> {
     let (code, _) = get(state, caller, id).await?;
-    let unavailable = || {
-        ServiceError::invalid("qr_unavailable", "暂时无法从企业微信取得二维码图片 / WeCom did not give the QR image")
-    };
+    let unavailable = || ServiceError::invalid("qr_unavailable", Text::new("channels.qr_unavailable"));
     let url = code.qr_code.clone().filter(|u| !u.is_empty()).ok_or_else(unavailable)?;
     if let Some(kept) = state.store.channel_qr_image(code.id).await?.filter(|k| k.qr_code == url) {
         return Ok(kept);
@@ -435,7 +433,7 @@ pub async fn poster(
     let text = channel_poster::PosterText { title: &code.name, sub_branch: &sub_branch, call_to_action };
     let pdf = channel_poster::poster_pdf(&text, &img.bytes).map_err(|e| {
         tracing::warn!(code = %code.id, error = %e, "QR image not usable for the poster");
-        ServiceError::invalid("qr_unavailable", "暂时无法从企业微信取得二维码图片 / WeCom did not give the QR image")
+        ServiceError::invalid("qr_unavailable", Text::new("channels.qr_unavailable"))
     })?;
     Ok((code.name, pdf))
 }

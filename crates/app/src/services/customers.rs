@@ -16,9 +16,7 @@ fn check_filter(filter: &CustomerFilter) -> ServiceResult<()> {
     if filter.sub_branch_ids.len() > MAX_FILTER_SUB_BRANCHES || filter.risk_grades.len() > 5 {
         return Err(ServiceError::invalid(
             "bad_query",
-            format!(
-                "最多筛选{MAX_FILTER_SUB_BRANCHES}个网点、5个风险等级 / at most {MAX_FILTER_SUB_BRANCHES} sub-branches and 5 risk grades"
-            ),
+            siyu_domain::lang::Text::new("customers.too_many_filter_values").arg("max", MAX_FILTER_SUB_BRANCHES),
         ));
     }
     Ok(())

@@ -8,6 +8,7 @@
 //! branch (the customers' data stays within the branch that holds it) and in the caller's data scope,
 //! with a WeCom account when the customer is one of the leaver's WeCom contacts.
 
+use siyu_domain::lang::Text;
 use std::collections::{HashMap, HashSet};
 
 use siyu_domain::audit::AuditAction;
@@ -51,10 +52,7 @@ pub struct HandoverInput {
 }
 
 fn out_of_scope() -> ServiceError {
-    ServiceError::invalid(
-        "successor_out_of_scope",
-        "接收人须为同一分行内在职的客户经理 / the successor must be an active customer manager of the same branch",
-    )
+    ServiceError::invalid("successor_out_of_scope", Text::new("handover.successor_out_of_scope"))
 }
 
 /// The unit the leaver's customers stay within: their branch, or the whole bank when they hang
@@ -136,17 +134,17 @@ pub async fn choice(state: &AppState, caller: &Caller, from: StaffId) -> Service
 pub async fn start(state: &AppState, caller: &Caller, input: HandoverInput) -> ServiceResult<HandoverId> {
     let leaver = leaver(state, caller, input.from).await?;
     if input.items.is_empty() {
-        return Err(ServiceError::invalid("no_customers", "请至少选择一位客户 / choose at least one customer"));
+        return Err(ServiceError::invalid("no_customers", Text::new("handover.no_customers")));
     }
     if input.items.len() > MAX_CUSTOMERS {
         return Err(ServiceError::invalid(
             "too_many_customers",
-            format!("一次最多移交{MAX_CUSTOMERS}位客户 / at most {MAX_CUSTOMERS} customers in one hand-over"),
+            Text::new("handover.too_many").arg("max", MAX_CUSTOMERS),
         ));
     }
     let ids: Vec<CustomerId> = input.items.iter().map(|(c, _)| *c).collect();
     if ids.iter().collect::<HashSet<_>>().len() != ids.len() {
-        return Err(ServiceError::invalid("duplicate_customer", "同一客户只能选择一次 / each customer once"));
+        return Err(ServiceError::invalid("duplicate_customer", Text::new("handover.duplicate_customer")));
     }
     let allowed: HashMap<StaffId, Staff> =
         successors(state, caller, &leaver).await?.into_iter().map(|s| (s.id, s)).collect();
@@ -157,12 +155,10 @@ pub async fn start(state: &AppState, caller: &Caller, input: HandoverInput) -> S
         state.store.customers_by_ids(caller.scope(), &ids).await?.into_iter().map(|c| (c.id, c)).collect();
     let mut items = Vec::with_capacity(ids.len());
     for (id, to) in &input.items {
-        let c = customers.get(id).filter(|c| c.owner_id == Some(leaver.id)).ok_or_else(|| {
-            ServiceError::invalid(
-                "not_leavers_customer",
-                "所选客户不属于该客户经理 / a chosen customer is not this manager's",
-            )
-        })?;
+        let c = customers
+            .get(id)
+            .filter(|c| c.owner_id == Some(leaver.id))
+            .ok_or_else(|| ServiceError::invalid("not_leavers_customer", Text::new("handover.not_leavers_customer")))?;
         let external_userid = leavers_contact(state, &leaver, c).await?;
         if external_userid.is_some() && allowed[to].wecom_userid.is_none() {
             return Err(ServiceError::invalid(
@@ -182,9 +178,7 @@ pub async fn start(state: &AppState, caller: &Caller, input: HandoverInput) -> S
         items,
     };
     let id = state.store.create_handover(&new, state.clock.now()).await.map_err(|e| match e {
-        siyu_store::StoreError::Conflict(_) => {
-            ServiceError::Conflict("所选客户中有人正在移交中 / a chosen customer is already being handed over".into())
-        }
+        siyu_store::StoreError::Conflict(_) => ServiceError::Conflict(Text::new("handover.already_under_way")),
         other => other.into(),
     })?;
     let successors: HashSet<StaffId> = input.items.iter().map(|(_, to)| *to).collect();

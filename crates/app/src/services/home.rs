@@ -2,6 +2,7 @@
 //! branch's) WeCom friends over time, reach by consent, units and managers, audiences and imports; a
 //! customer manager's list for the day; a compliance reviewer's reveals and exports to review.
 
+use siyu_domain::lang::Text;
 use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate};
@@ -44,19 +45,18 @@ pub struct DayRange {
 }
 
 impl DayRange {
-    /// Checks the range: in order, and at most [`MAX_DAYS`] days.
+    /// Checks the range: within the years a bank's records span (so no date arithmetic on it can
+    /// overflow chrono's calendar), in order, and at most [`MAX_DAYS`] days.
     pub fn new(from: NaiveDate, to: NaiveDate) -> ServiceResult<Self> {
+        use chrono::Datelike;
+        if !(1900..=2200).contains(&from.year()) || !(1900..=2200).contains(&to.year()) {
+            return Err(ServiceError::invalid("bad_date", Text::new("home.bad_year")));
+        }
         if from > to {
-            return Err(ServiceError::invalid(
-                "bad_range",
-                "开始日期晚于结束日期 / The start date is after the end date",
-            ));
+            return Err(ServiceError::invalid("bad_range", Text::new("home.bad_range")));
         }
         if (to - from).num_days() + 1 > MAX_DAYS {
-            return Err(ServiceError::invalid(
-                "range_too_long",
-                "日期范围最长 366 天 / A date range spans 366 days at most",
-            ));
+            return Err(ServiceError::invalid("range_too_long", Text::new("home.range_too_long")));
         }
         Ok(Self { from, to })
     }

@@ -161,7 +161,7 @@ pub async fn remap(
 ) -> ServiceResult<()> {
     caller.require(Permission::ImportCustomers)?;
     if mapping.len() > pipeline::MAX_MAPPING_COLUMNS {
-        return Err(ServiceError::invalid("bad_mapping", "列映射的列过多 / the column mapping names too many columns"));
+        return Err(ServiceError::invalid("bad_mapping", Text::new("imports.mapping_too_many")));
     }
     let rec = state.store.import(id).await?;
     if !rec.status.remappable() {
@@ -172,7 +172,7 @@ pub async fn remap(
     }
     let json = serde_json::to_string(mapping).map_err(|e| ServiceError::Internal(e.to_string()))?;
     if json.len() > pipeline::MAX_MAPPING_BYTES {
-        return Err(ServiceError::invalid("bad_mapping", "列映射过长 / the column mapping is too long"));
+        return Err(ServiceError::invalid("bad_mapping", Text::new("imports.mapping_too_long")));
     }
     state.store.restart_validation(id, &json, state.clock.now()).await.map_err(|e| match e {
         siyu_store::StoreError::Stale(_) => not_remappable(),

@@ -157,10 +157,7 @@ pub async fn change_password(state: &AppState, caller: &Caller, current: &str, n
     }
     password::check_new_password(new).map_err(|m| ServiceError::invalid("weak_password", m))?;
     if new == current {
-        return Err(ServiceError::invalid(
-            "same_password",
-            "新密码不能与当前密码相同 / the new password must differ from the current one",
-        ));
+        return Err(ServiceError::invalid("same_password", Text::new("sessions.same_password")));
     }
     let too_many = |retry_after_secs| ServiceError::TooManyAttempts { retry_after_secs };
     state.throttle.check(&staff.username, &caller.ip, state.clock.now()).map_err(too_many)?;
@@ -196,5 +193,5 @@ pub async fn change_password(state: &AppState, caller: &Caller, current: &str, n
 }
 
 fn wrong_current() -> ServiceError {
-    ServiceError::invalid("bad_current_password", "当前密码错误 / the current password is wrong")
+    ServiceError::invalid("bad_current_password", Text::new("sessions.bad_current_password"))
 }

@@ -133,19 +133,24 @@ pub async fn create(state: &AppState, caller: &Caller, input: StaffInput) -> Ser
     }
     password::check_new_password(&input.password).map_err(|m| ServiceError::invalid("weak_password", m))?;
     check_placement(state, input.role, input.org_unit_id).await?;
+    // In turn with sign-ins, on the blocking pool: a hash takes a core and 19 MiB for a while.
+    let password_hash = state.passwords.hash(input.password).await?;
     let new = NewStaff {
         username,
         display_name: input.display_name.trim().to_owned(),
         role: input.role,
         org_unit_id: input.org_unit_id,
         wecom_userid: clean_wecom(input.wecom_userid),
-        // In turn with sign-ins, on the blocking pool: a hash takes a core and 19 MiB for a while.
-        password_hash: state.passwords.hash(input.password).await?,
+        password_hash: password_hash.clone(),
     };
-    let staff = state.store.create_staff(&new, state.clock.now()).await.map_err(|e| match e {
+    let now = state.clock.now();
+    let staff = state.store.create_staff(&new, now).await.map_err(|e| match e {
         siyu_store::StoreError::Conflict(_) => ServiceError::Conflict(Text::new("staff.taken")),
         other => other.into(),
     })?;
+    // The administrator chose this password and knows it, as with a reset: it opens nothing but its
+    // change until the member picks their own.
+    state.store.reset_password(staff.id, &password_hash, now).await?;
     audit::record(
         state,
         caller,
@@ -207,10 +212,7 @@ pub async fn reset_password(state: &AppState, caller: &Caller, id: StaffId) -> S
     caller.require(Permission::ManageStaff)?;
     let target = state.store.staff(id).await?;
     if Some(id) == caller.staff.as_ref().map(|s| s.id) {
-        return Err(ServiceError::invalid(
-            "self_reset",
-            "不能重置自己的密码，请使用“修改密码” / you cannot reset your own password: change it instead",
-        ));
+        return Err(ServiceError::invalid("self_reset", Text::new("staff.self_reset")));
     }
     let temporary = password::temporary_password();
     let hash = state.passwords.hash(temporary.clone()).await?;

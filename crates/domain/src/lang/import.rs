@@ -50,6 +50,11 @@ pub(super) const MESSAGES: &[(&str, &str, &str)] = &[
     ("import.grade_needs_date", "有风险等级必须有评估日期", "A risk grade needs its assessment date"),
     ("import.date_needs_grade", "有评估日期必须有风险等级", "An assessment date needs its grade"),
     ("import.duplicate_in_file", "客户号在文件中重复：{value}", "Customer number appears twice in this file: {value}"),
+    (
+        "import.masked_number",
+        "这是脱敏号码，不能导入；原号码保持不变",
+        "This is a masked number and cannot be imported; the stored one is kept",
+    ),
 ];
 
 /// A whole file refused: its header row (`import.*`) or its bytes (`file.*`).

@@ -105,6 +105,14 @@ async fn the_new_member_form_defaults_to_a_pair_it_accepts_shows_its_rules_and_c
     let edit = [("display_name", "李娜娜"), ("role", role.as_str()), ("org_unit_id", unit.as_str()), ("active", "1")];
     let r = form(&admin, &app, &format!("/staff/{id}"), &edit).await;
     assert_eq!(r.headers()["location"], format!("/staff?saved={id}").as_str());
+
+    // The administrator chose that password, so it opens nothing but its change: the first sign-in
+    // signs in, and every page sends them to the change-password page.
+    let (c, status, _) = sign_in(&app, "li.na", "good password 1").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed in");
+    let r = c.get(app.url("/customers")).send().await.unwrap();
+    let to = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert_eq!(to.as_deref(), Some("/password"), "a new member picks their own password first");
 }
 
 #[tokio::test]

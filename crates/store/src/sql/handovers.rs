@@ -148,10 +148,16 @@ macro_rules! sql_handovers {
                 .map_err(db_err)?;
                 let Some(to) = to else { return Ok(false) };
                 if step.to == dom::handover::HandoverState::Succeeded {
-                    ::sqlx::query("UPDATE customers SET owner_id = $2, updated_at = $3 WHERE id = $1")
+                    // Only from the leaver: an owner changed meanwhile (by an import, say) was a later
+                    // decision of the bank's and stands.
+                    ::sqlx::query(
+                        "UPDATE customers SET owner_id = $2, updated_at = $3 WHERE id = $1 \
+                         AND owner_id = (SELECT from_staff_id FROM handovers WHERE id = $4)",
+                    )
                         .bind(step.customer_id.get())
                         .bind(to)
                         .bind(now.millis())
+                        .bind(id.get())
                         .execute(&mut *tx)
                         .await
                         .map_err(db_err)?;

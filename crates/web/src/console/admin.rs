@@ -10,6 +10,7 @@ use siyu_app::services::home::DayRange;
 use siyu_domain::ApiTokenId;
 use siyu_domain::audit::AuditAction;
 use siyu_domain::job::JobStatus;
+use siyu_domain::lang::Text;
 use siyu_domain::scope::ApiScope;
 
 use super::customers::Opt;
@@ -66,9 +67,12 @@ fn audit_filter(state: &AppState, q: &AuditPageQuery) -> (AuditFilter, DayRange,
     let range = match (date(&q.from), date(&q.to)) {
         (None, None) => Ok(fallback),
         (Some(Ok(f)), None) => DayRange::new(f, today.max(f)),
-        (None, Some(Ok(t))) => DayRange::new(t - chrono::Duration::days(29), t),
+        (None, Some(Ok(t))) => match t.checked_sub_days(chrono::Days::new(29)) {
+            Some(f) => DayRange::new(f, t),
+            None => DayRange::new(t, t),
+        },
         (Some(Ok(f)), Some(Ok(t))) => DayRange::new(f, t),
-        _ => Err(ServiceError::invalid("bad_date", "日期格式应为 YYYY-MM-DD / Dates are written YYYY-MM-DD")),
+        _ => Err(ServiceError::invalid("bad_date", Text::new("admin.bad_date"))),
     };
     let range = range.unwrap_or_else(|e| {
         error = Some(e);
@@ -77,7 +81,7 @@ fn audit_filter(state: &AppState, q: &AuditPageQuery) -> (AuditFilter, DayRange,
     let action = match q.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
         None => None,
         Some(a) => AuditAction::parse(a).or_else(|| {
-            error = Some(ServiceError::invalid("bad_query", "未知的操作类型 / Unknown action"));
+            error = Some(ServiceError::invalid("bad_query", Text::new("admin.bad_query")));
             None
         }),
     };

@@ -382,7 +382,7 @@ pub async fn set_controls(
     match siyu_app::services::channel_controls::set_controls(&state, &user.0, id, controls).await {
         Ok(_) => Redirect::to(&format!("/channels/{id}?saved=1")).into_response(),
         Err(e @ ServiceError::Invalid { .. }) => {
-            let error = Some(e.to_string());
+            let error = Some(ctx.tr.error(&e));
             detail_page(&state, &user, ctx, id, 1, None, error).await
         }
         Err(e) => error_page(ctx, e),

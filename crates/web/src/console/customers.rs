@@ -55,7 +55,7 @@ fn list_query(uri: &Uri) -> Result<CustomerQuery, String> {
     let mut merged: Vec<(String, String)> = Vec::new();
     for (i, (k, v)) in form_urlencoded::parse(raw.as_bytes()).enumerate() {
         if i >= MAX_QUERY_PAIRS {
-            return Err(format!("筛选条件过多 / more than {MAX_QUERY_PAIRS} filter values"));
+            return Err(format!("more than {MAX_QUERY_PAIRS} filter values"));
         }
         match merged.iter_mut().find(|(name, _)| *name == k) {
             Some((_, all)) if !v.is_empty() => {

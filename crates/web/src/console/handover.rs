@@ -1,6 +1,7 @@
 //! Hand-over pages: the list of hand-overs, choosing a leaving manager's customers and their
 //! successors, and one hand-over's progress as the job polls WeCom (names, never ids).
 
+use siyu_domain::lang::Text;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -230,10 +231,7 @@ pub async fn start(
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/staff");
     if fields.len() > MAX_FIELDS {
-        let e = ServiceError::invalid(
-            "too_many_customers",
-            "一次最多移交500位客户 / at most 500 customers in one hand-over",
-        );
+        let e = ServiceError::invalid("too_many_customers", Text::new("handover.too_many_customers"));
         return error_page(ctx, e);
     }
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
@@ -252,7 +250,7 @@ pub async fn start(
     match outcome {
         Ok(id) => Redirect::to(&format!("/handovers/{id}?started=1")).into_response(),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
-            choice_page(&state, &user, &headers, Some(from), &typed, Some(e.to_string())).await
+            choice_page(&state, &user, &headers, Some(from), &typed, Some(super::lang(&headers).error(&e))).await
         }
         Err(e) => error_page(ctx, e),
     }
@@ -265,11 +263,9 @@ fn input_of(typed: &Typed, from: StaffId) -> Result<HandoverInput, ServiceError>
     for (customer, choice) in &typed.rows {
         let to = match choice.as_str() {
             "skip" => continue,
-            "bulk" => bulk.ok_or_else(|| {
-                ServiceError::invalid("no_successor", "请选择统一接收人，或为每位客户指定接收人 / choose a successor for all, or one per customer")
-            })?,
+            "bulk" => bulk.ok_or_else(|| ServiceError::invalid("no_successor", Text::new("handover.no_successor")))?,
             other => other.parse::<StaffId>().map_err(|_| {
-                ServiceError::invalid("successor_out_of_scope", "接收人须为同一分行内在职的客户经理 / the successor must be an active customer manager of the same branch")
+                ServiceError::invalid("successor_out_of_scope", Text::new("handover.successor_out_of_scope"))
             })?,
         };
         items.push((*customer, to));

@@ -389,7 +389,9 @@ pub async fn reset_password(
     match staff::reset_password(&state, &user.0, id).await {
         Ok((s, temporary)) => render(&ResetDonePage { ctx, id, name: s.display_name, username: s.username, temporary }),
         Err(e @ ServiceError::Invalid { .. }) => match staff::get(&state, &user.0, id).await {
-            Ok(s) => form_page(&state, &user, &headers, Some(id), &form_of(&s), Some(e.to_string())).await,
+            Ok(s) => {
+                form_page(&state, &user, &headers, Some(id), &form_of(&s), Some(super::lang(&headers).error(&e))).await
+            }
             Err(e) => error_page(ctx, e),
         },
         Err(e) => error_page(ctx, e),

@@ -135,6 +135,11 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("handover.none", "还没有移交记录。", "No hand-overs yet."),
     ("handover.view", "查看", "View"),
     (
+        "handover.refreshes",
+        "本页每20秒自动刷新，显示企业微信返回的最新结果。",
+        "This page refreshes every 20 seconds with the latest results from WeCom.",
+    ),
+    (
         "handover.owner_rule",
         "企业微信确认接替完成后，客户才归属新客户经理；失败的客户仍归原客户经理，可再次移交。",
         "A customer moves to the successor only when WeCom reports the takeover done; customers whose hand-over failed stay with the leaver and can be handed over again.",
