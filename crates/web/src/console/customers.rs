@@ -40,7 +40,12 @@ fn opt(value: String, label: String, current: &Option<String>) -> Opt {
 
 /// An option of a list filter, ticked when `current` (comma-separated) holds it.
 fn tick(value: String, label: String, current: &Option<String>) -> Opt {
-    let selected = current.as_deref().is_some_and(|c| c.split(',').any(|v| v.trim() == value));
+    // A grade may be written as the screens show it (`C3`) as well as the form sends it (`3`).
+    let same = |v: &str| {
+        let v = v.trim();
+        v == value || v.strip_prefix(['C', 'c']).is_some_and(|n| n == value)
+    };
+    let selected = current.as_deref().is_some_and(|c| c.split(',').any(same));
     Opt { value, label, selected }
 }
 
