@@ -4,13 +4,13 @@
 //! again when an add arrives (the code moves on), when a schedule boundary passes (the
 //! `channels.controls` job, every minute) and when an operator changes the controls.
 
-use siyu_domain::lang::Text;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use siyu_domain::channel::Assignment;
 use siyu_domain::channel_controls::{ChannelControls, next_taker};
 use siyu_domain::clock::bank_offset;
+use siyu_domain::lang::Text;
 use siyu_domain::org::{Role, Staff};
 use siyu_domain::scope::Permission;
 use siyu_domain::{ChannelCodeId, StaffId, Timestamp};
@@ -118,8 +118,9 @@ pub(crate) async fn apply(state: &AppState, rt: &WecomRuntime, code: &ChannelCod
 }
 
 /// The controls as an operator sets them, checked: every bound, and every manager named (the backup,
-/// each schedule's) an active customer manager with WeCom.
-pub(crate) async fn check(state: &AppState, c: &ChannelControls) -> ServiceResult<()> {
+/// each schedule's) an active customer manager with WeCom at a sub-branch the caller's data scope
+/// covers — a code's new contacts never go to a branch its operator cannot see.
+pub(crate) async fn check(state: &AppState, caller: &Caller, c: &ChannelControls) -> ServiceResult<()> {
     c.check().map_err(|e| {
         let key = match e.code() {
             "bad_daily_cap" => "channel_controls.bad_daily_cap",
@@ -130,13 +131,17 @@ pub(crate) async fn check(state: &AppState, c: &ChannelControls) -> ServiceResul
         };
         ServiceError::invalid(e.code(), Text::new(key))
     })?;
-    let named = c.backup_staff_id.into_iter().chain(c.schedules.iter().map(|s| s.staff_id));
+    let named: Vec<_> = c.backup_staff_id.into_iter().chain(c.schedules.iter().map(|s| s.staff_id)).collect();
+    if named.is_empty() {
+        return Ok(());
+    }
+    let units = state.store.org_units().await?;
+    let mine: std::collections::HashSet<_> =
+        crate::services::org::sub_branches_covered(&units, caller).into_iter().map(|u| u.id).collect();
     for id in named {
-        let ok = state
-            .store
-            .staff(id)
-            .await
-            .is_ok_and(|s| s.role == Role::CustomerManager && s.active && s.wecom_userid.is_some());
+        let ok = state.store.staff(id).await.is_ok_and(|s| {
+            s.role == Role::CustomerManager && s.active && s.wecom_userid.is_some() && mine.contains(&s.org_unit_id)
+        });
         if !ok {
             return Err(ServiceError::invalid("bad_staff", Text::new("channel_controls.bad_staff")));
         }
@@ -153,7 +158,7 @@ pub async fn set_controls(
 ) -> ServiceResult<ChannelCode> {
     caller.require(Permission::ManageChannels)?;
     let (code, _) = get(state, caller, id).await?;
-    check(state, &controls).await?;
+    check(state, caller, &controls).await?;
     let rt = wecom(state)?;
     state.store.set_channel_controls(code.id, &controls, state.clock.now()).await?;
     let code = state.store.channel_code(code.id).await?;

@@ -152,7 +152,7 @@ pub async fn create(state: &AppState, caller: &Caller, mut input: ChannelInput) 
     caller.require(Permission::ManageChannels)?;
     input.tags = input.tags.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
     check_input(&input)?;
-    channel_controls::check(state, &input.controls).await?;
+    channel_controls::check(state, caller, &input.controls).await?;
     let rt = wecom(state)?;
     let (sub_branch, first) = choose(state, &input.assignment, None).await?;
     if let Some(allowed) = managed_sub_branches(state, caller).await?

@@ -174,6 +174,22 @@ async fn controls_out_of_bounds_are_refused_with_their_code() {
         assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(code)), "{controls}");
     }
     assert_eq!(way(&fake, &config_id).user, ["wx_cm_sh01_1"], "nothing refused reached WeCom");
+    // A branch manager names only managers of their own branch: another branch's is refused as if it
+    // were no manager at all (the answer tells nothing of who it is), and HQ may name anyone's.
+    let all = app.state.store.all_staff(&Default::default()).await.unwrap();
+    let elsewhere = all
+        .iter()
+        .find(|s| {
+            s.role == siyu_domain::org::Role::CustomerManager
+                && !s.username.starts_with("cm_sh")
+                && s.wecom_userid.is_some()
+        })
+        .expect("a manager of another branch");
+    let bm = app.login("bm_sh").await;
+    let (s, v) = put_controls(&app, &bm, &id, json!({ "backup_staff_id": elsewhere.id })).await;
+    assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_staff")), "{v}");
+    let (s, v) = put_controls(&app, &hq, &id, json!({ "backup_staff_id": elsewhere.id })).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
     let cm = app.login("cm_sh01_1").await;
     let (s, _) = put_controls(&app, &cm, &id, json!({ "daily_cap": 5 })).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "a customer manager does not set controls");
