@@ -136,7 +136,9 @@ async fn remove_file(rec: &ImportRecord) {
 /// The dry run. Idempotent: a re-run after a crash finds the import no longer validating and stops.
 /// Besides the problems it previews what a commit would do (new, updated, unchanged rows), asking the
 /// store about each batch of good rows while the next is read. A dry run with the operator's own
-/// mapping that maps the file remembers that mapping for its header row; `by` is who chose it.
+/// mapping that maps the file remembers that mapping for its header row; `by` is who chose it. Only
+/// people's uploads remember a mapping or are mapped by one remembered: a file a system sends with an
+/// API token is read by its own mapping alone, so no operator's choice silently rewires a nightly feed.
 pub(crate) async fn run_validation(
     state: &AppState,
     id: ImportId,
@@ -156,8 +158,13 @@ pub(crate) async fn run_validation(
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     // Two batches in flight: one being asked about, one being sealed.
     let (good_tx, mut good_rx) = tokio::sync::mpsc::channel(2);
-    let sink =
-        JobSink { progress: tx, good: good_tx, store: state.store.clone(), runtime: tokio::runtime::Handle::current() };
+    let sink = JobSink {
+        progress: tx,
+        good: good_tx,
+        store: state.store.clone(),
+        runtime: tokio::runtime::Handle::current(),
+        remembered: by.is_some(),
+    };
     let work =
         tokio::task::spawn_blocking(move || pipeline::dry_run(&bytes, &overrides, &lookups, &vault, today, &sink));
     let relay = async {
@@ -184,7 +191,7 @@ pub(crate) async fn run_validation(
     let mut outcome = outcome?;
     outcome.validation.preview = preview?;
     state.store.record_validation(id, &outcome.validation, &outcome.problems, state.clock.now()).await?;
-    if own_mapping && outcome.validation.status == ImportStatus::Validated {
+    if own_mapping && by.is_some() && outcome.validation.status == ImportStatus::Validated {
         let headers: Vec<String> = serde_json::from_str(&outcome.validation.headers_json).unwrap_or_default();
         let key = crate::import::header_key(&headers);
         state.store.remember_mapping(&key, &rec.mapping_json, by, state.clock.now()).await?;
@@ -204,6 +211,8 @@ struct JobSink {
     good: tokio::sync::mpsc::Sender<Produced>,
     store: Arc<dyn siyu_store::Store>,
     runtime: tokio::runtime::Handle,
+    /// Whether a remembered mapping may be used (a person's upload, not a system's).
+    remembered: bool,
 }
 
 impl pipeline::DryRunSink for JobSink {
@@ -212,6 +221,9 @@ impl pipeline::DryRunSink for JobSink {
     }
 
     fn remembered(&self, headers: &[String]) -> Option<String> {
+        if !self.remembered {
+            return None;
+        }
         let key = crate::import::header_key(headers);
         match self.runtime.block_on(self.store.remembered_mapping(&key)) {
             Ok(found) => found,

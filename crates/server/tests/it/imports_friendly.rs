@@ -225,6 +225,25 @@ async fn an_unmapped_file_needs_mapping_and_its_mapping_is_remembered() {
     // Other headers are not mapped by it.
     let v = dry_run(&app, &hq, "e.csv", "客户号,姓名,网点代码,移动电话\nR5,王,SH01,1\n".as_bytes().to_vec()).await;
     assert_eq!(v["status"], "needs_mapping");
+
+    // A system sending the same file with an API token is read by its own mapping alone: an
+    // operator's choice never rewires a feed unseen.
+    let admin = app.login("admin").await;
+    let (_, token) = admin
+        .post_json(&app, "/api/v1/tokens", serde_json::json!({"name": "核心系统", "scopes": ["customers:import"]}))
+        .await;
+    let form = Form::new().part("file", Part::bytes(file("R6")).file_name("feed.csv")).text("mapping", "");
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/imports"))
+        .bearer_auth(token["secret"].as_str().unwrap())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED, "{}", r.text().await.unwrap());
+    let fed: serde_json::Value = r.json().await.unwrap();
+    let v = app.import_after_jobs(&hq, fed["id"].as_str().unwrap(), "validating").await;
+    assert_eq!((v["status"].as_str(), v["mapping_remembered"].as_bool()), (Some("needs_mapping"), Some(false)), "{v}");
 }
 
 #[tokio::test]
