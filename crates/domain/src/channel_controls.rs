@@ -40,8 +40,9 @@ pub struct Schedule {
 }
 
 /// A code's controls. The default (none set) is the code as it always was: no cap, no schedule, no
-/// backup, friend requests always accepted without verification.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// backup, friend requests always accepted without verification. Read only from an object (see the
+/// `Deserialize` below).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChannelControls {
     /// Adds a day (bank day) one customer manager takes through this code, 1–500; none: no cap.
@@ -57,6 +58,43 @@ pub struct ChannelControls {
     /// Times friend requests are accepted without verification; none set: always.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skip_verify_windows: Vec<Window>,
+}
+
+/// The controls' fields as they are read; [`ChannelControls`] takes them from an object only.
+#[derive(Deserialize)]
+struct ControlsFields {
+    #[serde(default)]
+    daily_cap: Option<u32>,
+    #[serde(default)]
+    backup_staff_id: Option<StaffId>,
+    #[serde(default)]
+    schedules: Vec<Schedule>,
+    #[serde(default)]
+    skip_verify_windows: Vec<Window>,
+}
+
+/// A derived `Deserialize` would also read a struct from a list (`[null, null]` as a cap and a backup
+/// by position), which the API's schema does not allow: the controls are an object or refused.
+impl<'de> Deserialize<'de> for ChannelControls {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ObjectOnly;
+        impl<'de> serde::de::Visitor<'de> for ObjectOnly {
+            type Value = ChannelControls;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of channel controls")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ChannelControls, A::Error> {
+                let f = ControlsFields::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(ChannelControls {
+                    daily_cap: f.daily_cap,
+                    backup_staff_id: f.backup_staff_id,
+                    schedules: f.schedules,
+                    skip_verify_windows: f.skip_verify_windows,
+                })
+            }
+        }
+        d.deserialize_map(ObjectOnly)
+    }
 }
 
 /// What is wrong with a set of controls, as a stable code.
@@ -189,6 +227,18 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
+
+    #[test]
+    fn controls_are_read_from_an_object_only() {
+        let c: ChannelControls = serde_json::from_str(r#"{"daily_cap": 3}"#).unwrap();
+        assert_eq!(c.daily_cap, Some(3));
+        assert_eq!(serde_json::from_str::<ChannelControls>("{}").unwrap(), ChannelControls::default());
+        for bad in ["[null, null]", "[]", "3", "null", r#""x""#] {
+            assert!(serde_json::from_str::<ChannelControls>(bad).is_err(), "{bad} is no set of controls");
+        }
+        let back = ChannelControls { daily_cap: Some(2), ..Default::default() };
+        assert_eq!(serde_json::from_str::<ChannelControls>(&serde_json::to_string(&back).unwrap()).unwrap(), back);
+    }
 
     fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(y, m, d).unwrap().and_hms_opt(h, min, 0).unwrap()
