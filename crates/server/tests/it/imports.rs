@@ -12,21 +12,21 @@ use siyu_app::import::pipeline::{self, Lookups, Produced};
 use siyu_domain::ImportId;
 use siyu_store::{ImportStatus, UpsertFields};
 
-async fn upload(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>, mapping: &str) -> reqwest::Response {
+pub(crate) async fn upload(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>, mapping: &str) -> reqwest::Response {
     let form =
         Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned())).text("mapping", mapping.to_owned());
     s.client.post(app.url("/api/v1/imports")).header("x-csrf-token", &s.csrf).multipart(form).send().await.unwrap()
 }
 
 /// Uploads and runs the dry run; returns the import as JSON.
-async fn dry_run(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>) -> serde_json::Value {
+pub(crate) async fn dry_run(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>) -> serde_json::Value {
     let r = upload(app, s, name, bytes, "").await;
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     let v: serde_json::Value = r.json().await.unwrap();
     app.import_after_jobs(s, v["id"].as_str().unwrap(), "validating").await
 }
 
-async fn commit(app: &TestApp, s: &Session, id: &str) -> serde_json::Value {
+pub(crate) async fn commit(app: &TestApp, s: &Session, id: &str) -> serde_json::Value {
     let r = s
         .client
         .post(app.url(&format!("/api/v1/imports/{id}/commit")))

@@ -8,33 +8,8 @@ use reqwest::multipart::{Form, Part};
 use serde_json::json;
 use siyu_domain::scope::DataScope;
 
+use super::imports::{commit, dry_run, upload};
 use crate::common::{Session, TestApp, spawn_app_with};
-
-async fn upload(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>, mapping: &str) -> reqwest::Response {
-    let form =
-        Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned())).text("mapping", mapping.to_owned());
-    s.client.post(app.url("/api/v1/imports")).header("x-csrf-token", &s.csrf).multipart(form).send().await.unwrap()
-}
-
-/// Uploads and runs the dry run; returns the import as JSON.
-async fn dry_run(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>) -> serde_json::Value {
-    let r = upload(app, s, name, bytes, "").await;
-    assert_eq!(r.status(), StatusCode::ACCEPTED);
-    let v: serde_json::Value = r.json().await.unwrap();
-    app.import_after_jobs(s, v["id"].as_str().unwrap(), "validating").await
-}
-
-async fn commit(app: &TestApp, s: &Session, id: &str) -> serde_json::Value {
-    let r = s
-        .client
-        .post(app.url(&format!("/api/v1/imports/{id}/commit")))
-        .header("x-csrf-token", &s.csrf)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::ACCEPTED, "{}", r.text().await.unwrap());
-    app.import_after_jobs(s, id, "committing").await
-}
 
 async fn get_bytes(app: &TestApp, s: &Session, path: &str) -> (StatusCode, Vec<u8>) {
     let r = s.client.get(app.url(path)).send().await.unwrap();
