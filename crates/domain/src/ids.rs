@@ -144,6 +144,19 @@ typed_id!(
     /// An API token issued to one of the bank's systems.
     ApiTokenId, "tok", "API token"
 );
+typed_id!(
+    /// A product of the bank's catalogue (deposit, wealth management, fund, insurance, loan, card).
+    ProductId, "prd", "product"
+);
+typed_id!(
+    /// An item of the content library: what operators name and find; its words live in versions.
+    ContentItemId, "cnt", "content item"
+);
+typed_id!(
+    /// One version of a content item, reviewed on its own: what a send names, so a later edit never
+    /// changes what a customer was sent.
+    ContentVersionId, "cvr", "content version"
+);
 
 #[cfg(test)]
 mod tests {

@@ -21,6 +21,7 @@ pub mod masking;
 pub mod openapi;
 pub mod org;
 pub mod org_tree;
+pub mod product;
 pub mod scope;
 pub mod spreadsheet;
 pub mod tag;

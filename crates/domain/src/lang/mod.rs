@@ -6,6 +6,7 @@
 //! `Accept-Language`) calls [`Text::render`]. The words live in the tables of this module
 //! ([`catalogue`]), one file per area, each entry `(key, 中文, English)` with `{name}` placeholders.
 
+mod content;
 mod expression;
 mod import;
 mod service;
@@ -209,6 +210,11 @@ pub fn catalogue() -> impl Iterator<Item = &'static (&'static str, &'static str,
         .chain(import::FIELDS.iter())
         .chain(expression::MESSAGES.iter())
         .chain(expression::PARSER.iter())
+        .chain(content::PRODUCTS.iter())
+        .chain(content::VOCABULARY.iter())
+        .chain(content::TEMPLATES.iter())
+        .chain(content::LINT.iter())
+        .chain(content::REVIEW.iter())
 }
 
 /// The words of `key` in `lang`.
