@@ -111,10 +111,10 @@ impl Compiled {
             if c != first.c && !first.latin.iter().any(|l| l.starts_with(c)) {
                 continue;
             }
-            if let Some(end) = self.walk(s, start, 0, false) {
-                if self.bounded(s, start, end) {
-                    out.push((start, end));
-                }
+            if let Some(end) = self.walk(s, start, 0, false)
+                && self.bounded(s, start, end)
+            {
+                out.push((start, end));
             }
         }
         out
@@ -127,18 +127,20 @@ impl Compiled {
             return (literal || !self.has_hanzi).then_some(i);
         }
         let e = &self.elems[k];
-        if s.chars.get(i) == Some(&e.c) && self.close(s, i, 1, k) {
-            if let Some(end) = self.walk(s, i + 1, k + 1, literal || is_hanzi(e.c)) {
-                return Some(end);
-            }
+        if s.chars.get(i) == Some(&e.c)
+            && self.close(s, i, 1, k)
+            && let Some(end) = self.walk(s, i + 1, k + 1, literal || is_hanzi(e.c))
+        {
+            return Some(end);
         }
         for l in &e.latin {
             let n = l.len();
             let spelled = s.chars.get(i..i + n).is_some_and(|w| w.iter().copied().eq(l.chars()));
-            if spelled && self.close(s, i, n, k) {
-                if let Some(end) = self.walk(s, i + n, k + 1, literal) {
-                    return Some(end);
-                }
+            if spelled
+                && self.close(s, i, n, k)
+                && let Some(end) = self.walk(s, i + n, k + 1, literal)
+            {
+                return Some(end);
             }
         }
         None

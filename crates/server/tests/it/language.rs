@@ -489,7 +489,7 @@ fn every_message_renders_in_both_languages_and_every_key_used_exists() {
             }
         }
     }
-    for krate in ["domain", "app", "web", "server"] {
+    for krate in ["domain", "content", "app", "web", "server"] {
         walk(&std::path::Path::new(root).join(krate).join("src"), &mut files);
     }
     let mut used = 0;
