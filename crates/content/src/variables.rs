@@ -159,9 +159,13 @@ impl TemplateError {
                 let near: Vec<_> = near.iter().map(|v| v.placeholder()).collect();
                 Text::new("template.unknown_variable_near").arg("at", at).arg("name", name).arg("near", near.join(" "))
             }
-            Self::Unclosed { .. } => Text::new("template.unclosed").arg("at", at),
-            Self::Unopened { .. } => Text::new("template.unopened").arg("at", at),
-            Self::Empty { .. } => Text::new("template.empty_variable").arg("at", at),
+            Self::Unclosed { .. } => {
+                Text::new("template.unclosed").arg("at", at).arg("open", "{").arg("close", "}").arg("escape", "{{")
+            }
+            Self::Unopened { .. } => {
+                Text::new("template.unopened").arg("at", at).arg("open", "{").arg("close", "}").arg("escape", "}}")
+            }
+            Self::Empty { .. } => Text::new("template.empty_variable").arg("at", at).arg("braces", "{}"),
         }
     }
 }
@@ -329,6 +333,14 @@ mod tests {
         // A long run after a brace is not a name.
         let long = format!("{{{}}}", "字".repeat(40));
         assert_eq!(parse(&long).unwrap_err()[0], TemplateError::Unclosed { start: 0 });
+        assert_eq!(
+            parse("a{b").unwrap_err()[0].text().render(Lang::En),
+            "At character 2: “{” is not closed by “}” (double it for the brace itself: “{{”)"
+        );
+        assert_eq!(
+            parse("}").unwrap_err()[0].text().render(Lang::Zh),
+            "第1个字符处：“}”前面没有“{”（括号本身请连写两个：“}}”）"
+        );
         for e in parse("}{ }{x}{").unwrap_err() {
             assert!(!e.text().render(Lang::Zh).starts_with(MISSING), "{e:?}");
             assert!(!e.text().render(Lang::En).starts_with(MISSING), "{e:?}");

@@ -9,7 +9,7 @@
 pub mod normalise;
 mod rules;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use siyu_domain::lang::Text;
 use siyu_domain::product::Product;
 
@@ -33,7 +33,7 @@ const FIGURE_AFTER: usize = 20;
 const FIGURE_BEFORE: usize = 8;
 
 /// What a finding is about, by its stable code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// The text is over the bound and was not checked.
@@ -72,7 +72,7 @@ impl Rule {
 /// One finding. `start..end` are character offsets into the original text (`end` exclusive); a
 /// finding about the item rather than its words (a product's grade) has the empty span `0..0`, and a
 /// missing disclaimer the empty span at the end, where it belongs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub rule: Rule,
     pub start: usize,

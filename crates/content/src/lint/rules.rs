@@ -208,10 +208,33 @@ impl RuleSet {
     }
 }
 
+/// Guaranteed principal or return, risk-free: blocking.
+#[rustfmt::skip]
+const GUARANTEED: &[&str] = &[
+    "保本", "保息", "保本保息", "保收益", "保证收益", "保证本金", "保底收益", "稳赚", "稳赚不赔", "稳赢",
+    "零风险", "无风险", "没有风险", "刚性兑付", "刚兑", "本金无忧", "本息无忧", "只赚不赔", "包赚",
+    "旱涝保收", "承诺收益",
+];
+
+/// Absolute superlatives: blocking (最高/最低 and 第一 are added apart, below).
+#[rustfmt::skip]
+const SUPERLATIVES: &[&str] = &[
+    "最好", "最佳", "最优", "最安全", "最稳", "唯一", "顶级", "首选", "绝对", "100%", "百分百", "百分之百",
+    "万无一失", "史上最", "全网最", "国家级",
+];
+
+/// HQ's list to start from, blocking: wealth management sold as a deposit, inside information,
+/// gifts tied to buying wealth management (rule 3).
+const LISTED_BLOCKING: &[&str] =
+    &["内部消息", "内幕", "高息", "存款替代", "替代存款", "等同存款", "收益翻倍", "买理财送", "理财送礼"];
+
+/// HQ's list to start from, warnings: pressure selling, gifts the reviewer should look at.
+const LISTED_WARNING: &[&str] = &["限时抢购", "错过再等一年", "名额有限", "返现", "抽奖", "秒杀"];
+
 impl Default for RuleSet {
     /// The defaults HQ starts from (and tests dodge): rule 4's claims and the Advertising Law's
-    /// superlatives, blocking; limits people state honestly (最高可贷, 最低起购) and pressure-selling
-    /// words, warnings; wealth management sold as a deposit, or with gifts (rule 3), blocking.
+    /// superlatives, blocking; limits people state honestly (最高可贷, 最低起购), warnings; 第一 except
+    /// as an ordinal (第一次, 第一步); and the starting list above.
     fn default() -> Self {
         let w = |word: &str, class, blocking, unless: &str| WordRule {
             word: word.to_owned(),
@@ -219,63 +242,14 @@ impl Default for RuleSet {
             blocking,
             unless_followed_by: unless.to_owned(),
         };
-        use WordClass::*;
-        let mut words = Vec::new();
-        for g in [
-            "保本",
-            "保息",
-            "保本保息",
-            "保收益",
-            "保证收益",
-            "保证本金",
-            "保底收益",
-            "稳赚",
-            "稳赚不赔",
-            "稳赢",
-            "零风险",
-            "无风险",
-            "没有风险",
-            "刚性兑付",
-            "刚兑",
-            "本金无忧",
-            "本息无忧",
-            "只赚不赔",
-            "包赚",
-            "旱涝保收",
-            "承诺收益",
-        ] {
-            words.push(w(g, Guaranteed, true, ""));
-        }
-        for s in [
-            "最好",
-            "最佳",
-            "最优",
-            "最安全",
-            "最稳",
-            "唯一",
-            "顶级",
-            "首选",
-            "绝对",
-            "100%",
-            "百分百",
-            "百分之百",
-            "万无一失",
-            "史上最",
-            "全网最",
-            "国家级",
-        ] {
-            words.push(w(s, Superlative, true, ""));
-        }
-        words.push(w("第一", Superlative, true, "次步天期季批周年月章条页部个"));
-        words.push(w("最高", Superlative, false, ""));
-        words.push(w("最低", Superlative, false, ""));
-        for l in ["内部消息", "内幕", "高息", "存款替代", "替代存款", "等同存款", "收益翻倍", "买理财送", "理财送礼"]
-        {
-            words.push(w(l, Listed, true, ""));
-        }
-        for l in ["限时抢购", "错过再等一年", "名额有限", "返现", "抽奖", "秒杀"] {
-            words.push(w(l, Listed, false, ""));
-        }
+        let mut words: Vec<WordRule> = Vec::new();
+        words.extend(GUARANTEED.iter().map(|g| w(g, WordClass::Guaranteed, true, "")));
+        words.extend(SUPERLATIVES.iter().map(|s| w(s, WordClass::Superlative, true, "")));
+        words.push(w("第一", WordClass::Superlative, true, "次步天期季批周年月章条页部个"));
+        words.push(w("最高", WordClass::Superlative, false, ""));
+        words.push(w("最低", WordClass::Superlative, false, ""));
+        words.extend(LISTED_BLOCKING.iter().map(|l| w(l, WordClass::Listed, true, "")));
+        words.extend(LISTED_WARNING.iter().map(|l| w(l, WordClass::Listed, false, "")));
         Self::new(words).expect("the default list is valid")
     }
 }

@@ -73,17 +73,23 @@ pub(super) const TEMPLATES: &[(&str, &str, &str)] = &[
         "第{at}个字符处：没有变量“{name}”，是不是要{near}？",
         "At character {at}: there is no variable “{name}”; did you mean {near}?",
     ),
+    // The braces are arguments, not text: a rendered message never holds a brace of its own, which is
+    // how the language test tells a placeholder left unfilled.
     (
         "template.unclosed",
-        "第{at}个字符处：“{”没有对应的“}”（要写“{”本身请用“{{”）",
-        "At character {at}: “{” is not closed by “}” (write “{{” for the brace itself)",
+        "第{at}个字符处：“{open}”没有对应的“{close}”（括号本身请连写两个：“{escape}”）",
+        "At character {at}: “{open}” is not closed by “{close}” (double it for the brace itself: “{escape}”)",
     ),
     (
         "template.unopened",
-        "第{at}个字符处：“}”前面没有“{”（要写“}”本身请用“}}”）",
-        "At character {at}: “}” has no “{” before it (write “}}” for the brace itself)",
+        "第{at}个字符处：“{close}”前面没有“{open}”（括号本身请连写两个：“{escape}”）",
+        "At character {at}: “{close}” has no “{open}” before it (double it for the brace itself: “{escape}”)",
     ),
-    ("template.empty_variable", "第{at}个字符处：“{}”中没有变量名", "At character {at}: “{}” names no variable"),
+    (
+        "template.empty_variable",
+        "第{at}个字符处：“{braces}”中没有变量名",
+        "At character {at}: “{braces}” names no variable",
+    ),
 ];
 
 /// The compliance lint's findings (banking rule 4) and the errors of HQ's word list.
