@@ -120,16 +120,15 @@ pub fn lint(text: &str, ctx: &Context<'_>) -> Vec<Finding> {
     let education = ctx.category == Some(Category::InvestorEducation);
 
     let mut hits = Vec::new();
-    for (w, c) in ctx.rules.compiled() {
+    for (w, a, b) in ctx.rules.find_all(&s) {
         let rule = match w.class {
             WordClass::Guaranteed => Rule::GuaranteedReturn,
             WordClass::Superlative => Rule::Superlative,
             WordClass::Listed => Rule::ListedWord,
         };
         let blocking = w.blocking && !(education && w.class == WordClass::Guaranteed);
-        for (start, end) in c.find_all(&s).into_iter().map(span) {
-            hits.push(Hit { start, end, rule, blocking });
-        }
+        let (start, end) = span((a, b));
+        hits.push(Hit { start, end, rule, blocking });
     }
     let figures = percentages(&chars);
     if !figures.is_empty() {

@@ -8,6 +8,8 @@
 //! (so plain English or pinyin text is never flagged), and with at most [`MAX_GAP`] fillers between two
 //! characters (so a word is not assembled from two sentences).
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use siyu_domain::lang::Text;
 
@@ -103,21 +105,26 @@ impl Compiled {
 
     /// Every place the word occurs in the skeleton, as `[start, end)` skeleton indices.
     pub(crate) fn find_all(&self, s: &Skeleton) -> Vec<(usize, usize)> {
-        let mut out = Vec::new();
-        let Some(first) = self.elems.first() else { return out };
-        for start in 0..s.chars.len() {
-            let c = s.chars[start];
-            // Cheap test before the walk: the first character or the first letter of its spellings.
-            if c != first.c && !first.latin.iter().any(|l| l.starts_with(c)) {
-                continue;
-            }
-            if let Some(end) = self.walk(s, start, 0, false)
-                && self.bounded(s, start, end)
-            {
-                out.push((start, end));
-            }
-        }
+        let firsts = self.first_chars();
+        (0..s.chars.len())
+            .filter(|i| firsts.contains(&s.chars[*i]))
+            .filter_map(|start| self.match_at(s, start).map(|end| (start, end)))
+            .collect()
+    }
+
+    /// The characters a match can begin with: the first character itself, or the first letter of
+    /// one of its Latin spellings.
+    fn first_chars(&self) -> Vec<char> {
+        let Some(first) = self.elems.first() else { return Vec::new() };
+        let mut out = vec![first.c];
+        out.extend(first.latin.iter().filter_map(|l| l.chars().next()));
+        out.dedup();
         out
+    }
+
+    /// The end of a match that begins at skeleton index `start`, if one does.
+    fn match_at(&self, s: &Skeleton, start: usize) -> Option<usize> {
+        self.walk(s, start, 0, false).filter(|end| self.bounded(s, start, *end))
     }
 
     /// Matches elements `k..` from skeleton index `i`; returns the end, or `None`. `literal` says a
@@ -171,6 +178,9 @@ impl Compiled {
 pub struct RuleSet {
     words: Vec<WordRule>,
     compiled: Vec<Compiled>,
+    /// The words by the characters a match can begin with, so a text is walked once for all of
+    /// them, whatever the length of HQ's list, and each position tries only the words it can start.
+    by_first: HashMap<char, Vec<usize>>,
 }
 
 impl RuleSet {
@@ -195,16 +205,31 @@ impl RuleSet {
             }
             seen.push(key);
         }
-        let compiled = words.iter().map(|w| Compiled::new(&w.word, &w.unless_followed_by)).collect();
-        Ok(Self { words, compiled })
+        let compiled: Vec<Compiled> = words.iter().map(|w| Compiled::new(&w.word, &w.unless_followed_by)).collect();
+        let mut by_first: HashMap<char, Vec<usize>> = HashMap::new();
+        for (i, c) in compiled.iter().enumerate() {
+            for f in c.first_chars() {
+                by_first.entry(f).or_default().push(i);
+            }
+        }
+        Ok(Self { words, compiled, by_first })
     }
 
     pub fn words(&self) -> &[WordRule] {
         &self.words
     }
 
-    pub(crate) fn compiled(&self) -> impl Iterator<Item = (&WordRule, &Compiled)> {
-        self.words.iter().zip(&self.compiled)
+    /// Every match of every word in the skeleton: the word and its `[start, end)` skeleton indices.
+    pub(crate) fn find_all(&self, s: &Skeleton) -> Vec<(&WordRule, usize, usize)> {
+        let mut out = Vec::new();
+        for (start, c) in s.chars.iter().enumerate() {
+            for &w in self.by_first.get(c).map_or(&[][..], Vec::as_slice) {
+                if let Some(end) = self.compiled[w].match_at(s, start) {
+                    out.push((&self.words[w], start, end));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -234,7 +259,7 @@ const LISTED_WARNING: &[&str] = &["限时抢购", "错过再等一年", "名额�
 impl Default for RuleSet {
     /// The defaults HQ starts from (and tests dodge): rule 4's claims and the Advertising Law's
     /// superlatives, blocking; limits people state honestly (最高可贷, 最低起购), warnings; 第一 except
-    /// as an ordinal (第一次, 第一步); and the starting list above.
+    /// as an ordinal (第一次, 第一步, 第一时间); and the starting list above.
     fn default() -> Self {
         let w = |word: &str, class, blocking, unless: &str| WordRule {
             word: word.to_owned(),
@@ -245,7 +270,7 @@ impl Default for RuleSet {
         let mut words: Vec<WordRule> = Vec::new();
         words.extend(GUARANTEED.iter().map(|g| w(g, WordClass::Guaranteed, true, "")));
         words.extend(SUPERLATIVES.iter().map(|s| w(s, WordClass::Superlative, true, "")));
-        words.push(w("第一", WordClass::Superlative, true, "次步天期季批周年月章条页部个"));
+        words.push(w("第一", WordClass::Superlative, true, "次步天期季批周年月章条页部个时笔单份节课轮阶站"));
         words.push(w("最高", WordClass::Superlative, false, ""));
         words.push(w("最低", WordClass::Superlative, false, ""));
         words.extend(LISTED_BLOCKING.iter().map(|l| w(l, WordClass::Listed, true, "")));

@@ -67,7 +67,7 @@ fn superlatives_are_blocked_but_ordinary_uses_are_not() {
     assert_eq!(found("最安全的选择"), [(Rule::Superlative, "最安全".into(), true)]);
     assert_eq!(found("１００％满意"), [(Rule::Superlative, "１００％".into(), true)]);
     assert_eq!(found("业绩第一名"), [(Rule::Superlative, "第一".into(), true)]);
-    assert!(found("第一次开户，第一步登录").is_empty());
+    assert!(found("第一次开户，第一步登录，第一时间通知您").is_empty());
     assert_eq!(found("最高可贷50万"), [(Rule::Superlative, "最高".into(), false)], "a limit: a warning");
     assert!(found("1100%").is_empty() && found("最hot单品").is_empty());
 }
