@@ -68,6 +68,15 @@ fn the_domain_depends_on_nothing_that_does_io() {
     assert_eq!(direct, ["chrono", "serde", "thiserror"], "siyu-domain's dependencies changed");
 }
 
+/// The content library's rules are pure like the domain: the domain itself, serialisation and error
+/// types, nothing that reaches a store, the network or the clock.
+#[test]
+fn the_content_rules_depend_on_nothing_that_does_io() {
+    let lines = cargo_tree("siyu-content", &["--depth", "1"]);
+    let direct = &names(&lines)[1..];
+    assert_eq!(direct, ["serde", "siyu-domain", "thiserror"], "siyu-content's dependencies changed");
+}
+
 /// Every `.rs` file under `dir`, as (path relative to the workspace, lines).
 fn sources(dir: &str) -> Vec<(String, Vec<String>)> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
