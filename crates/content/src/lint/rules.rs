@@ -6,7 +6,7 @@
 //! (`normalise.rs`): each character of a word matches itself, or — for characters with known pinyin —
 //! its pinyin or initial, as long as at least one Chinese character of the word is written as itself
 //! (so plain English or pinyin text is never flagged), and with at most [`MAX_GAP`] fillers between two
-//! characters (so a word is not assembled from two sentences).
+//! characters (so a word is not assembled from characters a paragraph apart).
 
 use std::collections::HashMap;
 
