@@ -39,10 +39,14 @@ pub enum AuditAction {
     HandoverStarted,
     /// A customer's WeCom relationship reached its successor, and siyu moved the customer to them.
     CustomerHandedOver,
+    /// An administrator queued an unfinished hand-over's job again (after it stopped, say).
+    HandoverRunAgain,
+    /// An administrator ended an unfinished hand-over's customers not yet asked of WeCom.
+    HandoverEnded,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 21] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -62,6 +66,8 @@ impl AuditAction {
         Self::PasswordChanged,
         Self::HandoverStarted,
         Self::CustomerHandedOver,
+        Self::HandoverRunAgain,
+        Self::HandoverEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +91,8 @@ impl AuditAction {
             Self::PasswordChanged => "password_changed",
             Self::HandoverStarted => "handover_started",
             Self::CustomerHandedOver => "customer_handed_over",
+            Self::HandoverRunAgain => "handover_run_again",
+            Self::HandoverEnded => "handover_ended",
         }
     }
 

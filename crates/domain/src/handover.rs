@@ -31,10 +31,14 @@ pub enum HandoverState {
     Succeeded,
     /// Did not happen (`reason` says why); the customer stays with the leaver.
     Failed,
+    /// Never asked of WeCom: an administrator ended the rest of the hand-over (`reason` says so); the
+    /// customer stays with the leaver and may be handed over again.
+    Cancelled,
 }
 
 impl HandoverState {
-    pub const ALL: [Self; 5] = [Self::Pending, Self::Requested, Self::Waiting, Self::Succeeded, Self::Failed];
+    pub const ALL: [Self; 6] =
+        [Self::Pending, Self::Requested, Self::Waiting, Self::Succeeded, Self::Failed, Self::Cancelled];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -43,6 +47,7 @@ impl HandoverState {
             Self::Waiting => "waiting",
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
         }
     }
 
@@ -50,13 +55,13 @@ impl HandoverState {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
-    /// Succeeded and failed hand-overs never change again.
+    /// Succeeded, failed and cancelled hand-overs never change again.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Succeeded | Self::Failed)
+        matches!(self, Self::Succeeded | Self::Failed | Self::Cancelled)
     }
 }
 
-/// Why a customer's hand-over failed; stored by its code.
+/// Why a customer's hand-over failed or was cancelled; stored by its code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -70,10 +75,26 @@ pub enum FailReason {
     /// WeCom refused to start the transfer (an errcode per customer: not the leaver's contact, the
     /// 90-day limit, a member WeCom does not know…).
     Refused,
+    /// The successor has no WeCom account (removed after the hand-over started), so WeCom cannot be
+    /// asked to transfer the leaver's contacts to them.
+    SuccessorWithoutWecom,
+    /// The leaver has no WeCom account (removed after the hand-over started), so none of their
+    /// WeCom contacts can be transferred.
+    LeaverWithoutWecom,
+    /// An administrator ended the rest of the hand-over before the customer was asked of WeCom.
+    EndedByAdministrator,
 }
 
 impl FailReason {
-    pub const ALL: [Self; 4] = [Self::CustomerRefused, Self::QuotaFull, Self::NoRecord, Self::Refused];
+    pub const ALL: [Self; 7] = [
+        Self::CustomerRefused,
+        Self::QuotaFull,
+        Self::NoRecord,
+        Self::Refused,
+        Self::SuccessorWithoutWecom,
+        Self::LeaverWithoutWecom,
+        Self::EndedByAdministrator,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -81,6 +102,9 @@ impl FailReason {
             Self::QuotaFull => "quota_full",
             Self::NoRecord => "no_record",
             Self::Refused => "refused",
+            Self::SuccessorWithoutWecom => "successor_without_wecom",
+            Self::LeaverWithoutWecom => "leaver_without_wecom",
+            Self::EndedByAdministrator => "ended_by_administrator",
         }
     }
 
@@ -120,7 +144,7 @@ impl TransferOutcome {
 pub fn next_state(state: HandoverState, outcome: TransferOutcome) -> Option<(HandoverState, Option<FailReason>)> {
     use HandoverState::*;
     match (state, outcome) {
-        (Pending | Succeeded | Failed, _) => None,
+        (Pending | Succeeded | Failed | Cancelled, _) => None,
         (_, TransferOutcome::Done) => Some((Succeeded, None)),
         (Requested, TransferOutcome::Waiting) => Some((Waiting, None)),
         (Waiting, TransferOutcome::Waiting) => None,
@@ -162,6 +186,7 @@ mod tests {
             assert_eq!(next_state(Pending, outcome), None, "not asked yet: nothing to read");
             assert_eq!(next_state(Succeeded, outcome), None);
             assert_eq!(next_state(Failed, outcome), None);
+            assert_eq!(next_state(Cancelled, outcome), None);
         }
     }
 }

@@ -50,6 +50,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0016_password_reset_and_handovers.sql",
         sql: include_str!("../migrations/0016_password_reset_and_handovers.sql"),
     },
+    Migration { name: "0017_jobs_by_dedupe_key.sql", sql: include_str!("../migrations/0017_jobs_by_dedupe_key.sql") },
 ];
 
 /// A store on one PostgreSQL database (and schema).

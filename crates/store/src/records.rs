@@ -660,10 +660,14 @@ pub struct HandoverStep {
     pub to: siyu_domain::handover::HandoverState,
     pub reason: Option<siyu_domain::handover::FailReason>,
     pub takeover_at: Option<Timestamp>,
+    /// Written in the same transaction when the step moves the customer to their successor (a step
+    /// to `Succeeded` that finds them still the leaver's), so no owner change is ever unaudited.
+    pub audit: Option<siyu_domain::audit::NewAuditEntry>,
 }
 
 /// A hand-over as the list shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HandoverSummary {
     pub id: siyu_domain::HandoverId,
     pub from_staff_id: StaffId,
@@ -673,4 +677,5 @@ pub struct HandoverSummary {
     pub customers: i64,
     pub succeeded: i64,
     pub failed: i64,
+    pub cancelled: i64,
 }

@@ -188,6 +188,8 @@ pub trait JobQueue: Send + Sync {
     ) -> StoreResult<()>;
     async fn job(&self, id: JobId) -> StoreResult<Job>;
     async fn list_jobs(&self, filter: &JobFilter, page: Page) -> StoreResult<Paged<Job>>;
+    /// The newest job queued with this dedupe key (`<kind>:<key>`), whatever its status.
+    async fn latest_job_with_key(&self, dedupe_key: &str) -> StoreResult<Option<Job>>;
 }
 
 #[async_trait]
@@ -495,8 +497,8 @@ pub trait HandoverStore: Send + Sync {
     /// Of these customers, those in an unfinished hand-over.
     async fn customers_in_open_handovers(&self, ids: &[CustomerId]) -> StoreResult<Vec<CustomerId>>;
     /// Applies a step to one customer's hand-over if it is still in `step.from`; a step to
-    /// `Succeeded` moves the customer to their successor in the same transaction. Returns whether it
-    /// was applied.
+    /// `Succeeded` moves the customer to their successor (if still the leaver's) and appends
+    /// `step.audit` in the same transaction. Returns whether it was applied.
     async fn step_handover(
         &self,
         id: siyu_domain::HandoverId,

@@ -53,6 +53,15 @@ impl WecomError {
             _ => None,
         }
     }
+    /// Whether WeCom definitely refused the request itself (an errcode that is neither busy, rate or
+    /// concurrency limited, nor about the access token): only such an answer says the thing asked for
+    /// will not happen; any other error may have been, or may yet be, done by a later call.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            Self::Api { errcode, .. } => !BUSY_ERRORS.contains(errcode) && !TOKEN_ERRORS.contains(errcode),
+            _ => false,
+        }
+    }
 }
 
 /// The largest QR image siyu takes (WeCom's are tens of kilobytes).

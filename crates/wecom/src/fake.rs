@@ -71,6 +71,8 @@ struct Corp {
     token_fetches: u32,
     calls: Vec<String>,
     faults: VecDeque<Fault>,
+    /// Faults for the next calls of one path only, tried before `faults`.
+    path_faults: HashMap<String, VecDeque<Fault>>,
     staff: Vec<String>,
     contacts: BTreeMap<String, (ExternalContact, Vec<FollowInfo>)>,
     ways: BTreeMap<String, ContactWay>,
@@ -99,6 +101,7 @@ impl Default for Corp {
             token_fetches: 0,
             calls: Vec::new(),
             faults: VecDeque::new(),
+            path_faults: HashMap::new(),
             staff: Vec::new(),
             contacts: BTreeMap::new(),
             ways: BTreeMap::new(),
@@ -209,6 +212,16 @@ impl FakeWecom {
         let mut c = self.corp();
         for _ in 0..times {
             c.faults.push_back(fault.clone());
+        }
+    }
+
+    /// Queues `fault` for the next `times` calls of `path` alone (a transfer answering -1 while the
+    /// calls before it answer normally).
+    pub fn inject_on(&self, path: &str, fault: Fault, times: usize) {
+        let mut c = self.corp();
+        let q = c.path_faults.entry(path.to_owned()).or_default();
+        for _ in 0..times {
+            q.push_back(fault.clone());
         }
     }
 
@@ -652,7 +665,10 @@ async fn handle(
             Some((t, _)) if *t == given => return axum::Json(err(42001, "access_token expired")).into_response(),
             _ => return axum::Json(err(40014, "invalid access_token")).into_response(),
         }
-        c.faults.pop_front()
+        match c.path_faults.get_mut(&path).and_then(VecDeque::pop_front) {
+            Some(f) => Some(f),
+            None => c.faults.pop_front(),
+        }
     };
     match fault {
         Some(Fault::ExpireToken) => {

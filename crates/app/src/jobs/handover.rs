@@ -2,13 +2,20 @@
 //! next run until every customer's hand-over is final.
 //!
 //! A run, in this order: (1) customers without a WeCom contact of the leaver's move in siyu at once;
-//! (2) WeCom's transfer results are read for every customer already asked (requested or waiting), per
-//! successor, and each moves as `domain::handover::next_state` says — done moves the customer to the
-//! successor in the same store step, and a customer recorded as requested whom WeCom never saw goes
-//! back to pending; (3) pending customers are recorded as requested, then asked of WeCom through
-//! `outbound::transfer`, 100 at a time per successor, and each answer recorded (started: waiting;
-//! refused: failed). So a run that dies anywhere leaves only states a later run resolves: a customer
-//! is asked of WeCom again only after WeCom's own results show it never started, never twice.
+//! (2) when the leaver has no WeCom account (any more), every WeCom contact not yet final fails
+//! (`LeaverWithoutWecom`): nothing can be asked or read for them; (3) per successor: one without a
+//! WeCom account fails only their customers not yet asked (`SuccessorWithoutWecom`) and the run goes
+//! on with the others; for the rest, WeCom's transfer results are read for every customer already
+//! asked (requested or waiting), and each moves as `domain::handover::next_state` says — done moves
+//! the customer to the successor and writes its audit entry in the same store step, and a customer
+//! recorded as requested whom WeCom never saw goes back to pending; (4) pending customers are
+//! recorded as requested, then asked of WeCom through `outbound::transfer`, 100 at a time per
+//! successor, and each answer recorded (started: waiting; refused: failed). Only a definite refusal of
+//! the whole call fails its customers: a busy, rate-limited or unanswered call leaves them requested
+//! and the run is retried. So a run that dies anywhere leaves only states a later run resolves: a
+//! customer is asked of WeCom again only after WeCom's own results show it never started, never
+//! twice. Pending customers an administrator ends become cancelled (`services::handover::end_rest`)
+//! and are never asked; a job that gave up is queued again by `services::handover::run_again`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -62,7 +69,7 @@ impl Job for HandOver {
             state.store.staff_by_ids(&ids, &[]).await?.into_iter().map(|s| (s.id, s)).collect();
         let mut run = Run { state, h: &h, staff: &staff, moved: Vec::new() };
         let outcome = run.step().await;
-        // Whatever happened, the customers already moved are told to the engine and the audit log.
+        // Whatever happened, the customers already moved are told to the engine.
         run.settle_moved().await?;
         outcome?;
         ctx.keep_alive().await?;
@@ -101,7 +108,7 @@ struct Run<'a> {
     h: &'a Handover,
     staff: &'a HashMap<StaffId, Staff>,
     /// Customers moved to their successor in this run.
-    moved: Vec<(CustomerId, StaffId)>,
+    moved: Vec<CustomerId>,
 }
 
 impl Run<'_> {
@@ -111,15 +118,28 @@ impl Run<'_> {
         if in_wecom.iter().all(|i| i.state.is_final()) {
             return Ok(());
         }
+        let Some(from) = self.userid(self.h.from_staff_id) else {
+            // No WeCom account of the leaver's: nothing can be asked or read for their contacts.
+            for i in in_wecom.into_iter().filter(|i| !i.state.is_final()) {
+                self.apply(i, HandoverState::Failed, Some(FailReason::LeaverWithoutWecom), None).await?;
+            }
+            return Ok(());
+        };
         let rt = self.state.wecom.clone().ok_or(Unrunnable::WecomNotConfigured)?;
-        let from = self.userid(self.h.from_staff_id)?;
         // By successor: WeCom's results and transfers are per pair of members.
         let mut by_successor: BTreeMap<StaffId, Vec<&HandoverItem>> = BTreeMap::new();
         for i in in_wecom.into_iter().filter(|i| !i.state.is_final()) {
             by_successor.entry(i.to_staff_id).or_default().push(i);
         }
         for (to, items) in by_successor {
-            let to_userid = self.userid(to)?;
+            let Some(to_userid) = self.userid(to) else {
+                // Their customers not yet asked cannot be; those already asked stay as they are, to
+                // be followed again should the account come back.
+                for i in items.iter().filter(|i| i.state == HandoverState::Pending) {
+                    self.apply(i, HandoverState::Failed, Some(FailReason::SuccessorWithoutWecom), None).await?;
+                }
+                continue;
+            };
             let mut pending: Vec<&HandoverItem> =
                 items.iter().copied().filter(|i| i.state == HandoverState::Pending).collect();
             let asked: Vec<&HandoverItem> =
@@ -178,6 +198,7 @@ impl Run<'_> {
                 to: HandoverState::Requested,
                 reason: None,
                 takeover_at: None,
+                audit: None,
             };
             if self.state.store.step_handover(self.h.id, &step, now).await? {
                 asking.push(*i);
@@ -190,11 +211,12 @@ impl Run<'_> {
         let answers = match crate::outbound::transfer(rt, self.h.resigned, from, to, &externals).await {
             Ok(a) => a,
             // WeCom refused the whole call (a member it does not know, say): no customer started.
-            Err(e) if e.errcode().is_some() => {
+            Err(e) if e.is_refusal() => {
                 tracing::warn!(handover = %self.h.id, error = %e, "WeCom refused a transfer");
                 externals.iter().map(|e| (e.clone(), -1)).collect()
             }
-            // No answer: the customers stay requested, and the next attempt reads WeCom's results first.
+            // No answer, or busy, rate or concurrency limited (-1, 45009, 45033 after the client's own
+            // retries): the customers stay requested, and the next attempt reads WeCom's results first.
             Err(e) => return Err(e.into()),
         };
         let answers: HashMap<String, i64> = answers.into_iter().collect();
@@ -219,7 +241,8 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Moves one customer's hand-over from the state it was read in.
+    /// Moves one customer's hand-over from the state it was read in; a move to the successor carries
+    /// its audit entry into the same store step.
     async fn apply(
         &mut self,
         i: &HandoverItem,
@@ -227,43 +250,41 @@ impl Run<'_> {
         reason: Option<FailReason>,
         takeover_at: Option<Timestamp>,
     ) -> Result<(), JobError> {
-        let step = HandoverStep { customer_id: i.customer_id, from: i.state, to, reason, takeover_at };
-        let applied = self.state.store.step_handover(self.h.id, &step, self.state.clock.now()).await?;
+        let now = self.state.clock.now();
+        let audit = (to == HandoverState::Succeeded).then(|| self.handed_over(i, now));
+        let step = HandoverStep { customer_id: i.customer_id, from: i.state, to, reason, takeover_at, audit };
+        let applied = self.state.store.step_handover(self.h.id, &step, now).await?;
         if applied && to == HandoverState::Succeeded {
-            self.moved.push((i.customer_id, i.to_staff_id));
+            self.moved.push(i.customer_id);
         }
         Ok(())
     }
 
-    fn userid(&self, id: StaffId) -> Result<String, JobError> {
-        self.staff
-            .get(&id)
-            .and_then(|s| s.wecom_userid.clone())
-            .ok_or_else(|| JobError::permanent(format!("{id} has no WeCom account")))
+    /// The audit entry of a customer handed over to their successor.
+    fn handed_over(&self, i: &HandoverItem, now: Timestamp) -> NewAuditEntry {
+        let name = |id: StaffId| self.staff.get(&id).map(|s| s.username.clone()).unwrap_or_else(|| id.to_string());
+        NewAuditEntry {
+            at: now,
+            staff_id: None,
+            actor: format!("job:{}", HandOver::NAME),
+            action: AuditAction::CustomerHandedOver,
+            target: i.customer_id.to_string(),
+            detail: format!("{}: {} → {}", self.h.id, name(self.h.from_staff_id), name(i.to_staff_id)),
+            ip: None,
+        }
     }
 
-    /// Tells the engine of the customers' new owners and writes one audit entry per customer moved.
+    /// The member's WeCom account, if they have one.
+    fn userid(&self, id: StaffId) -> Option<String> {
+        self.staff.get(&id).and_then(|s| s.wecom_userid.clone())
+    }
+
+    /// Tells the engine of the customers' new owners (their audit entries were written with the move).
     async fn settle_moved(&self) -> Result<(), JobError> {
         if self.moved.is_empty() {
             return Ok(());
         }
-        let now = self.state.clock.now();
-        let ids: Vec<CustomerId> = self.moved.iter().map(|(c, _)| *c).collect();
-        self.state.engine.note_customers(&*self.state.store, &ids, now).await?;
-        let from = self.staff.get(&self.h.from_staff_id).map(|s| s.username.clone()).unwrap_or_default();
-        for (c, to) in &self.moved {
-            let to = self.staff.get(to).map(|s| s.username.clone()).unwrap_or_else(|| to.to_string());
-            let entry = NewAuditEntry {
-                at: now,
-                staff_id: None,
-                actor: format!("job:{}", HandOver::NAME),
-                action: AuditAction::CustomerHandedOver,
-                target: c.to_string(),
-                detail: format!("{}: {from} → {to}", self.h.id),
-                ip: None,
-            };
-            self.state.store.append_audit(&entry).await?;
-        }
+        self.state.engine.note_customers(&*self.state.store, &self.moved, self.state.clock.now()).await?;
         Ok(())
     }
 }

@@ -148,8 +148,13 @@ pub fn row<K: Job>(payload: &K::Payload, options: &Options, now: Timestamp) -> N
         payload: payload.to_row(),
         run_at: options.run_at.unwrap_or(now.plus_secs(options.after_secs)),
         max_attempts: K::MAX_ATTEMPTS,
-        dedupe_key: options.dedupe.as_ref().map(|key| format!("{}:{key}", K::NAME)),
+        dedupe_key: options.dedupe.as_ref().map(|key| dedupe_key::<K>(key)),
     }
+}
+
+/// The stored dedupe key of a `K` job queued `once_as(key)`.
+pub(crate) fn dedupe_key<K: Job>(key: impl std::fmt::Display) -> String {
+    format!("{}:{key}", K::NAME)
 }
 
 /// Queues a `K` job and wakes a worker. `None` when its dedupe key held it back.

@@ -1,8 +1,13 @@
 //! Handing a customer manager's customers to successors when they leave (离职继承) or move on (在职继承):
 //! the choice offered (their customers, masked, and the managers who may take them), starting a
-//! hand-over, and reading where it stands. The WeCom side runs as the `staff.handover` job
+//! hand-over, reading where it stands (and how its job stopped, if it did), running its job again,
+//! and ending the rest of it. The WeCom side runs as the `staff.handover` job
 //! ([`crate::jobs::handover`]); a customer becomes the successor's in siyu only when WeCom reports the
 //! takeover done.
+//!
+//! Ending the rest cancels only customers never asked of WeCom: a transfer WeCom has started cannot
+//! be withdrawn there, so those customers stay in the hand-over and the job keeps following them; the
+//! hand-over finishes when nothing is left unfinal.
 //!
 //! Who may take a customer over: an active customer manager other than the leaver, in the leaver's
 //! branch (the customers' data stays within the branch that holds it) and in the caller's data scope,
@@ -13,13 +18,14 @@ use std::collections::{HashMap, HashSet};
 
 use siyu_domain::audit::AuditAction;
 use siyu_domain::customer::Customer;
-use siyu_domain::handover::MAX_CUSTOMERS;
+use siyu_domain::handover::{FailReason, HandoverState, MAX_CUSTOMERS};
+use siyu_domain::job::Job as JobRow;
 use siyu_domain::org::{OrgUnitKind, Role, Staff};
 use siyu_domain::scope::{DataScope, Permission};
 use siyu_domain::{CustomerId, HandoverId, OrgUnitId, StaffId};
 use siyu_store::{
-    CustomerFilter, Handover, HandoverSummary, NewHandover, NewHandoverItem, Page, Paged, RelationshipStatus,
-    StaffFilter,
+    CustomerFilter, Handover, HandoverStep, HandoverSummary, NewHandover, NewHandoverItem, Page, Paged,
+    RelationshipStatus, StaffFilter,
 };
 
 use crate::caller::Caller;
@@ -163,10 +169,7 @@ pub async fn start(state: &AppState, caller: &Caller, input: HandoverInput) -> S
         if external_userid.is_some() && allowed[to].wecom_userid.is_none() {
             return Err(ServiceError::invalid(
                 "successor_without_wecom",
-                format!(
-                    "{} 没有企业微信账号，无法接收企业微信客户 / {} has no WeCom account for WeCom contacts",
-                    allowed[to].display_name, allowed[to].display_name
-                ),
+                Text::new("handover.successor_without_wecom").arg("name", &allowed[to].display_name),
             ));
         }
         items.push(NewHandoverItem { customer_id: *id, to_staff_id: *to, external_userid });
@@ -226,4 +229,78 @@ pub async fn customers_of(state: &AppState, caller: &Caller, h: &Handover) -> Se
     caller.require(Permission::ManageStaff)?;
     let ids: Vec<CustomerId> = h.items.iter().map(|i| i.customer_id).collect();
     Ok(state.store.customers_by_ids(caller.scope(), &ids).await?)
+}
+
+/// The hand-over's job as last queued: its status, attempts and last error show whether it stopped
+/// (failed, or gave up after its attempts). `None` before any was queued.
+pub async fn job(state: &AppState, caller: &Caller, h: &Handover) -> ServiceResult<Option<JobRow>> {
+    caller.require(Permission::ManageStaff)?;
+    Ok(state.store.latest_job_with_key(&jobs::dedupe_key::<HandOver>(h.id)).await?)
+}
+
+fn finished_already() -> ServiceError {
+    ServiceError::Conflict(Text::new("handover.finished_already"))
+}
+
+/// Queues an unfinished hand-over's job again (WeCom came back after the job gave up, say). Returns
+/// whether a run was queued: `false` when one is queued already, which does the same work.
+pub async fn run_again(state: &AppState, caller: &Caller, id: HandoverId) -> ServiceResult<bool> {
+    let h = get(state, caller, id).await?;
+    if h.finished_at.is_some() {
+        return Err(finished_already());
+    }
+    let queued =
+        jobs::enqueue::<HandOver>(state, &HandoverPayload { handover_id: id }, Options::now().once_as(id)).await?;
+    let detail = if queued.is_some() { "job queued again" } else { "job already queued" };
+    audit::record(state, caller, AuditAction::HandoverRunAgain, &id.to_string(), detail).await?;
+    Ok(queued.is_some())
+}
+
+/// What ending the rest of a hand-over did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EndedRest {
+    /// Customers never asked of WeCom, now cancelled; they stay with the leaver.
+    pub cancelled: usize,
+    /// Customers already asked of WeCom, which the job keeps following.
+    pub still_followed: usize,
+    /// Whether the hand-over is finished now (nothing left unfinal).
+    pub finished: bool,
+}
+
+/// Ends an unfinished hand-over's customers not yet asked of WeCom (cancelled, staying with the
+/// leaver); those already asked go on as WeCom decides, followed by the job, which is queued again
+/// should it have stopped. With nothing left unfinal the hand-over finishes now.
+pub async fn end_rest(state: &AppState, caller: &Caller, id: HandoverId) -> ServiceResult<EndedRest> {
+    let h = get(state, caller, id).await?;
+    if h.finished_at.is_some() {
+        return Err(finished_already());
+    }
+    let now = state.clock.now();
+    let mut cancelled = 0;
+    for i in h.items.iter().filter(|i| i.state == HandoverState::Pending) {
+        // From pending only: a customer the job has meanwhile recorded as requested is being asked.
+        let step = HandoverStep {
+            customer_id: i.customer_id,
+            from: HandoverState::Pending,
+            to: HandoverState::Cancelled,
+            reason: Some(FailReason::EndedByAdministrator),
+            takeover_at: None,
+            audit: None,
+        };
+        if state.store.step_handover(id, &step, now).await? {
+            cancelled += 1;
+        }
+    }
+    let h = state.store.handover(id).await?;
+    let still_followed = h.items.iter().filter(|i| !i.state.is_final()).count();
+    if still_followed == 0 {
+        state.store.finish_handover(id, now).await?;
+    } else {
+        jobs::enqueue::<HandOver>(state, &HandoverPayload { handover_id: id }, Options::now().once_as(id)).await?;
+    }
+    let detail =
+        format!("{cancelled} customers not yet asked of WeCom cancelled; {still_followed} asked still followed");
+    audit::record(state, caller, AuditAction::HandoverEnded, &id.to_string(), &detail).await?;
+    Ok(EndedRest { cancelled, still_followed, finished: still_followed == 0 })
 }

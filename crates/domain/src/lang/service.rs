@@ -126,6 +126,12 @@ pub(super) const MESSAGES: &[(&str, &str, &str)] = &[
     ("handover.no_customers", "请至少选择一位客户", "choose at least one customer"),
     ("handover.duplicate_customer", "同一客户只能选择一次", "each customer once"),
     ("handover.not_leavers_customer", "所选客户不属于该客户经理", "a chosen customer is not this manager's"),
+    (
+        "handover.successor_without_wecom",
+        "{name} 没有企业微信账号，无法接收企业微信客户",
+        "{name} has no WeCom account for WeCom contacts",
+    ),
+    ("handover.finished_already", "该移交已结束", "this hand-over has finished"),
     ("channels.qr_unavailable", "暂时无法从企业微信取得二维码图片", "WeCom did not give the QR image"),
     ("audit.range_required", "请选择日期范围", "Choose a date range"),
     ("audit.range_too_long", "日期范围最长 366 天", "A date range spans 366 days at most"),

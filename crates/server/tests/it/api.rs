@@ -299,6 +299,7 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
         ("staff", admin.staff.id.to_string()),
         ("channels", "chc_1".to_owned()),
         ("tags", "tag_1".to_owned()),
+        ("handovers", "hov_1".to_owned()),
     ]
     .into();
 

@@ -22,6 +22,8 @@ struct Fixtures {
     tag: String,
     audience: String,
     import: String,
+    /// A hand-over of one customer (`hov_…`).
+    handover: String,
 }
 
 /// Every customer of the bank, and who may see which, worked out here from owners and the organisation
@@ -158,6 +160,13 @@ fn calls(e: &Endpoint, fx: &Fixtures, target: &Customer) -> (bool, Vec<(Method, 
             ["csv", "xlsx"].iter().map(|f| get(format!("/audiences/{}/export?format={f}", fx.audience))).collect(),
         ),
         ("get", "/imports/{id}/rejected.csv") => (false, vec![get(format!("/imports/{}/rejected.csv", fx.import))]),
+        ("get", "/handovers/{id}") => (false, vec![get(format!("/handovers/{}", fx.handover))]),
+        ("post", "/handovers") => {
+            let owner = target.owner_id.map(|o| o.to_string()).unwrap_or_default();
+            let body =
+                json!({"from": owner, "resigned": false, "items": [{"customer_id": id.to_string(), "to": owner}]});
+            (true, vec![(Method::POST, "/handovers".into(), Some(body))])
+        }
         (method, path) => panic!("{method} {path} reads customers and this walk has no way to call it: add one"),
     }
 }
@@ -263,7 +272,20 @@ async fn no_endpoint_shows_a_customer_outside_the_callers_scope() {
     let import = import["id"].as_str().unwrap().to_owned();
     let done = app.import_after_jobs(&hq, &import, "validating").await;
     assert_eq!(done["bad_rows"], 1, "{done}");
-    let fx = Fixtures { tag, audience: audience["id"].as_str().unwrap().to_owned(), import };
+    let handed = app.customer_of("cm_sh01_1").await;
+    let successor = app.staff("cm_sh01_2").await;
+    let new = siyu_store::NewHandover {
+        from_staff_id: handed.owner_id.unwrap(),
+        resigned: false,
+        created_by: None,
+        items: vec![siyu_store::NewHandoverItem {
+            customer_id: handed.id,
+            to_staff_id: successor.id,
+            external_userid: None,
+        }],
+    };
+    let handover = app.state.store.create_handover(&new, app.state.clock.now()).await.unwrap().to_string();
+    let fx = Fixtures { tag, audience: audience["id"].as_str().unwrap().to_owned(), import, handover };
 
     // A customer manager, against a colleague's customer at the same sub-branch; a branch head, against
     // another branch's; a sub-branch head, against the next sub-branch's; head office sees everyone.

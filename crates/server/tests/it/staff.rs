@@ -1,7 +1,9 @@
 //! Staff administration over HTTP: the member form's defaults, rules and saved notice; an
 //! administrator's password reset, which ends the member's sessions and opens nothing but the change
 //! of password (console and API) until they choose their own; and the hand-over of a leaving manager's
-//! customers through the fake WeCom's transfer endpoints, polled to the end, never asked twice.
+//! customers through the fake WeCom's transfer endpoints, polled to the end, never asked twice — with
+//! a successor or leaver whose WeCom account went, a busy WeCom, a job that gave up (run again) and an
+//! administrator ending the rest; and the same over the JSON API.
 
 use reqwest::{Client, StatusCode};
 use siyu_app::jobs::handover::{HandOver, HandoverPayload, POLL_SECS};
@@ -253,6 +255,7 @@ async fn a_hand_over_reaches_wecom_once_and_moves_each_customer_only_when_wecom_
         to: HandoverState::Requested,
         reason: None,
         takeover_at: None,
+        audit: None,
     };
     assert!(app.state.store.step_handover(id, &died, app.clock.now()).await.unwrap());
     app.run_jobs().await;
@@ -401,4 +404,275 @@ async fn a_successor_with_a_full_quota_and_a_contact_wecom_does_not_know_fail_an
     }
     let page = admin.client.get(app.url(&format!("/handovers/{}", h.id))).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("接收人客户数已满") && page.contains("企业微信拒绝发起"), "the reasons, in words");
+}
+
+/// Removes a member's WeCom account in siyu (as an administrator's edit does).
+async fn drop_wecom(app: &TestApp, s: &Staff) {
+    let u = siyu_store::StaffUpdate {
+        display_name: s.display_name.clone(),
+        role: s.role,
+        org_unit_id: s.org_unit_id,
+        wecom_userid: None,
+        active: s.active,
+    };
+    app.state.store.update_staff(s.id, &u, app.clock.now()).await.unwrap();
+}
+
+/// Starts a hand-over of `items` through the service, as the administrator.
+async fn start_as_admin(app: &TestApp, from: &Staff, items: Vec<(siyu_domain::CustomerId, StaffId)>) -> HandoverId {
+    let input = siyu_app::services::handover::HandoverInput { from: from.id, resigned: false, items };
+    siyu_app::services::handover::start(&app.state, &admin_caller(app).await, input).await.unwrap()
+}
+
+fn state_of(h: &siyu_store::Handover, c: &Customer) -> (HandoverState, Option<FailReason>) {
+    let i = h.items.iter().find(|i| i.customer_id == c.id).unwrap();
+    (i.state, i.reason)
+}
+
+#[tokio::test]
+async fn a_successor_whose_wecom_account_went_fails_only_their_customers_and_the_others_go_on() {
+    let (fake, app, leaver, successor, linked) = wecom_bank().await;
+    fake.add_staff("wx_cm_sh02_1");
+    let other = app.staff("cm_sh02_1").await;
+    assert!(other.wecom_userid.is_some(), "the demo gives managers WeCom accounts");
+    let (a, b) = (&linked[0], &linked[1]);
+    let id = start_as_admin(&app, &leaver, vec![(a.0.id, successor.id), (b.0.id, other.id)]).await;
+    // The successor's WeCom account is removed after the start.
+    drop_wecom(&app, &successor).await;
+    app.run_jobs().await;
+    let h = app.state.store.handover(id).await.unwrap();
+    assert_eq!(state_of(&h, &a.0), (HandoverState::Failed, Some(FailReason::SuccessorWithoutWecom)));
+    assert_eq!(state_of(&h, &b.0), (HandoverState::Waiting, None), "the other successor's customer goes on");
+    assert_eq!((fake.transfer_requests(&a.1), fake.transfer_requests(&b.1)), (0, 1));
+    assert!(app.state.store.customers_in_open_handovers(&[a.0.id]).await.unwrap().is_empty(), "may be chosen again");
+    let admin = app.login("admin").await;
+    let page = admin.client.get(app.url(&format!("/handovers/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("接收人没有企业微信账号"), "the reason in the reader's language");
+}
+
+#[tokio::test]
+async fn a_leaver_without_a_wecom_account_fails_every_wecom_customer_and_moves_the_others() {
+    let (fake, app, leaver, successor, linked) = wecom_bank().await;
+    let f = CustomerFilter { owner_id: Some(leaver.id), ..Default::default() };
+    let third = app.state.store.list_customers(DataScope::All, &f, Page::first(3)).await.unwrap().items[2].clone();
+    let (a, b) = (&linked[0], &linked[1]);
+    let items = vec![(a.0.id, successor.id), (b.0.id, successor.id), (third.id, successor.id)];
+    let id = start_as_admin(&app, &leaver, items).await;
+    drop_wecom(&app, &leaver).await;
+    app.run_jobs().await;
+    let h = app.state.store.handover(id).await.unwrap();
+    for (c, _) in &linked {
+        assert_eq!(state_of(&h, c), (HandoverState::Failed, Some(FailReason::LeaverWithoutWecom)));
+        assert_eq!(owner_of(&app, c).await, Some(leaver.id));
+    }
+    assert_eq!(state_of(&h, &third), (HandoverState::Succeeded, None));
+    assert!(h.finished_at.is_some(), "nothing left: finished");
+    assert_eq!(fake.calls_to("/cgi-bin/externalcontact/transfer_customer"), 0);
+}
+
+#[tokio::test]
+async fn a_busy_or_rate_limited_wecom_refuses_nobody_and_the_retry_asks_once() {
+    let (fake, app, leaver, successor, linked) = wecom_bank().await;
+    let a = &linked[0];
+    let path = "/cgi-bin/externalcontact/transfer_customer";
+    let tries = siyu_wecom::client::RetryPolicy::default().max_attempts as usize;
+    for (n, code) in [(1, -1), (2, 45009)] {
+        let c = &linked[n - 1];
+        let id = start_as_admin(&app, &leaver, vec![(c.0.id, successor.id)]).await;
+        // Every attempt the client makes of this call answers the code, so the client gives up.
+        fake.inject_on(path, siyu_wecom::fake::Fault::Errcode(code), tries);
+        app.run_jobs().await;
+        let h = app.state.store.handover(id).await.unwrap();
+        assert_eq!(state_of(&h, &c.0), (HandoverState::Requested, None), "{code}: not refused, still asked");
+        let job = app.state.store.latest_job_with_key(&format!("staff.handover:{id}")).await.unwrap().unwrap();
+        assert_eq!(job.status, siyu_domain::job::JobStatus::Queued, "{code}: retried");
+        app.advance_secs(3600).await;
+        let h = app.state.store.handover(id).await.unwrap();
+        assert_eq!(state_of(&h, &c.0), (HandoverState::Waiting, None), "{code}: asked on the retry");
+        assert_eq!(fake.transfer_requests(&c.1), 1, "{code}: started once");
+    }
+    assert_eq!(fake.transfer_requests(&a.1), 1);
+}
+
+/// The queued job of a hand-over, failed for good as the worker leaves one that gave up.
+async fn give_up(app: &TestApp, id: HandoverId) {
+    let job = app.state.store.latest_job_with_key(&format!("staff.handover:{id}")).await.unwrap().unwrap();
+    let claimed = app.state.store.claim("gone", app.clock.now(), 60).await.unwrap().unwrap();
+    assert_eq!(claimed.id, job.id);
+    let now = app.clock.now();
+    app.state.store.fail(job.id, "gone", "gave up after 10 attempts: WeCom busy", None, now).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_stopped_hand_over_is_run_again_or_its_rest_ended_and_both_are_audited() {
+    let (fake, app, leaver, successor, linked) = wecom_bank().await;
+    let admin = app.login("admin").await;
+    let (a, b) = (&linked[0], &linked[1]);
+    app.run_jobs().await;
+    let id = start_as_admin(&app, &leaver, vec![(a.0.id, successor.id), (b.0.id, successor.id)]).await;
+    give_up(&app, id).await;
+    let page = admin.client.get(app.url(&format!("/handovers/{id}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"handover-job-stopped\"") && page.contains("WeCom busy"), "how the job stopped");
+    assert!(page.contains("id=\"handover-run-again\"") && page.contains("id=\"handover-end-rest\""));
+    assert!(page.contains("data-confirm=\"确定重新运行此移交"), "asked to confirm");
+
+    // Run again: the job goes on and asks WeCom.
+    let r = form(&admin, &app, &format!("/handovers/{id}/run-again"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    app.run_jobs().await;
+    let h = app.state.store.handover(id).await.unwrap();
+    assert_eq!(state_of(&h, &a.0), (HandoverState::Waiting, None));
+
+    // A second hand-over, stopped before it asked anyone: ending the rest cancels the pending, keeps the
+    // one already asked of WeCom, and the job follows it to the end.
+    let f = CustomerFilter { owner_id: Some(leaver.id), ..Default::default() };
+    let third = app.state.store.list_customers(DataScope::All, &f, Page::first(3)).await.unwrap().items[2].clone();
+    let d = third.clone();
+    let id2 = start_as_admin(&app, &leaver, vec![(d.id, successor.id)]).await;
+    give_up(&app, id2).await;
+    let r = form(&admin, &app, &format!("/handovers/{id2}/end-rest"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let h2 = app.state.store.handover(id2).await.unwrap();
+    assert_eq!(state_of(&h2, &d), (HandoverState::Cancelled, Some(FailReason::EndedByAdministrator)));
+    assert!(h2.finished_at.is_some(), "nothing left unfinal: finished");
+    assert_eq!(owner_of(&app, &d).await, Some(leaver.id), "cancelled: stays with the leaver");
+    let page = admin.client.get(app.url(&format!("/handovers/{id2}"))).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("管理员结束了剩余客户的移交") && !page.contains("id=\"handover-end-rest\""));
+
+    // Ending the first one's rest: nobody pending; the waiting customer is still followed to done.
+    let caller = admin_caller(&app).await;
+    let ended = siyu_app::services::handover::end_rest(&app.state, &caller, id).await.unwrap();
+    assert_eq!((ended.cancelled, ended.still_followed, ended.finished), (0, 2, false));
+    fake.complete_transfers();
+    app.advance_secs(POLL_SECS).await;
+    let h = app.state.store.handover(id).await.unwrap();
+    assert!(h.finished_at.is_some());
+    assert_eq!(owner_of(&app, &a.0).await, Some(successor.id));
+    let done = siyu_app::services::handover::run_again(&app.state, &caller, id).await.unwrap_err();
+    assert_eq!(done.code(), "conflict", "a finished hand-over is not run again");
+    // Run again once (the refused one writes nothing), the rest ended twice.
+    for (action, n) in [(AuditAction::HandoverRunAgain, 1), (AuditAction::HandoverEnded, 2)] {
+        let f = AuditFilter { action: Some(action), ..Default::default() };
+        assert_eq!(app.state.store.search_audit(&f, Page::first(10)).await.unwrap().total, n, "{action:?}");
+    }
+    // A customer manager may do neither.
+    let cm = app.login("cm_sh01_2").await;
+    for path in ["run-again", "end-rest"] {
+        let r = form(&cm, &app, &format!("/handovers/{id}/{path}"), &[]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn the_hand_over_api_starts_reads_runs_again_and_ends_with_stable_codes() {
+    let (_fake, app, leaver, successor, linked) = wecom_bank().await;
+    let admin = app.login("admin").await;
+    let (a, b) = (&linked[0], &linked[1]);
+    let body = serde_json::json!({
+        "from": leaver.id.to_string(),
+        "resigned": false,
+        "items": [{"customer_id": a.0.id.to_string(), "to": successor.id.to_string()}],
+    });
+    let (status, h) = admin.post_json(&app, "/api/v1/handovers", body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{h}");
+    let id = h["id"].as_str().unwrap().to_owned();
+    assert_eq!(h["items"][0]["state"], "pending");
+    assert_eq!(h["items"][0]["customer_name"], a.0.name.as_str());
+    assert!(h["items"][0]["phone_masked"].as_str().is_none_or(|p| p.contains('*')), "masked");
+    assert!(!h.to_string().contains(&a.1), "no WeCom contact id");
+    let (status, again) = admin.post_json(&app, "/api/v1/handovers", body).await;
+    assert_eq!((status, again["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{again}");
+    // Bad bodies.
+    let r = admin
+        .client
+        .post(app.url("/api/v1/handovers"))
+        .header("x-csrf-token", &admin.csrf)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "bad_json", "{e}");
+    for bad in [
+        serde_json::json!({"from": leaver.id.to_string()}),
+        serde_json::json!({"from": "cus_1", "resigned": false, "items": []}),
+        serde_json::json!({"from": leaver.id.to_string(), "resigned": false, "items": [{"customer_id": 1}]}),
+    ] {
+        let (status, e) = admin.post_json(&app, "/api/v1/handovers", bad.clone()).await;
+        assert_eq!(
+            (status, e["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_json")),
+            "{bad}: {e}"
+        );
+    }
+    let empty = serde_json::json!({"from": leaver.id.to_string(), "resigned": false, "items": []});
+    let (status, e) = admin.post_json(&app, "/api/v1/handovers", empty).await;
+    assert_eq!((status, e["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("no_customers")), "{e}");
+    let elsewhere = app.staff("cm_hz01_1").await;
+    let wrong = serde_json::json!({
+        "from": leaver.id.to_string(), "resigned": false,
+        "items": [{"customer_id": b.0.id.to_string(), "to": elsewhere.id.to_string()}],
+    });
+    let (status, e) = admin.post_json(&app, "/api/v1/handovers", wrong).await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("successor_out_of_scope"))
+    );
+
+    // Read, list, run again, end the rest.
+    let (status, one) = admin.get_json(&app, &format!("/api/v1/handovers/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["job"]["status"], "queued");
+    let (status, list) = admin.get_json(&app, "/api/v1/handovers").await;
+    assert_eq!((status, list["total"].as_i64()), (StatusCode::OK, Some(1)));
+    let (status, _) = admin.get_json(&app, "/api/v1/handovers/hov_999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, r) = admin.post_json(&app, &format!("/api/v1/handovers/{id}/run-again"), serde_json::json!({})).await;
+    assert_eq!((status, r["queued"].as_bool()), (StatusCode::ACCEPTED, Some(false)), "already queued: {r}");
+    let (status, r) = admin.post_json(&app, &format!("/api/v1/handovers/{id}/end-rest"), serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    assert_eq!((r["cancelled"].as_u64(), r["finished"].as_bool()), (Some(1), Some(true)));
+    let (status, r) = admin.post_json(&app, &format!("/api/v1/handovers/{id}/end-rest"), serde_json::json!({})).await;
+    assert_eq!((status, r["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")));
+    let (status, _) = admin.post_json(&app, "/api/v1/handovers/hov_999999/run-again", serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A branch manager sees no hand-over, of their branch or another's.
+    for who in ["bm_sh", "bm_hz"] {
+        let bm = app.login(who).await;
+        let (status, _) = bm.get_json(&app, &format!("/api/v1/handovers/{id}")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
+        let (status, _) = bm.get_json(&app, "/api/v1/handovers").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{who}");
+    }
+}
+
+#[tokio::test]
+async fn the_password_reset_api_is_the_consoles_audited_must_change_reset() {
+    let app = spawn_app().await;
+    let admin = app.login("admin").await;
+    let member = app.staff("cm_sh01_2").await;
+    let (status, r) =
+        admin.post_json(&app, &format!("/api/v1/staff/{}/password-reset", member.id), serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let temporary = r["temporary_password"].as_str().unwrap().to_owned();
+    let (c, status, _) = sign_in(&app, "cm_sh01_2", &temporary).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "the temporary password signs in");
+    let r = c.get(app.url("/customers")).send().await.unwrap();
+    assert_eq!(r.headers().get("location").map(|v| v.to_str().unwrap()), Some("/password"), "must change first");
+    let f = AuditFilter { action: Some(AuditAction::PasswordReset), ..Default::default() };
+    let audited = app.state.store.search_audit(&f, Page::first(5)).await.unwrap();
+    assert_eq!(audited.total, 1);
+    assert!(!audited.items[0].detail.contains(&temporary), "never the password");
+    let (status, e) =
+        admin.post_json(&app, &format!("/api/v1/staff/{}/password-reset", admin.staff.id), serde_json::json!({})).await;
+    assert_eq!((status, e["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("self_reset")));
+    let (status, _) = admin.post_json(&app, "/api/v1/staff/stf_999999/password-reset", serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let cm = app.login("cm_sh01_1").await;
+    let (status, _) =
+        cm.post_json(&app, &format!("/api/v1/staff/{}/password-reset", member.id), serde_json::json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

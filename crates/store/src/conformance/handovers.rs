@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
+use siyu_domain::audit::{AuditAction, NewAuditEntry};
 use siyu_domain::handover::{FailReason, HandoverState};
+use siyu_domain::job::{JobStatus, NewJob};
 use siyu_domain::scope::DataScope;
 use siyu_domain::{CustomerId, HandoverId, StaffId};
 
@@ -52,15 +54,34 @@ pub async fn hand_overs_step_once_and_move_the_owner_on_success(s: Arc<dyn Store
     assert!(matches!(s.create_handover(&again, T0).await, Err(StoreError::Conflict(_))), "c1 is being handed over");
     assert_eq!(s.list_handovers(Page::first(10)).await.unwrap().total, 1, "the refused one left nothing behind");
 
-    let step = |c, from, to, reason| HandoverStep { customer_id: c, from, to, reason, takeover_at: None };
+    let step = |c, from, to, reason| HandoverStep { customer_id: c, from, to, reason, takeover_at: None, audit: None };
     use HandoverState::*;
     assert!(s.step_handover(h, &step(c1, Pending, Requested, None), T0).await.unwrap());
     assert!(!s.step_handover(h, &step(c1, Pending, Requested, None), T0).await.unwrap(), "already moved on");
     let waiting = HandoverStep { takeover_at: Some(T0.plus_secs(86_400)), ..step(c1, Requested, Waiting, None) };
     assert!(s.step_handover(h, &waiting, T0).await.unwrap());
     assert_eq!(s.customer(DataScope::All, c1).await.unwrap().owner_id, Some(b.cm1.id), "waiting: still the leaver's");
-    assert!(s.step_handover(h, &step(c1, Waiting, Succeeded, None), T0.plus_secs(5)).await.unwrap());
+    let entry = NewAuditEntry {
+        at: T0.plus_secs(5),
+        staff_id: None,
+        actor: "job:staff.handover".into(),
+        action: AuditAction::CustomerHandedOver,
+        target: c1.to_string(),
+        detail: "cm1 → cm2".into(),
+        ip: None,
+    };
+    let handed = AuditFilter { action: Some(AuditAction::CustomerHandedOver), ..Default::default() };
+    let done = HandoverStep { audit: Some(entry.clone()), ..step(c1, Waiting, Succeeded, None) };
+    assert!(s.step_handover(h, &done, T0.plus_secs(5)).await.unwrap());
     assert_eq!(s.customer(DataScope::All, c1).await.unwrap().owner_id, Some(b.cm2.id), "done: the successor's");
+    let audited = s.search_audit(&handed, Page::first(10)).await.unwrap();
+    assert_eq!(audited.total, 1, "the move's audit entry, in the same step");
+    assert_eq!(
+        (audited.items[0].target.as_str(), audited.items[0].detail.as_str()),
+        (entry.target.as_str(), "cm1 → cm2")
+    );
+    assert!(!s.step_handover(h, &done, T0.plus_secs(6)).await.unwrap(), "a step not applied");
+    assert_eq!(s.search_audit(&handed, Page::first(10)).await.unwrap().total, 1, "writes no entry");
     assert!(s.step_handover(h, &step(c2, Pending, Failed, Some(FailReason::QuotaFull)), T0).await.unwrap());
     assert_eq!(s.customer(DataScope::All, c2).await.unwrap().owner_id, Some(b.cm1.id), "a failure moves nobody");
 
@@ -74,9 +95,29 @@ pub async fn hand_overs_step_once_and_move_the_owner_on_success(s: Arc<dyn Store
     s.finish_handover(h, T0.plus_secs(99)).await.unwrap();
     let list = s.list_handovers(Page::first(10)).await.unwrap();
     let row = &list.items[0];
-    assert_eq!((row.customers, row.succeeded, row.failed, row.finished_at), (2, 1, 1, Some(T0.plus_secs(9))));
+    assert_eq!((row.customers, row.succeeded, row.failed, row.cancelled), (2, 1, 1, 0));
+    assert_eq!(row.finished_at, Some(T0.plus_secs(9)));
     // A finished customer may be handed over again (back, say).
     let back = NewHandover { from_staff_id: b.cm2.id, items: vec![item(c1, None)], ..new };
     s.create_handover(&back, T0).await.unwrap();
     assert!(matches!(s.handover(HandoverId::new(999_999)).await, Err(StoreError::NotFound)));
+
+    // A hand-over's job is found by its key, the newest row whatever its status.
+    let job = |key: &str| NewJob {
+        kind: "staff.handover".into(),
+        payload: "{}".into(),
+        run_at: T0,
+        max_attempts: 1,
+        dedupe_key: Some(key.into()),
+    };
+    assert!(s.latest_job_with_key("staff.handover:hov_1").await.unwrap().is_none());
+    let first = s.enqueue(&job("staff.handover:hov_1")).await.unwrap().unwrap();
+    let claimed = s.claim("w", T0, 60).await.unwrap().unwrap();
+    assert_eq!(claimed.id, first);
+    s.fail(first, "w", "gave up", None, T0).await.unwrap();
+    s.enqueue(&job("staff.handover:hov_2")).await.unwrap().unwrap();
+    let latest = s.latest_job_with_key("staff.handover:hov_1").await.unwrap().unwrap();
+    assert_eq!((latest.id, latest.status, latest.last_error.as_deref()), (first, JobStatus::Failed, Some("gave up")));
+    let second = s.enqueue(&job("staff.handover:hov_1")).await.unwrap().unwrap();
+    assert_eq!(s.latest_job_with_key("staff.handover:hov_1").await.unwrap().unwrap().id, second, "the newest");
 }

@@ -1,5 +1,5 @@
 //! Hand-overs of a manager's customers, one row per customer, and the step that moves a customer to
-//! their successor with the hand-over's success.
+//! their successor with the hand-over's success and writes its audit entry in the same transaction.
 
 #[macro_export]
 macro_rules! sql_handovers {
@@ -90,7 +90,8 @@ macro_rules! sql_handovers {
                     "SELECT h.id, h.from_staff_id, h.resigned, h.created_at, h.finished_at, \
                      (SELECT COUNT(*) FROM handover_items i WHERE i.handover_id = h.id) AS customers, \
                      (SELECT COUNT(*) FROM handover_items i WHERE i.handover_id = h.id AND i.state = 'succeeded') AS succeeded, \
-                     (SELECT COUNT(*) FROM handover_items i WHERE i.handover_id = h.id AND i.state = 'failed') AS failed \
+                     (SELECT COUNT(*) FROM handover_items i WHERE i.handover_id = h.id AND i.state = 'failed') AS failed, \
+                     (SELECT COUNT(*) FROM handover_items i WHERE i.handover_id = h.id AND i.state = 'cancelled') AS cancelled \
                      FROM handovers h ORDER BY h.id DESC LIMIT $1 OFFSET $2",
                 )
                 .bind(page.limit)
@@ -110,6 +111,7 @@ macro_rules! sql_handovers {
                             customers: get(r, "customers")?,
                             succeeded: get(r, "succeeded")?,
                             failed: get(r, "failed")?,
+                            cancelled: get(r, "cancelled")?,
                         })
                     })
                     .collect::<$crate::error::StoreResult<Vec<_>>>()?;
@@ -150,7 +152,7 @@ macro_rules! sql_handovers {
                 if step.to == dom::handover::HandoverState::Succeeded {
                     // Only from the leaver: an owner changed meanwhile (by an import, say) was a later
                     // decision of the bank's and stands.
-                    ::sqlx::query(
+                    let moved = ::sqlx::query(
                         "UPDATE customers SET owner_id = $2, updated_at = $3 WHERE id = $1 \
                          AND owner_id = (SELECT from_staff_id FROM handovers WHERE id = $4)",
                     )
@@ -160,7 +162,12 @@ macro_rules! sql_handovers {
                         .bind(id.get())
                         .execute(&mut *tx)
                         .await
-                        .map_err(db_err)?;
+                        .map_err(db_err)?
+                        .rows_affected();
+                    // The owner change and its audit entry commit together, or neither does.
+                    if let (1.., Some(entry)) = (moved, &step.audit) {
+                        insert_audit(&mut tx, entry).await?;
+                    }
                 }
                 tx.commit().await.map_err(db_err)?;
                 Ok(true)

@@ -172,6 +172,15 @@ macro_rules! sql_jobs {
                 let rows = qb.build().fetch_all(&self.pool).await.map_err(db_err)?;
                 Ok($crate::Paged { items: rows.iter().map(job_from_row).collect::<Result<_, _>>()?, total })
             }
+
+            async fn latest_job_with_key(&self, key: &str) -> $crate::error::StoreResult<Option<dom::job::Job>> {
+                let row = ::sqlx::query(&format!("SELECT {JOB_COLS} FROM jobs WHERE dedupe_key = $1 ORDER BY id DESC LIMIT 1"))
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_err)?;
+                row.as_ref().map(job_from_row).transpose()
+            }
         }
     };
 }

@@ -6,6 +6,7 @@ pub mod audiences;
 pub mod channels;
 pub mod customers;
 pub mod extract;
+pub mod handovers;
 pub mod imports;
 pub mod openapi;
 pub mod tags;
@@ -144,6 +145,8 @@ const AUDIT_ACTIONS: &[&str] = &[
     "password_changed",
     "handover_started",
     "customer_handed_over",
+    "handover_run_again",
+    "handover_ended",
 ];
 
 /// What a request body is, which decides the most a route reads of it. Read from the handler's
@@ -325,6 +328,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(admin::create_staff), NoCustomers).needs(ManageStaff),
         ep(routes!(admin::get_staff), NoCustomers).needs(ManageStaff),
         ep(routes!(admin::update_staff), NoCustomers).needs(ManageStaff),
+        ep(routes!(handovers::reset_password), NoCustomers).needs(ManageStaff),
+        ep(routes!(handovers::list), NoCustomers).needs(ManageStaff).paged(),
+        ep(routes!(handovers::get), Customers).needs(ManageStaff),
+        ep(routes!(handovers::start), Customers).needs(ManageStaff),
+        ep(routes!(handovers::run_again), NoCustomers).needs(ManageStaff),
+        ep(routes!(handovers::end_rest), NoCustomers).needs(ManageStaff),
         ep(routes!(admin::list_tokens), NoCustomers).needs(ManageApiTokens).paged(),
         ep(routes!(admin::create_token), NoCustomers).needs(ManageApiTokens),
         ep(routes!(admin::revoke_token), NoCustomers).needs(ManageApiTokens),

@@ -297,11 +297,46 @@ struct DetailPage {
     counts: Vec<(&'static str, &'static str, usize)>,
     rows: Vec<ItemRow>,
     started: bool,
+    /// The id, for the forms of an unfinished hand-over.
+    id: HandoverId,
+    /// How its job stopped (failed, or gave up after its attempts), in words; none while it runs.
+    stopped: Option<String>,
+    /// Whether customers never asked of WeCom remain (the "end the rest" button).
+    pending: bool,
+    /// What the last action did, in words.
+    done: Option<&'static str>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DetailQuery {
     started: Option<String>,
+    done: Option<String>,
+}
+
+pub async fn run_again(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    IdPath(id): IdPath<HandoverId>,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/staff");
+    match handover::run_again(&state, &user.0, id).await {
+        Ok(_) => Redirect::to(&format!("/handovers/{id}?done=run_again")).into_response(),
+        Err(e) => error_page(ctx, e),
+    }
+}
+
+pub async fn end_rest(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    headers: HeaderMap,
+    IdPath(id): IdPath<HandoverId>,
+) -> Response {
+    let ctx = PageCtx::new(&user, &headers, "/staff");
+    match handover::end_rest(&state, &user.0, id).await {
+        Ok(_) => Redirect::to(&format!("/handovers/{id}?done=end_rest")).into_response(),
+        Err(e) => error_page(ctx, e),
+    }
 }
 
 pub async fn detail(
@@ -321,6 +356,13 @@ pub async fn detail(
         Err(e) => return error_page(ctx, e),
     };
     let customers: HashMap<CustomerId, _> = customers.into_iter().map(|c| (c.id, c)).collect();
+    let job = match handover::job(&state, &user.0, &h).await {
+        Ok(j) => j,
+        Err(e) => return error_page(ctx, e),
+    };
+    let stopped = job
+        .filter(|j| h.finished_at.is_none() && j.status == siyu_domain::job::JobStatus::Failed)
+        .map(|j| format!("{}{}", ctx.tr.t("handover.job_failed"), j.last_error.unwrap_or_default()));
     let staff = match handover::leavers(&state, &user.0).await {
         Ok(s) => s,
         Err(e) => return error_page(ctx, e),
@@ -359,6 +401,7 @@ pub async fn detail(
                 HandoverState::Waiting => "handover.state.waiting",
                 HandoverState::Succeeded => "handover.state.succeeded",
                 HandoverState::Failed => "handover.state.failed",
+                HandoverState::Cancelled => "handover.state.cancelled",
             };
             (ctx.tr.t(key), s.as_str(), h.items.iter().filter(|i| i.state == *s).count())
         })
@@ -372,6 +415,14 @@ pub async fn detail(
         counts,
         rows,
         started: q.started.is_some(),
+        id: h.id,
+        stopped,
+        pending: h.items.iter().any(|i| i.state == HandoverState::Pending),
+        done: match q.done.as_deref() {
+            Some("run_again") => Some(ctx.tr.t("handover.run_again_done")),
+            Some("end_rest") => Some(ctx.tr.t("handover.end_rest_done")),
+            _ => None,
+        },
         ctx,
     })
 }

@@ -91,6 +91,8 @@ pub fn forms() -> Vec<FormRoute> {
         form("/staff/{id}/password", Needs(ManageStaff), post(staff::reset_password)),
         form("/password", SignedIn, post(login::change_password)),
         form("/handovers", Needs(ManageStaff), post(handover::start)),
+        form("/handovers/{id}/run-again", Needs(ManageStaff), post(handover::run_again)),
+        form("/handovers/{id}/end-rest", Needs(ManageStaff), post(handover::end_rest)),
         form("/channels", Needs(ManageChannels), post(channels::create)),
         form("/channels/{id}/simulate", Needs(ManageChannels), post(channels::simulate)),
         form("/channels/{id}/controls", Needs(ManageChannels), post(channels::set_controls)),

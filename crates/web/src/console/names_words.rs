@@ -27,6 +27,8 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("action.password_changed", "修改密码", "Password changed"),
     ("action.handover_started", "发起客户交接", "Hand-over started"),
     ("action.customer_handed_over", "客户已交接", "Customer handed over"),
+    ("action.handover_run_again", "重新运行客户交接", "Hand-over run again"),
+    ("action.handover_ended", "结束客户交接的剩余客户", "Rest of a hand-over ended"),
     // Job kinds (`Job::NAME`, the names in `Registry::standard`).
     ("jobkind.audiences.refresh", "刷新客群与规则标签", "Refresh audiences and rule tags"),
     ("jobkind.import.validate", "导入试运行", "Import dry run"),

@@ -158,4 +158,33 @@ pub const WORDS: &[(&str, &str, &str)] = &[
         "WeCom refused to start it (not the member's contact, or over the limit)",
     ),
     ("handover.siyu_only", "无企业微信好友，仅在系统内移交", "No WeCom contact: moved in siyu only"),
+    ("handover.state.cancelled", "已取消", "Cancelled"),
+    ("handover.reason.successor_without_wecom", "接收人没有企业微信账号", "The successor has no WeCom account"),
+    ("handover.reason.leaver_without_wecom", "原客户经理没有企业微信账号", "The leaver has no WeCom account"),
+    (
+        "handover.reason.ended_by_administrator",
+        "管理员结束了剩余客户的移交",
+        "An administrator ended the rest of the hand-over",
+    ),
+    ("handover.cancelled", "已取消", "Cancelled"),
+    ("handover.job", "后台任务", "Background job"),
+    (
+        "handover.job_failed",
+        "后台任务已停止（重试次数用尽或无法继续）：",
+        "The background job stopped (it gave up or could not go on): ",
+    ),
+    ("handover.run_again", "重新运行", "Run again"),
+    (
+        "handover.run_again_confirm",
+        "确定重新运行此移交？已提交企业微信的客户不会被重复提交。",
+        "Run this hand-over again? Customers already asked of WeCom are not asked twice.",
+    ),
+    ("handover.end_rest", "结束剩余客户", "End the rest"),
+    (
+        "handover.end_rest_confirm",
+        "确定结束？尚未提交企业微信的客户将取消移交并留在原客户经理名下；已提交的客户继续等待企业微信的结果。",
+        "End the rest? Customers not yet asked of WeCom are cancelled and stay with the leaver; those already asked keep waiting for WeCom's results.",
+    ),
+    ("handover.run_again_done", "已重新排队运行。", "Queued to run again."),
+    ("handover.end_rest_done", "尚未提交的客户已取消。", "The customers not yet asked were cancelled."),
 ];
