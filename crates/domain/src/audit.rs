@@ -27,6 +27,8 @@ pub enum AuditAction {
     ApiTokenCreated,
     ApiTokenRevoked,
     ChannelCodeCreated,
+    /// A channel code's controls (daily cap, backup, schedules, skip-verify windows) were set.
+    ChannelControlsChanged,
     /// A tag was defined or changed (name, group, rule, WeCom mirroring).
     TagDefined,
     /// An audience was saved or changed.
@@ -42,7 +44,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -56,6 +58,7 @@ impl AuditAction {
         Self::ApiTokenCreated,
         Self::ApiTokenRevoked,
         Self::ChannelCodeCreated,
+        Self::ChannelControlsChanged,
         Self::TagDefined,
         Self::AudienceSaved,
         Self::PasswordReset,
@@ -79,6 +82,7 @@ impl AuditAction {
             Self::ApiTokenCreated => "api_token_created",
             Self::ApiTokenRevoked => "api_token_revoked",
             Self::ChannelCodeCreated => "channel_code_created",
+            Self::ChannelControlsChanged => "channel_controls_changed",
             Self::TagDefined => "tag_defined",
             Self::AudienceSaved => "audience_saved",
             Self::PasswordReset => "password_reset",
