@@ -355,7 +355,7 @@ mod tests {
         let stats = [DayStat { day: today, added: 7, deleted: 1 }];
         let (days, c, max) = chart(Tr(crate::console::i18n::Lang::Zh), &stats, today);
         assert_eq!((days.len(), max), (14, 7));
-        assert_eq!((days[0].day.as_str(), days[13].added, days[13].deleted), ("2026-11-18", 0, 0));
+        assert_eq!((days[0].day.as_str(), days[0].added, days[0].deleted), ("2026-11-18", 0, 0));
         assert_eq!((days[13].day.as_str(), days[13].added, days[13].deleted), ("2026-12-01", 7, 1));
         assert_eq!(c.x_ticks.first().map(|t| t.label.as_str()), Some("11-18"));
         assert_eq!(c.x_ticks.last().map(|t| t.label.as_str()), Some("12-01"));
