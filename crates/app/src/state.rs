@@ -44,6 +44,8 @@ pub struct AppState {
     /// Uploads read, sealed and parsed at once, at most: each may hold a file of the upload limit (and
     /// a copy or two) in memory, so the count is what bounds their sum.
     pub file_work: Arc<tokio::sync::Semaphore>,
+    /// Channel codes whose QR image WeCom failed to give lately (see `services::channels::QrFailures`).
+    pub qr_failures: Arc<crate::services::channels::QrFailures>,
 }
 
 /// Uploads handled at once (see [`AppState::file_work`]).
@@ -86,6 +88,7 @@ impl AppState {
             engine: Arc::new(crate::engine::Engine::default()),
             tag_writes: Arc::new(tokio::sync::Mutex::new(())),
             file_work: Arc::new(tokio::sync::Semaphore::new(FILES_AT_ONCE)),
+            qr_failures: Arc::default(),
         }
     }
 

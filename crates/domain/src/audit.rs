@@ -27,6 +27,8 @@ pub enum AuditAction {
     ApiTokenCreated,
     ApiTokenRevoked,
     ChannelCodeCreated,
+    /// A channel code's controls (daily cap, backup, schedules, skip-verify windows) were set.
+    ChannelControlsChanged,
     /// A tag was defined or changed (name, group, rule, WeCom mirroring).
     TagDefined,
     /// An audience was saved or changed.
@@ -46,7 +48,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -60,6 +62,7 @@ impl AuditAction {
         Self::ApiTokenCreated,
         Self::ApiTokenRevoked,
         Self::ChannelCodeCreated,
+        Self::ChannelControlsChanged,
         Self::TagDefined,
         Self::AudienceSaved,
         Self::PasswordReset,
@@ -85,6 +88,7 @@ impl AuditAction {
             Self::ApiTokenCreated => "api_token_created",
             Self::ApiTokenRevoked => "api_token_revoked",
             Self::ChannelCodeCreated => "channel_code_created",
+            Self::ChannelControlsChanged => "channel_controls_changed",
             Self::TagDefined => "tag_defined",
             Self::AudienceSaved => "audience_saved",
             Self::PasswordReset => "password_reset",

@@ -68,6 +68,20 @@ impl WecomError {
 pub const MAX_QR_BYTES: usize = 1 << 20;
 /// How long a QR image may take to arrive.
 const QR_TIMEOUT: Duration = Duration::from_secs(5);
+/// The hosts WeCom serves contact ways' QR images from (`qr_code`, e.g.
+/// `https://wework.qpic.cn/wwpic/…`, and `p.qpic.cn`/`p1.qpic.cn`… in the documentation's samples).
+/// The URL comes from WeCom's answer, so anything else — an address inside the bank, a cloud's
+/// metadata service — is refused before a connection is made.
+pub const WECOM_QR_HOSTS: [&str; 2] = ["wework.qpic.cn", "p.qpic.cn"];
+
+/// Whether `host` is one of WeCom's image hosts: those of [`WECOM_QR_HOSTS`], or `p<digits>.qpic.cn`.
+fn is_wecom_image_host(host: &str) -> bool {
+    let numbered = host
+        .strip_suffix(".qpic.cn")
+        .and_then(|h| h.strip_prefix('p'))
+        .is_some_and(|n| !n.is_empty() && n.len() <= 3 && n.bytes().all(|b| b.is_ascii_digit()));
+    WECOM_QR_HOSTS.contains(&host) || numbered
+}
 
 /// A contact way's QR image as fetched: its type and bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +139,9 @@ struct CachedToken {
 /// A client of one corp's API with one app secret.
 pub struct WecomClient {
     http: reqwest::Client,
+    /// The client QR images are fetched with: it follows no redirect, so an allowed host cannot send
+    /// the fetch on to one that is not.
+    qr_http: reqwest::Client,
     base: String,
     corp_id: String,
     secret: String,
@@ -156,8 +173,14 @@ impl WecomClient {
     /// `base` is `https://qyapi.weixin.qq.com` in production, the fake server's address in tests.
     pub fn new(base: &str, corp_id: &str, secret: &str, policy: RetryPolicy) -> Self {
         let http = reqwest::Client::builder().timeout(policy.timeout).build().expect("a TLS backend is compiled in");
+        let qr_http = reqwest::Client::builder()
+            .timeout(QR_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a TLS backend is compiled in");
         Self {
             http,
+            qr_http,
             base: base.trim_end_matches('/').to_owned(),
             corp_id: corp_id.to_owned(),
             secret: secret.to_owned(),
@@ -271,18 +294,47 @@ impl WecomClient {
         }
     }
 
-    /// Fetches the image at a contact way's `qr_code` URL: only over HTTPS (or from this client's own
-    /// base, which is the fake WeCom in tests and the demo), within [`QR_TIMEOUT`], at most
-    /// [`MAX_QR_BYTES`], and only a PNG or JPEG by both its `Content-Type` and its first bytes.
+    /// Where a contact way's `qr_code` URL may be fetched from, as the URL to fetch: HTTPS on one of
+    /// WeCom's image hosts (a plain-HTTP address on those hosts, as the documentation's samples give,
+    /// is fetched over HTTPS), or this client's own base exactly — scheme, host and port — which is
+    /// the fake WeCom in tests and the demo (and WeCom's API host in production). Anything else is
+    /// refused with why, naming no more of the URL than its host.
+    pub fn qr_fetch_url(&self, url: &str) -> Result<reqwest::Url, WecomError> {
+        let refused = |why: &str| WecomError::Image(why.to_owned());
+        let mut parsed = reqwest::Url::parse(url).map_err(|_| refused("not a URL"))?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(refused("an address with credentials in it"));
+        }
+        let own = reqwest::Url::parse(&self.base).ok().filter(|b| b.origin() == parsed.origin());
+        if own.is_some() {
+            return Ok(parsed);
+        }
+        // `domain()` is none for an IP address, which no WeCom image host is.
+        let Some(host) = parsed.domain().map(str::to_ascii_lowercase) else {
+            return Err(refused("not a WeCom image host"));
+        };
+        if !is_wecom_image_host(&host) {
+            return Err(refused(&format!("not a WeCom image host: {host}")));
+        }
+        match (parsed.scheme(), parsed.port()) {
+            ("https", None) => {}
+            ("http", None) => parsed.set_scheme("https").map_err(|_| refused("not a URL"))?,
+            _ => return Err(refused(&format!("not HTTPS on {host}"))),
+        }
+        Ok(parsed)
+    }
+
+    /// Fetches the image at a contact way's `qr_code` URL: only where [`Self::qr_fetch_url`] allows,
+    /// following no redirect, within [`QR_TIMEOUT`], at most [`MAX_QR_BYTES`], and only a PNG or JPEG
+    /// by both its `Content-Type` and its first bytes.
     pub async fn fetch_qr_image(&self, url: &str) -> Result<QrImage, WecomError> {
         let refused = |why: &str| WecomError::Image(why.to_owned());
-        if !(url.starts_with("https://") || url.starts_with(&format!("{}/", self.base))) {
-            return Err(refused("not a WeCom image address"));
-        }
+        let url = self.qr_fetch_url(url)?;
         let transport =
             |e: reqwest::Error| if e.is_timeout() { WecomError::Timeout(QR_TIMEOUT) } else { http_error(e) };
         let fetch = async {
-            let mut resp = self.http.get(url).timeout(QR_TIMEOUT).send().await.map_err(transport)?;
+            let mut resp = self.qr_http.get(url).send().await.map_err(transport)?;
+            // A redirect is not followed (`qr_http`), so it is refused here like any other non-2xx.
             if !resp.status().is_success() {
                 return Err(refused(&format!("HTTP {}", resp.status().as_u16())));
             }

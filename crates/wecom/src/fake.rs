@@ -90,6 +90,10 @@ struct Corp {
     base: Option<String>,
     /// What a QR image request answers instead of the image (status, content type, body).
     qr_answer: Option<(u16, String, Vec<u8>)>,
+    /// Where a QR image request is redirected to instead (an image host sending the fetch elsewhere).
+    qr_redirect: Option<String>,
+    /// QR image requests served so far, whatever they answered.
+    qr_fetches: u64,
     /// Seconds the fake's clock runs ahead of the system's (a test that moves siyu's clock moves this).
     time_offset_secs: i64,
 }
@@ -116,6 +120,8 @@ impl Default for Corp {
             campaigns: campaigns::Campaigns::default(),
             base: None,
             qr_answer: None,
+            qr_redirect: None,
+            qr_fetches: 0,
             time_offset_secs: 0,
         }
     }
@@ -229,6 +235,16 @@ impl FakeWecom {
     /// host, a login page, an oversized file), or the real image again with `None`.
     pub fn serve_qr_as(&self, answer: Option<(u16, &str, Vec<u8>)>) {
         self.corp().qr_answer = answer.map(|(s, t, b)| (s, t.to_owned(), b));
+    }
+
+    /// QR image requests answer `302 Found` to `location` from now on, or as before with `None`.
+    pub fn redirect_qr_to(&self, location: Option<&str>) {
+        self.corp().qr_redirect = location.map(str::to_owned);
+    }
+
+    /// How many QR image requests the fake has had.
+    pub fn qr_fetches(&self) -> u64 {
+        self.corp().qr_fetches
     }
 
     /// Moves the fake's clock (its callbacks' `CreateTime` and signature timestamps) `secs` ahead, as a
@@ -691,7 +707,11 @@ async fn handle(
 
 /// A contact way's QR image, as WeCom's image host serves it (no token), or the answer a test set.
 fn qr_image(fake: &FakeWecom, file: &str) -> Response {
-    let c = fake.corp();
+    let mut c = fake.corp();
+    c.qr_fetches += 1;
+    if let Some(location) = &c.qr_redirect {
+        return (StatusCode::FOUND, [(axum::http::header::LOCATION, location.clone())]).into_response();
+    }
     if let Some((status, content_type, body)) = &c.qr_answer {
         let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_GATEWAY);
         return (status, [(axum::http::header::CONTENT_TYPE, content_type.clone())], body.clone()).into_response();

@@ -67,7 +67,10 @@ pub async fn export_csv(
         return Err(ServiceError::invalid("range_required", Text::new("audit.range_required")));
     };
     if to.millis() - from.millis() > crate::services::home::MAX_DAYS * 86_400_000 {
-        return Err(ServiceError::invalid("range_too_long", Text::new("audit.range_too_long")));
+        return Err(ServiceError::invalid(
+            "range_too_long",
+            Text::new("dates.range_too_long").arg("days", crate::services::home::MAX_DAYS),
+        ));
     }
     // Entries written after this instant stay out, so the pages hold still while they are read
     // (this export's own entry, written at this instant, is in the file when the search finds it).

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use siyu_domain::audit::AuditAction;
 use siyu_domain::channel::Assignment;
 use siyu_domain::channel_controls::{ChannelControls, next_taker};
 use siyu_domain::clock::bank_offset;
@@ -18,6 +19,7 @@ use siyu_store::ChannelCode;
 use siyu_wecom::api::ContactWay;
 use siyu_wecom::client::WecomError;
 
+use super::audit;
 use super::channels::{AddError, assignable, get, wecom, wecom_err};
 use crate::caller::Caller;
 use crate::error::{ServiceError, ServiceResult};
@@ -149,7 +151,33 @@ pub(crate) async fn check(state: &AppState, caller: &Caller, c: &ChannelControls
     Ok(())
 }
 
-/// Sets a code's controls and puts them into effect at once.
+/// What a change of controls changed, for the audit log: `daily_cap: none → 5, backup: stf_3 → none,
+/// schedules: 0 → 2, skip_verify_windows: 1 → 1` — each part that differs, with the cap and the
+/// backup's id (staff ids, no names) and the number of schedules and windows; `unchanged` when the
+/// operator saved the same controls.
+pub(crate) fn change_detail(old: &ChannelControls, new: &ChannelControls) -> String {
+    let or_none = |v: Option<String>| v.unwrap_or_else(|| "none".to_owned());
+    let mut parts = Vec::new();
+    if old.daily_cap != new.daily_cap {
+        let (a, b) = (or_none(old.daily_cap.map(|n| n.to_string())), or_none(new.daily_cap.map(|n| n.to_string())));
+        parts.push(format!("daily_cap: {a} → {b}"));
+    }
+    if old.backup_staff_id != new.backup_staff_id {
+        let (a, b) =
+            (or_none(old.backup_staff_id.map(|s| s.to_string())), or_none(new.backup_staff_id.map(|s| s.to_string())));
+        parts.push(format!("backup: {a} → {b}"));
+    }
+    if old.schedules != new.schedules {
+        parts.push(format!("schedules: {} → {}", old.schedules.len(), new.schedules.len()));
+    }
+    if old.skip_verify_windows != new.skip_verify_windows {
+        let (a, b) = (old.skip_verify_windows.len(), new.skip_verify_windows.len());
+        parts.push(format!("skip_verify_windows: {a} → {b}"));
+    }
+    if parts.is_empty() { "unchanged".to_owned() } else { parts.join(", ") }
+}
+
+/// Sets a code's controls, records the change in the audit log and puts them into effect at once.
 pub async fn set_controls(
     state: &AppState,
     caller: &Caller,
@@ -161,6 +189,9 @@ pub async fn set_controls(
     check(state, caller, &controls).await?;
     let rt = wecom(state)?;
     state.store.set_channel_controls(code.id, &controls, state.clock.now()).await?;
+    // Recorded once stored: the controls hold from here even if WeCom refuses them until the next minute.
+    let detail = change_detail(&code.controls, &controls);
+    audit::record(state, caller, AuditAction::ChannelControlsChanged, &code.id.to_string(), &detail).await?;
     let code = state.store.channel_code(code.id).await?;
     apply(state, rt, &code).await.map_err(|e| match e {
         AddError::Wecom(e) => wecom_err(e),

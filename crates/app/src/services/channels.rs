@@ -9,7 +9,7 @@ use siyu_domain::customer::Customer;
 use siyu_domain::lang::Text;
 use siyu_domain::org::{OrgUnitKind, Role, Staff};
 use siyu_domain::scope::{DataScope, Permission};
-use siyu_domain::{ChannelCodeId, OrgUnitId, StaffId};
+use siyu_domain::{ChannelCodeId, OrgUnitId, StaffId, Timestamp};
 use siyu_store::{ChannelCode, ChannelContact, DayStat, NewChannelCode, Page, Paged, QrImage, StaffFilter};
 use siyu_wecom::client::WecomError;
 
@@ -391,9 +391,40 @@ pub async fn brought_in(
     Ok(Paged { items, total: contacts.total })
 }
 
+/// How long a failed QR fetch is remembered: views within it answer "unavailable" at once instead of
+/// each waiting for WeCom's image host to time out again; the first view after it tries again.
+pub const QR_FAILURE_SECS: i64 = 300;
+
+/// The QR fetches that failed lately, per code, with the URL that failed and when. Kept in memory
+/// (in [`AppState`]), not in the store: it is a few minutes' hint for this process, worth nothing
+/// after a restart (a new process may as well try at once), and a store write on every failure would
+/// put WeCom's outage onto the database too. One entry per code at most, so it is as small as the list
+/// of codes.
+#[derive(Debug, Default)]
+pub struct QrFailures(std::sync::Mutex<std::collections::HashMap<ChannelCodeId, (String, Timestamp)>>);
+
+impl QrFailures {
+    /// Whether `url` of `code` failed less than [`QR_FAILURE_SECS`] before `now`.
+    fn recent(&self, code: ChannelCodeId, url: &str, now: Timestamp) -> bool {
+        let map = self.0.lock().expect("QR failures lock");
+        map.get(&code).is_some_and(|(u, at)| u == url && now < at.plus_secs(QR_FAILURE_SECS))
+    }
+
+    fn failed(&self, code: ChannelCodeId, url: &str, now: Timestamp) {
+        let mut map = self.0.lock().expect("QR failures lock");
+        map.retain(|_, (_, at)| now < at.plus_secs(QR_FAILURE_SECS));
+        map.insert(code, (url.to_owned(), now));
+    }
+
+    fn succeeded(&self, code: ChannelCodeId) {
+        self.0.lock().expect("QR failures lock").remove(&code);
+    }
+}
+
 /// The code's QR image: the one kept from the last fetch of this code's `qr_code` URL, else fetched
-/// from WeCom now (bounded, checked) and kept. A code without a QR, or whose image WeCom does not
-/// serve, answers `qr_unavailable`.
+/// from WeCom now (bounded, checked, from WeCom's image hosts only) and kept. A code without a QR, or
+/// whose image WeCom does not serve (or did not serve in the last [`QR_FAILURE_SECS`]), answers
+/// `qr_unavailable`.
 pub async fn qr_image(state: &AppState, caller: &Caller, id: ChannelCodeId) -> ServiceResult<QrImage> {
     let (code, _) = get(state, caller, id).await?;
     let unavailable = || ServiceError::invalid("qr_unavailable", Text::new("channels.qr_unavailable"));
@@ -401,11 +432,20 @@ pub async fn qr_image(state: &AppState, caller: &Caller, id: ChannelCodeId) -> S
     if let Some(kept) = state.store.channel_qr_image(code.id).await?.filter(|k| k.qr_code == url) {
         return Ok(kept);
     }
+    if state.qr_failures.recent(code.id, &url, state.clock.now()) {
+        return Err(unavailable());
+    }
     let rt = wecom(state)?;
-    let img = rt.client.fetch_qr_image(&url).await.map_err(|e| {
-        tracing::warn!(code = %code.id, error = %e, "QR image not fetched");
-        unavailable()
-    })?;
+    let img = match rt.client.fetch_qr_image(&url).await {
+        Ok(img) => img,
+        Err(e) => {
+            // The error names the refusal (and at most the host), never the URL's path or a token.
+            tracing::warn!(code = %code.id, error = %e, "QR image not fetched");
+            state.qr_failures.failed(code.id, &url, state.clock.now());
+            return Err(unavailable());
+        }
+    };
+    state.qr_failures.succeeded(code.id);
     let kept = QrImage {
         qr_code: url,
         content_type: img.content_type.to_owned(),
@@ -430,10 +470,52 @@ pub async fn poster(
         Some(u) => state.store.org_unit(u).await?.name,
         None => String::new(),
     };
-    let text = channel_poster::PosterText { title: &code.name, sub_branch: &sub_branch, call_to_action };
-    let pdf = channel_poster::poster_pdf(&text, &img.bytes).map_err(|e| {
+    let (title, call_to_action) = (code.name.clone(), call_to_action.to_owned());
+    // Unfiltering and flattening the PNG is CPU work on an image of up to a mebibyte: off the runtime.
+    let built = tokio::task::spawn_blocking(move || {
+        let text =
+            channel_poster::PosterText { title: &title, sub_branch: &sub_branch, call_to_action: &call_to_action };
+        channel_poster::poster_pdf(&text, &img.bytes)
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(format!("poster task: {e}")))?;
+    let pdf = built.map_err(|e| {
         tracing::warn!(code = %code.id, error = %e, "QR image not usable for the poster");
         ServiceError::invalid("qr_unavailable", Text::new("channels.qr_unavailable"))
     })?;
     Ok((code.name, pdf))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The poster's PNG unfiltering and flattening is CPU work: every call of the builder in this
+    /// service is the body of a `spawn_blocking`, not a step of an async function.
+    #[test]
+    fn the_poster_is_built_off_the_async_runtime() {
+        let source = include_str!("channels.rs");
+        let code = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+        let calls: Vec<usize> = code.match_indices("channel_poster::poster_pdf(").map(|(i, _)| i).collect();
+        assert!(!calls.is_empty(), "the poster is built here");
+        for at in calls {
+            let before = &code[..at];
+            let opened = before.rfind("spawn_blocking(move || {").expect("a poster built outside spawn_blocking");
+            assert!(!before[opened..].contains("\n}\n"), "the nearest spawn_blocking is another function's");
+            assert!(!before[opened..].contains(".await"), "the builder runs inside the blocking closure");
+        }
+    }
+
+    #[test]
+    fn a_failed_qr_fetch_is_remembered_for_its_url_for_five_minutes() {
+        let f = QrFailures::default();
+        let (code, t) = (ChannelCodeId::new(1), Timestamp::from_millis(1_000_000));
+        f.failed(code, "https://wework.qpic.cn/a", t);
+        assert!(f.recent(code, "https://wework.qpic.cn/a", t.plus_secs(QR_FAILURE_SECS - 1)));
+        assert!(!f.recent(code, "https://wework.qpic.cn/b", t), "another URL is tried at once");
+        assert!(!f.recent(ChannelCodeId::new(2), "https://wework.qpic.cn/a", t), "per code");
+        assert!(!f.recent(code, "https://wework.qpic.cn/a", t.plus_secs(QR_FAILURE_SECS)), "then tried again");
+        f.succeeded(code);
+        assert!(!f.recent(code, "https://wework.qpic.cn/a", t));
+    }
 }

@@ -56,7 +56,10 @@ impl DayRange {
             return Err(ServiceError::invalid("bad_range", Text::new("home.bad_range")));
         }
         if (to - from).num_days() + 1 > MAX_DAYS {
-            return Err(ServiceError::invalid("range_too_long", Text::new("home.range_too_long")));
+            return Err(ServiceError::invalid(
+                "range_too_long",
+                Text::new("dates.range_too_long").arg("days", MAX_DAYS),
+            ));
         }
         Ok(Self { from, to })
     }

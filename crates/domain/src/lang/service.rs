@@ -134,10 +134,10 @@ pub(super) const MESSAGES: &[(&str, &str, &str)] = &[
     ("handover.finished_already", "该移交已结束", "this hand-over has finished"),
     ("channels.qr_unavailable", "暂时无法从企业微信取得二维码图片", "WeCom did not give the QR image"),
     ("audit.range_required", "请选择日期范围", "Choose a date range"),
-    ("audit.range_too_long", "日期范围最长 366 天", "A date range spans 366 days at most"),
+    // One message for every date range siyu bounds (the audit export's, the home pages').
+    ("dates.range_too_long", "日期范围最长 {days} 天", "A date range spans {days} days at most"),
     ("home.bad_year", "日期应在1900年至2200年之间", "Dates lie between the years 1900 and 2200"),
     ("home.bad_range", "开始日期晚于结束日期", "The start date is after the end date"),
-    ("home.range_too_long", "日期范围最长 366 天", "A date range spans 366 days at most"),
     ("imports.mapping_too_many", "列映射的列过多", "the column mapping names too many columns"),
     ("imports.mapping_too_long", "列映射过长", "the column mapping is too long"),
     (

@@ -291,13 +291,26 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
     assert_eq!(s, StatusCode::ACCEPTED, "{imp}");
     let import = imp["id"].as_str().unwrap().to_owned();
     app.import_after_jobs(&admin, &import, "validating").await;
+    // A channel code (made in the store: this app has no WeCom), so its paged lists answer a page.
+    let code = siyu_store::NewChannelCode {
+        name: "海报".into(),
+        kind: siyu_domain::channel::ChannelKind::BranchPoster,
+        sub_branch_id: None,
+        assignment: siyu_domain::channel::Assignment::Named { staff_id: admin.staff.id },
+        welcome: Default::default(),
+        tags: Vec::new(),
+        controls: Default::default(),
+        created_by: None,
+        created_at: app.state.clock.now(),
+    };
+    let channel = app.state.store.create_channel_code(&code).await.unwrap().id.to_string();
     let ids: std::collections::HashMap<&str, String> = [
         ("customers", customer.id.to_string()),
         ("customer_no", customer.customer_no.clone()),
         ("audiences", audience),
         ("imports", import),
         ("staff", admin.staff.id.to_string()),
-        ("channels", "chc_1".to_owned()),
+        ("channels", channel),
         ("tags", "tag_1".to_owned()),
         ("handovers", "hov_1".to_owned()),
     ]

@@ -257,3 +257,78 @@ async fn the_list_counts_adds_at_once_and_each_manager_sees_only_the_customers_w
     assert_eq!(unlinked(&app.login("cm_sh01_2").await).await, 1);
     assert_eq!(unlinked(&app.login("bm_sh").await).await, 3);
 }
+
+#[tokio::test]
+async fn a_failed_qr_fetch_is_remembered_for_a_while_and_then_tried_again() {
+    let (fake, app, hq) = setup().await;
+    let cm1 = app.staff("cm_sh01_1").await;
+    let body = json!({ "name": "陆家嘴支行海报", "kind": "branch_poster", "assignment": { "mode": "named", "staff_id": cm1.id } });
+    let (id, _) = create(&app, &hq, body).await;
+    fake.serve_qr_as(Some((502, "text/html", b"<html>bad gateway</html>".to_vec())));
+    let view = || async {
+        let page = hq.client.get(app.url(&format!("/channels/{id}"))).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("id=\"qr-missing\""), "the page says the image is missing");
+    };
+    view().await;
+    let tried = fake.qr_fetches();
+    assert!(tried >= 1, "the first view asks WeCom");
+    // WeCom is back, but within the next minutes views answer at once without asking it again.
+    fake.serve_qr_as(None);
+    view().await;
+    let r = hq.client.get(app.url(&format!("/channels/{id}/qr.png"))).send().await.unwrap();
+    assert_ne!(r.status(), StatusCode::OK, "still remembered as unavailable");
+    assert_eq!(fake.qr_fetches(), tried, "no view within the while asked WeCom");
+    app.advance_secs(siyu_app::services::channels::QR_FAILURE_SECS).await;
+    let r = hq.client.get(app.url(&format!("/channels/{id}/qr.png"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "tried again after the while, and WeCom gave it");
+    assert_eq!(fake.qr_fetches(), tried + 1);
+}
+
+#[tokio::test]
+async fn every_change_of_a_codes_controls_is_audited_with_what_changed() {
+    let (_fake, app, hq) = setup().await;
+    let cm1 = app.staff("cm_sh01_1").await;
+    let cm2 = app.staff("cm_sh01_2").await;
+    let body =
+        json!({ "name": "海报", "kind": "branch_poster", "assignment": { "mode": "named", "staff_id": cm1.id } });
+    let (id, _) = create(&app, &hq, body).await;
+    let admin = app.login("admin").await;
+    let audited = || async {
+        let (s, v) = admin.get_json(&app, "/api/v1/audit?action=channel_controls_changed").await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let mut items: Vec<Value> = v["items"].as_array().cloned().unwrap_or_default();
+        items.reverse();
+        items
+            .into_iter()
+            .map(|e| (e["target"].as_str().unwrap().to_owned(), e["detail"].as_str().unwrap().to_owned()))
+            .collect::<Vec<_>>()
+    };
+    assert!(audited().await.is_empty());
+    let (s, _) = put_controls(&app, &hq, &id, json!({ "daily_cap": 5, "backup_staff_id": cm2.id })).await;
+    assert_eq!(s, StatusCode::OK);
+    let window = json!({ "days": [1, 2, 3, 4, 5], "from": "09:00", "to": "18:00" });
+    let (s, _) = put_controls(
+        &app,
+        &hq,
+        &id,
+        json!({ "daily_cap": 8, "backup_staff_id": cm2.id, "skip_verify_windows": [window] }),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = put_controls(&app, &hq, &id, json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let entries = audited().await;
+    let detail: Vec<&str> = entries.iter().map(|(_, d)| d.as_str()).collect();
+    assert_eq!(
+        detail,
+        [
+            format!("daily_cap: none → 5, backup: none → {}", cm2.id),
+            "daily_cap: 5 → 8, skip_verify_windows: 0 → 1".to_owned(),
+            format!("daily_cap: 8 → none, backup: {} → none, skip_verify_windows: 1 → 0", cm2.id),
+        ]
+    );
+    assert!(entries.iter().all(|(t, _)| *t == id), "the code is the target");
+    let log =
+        admin.client.get(app.url("/audit?action=channel_controls_changed")).send().await.unwrap().text().await.unwrap();
+    assert!(log.contains("修改渠道活码接待规则") && log.contains("每人每日上限"), "the console names the change");
+}

@@ -17,13 +17,15 @@ use siyu_domain::{CustomerId, OrgUnitId};
 use siyu_web::api::{Endpoint, Reads};
 
 /// What the walk needs besides the demo bank: a tag to put on and take off, an audience of every
-/// customer, and an import whose rejected rows name a real customer.
+/// customer, an import whose rejected rows name a real customer, and a channel code every customer
+/// added their manager through.
 struct Fixtures {
     tag: String,
     audience: String,
     import: String,
     /// A hand-over of one customer (`hov_…`).
     handover: String,
+    channel: String,
 }
 
 /// Every customer of the bank, and who may see which, worked out here from owners and the organisation
@@ -167,6 +169,9 @@ fn calls(e: &Endpoint, fx: &Fixtures, target: &Customer) -> (bool, Vec<(Method, 
                 json!({"from": owner, "resigned": false, "items": [{"customer_id": id.to_string(), "to": owner}]});
             (true, vec![(Method::POST, "/handovers".into(), Some(body))])
         }
+        ("get", "/channels/{id}/customers") => {
+            (false, vec![get(format!("/channels/{}/customers?per_page=500", fx.channel))])
+        }
         (method, path) => panic!("{method} {path} reads customers and this walk has no way to call it: add one"),
     }
 }
@@ -252,6 +257,45 @@ async fn manual_tag(app: &TestApp) -> String {
     app.state.store.create_tag(&new_tag, now).await.unwrap().id.to_string()
 }
 
+/// A channel code (made in the store: this app has no WeCom) that every customer with a manager on
+/// WeCom added that manager through, each linked to their WeCom contact.
+async fn channel_every_customer_added_through(app: &TestApp, bank: &Bank) -> String {
+    let now = app.state.clock.now();
+    let staff = app.state.store.all_staff(&Default::default()).await.unwrap();
+    let code = siyu_store::NewChannelCode {
+        name: "全行海报".into(),
+        kind: siyu_domain::channel::ChannelKind::BranchPoster,
+        sub_branch_id: None,
+        assignment: siyu_domain::channel::Assignment::Named { staff_id: staff[0].id },
+        welcome: Default::default(),
+        tags: Vec::new(),
+        controls: Default::default(),
+        created_by: None,
+        created_at: now,
+    };
+    let code = app.state.store.create_channel_code(&code).await.unwrap();
+    let mut added = 0;
+    for c in &bank.all {
+        let Some(userid) = staff.iter().find(|s| Some(s.id) == c.owner_id).and_then(|s| s.wecom_userid.clone()) else {
+            continue;
+        };
+        let external = format!("wm_{}", c.id);
+        let method = siyu_domain::customer::WecomLinkMethod::Unionid;
+        app.state.store.link_wecom(c.id, &external, method, now).await.unwrap();
+        let change = siyu_store::RelationshipChange {
+            external_userid: external,
+            staff_userid: userid,
+            status: siyu_store::RelationshipStatus::Active,
+            state: Some(code.state()),
+            event_at: now,
+        };
+        app.state.store.record_relationship(&change, now).await.unwrap();
+        added += 1;
+    }
+    assert!(added > 0, "no customer's manager is on WeCom");
+    code.id.to_string()
+}
+
 #[tokio::test]
 async fn no_endpoint_shows_a_customer_outside_the_callers_scope() {
     let app = spawn_app().await;
@@ -285,7 +329,8 @@ async fn no_endpoint_shows_a_customer_outside_the_callers_scope() {
         }],
     };
     let handover = app.state.store.create_handover(&new, app.state.clock.now()).await.unwrap().to_string();
-    let fx = Fixtures { tag, audience: audience["id"].as_str().unwrap().to_owned(), import, handover };
+    let channel = channel_every_customer_added_through(&app, &bank).await;
+    let fx = Fixtures { tag, audience: audience["id"].as_str().unwrap().to_owned(), import, handover, channel };
 
     // A customer manager, against a colleague's customer at the same sub-branch; a branch head, against
     // another branch's; a sub-branch head, against the next sub-branch's; head office sees everyone.

@@ -95,3 +95,47 @@ pub async fn set_controls(
     let state_str = code.state();
     Ok(Json(ChannelView { code, state: state_str, stats }))
 }
+
+/// One contact a code brought in, as the caller may see it: who took it and when, where the
+/// relationship stands, and the bank's customer (masked) when one is linked inside the caller's scope.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BroughtInView {
+    /// The WeCom userid of the manager the customer added.
+    pub staff_userid: String,
+    /// `active`, `deleted_by_customer`, `deleted_by_staff` or `transferred`.
+    pub status: &'static str,
+    pub added_at: Option<siyu_domain::Timestamp>,
+    /// Whether the contact is linked to a bank customer (who may be outside the caller's scope).
+    pub linked: bool,
+    /// The linked customer, masked, when the caller's scope covers them.
+    pub customer: Option<siyu_domain::customer::Customer>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/channels/{id}/customers",
+    tag = "channels",
+    summary = "The contacts a code brought in that the caller may see, newest first, paged (customers masked)",
+    params(("id" = ChannelCodeId, Path, description = "The channel code")),
+    responses((status = 200, description = "A page of contacts", body = Paged<BroughtInView>))
+)]
+pub async fn customers(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiPath(id): ApiPath<ChannelCodeId>,
+    ApiQuery(p): ApiQuery<Paging>,
+) -> ApiResult<Json<Paged<BroughtInView>>> {
+    let page = channels::brought_in(&state, &c, id, p.page()).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|b| BroughtInView {
+            staff_userid: b.contact.staff_userid,
+            status: b.contact.status.as_str(),
+            added_at: b.contact.added_at,
+            linked: b.contact.customer_id.is_some(),
+            customer: b.customer,
+        })
+        .collect();
+    Ok(Json(Paged { items, total: page.total }))
+}

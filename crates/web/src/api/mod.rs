@@ -139,6 +139,7 @@ const AUDIT_ACTIONS: &[&str] = &[
     "api_token_created",
     "api_token_revoked",
     "channel_code_created",
+    "channel_controls_changed",
     "tag_defined",
     "audience_saved",
     "password_reset",
@@ -364,6 +365,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(channels::create), NoCustomers).needs(ManageChannels),
         ep(routes!(channels::get), NoCustomers).needs(ReadChannels),
         ep(routes!(channels::set_controls), NoCustomers).needs(ManageChannels),
+        ep(routes!(channels::customers), Customers).needs(ReadCustomers).paged(),
         ep(routes!(wecom::sync), NoCustomers).needs(SyncWecom),
         ep(routes!(openapi::document), NoCustomers).public(),
     ]

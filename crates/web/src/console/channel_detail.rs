@@ -20,48 +20,29 @@ use siyu_domain::scope::Permission;
 use siyu_domain::{ChannelCodeId, StaffId, Timestamp};
 
 use super::channels::{row, staff_names};
+use super::chart::{self, Chart};
 use super::customers::Opt;
+use super::i18n::Tr;
 use super::{IdPath, PageCtx, Pager, error_page, render};
 use crate::auth::extract::ConsoleUser;
 
 /// Days the chart shows, today the last.
 const CHART_DAYS: i64 = 14;
-/// The chart's drawing area in SVG units (it scales to the card's width).
-const CHART_W: i64 = 720;
-const CHART_H: i64 = 220;
-const LEFT: i64 = 44;
-const BOTTOM: i64 = 36;
-const TOP: i64 = 18;
 /// Contacts a page of "brought in" shows.
 const PER_PAGE: i64 = 20;
 
-/// One day of the chart: its two bars, their values, its label.
+/// One day of the code's figures, for the table under the chart.
 #[derive(Debug, Clone)]
 pub struct ChartDay {
-    pub label: String,
     pub day: String,
-    pub x: i64,
-    pub bar_w: i64,
     pub added: i64,
     pub deleted: i64,
     pub net: i64,
-    pub added_y: i64,
-    pub added_h: i64,
-    pub deleted_x: i64,
-    pub deleted_y: i64,
-    pub deleted_h: i64,
-    pub label_x: i64,
 }
 
-/// A grid line of the value axis.
-#[derive(Debug, Clone)]
-pub struct Tick {
-    pub y: i64,
-    pub value: i64,
-}
-
-/// The last [`CHART_DAYS`] days ending `today`, empty days included, laid out for the SVG.
-fn chart(stats: &[DayStat], today: chrono::NaiveDate) -> (Vec<ChartDay>, Vec<Tick>, i64) {
+/// The last [`CHART_DAYS`] days ending `today`, empty days included, and their chart: adds beside
+/// deletions, each day labelled, the axes named.
+fn chart(tr: Tr, stats: &[DayStat], today: chrono::NaiveDate) -> (Vec<ChartDay>, Chart, i64) {
     let by_day: HashMap<_, _> = stats.iter().map(|d| (d.day, *d)).collect();
     let days: Vec<DayStat> = (0..CHART_DAYS)
         .rev()
@@ -69,36 +50,19 @@ fn chart(stats: &[DayStat], today: chrono::NaiveDate) -> (Vec<ChartDay>, Vec<Tic
         .map(|day| by_day.get(&day).copied().unwrap_or(DayStat { day, added: 0, deleted: 0 }))
         .collect();
     let max = days.iter().map(|d| d.added.max(d.deleted)).max().unwrap_or(0);
-    // The axis tops at the next multiple of 4 (at least 4), so its five grid lines are whole numbers.
-    let top = (max.max(1) + 3) / 4 * 4;
-    let plot_h = CHART_H - TOP - BOTTOM;
-    let slot = (CHART_W - LEFT) / CHART_DAYS;
-    let bar_w = (slot - 8) / 2;
-    let y_of = |v: i64| CHART_H - BOTTOM - v * plot_h / top;
-    let out = days
+    let labels: Vec<String> = days.iter().map(|d| d.day.format("%m-%d").to_string()).collect();
+    let (added, deleted) = (tr.t("channels.added"), tr.t("channels.deleted"));
+    let titles: Vec<String> =
+        days.iter().map(|d| format!("{}: {added} {} · {deleted} {}", d.day, d.added, d.deleted)).collect();
+    let ups: Vec<i64> = days.iter().map(|d| d.added).collect();
+    let downs: Vec<i64> = days.iter().map(|d| d.deleted).collect();
+    let drawn = chart::pairs(chart::WIDE, &labels, &ups, &downs, &titles)
+        .titled(tr.t("ch.chart_axis_people"), tr.t("ch.chart_axis_day"));
+    let rows = days
         .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let x = LEFT + i as i64 * slot + 4;
-            ChartDay {
-                label: d.day.format("%m-%d").to_string(),
-                day: d.day.to_string(),
-                x,
-                bar_w,
-                added: d.added,
-                deleted: d.deleted,
-                net: d.net(),
-                added_y: y_of(d.added),
-                added_h: CHART_H - BOTTOM - y_of(d.added),
-                deleted_x: x + bar_w,
-                deleted_y: y_of(d.deleted),
-                deleted_h: CHART_H - BOTTOM - y_of(d.deleted),
-                label_x: x + bar_w,
-            }
-        })
+        .map(|d| ChartDay { day: d.day.to_string(), added: d.added, deleted: d.deleted, net: d.net() })
         .collect();
-    let ticks = (0..=4).map(|i| Tick { y: y_of(top * i / 4), value: top * i / 4 }).collect();
-    (out, ticks, max)
+    (rows, drawn, max)
 }
 
 /// A contact the code brought in, as a row.
@@ -154,7 +118,7 @@ struct DetailPage {
     welcome: String,
     qr_ok: bool,
     days: Vec<ChartDay>,
-    ticks: Vec<Tick>,
+    day_chart: Chart,
     any_adds: bool,
     brought_in: Option<Vec<BroughtInRow>>,
     pager: Pager,
@@ -166,10 +130,6 @@ struct DetailPage {
     backups: Vec<Opt>,
     schedules: Vec<ScheduleRow>,
     windows: Vec<(usize, Vec<DayBox>, String, String)>,
-    chart_w: i64,
-    chart_h: i64,
-    left: i64,
-    axis_y: i64,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -213,7 +173,7 @@ async fn detail_page(
     let r = row(&ctx, &code, &choices.unit_names, &names);
     // Fetched once from WeCom and kept: the page says so instead of showing a broken image.
     let qr_ok = channels::qr_image(state, &user.0, id).await.is_ok();
-    let (days, ticks, max) = chart(&stats, state.clock.now().bank_date());
+    let (days, day_chart, max) = chart(ctx.tr, &stats, state.clock.now().bank_date());
     let page = Page { limit: PER_PAGE, offset: (page_no.clamp(1, 10_000) - 1) * PER_PAGE };
     let by_userid: HashMap<&str, &str> = choices
         .managers
@@ -294,7 +254,7 @@ async fn detail_page(
         welcome,
         qr_ok,
         days,
-        ticks,
+        day_chart,
         any_adds: max > 0,
         brought_in,
         pager,
@@ -306,10 +266,6 @@ async fn detail_page(
         backups,
         schedules,
         windows,
-        chart_w: CHART_W,
-        chart_h: CHART_H,
-        left: LEFT,
-        axis_y: CHART_H - BOTTOM,
         ctx,
     })
 }
@@ -397,13 +353,15 @@ mod tests {
     fn the_chart_covers_fourteen_days_with_a_round_axis() {
         let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
         let stats = [DayStat { day: today, added: 7, deleted: 1 }];
-        let (days, ticks, max) = chart(&stats, today);
+        let (days, c, max) = chart(Tr(crate::console::i18n::Lang::Zh), &stats, today);
         assert_eq!((days.len(), max), (14, 7));
-        assert_eq!(days[0].label, "11-18");
-        assert_eq!((days[13].label.as_str(), days[13].added, days[13].deleted), ("12-01", 7, 1));
-        assert_eq!(ticks.iter().map(|t| t.value).collect::<Vec<_>>(), [0, 2, 4, 6, 8], "top 8 for a max of 7");
-        assert_eq!(days[13].added_y + days[13].added_h, CHART_H - BOTTOM, "bars stand on the axis");
-        assert!(days[13].added_h > days[13].deleted_h);
+        assert_eq!((days[0].day.as_str(), days[0].added, days[0].deleted), ("2026-11-18", 0, 0));
+        assert_eq!((days[13].day.as_str(), days[13].added, days[13].deleted), ("2026-12-01", 7, 1));
+        assert_eq!(c.x_ticks.first().map(|t| t.label.as_str()), Some("11-18"));
+        assert_eq!(c.x_ticks.last().map(|t| t.label.as_str()), Some("12-01"));
+        assert_eq!(c.y_ticks.iter().map(|t| t.label.as_str()).collect::<Vec<_>>(), ["0", "5", "10"]);
+        assert_eq!((c.y_title.as_str(), c.x_title.as_str()), ("人数", "日期"));
+        assert_eq!((c.up.len(), c.down.len()), (1, 1));
     }
 
     #[test]

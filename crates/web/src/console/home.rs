@@ -14,7 +14,7 @@ use siyu_domain::audit::AuditEntry;
 use siyu_domain::org::Role;
 use siyu_domain::scope::Permission;
 
-use super::home_chart::{self, Chart};
+use super::chart::{self, Chart};
 use super::{PageCtx, error_page, render, show_time};
 use crate::auth::extract::ConsoleUser;
 use siyu_app::state::AppState;
@@ -209,8 +209,10 @@ fn friend_charts(ctx: &PageCtx, days: &[FriendPoint]) -> (Chart, Chart) {
             format!("{} {} {} · {} {}", d.day, ctx.tr.t("home.added"), d.added, ctx.tr.t("home.deleted"), d.deleted)
         })
         .collect();
-    let friends = home_chart::line(&labels, &days.iter().map(|d| d.friends).collect::<Vec<_>>(), &friend_titles);
-    let changes = home_chart::bars(
+    let friends =
+        chart::line(chart::CARD, &labels, &days.iter().map(|d| d.friends).collect::<Vec<_>>(), &friend_titles);
+    let changes = chart::bars(
+        chart::CARD,
         &labels,
         &days.iter().map(|d| d.added).collect::<Vec<_>>(),
         &days.iter().map(|d| d.deleted).collect::<Vec<_>>(),
@@ -451,7 +453,8 @@ async fn review(state: &AppState, user: &ConsoleUser, ctx: PageCtx, days: i64) -
         .iter()
         .map(|(d, rv, ex)| format!("{d} {} {rv} · {} {ex}", ctx.tr.t("home.reveals"), ctx.tr.t("home.exports")))
         .collect();
-    let chart = home_chart::bars(
+    let chart = chart::bars(
+        chart::CARD,
         &labels,
         &r.days.iter().map(|d| d.1).collect::<Vec<_>>(),
         &r.days.iter().map(|d| d.2).collect::<Vec<_>>(),

@@ -21,6 +21,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("action.api_token_created", "新建 API 令牌", "API token created"),
     ("action.api_token_revoked", "吊销 API 令牌", "API token revoked"),
     ("action.channel_code_created", "新建渠道活码", "Channel code created"),
+    ("action.channel_controls_changed", "修改渠道活码接待规则", "Channel code controls changed"),
     ("action.tag_defined", "定义标签", "Tag defined"),
     ("action.audience_saved", "保存客群", "Audience saved"),
     ("action.password_reset", "重置密码", "Password reset"),
@@ -83,6 +84,12 @@ pub const AUDIT_DETAIL: &[(&str, &str, &str)] = &[
         "{file}: {inserted} inserted, {updated} updated, {unchanged} unchanged, {rejected} rejected",
     ),
     ("auditd.display_name", "姓名", "name"),
+    ("auditd.controls.daily_cap", "每人每日上限", "daily cap"),
+    ("auditd.controls.backup", "备用客户经理", "backup"),
+    ("auditd.controls.schedules", "排班", "schedules"),
+    ("auditd.controls.skip_verify_windows", "免验证时段", "skip-verify windows"),
+    ("auditd.controls.none", "无", "none"),
+    ("auditd.controls.unchanged", "未改变", "unchanged"),
     ("auditd.org_unit", "所属机构", "unit"),
     ("auditd.wecom_userid", "企业微信账号", "WeCom userid"),
     ("auditd.activated", "启用", "activated"),
@@ -134,6 +141,26 @@ pub fn audit_detail(tr: super::i18n::Tr, action: AuditAction, detail: &str) -> S
         AuditAction::TagDefined => {
             if let Some(name) = d.strip_prefix("group ") {
                 return fill(tr.t("auditd.tag_group"), &[("name", name)]);
+            }
+        }
+        AuditAction::ChannelControlsChanged => {
+            // `daily_cap: none → 5, schedules: 0 → 2`, as `channel_controls::change_detail` writes it.
+            if d == "unchanged" {
+                return tr.t("auditd.controls.unchanged").to_owned();
+            }
+            let word = |v: &str| if v == "none" { tr.t("auditd.controls.none").to_owned() } else { v.to_owned() };
+            let parts: Option<Vec<String>> = d
+                .split(", ")
+                .map(|p| {
+                    let (field, change) = p.split_once(": ")?;
+                    let (from, to) = change.split_once(" → ")?;
+                    let key = format!("auditd.controls.{field}");
+                    super::i18n::Tr::has(&key)
+                        .then(|| format!("{}{}{} → {}", tr.t(&key), tr.pick("：", ": "), word(from), word(to)))
+                })
+                .collect();
+            if let Some(parts) = parts {
+                return parts.join(tr.pick("；", "; "));
             }
         }
         AuditAction::ImportCommitted => {

@@ -70,3 +70,35 @@ async fn a_qr_image_that_is_not_one_is_refused() {
     assert!(refused(client.fetch_qr_image("http://169.254.169.254/latest").await.unwrap_err()));
     assert!(refused(client.fetch_qr_image("file:///etc/passwd").await.unwrap_err()));
 }
+
+#[tokio::test]
+async fn a_qr_image_is_fetched_only_from_wecom_image_hosts_and_never_through_a_redirect() {
+    let (fake, client, url) = setup().await;
+    let refused = |e: WecomError| matches!(e, WecomError::Image(_));
+    // Another server on the bank's network that would answer with a real image.
+    let (_elsewhere, _other_client, elsewhere_url) = setup().await;
+    assert!(elsewhere_url.starts_with("http://127.0.0.1:") && !elsewhere_url.starts_with(client.base()));
+    assert!(refused(client.fetch_qr_image(&elsewhere_url).await.unwrap_err()), "another host, even one serving");
+    fake.redirect_qr_to(Some(&elsewhere_url));
+    assert!(refused(client.fetch_qr_image(&url).await.unwrap_err()), "a redirect is not followed");
+    fake.redirect_qr_to(None);
+    assert!(client.fetch_qr_image(&url).await.is_ok());
+    // HTTPS alone is not enough: the host must be WeCom's (here nothing listens, so a fetch that
+    // was tried fails as a transport error, not as a refusal).
+    for url in [
+        "https://127.0.0.1:1/wwpic/0",
+        "https://intranet.bank.example/qr.png",
+        "https://wework.qpic.cn.bank.example/wwpic/0",
+        "https://wework.qpic.cn:8443/wwpic/0",
+        "https://user:pw@wework.qpic.cn/wwpic/0",
+    ] {
+        assert!(refused(client.fetch_qr_image(url).await.unwrap_err()), "{url}");
+    }
+    for (given, fetched) in [
+        ("https://wework.qpic.cn/wwpic/59117_x/0", "https://wework.qpic.cn/wwpic/59117_x/0"),
+        ("http://p4.qpic.cn/wwpic/59117_x/0", "https://p4.qpic.cn/wwpic/59117_x/0"),
+        ("https://P.QPIC.CN/wwpic/1", "https://p.qpic.cn/wwpic/1"),
+    ] {
+        assert_eq!(client.qr_fetch_url(given).unwrap().as_str(), fetched);
+    }
+}
