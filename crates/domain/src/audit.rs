@@ -39,10 +39,12 @@ pub enum AuditAction {
     HandoverStarted,
     /// A customer's WeCom relationship reached its successor, and siyu moved the customer to them.
     CustomerHandedOver,
+    /// The column mapping remembered for an import's header row was set or changed.
+    MappingRemembered,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -62,6 +64,7 @@ impl AuditAction {
         Self::PasswordChanged,
         Self::HandoverStarted,
         Self::CustomerHandedOver,
+        Self::MappingRemembered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +88,7 @@ impl AuditAction {
             Self::PasswordChanged => "password_changed",
             Self::HandoverStarted => "handover_started",
             Self::CustomerHandedOver => "customer_handed_over",
+            Self::MappingRemembered => "mapping_remembered",
         }
     }
 

@@ -63,7 +63,7 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync> Payload fo
     }
 
     fn from_row(row: &str) -> Result<Self, JobError> {
-        serde_json::from_str(row).map_err(|e| JobError::Permanent(format!("bad payload: {e}").into()))
+        serde_json::from_str(row).map_err(JobError::permanent)
     }
 }
 

@@ -204,9 +204,11 @@ pub fn catalogue() -> impl Iterator<Item = &'static (&'static str, &'static str,
         .chain(service::HTTP.iter())
         .chain(service::MESSAGES.iter())
         .chain(service::QUERY.iter())
+        .chain(service::JOBS.iter())
         .chain(import::MESSAGES.iter())
         .chain(import::FILE.iter())
         .chain(import::FIELDS.iter())
+        .chain(import::AUDIT.iter())
         .chain(expression::MESSAGES.iter())
         .chain(expression::PARSER.iter())
 }

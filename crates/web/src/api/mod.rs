@@ -144,6 +144,7 @@ const AUDIT_ACTIONS: &[&str] = &[
     "password_changed",
     "handover_started",
     "customer_handed_over",
+    "mapping_remembered",
 ];
 
 /// What a request body is, which decides the most a route reads of it. Read from the handler's

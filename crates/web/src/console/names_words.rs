@@ -26,6 +26,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("action.password_reset", "重置密码", "Password reset"),
     ("action.password_changed", "修改密码", "Password changed"),
     ("action.handover_started", "发起客户交接", "Hand-over started"),
+    ("action.mapping_remembered", "记住导入列映射", "Import column mapping remembered"),
     ("action.customer_handed_over", "客户已交接", "Customer handed over"),
     // Job kinds (`Job::NAME`, the names in `Registry::standard`).
     ("jobkind.audiences.refresh", "刷新客群与规则标签", "Refresh audiences and rule tags"),
