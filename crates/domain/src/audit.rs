@@ -45,10 +45,12 @@ pub enum AuditAction {
     HandoverRunAgain,
     /// An administrator ended an unfinished hand-over's customers not yet asked of WeCom.
     HandoverEnded,
+    /// The column mapping remembered for an import's header row was set or changed.
+    MappingRemembered,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -71,6 +73,7 @@ impl AuditAction {
         Self::CustomerHandedOver,
         Self::HandoverRunAgain,
         Self::HandoverEnded,
+        Self::MappingRemembered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,6 +100,7 @@ impl AuditAction {
             Self::CustomerHandedOver => "customer_handed_over",
             Self::HandoverRunAgain => "handover_run_again",
             Self::HandoverEnded => "handover_ended",
+            Self::MappingRemembered => "mapping_remembered",
         }
     }
 

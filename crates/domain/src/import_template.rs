@@ -27,143 +27,142 @@ impl FileLang {
     pub fn parse(s: &str) -> Option<Self> {
         [Self::Zh, Self::En].into_iter().find(|l| l.code() == s)
     }
+
+    /// One of two words, the one in this language.
+    fn pick<'a>(self, (zh, en): (&'a str, &'a str)) -> &'a str {
+        match self {
+            Self::Zh => zh,
+            Self::En => en,
+        }
+    }
 }
 
-/// One column of the template: its field, header in Chinese and English, what to write (Chinese,
-/// English) and an example value.
+/// One column of the template, for both languages: its field (which says whether the column is
+/// required, marked `*`: the import's own rule, so the two cannot drift apart), its header, an example
+/// value and what to write, each as (Chinese, English).
 struct Column {
     field: Field,
-    zh: &'static str,
-    en: &'static str,
-    note_zh: &'static str,
-    note_en: &'static str,
-    example: &'static str,
+    header: (&'static str, &'static str),
+    example: (&'static str, &'static str),
+    note: (&'static str, &'static str),
 }
 
+/// One column; written as one row of the table below.
 const fn col(
     field: Field,
-    zh: &'static str,
-    en: &'static str,
-    note_zh: &'static str,
-    note_en: &'static str,
-    example: &'static str,
+    header: (&'static str, &'static str),
+    example: (&'static str, &'static str),
+    note: (&'static str, &'static str),
 ) -> Column {
-    Column { field, zh, en, note_zh, note_en, example }
+    Column { field, header, example, note }
 }
 
-/// Every field a file can fill, in the order a bank's export usually has them.
+/// A value written alike in both languages.
+const fn same(v: &'static str) -> (&'static str, &'static str) {
+    (v, v)
+}
+
+/// Every field a file can fill, in the order a bank's export usually has them. An English example
+/// spells the Chinese one's words the way the import reads them too (女 is `female`).
 const COLUMNS: &[Column] = &[
     col(
         Field::CustomerNo,
-        "客户号",
-        "customer_no",
-        "必填；1-32位字母、数字或-",
-        "required; 1-32 letters, digits or -",
-        "C0001",
+        ("客户号", "customer_no"),
+        same("C0001"),
+        ("必填；1-32位字母、数字或-", "required; 1-32 letters, digits or -"),
     ),
-    col(Field::Name, "姓名", "name", "必填", "required", "王芳"),
+    col(Field::Name, ("姓名", "name"), same("王芳"), ("必填", "required")),
     col(
         Field::SubBranchCode,
-        "网点代码",
-        "sub_branch_code",
-        "必填；网点代码或名称",
-        "required; the unit's code or name",
-        "SH01",
+        ("网点代码", "sub_branch_code"),
+        same("SH01"),
+        ("必填；网点代码或名称", "required; the unit's code or name"),
     ),
     col(
         Field::OwnerUsername,
-        "客户经理工号",
-        "owner",
-        "客户经理的登录名（工号）",
-        "the customer manager's login",
-        "cm001",
+        ("客户经理工号", "owner"),
+        same("cm001"),
+        ("客户经理的登录名（工号）", "the customer manager's login"),
     ),
-    col(Field::Phone, "手机号", "phone", "11位手机号；留空即清除", "11-digit mobile; empty clears it", "13800001234"),
+    col(
+        Field::Phone,
+        ("手机号", "phone"),
+        same("13800001234"),
+        ("11位手机号；留空即清除", "11-digit mobile; empty clears it"),
+    ),
     col(
         Field::IdType,
-        "证件类型",
-        "id_type",
-        "默认居民身份证；护照、港澳通行证等",
-        "resident ID unless given: passport, …",
-        "居民身份证",
+        ("证件类型", "id_type"),
+        ("居民身份证", "resident_id"),
+        ("默认居民身份证；护照、港澳通行证等", "resident ID unless given: passport, …"),
     ),
     col(
         Field::IdNumber,
-        "证件号码",
-        "id_number",
-        "身份证须校验位正确",
-        "a resident ID needs its check digit",
-        "11010519491231002X",
+        ("证件号码", "id_number"),
+        same("11010519491231002X"),
+        ("身份证须校验位正确", "a resident ID needs its check digit"),
     ),
-    col(Field::Gender, "性别", "gender", "男/女/未知", "male / female / unknown", "女"),
-    col(Field::Birthday, "出生日期", "birthday", "YYYY-MM-DD", "YYYY-MM-DD", "1949-12-31"),
+    col(Field::Gender, ("性别", "gender"), ("女", "female"), ("男/女/未知", "male / female / unknown")),
+    col(Field::Birthday, ("出生日期", "birthday"), same("1949-12-31"), same("YYYY-MM-DD")),
     col(
         Field::AumTier,
-        "资产层级",
-        "aum_tier",
-        "1-5 或 大众/金卡/白金/钻石/私行",
-        "1-5 or Mass/Gold/Platinum/Diamond/Private",
-        "3",
+        ("资产层级", "aum_tier"),
+        same("3"),
+        ("1-5 或 大众/金卡/白金/钻石/私行", "1-5 or Mass/Gold/Platinum/Diamond/Private"),
     ),
     col(
         Field::AumYuan,
-        "资产余额（元）",
-        "aum_yuan",
-        "不填资产层级时按余额定层级",
-        "sets the tier when no tier is given",
-        "",
+        ("资产余额（元）", "aum_yuan"),
+        same(""),
+        ("不填资产层级时按余额定层级", "sets the tier when no tier is given"),
     ),
-    col(Field::PayrollFlag, "是否代发", "payroll", "是/否；是须填代发日", "yes / no; yes needs the payday", "是"),
-    col(Field::PayrollDay, "代发日", "payroll_day", "1-31", "1-31", "15"),
-    col(Field::CreditCard, "信用卡客户", "credit_card", "是/否", "yes / no", "否"),
-    col(Field::Wealth, "理财客户", "wealth", "是/否", "yes / no", "是"),
-    col(Field::Loan, "贷款客户", "loan", "是/否", "yes / no", "否"),
-    col(Field::RiskGrade, "风险等级", "risk_grade", "C1-C5，须同时填评估日期", "C1-C5, with its assessment date", "C3"),
+    col(
+        Field::PayrollFlag,
+        ("是否代发", "payroll"),
+        ("是", "yes"),
+        ("是/否；是须填代发日", "yes / no; yes needs the payday"),
+    ),
+    col(Field::PayrollDay, ("代发日", "payroll_day"), same("15"), same("1-31")),
+    col(Field::CreditCard, ("信用卡客户", "credit_card"), ("否", "no"), ("是/否", "yes / no")),
+    col(Field::Wealth, ("理财客户", "wealth"), ("是", "yes"), ("是/否", "yes / no")),
+    col(Field::Loan, ("贷款客户", "loan"), ("否", "no"), ("是/否", "yes / no")),
+    col(
+        Field::RiskGrade,
+        ("风险等级", "risk_grade"),
+        same("C3"),
+        ("C1-C5，须同时填评估日期", "C1-C5, with its assessment date"),
+    ),
     col(
         Field::RiskAssessedOn,
-        "风评日期",
-        "risk_assessed_on",
-        "YYYY-MM-DD，一年内有效",
-        "YYYY-MM-DD; valid for a year",
-        "2026-01-05",
+        ("风评日期", "risk_assessed_on"),
+        same("2026-01-05"),
+        ("YYYY-MM-DD，一年内有效", "YYYY-MM-DD; valid for a year"),
     ),
-    col(Field::ConsentOneToOne, "同意一对一营销", "consent_1v1", "是/否", "yes / no", "是"),
-    col(Field::ConsentMoments, "同意朋友圈营销", "consent_moments", "是/否", "yes / no", "否"),
-    col(Field::ConsentGroup, "同意社群营销", "consent_group", "是/否", "yes / no", "否"),
-    col(Field::ConsentPersonalised, "同意个性化营销", "consent_personalised", "是/否", "yes / no", "否"),
-    col(Field::WecomExternalUserid, "企微外部联系人ID", "wecom_external_userid", "可不填", "optional", ""),
-    col(Field::WechatUnionid, "微信UnionID", "wechat_unionid", "可不填", "optional", ""),
+    col(Field::ConsentOneToOne, ("同意一对一营销", "consent_1v1"), ("是", "yes"), ("是/否", "yes / no")),
+    col(Field::ConsentMoments, ("同意朋友圈营销", "consent_moments"), ("否", "no"), ("是/否", "yes / no")),
+    col(Field::ConsentGroup, ("同意社群营销", "consent_group"), ("否", "no"), ("是/否", "yes / no")),
+    col(Field::ConsentPersonalised, ("同意个性化营销", "consent_personalised"), ("否", "no"), ("是/否", "yes / no")),
+    col(Field::WecomExternalUserid, ("企微外部联系人ID", "wecom_external_userid"), same(""), ("可不填", "optional")),
+    col(Field::WechatUnionid, ("微信UnionID", "wechat_unionid"), same(""), ("可不填", "optional")),
 ];
+
+/// What the first cells of the notes and example rows begin with, as (Chinese, English).
+const NOTES_MARK: (&str, &str) = ("说明：", "Notes: ");
+const EXAMPLE_MARK: (&str, &str) = ("示例：", "Example: ");
 
 /// The first cells that mark a template's notes and example rows, as compared (see [`is_note_row`]).
 const NOTE_MARKS: [&str; 4] = ["说明", "示例", "notes:", "example:"];
 
 /// The template's rows: the header (required columns marked `*`), the notes, the example.
 pub fn rows(lang: FileLang) -> Vec<Vec<String>> {
-    let en = lang == FileLang::En;
-    let header = COLUMNS
-        .iter()
-        .map(|c| format!("{}{}", if c.field.required() { "*" } else { "" }, if en { c.en } else { c.zh }))
-        .collect();
-    let mut notes: Vec<String> = COLUMNS.iter().map(|c| (if en { c.note_en } else { c.note_zh }).to_owned()).collect();
-    let mut example: Vec<String> = COLUMNS.iter().map(|c| c.example.to_owned()).collect();
-    let (notes_mark, example_mark) = if en { ("Notes: ", "Example: ") } else { ("说明：", "示例：") };
-    notes[0].insert_str(0, notes_mark);
-    example[0].insert_str(0, example_mark);
-    if en {
-        // The example's Chinese words have English spellings the import reads too.
-        for (cell, c) in example.iter_mut().zip(COLUMNS) {
-            let english = match (c.field, cell.as_str()) {
-                (Field::IdType, _) => "resident_id",
-                (_, "女") => "female",
-                (_, "是") => "yes",
-                (_, "否") => "no",
-                _ => continue,
-            };
-            *cell = english.to_owned();
-        }
-    }
-    vec![header, notes, example]
+    let header =
+        COLUMNS.iter().map(|c| format!("{}{}", if c.field.required() { "*" } else { "" }, lang.pick(c.header)));
+    let row = |cell: fn(&Column) -> (&'static str, &'static str), mark: (&'static str, &'static str)| {
+        let mut cells: Vec<String> = COLUMNS.iter().map(|c| lang.pick(cell(c)).to_owned()).collect();
+        cells[0].insert_str(0, lang.pick(mark));
+        cells
+    };
+    vec![header.collect(), row(|c| c.note, NOTES_MARK), row(|c| c.example, EXAMPLE_MARK)]
 }
 
 /// Whether a row is a template's notes or example row: its first cell starts with one of the marks,

@@ -74,7 +74,7 @@ pub enum ApiError {
     BodyTimeout,
     /// The session is a member's first after an administrator reset their password: it may do nothing
     /// until they choose their own (on the console's `/password` page).
-    #[error("请先修改密码 / change your password first (console page /password)")]
+    #[error("change your password first (console page /password)")]
     PasswordChangeRequired,
 }
 

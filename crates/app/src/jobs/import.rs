@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use siyu_domain::audit::AuditAction;
+use siyu_domain::lang::Text;
 use siyu_domain::scope::{Actor, ApiScope};
 use siyu_domain::{ImportId, StaffId};
 use siyu_store::{ImportRecord, ImportStatus, StoreError, UpsertCounts};
@@ -50,8 +51,9 @@ impl ImportPayload {
     }
 }
 
-/// Why an import step failed. Its text becomes the job's `last_error` (and a failed commit's
-/// `file_error`), which the console and the API show, so it names the import, never a server path.
+/// Why an import step failed. Its text is for the log; what people read of it (the job's `last_error`,
+/// a failed commit's `file_error`) is `jobs::error::import_text`. It still names the import, never a
+/// server path.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error(transparent)]
@@ -105,7 +107,9 @@ impl Job for ImportCommit {
         match run_commit(ctx.state, p.import_id, &caller, &|_, _| {}).await {
             Ok(_) => Ok(()),
             Err(e) if ctx.job.attempts >= ctx.job.max_attempts => {
-                let why = e.to_string();
+                // The import's page says what went wrong in the reader's language; the cause is logged.
+                tracing::warn!(import = %p.import_id, error = %e, "import commit failed for good");
+                let why = crate::stored_text::encode(&super::error::import_text(&e));
                 let now = ctx.state.clock.now();
                 let _ = ctx.state.store.finish_import(p.import_id, ImportStatus::Failed, Some(&why), now).await;
                 Err(JobError::permanent(e))
@@ -194,6 +198,24 @@ pub(crate) async fn run_validation(
     if own_mapping && by.is_some() && outcome.validation.status == ImportStatus::Validated {
         let headers: Vec<String> = serde_json::from_str(&outcome.validation.headers_json).unwrap_or_default();
         let key = crate::import::header_key(&headers);
+        let before = state.store.remembered_mapping(&key).await?;
+        if let Some(change) = mapping_change(&headers, &key, before.as_deref(), &rec.mapping_json)
+            && let Some(staff) = by
+        {
+            // Written before the mapping is: a crash between the two leaves an entry for a change that
+            // did not happen (the next dry run makes it), never a change without its entry.
+            let who = state.store.staff(staff).await?;
+            let entry = siyu_domain::audit::NewAuditEntry {
+                at: state.clock.now(),
+                staff_id: Some(staff),
+                actor: who.username,
+                action: AuditAction::MappingRemembered,
+                target: id.to_string(),
+                detail: crate::stored_text::encode(&change),
+                ip: None,
+            };
+            state.store.append_audit(&entry).await?;
+        }
         state.store.remember_mapping(&key, &rec.mapping_json, by, state.clock.now()).await?;
     }
     // A file whose header could be read is kept so the operator can map its columns and try again;
@@ -202,6 +224,33 @@ pub(crate) async fn run_validation(
         remove_file(&rec).await;
     }
     Ok(())
+}
+
+/// What changes when `after` becomes the remembered mapping of the header row `headers` (stored under
+/// `key`), for the audit log: the header set (its key's first characters) and each column whose field
+/// changes, by its position and the fields' names. The headers themselves are not quoted: a file's
+/// first row is the bank's data if it has no header. `None` when nothing changes.
+fn mapping_change(headers: &[String], key: &str, before: Option<&str>, after: &str) -> Option<Text> {
+    let read = |json: Option<&str>| json.and_then(|j| imports::parse_mapping(j).ok()).unwrap_or_default();
+    let (before, after) = (read(before), read(Some(after)));
+    let field =
+        |f: Option<&siyu_domain::import::Field>| f.map_or_else(|| Text::new("audit.mapping_by_header"), |f| f.text());
+    let changes: Vec<Text> = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| before.get(*h) != after.get(*h))
+        .map(|(i, h)| {
+            Text::new("audit.mapping_column")
+                .arg("column", i + 1)
+                .text("from", field(before.get(h)))
+                .text("to", field(after.get(h)))
+        })
+        .collect();
+    (!changes.is_empty()).then(|| {
+        Text::new("audit.mapping_changed")
+            .arg("headers", key.chars().take(12).collect::<String>())
+            .text("changes", Text::List(changes))
+    })
 }
 
 /// The dry run's listener on the job's side: progress to the page, good rows to the preview, and the

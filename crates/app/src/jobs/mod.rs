@@ -63,7 +63,9 @@ impl<T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync> Payload fo
     }
 
     fn from_row(row: &str) -> Result<Self, JobError> {
-        serde_json::from_str(row).map_err(|e| JobError::Permanent(format!("bad payload: {e}").into()))
+        serde_json::from_str(row).map_err(|e| {
+            JobError::permanent(format!("bad payload: {e}")).saying(siyu_domain::lang::Text::new("job.bad_payload"))
+        })
     }
 }
 
@@ -187,6 +189,7 @@ mod tests {
         let e = <import::ImportPayload as Payload>::from_row("{oops").unwrap_err();
         assert!(!e.is_retry(), "retrying cannot mend a row");
         assert!(e.to_string().starts_with("bad payload: "), "{e}");
+        assert_eq!(e.text().key(), Some("job.bad_payload"), "people are told in the bank's words");
         // The kinds without input never read their rows: whatever an old row holds, they run.
         assert_eq!(Nothing::from_row("").unwrap(), Nothing);
         assert_eq!(Nothing.to_row(), "{}");

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use siyu_domain::job::{Job as QueuedJob, retry_delay_secs};
+use siyu_domain::lang::Text;
 use tokio::sync::watch;
 
 use super::error::Unrunnable;
-use super::{JobContext, JobError, Registry};
+use super::{JobContext, Registry};
 use crate::error::ServiceResult;
 use crate::state::AppState;
 
@@ -19,7 +20,7 @@ pub async fn run_next(state: &AppState, registry: &Registry, worker: &str) -> Se
     let Some(job) = state.store.claim(worker, now, state.config.jobs.lease_secs).await? else { return Ok(false) };
     let outcome = if job.attempts > job.max_attempts {
         // Its earlier workers died holding it, as many times as it may be tried: stop here.
-        let last = job.last_error.clone().unwrap_or_else(|| "worker lost".to_owned());
+        let last = job.last_error.as_deref().map(crate::stored_text::decode);
         Err(Unrunnable::GaveUp { attempts: job.max_attempts, last }.into())
     } else {
         match registry.handler(&job.kind) {
@@ -42,15 +43,16 @@ pub async fn run_next(state: &AppState, registry: &Registry, worker: &str) -> Se
         }
         Err(e) => {
             state.metrics.jobs_failed.inc();
-            let retry = match e {
-                JobError::Retry(_) if job.attempts < job.max_attempts => {
-                    Some(now.plus_secs(retry_delay_secs(job.attempts)))
-                }
-                JobError::Retry(_) | JobError::Permanent(_) => None,
+            let out_of_attempts = job.attempts >= job.max_attempts;
+            let retry = (e.is_retry() && !out_of_attempts).then(|| now.plus_secs(retry_delay_secs(job.attempts)));
+            // People read what went wrong in their own language; the technical cause is for the log.
+            let told = if e.is_retry() && out_of_attempts {
+                Text::new("job.gave_up").arg("attempts", job.max_attempts).text("last", e.text().clone())
+            } else {
+                e.text().clone()
             };
-            let msg = e.to_string();
-            tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, retry = retry.is_some(), error = %msg, "job failed");
-            state.store.fail(job.id, worker, &msg, retry, now).await?;
+            tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, retry = retry.is_some(), error = %e, "job failed");
+            state.store.fail(job.id, worker, &crate::stored_text::encode(&told), retry, now).await?;
         }
     }
     Ok(true)

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use siyu_domain::Timestamp;
 use siyu_domain::channel::code_of_state;
+use siyu_domain::lang::Text;
 use siyu_store::{RelationshipChange, RelationshipStatus};
 use siyu_wecom::event::{CallbackEvent, ChatChange, ChatEvent, ContactChange, EventKind};
 
@@ -73,8 +74,9 @@ impl Job for ApplyCallback {
     type Payload = CallbackXml;
 
     async fn run(&self, ctx: &JobContext<'_>, xml: CallbackXml) -> Result<(), JobError> {
-        let event =
-            CallbackEvent::parse(&xml.0).map_err(|e| JobError::permanent(format!("unreadable callback: {e}")))?;
+        let event = CallbackEvent::parse(&xml.0).map_err(|e| {
+            JobError::permanent(format!("unreadable callback: {e}")).saying(Text::new("job.bad_callback"))
+        })?;
         if let EventKind::ExternalChat(chat) = &event.kind {
             return apply_chat(ctx, chat, Timestamp::from_millis(event.create_time * 1000)).await;
         }

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use siyu_domain::lang::Text;
 use siyu_domain::scope::DataScope;
 use siyu_domain::tag::TagKind;
 use siyu_domain::{CustomerId, TagId};
@@ -88,7 +89,8 @@ async fn push(state: &AppState, tag: TagId) -> Result<Option<String>, JobError> 
     }
     let group = rt.client.add_corp_tags(&t.group_name, &[t.name.as_str()]).await?;
     let Some(corp) = group.tag.iter().find(|c| c.name == t.name) else {
-        return Err(JobError::retry(format!("WeCom did not return corp tag {}", t.name)));
+        return Err(JobError::retry(format!("WeCom did not return corp tag {}", t.name))
+            .saying(Text::new("job.wecom_tag_missing").arg("name", &t.name)));
     };
     state.store.set_tag_wecom_id(tag, Some(&corp.id), state.clock.now()).await?;
     Ok(Some(corp.id.clone()))

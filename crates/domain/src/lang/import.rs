@@ -97,6 +97,13 @@ pub(super) const FILE: &[(&str, &str, &str)] = &[
 ];
 
 /// The fields of a customer file, as an operator names them (`import::Field::text`); `field.<name>`
+/// The audit log's account of a remembered column mapping that changed.
+pub(super) const AUDIT: &[(&str, &str, &str)] = &[
+    ("audit.mapping_changed", "表头组 {headers}：{changes}", "Header set {headers}: {changes}"),
+    ("audit.mapping_column", "第 {column} 列 {from} → {to}", "column {column} {from} → {to}"),
+    ("audit.mapping_by_header", "按表头识别", "read by its header"),
+];
+
 /// for each canonical name.
 pub(super) const FIELDS: &[(&str, &str, &str)] = &[
     ("field.customer_no", "客户号", "Customer number"),

@@ -170,6 +170,26 @@ pub(super) const GENERAL: &[(&str, &str, &str)] = &[
     ("error.internal", "系统内部错误，请联系管理员", "Internal error; please tell the administrator"),
 ];
 
+/// What a failed job's `last_error` says to the people on the jobs page (`JobError::text`): what went
+/// wrong in the bank's words; the technical cause is in the log only.
+pub(super) const JOBS: &[(&str, &str, &str)] = &[
+    ("job.failed", "任务未能完成，详情见系统日志", "The job could not finish; the system log has the details"),
+    ("job.database_busy", "数据库繁忙或暂时不可用", "The database was busy or unavailable"),
+    ("job.record_gone", "任务要处理的记录已不存在", "What the job works on no longer exists"),
+    ("job.wecom_unreachable", "无法连接企业微信", "WeCom could not be reached"),
+    ("job.wecom_refused", "企业微信拒绝了请求（错误码 {errcode}）", "WeCom refused the request (error {errcode})"),
+    ("job.wecom_unexpected", "企业微信的答复无法识别", "WeCom's answer could not be understood"),
+    ("job.wecom_tag_missing", "企业微信未返回标签“{name}”", "WeCom did not return the tag “{name}”"),
+    ("job.bad_payload", "任务内容无法读取", "The job's input could not be read"),
+    ("job.bad_callback", "企业微信回调内容无法读取", "A WeCom callback could not be read"),
+    ("job.unknown_kind", "系统不认识此类任务（{kind}）", "siyu does not know this kind of job ({kind})"),
+    ("job.gave_up", "尝试 {attempts} 次后放弃：{last}", "Gave up after {attempts} attempts: {last}"),
+    ("job.worker_lost", "执行任务的进程中断", "The process running the job stopped"),
+    ("job.file_unreadable", "上传的文件无法读取", "The uploaded file could not be read"),
+    ("job.file_changed", "文件无法按预检时的内容读取", "The file could not be read as it was at the dry run"),
+    ("job.import_not_committing", "该导入不在提交中", "The import is not being committed"),
+];
+
 /// The refusals only HTTP makes, before any service is asked (`siyu_web::error::ApiError`).
 pub(super) const HTTP: &[(&str, &str, &str)] = &[
     (

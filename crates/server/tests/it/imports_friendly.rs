@@ -6,6 +6,7 @@
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 use serde_json::json;
+use siyu_domain::lang::Lang;
 use siyu_domain::scope::DataScope;
 
 use super::imports::{commit, dry_run, upload};
@@ -197,6 +198,27 @@ async fn an_unmapped_file_needs_mapping_and_its_mapping_is_remembered() {
     assert_eq!(v["status"], "validated");
     let v = dry_run(&app, &hq, "d.csv", file("R4")).await;
     assert!(v["mapping_json"].as_str().unwrap().contains(r#""移动电话":"ignore""#), "{v}");
+    // Each choice that set or changed the remembered mapping is in the audit log: who, which header set
+    // and which column became what, never the file's words or data. An upload it mapped adds nothing.
+    let auditor = app.login("admin").await;
+    let (s, log) = auditor.get_json(&app, "/api/v1/audit?action=mapping_remembered").await;
+    assert_eq!(s, StatusCode::OK, "{log}");
+    let entries = log["items"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "the first choice and its change: {log}");
+    let told: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            assert_eq!((e["actor"].as_str(), e["staff_id"].is_null()), (Some("hq01"), false), "{e}");
+            siyu_app::stored_text::decode(e["detail"].as_str().unwrap()).render(Lang::En)
+        })
+        .collect();
+    let changed = told.iter().find(|t| t.contains("column 4 Mobile phone → Ignore this column")).expect("the change");
+    assert!(changed.starts_with("Header set ") && !changed.contains("column 1"), "{changed}");
+    let first = told.iter().find(|t| *t != changed).unwrap();
+    assert!(first.contains("column 1 read by its header → Customer number"), "{first}");
+    for t in &told {
+        assert!(!t.contains("移动电话") && !t.contains("13800001234") && !t.contains("王芳"), "{t}");
+    }
     // Other headers are not mapped by it.
     let v = dry_run(&app, &hq, "e.csv", "客户号,姓名,网点代码,移动电话\nR5,王,SH01,1\n".as_bytes().to_vec()).await;
     assert_eq!(v["status"], "needs_mapping");

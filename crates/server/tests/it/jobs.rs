@@ -10,6 +10,7 @@ use siyu_app::jobs::{Job, JobContext, JobError, Nothing, Registry, run_next};
 use siyu_app::state::AppState;
 use siyu_domain::clock::ManualClock;
 use siyu_domain::job::{JobStatus, NewJob};
+use siyu_domain::lang::{Lang, Text};
 use siyu_domain::{Clock, JobId, Timestamp};
 use siyu_store_sqlite::SqliteStore;
 use siyu_vault::Vault;
@@ -52,7 +53,7 @@ impl Job for AlwaysFails {
     type Payload = Nothing;
 
     async fn run(&self, _: &JobContext<'_>, _: Nothing) -> Result<(), JobError> {
-        Err(JobError::Retry("the core banking feed is down".into()))
+        Err(siyu_store::StoreError::Database("database is locked at /var/lib/siyu/siyu.db".into()).into())
     }
 }
 
@@ -75,11 +76,19 @@ async fn a_failing_job_backs_off_then_fails_with_its_error() {
     assert!(run_next(&state, &reg, "w").await.unwrap());
     let j = state.store.job(id).await.unwrap();
     assert_eq!((j.status, j.attempts), (JobStatus::Failed, 3));
-    assert_eq!(j.last_error.as_deref(), Some("the core banking feed is down"));
+    // What people read is the bank's words in their language, the technical cause only in the log.
+    let told = siyu_app::stored_text::decode(j.last_error.as_deref().unwrap());
+    let want = Text::new("job.gave_up").arg("attempts", 3).text("last", Text::new("job.database_busy"));
+    assert_eq!(told, want);
+    assert_eq!(told.render(Lang::En), "Gave up after 3 attempts: The database was busy or unavailable");
+    assert_eq!(told.render(Lang::Zh), "尝试 3 次后放弃：数据库繁忙或暂时不可用");
     // Unknown kinds fail at once.
     let id = state.store.enqueue(&NewJob::now("no.such.kind", "{}".into(), clock.now())).await.unwrap().unwrap();
     run_next(&state, &reg, "w").await.unwrap();
-    assert_eq!(state.store.job(id).await.unwrap().status, JobStatus::Failed);
+    let j = state.store.job(id).await.unwrap();
+    assert_eq!(j.status, JobStatus::Failed);
+    let told = siyu_app::stored_text::decode(j.last_error.as_deref().unwrap());
+    assert_eq!(told.render(Lang::En), "siyu does not know this kind of job (no.such.kind)");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

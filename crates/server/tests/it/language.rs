@@ -155,12 +155,29 @@ impl Foreign {
             {
                 out.push(format!("two languages in one text: {t:?}"));
             }
+            // A hand-over's audit detail ("login (stf_8): …") is written by services/handover.rs, which
+            // its own change (issue 16) moves into the catalogue; it is left to that change.
+            let handover_detail = t.contains(" successors, ");
+            if let Some(id) = id_of_named_thing(t).filter(|_| !handover_detail) {
+                out.push(format!("an id where a name belongs ({id}): {t:?}"));
+            }
             if lang == Lang::En && t.contains('{') && t.contains('}') && !t.contains('"') {
                 out.push(format!("a placeholder left unfilled: {t:?}"));
             }
         }
         out
     }
+}
+
+/// An id of something people know by a name or number (`aud_3`, `cus_42`, `imp_7`) in a text a person
+/// reads: a page names it instead (ids belong in links and form fields, which are not read).
+fn id_of_named_thing(text: &str) -> Option<&str> {
+    const NAMED: [&str; 9] = ["org", "stf", "cus", "chc", "tgr", "tag", "aud", "tok", "imp"];
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).find(|w| {
+        w.split_once('_').is_some_and(|(prefix, n)| {
+            NAMED.contains(&prefix) && !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
+        })
+    })
 }
 
 /// An API token's secret with one scope, made by the administrator.
@@ -251,6 +268,10 @@ async fn fixtures(app: &TestApp, fake: &FakeWecom) -> Ids {
     // One scan, so the code has a figure and a customer a WeCom relationship.
     fake.customer_scans(code["config_id"].as_str().unwrap(), "王芳").await.unwrap();
     app.run_jobs().await;
+    // A job that fails for good, so the jobs page shows a last error (a callback that does not read).
+    let broken = siyu_domain::job::NewJob::now("wecom.callback", "<xml>not a callback".into(), app.state.clock.now());
+    app.state.store.enqueue(&broken).await.unwrap().unwrap();
+    app.run_jobs().await;
     // A hand-over, for its page: another of cm_sh01_1's customers (not the one walked) to a colleague.
     let (leaver, successor) = (app.staff("cm_sh01_1").await, app.staff("cm_sh01_2").await);
     let mine = siyu_store::CustomerFilter { owner_id: Some(leaver.id), ..Default::default() };
@@ -313,6 +334,13 @@ async fn every_page_shows_one_language_for_every_role() {
                     continue;
                 }
                 pages += 1;
+                if user == "admin" && path == "/jobs" {
+                    // The failed job's last error is the bank's words in the page's language.
+                    let told = Text::new("job.bad_callback").render(lang);
+                    assert!(visible_texts(&body).contains(&told), "{lang:?} /jobs shows {told:?}: {body}");
+                    let (_, jobs) = s.get_json(&app, "/api/v1/jobs?status=failed").await;
+                    assert_eq!(jobs["items"][0]["last_error"], told.as_str(), "{lang:?} the API's job list: {jobs}");
+                }
                 for p in foreign.problems(&visible_texts(&body), lang) {
                     problems.push(format!("{user} {lang:?} {path}: {p}"));
                 }

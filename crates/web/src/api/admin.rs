@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use siyu_app::records::{ApiToken, AuditFilter, JobFilter, NewOrgUnit, Paged, StaffFilter, StaffUpdate};
 use siyu_domain::audit::{AuditAction, AuditEntry};
 use siyu_domain::job::{Job, JobStatus};
+use siyu_domain::lang::Text;
 use siyu_domain::org::{GeoPoint, OrgUnit, OrgUnitKind, Role, Staff};
 use siyu_domain::scope::ApiScope;
 use siyu_domain::{ApiTokenId, OrgUnitId, StaffId, Timestamp};
@@ -266,7 +267,7 @@ impl AuditQuery {
             None => None,
             Some(a) => Some(
                 AuditAction::parse(a)
-                    .ok_or_else(|| ServiceError::invalid("bad_query", format!("unknown audit action {a}")))?,
+                    .ok_or_else(|| ServiceError::invalid("bad_query", Text::new("admin.bad_query")))?,
             ),
         };
         Ok(AuditFilter {
@@ -316,9 +317,16 @@ pub async fn list_jobs(
 ) -> ApiResult<Json<Paged<Job>>> {
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(
-            JobStatus::parse(s).ok_or_else(|| ServiceError::invalid("bad_query", format!("unknown job status {s}")))?,
-        ),
+        Some(s) => Some(JobStatus::parse(s).ok_or_else(|| {
+            let all = JobStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+            ServiceError::invalid("bad_query", Text::new("query.one_of").arg("name", "status").arg("all", all))
+        })?),
     };
-    Ok(Json(siyu_app::services::jobs::list(&state, &c, &JobFilter { status, kind: q.kind }, p.page()).await?))
+    let mut jobs = siyu_app::services::jobs::list(&state, &c, &JobFilter { status, kind: q.kind }, p.page()).await?;
+    // A job's last error is stored as a catalogue text: it is given in the language the client asks for.
+    let lang = crate::error::request_lang();
+    for j in &mut jobs.items {
+        j.last_error = j.last_error.as_deref().map(|e| siyu_app::stored_text::decode(e).render(lang));
+    }
+    Ok(Json(jobs))
 }

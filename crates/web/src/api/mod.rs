@@ -148,6 +148,7 @@ const AUDIT_ACTIONS: &[&str] = &[
     "customer_handed_over",
     "handover_run_again",
     "handover_ended",
+    "mapping_remembered",
 ];
 
 /// What a request body is, which decides the most a route reads of it. Read from the handler's

@@ -322,7 +322,8 @@ pub async fn jobs(
             status_code: j.status.as_str(),
             attempts: format!("{}/{}", j.attempts, j.max_attempts),
             run_at: show_time(j.run_at),
-            error: j.last_error.clone().unwrap_or_default(),
+            // Stored as a catalogue text (older rows as they were written): shown in the viewer's language.
+            error: j.last_error.as_deref().map(|e| ctx.tr.say(&siyu_app::stored_text::decode(e))).unwrap_or_default(),
         })
         .collect();
     let statuses = JobStatus::ALL

@@ -27,6 +27,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("action.password_reset", "重置密码", "Password reset"),
     ("action.password_changed", "修改密码", "Password changed"),
     ("action.handover_started", "发起客户交接", "Hand-over started"),
+    ("action.mapping_remembered", "记住导入列映射", "Import column mapping remembered"),
     ("action.customer_handed_over", "客户已交接", "Customer handed over"),
     ("action.handover_run_again", "重新运行客户交接", "Hand-over run again"),
     ("action.handover_ended", "结束客户交接的剩余客户", "Rest of a hand-over ended"),
