@@ -256,6 +256,19 @@ async fn the_list_counts_adds_at_once_and_each_manager_sees_only_the_customers_w
     assert_eq!(unlinked(&app.login("cm_sh01_1").await).await, 2);
     assert_eq!(unlinked(&app.login("cm_sh01_2").await).await, 1);
     assert_eq!(unlinked(&app.login("bm_sh").await).await, 3);
+    // The same through the API, paged as every list is.
+    let api = |s: Session| {
+        let r = s.client.get(app.url(&format!("/api/v1/channels/{id}/customers?per_page=2")));
+        async move { r.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let all = api(hq).await;
+    assert_eq!((all["total"].as_i64(), all["items"].as_array().map(Vec::len)), (Some(3), Some(2)), "{all}");
+    assert_eq!(
+        (all["items"][0]["linked"].as_bool(), all["items"][0]["status"].as_str()),
+        (Some(false), Some("active"))
+    );
+    let mine = api(app.login("cm_sh01_2").await).await;
+    assert_eq!(mine["total"].as_i64(), Some(1), "{mine}");
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ pub struct Size {
 /// The home pages' cards, two side by side on a desktop.
 pub const CARD: Size = Size { w: 400.0, h: 180.0, left: 34.0, right: 8.0, top: 10.0, bottom: 22.0 };
 /// A chart across a whole page (a channel code's fourteen days, each with its two values written).
-pub const WIDE: Size = Size { w: 720.0, h: 220.0, left: 44.0, right: 8.0, top: 18.0, bottom: 24.0 };
+pub const WIDE: Size = Size { w: 720.0, h: 220.0, left: 44.0, right: 8.0, top: 28.0, bottom: 24.0 };
 
 /// A label on an axis, at `pos` (x for dates, y for values).
 #[derive(Debug, Clone)]
