@@ -1,5 +1,6 @@
 //! Hand-over pages: the list of hand-overs, choosing a leaving manager's customers and their
-//! successors, and one hand-over's progress as the job polls WeCom (names, never ids).
+//! successors, and one hand-over's progress as the job polls WeCom (names, never ids) — with how its
+//! job stopped, if it did, and the administrator's two ways on: run it again, end the rest.
 
 use siyu_domain::lang::Text;
 use std::collections::HashMap;
@@ -313,6 +314,14 @@ pub struct DetailQuery {
     done: Option<String>,
 }
 
+/// Back to the hand-over's page saying what was done, or the error page.
+fn after_action<T>(ctx: PageCtx, id: HandoverId, done: &str, outcome: Result<T, ServiceError>) -> Response {
+    match outcome {
+        Ok(_) => Redirect::to(&format!("/handovers/{id}?done={done}")).into_response(),
+        Err(e) => error_page(ctx, e),
+    }
+}
+
 pub async fn run_again(
     State(state): State<AppState>,
     user: ConsoleUser,
@@ -320,10 +329,7 @@ pub async fn run_again(
     IdPath(id): IdPath<HandoverId>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/staff");
-    match handover::run_again(&state, &user.0, id).await {
-        Ok(_) => Redirect::to(&format!("/handovers/{id}?done=run_again")).into_response(),
-        Err(e) => error_page(ctx, e),
-    }
+    after_action(ctx, id, "run_again", handover::run_again(&state, &user.0, id).await)
 }
 
 pub async fn end_rest(
@@ -333,10 +339,7 @@ pub async fn end_rest(
     IdPath(id): IdPath<HandoverId>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/staff");
-    match handover::end_rest(&state, &user.0, id).await {
-        Ok(_) => Redirect::to(&format!("/handovers/{id}?done=end_rest")).into_response(),
-        Err(e) => error_page(ctx, e),
-    }
+    after_action(ctx, id, "end_rest", handover::end_rest(&state, &user.0, id).await)
 }
 
 pub async fn detail(
