@@ -185,10 +185,11 @@ pub async fn start(state: &AppState, caller: &Caller, input: HandoverInput) -> S
         other => other.into(),
     })?;
     let successors: HashSet<StaffId> = input.items.iter().map(|(_, to)| *to).collect();
+    // `login: 3 customers to 2 successors, on the job`: the console puts it into words
+    // (`console/names_words.rs`); the leaver by login, which people know, not by id.
     let detail = format!(
-        "{} ({}): {} customers to {} successors, {}",
+        "{}: {} customers to {} successors, {}",
         leaver.username,
-        leaver.id,
         new.items.len(),
         successors.len(),
         if input.resigned { "resigned" } else { "on the job" }

@@ -201,6 +201,8 @@ async fn an_unmapped_file_needs_mapping_and_its_mapping_is_remembered() {
     // Each choice that set or changed the remembered mapping is in the audit log: who, which header set
     // and which column became what, never the file's words or data. An upload it mapped adds nothing.
     let auditor = app.login("admin").await;
+    // In the reader's language: the console's own calls follow its language switch.
+    auditor.client.get(app.url("/lang/en")).send().await.unwrap();
     let (s, log) = auditor.get_json(&app, "/api/v1/audit?action=mapping_remembered").await;
     assert_eq!(s, StatusCode::OK, "{log}");
     let entries = log["items"].as_array().unwrap();
@@ -209,7 +211,9 @@ async fn an_unmapped_file_needs_mapping_and_its_mapping_is_remembered() {
         .iter()
         .map(|e| {
             assert_eq!((e["actor"].as_str(), e["staff_id"].is_null()), (Some("hq01"), false), "{e}");
-            siyu_app::stored_text::decode(e["detail"].as_str().unwrap()).render(Lang::En)
+            let detail = e["detail"].as_str().unwrap();
+            assert!(!detail.starts_with('{'), "words, not the stored form: {detail}");
+            siyu_app::stored_text::decode(detail).render(Lang::En)
         })
         .collect();
     let changed = told.iter().find(|t| t.contains("column 4 Mobile phone → Ignore this column")).expect("the change");

@@ -293,7 +293,14 @@ pub async fn search_audit(
     ApiQuery(q): ApiQuery<AuditQuery>,
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<Paged<AuditEntry>>> {
-    Ok(Json(audit::search(&state, &c, &q.filter()?, p.page()).await?))
+    let mut entries = audit::search(&state, &c, &q.filter()?, p.page()).await?;
+    // A detail stored as a catalogue text (a remembered mapping's change) is given in the client's
+    // language; every other detail is the record as written.
+    let lang = crate::error::request_lang();
+    for e in entries.items.iter_mut().filter(|e| e.detail.starts_with('{')) {
+        e.detail = siyu_app::stored_text::decode(&e.detail).render(lang);
+    }
+    Ok(Json(entries))
 }
 
 #[derive(Debug, Deserialize)]

@@ -93,6 +93,20 @@ pub const AUDIT_DETAIL: &[(&str, &str, &str)] = &[
     ("auditd.controls.unchanged", "未改变", "unchanged"),
     ("auditd.org_unit", "所属机构", "unit"),
     ("auditd.wecom_userid", "企业微信账号", "WeCom userid"),
+    (
+        "auditd.handover_started",
+        "{who}：{customers} 位客户交给 {successors} 位继任客户经理（{kind}）",
+        "{who}: {customers} customers to {successors} successors ({kind})",
+    ),
+    ("auditd.handover.resigned", "离职继承", "resigned"),
+    ("auditd.handover.on_the_job", "在职继承", "on the job"),
+    ("auditd.handover_queued", "已重新排队运行", "queued to run again"),
+    ("auditd.handover_already_queued", "已在排队，无需重复", "already queued"),
+    (
+        "auditd.handover_ended",
+        "{cancelled} 位尚未提交企业微信的客户已取消；{followed} 位已提交的继续跟进",
+        "{cancelled} customers not yet asked of WeCom cancelled; {followed} already asked still followed",
+    ),
     ("auditd.activated", "启用", "activated"),
     ("auditd.deactivated", "停用", "deactivated"),
 ];
@@ -164,6 +178,34 @@ pub fn audit_detail(tr: super::i18n::Tr, action: AuditAction, detail: &str) -> S
                 return parts.join(tr.pick("；", "; "));
             }
         }
+        AuditAction::HandoverStarted => {
+            // `login: 3 customers to 2 successors, on the job`, as `services::handover::start` writes it.
+            if let Some((who, rest)) = d.split_once(": ")
+                && let Some((customers, rest)) = rest.split_once(" customers to ")
+                && let Some((successors, kind)) = rest.split_once(" successors, ")
+                && let Some(kind) = match kind {
+                    "resigned" => Some("auditd.handover.resigned"),
+                    "on the job" => Some("auditd.handover.on_the_job"),
+                    _ => None,
+                }
+            {
+                let args = [("who", who), ("customers", customers), ("successors", successors), ("kind", tr.t(kind))];
+                return fill(tr.t("auditd.handover_started"), &args);
+            }
+        }
+        AuditAction::HandoverRunAgain => match d {
+            "job queued again" => return tr.t("auditd.handover_queued").to_owned(),
+            "job already queued" => return tr.t("auditd.handover_already_queued").to_owned(),
+            _ => {}
+        },
+        AuditAction::HandoverEnded => {
+            // As `services::handover::end_rest` writes it.
+            if let Some((cancelled, rest)) = d.split_once(" customers not yet asked of WeCom cancelled; ")
+                && let Some(followed) = rest.strip_suffix(" asked still followed")
+            {
+                return fill(tr.t("auditd.handover_ended"), &[("cancelled", cancelled), ("followed", followed)]);
+            }
+        }
         AuditAction::ImportCommitted => {
             // `file: 1 inserted, 2 updated, 3 unchanged, 4 rejected`, as the commit job writes it.
             if let Some((file, counts)) = d.rsplit_once(": ") {
@@ -227,6 +269,19 @@ mod tests {
             "a.csv：新增 1，更新 2，未变 3，有误 4"
         );
         assert_eq!(audit_detail(zh, AuditAction::StaffChanged, "display_name, deactivated"), "姓名、停用");
+        assert_eq!(
+            audit_detail(zh, AuditAction::HandoverStarted, "cm1: 3 customers to 2 successors, resigned"),
+            "cm1：3 位客户交给 2 位继任客户经理（离职继承）"
+        );
+        assert_eq!(
+            audit_detail(
+                zh,
+                AuditAction::HandoverEnded,
+                "2 customers not yet asked of WeCom cancelled; 1 asked still followed"
+            ),
+            "2 位尚未提交企业微信的客户已取消；1 位已提交的继续跟进"
+        );
+        assert_eq!(audit_detail(zh, AuditAction::HandoverRunAgain, "job queued again"), "已重新排队运行");
         assert_eq!(audit_detail(en, AuditAction::AudienceSaved, "代发: payroll = true"), "代发: payroll = true");
     }
 }
