@@ -500,7 +500,12 @@ async fn give_up(app: &TestApp, id: HandoverId) {
     let claimed = app.state.store.claim("gone", app.clock.now(), 60).await.unwrap().unwrap();
     assert_eq!(claimed.id, job.id);
     let now = app.clock.now();
-    app.state.store.fail(job.id, "gone", "gave up after 10 attempts: WeCom busy", None, now).await.unwrap();
+    // Stored as the worker stores it: a catalogue text, put into the reader's words on the page.
+    let why = siyu_domain::lang::Text::new("job.gave_up")
+        .arg("attempts", 10)
+        .text("last", siyu_domain::lang::Text::new("job.wecom_unreachable"));
+    let why = siyu_app::stored_text::encode(&why);
+    app.state.store.fail(job.id, "gone", &why, None, now).await.unwrap();
 }
 
 #[tokio::test]
@@ -512,7 +517,10 @@ async fn a_stopped_hand_over_is_run_again_or_its_rest_ended_and_both_are_audited
     let id = start_as_admin(&app, &leaver, vec![(a.0.id, successor.id), (b.0.id, successor.id)]).await;
     give_up(&app, id).await;
     let page = admin.client.get(app.url(&format!("/handovers/{id}"))).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("id=\"handover-job-stopped\"") && page.contains("WeCom busy"), "how the job stopped");
+    assert!(
+        page.contains("id=\"handover-job-stopped\"") && page.contains("尝试 10 次后放弃：无法连接企业微信"),
+        "how the job stopped"
+    );
     assert!(page.contains("id=\"handover-run-again\"") && page.contains("id=\"handover-end-rest\""));
     assert!(page.contains("data-confirm=\"确定重新运行此移交"), "asked to confirm");
 

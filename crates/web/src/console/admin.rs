@@ -124,7 +124,7 @@ pub async fn audit(
         .iter()
         .map(|e| AuditRow {
             time: show_time(e.at),
-            actor: e.actor.clone(),
+            actor: super::names_words::audit_actor(tr, &e.actor),
             action: action_name(&tr, e.action),
             target: names.get(&e.target).cloned().unwrap_or_else(|| e.target.clone()),
             detail: super::names_words::audit_detail(tr, e.action, &e.detail),

@@ -31,6 +31,7 @@ pub struct SummaryRow {
     pub customers: i64,
     pub succeeded: i64,
     pub failed: i64,
+    pub cancelled: i64,
     pub status: &'static str,
     pub finished: bool,
 }
@@ -91,6 +92,7 @@ pub async fn list(
             customers: h.customers,
             succeeded: h.succeeded,
             failed: h.failed,
+            cancelled: h.cancelled,
             status: ctx.tr.t(if h.finished_at.is_some() { "handover.done" } else { "handover.running" }),
             finished: h.finished_at.is_some(),
         })
@@ -363,9 +365,11 @@ pub async fn detail(
         Ok(j) => j,
         Err(e) => return error_page(ctx, e),
     };
-    let stopped = job
-        .filter(|j| h.finished_at.is_none() && j.status == siyu_domain::job::JobStatus::Failed)
-        .map(|j| format!("{}{}", ctx.tr.t("handover.job_failed"), j.last_error.unwrap_or_default()));
+    let stopped = job.filter(|j| h.finished_at.is_none() && j.status == siyu_domain::job::JobStatus::Failed).map(|j| {
+        // The job's last error is stored as a catalogue text (`jobs::error`): put into the page's words.
+        let why = j.last_error.as_deref().map(|e| siyu_app::stored_text::decode(e).render(ctx.tr.0));
+        format!("{}{}", ctx.tr.t("handover.job_failed"), why.unwrap_or_default())
+    });
     let staff = match handover::leavers(&state, &user.0).await {
         Ok(s) => s,
         Err(e) => return error_page(ctx, e),

@@ -31,6 +31,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("action.customer_handed_over", "客户已交接", "Customer handed over"),
     ("action.handover_run_again", "重新运行客户交接", "Hand-over run again"),
     ("action.handover_ended", "结束客户交接的剩余客户", "Rest of a hand-over ended"),
+    ("audit.actor_job", "后台任务：{kind}", "Background job: {kind}"),
     // Job kinds (`Job::NAME`, the names in `Registry::standard`).
     ("jobkind.audiences.refresh", "刷新客群与规则标签", "Refresh audiences and rule tags"),
     ("jobkind.import.validate", "导入试运行", "Import dry run"),
@@ -113,6 +114,16 @@ pub const AUDIT_DETAIL: &[(&str, &str, &str)] = &[
 
 fn fill(template: &str, args: &[(&str, &str)]) -> String {
     args.iter().fold(template.to_owned(), |s, (k, v)| s.replace(&format!("{{{k}}}"), v))
+}
+
+/// Who did it, as the viewer reads it: a person by login, a background job (`job:<kind>`) by its name.
+pub fn audit_actor(tr: super::i18n::Tr, actor: &str) -> String {
+    if let Some(kind) = actor.strip_prefix("job:")
+        && super::i18n::Tr::has(&format!("jobkind.{kind}"))
+    {
+        return fill(tr.t("audit.actor_job"), &[("kind", tr.t(&format!("jobkind.{kind}")))]);
+    }
+    actor.to_owned()
 }
 
 /// An audit entry's detail as the viewer reads it.
@@ -282,6 +293,9 @@ mod tests {
             "2 位尚未提交企业微信的客户已取消；1 位已提交的继续跟进"
         );
         assert_eq!(audit_detail(zh, AuditAction::HandoverRunAgain, "job queued again"), "已重新排队运行");
+        assert_eq!(audit_actor(zh, "job:staff.handover"), "后台任务：客户交接");
+        assert_eq!(audit_actor(en, "job:no.such.kind"), "job:no.such.kind");
+        assert_eq!(audit_actor(en, "hq01"), "hq01");
         assert_eq!(audit_detail(en, AuditAction::AudienceSaved, "代发: payroll = true"), "代发: payroll = true");
     }
 }
