@@ -51,6 +51,7 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0016_password_reset_and_handovers.sql"),
     },
     Migration { name: "0017_jobs_by_dedupe_key.sql", sql: include_str!("../migrations/0017_jobs_by_dedupe_key.sql") },
+    Migration { name: "0019_handover_ended.sql", sql: include_str!("../migrations/0019_handover_ended.sql") },
 ];
 
 /// A store on one PostgreSQL database (and schema).

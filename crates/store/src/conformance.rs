@@ -25,7 +25,9 @@ mod imports;
 pub use deep_org::{DeepBank, data_scope_reaches_any_depth, seed_deep_bank, staff_filter_takes_the_whole_subtree};
 pub use figures::home_figures_are_derived_and_scoped;
 pub use handovers::{
-    a_password_reset_ends_sessions_and_demands_a_change, hand_overs_step_once_and_move_the_owner_on_success,
+    a_password_reset_ends_sessions_and_demands_a_change,
+    ending_a_hand_over_cancels_its_pending_customers_with_its_audit_entry,
+    hand_overs_step_once_and_move_the_owner_on_success,
 };
 pub use imports::{
     an_unmapped_import_waits_for_its_mapping, column_mappings_are_remembered_per_header_set,
@@ -53,7 +55,8 @@ macro_rules! conformance_tests {
             wecom_changes_reach_the_timeline, engine_feed_reads_facts_and_events,
             audiences_record_who_entered_and_left, saved_expressions_follow_a_sub_branch_code,
             data_scope_reaches_any_depth, staff_filter_takes_the_whole_subtree, home_figures_are_derived_and_scoped,
-            a_password_reset_ends_sessions_and_demands_a_change, hand_overs_step_once_and_move_the_owner_on_success);
+            a_password_reset_ends_sessions_and_demands_a_change, hand_overs_step_once_and_move_the_owner_on_success,
+            ending_a_hand_over_cancels_its_pending_customers_with_its_audit_entry);
     };
     (@each $make:path; $($name:ident),*) => {
         $(

@@ -636,6 +636,9 @@ pub struct Handover {
     pub created_at: Timestamp,
     /// Set once every customer's hand-over is final.
     pub finished_at: Option<Timestamp>,
+    /// Set when an administrator ended the rest (`HandoverStore::end_handover`): WeCom is asked to
+    /// transfer no one more.
+    pub ended_at: Option<Timestamp>,
     pub items: Vec<HandoverItem>,
 }
 

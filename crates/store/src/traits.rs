@@ -507,6 +507,17 @@ pub trait HandoverStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Marks the hand-over finished (every customer's is final).
     async fn finish_handover(&self, id: siyu_domain::HandoverId, now: Timestamp) -> StoreResult<()>;
+    /// Ends the rest of an unfinished hand-over, in one transaction: marks it ended (its job then
+    /// asks WeCom to transfer no one more), cancels every customer still pending with `reason`, and
+    /// appends the audit entry `audit` makes of (customers cancelled, customers still unfinal), so
+    /// no cancellation is ever without its entry. `None` when the hand-over had finished already.
+    async fn end_handover(
+        &self,
+        id: siyu_domain::HandoverId,
+        reason: siyu_domain::handover::FailReason,
+        audit: &(dyn Fn(u64, u64) -> siyu_domain::audit::NewAuditEntry + Send + Sync),
+        now: Timestamp,
+    ) -> StoreResult<Option<(u64, u64)>>;
 }
 
 /// Everything siyu stores. Implemented by every backend.

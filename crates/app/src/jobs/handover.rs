@@ -2,20 +2,25 @@
 //! next run until every customer's hand-over is final.
 //!
 //! A run, in this order: (1) customers without a WeCom contact of the leaver's move in siyu at once;
-//! (2) when the leaver has no WeCom account (any more), every WeCom contact not yet final fails
-//! (`LeaverWithoutWecom`): nothing can be asked or read for them; (3) per successor: one without a
-//! WeCom account fails only their customers not yet asked (`SuccessorWithoutWecom`) and the run goes
-//! on with the others; for the rest, WeCom's transfer results are read for every customer already
-//! asked (requested or waiting), and each moves as `domain::handover::next_state` says — done moves
-//! the customer to the successor and writes its audit entry in the same store step, and a customer
-//! recorded as requested whom WeCom never saw goes back to pending; (4) pending customers are
-//! recorded as requested, then asked of WeCom through `outbound::transfer`, 100 at a time per
+//! (2) when the leaver has no WeCom account (any more), their contacts not yet asked fail
+//! (`LeaverWithoutWecom`) and those asked wait for the account to come back; (3) per successor: one
+//! without a WeCom account fails only their customers not yet asked (`SuccessorWithoutWecom`) and the
+//! run goes on with the others; for the rest, WeCom's transfer results are read for every customer
+//! already asked (requested or waiting), and each moves as `domain::handover::next_state` says — done
+//! moves the customer to the successor and writes its audit entry in the same store step, and a
+//! customer recorded as requested whom WeCom never saw goes back to pending; (4) pending customers
+//! are recorded as requested, then asked of WeCom through `outbound::transfer`, 100 at a time per
 //! successor, and each answer recorded (started: waiting; refused: failed). Only a definite refusal of
 //! the whole call fails its customers: a busy, rate-limited or unanswered call leaves them requested
 //! and the run is retried. So a run that dies anywhere leaves only states a later run resolves: a
 //! customer is asked of WeCom again only after WeCom's own results show it never started, never
-//! twice. Pending customers an administrator ends become cancelled (`services::handover::end_rest`)
-//! and are never asked; a job that gave up is queued again by `services::handover::run_again`.
+//! twice.
+//!
+//! An administrator may end the rest (`services::handover::end_rest`): the hand-over is marked ended
+//! and its pending customers cancelled in one store step, and from then on no one is asked of WeCom —
+//! a customer WeCom never saw is cancelled instead of returning to pending, and those whose leaver or
+//! successor lost their WeCom account fail, as nothing can follow them. A job that gave up is queued
+//! again by `services::handover::run_again`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -118,11 +123,11 @@ impl Run<'_> {
         if in_wecom.iter().all(|i| i.state.is_final()) {
             return Ok(());
         }
+        // Ended by an administrator: WeCom is asked to transfer no one more.
+        let ended = self.h.ended_at.is_some();
         let Some(from) = self.userid(self.h.from_staff_id) else {
             // No WeCom account of the leaver's: nothing can be asked or read for their contacts.
-            for i in in_wecom.into_iter().filter(|i| !i.state.is_final()) {
-                self.apply(i, HandoverState::Failed, Some(FailReason::LeaverWithoutWecom), None).await?;
-            }
+            self.cannot_follow(&in_wecom, FailReason::LeaverWithoutWecom, ended).await?;
             return Ok(());
         };
         let rt = self.state.wecom.clone().ok_or(Unrunnable::WecomNotConfigured)?;
@@ -133,11 +138,7 @@ impl Run<'_> {
         }
         for (to, items) in by_successor {
             let Some(to_userid) = self.userid(to) else {
-                // Their customers not yet asked cannot be; those already asked stay as they are, to
-                // be followed again should the account come back.
-                for i in items.iter().filter(|i| i.state == HandoverState::Pending) {
-                    self.apply(i, HandoverState::Failed, Some(FailReason::SuccessorWithoutWecom), None).await?;
-                }
+                self.cannot_follow(&items, FailReason::SuccessorWithoutWecom, ended).await?;
                 continue;
             };
             let mut pending: Vec<&HandoverItem> =
@@ -154,7 +155,12 @@ impl Run<'_> {
                     let outcome = r.map_or(TransferOutcome::NoRecord, |r| TransferOutcome::from_status(r.status));
                     let takeover_at =
                         r.filter(|r| r.takeover_time > 0).map(|r| Timestamp::from_millis(r.takeover_time * 1000));
-                    if let Some((next, reason)) = next_state(i.state, outcome) {
+                    if let Some((next, _)) = next_state(i.state, outcome).filter(|_| ended)
+                        && next == HandoverState::Pending
+                    {
+                        // Never seen by WeCom, and the hand-over is ended: cancelled, never asked again.
+                        self.apply(i, HandoverState::Cancelled, Some(FailReason::EndedByAdministrator), None).await?;
+                    } else if let Some((next, reason)) = next_state(i.state, outcome) {
                         self.apply(i, next, reason, takeover_at.or(i.takeover_at)).await?;
                         if next == HandoverState::Pending {
                             pending.push(i);
@@ -165,9 +171,33 @@ impl Run<'_> {
                     }
                 }
             }
+            if ended {
+                // Pending still after the end (returned by WeCom's results above, or read before the
+                // end's commit): cancelled, as the end cancels them.
+                for i in pending {
+                    let cancel = HandoverItem { state: HandoverState::Pending, ..i.clone() };
+                    self.apply(&cancel, HandoverState::Cancelled, Some(FailReason::EndedByAdministrator), None).await?;
+                }
+                continue;
+            }
             for batch in pending.chunks(WECOM_BATCH) {
                 self.ask(&rt, &from, &to_userid, batch).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// Customers whose leaver or successor has no WeCom account (any more): those not yet asked fail
+    /// with `reason`; those already asked stay, to be followed should the account come back — unless
+    /// the hand-over is ended, when nothing can follow them and they fail too.
+    async fn cannot_follow(
+        &mut self,
+        items: &[&HandoverItem],
+        reason: FailReason,
+        ended: bool,
+    ) -> Result<(), JobError> {
+        for i in items.iter().filter(|i| !i.state.is_final() && (ended || i.state == HandoverState::Pending)) {
+            self.apply(i, HandoverState::Failed, Some(reason), None).await?;
         }
         Ok(())
     }

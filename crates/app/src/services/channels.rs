@@ -471,8 +471,12 @@ pub async fn poster(
         None => String::new(),
     };
     let (title, call_to_action) = (code.name.clone(), call_to_action.to_owned());
-    // Unfiltering and flattening the PNG is CPU work on an image of up to a mebibyte: off the runtime.
+    // Unfiltering and flattening the PNG is CPU work on an image of up to a mebibyte: off the runtime,
+    // and in one of the few turns file work has, so however many posters are asked for at once only
+    // a few images are unpacked in memory.
+    let turn = crate::services::imports::file_slot(state).await?;
     let built = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         let text =
             channel_poster::PosterText { title: &title, sub_branch: &sub_branch, call_to_action: &call_to_action };
         channel_poster::poster_pdf(&text, &img.bytes)

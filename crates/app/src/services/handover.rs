@@ -18,14 +18,14 @@ use std::collections::{HashMap, HashSet};
 
 use siyu_domain::audit::AuditAction;
 use siyu_domain::customer::Customer;
-use siyu_domain::handover::{FailReason, HandoverState, MAX_CUSTOMERS};
+use siyu_domain::handover::{FailReason, MAX_CUSTOMERS};
 use siyu_domain::job::Job as JobRow;
 use siyu_domain::org::{OrgUnitKind, Role, Staff};
 use siyu_domain::scope::{DataScope, Permission};
 use siyu_domain::{CustomerId, HandoverId, OrgUnitId, StaffId};
 use siyu_store::{
-    CustomerFilter, Handover, HandoverStep, HandoverSummary, NewHandover, NewHandoverItem, Page, Paged,
-    RelationshipStatus, StaffFilter,
+    CustomerFilter, Handover, HandoverSummary, NewHandover, NewHandoverItem, Page, Paged, RelationshipStatus,
+    StaffFilter,
 };
 
 use crate::caller::Caller;
@@ -218,16 +218,22 @@ pub async fn get(state: &AppState, caller: &Caller, id: HandoverId) -> ServiceRe
     Ok(h)
 }
 
-/// Newest first. The caller's scope is every unit for the administrators who hold the permission.
+/// Newest first, bank-wide: only a caller whose scope is the whole bank may list (today every holder of
+/// the permission, the administrators). The store has no filter by the leaver's unit yet, so a scoped
+/// caller is refused rather than shown other branches' hand-overs.
 pub async fn list(state: &AppState, caller: &Caller, page: Page) -> ServiceResult<Paged<HandoverSummary>> {
     caller.require(Permission::ManageStaff)?;
+    if !matches!(caller.scope(), DataScope::All) {
+        return Err(ServiceError::Forbidden);
+    }
     Ok(state.store.list_handovers(page).await?)
 }
 
 /// The customers of a hand-over, for its page: names and masked numbers of those in it, found whatever
 /// owner they have now (the successor's, once done).
 pub async fn customers_of(state: &AppState, caller: &Caller, h: &Handover) -> ServiceResult<Vec<Customer>> {
-    caller.require(Permission::ManageStaff)?;
+    // Through `get`, so a hand-over read elsewhere is held to the caller's scope here too.
+    let h = get(state, caller, h.id).await?;
     let ids: Vec<CustomerId> = h.items.iter().map(|i| i.customer_id).collect();
     Ok(state.store.customers_by_ids(caller.scope(), &ids).await?)
 }
@@ -235,7 +241,7 @@ pub async fn customers_of(state: &AppState, caller: &Caller, h: &Handover) -> Se
 /// The hand-over's job as last queued: its status, attempts and last error show whether it stopped
 /// (failed, or gave up after its attempts). `None` before any was queued.
 pub async fn job(state: &AppState, caller: &Caller, h: &Handover) -> ServiceResult<Option<JobRow>> {
-    caller.require(Permission::ManageStaff)?;
+    let h = get(state, caller, h.id).await?;
     Ok(state.store.latest_job_with_key(&jobs::dedupe_key::<HandOver>(h.id)).await?)
 }
 
@@ -250,10 +256,11 @@ pub async fn run_again(state: &AppState, caller: &Caller, id: HandoverId) -> Ser
     if h.finished_at.is_some() {
         return Err(finished_already());
     }
+    // Written first: a crash after it leaves an entry for a run that was not queued (the next press
+    // queues it), never a run without its entry.
+    audit::record(state, caller, AuditAction::HandoverRunAgain, &id.to_string(), "job queued again").await?;
     let queued =
         jobs::enqueue::<HandOver>(state, &HandoverPayload { handover_id: id }, Options::now().once_as(id)).await?;
-    let detail = if queued.is_some() { "job queued again" } else { "job already queued" };
-    audit::record(state, caller, AuditAction::HandoverRunAgain, &id.to_string(), detail).await?;
     Ok(queued.is_some())
 }
 
@@ -269,39 +276,28 @@ pub struct EndedRest {
     pub finished: bool,
 }
 
-/// Ends an unfinished hand-over's customers not yet asked of WeCom (cancelled, staying with the
-/// leaver); those already asked go on as WeCom decides, followed by the job, which is queued again
-/// should it have stopped. With nothing left unfinal the hand-over finishes now.
+/// Ends an unfinished hand-over's rest: its customers not yet asked of WeCom are cancelled (they stay
+/// with the leaver), and WeCom is asked to transfer no one more — a customer recorded as asked whom
+/// WeCom never saw is cancelled by the job rather than asked again. Those WeCom has started go on as
+/// WeCom decides, followed by the job (queued again should it have stopped); with nothing left
+/// unfinal the hand-over finishes now. The end, the cancellations and the audit entry commit together.
 pub async fn end_rest(state: &AppState, caller: &Caller, id: HandoverId) -> ServiceResult<EndedRest> {
-    let h = get(state, caller, id).await?;
-    if h.finished_at.is_some() {
-        return Err(finished_already());
-    }
+    get(state, caller, id).await?;
+    let audit = |cancelled: u64, left: u64| {
+        let detail = format!("{cancelled} customers not yet asked of WeCom cancelled; {left} asked still followed");
+        audit::entry(state, caller, AuditAction::HandoverEnded, &id.to_string(), &detail)
+    };
     let now = state.clock.now();
-    let mut cancelled = 0;
-    for i in h.items.iter().filter(|i| i.state == HandoverState::Pending) {
-        // From pending only: a customer the job has meanwhile recorded as requested is being asked.
-        let step = HandoverStep {
-            customer_id: i.customer_id,
-            from: HandoverState::Pending,
-            to: HandoverState::Cancelled,
-            reason: Some(FailReason::EndedByAdministrator),
-            takeover_at: None,
-            audit: None,
-        };
-        if state.store.step_handover(id, &step, now).await? {
-            cancelled += 1;
-        }
-    }
-    let h = state.store.handover(id).await?;
-    let still_followed = h.items.iter().filter(|i| !i.state.is_final()).count();
-    if still_followed == 0 {
+    let (cancelled, left) = state
+        .store
+        .end_handover(id, FailReason::EndedByAdministrator, &audit, now)
+        .await?
+        .ok_or_else(finished_already)?;
+    if left == 0 {
         state.store.finish_handover(id, now).await?;
     } else {
         jobs::enqueue::<HandOver>(state, &HandoverPayload { handover_id: id }, Options::now().once_as(id)).await?;
     }
-    let detail =
-        format!("{cancelled} customers not yet asked of WeCom cancelled; {still_followed} asked still followed");
-    audit::record(state, caller, AuditAction::HandoverEnded, &id.to_string(), &detail).await?;
-    Ok(EndedRest { cancelled, still_followed, finished: still_followed == 0 })
+    let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+    Ok(EndedRest { cancelled: count(cancelled), still_followed: count(left), finished: left == 0 })
 }

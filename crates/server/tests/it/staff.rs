@@ -684,3 +684,38 @@ async fn the_password_reset_api_is_the_consoles_audited_must_change_reset() {
         cm.post_json(&app, &format!("/api/v1/staff/{}/password-reset", member.id), serde_json::json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// A customer recorded as asked whom WeCom never saw (the job died between recording and asking) is
+/// cancelled once an administrator ended the rest — never asked of WeCom after the end.
+#[tokio::test]
+async fn after_the_end_no_one_is_asked_of_wecom_even_one_recorded_as_asked() {
+    let (fake, app, leaver, successor, linked) = wecom_bank().await;
+    let a = &linked[0];
+    app.run_jobs().await;
+    let id = start_as_admin(&app, &leaver, vec![(a.0.id, successor.id)]).await;
+    let step = siyu_store::HandoverStep {
+        customer_id: a.0.id,
+        from: HandoverState::Pending,
+        to: HandoverState::Requested,
+        reason: None,
+        takeover_at: None,
+        audit: None,
+    };
+    assert!(app.state.store.step_handover(id, &step, app.clock.now()).await.unwrap(), "recorded, never asked");
+    let caller = admin_caller(&app).await;
+    let ended = siyu_app::services::handover::end_rest(&app.state, &caller, id).await.unwrap();
+    assert_eq!((ended.cancelled, ended.still_followed, ended.finished), (0, 1, false), "asked: still followed");
+    app.run_jobs().await;
+    let h = app.state.store.handover(id).await.unwrap();
+    assert_eq!(state_of(&h, &a.0), (HandoverState::Cancelled, Some(FailReason::EndedByAdministrator)));
+    assert_eq!(fake.transfer_requests(&a.1), 0, "WeCom never asked after the end");
+    assert!(h.finished_at.is_some(), "nothing left unfinal: finished");
+    assert_eq!(owner_of(&app, &a.0).await, Some(leaver.id));
+    let f = AuditFilter { action: Some(AuditAction::HandoverEnded), ..Default::default() };
+    let log = app.state.store.search_audit(&f, Page::first(10)).await.unwrap();
+    assert_eq!(log.total, 1, "the end is audited with the change");
+    // A second end of a finished hand-over is refused and writes nothing.
+    let again = siyu_app::services::handover::end_rest(&app.state, &caller, id).await.unwrap_err();
+    assert_eq!(again.code(), "conflict");
+    assert_eq!(app.state.store.search_audit(&f, Page::first(10)).await.unwrap().total, 1);
+}

@@ -121,3 +121,58 @@ pub async fn hand_overs_step_once_and_move_the_owner_on_success(s: Arc<dyn Store
     let second = s.enqueue(&job("staff.handover:hov_1")).await.unwrap().unwrap();
     assert_eq!(s.latest_job_with_key("staff.handover:hov_1").await.unwrap().unwrap().id, second, "the newest");
 }
+
+/// Ending a hand-over's rest marks it ended, cancels the customers still pending (nobody else) and
+/// appends its audit entry with the counts, in one step; a finished hand-over cannot be ended.
+pub async fn ending_a_hand_over_cancels_its_pending_customers_with_its_audit_entry(s: Arc<dyn Store>) {
+    let b = seed_bank(&*s).await;
+    let rows =
+        [customer("E1", b.sb1, Some(&b.cm1)), customer("E2", b.sb1, Some(&b.cm1)), customer("E3", b.sb1, Some(&b.cm1))];
+    s.upsert_customers(&rows, &UpsertFields::all(), T0).await.unwrap();
+    let mut ids = Vec::new();
+    for no in ["E1", "E2", "E3"] {
+        ids.push(s.customer_by_no(DataScope::All, no).await.unwrap().id);
+    }
+    let [c1, c2, c3] = ids[..] else { unreachable!() };
+    let item = |c| NewHandoverItem { customer_id: c, to_staff_id: b.cm2.id, external_userid: Some(format!("wm{c}")) };
+    let new = NewHandover {
+        from_staff_id: b.cm1.id,
+        resigned: false,
+        created_by: Some(b.manager.id),
+        items: vec![item(c1), item(c2), item(c3)],
+    };
+    let h = s.create_handover(&new, T0).await.unwrap();
+    let step = |c, from, to| HandoverStep { customer_id: c, from, to, reason: None, takeover_at: None, audit: None };
+    use HandoverState::*;
+    assert!(s.step_handover(h, &step(c1, Pending, Requested), T0).await.unwrap());
+    assert!(s.handover(h).await.unwrap().ended_at.is_none());
+
+    let audit = |cancelled: u64, left: u64| NewAuditEntry {
+        at: T0.plus_secs(7),
+        staff_id: Some(b.manager.id),
+        actor: "manager".into(),
+        action: AuditAction::HandoverEnded,
+        target: h.to_string(),
+        detail: format!("{cancelled} cancelled; {left} followed"),
+        ip: None,
+    };
+    let ended = s.end_handover(h, FailReason::EndedByAdministrator, &audit, T0.plus_secs(7)).await.unwrap();
+    assert_eq!(ended, Some((2, 1)), "the two pending cancelled, the one asked still followed");
+    let got = s.handover(h).await.unwrap();
+    assert_eq!(got.ended_at, Some(T0.plus_secs(7)));
+    let states: Vec<_> = got.items.iter().map(|i| (i.customer_id, i.state, i.reason)).collect();
+    let cancelled = Some(FailReason::EndedByAdministrator);
+    assert_eq!(states, [(c1, Requested, None), (c2, Cancelled, cancelled), (c3, Cancelled, cancelled)]);
+    let f = AuditFilter { action: Some(AuditAction::HandoverEnded), ..Default::default() };
+    let log = s.search_audit(&f, Page::first(10)).await.unwrap();
+    assert_eq!((log.total, log.items[0].detail.as_str()), (1, "2 cancelled; 1 followed"), "with the change");
+    assert_eq!(s.customers_in_open_handovers(&[c1, c2, c3]).await.unwrap(), [c1], "the cancelled may be chosen again");
+
+    // Ended twice: the first end stands, nothing more is cancelled.
+    let again = s.end_handover(h, FailReason::EndedByAdministrator, &audit, T0.plus_secs(8)).await.unwrap();
+    assert_eq!(again, Some((0, 1)));
+    assert_eq!(s.handover(h).await.unwrap().ended_at, Some(T0.plus_secs(7)));
+    s.finish_handover(h, T0.plus_secs(9)).await.unwrap();
+    assert_eq!(s.end_handover(h, FailReason::EndedByAdministrator, &audit, T0.plus_secs(10)).await.unwrap(), None);
+    assert_eq!(s.search_audit(&f, Page::first(10)).await.unwrap().total, 2, "a finished one writes no entry");
+}

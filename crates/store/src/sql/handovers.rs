@@ -59,7 +59,7 @@ macro_rules! sql_handovers {
 
             async fn handover(&self, id: dom::HandoverId) -> $crate::error::StoreResult<$crate::Handover> {
                 let row = ::sqlx::query(
-                    "SELECT id, from_staff_id, resigned, created_by, created_at, finished_at FROM handovers WHERE id = $1",
+                    "SELECT id, from_staff_id, resigned, created_by, created_at, finished_at, ended_at FROM handovers WHERE id = $1",
                 )
                 .bind(id.get())
                 .fetch_one(&self.pool)
@@ -80,6 +80,7 @@ macro_rules! sql_handovers {
                     created_by: get::<Option<i64>>(&row, "created_by")?.map(dom::StaffId::new),
                     created_at: ts(get(&row, "created_at")?),
                     finished_at: get::<Option<i64>>(&row, "finished_at")?.map(ts),
+                    ended_at: get::<Option<i64>>(&row, "ended_at")?.map(ts),
                     items: items.iter().map(handover_item_from_row).collect::<Result<_, _>>()?,
                 })
             }
@@ -171,6 +172,50 @@ macro_rules! sql_handovers {
                 }
                 tx.commit().await.map_err(db_err)?;
                 Ok(true)
+            }
+
+            async fn end_handover(
+                &self,
+                id: dom::HandoverId,
+                reason: dom::handover::FailReason,
+                audit: &(dyn Fn(u64, u64) -> dom::audit::NewAuditEntry + Send + Sync),
+                now: dom::Timestamp,
+            ) -> $crate::error::StoreResult<Option<(u64, u64)>> {
+                let mut tx = begin_write(&self.pool).await?;
+                let open = ::sqlx::query(
+                    "UPDATE handovers SET ended_at = COALESCE(ended_at, $2) WHERE id = $1 AND finished_at IS NULL",
+                )
+                .bind(id.get())
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if open == 0 {
+                    return Ok(None);
+                }
+                let cancelled = ::sqlx::query(
+                    "UPDATE handover_items SET state = 'cancelled', reason = $2, updated_at = $3 \
+                     WHERE handover_id = $1 AND state = 'pending'",
+                )
+                .bind(id.get())
+                .bind(reason.as_str())
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                let left: i64 = ::sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM handover_items WHERE handover_id = $1 AND state IN ('requested', 'waiting')",
+                )
+                .bind(id.get())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let left = u64::try_from(left).unwrap_or_default();
+                insert_audit(&mut tx, &audit(cancelled, left)).await?;
+                tx.commit().await.map_err(db_err)?;
+                Ok(Some((cancelled, left)))
             }
 
             async fn finish_handover(&self, id: dom::HandoverId, now: dom::Timestamp) -> $crate::error::StoreResult<()> {

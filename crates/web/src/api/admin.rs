@@ -294,10 +294,10 @@ pub async fn search_audit(
     ApiQuery(p): ApiQuery<Paging>,
 ) -> ApiResult<Json<Paged<AuditEntry>>> {
     let mut entries = audit::search(&state, &c, &q.filter()?, p.page()).await?;
-    // A detail stored as a catalogue text (a remembered mapping's change) is given in the client's
-    // language; every other detail is the record as written.
+    // A remembered mapping's change is stored as a catalogue text and given in the client's language;
+    // every other detail is the record as written (a channel code's name that looks like one included).
     let lang = crate::error::request_lang();
-    for e in entries.items.iter_mut().filter(|e| e.detail.starts_with('{')) {
+    for e in entries.items.iter_mut().filter(|e| e.action == AuditAction::MappingRemembered) {
         e.detail = siyu_app::stored_text::decode(&e.detail).render(lang);
     }
     Ok(Json(entries))

@@ -70,7 +70,11 @@ async fn view(state: &AppState, c: &siyu_app::caller::Caller, id: HandoverId) ->
         status: j.status,
         attempts: j.attempts,
         max_attempts: j.max_attempts,
-        last_error: j.last_error,
+        // Stored as a catalogue text (`jobs::error`): given in the client's language.
+        last_error: j
+            .last_error
+            .as_deref()
+            .map(|e| siyu_app::stored_text::decode(e).render(crate::error::request_lang())),
     });
     let items = h
         .items

@@ -233,9 +233,13 @@ pub fn audit_detail(tr: super::i18n::Tr, action: AuditAction, detail: &str) -> S
                 }
             }
         }
+        // Stored as a catalogue text by the dry run (`jobs::import`).
+        AuditAction::MappingRemembered => return siyu_app::stored_text::decode(d).render(tr.0),
         _ => {}
     }
-    siyu_app::stored_text::decode(d).render(tr.0)
+    // Anything else is the record as written: a name, a reason typed by a person — never read as a
+    // catalogue text or cut at a " / ", which would show something other than what was recorded.
+    d.to_owned()
 }
 
 #[cfg(test)]
@@ -293,6 +297,9 @@ mod tests {
             "2 位尚未提交企业微信的客户已取消；1 位已提交的继续跟进"
         );
         assert_eq!(audit_detail(zh, AuditAction::HandoverRunAgain, "job queued again"), "已重新排队运行");
+        let looks_stored = r#"{"p":"x / y"}"#;
+        assert_eq!(audit_detail(zh, AuditAction::ChannelCodeCreated, looks_stored), looks_stored, "as recorded");
+        assert_eq!(audit_detail(en, AuditAction::RevealPii, "核实 / verify"), "核实 / verify");
         assert_eq!(audit_actor(zh, "job:staff.handover"), "后台任务：客户交接");
         assert_eq!(audit_actor(en, "job:no.such.kind"), "job:no.such.kind");
         assert_eq!(audit_actor(en, "hq01"), "hq01");
