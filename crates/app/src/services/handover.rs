@@ -138,7 +138,12 @@ pub async fn choice(state: &AppState, caller: &Caller, from: StaffId) -> Service
 /// Starts a hand-over and queues its job. Every customer must be the leaver's (in the caller's scope),
 /// named once, not in another unfinished hand-over, and go to a successor [`choice`] offers.
 pub async fn start(state: &AppState, caller: &Caller, input: HandoverInput) -> ServiceResult<HandoverId> {
-    let leaver = leaver(state, caller, input.from).await?;
+    // The leaver is named in the request's body, not its path: one the caller cannot hand over from
+    // is a value that breaks a rule (422), like a successor out of scope.
+    let leaver = leaver(state, caller, input.from).await.map_err(|e| match e {
+        ServiceError::NotFound => ServiceError::invalid("unknown_leaver", Text::new("handover.unknown_leaver")),
+        other => other,
+    })?;
     if input.items.is_empty() {
         return Err(ServiceError::invalid("no_customers", Text::new("handover.no_customers")));
     }

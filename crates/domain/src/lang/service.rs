@@ -123,6 +123,11 @@ pub(super) const MESSAGES: &[(&str, &str, &str)] = &[
         "接收人须为同一分行内在职的客户经理",
         "the successor must be an active customer manager of the same branch",
     ),
+    (
+        "handover.unknown_leaver",
+        "移交客户经理不存在或不在您的管理范围内",
+        "the leaving manager is not a customer manager within your scope",
+    ),
     ("handover.no_customers", "请至少选择一位客户", "choose at least one customer"),
     ("handover.duplicate_customer", "同一客户只能选择一次", "each customer once"),
     ("handover.not_leavers_customer", "所选客户不属于该客户经理", "a chosen customer is not this manager's"),
