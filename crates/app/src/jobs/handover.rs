@@ -155,15 +155,16 @@ impl Run<'_> {
                     let outcome = r.map_or(TransferOutcome::NoRecord, |r| TransferOutcome::from_status(r.status));
                     let takeover_at =
                         r.filter(|r| r.takeover_time > 0).map(|r| Timestamp::from_millis(r.takeover_time * 1000));
-                    if let Some((next, _)) = next_state(i.state, outcome).filter(|_| ended)
-                        && next == HandoverState::Pending
-                    {
-                        // Never seen by WeCom, and the hand-over is ended: cancelled, never asked again.
-                        self.apply(i, HandoverState::Cancelled, Some(FailReason::EndedByAdministrator), None).await?;
-                    } else if let Some((next, reason)) = next_state(i.state, outcome) {
-                        self.apply(i, next, reason, takeover_at.or(i.takeover_at)).await?;
-                        if next == HandoverState::Pending {
-                            pending.push(i);
+                    if let Some((next, reason)) = next_state(i.state, outcome) {
+                        if ended && next == HandoverState::Pending {
+                            // Never seen by WeCom, and the hand-over is ended: cancelled, never asked again.
+                            self.apply(i, HandoverState::Cancelled, Some(FailReason::EndedByAdministrator), None)
+                                .await?;
+                        } else {
+                            self.apply(i, next, reason, takeover_at.or(i.takeover_at)).await?;
+                            if next == HandoverState::Pending {
+                                pending.push(i);
+                            }
                         }
                     } else if takeover_at.is_some() && takeover_at != i.takeover_at {
                         // Still waiting, with WeCom's latest takeover time.
@@ -172,11 +173,9 @@ impl Run<'_> {
                 }
             }
             if ended {
-                // Pending still after the end (returned by WeCom's results above, or read before the
-                // end's commit): cancelled, as the end cancels them.
+                // Pending when read, before the end's commit: cancelled, as the end cancels them.
                 for i in pending {
-                    let cancel = HandoverItem { state: HandoverState::Pending, ..i.clone() };
-                    self.apply(&cancel, HandoverState::Cancelled, Some(FailReason::EndedByAdministrator), None).await?;
+                    self.apply(i, HandoverState::Cancelled, Some(FailReason::EndedByAdministrator), None).await?;
                 }
                 continue;
             }

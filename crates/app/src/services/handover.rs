@@ -234,20 +234,25 @@ pub async fn list(state: &AppState, caller: &Caller, page: Page) -> ServiceResul
     Ok(state.store.list_handovers(page).await?)
 }
 
-/// The customers of a hand-over, for its page: names and masked numbers of those in it, found whatever
-/// owner they have now (the successor's, once done).
-pub async fn customers_of(state: &AppState, caller: &Caller, h: &Handover) -> ServiceResult<Vec<Customer>> {
-    // Through `get`, so a hand-over read elsewhere is held to the caller's scope here too.
-    let h = get(state, caller, h.id).await?;
-    let ids: Vec<CustomerId> = h.items.iter().map(|i| i.customer_id).collect();
-    Ok(state.store.customers_by_ids(caller.scope(), &ids).await?)
+/// One hand-over as its page shows it, read once under the caller's scope.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub handover: Handover,
+    /// Names and masked numbers of the customers in it, found whatever owner they have now (the
+    /// successor's, once done); one the caller's scope no longer covers is missing.
+    pub customers: Vec<Customer>,
+    /// Its job as last queued: status, attempts and last error show whether it stopped (failed, or
+    /// gave up after its attempts). `None` before any was queued.
+    pub job: Option<JobRow>,
 }
 
-/// The hand-over's job as last queued: its status, attempts and last error show whether it stopped
-/// (failed, or gave up after its attempts). `None` before any was queued.
-pub async fn job(state: &AppState, caller: &Caller, h: &Handover) -> ServiceResult<Option<JobRow>> {
-    let h = get(state, caller, h.id).await?;
-    Ok(state.store.latest_job_with_key(&jobs::dedupe_key::<HandOver>(h.id)).await?)
+/// A hand-over with its customers and its job, for its page and the API.
+pub async fn detail(state: &AppState, caller: &Caller, id: HandoverId) -> ServiceResult<Detail> {
+    let handover = get(state, caller, id).await?;
+    let ids: Vec<CustomerId> = handover.items.iter().map(|i| i.customer_id).collect();
+    let customers = state.store.customers_by_ids(caller.scope(), &ids).await?;
+    let job = state.store.latest_job_with_key(&jobs::dedupe_key::<HandOver>(id)).await?;
+    Ok(Detail { handover, customers, job })
 }
 
 fn finished_already() -> ServiceError {

@@ -297,7 +297,7 @@ pub async fn search_audit(
     // A remembered mapping's change is stored as a catalogue text and given in the client's language;
     // every other detail is the record as written (a channel code's name that looks like one included).
     let lang = crate::error::request_lang();
-    for e in entries.items.iter_mut().filter(|e| e.action == AuditAction::MappingRemembered) {
+    for e in entries.items.iter_mut().filter(|e| e.action.detail_is_text()) {
         e.detail = siyu_app::stored_text::decode(&e.detail).render(lang);
     }
     Ok(Json(entries))

@@ -63,10 +63,9 @@ pub struct HandoverView {
 }
 
 async fn view(state: &AppState, c: &siyu_app::caller::Caller, id: HandoverId) -> ApiResult<HandoverView> {
-    let h = handover::get(state, c, id).await?;
-    let customers: HashMap<CustomerId, _> =
-        handover::customers_of(state, c, &h).await?.into_iter().map(|c| (c.id, c)).collect();
-    let job = handover::job(state, c, &h).await?.map(|j| HandoverJobView {
+    let handover::Detail { handover: h, customers, job } = handover::detail(state, c, id).await?;
+    let customers: HashMap<CustomerId, _> = customers.into_iter().map(|c| (c.id, c)).collect();
+    let job = job.map(|j| HandoverJobView {
         status: j.status,
         attempts: j.attempts,
         max_attempts: j.max_attempts,

@@ -352,19 +352,11 @@ pub async fn detail(
     Query(q): Query<DetailQuery>,
 ) -> Response {
     let ctx = PageCtx::new(&user, &headers, "/staff");
-    let h = match handover::get(&state, &user.0, id).await {
-        Ok(h) => h,
-        Err(e) => return error_page(ctx, e),
-    };
-    let customers = match handover::customers_of(&state, &user.0, &h).await {
-        Ok(c) => c,
+    let handover::Detail { handover: h, customers, job } = match handover::detail(&state, &user.0, id).await {
+        Ok(d) => d,
         Err(e) => return error_page(ctx, e),
     };
     let customers: HashMap<CustomerId, _> = customers.into_iter().map(|c| (c.id, c)).collect();
-    let job = match handover::job(&state, &user.0, &h).await {
-        Ok(j) => j,
-        Err(e) => return error_page(ctx, e),
-    };
     let stopped = job.filter(|j| h.finished_at.is_none() && j.status == siyu_domain::job::JobStatus::Failed).map(|j| {
         // The job's last error is stored as a catalogue text (`jobs::error`): put into the page's words.
         let why = j.last_error.as_deref().map(|e| siyu_app::stored_text::decode(e).render(ctx.tr.0));

@@ -102,7 +102,6 @@ pub const AUDIT_DETAIL: &[(&str, &str, &str)] = &[
     ("auditd.handover.resigned", "离职继承", "resigned"),
     ("auditd.handover.on_the_job", "在职继承", "on the job"),
     ("auditd.handover_queued", "已重新排队运行", "queued to run again"),
-    ("auditd.handover_already_queued", "已在排队，无需重复", "already queued"),
     (
         "auditd.handover_ended",
         "{cancelled} 位尚未提交企业微信的客户已取消；{followed} 位已提交的继续跟进",
@@ -204,11 +203,7 @@ pub fn audit_detail(tr: super::i18n::Tr, action: AuditAction, detail: &str) -> S
                 return fill(tr.t("auditd.handover_started"), &args);
             }
         }
-        AuditAction::HandoverRunAgain => match d {
-            "job queued again" => return tr.t("auditd.handover_queued").to_owned(),
-            "job already queued" => return tr.t("auditd.handover_already_queued").to_owned(),
-            _ => {}
-        },
+        AuditAction::HandoverRunAgain if d == "job queued again" => return tr.t("auditd.handover_queued").to_owned(),
         AuditAction::HandoverEnded => {
             // As `services::handover::end_rest` writes it.
             if let Some((cancelled, rest)) = d.split_once(" customers not yet asked of WeCom cancelled; ")
@@ -233,8 +228,8 @@ pub fn audit_detail(tr: super::i18n::Tr, action: AuditAction, detail: &str) -> S
                 }
             }
         }
-        // Stored as a catalogue text by the dry run (`jobs::import`).
-        AuditAction::MappingRemembered => return siyu_app::stored_text::decode(d).render(tr.0),
+        // A remembered mapping's change, stored as a catalogue text by the dry run (`jobs::import`).
+        a if a.detail_is_text() => return siyu_app::stored_text::decode(d).render(tr.0),
         _ => {}
     }
     // Anything else is the record as written: a name, a reason typed by a person — never read as a
