@@ -47,10 +47,12 @@ pub enum AuditAction {
     HandoverEnded,
     /// The column mapping remembered for an import's header row was set or changed.
     MappingRemembered,
+    /// HQ compliance's own word list for the lint was changed (the counts and words added and removed).
+    ComplianceRulesChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -74,12 +76,13 @@ impl AuditAction {
         Self::HandoverRunAgain,
         Self::HandoverEnded,
         Self::MappingRemembered,
+        Self::ComplianceRulesChanged,
     ];
 
     /// Whether this action's detail is stored as a catalogue text (`siyu_app::stored_text`), put
     /// into the reader's language when shown; every other detail is shown as it was written.
     pub fn detail_is_text(self) -> bool {
-        matches!(self, Self::MappingRemembered)
+        matches!(self, Self::MappingRemembered | Self::ComplianceRulesChanged)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -107,6 +110,7 @@ impl AuditAction {
             Self::HandoverRunAgain => "handover_run_again",
             Self::HandoverEnded => "handover_ended",
             Self::MappingRemembered => "mapping_remembered",
+            Self::ComplianceRulesChanged => "compliance_rules_changed",
         }
     }
 

@@ -62,6 +62,11 @@ pub enum Permission {
     ManageAudiences,
     /// Read the Prometheus metrics (administrators, and a scraper's token).
     ReadMetrics,
+    /// Run the compliance lint on a text and see the rules it applies (everyone who writes, sends or
+    /// reviews content: every role, and a token with `content:lint`).
+    LintContent,
+    /// Change HQ compliance's own word list (the compliance reviewer, and administrators).
+    ManageComplianceRules,
 }
 
 /// What an API token may be used for.
@@ -77,16 +82,20 @@ pub enum ApiScope {
     /// Read `/metrics` (a Prometheus scraper).
     #[serde(rename = "metrics:read")]
     MetricsRead,
+    /// Run the compliance lint on a text (the bank's other systems checking their own copy).
+    #[serde(rename = "content:lint")]
+    ContentLint,
 }
 
 impl ApiScope {
-    pub const ALL: [Self; 3] = [Self::CustomersRead, Self::CustomersImport, Self::MetricsRead];
+    pub const ALL: [Self; 4] = [Self::CustomersRead, Self::CustomersImport, Self::MetricsRead, Self::ContentLint];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::CustomersRead => "customers:read",
             Self::CustomersImport => "customers:import",
             Self::MetricsRead => "metrics:read",
+            Self::ContentLint => "content:lint",
         }
     }
 
@@ -135,22 +144,33 @@ impl Actor {
                         | TagCustomers
                         | ReadAudiences
                         | ManageAudiences
+                        | LintContent
                 ),
                 // Reviews content and who saw or took personal data, never the customers themselves:
-                // the audit log (reveals, exports) and nothing else.
-                Role::ComplianceReviewer => matches!(p, ReadAuditLog),
+                // the audit log (reveals, exports), the lint and its word list, and nothing else.
+                Role::ComplianceReviewer => matches!(p, ReadAuditLog | LintContent | ManageComplianceRules),
+                // Branches write local variants and CMs write and send content: the lint reads no
+                // customer, so everyone who writes may check their words before a reviewer does.
                 Role::BranchManager => matches!(
                     p,
-                    ReadCustomers | RevealCustomerPii | ManageChannels | ReadChannels | TagCustomers | ReadAudiences
+                    ReadCustomers
+                        | RevealCustomerPii
+                        | ManageChannels
+                        | ReadChannels
+                        | TagCustomers
+                        | ReadAudiences
+                        | LintContent
                 ),
-                Role::CustomerManager => {
-                    matches!(p, ReadCustomers | RevealCustomerPii | ReadChannels | TagCustomers | ReadAudiences)
-                }
+                Role::CustomerManager => matches!(
+                    p,
+                    ReadCustomers | RevealCustomerPii | ReadChannels | TagCustomers | ReadAudiences | LintContent
+                ),
             },
             Actor::System { scopes, .. } => match p {
                 ReadCustomers => scopes.contains(&ApiScope::CustomersRead),
                 ImportCustomers => scopes.contains(&ApiScope::CustomersImport),
                 ReadMetrics => scopes.contains(&ApiScope::MetricsRead),
+                LintContent => scopes.contains(&ApiScope::ContentLint),
                 _ => false,
             },
         }
@@ -184,9 +204,10 @@ mod tests {
         }
     }
 
-    /// Reading the audit log is all a compliance reviewer may do: no customer, no export, no reveal.
+    /// Reading the audit log, linting and keeping the word list is all a compliance reviewer may do: no
+    /// customer, no export, no reveal.
     #[test]
-    fn compliance_reads_the_audit_log_and_nothing_else() {
+    fn compliance_reads_the_audit_log_and_keeps_the_lint_and_nothing_else() {
         use Permission::*;
         let all = [
             ReadCustomers,
@@ -206,10 +227,28 @@ mod tests {
             ReadAudiences,
             ManageAudiences,
             ReadMetrics,
+            LintContent,
+            ManageComplianceRules,
         ];
         let c = staff(Role::ComplianceReviewer);
         let granted: Vec<Permission> = all.into_iter().filter(|p| c.can(*p)).collect();
-        assert_eq!(granted, vec![ReadAuditLog]);
+        assert_eq!(granted, vec![ReadAuditLog, LintContent, ManageComplianceRules]);
+    }
+
+    #[test]
+    fn every_role_lints_and_only_compliance_and_admin_keep_the_word_list() {
+        for r in Role::ALL {
+            assert!(staff(r).can(Permission::LintContent), "{r:?}");
+            assert_eq!(
+                staff(r).can(Permission::ManageComplianceRules),
+                matches!(r, Role::Admin | Role::ComplianceReviewer),
+                "{r:?}"
+            );
+        }
+        let linter = Actor::System { token_name: "cms".into(), scopes: vec![ApiScope::ContentLint] };
+        assert!(linter.can(Permission::LintContent) && !linter.can(Permission::ManageComplianceRules));
+        let reader = Actor::System { token_name: "core".into(), scopes: vec![ApiScope::CustomersRead] };
+        assert!(!reader.can(Permission::LintContent));
     }
 
     #[test]

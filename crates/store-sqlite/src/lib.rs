@@ -52,6 +52,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration { name: "0017_jobs_by_dedupe_key.sql", sql: include_str!("../migrations/0017_jobs_by_dedupe_key.sql") },
     Migration { name: "0019_handover_ended.sql", sql: include_str!("../migrations/0019_handover_ended.sql") },
+    Migration { name: "0020_compliance_words.sql", sql: include_str!("../migrations/0020_compliance_words.sql") },
 ];
 
 /// A store on one SQLite file.
@@ -136,6 +137,7 @@ siyu_store::sql_tags!(SqliteStore);
 siyu_store::sql_audiences!(SqliteStore);
 siyu_store::sql_figures!(SqliteStore);
 siyu_store::sql_handovers!(SqliteStore);
+siyu_store::sql_compliance!(SqliteStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for SqliteStore {

@@ -18,10 +18,12 @@ use siyu_domain::{CustomerId, ImportId, OrgUnitId, StaffId, Timestamp};
 
 use crate::*;
 
+mod compliance;
 mod deep_org;
 mod figures;
 mod handovers;
 mod imports;
+pub use compliance::compliance_words_are_replaced_whole_with_their_audit_entry;
 pub use deep_org::{DeepBank, data_scope_reaches_any_depth, seed_deep_bank, staff_filter_takes_the_whole_subtree};
 pub use figures::home_figures_are_derived_and_scoped;
 pub use handovers::{
@@ -56,7 +58,8 @@ macro_rules! conformance_tests {
             audiences_record_who_entered_and_left, saved_expressions_follow_a_sub_branch_code,
             data_scope_reaches_any_depth, staff_filter_takes_the_whole_subtree, home_figures_are_derived_and_scoped,
             a_password_reset_ends_sessions_and_demands_a_change, hand_overs_step_once_and_move_the_owner_on_success,
-            ending_a_hand_over_cancels_its_pending_customers_with_its_audit_entry);
+            ending_a_hand_over_cancels_its_pending_customers_with_its_audit_entry,
+            compliance_words_are_replaced_whole_with_their_audit_entry);
     };
     (@each $make:path; $($name:ident),*) => {
         $(

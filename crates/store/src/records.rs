@@ -682,3 +682,21 @@ pub struct HandoverSummary {
     pub failed: i64,
     pub cancelled: i64,
 }
+
+/// One word of HQ compliance's own list for the content lint, as set. `class` is the lint's word
+/// class code (`guaranteed`, `superlative`, `listed`): the store keeps it as the app hands it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewComplianceWord {
+    pub word: String,
+    pub class: String,
+    pub blocking: bool,
+    pub unless_followed_by: String,
+}
+
+/// A stored word of HQ's list, with who last changed it and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComplianceWord {
+    pub word: NewComplianceWord,
+    pub changed_by: Option<StaffId>,
+    pub changed_at: Timestamp,
+}

@@ -520,6 +520,23 @@ pub trait HandoverStore: Send + Sync {
     ) -> StoreResult<Option<(u64, u64)>>;
 }
 
+/// HQ compliance's own word list for the content lint, read on every lint (a few hundred rows at most).
+#[async_trait]
+pub trait ComplianceStore: Send + Sync {
+    /// The list, by word.
+    async fn compliance_words(&self) -> StoreResult<Vec<ComplianceWord>>;
+    /// Replaces the list with `words` and appends `audit` in the same transaction: a word no longer
+    /// listed goes, a new or changed word is stamped with `by` and `now`, an unchanged word keeps who
+    /// changed it last.
+    async fn set_compliance_words(
+        &self,
+        words: &[NewComplianceWord],
+        by: Option<StaffId>,
+        now: Timestamp,
+        audit: &NewAuditEntry,
+    ) -> StoreResult<()>;
+}
+
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
@@ -538,6 +555,7 @@ pub trait Store:
     + AudienceStore
     + FiguresStore
     + HandoverStore
+    + ComplianceStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

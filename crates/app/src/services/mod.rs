@@ -7,6 +7,7 @@ pub mod audit;
 pub mod channel_controls;
 pub mod channel_poster;
 pub mod channels;
+pub mod content_lint;
 pub mod customers;
 pub mod download;
 pub mod export;

@@ -135,6 +135,22 @@ pub(super) const LINT: &[(&str, &str, &str)] = &[
     ("rules.word_too_long", "“{word}”超过{max}个字符", "“{word}” is longer than {max} characters"),
     ("rules.too_many", "词表超过{max}个词", "The word list holds more than {max} words"),
     ("rules.duplicate", "“{word}”在词表中出现两次", "“{word}” appears twice in the word list"),
+    (
+        "rules.bad_class",
+        "“{class}”不是词的类别（应为 guaranteed、superlative 或 listed）",
+        "“{class}” is not a word class (guaranteed, superlative or listed)",
+    ),
+    ("lint.too_many_products", "最多关联{max}个产品", "At most {max} products may be named"),
+    (
+        "lint.unknown_product",
+        "没有产品“{id}”（产品目录尚未建立）",
+        "There is no product “{id}” (the product catalogue does not exist yet)",
+    ),
+    (
+        "audit.compliance_rules_changed",
+        "合规词库：新增{added}个、删除{removed}个、修改{changed}个 {words}",
+        "Compliance word list: {added} added, {removed} removed, {changed} changed {words}",
+    ),
 ];
 
 /// Maker-checker review: a version's states, the actions on it, and the refusals.

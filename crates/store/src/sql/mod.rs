@@ -34,4 +34,5 @@ mod tags;
 mod audiences;
 #[macro_use]
 mod figures;
+mod compliance;
 mod handovers;

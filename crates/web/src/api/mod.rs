@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod audiences;
 pub mod channels;
+pub mod content;
 pub mod customers;
 pub mod extract;
 pub mod handovers;
@@ -149,6 +150,7 @@ const AUDIT_ACTIONS: &[&str] = &[
     "handover_run_again",
     "handover_ended",
     "mapping_remembered",
+    "compliance_rules_changed",
 ];
 
 /// What a request body is, which decides the most a route reads of it. Read from the handler's
@@ -368,6 +370,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(channels::set_controls), NoCustomers).needs(ManageChannels),
         ep(routes!(channels::customers), Customers).needs(ReadCustomers).paged(),
         ep(routes!(wecom::sync), NoCustomers).needs(SyncWecom),
+        ep(routes!(content::lint), NoCustomers).needs(LintContent),
+        ep(routes!(content::rules), NoCustomers).needs(LintContent),
+        ep(routes!(content::set_rules), NoCustomers).needs(ManageComplianceRules),
         ep(routes!(openapi::document), NoCustomers).public(),
     ]
 }

@@ -103,6 +103,7 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     WORDS,
     super::audience_words::WORDS,
     super::channels_words::WORDS,
+    super::compliance_words::WORDS,
     super::home_words::WORDS,
     super::import_words::WORDS,
     super::staff_words::WORDS,

@@ -8,6 +8,8 @@ pub mod channel_detail;
 pub mod channels;
 pub mod channels_words;
 mod chart;
+pub mod compliance;
+pub mod compliance_words;
 pub mod customer_filter_words;
 pub mod customers;
 pub mod handover;
@@ -135,6 +137,7 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/channels/{id}", get(channels::detail)),
         ("/channels/{id}/qr.png", get(channels::qr_png)),
         ("/channels/{id}/poster.pdf", get(channels::poster_pdf)),
+        ("/compliance/rules", get(compliance::page)),
         ("/audit", get(admin::audit)),
         ("/audit/export.csv", get(admin::audit_export)),
         ("/tokens", get(admin::tokens)),
@@ -162,6 +165,12 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
             "/static/app.js",
             get(|| async {
                 ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/app.js"))
+            }),
+        )
+        .route(
+            "/static/compliance.js",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/compliance.js"))
             }),
         )
         .route(
@@ -231,7 +240,7 @@ pub struct PageCtx {
     pub nav: Vec<NavItem>,
 }
 
-const NAV: [(&str, &str, Permission); 10] = [
+const NAV: [(&str, &str, Permission); 11] = [
     ("/customers", "nav.customers", Permission::ReadCustomers),
     ("/audiences", "nav.audiences", Permission::ReadAudiences),
     ("/tags", "nav.tags", Permission::ReadCustomers),
@@ -241,6 +250,7 @@ const NAV: [(&str, &str, Permission); 10] = [
     ("/staff", "nav.staff", Permission::ManageStaff),
     ("/tokens", "nav.tokens", Permission::ManageApiTokens),
     ("/audit", "nav.audit", Permission::ReadAuditLog),
+    ("/compliance/rules", "nav.compliance_rules", Permission::ManageComplianceRules),
     ("/jobs", "nav.jobs", Permission::ReadJobs),
 ];
 

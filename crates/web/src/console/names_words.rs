@@ -31,6 +31,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("action.customer_handed_over", "客户已交接", "Customer handed over"),
     ("action.handover_run_again", "重新运行客户交接", "Hand-over run again"),
     ("action.handover_ended", "结束客户交接的剩余客户", "Rest of a hand-over ended"),
+    ("action.compliance_rules_changed", "修改合规词库", "Compliance word list changed"),
     ("audit.actor_job", "后台任务：{kind}", "Background job: {kind}"),
     // Job kinds (`Job::NAME`, the names in `Registry::standard`).
     ("jobkind.audiences.refresh", "刷新客群与规则标签", "Refresh audiences and rule tags"),
@@ -48,6 +49,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("scope.customers:read", "读取客户", "Read customers"),
     ("scope.customers:import", "导入客户", "Import customers"),
     ("scope.metrics:read", "读取指标", "Read metrics"),
+    ("scope.content:lint", "内容合规检查", "Lint content"),
     // Where a tag on a customer came from (the timeline's `tag_added`).
     ("source.manual", "手工：{who}", "by hand: {who}"),
     ("source.import", "导入", "imported"),

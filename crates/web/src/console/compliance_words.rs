@@ -1,0 +1,32 @@
+//! The console's words for the compliance word list page and its "try the lint" box (key, 中文,
+//! English); looked up with the rest through [`super::i18n::Tr`].
+
+pub const WORDS: &[(&str, &str, &str)] = &[
+    ("nav.compliance_rules", "合规词库", "Compliance words"),
+    ("compliance.title", "合规词库", "Compliance word list"),
+    (
+        "compliance.intro",
+        "内容检查使用默认规则和总行合规自己的词库。默认规则不可修改；词库中的词可增删，并选择拦截或提示。",
+        "The lint applies the default rules and HQ compliance's own list. The defaults are fixed; words of the list can be added and removed, each blocking or a warning.",
+    ),
+    ("compliance.listed", "总行词库", "HQ's list"),
+    ("compliance.defaults", "默认规则", "Default rules"),
+    ("compliance.none", "词库中还没有词。", "The list holds no words yet."),
+    ("compliance.word", "词", "Word"),
+    ("compliance.class", "类别", "Class"),
+    ("compliance.effect", "效果", "Effect"),
+    ("compliance.unless", "后接以下字时不算", "Not when followed by"),
+    ("compliance.changed", "修改人 / 时间", "Changed by, at"),
+    ("compliance.blocking", "拦截", "Blocking"),
+    ("compliance.warning", "提示", "Warning"),
+    ("compliance.class.guaranteed", "保本保收益", "Guaranteed return"),
+    ("compliance.class.superlative", "绝对化用语", "Superlative"),
+    ("compliance.class.listed", "词库禁用词", "Listed word"),
+    ("compliance.add", "添加", "Add"),
+    ("compliance.remove", "删除", "Remove"),
+    ("compliance.try", "试一试", "Try the lint"),
+    ("compliance.try_hint", "输入一段文字，查看检查结果。", "Type a text to see what the lint finds."),
+    ("compliance.check", "检查", "Check"),
+    ("compliance.clean", "未发现问题。", "Nothing found."),
+    ("compliance.failed", "操作未完成，请重试。", "That did not work; try again."),
+];
