@@ -49,10 +49,12 @@ pub enum AuditAction {
     MappingRemembered,
     /// HQ compliance's own word list for the lint was changed (the counts and words added and removed).
     ComplianceRulesChanged,
+    /// Products were imported into the catalogue (the file's name and the counts added and changed).
+    ProductsImported,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -77,6 +79,7 @@ impl AuditAction {
         Self::HandoverEnded,
         Self::MappingRemembered,
         Self::ComplianceRulesChanged,
+        Self::ProductsImported,
     ];
 
     /// Whether this action's detail is stored as a catalogue text (`siyu_app::stored_text`), put
@@ -111,6 +114,7 @@ impl AuditAction {
             Self::HandoverEnded => "handover_ended",
             Self::MappingRemembered => "mapping_remembered",
             Self::ComplianceRulesChanged => "compliance_rules_changed",
+            Self::ProductsImported => "products_imported",
         }
     }
 

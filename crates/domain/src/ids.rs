@@ -157,6 +157,10 @@ typed_id!(
     /// changes what a customer was sent.
     ContentVersionId, "cvr", "content version"
 );
+typed_id!(
+    /// An uploaded image or file of the content library, kept once per content (its SHA-256).
+    MediaId, "med", "media file"
+);
 
 #[cfg(test)]
 mod tests {

@@ -67,6 +67,18 @@ pub enum Permission {
     LintContent,
     /// Change HQ compliance's own word list (the compliance reviewer, and administrators).
     ManageComplianceRules,
+    /// See the product catalogue (every role: products are the bank's, not a customer's).
+    ReadProducts,
+    /// Import and change the product catalogue (HQ operations).
+    ManageProducts,
+    /// Browse the content library and the script library: every role (a CM sends what is approved).
+    ReadContent,
+    /// Write items and versions and upload their images and files, and submit them for review: HQ
+    /// operations for the bank, a branch manager for local variants within their own units.
+    AuthorContent,
+    /// Approve or reject a submitted version (the compliance reviewer; never the version's author,
+    /// which the review state machine refuses whoever asks).
+    ReviewContent,
 }
 
 /// What an API token may be used for.
@@ -145,10 +157,17 @@ impl Actor {
                         | ReadAudiences
                         | ManageAudiences
                         | LintContent
+                        | ReadProducts
+                        | ManageProducts
+                        | ReadContent
+                        | AuthorContent
                 ),
                 // Reviews content and who saw or took personal data, never the customers themselves:
                 // the audit log (reveals, exports), the lint and its word list, and nothing else.
-                Role::ComplianceReviewer => matches!(p, ReadAuditLog | LintContent | ManageComplianceRules),
+                Role::ComplianceReviewer => matches!(
+                    p,
+                    ReadAuditLog | LintContent | ManageComplianceRules | ReadProducts | ReadContent | ReviewContent
+                ),
                 // Branches write local variants and CMs write and send content: the lint reads no
                 // customer, so everyone who writes may check their words before a reviewer does.
                 Role::BranchManager => matches!(
@@ -160,10 +179,20 @@ impl Actor {
                         | TagCustomers
                         | ReadAudiences
                         | LintContent
+                        | ReadProducts
+                        | ReadContent
+                        | AuthorContent
                 ),
                 Role::CustomerManager => matches!(
                     p,
-                    ReadCustomers | RevealCustomerPii | ReadChannels | TagCustomers | ReadAudiences | LintContent
+                    ReadCustomers
+                        | RevealCustomerPii
+                        | ReadChannels
+                        | TagCustomers
+                        | ReadAudiences
+                        | LintContent
+                        | ReadProducts
+                        | ReadContent
                 ),
             },
             Actor::System { scopes, .. } => match p {
@@ -229,10 +258,18 @@ mod tests {
             ReadMetrics,
             LintContent,
             ManageComplianceRules,
+            ReadProducts,
+            ManageProducts,
+            ReadContent,
+            AuthorContent,
+            ReviewContent,
         ];
         let c = staff(Role::ComplianceReviewer);
         let granted: Vec<Permission> = all.into_iter().filter(|p| c.can(*p)).collect();
-        assert_eq!(granted, vec![ReadAuditLog, LintContent, ManageComplianceRules]);
+        assert_eq!(
+            granted,
+            vec![ReadAuditLog, LintContent, ManageComplianceRules, ReadProducts, ReadContent, ReviewContent]
+        );
     }
 
     #[test]
@@ -249,6 +286,23 @@ mod tests {
         assert!(linter.can(Permission::LintContent) && !linter.can(Permission::ManageComplianceRules));
         let reader = Actor::System { token_name: "core".into(), scopes: vec![ApiScope::CustomersRead] };
         assert!(!reader.can(Permission::LintContent));
+    }
+
+    /// Maker-checker by role: HQ and branches write, only compliance (and administrators) review, and
+    /// everyone reads the library and the catalogue.
+    #[test]
+    fn hq_and_branches_write_content_and_compliance_reviews_it() {
+        for r in Role::ALL {
+            let a = staff(r);
+            assert!(a.can(Permission::ReadContent) && a.can(Permission::ReadProducts), "{r:?}");
+            assert_eq!(
+                a.can(Permission::AuthorContent),
+                matches!(r, Role::Admin | Role::HqOperator | Role::BranchManager),
+                "{r:?}"
+            );
+            assert_eq!(a.can(Permission::ReviewContent), matches!(r, Role::Admin | Role::ComplianceReviewer), "{r:?}");
+            assert_eq!(a.can(Permission::ManageProducts), matches!(r, Role::Admin | Role::HqOperator), "{r:?}");
+        }
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0017_jobs_by_dedupe_key.sql", sql: include_str!("../migrations/0017_jobs_by_dedupe_key.sql") },
     Migration { name: "0019_handover_ended.sql", sql: include_str!("../migrations/0019_handover_ended.sql") },
     Migration { name: "0020_compliance_words.sql", sql: include_str!("../migrations/0020_compliance_words.sql") },
+    Migration { name: "0021_products.sql", sql: include_str!("../migrations/0021_products.sql") },
 ];
 
 /// A store on one PostgreSQL database (and schema).
@@ -149,6 +150,7 @@ siyu_store::sql_audiences!(PgStore);
 siyu_store::sql_figures!(PgStore);
 siyu_store::sql_handovers!(PgStore);
 siyu_store::sql_compliance!(PgStore);
+siyu_store::sql_products!(PgStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for PgStore {

@@ -700,3 +700,53 @@ pub struct ComplianceWord {
     pub changed_by: Option<StaffId>,
     pub changed_at: Timestamp,
 }
+
+/// A product as an import or a form gives it; `code` is the bank's own product code, the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProduct {
+    pub code: String,
+    pub name: String,
+    pub kind: siyu_domain::product::ProductType,
+    pub risk_grade: Option<siyu_domain::product::ProductRiskGrade>,
+    pub issuer: String,
+    pub on_sale: bool,
+}
+
+/// A product of the catalogue, with who last changed it and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductRecord {
+    pub id: siyu_domain::ProductId,
+    pub product: NewProduct,
+    pub updated_by: Option<StaffId>,
+    pub updated_at: Timestamp,
+}
+
+impl ProductRecord {
+    /// The product as the lint and the suitability rule read it.
+    pub fn as_product(&self) -> siyu_domain::product::Product {
+        siyu_domain::product::Product {
+            id: self.id,
+            name: self.product.name.clone(),
+            kind: self.product.kind,
+            risk_grade: self.product.risk_grade,
+        }
+    }
+}
+
+/// Which products a list shows; every field narrows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductFilter {
+    pub kind: Option<siyu_domain::product::ProductType>,
+    pub risk_grade: Option<siyu_domain::product::ProductRiskGrade>,
+    pub on_sale: Option<bool>,
+    /// Part of the code or the name, any case.
+    pub query: Option<String>,
+}
+
+/// What an import of products did, or would do (a dry run): rows matched by code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ProductCounts {
+    pub added: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}

@@ -10,7 +10,7 @@ use siyu_domain::customer::{Customer, PiiField};
 use siyu_domain::job::{Job, NewJob};
 use siyu_domain::org::{OrgUnit, Staff};
 use siyu_domain::scope::DataScope;
-use siyu_domain::{ApiTokenId, AuditId, CustomerId, ImportId, JobId, OrgUnitId, StaffId, Timestamp};
+use siyu_domain::{ApiTokenId, AuditId, CustomerId, ImportId, JobId, OrgUnitId, ProductId, StaffId, Timestamp};
 
 use crate::audience_records::*;
 use crate::error::StoreResult;
@@ -537,6 +537,27 @@ pub trait ComplianceStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// The bank's product catalogue: imported whole or in part by product code, listed and looked up.
+#[async_trait]
+pub trait ProductStore: Send + Sync {
+    /// Adds or changes `rows` by code and appends `audit`, all in one transaction: the file lands
+    /// whole or not at all. A row equal to what is stored is left alone (it keeps who changed it
+    /// last). Two rows with one code are refused as a `Conflict` before anything is written.
+    async fn upsert_products(
+        &self,
+        rows: &[NewProduct],
+        by: Option<StaffId>,
+        now: Timestamp,
+        audit: &NewAuditEntry,
+    ) -> StoreResult<ProductCounts>;
+    /// What [`ProductStore::upsert_products`] would do with `rows`, writing nothing.
+    async fn preview_products(&self, rows: &[NewProduct]) -> StoreResult<ProductCounts>;
+    /// A page of the catalogue, by code.
+    async fn products(&self, filter: &ProductFilter, page: Page) -> StoreResult<Paged<ProductRecord>>;
+    /// The products among `ids` that exist, in no particular order (a missing id is simply absent).
+    async fn products_by_ids(&self, ids: &[ProductId]) -> StoreResult<Vec<ProductRecord>>;
+}
+
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
@@ -556,6 +577,7 @@ pub trait Store:
     + FiguresStore
     + HandoverStore
     + ComplianceStore
+    + ProductStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -36,3 +36,4 @@ mod audiences;
 mod figures;
 mod compliance;
 mod handovers;
+mod products;

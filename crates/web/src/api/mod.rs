@@ -151,6 +151,7 @@ const AUDIT_ACTIONS: &[&str] = &[
     "handover_ended",
     "mapping_remembered",
     "compliance_rules_changed",
+    "products_imported",
 ];
 
 /// What a request body is, which decides the most a route reads of it. Read from the handler's
