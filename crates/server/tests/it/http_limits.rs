@@ -266,7 +266,15 @@ async fn one_address_gets_no_more_than_its_share_of_connections() {
 
 #[tokio::test]
 async fn a_client_that_stops_reading_is_dropped() {
-    let app = spawn_app_configured(5, |c| c.server.write_stall_timeout_secs = 1).await;
+    // Every other bound that could close the connection is set far past the test's wait, so only the
+    // write-stall bound can: the wait is long because filling the socket buffers with answers takes
+    // CPU, which a loaded machine (the whole suite in parallel) gives slowly — but without the bound the
+    // connection would stay open for minutes and the test would fail.
+    let app = spawn_app_configured(5, |c| {
+        c.server.write_stall_timeout_secs = 1;
+        c.server.header_read_timeout_secs = 600;
+    })
+    .await;
     // Pipelined requests whose answers are never read: once the socket buffers are full, the
     // server's write stalls, it stops reading requests, and so the client's writes stall too — until
     // the server gives up on the connection and the client's next write fails.
@@ -279,8 +287,7 @@ async fn a_client_that_stops_reading_is_dropped() {
             }
         }
     };
-    // The buffers take a few seconds to fill (the idle timeout, 10 s, would close it later).
-    tokio::time::timeout(Duration::from_secs(8), writer)
+    tokio::time::timeout(Duration::from_secs(60), writer)
         .await
         .expect("the server still reads from a client that does not read");
 }
