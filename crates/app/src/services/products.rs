@@ -128,7 +128,10 @@ enum Col {
 
 /// Each column: its code (for the problems' `column` when the file has no header for it), the headers
 /// read as it (compared after [`norm`]), and the template's header and note in (中文, English).
-const COLUMNS: [(Col, &str, &[&str], (&str, &str), (&str, &str)); 6] = [
+type ColumnSeed =
+    (Col, &'static str, &'static [&'static str], (&'static str, &'static str), (&'static str, &'static str));
+
+const COLUMNS: [ColumnSeed; 6] = [
     (
         Col::Code,
         "code",
@@ -245,7 +248,10 @@ fn file_error(e: crate::import::reader::FileError) -> ServiceError {
 /// Reads the file: its header (the required columns must be there), then every row, each checked.
 fn parse(bytes: &[u8]) -> ServiceResult<Parsed> {
     let limits = Limits { max_rows: MAX_ROWS, max_columns: 64, max_cell_chars: 1000, ..Limits::default() };
-    let table = Table::open_with(bytes, limits).map_err(file_error)?;
+    // The header is the first of the first rows naming two of the catalogue's columns (a title may
+    // come before it).
+    let is_header = |cells: &[&str]| cells.iter().filter(|c| column_of(c).is_some()).count() >= 2;
+    let table = Table::open_finding(bytes, limits, &is_header).map_err(file_error)?;
     let headers = table.headers().to_vec();
     let mut at: HashMap<usize, Col> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
@@ -259,14 +265,12 @@ fn parse(bytes: &[u8]) -> ServiceResult<Parsed> {
             at.insert(i, c);
         }
     }
-    for need in [Col::Code, Col::Name, Col::Kind] {
+    for (need, word) in [(Col::Code, "code"), (Col::Name, "name"), (Col::Kind, "type")] {
         if !at.values().any(|c| *c == need) {
-            let (_, _, _, header, _) = COLUMNS.iter().find(|c| c.0 == need).copied().expect("every column is listed");
+            let column = Text::new(&format!("products.col.{word}"));
             return Err(ServiceError::invalid(
                 "missing_column",
-                Text::new("products.missing_column")
-                    .arg("zh", header.0.trim_start_matches('*'))
-                    .arg("en", header.1.trim_start_matches('*')),
+                Text::new("products.missing_column").text("column", column),
             ));
         }
     }
@@ -639,6 +643,12 @@ mod tests {
         let p = parse_csv("code,name,type\nD1,Deposit,deposit\nL1,Loan,贷款\nC1,Card,信用卡\n");
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         assert!(p.rows.iter().all(|r| r.on_sale && r.risk_grade.is_none()));
+    }
+
+    #[test]
+    fn a_title_above_the_header_is_skipped() {
+        let p = parse_csv("2026年产品目录\n\n产品代码,产品名称,产品类型\nD1,大额存单,存款\n");
+        assert_eq!((p.rows.len(), p.problems.len()), (1, 0), "{:?}", p.problems);
     }
 
     #[test]
