@@ -25,6 +25,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::import::reader::{Limits, Table};
 use crate::services::audit;
 use crate::services::download::{self, Download, Format};
+use crate::services::imports::Fixed;
 use crate::state::AppState;
 
 /// The largest product file read, in bytes: a catalogue of the most rows fits in a tenth of it.
@@ -540,16 +541,6 @@ pub fn template(caller: &Caller, lang: FileLang, format: Format) -> ServiceResul
     }
     let name = format!("siyu-product-template-{}.{}", lang.code(), format.extension());
     Ok(download::start(name, format, rows.len() as u64, sheet_name(lang), header(lang), Fixed(Some(rows))))
-}
-
-/// Rows known in advance, handed over as one page.
-struct Fixed(Option<Vec<Vec<String>>>);
-
-#[async_trait::async_trait]
-impl download::Pages for Fixed {
-    async fn next_page(&mut self) -> ServiceResult<Option<Vec<Vec<String>>>> {
-        Ok(self.0.take())
-    }
 }
 
 /// The catalogue page by page, as file rows.

@@ -157,11 +157,7 @@ async fn linked_products_come_from_the_catalogue() {
     let app = spawn_app_with(2).await;
     let hq = app.login("hq01").await;
     let file = "产品代码,产品名称,产品类型,风险等级\nF300,沪深300指数基金,基金,R4\nD1,智能通知存款,存款,\nD2,三年期大额存单,存款,R1\n";
-    let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(file.as_bytes().to_vec()).file_name("products.csv"));
-    let r = hq.client.post(app.url("/api/v1/products/import")).header("x-csrf-token", &hq.csrf).multipart(form);
-    let done: Value = r.send().await.unwrap().json().await.unwrap();
-    assert_eq!(done["committed"], true, "{done}");
+    crate::products::import_catalogue(&app, &hq, file).await;
     let (_, list) = hq.get_json(&app, "/api/v1/products?per_page=10").await;
     let id = |code: &str| {
         list["items"].as_array().unwrap().iter().find(|p| p["code"] == code).unwrap()["id"].as_str().unwrap().to_owned()

@@ -34,6 +34,16 @@ async fn upload(
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// Imports `csv` as the catalogue (committed) as `s`, who may; for the other areas' tests that need
+/// products.
+pub async fn import_catalogue(app: &TestApp, s: &Session, csv: &str) {
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("products.csv"));
+    let r = s.client.post(app.url("/api/v1/products/import")).header("x-csrf-token", &s.csrf).multipart(form);
+    let done: Value = r.send().await.unwrap().json().await.unwrap();
+    assert_eq!(done["committed"], true, "{done}");
+}
+
 fn counts(v: &Value) -> (u64, u64, u64) {
     (v["added"].as_u64().unwrap(), v["updated"].as_u64().unwrap(), v["unchanged"].as_u64().unwrap())
 }

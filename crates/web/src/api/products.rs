@@ -40,25 +40,23 @@ impl ProductQuery {
     /// The store's filter; the words were checked against the table before the handler ran, so a word
     /// not read here is a bad query all the same.
     pub fn filter(&self) -> ServiceResult<ProductFilter> {
-        let bad = |name: &str| {
-            ServiceError::invalid(
-                "bad_query",
-                siyu_domain::lang::Text::new("query.one_of").arg("name", name).arg("all", "…"),
-            )
+        let bad = |name: &str, all: &[&str]| {
+            let text = siyu_domain::lang::Text::new("query.one_of").arg("name", name).arg("all", all.join(", "));
+            ServiceError::invalid("bad_query", text)
         };
         let kind = match self.kind.as_deref() {
             None => None,
-            Some(k) => Some(ProductType::ALL.into_iter().find(|t| t.code() == k).ok_or_else(|| bad("kind"))?),
+            Some(k) => Some(ProductType::ALL.into_iter().find(|t| t.code() == k).ok_or_else(|| bad("kind", TYPES))?),
         };
         let risk_grade = match self.risk_grade.as_deref() {
             None => None,
-            Some(g) => Some(ProductRiskGrade::parse(g).ok_or_else(|| bad("risk_grade"))?),
+            Some(g) => Some(ProductRiskGrade::parse(g).ok_or_else(|| bad("risk_grade", &GRADES[..10]))?),
         };
         let on_sale = match self.on_sale.as_deref() {
             None => None,
             Some("true") => Some(true),
             Some("false") => Some(false),
-            Some(_) => return Err(bad("on_sale")),
+            Some(_) => return Err(bad("on_sale", &["true", "false"])),
         };
         let query = self.q.as_deref().map(str::trim).filter(|q| !q.is_empty()).map(str::to_owned);
         Ok(ProductFilter { kind, risk_grade, on_sale, query })
