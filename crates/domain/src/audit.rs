@@ -85,7 +85,7 @@ impl AuditAction {
     /// Whether this action's detail is stored as a catalogue text (`siyu_app::stored_text`), put
     /// into the reader's language when shown; every other detail is shown as it was written.
     pub fn detail_is_text(self) -> bool {
-        matches!(self, Self::MappingRemembered | Self::ComplianceRulesChanged)
+        matches!(self, Self::MappingRemembered | Self::ComplianceRulesChanged | Self::ProductsImported)
     }
 
     pub fn as_str(self) -> &'static str {

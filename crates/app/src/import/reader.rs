@@ -268,11 +268,14 @@ fn walk_sheet(bytes: &[u8], sheet: &str, limits: &Limits, visit: &mut Walker<'_>
     Ok(())
 }
 
-/// The header among the first rows: the first that [`looks_like_header`], else the first.
-fn pick_header(first: Vec<(i64, Vec<String>)>) -> Result<(i64, Vec<String>), FileError> {
+/// The header among the first rows: the first that `is_header` accepts, else the first.
+fn pick_header(
+    first: Vec<(i64, Vec<String>)>,
+    is_header: &dyn Fn(&[&str]) -> bool,
+) -> Result<(i64, Vec<String>), FileError> {
     let pos = first
         .iter()
-        .position(|(_, cells)| looks_like_header(&cells.iter().map(String::as_str).collect::<Vec<_>>()))
+        .position(|(_, cells)| is_header(&cells.iter().map(String::as_str).collect::<Vec<_>>()))
         .unwrap_or(0);
     let (line, headers) = first.into_iter().nth(pos).ok_or(FileError::Empty)?;
     let headers = headers.into_iter().map(|h| h.trim_start_matches('\u{feff}').trim().to_owned()).collect();
@@ -287,6 +290,16 @@ impl<'a> Table<'a> {
     }
 
     pub fn open_with(bytes: &'a [u8], limits: Limits) -> Result<Self, FileError> {
+        Self::open_finding(bytes, limits, &looks_like_header)
+    }
+
+    /// As [`Table::open_with`], for a file of another kind than customers: `is_header` says which of
+    /// the first rows is its header (the product catalogue knows its own column names).
+    pub fn open_finding(
+        bytes: &'a [u8],
+        limits: Limits,
+        is_header: &dyn Fn(&[&str]) -> bool,
+    ) -> Result<Self, FileError> {
         let mut first = Vec::new();
         let mut keep = |line: i64, cells: &[&str]| {
             first.push((line, cells.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>()));
@@ -305,12 +318,12 @@ impl<'a> Table<'a> {
             // Its shared strings go before the walk reads them again.
             drop(wb);
             walk_sheet(bytes, &sheet, &limits, &mut keep)?;
-            let (header_line, headers) = pick_header(first)?;
+            let (header_line, headers) = pick_header(first, is_header)?;
             return Ok(Table::Sheet { bytes, sheet, headers, header_line, limits });
         }
         let (text, encoding) = decode_text(bytes)?;
         walk_csv(&text, &limits, &mut keep)?;
-        let (header_line, headers) = pick_header(first)?;
+        let (header_line, headers) = pick_header(first, is_header)?;
         Ok(Table::Csv { text, headers, header_line, encoding, limits })
     }
 

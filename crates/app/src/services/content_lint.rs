@@ -11,8 +11,9 @@ use siyu_content::lint::{MAX_WORDS, RuleSet, WordClass, WordRule};
 use siyu_content::{Context, MAX_TEXT_CHARS};
 use siyu_domain::audit::AuditAction;
 use siyu_domain::lang::Text;
+use siyu_domain::product::Product;
 use siyu_domain::scope::Permission;
-use siyu_domain::{StaffId, Timestamp};
+use siyu_domain::{ProductId, StaffId, Timestamp};
 use siyu_store::NewComplianceWord;
 
 use super::audit;
@@ -33,8 +34,8 @@ const AUDIT_WORDS: usize = 20;
 pub struct LintRequest {
     /// The text, at most 20,000 characters.
     pub text: String,
-    /// Products the text speaks of (`prd_…`, at most 20). There is no product catalogue yet, so any
-    /// id given is refused as unknown (`unknown_product`).
+    /// Products the text speaks of (`prd_…`, at most 20), from the product catalogue; an id that is
+    /// malformed or not in it is refused as `unknown_product`, naming it.
     #[serde(default)]
     pub product_ids: Vec<String>,
 }
@@ -166,8 +167,9 @@ async fn listed(state: &AppState) -> ServiceResult<Vec<WordRule>> {
 }
 
 /// Lints `text`. The bounds are checked before anything is read: the text's length (counting at most
-/// one character past it), the number of product ids; then each id, none of which is known while
-/// there is no product catalogue.
+/// one character past it), the number of product ids; then each id is looked up in the catalogue. The
+/// products found decide the rest: a wealth or fund product asks for the disclaimer, an ungraded one
+/// is a `product_ungraded` finding.
 pub async fn lint(
     state: &AppState,
     caller: &Caller,
@@ -184,14 +186,9 @@ pub async fn lint(
             Text::new("lint.too_many_products").arg("max", MAX_PRODUCT_IDS),
         ));
     }
-    if let Some(id) = product_ids.first() {
-        return Err(ServiceError::invalid(
-            "unknown_product",
-            Text::new("lint.unknown_product").arg("id", id).with_values_cut(40),
-        ));
-    }
+    let products = linked_products(state, product_ids).await?;
     let rules = rule_set(listed(state).await?)?;
-    let ctx = Context { products: &[], category: None, rules: &rules };
+    let ctx = Context { products: &products, category: None, rules: &rules };
     Ok(siyu_content::lint(text, &ctx)
         .into_iter()
         .map(|f| LintFinding {
@@ -202,6 +199,29 @@ pub async fn lint(
             blocking: f.blocking,
         })
         .collect())
+}
+
+/// The catalogue's products for `ids`, in the order given (an id given twice counts once); the first
+/// id that is malformed or not in the catalogue is refused as `unknown_product`, naming it.
+async fn linked_products(state: &AppState, ids: &[String]) -> ServiceResult<Vec<Product>> {
+    let unknown = |id: &str| {
+        ServiceError::invalid("unknown_product", Text::new("lint.unknown_product").arg("id", id).with_values_cut(40))
+    };
+    let mut parsed: Vec<ProductId> = Vec::with_capacity(ids.len());
+    for raw in ids {
+        let id: ProductId = raw.parse().map_err(|_| unknown(raw))?;
+        if !parsed.contains(&id) {
+            parsed.push(id);
+        }
+    }
+    if parsed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let found = super::products::by_ids(state, &parsed).await?;
+    parsed
+        .iter()
+        .map(|id| found.iter().find(|p| p.id == *id).map(|p| p.as_product()).ok_or_else(|| unknown(&id.to_string())))
+        .collect()
 }
 
 /// The rules the lint applies now.

@@ -198,8 +198,8 @@ pub fn template(caller: &Caller, lang: FileLang, format: Format) -> ServiceResul
     Ok(download::start(name, format, rows.len() as u64, sheet, header, Fixed(Some(rows))))
 }
 
-/// Rows known in advance, handed over as one page.
-struct Fixed(Option<Vec<Vec<String>>>);
+/// Rows known in advance, handed over as one page (the product template's too).
+pub(crate) struct Fixed(pub(crate) Option<Vec<Vec<String>>>);
 
 #[async_trait::async_trait]
 impl download::Pages for Fixed {

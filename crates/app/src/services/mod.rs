@@ -17,6 +17,7 @@ pub mod home;
 pub mod imports;
 pub mod jobs;
 pub mod org;
+pub mod products;
 pub mod sessions;
 pub mod staff;
 pub mod tags;

@@ -15,6 +15,7 @@ use siyu_vault::Vault;
 use siyu_wecom::fake::FakeWecom;
 use siyu_wecom::fake::names::random_customer_name;
 
+pub mod products;
 pub mod scans;
 pub mod tags;
 
@@ -252,6 +253,7 @@ pub async fn seed_if_empty(
     let logins = seed_organisation(store, &hash, now).await?;
     seed_customers(store, vault, customers, now).await?;
     tags::seed(store, now).await?;
+    products::seed(store, now).await?;
     Ok(Some(logins))
 }
 

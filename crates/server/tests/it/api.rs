@@ -304,7 +304,12 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
         created_at: app.state.clock.now(),
     };
     let channel = app.state.store.create_channel_code(&code).await.unwrap().id.to_string();
+    let products = "产品代码,产品名称,产品类型,风险等级\nF300,沪深300指数基金,基金,R4\nCD3Y,三年期大额存单,存款,\n";
+    crate::products::import_catalogue(&app, &admin, products).await;
+    let (_, listed) = answer(admin.client.get(app.url("/api/v1/products")).send().await.unwrap()).await;
+    let product = listed["items"][0]["id"].as_str().unwrap().to_owned();
     let ids: std::collections::HashMap<&str, String> = [
+        ("products", product),
         ("customers", customer.id.to_string()),
         ("customer_no", customer.customer_no.clone()),
         ("audiences", audience),

@@ -86,8 +86,10 @@ async fn other_systems_lint_with_the_scope_and_bad_requests_are_refused() {
     let (s, v) = lint_with_token(&app, &reader, "en", json!({"text": "保本"})).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
 
+    // No product catalogue was imported here: every id is unknown, and named.
     let (s, v) = lint_with_token(&app, &linter, "en", json!({"text": "保本", "product_ids": ["prd_1"]})).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_product")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("prd_1"), "{v}");
     let many: Vec<String> = (0..21).map(|i| format!("prd_{i}")).collect();
     let (s, v) = lint_with_token(&app, &linter, "en", json!({"text": "x", "product_ids": many})).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("too_many_products")), "{v}");
@@ -145,4 +147,41 @@ async fn compliance_keeps_the_word_list_and_the_lint_follows_it() {
     assert_eq!(v["listed"].as_array().unwrap().len(), 1, "a refused list changes nothing: {v}");
     let (_, log) = comp.get_json(&app, "/api/v1/audit?action=compliance_rules_changed").await;
     assert_eq!(log["total"], 1, "nor is audited");
+}
+
+/// The products a lint names come from the catalogue: a fund asks for the disclaimer, an ungraded
+/// deposit is `product_ungraded`, a graded deposit adds nothing; a malformed id and one not in the
+/// catalogue are refused as `unknown_product`, naming them.
+#[tokio::test]
+async fn linked_products_come_from_the_catalogue() {
+    let app = spawn_app_with(2).await;
+    let hq = app.login("hq01").await;
+    let file = "产品代码,产品名称,产品类型,风险等级\nF300,沪深300指数基金,基金,R4\nD1,智能通知存款,存款,\nD2,三年期大额存单,存款,R1\n";
+    crate::products::import_catalogue(&app, &hq, file).await;
+    let (_, list) = hq.get_json(&app, "/api/v1/products?per_page=10").await;
+    let id = |code: &str| {
+        list["items"].as_array().unwrap().iter().find(|p| p["code"] == code).unwrap()["id"].as_str().unwrap().to_owned()
+    };
+    let cm = app.login("cm_sh01_1").await;
+    let lint = |ids: Vec<String>| {
+        let cm = &cm;
+        let app = &app;
+        async move { cm.post_json(app, "/api/v1/content/lint", json!({"text": "稳健之选", "product_ids": ids})).await }
+    };
+    let rules = |v: &Value| spans(v).into_iter().map(|f| f.0).collect::<Vec<_>>();
+    let (s, v) = lint(vec![id("F300")]).await;
+    assert_eq!((s, rules(&v)), (StatusCode::OK, vec!["disclaimer_missing".to_owned()]), "{v}");
+    let (s, v) = lint(vec![id("D1")]).await;
+    assert_eq!((s, rules(&v)), (StatusCode::OK, vec!["product_ungraded".to_owned()]), "{v}");
+    let (s, v) = lint(vec![id("D2"), id("D2")]).await;
+    assert_eq!((s, rules(&v)), (StatusCode::OK, Vec::<String>::new()), "{v}");
+    for bad in ["prd_999999", "abc"] {
+        let (s, v) = lint(vec![id("D2"), bad.to_owned()]).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("unknown_product")),
+            "{v}"
+        );
+        assert!(v["error"]["message"].as_str().unwrap().contains(bad), "names {bad}: {v}");
+    }
 }

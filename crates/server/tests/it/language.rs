@@ -282,6 +282,10 @@ async fn fixtures(app: &TestApp, fake: &FakeWecom) -> Ids {
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "the hand-over starts");
     let at = r.headers()["location"].to_str().unwrap().trim_start_matches("/handovers/");
     ids.insert("handovers", at.split('?').next().unwrap().to_owned());
+    // A product catalogue, for the products page: Chinese names, a graded fund and an ungraded loan.
+    let products =
+        "产品代码,产品名称,产品类型,风险等级,发行机构\nF300,沪深300指数基金,基金,R4,华夏基金\nLN1,消费贷,贷款,,本行\n";
+    crate::products::import_catalogue(app, &hq, products).await;
     Ids(ids)
 }
 
@@ -293,6 +297,8 @@ async fn bank_data(app: &TestApp) -> Vec<String> {
     out.extend(staff.items.into_iter().map(|x| x.display_name));
     out.extend(s.org_units().await.unwrap().into_iter().map(|u| u.name));
     out.extend(s.tags().await.unwrap().into_iter().flat_map(|t| [t.name, t.group_name]));
+    let products = s.products(&Default::default(), siyu_store::Page::first(100)).await.unwrap();
+    out.extend(products.items.into_iter().flat_map(|p| [p.product.name, p.product.issuer]));
     out
 }
 

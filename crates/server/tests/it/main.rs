@@ -21,5 +21,6 @@ mod jobs;
 mod language;
 mod migrations;
 mod org_tree;
+mod products;
 mod staff;
 mod wecom;

@@ -41,9 +41,10 @@ pub struct LintAnswer {
     summary = "Check a text against the compliance rules (forbidden claims, superlatives, HQ's word list)",
     description = "Words are found however they are dodged: spaces or punctuation inside, full-width letters \
                    and digits, traditional characters, pinyin initials. Offsets are characters. The text is at \
-                   most 20,000 characters (`text_too_long`). `product_ids` is accepted, at most 20 \
-                   (`too_many_products`), but there is no product catalogue yet: any id given is refused as \
-                   `unknown_product`.",
+                   most 20,000 characters (`text_too_long`). `product_ids` names products of the catalogue \
+                   (GET /api/v1/products), at most 20 (`too_many_products`); an id that is malformed or not in \
+                   the catalogue is refused as `unknown_product`, naming it. A wealth or fund product asks for \
+                   the disclaimer (`disclaimer_missing`); a product without a risk grade is `product_ungraded`.",
     request_body = LintRequest,
     responses((status = 200, description = "The findings, by where they start", body = LintAnswer))
 )]

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod handovers;
 pub mod imports;
 pub mod openapi;
+pub mod products;
 pub mod tags;
 pub mod wecom;
 
@@ -152,6 +153,12 @@ const AUDIT_ACTIONS: &[&str] = &[
     "mapping_remembered",
     "compliance_rules_changed",
     "products_imported",
+];
+
+/// `format` and `lang` of a product file (template or export).
+const PRODUCT_FILE: [Param; 2] = [
+    one_of("format", &["csv", "xlsx"], "File format (default csv)"),
+    one_of("lang", &["zh", "en"], "Header language (default the request's)"),
 ];
 
 /// What a request body is, which decides the most a route reads of it. Read from the handler's
@@ -375,6 +382,23 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(content::rules), NoCustomers).needs(LintContent),
         ep(routes!(content::set_rules), NoCustomers).needs(ManageComplianceRules),
         ep(routes!(openapi::document), NoCustomers).public(),
+        ep(routes!(products::list), NoCustomers)
+            .needs(ReadProducts)
+            .query(&[
+                one_of("kind", products::TYPES, "Only products of this type"),
+                one_of("risk_grade", products::GRADES, "Only products of this risk grade (`R3`, `r3` or `3`)"),
+                one_of("on_sale", &["true", "false"], "Only products on sale (`true`) or not (`false`)"),
+                text("q", 100, "Part of the code or the name"),
+            ])
+            .paged(),
+        ep(routes!(products::get), NoCustomers).needs(ReadProducts),
+        ep(routes!(products::import), NoCustomers).needs(ManageProducts).query(&[one_of(
+            "dry_run",
+            &["true", "false"],
+            "`true`: count and check only, write nothing (default false)",
+        )]),
+        ep(routes!(products::template), NoCustomers).needs(ManageProducts).query(&PRODUCT_FILE),
+        ep(routes!(products::export), NoCustomers).needs(ReadProducts).query(&PRODUCT_FILE),
     ]
 }
 

@@ -110,6 +110,7 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     super::customer_filter_words::WORDS,
     super::names_words::WORDS,
     super::names_words::AUDIT_DETAIL,
+    super::products_words::WORDS,
 ];
 
 /// key, 中文, English.

@@ -21,6 +21,8 @@ pub mod imports;
 pub mod login;
 pub mod names_words;
 pub mod org;
+pub mod products;
+pub mod products_words;
 pub mod profile;
 pub mod staff;
 pub mod staff_words;
@@ -100,6 +102,8 @@ pub fn forms() -> Vec<FormRoute> {
         form("/channels/{id}/controls", Needs(ManageChannels), post(channels::set_controls)),
         form("/tokens", Needs(ManageApiTokens), post(admin::create_token)),
         form("/tokens/{id}/revoke", Needs(ManageApiTokens), post(admin::revoke_token)),
+        FormRoute { upload: true, ..form("/products/import", Needs(ManageProducts), post(products::upload)) },
+        form("/products/import/confirm", Needs(ManageProducts), post(products::confirm)),
     ]
 }
 
@@ -142,6 +146,12 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/audit/export.csv", get(admin::audit_export)),
         ("/tokens", get(admin::tokens)),
         ("/jobs", get(admin::jobs)),
+        ("/products", get(products::list)),
+        ("/products/import", get(products::import_form)),
+        ("/products/template.csv", get(products::template_csv)),
+        ("/products/template.xlsx", get(products::template_xlsx)),
+        ("/products/export.csv", get(products::export_csv)),
+        ("/products/export.xlsx", get(products::export_xlsx)),
     ]
 }
 
@@ -240,7 +250,7 @@ pub struct PageCtx {
     pub nav: Vec<NavItem>,
 }
 
-const NAV: [(&str, &str, Permission); 11] = [
+const NAV: [(&str, &str, Permission); 12] = [
     ("/customers", "nav.customers", Permission::ReadCustomers),
     ("/audiences", "nav.audiences", Permission::ReadAudiences),
     ("/tags", "nav.tags", Permission::ReadCustomers),
@@ -251,6 +261,7 @@ const NAV: [(&str, &str, Permission); 11] = [
     ("/tokens", "nav.tokens", Permission::ManageApiTokens),
     ("/audit", "nav.audit", Permission::ReadAuditLog),
     ("/compliance/rules", "nav.compliance_rules", Permission::ManageComplianceRules),
+    ("/products", "nav.products", Permission::ReadProducts),
     ("/jobs", "nav.jobs", Permission::ReadJobs),
 ];
 

@@ -29,6 +29,10 @@ const NOT_SCREENS: &[(&str, &str)] = &[
     ("/audit/export.csv", "a CSV download"),
     ("/imports/template.csv", "a file to download"),
     ("/imports/template.xlsx", "a file to download"),
+    ("/products/template.csv", "a file to download"),
+    ("/products/template.xlsx", "a file to download"),
+    ("/products/export.csv", "a file to download"),
+    ("/products/export.xlsx", "a file to download"),
 ];
 
 /// The demo's people, one per role (HQ operations, a branch manager, a customer manager, compliance,
