@@ -24,6 +24,7 @@ mod figures;
 mod handovers;
 mod imports;
 mod products;
+mod links;
 pub use compliance::compliance_words_are_replaced_whole_with_their_audit_entry;
 pub use deep_org::{DeepBank, data_scope_reaches_any_depth, seed_deep_bank, staff_filter_takes_the_whole_subtree};
 pub use figures::home_figures_are_derived_and_scoped;
@@ -37,6 +38,7 @@ pub use imports::{
     import_preview_counts_what_the_upsert_does,
 };
 pub use products::{a_product_import_lands_whole_or_not_at_all, products_are_upserted_by_code_and_filtered};
+pub use links::link_events_land_in_batches_with_their_timeline;
 
 /// Expands to one test per conformance check. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>`: `None` skips the check (a backend whose server is not reachable outside CI).
@@ -62,7 +64,8 @@ macro_rules! conformance_tests {
             a_password_reset_ends_sessions_and_demands_a_change, hand_overs_step_once_and_move_the_owner_on_success,
             ending_a_hand_over_cancels_its_pending_customers_with_its_audit_entry,
             compliance_words_are_replaced_whole_with_their_audit_entry,
-            products_are_upserted_by_code_and_filtered, a_product_import_lands_whole_or_not_at_all);
+            products_are_upserted_by_code_and_filtered, a_product_import_lands_whole_or_not_at_all,
+            link_events_land_in_batches_with_their_timeline);
     };
     (@each $make:path; $($name:ident),*) => {
         $(

@@ -37,3 +37,4 @@ mod figures;
 mod compliance;
 mod handovers;
 mod products;
+mod links;
