@@ -804,6 +804,7 @@ pub struct LinkEvent {
 
 /// A version's figures from its tracked links.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkStats {
     pub opens: u64,
     /// Distinct openers: a customer (named by the token or matched through their visitor id) counts

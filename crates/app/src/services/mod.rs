@@ -22,3 +22,4 @@ pub mod staff;
 pub mod tags;
 pub mod tokens;
 pub mod wecom;
+pub mod links;
