@@ -73,13 +73,7 @@ pub enum TokenError {
 
 impl LinkToken {
     /// A token for `recipient`, issued `now` and working for `ttl_secs` (clamped to 1 s…[`MAX_TTL_SECS`]).
-    pub fn new(
-        version: ContentVersionId,
-        staff: StaffId,
-        recipient: Recipient,
-        now: Timestamp,
-        ttl_secs: i64,
-    ) -> Self {
+    pub fn new(version: ContentVersionId, staff: StaffId, recipient: Recipient, now: Timestamp, ttl_secs: i64) -> Self {
         let issued = now.millis().div_euclid(1000);
         let expires = issued + ttl_secs.clamp(1, MAX_TTL_SECS);
         Self {
@@ -284,9 +278,21 @@ mod tests {
 
     #[test]
     fn ttl_is_clamped() {
-        let t = LinkToken::new(ContentVersionId::new(1), StaffId::new(1), Recipient::Shared(SharedChannel::Moments), NOW, 0);
+        let t = LinkToken::new(
+            ContentVersionId::new(1),
+            StaffId::new(1),
+            Recipient::Shared(SharedChannel::Moments),
+            NOW,
+            0,
+        );
         assert_eq!(t.expires_at.millis() - t.issued_at.millis(), 1000);
-        let t = LinkToken::new(ContentVersionId::new(1), StaffId::new(1), Recipient::Shared(SharedChannel::Moments), NOW, i64::MAX);
+        let t = LinkToken::new(
+            ContentVersionId::new(1),
+            StaffId::new(1),
+            Recipient::Shared(SharedChannel::Moments),
+            NOW,
+            i64::MAX,
+        );
         assert_eq!(t.expires_at.millis() - t.issued_at.millis(), MAX_TTL_SECS * 1000);
     }
 

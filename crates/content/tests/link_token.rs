@@ -31,7 +31,9 @@ fn recipient() -> impl Strategy<Value = Recipient> {
 
 fn token() -> impl Strategy<Value = LinkToken> {
     (1i64..i64::MAX, 1i64..i64::MAX, recipient(), 1_600_000_000i64..3_000_000_000, 1i64..400 * 86_400).prop_map(
-        |(v, s, r, now, ttl)| LinkToken::new(ContentVersionId::new(v), StaffId::new(s), r, Timestamp::from_millis(now * 1000), ttl),
+        |(v, s, r, now, ttl)| {
+            LinkToken::new(ContentVersionId::new(v), StaffId::new(s), r, Timestamp::from_millis(now * 1000), ttl)
+        },
     )
 }
 

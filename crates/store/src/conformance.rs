@@ -23,8 +23,8 @@ mod deep_org;
 mod figures;
 mod handovers;
 mod imports;
-mod products;
 mod links;
+mod products;
 pub use compliance::compliance_words_are_replaced_whole_with_their_audit_entry;
 pub use deep_org::{DeepBank, data_scope_reaches_any_depth, seed_deep_bank, staff_filter_takes_the_whole_subtree};
 pub use figures::home_figures_are_derived_and_scoped;
@@ -37,8 +37,8 @@ pub use imports::{
     an_unmapped_import_waits_for_its_mapping, column_mappings_are_remembered_per_header_set,
     import_preview_counts_what_the_upsert_does,
 };
-pub use products::{a_product_import_lands_whole_or_not_at_all, products_are_upserted_by_code_and_filtered};
 pub use links::link_events_land_in_batches_with_their_timeline;
+pub use products::{a_product_import_lands_whole_or_not_at_all, products_are_upserted_by_code_and_filtered};
 
 /// Expands to one test per conformance check. `$make` is an async fn returning
 /// `Option<Arc<dyn Store>>`: `None` skips the check (a backend whose server is not reachable outside CI).

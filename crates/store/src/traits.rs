@@ -10,7 +10,9 @@ use siyu_domain::customer::{Customer, PiiField};
 use siyu_domain::job::{Job, NewJob};
 use siyu_domain::org::{OrgUnit, Staff};
 use siyu_domain::scope::DataScope;
-use siyu_domain::{ApiTokenId, AuditId, ContentVersionId, CustomerId, ImportId, JobId, OrgUnitId, ProductId, StaffId, Timestamp};
+use siyu_domain::{
+    ApiTokenId, AuditId, ContentVersionId, CustomerId, ImportId, JobId, OrgUnitId, ProductId, StaffId, Timestamp,
+};
 
 use crate::audience_records::*;
 use crate::error::StoreResult;

@@ -85,7 +85,8 @@ fn neutral(lang: Lang) -> Response {
 
 fn busy(lang: Lang) -> Response {
     let text = Text::new("links.busy");
-    let mut resp = (StatusCode::SERVICE_UNAVAILABLE, Html(page(lang, &text, &Text::new("links.unavailable_body")))).into_response();
+    let mut resp = (StatusCode::SERVICE_UNAVAILABLE, Html(page(lang, &text, &Text::new("links.unavailable_body"))))
+        .into_response();
     resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     resp
 }

@@ -79,7 +79,10 @@ impl Visitor {
     /// The visitor the cookie names, or a new one when there is none or it is not one of ours.
     pub fn from_cookie(cookie: Option<&str>) -> Self {
         match cookie {
-            Some(v) if v.len() == VISITOR_CHARS && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+            Some(v)
+                if v.len() == VISITOR_CHARS
+                    && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+            {
                 Self { id: v.to_owned(), new: false }
             }
             _ => {
@@ -141,7 +144,12 @@ pub async fn open(state: &AppState, token: &str, visitor_cookie: Option<&str>) -
 }
 
 /// The article page's beacon: `seconds` more read.
-pub async fn read(state: &AppState, token: &str, visitor_cookie: Option<&str>, seconds: i64) -> Result<Visitor, Refusal> {
+pub async fn read(
+    state: &AppState,
+    token: &str,
+    visitor_cookie: Option<&str>,
+    seconds: i64,
+) -> Result<Visitor, Refusal> {
     let token = verify(state, token)?;
     if !READ_SECS.contains(&seconds) {
         return Err(Refusal::BadSeconds);

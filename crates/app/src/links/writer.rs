@@ -63,7 +63,9 @@ impl LinkWriter {
                             engine.note_events(opened, EventKind::LinkOpened, at);
                         }
                     }
-                    Err(e) => tracing::error!(error = %e, events = events.len(), "could not record a batch of link events"),
+                    Err(e) => {
+                        tracing::error!(error = %e, events = events.len(), "could not record a batch of link events")
+                    }
                 }
                 for (_, reply) in batch.drain(..) {
                     let _ = reply.send(result.as_ref().map(|_| ()).map_err(|e| WriteError::Store(e.clone())));

@@ -97,7 +97,8 @@ async fn tampered_and_expired_tokens_record_nothing_and_show_the_neutral_page() 
             assert_eq!(r.status(), StatusCode::OK, "{bad}");
             assert!(r.headers().get("location").is_none() && r.headers().get("set-cookie").is_none());
             let html = r.text().await.unwrap();
-            let expected = if lang.starts_with("en") { "This content is not available" } else { "内容暂时无法查看" };
+            let expected =
+                if lang.starts_with("en") { "This content is not available" } else { "内容暂时无法查看" };
             assert!(html.contains(expected), "{html}");
             assert!(!html.contains("expired") && !html.contains("signature") && !html.contains("过期"), "{html}");
         }
@@ -125,7 +126,9 @@ async fn read_time_and_forwards_are_bounded_and_recorded() {
     let (_, link) = issue(&app, &cm, json!({"version_id": VERSION, "customer_id": mine.id.to_string()})).await;
     let path = link["path"].as_str().unwrap().to_owned();
     let phone = browser();
-    let read = |body: &'static str| phone.post(app.url(&format!("{path}/read"))).header("content-type", "text/plain").body(body);
+    let read = |body: &'static str| {
+        phone.post(app.url(&format!("{path}/read"))).header("content-type", "text/plain").body(body)
+    };
     assert_eq!(read(r#"{"seconds": 42}"#).send().await.unwrap().status(), StatusCode::NO_CONTENT);
     assert_eq!(read(r#"{"seconds": 3600}"#).send().await.unwrap().status(), StatusCode::NO_CONTENT);
     for bad in [r#"{"seconds": 0}"#, r#"{"seconds": 3601}"#, r#"{"seconds": -5}"#, r#"{"seconds": "9"}"#, "", "{}"] {
@@ -154,7 +157,13 @@ async fn a_moments_opener_is_matched_when_the_same_browser_opens_their_own_link(
     let r = phone.get(app.url(moments["path"].as_str().unwrap())).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FOUND);
     let visitor = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    phone.post(app.url(&format!("{}/read", moments["path"].as_str().unwrap()))).header("cookie", &visitor).body(r#"{"seconds": 30}"#).send().await.unwrap();
+    phone
+        .post(app.url(&format!("{}/read", moments["path"].as_str().unwrap())))
+        .header("cookie", &visitor)
+        .body(r#"{"seconds": 30}"#)
+        .send()
+        .await
+        .unwrap();
     // A second anonymous browser.
     browser().get(app.url(moments["path"].as_str().unwrap())).send().await.unwrap();
     assert_eq!(stats(&app).await.unique_openers, 2);

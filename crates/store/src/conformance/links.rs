@@ -33,9 +33,13 @@ fn event(
 
 pub async fn link_events_land_in_batches_with_their_timeline(s: Arc<dyn Store>) {
     let bank = seed_bank(&*s).await;
-    s.upsert_customers(&[customer("L1", bank.sb1, Some(&bank.cm1)), customer("L2", bank.sb1, Some(&bank.cm1))], &UpsertFields::all(), T0)
-        .await
-        .unwrap();
+    s.upsert_customers(
+        &[customer("L1", bank.sb1, Some(&bank.cm1)), customer("L2", bank.sb1, Some(&bank.cm1))],
+        &UpsertFields::all(),
+        T0,
+    )
+    .await
+    .unwrap();
     let c1 = s.customer_by_no(DataScope::All, "L1").await.unwrap().id;
     let c2 = s.customer_by_no(DataScope::All, "L2").await.unwrap().id;
     let cm = bank.cm1.id;

@@ -36,5 +36,5 @@ mod audiences;
 mod figures;
 mod compliance;
 mod handovers;
-mod products;
 mod links;
+mod products;
