@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod import;
 pub mod jobs;
+pub mod links;
 pub mod metrics;
 pub mod outbound;
 pub mod records;

@@ -46,6 +46,9 @@ pub struct AppState {
     pub file_work: Arc<tokio::sync::Semaphore>,
     /// Channel codes whose QR image WeCom failed to give lately (see `services::channels::QrFailures`).
     pub qr_failures: Arc<crate::services::channels::QrFailures>,
+    /// Where tracked links' events are committed in groups: started by the first event, inside the
+    /// runtime (`links::writer`).
+    pub link_writer: Arc<std::sync::OnceLock<crate::links::writer::LinkWriter>>,
 }
 
 /// Uploads handled at once (see [`AppState::file_work`]).
@@ -89,6 +92,7 @@ impl AppState {
             tag_writes: Arc::new(tokio::sync::Mutex::new(())),
             file_work: Arc::new(tokio::sync::Semaphore::new(FILES_AT_ONCE)),
             qr_failures: Arc::default(),
+            link_writer: Arc::default(),
         }
     }
 
@@ -109,6 +113,11 @@ impl AppState {
         self.wecom = Some(Arc::new(rt));
         self.callback_intake = Some(crate::wecom::intake::Intake::start(&self));
         self
+    }
+
+    /// The tracked links' writer, started on first use (call inside the runtime).
+    pub fn link_writer(&self) -> &crate::links::writer::LinkWriter {
+        self.link_writer.get_or_init(|| crate::links::writer::LinkWriter::start(self))
     }
 
     pub fn uploads_dir(&self) -> PathBuf {

@@ -6,6 +6,7 @@
 //! no clock — time is an argument — so the app can call the same lint at save, submit, review and
 //! send, and the rules are tested in microseconds.
 
+pub mod link_token;
 pub mod lint;
 pub mod review;
 pub mod variables;

@@ -32,6 +32,7 @@ pub async fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let pg = (!no_postgres).then_some(postgres_url.as_str());
             crate::bench_audience::run(customers.max(1000), tags.max(10), pg).await
         }
+        BenchCommand::Links { opens, concurrency } => crate::bench_links::run(opens.max(1), concurrency.max(1)).await,
     }
 }
 

@@ -112,4 +112,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
     },
+    /// Tracked-link opens over HTTP: verify + record (group commit) + redirect, throughput, latency, lost.
+    Links {
+        #[arg(long, default_value_t = 100_000)]
+        opens: usize,
+        /// Connections opening at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
 }

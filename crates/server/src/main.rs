@@ -3,6 +3,7 @@
 mod bench;
 mod bench_audience;
 mod bench_export;
+mod bench_links;
 mod cli;
 mod commands;
 mod progress;

@@ -750,3 +750,66 @@ pub struct ProductCounts {
     pub updated: u64,
     pub unchanged: u64,
 }
+
+/// What a tracked link recorded: the link opened, time read on the article, a forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkEventKind {
+    Open,
+    Read,
+    Forward,
+}
+
+impl LinkEventKind {
+    pub const ALL: [Self; 3] = [Self::Open, Self::Read, Self::Forward];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Read => "read",
+            Self::Forward => "forward",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One event of a tracked link, as a signed token and the visitor's cookie name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLinkEvent {
+    pub version_id: siyu_domain::ContentVersionId,
+    /// The customer the token names; `None` for a Moments or group link (an anonymous opener).
+    pub customer_id: Option<CustomerId>,
+    /// The manager who sent or shared the link.
+    pub staff_id: StaffId,
+    /// `one_to_one`, `moments` or `group` (siyu-content's `Channel` code).
+    pub channel: String,
+    /// The browser's first-party visitor id (`sy_v`).
+    pub visitor: String,
+    pub kind: LinkEventKind,
+    /// Seconds read, for a `read`; 0 otherwise.
+    pub seconds: i64,
+    pub at: Timestamp,
+}
+
+/// A stored link event, with the customer it is attributed to: its own, or the one its visitor was
+/// matched to later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkEvent {
+    pub event: NewLinkEvent,
+    pub attributed_to: Option<CustomerId>,
+}
+
+/// A version's figures from its tracked links.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LinkStats {
+    pub opens: u64,
+    /// Distinct openers: a customer (named by the token or matched through their visitor id) counts
+    /// once however many browsers they used; an unmatched visitor counts once.
+    pub unique_openers: u64,
+    pub forwards: u64,
+    pub read_seconds: u64,
+}

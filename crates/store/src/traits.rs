@@ -10,7 +10,9 @@ use siyu_domain::customer::{Customer, PiiField};
 use siyu_domain::job::{Job, NewJob};
 use siyu_domain::org::{OrgUnit, Staff};
 use siyu_domain::scope::DataScope;
-use siyu_domain::{ApiTokenId, AuditId, CustomerId, ImportId, JobId, OrgUnitId, ProductId, StaffId, Timestamp};
+use siyu_domain::{
+    ApiTokenId, AuditId, ContentVersionId, CustomerId, ImportId, JobId, OrgUnitId, ProductId, StaffId, Timestamp,
+};
 
 use crate::audience_records::*;
 use crate::error::StoreResult;
@@ -558,6 +560,22 @@ pub trait ProductStore: Send + Sync {
     async fn products_by_ids(&self, ids: &[ProductId]) -> StoreResult<Vec<ProductRecord>>;
 }
 
+/// Tracked links' events (issue 17 §4): an append-only log written in batches by the app's one link
+/// writer, each open of a token that names a customer also a `link_opened` timeline entry.
+#[async_trait]
+pub trait LinkStore: Send + Sync {
+    /// Appends `events` in one transaction: one multi-row insert of the events, one of the timeline
+    /// entries (an `open` naming a customer), and the visitors identified by a customer's token
+    /// (the first customer a visitor id opens a link of is theirs for good). Returns, for the audience
+    /// engine, the customers given a timeline entry.
+    async fn record_link_events(&self, events: &[NewLinkEvent]) -> StoreResult<Vec<CustomerId>>;
+    /// A version's opens, unique openers, forwards and read time.
+    async fn link_stats(&self, version: ContentVersionId) -> StoreResult<LinkStats>;
+    /// The newest `limit` link events attributed to a customer: named by their token, or made by a
+    /// visitor id later matched to them.
+    async fn customer_link_events(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<LinkEvent>>;
+}
+
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
@@ -578,6 +596,7 @@ pub trait Store:
     + HandoverStore
     + ComplianceStore
     + ProductStore
+    + LinkStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

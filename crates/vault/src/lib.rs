@@ -35,6 +35,8 @@ pub enum VaultError {
 pub struct Vault {
     cipher: Aes256Gcm,
     index_key: [u8; 32],
+    /// HMAC-SHA256 keyed with the tracked links' own key, ready to clone per token.
+    link_mac: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -52,7 +54,14 @@ fn derive(master: &[u8; 32], label: &str) -> [u8; 32] {
 impl Vault {
     pub fn new(master: &[u8; 32]) -> Self {
         let enc = derive(master, "siyu/pii/encryption/v1");
-        Self { cipher: Aes256Gcm::new(&enc.into()), index_key: derive(master, "siyu/pii/blind-index/v1") }
+        // The link key is derived apart from the PII keys: a link token is shown to the world, and
+        // nothing signed under it can ever be taken for a blind index or a ciphertext.
+        let link = derive(master, "siyu/links/token/v1");
+        Self {
+            cipher: Aes256Gcm::new(&enc.into()),
+            index_key: derive(master, "siyu/pii/blind-index/v1"),
+            link_mac: <Hmac<Sha256> as Mac>::new_from_slice(&link).expect("HMAC takes any key length"),
+        }
     }
 
     /// Reads a base64 master key, as it appears in config.
@@ -123,6 +132,14 @@ impl Vault {
         mac.finalize().into_bytes()[..INDEX_LEN].to_vec()
     }
 
+    /// HMAC-SHA256 of a tracked link's token body under the link key (`siyu_content::link_token`
+    /// cuts it to 128 bits). Cloning the keyed state skips hashing the key again for every open.
+    pub fn link_tag(&self, message: &[u8]) -> [u8; 32] {
+        let mut mac = self.link_mac.clone();
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+
     /// Ciphertext, index and masked form of one value.
     pub fn seal_pii(&self, field: PiiField, clear: &str) -> SealedPii {
         let masked = match field {
@@ -189,6 +206,18 @@ mod tests {
         assert_eq!(v.blind_index(PiiField::Phone, "1"), v.blind_index(PiiField::Phone, "1"));
         assert_ne!(v.blind_index(PiiField::Phone, "1"), v.blind_index(PiiField::IdNumber, "1"));
         assert_ne!(v.blind_index(PiiField::Phone, "1"), Vault::new(&[8u8; 32]).blind_index(PiiField::Phone, "1"));
+    }
+
+    #[test]
+    fn the_link_key_is_keyed_and_apart_from_the_blind_index() {
+        let v = vault();
+        assert_eq!(v.link_tag(b"body"), v.link_tag(b"body"));
+        assert_ne!(v.link_tag(b"body"), v.link_tag(b"bodz"));
+        assert_ne!(v.link_tag(b"body"), Vault::new(&[8u8; 32]).link_tag(b"body"));
+        // RFC 4231-style check that it is HMAC-SHA256 under the derived key, not over the master.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&derive(&[7u8; 32], "siyu/links/token/v1")).unwrap();
+        mac.update(b"body");
+        assert_eq!(v.link_tag(b"body").as_slice(), mac.finalize().into_bytes().as_slice());
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::health::routes())
         .merge(crate::wecom_callback::routes())
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::middleware::authenticate))
+        // Tracked links are public and never have a caller: outside `authenticate` (`links.rs` says why).
+        .merge(crate::links::routes())
         .layer(middleware::from_fn_with_state(state.clone(), crate::observe::track))
         // Secure cookies over HTTPS and no-store caching, on every answer (refusals included).
         .layer(middleware::from_fn_with_state(state.clone(), crate::headers::harden))

@@ -16,6 +16,7 @@ pub mod health;
 pub mod home;
 pub mod imports;
 pub mod jobs;
+pub mod links;
 pub mod org;
 pub mod products;
 pub mod sessions;

@@ -231,3 +231,21 @@ pub(super) const REVIEW: &[(&str, &str, &str)] = &[
         "The HQ item has no published, unexpired version to make a variant of",
     ),
 ];
+
+/// Tracked links: issuing one for a send, and the page an opener sees when a link cannot be opened.
+pub(super) const LINKS: &[(&str, &str, &str)] = &[
+    (
+        "links.bad_recipient",
+        "请指定一位客户，或指定朋友圈或客户群渠道（二者选一）",
+        "Name one customer, or the Moments or group channel (one of the two)",
+    ),
+    ("links.staff_only", "只有员工本人可以生成追踪链接", "Only a staff member can make a tracked link"),
+    ("links.bad_seconds", "阅读时长应在{min}到{max}秒之间", "Read time must be from {min} to {max} seconds"),
+    ("links.busy", "访问人数较多，请稍后再试", "Many people are visiting right now: please try again shortly"),
+    ("links.unavailable_title", "内容暂时无法查看", "This content is not available"),
+    (
+        "links.unavailable_body",
+        "如需了解相关内容，请联系您的客户经理。",
+        "To find out more, please contact your customer manager.",
+    ),
+];

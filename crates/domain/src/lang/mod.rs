@@ -217,6 +217,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static (&'static str, &'static str,
         .chain(content::TEMPLATES.iter())
         .chain(content::LINT.iter())
         .chain(content::REVIEW.iter())
+        .chain(content::LINKS.iter())
 }
 
 /// The words of `key` in `lang`.

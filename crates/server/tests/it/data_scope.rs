@@ -172,6 +172,10 @@ fn calls(e: &Endpoint, fx: &Fixtures, target: &Customer) -> (bool, Vec<(Method, 
         ("get", "/channels/{id}/customers") => {
             (false, vec![get(format!("/channels/{}/customers?per_page=500", fx.channel))])
         }
+        ("post", "/content/links") => {
+            let body = json!({"version_id": "cvr_1", "customer_id": id.to_string()});
+            (true, vec![(Method::POST, "/content/links".into(), Some(body))])
+        }
         (method, path) => panic!("{method} {path} reads customers and this walk has no way to call it: add one"),
     }
 }

@@ -19,6 +19,7 @@ mod imports;
 mod imports_friendly;
 mod jobs;
 mod language;
+mod links;
 mod migrations;
 mod org_tree;
 mod products;

@@ -97,3 +97,43 @@ pub async fn set_rules(
 ) -> ApiResult<Json<Rules>> {
     Ok(Json(content_lint::set_rules(&state, &c, &form.words).await?))
 }
+
+#[utoipa::path(
+    post,
+    path = "/content/links",
+    tag = "content",
+    summary = "A tracked link (雷达链接) for a send: signed for one customer, or for the caller's Moments or group",
+    description = "Give `customer_id` for a one-to-one send (the customer must be in the caller's data scope: \
+                   another manager's customer is not found), or `channel` `moments` or `group` for a shared \
+                   link whose openers are anonymous until they open a link of their own. The link names the \
+                   calling staff member and works for 90 days; `path` goes after the bank's public origin. \
+                   Opening it records a `link_opened` timeline entry for the customer. A request naming both \
+                   or neither is refused as `bad_recipient`; an API token (no staff member) as `staff_only`.",
+    request_body = siyu_app::services::links::LinkRequest,
+    responses((status = 200, description = "The link", body = siyu_app::services::links::IssuedLink))
+)]
+pub async fn issue_link(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    ApiJson(req): ApiJson<siyu_app::services::links::LinkRequest>,
+) -> ApiResult<Json<siyu_app::services::links::IssuedLink>> {
+    Ok(Json(siyu_app::services::links::issue(&state, &c, &req).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/content/versions/{id}/link-stats",
+    tag = "content",
+    summary = "A version's figures from its tracked links: opens, unique openers, forwards, read time",
+    description = "Unique openers count a customer once however many browsers they opened from (an anonymous \
+                   visitor matched to them later included), and each unmatched browser once.",
+    params(("id" = siyu_domain::ContentVersionId, Path, description = "The item version (`cvr_…`)")),
+    responses((status = 200, description = "The figures", body = siyu_app::records::LinkStats))
+)]
+pub async fn link_stats(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    super::extract::ApiPath(id): super::extract::ApiPath<siyu_domain::ContentVersionId>,
+) -> ApiResult<Json<siyu_app::records::LinkStats>> {
+    Ok(Json(siyu_app::services::links::stats(&state, &c, id).await?))
+}

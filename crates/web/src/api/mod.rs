@@ -381,6 +381,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(content::lint), NoCustomers).needs(LintContent),
         ep(routes!(content::rules), NoCustomers).needs(LintContent),
         ep(routes!(content::set_rules), NoCustomers).needs(ManageComplianceRules),
+        ep(routes!(content::issue_link), Customers).needs(ReadContent),
+        ep(routes!(content::link_stats), NoCustomers).needs(ReadContent),
         ep(routes!(openapi::document), NoCustomers).public(),
         ep(routes!(products::list), NoCustomers)
             .needs(ReadProducts)

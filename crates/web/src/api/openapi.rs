@@ -363,7 +363,9 @@ mod tests {
                 .map(|(_, r)| r)
                 .collect();
             let answers_customers = success.iter().any(|r| reached(&doc, r).contains("CustomerId"));
-            let names_a_customer = reached(&doc, &op["parameters"]).contains("CustomerId");
+            // In its path or query, or its body (a link issued for a customer in the caller's scope).
+            let names_a_customer = reached(&doc, &op["parameters"]).contains("CustomerId")
+                || reached(&doc, &op["requestBody"]).contains("CustomerId");
             let sends_a_file = success.iter().any(|r| r["content"].get("text/csv").is_some());
             let at = format!("{} {}", e.method, e.path);
             if answers_customers {

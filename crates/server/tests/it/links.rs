@@ -1,0 +1,187 @@
+//! Tracked links over HTTP: a manager gets a link for their own customer only; opening it records one
+//! event and one `link_opened` timeline entry, and sends the browser to the article; a second open is
+//! an open but not a new opener; a tampered or expired token records nothing and shows the neutral
+//! page; read time and forwards are bounded and recorded; a Moments opener is matched to the customer
+//! when the same browser opens that customer's own link.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use siyu_domain::ContentVersionId;
+use siyu_store::Page;
+
+use crate::common::{Session, TestApp, client, spawn_app};
+
+const VERSION: &str = "cvr_41";
+
+async fn issue(app: &TestApp, who: &Session, body: Value) -> (StatusCode, Value) {
+    who.post_json(app, "/api/v1/content/links", body).await
+}
+
+async fn stats(app: &TestApp) -> siyu_store::LinkStats {
+    app.state.store.link_stats(ContentVersionId::new(41)).await.unwrap()
+}
+
+async fn link_opened(app: &TestApp, customer: siyu_domain::CustomerId) -> usize {
+    let events = app.state.store.customer_events(customer, Page::first(100)).await.unwrap().items;
+    events.iter().filter(|e| e.kind == "link_opened").count()
+}
+
+/// A browser with its own cookie jar, following no redirects.
+fn browser() -> reqwest::Client {
+    client()
+}
+
+#[tokio::test]
+async fn an_open_is_recorded_once_with_its_timeline_entry_and_goes_to_the_article() {
+    let app = spawn_app().await;
+    let cm = app.login("cm_sh01_1").await;
+    let mine = app.customer_of("cm_sh01_1").await;
+    let theirs = app.customer_of("cm_sh01_2").await;
+
+    let (status, link) = issue(&app, &cm, json!({"version_id": VERSION, "customer_id": mine.id.to_string()})).await;
+    assert_eq!(status, StatusCode::OK, "{link}");
+    assert_eq!(link["channel"], "one_to_one");
+    let path = link["path"].as_str().unwrap().to_owned();
+    assert_eq!(path, format!("/l/{}", link["token"].as_str().unwrap()));
+    // Another manager's customer is not found: no link for them, nothing said about them.
+    let (status, body) = issue(&app, &cm, json!({"version_id": VERSION, "customer_id": theirs.id.to_string()})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    // Both a customer and a channel, or neither, is refused.
+    let both = json!({"version_id": VERSION, "customer_id": mine.id.to_string(), "channel": "moments"});
+    assert_eq!(issue(&app, &cm, both).await.1["error"]["code"], "bad_recipient");
+    assert_eq!(issue(&app, &cm, json!({"version_id": VERSION})).await.1["error"]["code"], "bad_recipient");
+
+    let phone = browser();
+    let r = phone.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert_eq!(r.headers()["location"], "/h5/articles/cvr_41");
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("sy_v=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP: no Secure");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    assert_eq!(stats(&app).await, siyu_store::LinkStats { opens: 1, unique_openers: 1, forwards: 0, read_seconds: 0 });
+    assert_eq!(link_opened(&app, mine.id).await, 1);
+
+    // The same browser again: an open more, the same opener, no new cookie.
+    let visitor = cookie.split(';').next().unwrap().to_owned();
+    let r = phone.get(app.url(&path)).header("cookie", &visitor).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert!(r.headers().get("set-cookie").is_none());
+    let s = stats(&app).await;
+    assert_eq!((s.opens, s.unique_openers), (2, 1));
+    assert_eq!(link_opened(&app, mine.id).await, 2);
+    // Another browser of the same customer is still one opener (the token names the customer).
+    browser().get(app.url(&path)).send().await.unwrap();
+    let s = stats(&app).await;
+    assert_eq!((s.opens, s.unique_openers), (3, 1));
+
+    // Over HTTPS (a proxy saying so) the visitor cookie is Secure.
+    let r = browser().get(app.url(&path)).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+}
+
+#[tokio::test]
+async fn tampered_and_expired_tokens_record_nothing_and_show_the_neutral_page() {
+    let app = spawn_app().await;
+    let cm = app.login("cm_sh01_1").await;
+    let mine = app.customer_of("cm_sh01_1").await;
+    let (_, link) = issue(&app, &cm, json!({"version_id": VERSION, "customer_id": mine.id.to_string()})).await;
+    let token = link["token"].as_str().unwrap().to_owned();
+
+    let mut tampered = token.clone().into_bytes();
+    tampered[10] = if tampered[10] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    for bad in [tampered.as_str(), &token[..40], "x", &format!("{token}AAAA")] {
+        for lang in ["zh-CN,zh;q=0.9", "en-GB,en;q=0.8"] {
+            let r = browser().get(app.url(&format!("/l/{bad}"))).header("accept-language", lang).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{bad}");
+            assert!(r.headers().get("location").is_none() && r.headers().get("set-cookie").is_none());
+            let html = r.text().await.unwrap();
+            let expected =
+                if lang.starts_with("en") { "This content is not available" } else { "内容暂时无法查看" };
+            assert!(html.contains(expected), "{html}");
+            assert!(!html.contains("expired") && !html.contains("signature") && !html.contains("过期"), "{html}");
+        }
+        let beacon = browser().post(app.url(&format!("/l/{bad}/read"))).body(r#"{"seconds": 5}"#).send().await.unwrap();
+        assert_eq!(beacon.status(), StatusCode::NOT_FOUND);
+        let beacon = browser().post(app.url(&format!("/l/{bad}/forward"))).send().await.unwrap();
+        assert_eq!(beacon.status(), StatusCode::NOT_FOUND);
+    }
+    assert_eq!(stats(&app).await, siyu_store::LinkStats::default());
+    assert_eq!(link_opened(&app, mine.id).await, 0);
+
+    // 90 days later the good token has expired: the same neutral page, nothing recorded.
+    app.advance_secs(90 * 24 * 3600).await;
+    let r = browser().get(app.url(&format!("/l/{token}"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("内容暂时无法查看"));
+    assert_eq!(stats(&app).await, siyu_store::LinkStats::default());
+}
+
+#[tokio::test]
+async fn read_time_and_forwards_are_bounded_and_recorded() {
+    let app = spawn_app().await;
+    let cm = app.login("cm_sh01_1").await;
+    let mine = app.customer_of("cm_sh01_1").await;
+    let (_, link) = issue(&app, &cm, json!({"version_id": VERSION, "customer_id": mine.id.to_string()})).await;
+    let path = link["path"].as_str().unwrap().to_owned();
+    let phone = browser();
+    let read = |body: &'static str| {
+        phone.post(app.url(&format!("{path}/read"))).header("content-type", "text/plain").body(body)
+    };
+    assert_eq!(read(r#"{"seconds": 42}"#).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    assert_eq!(read(r#"{"seconds": 3600}"#).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    for bad in [r#"{"seconds": 0}"#, r#"{"seconds": 3601}"#, r#"{"seconds": -5}"#, r#"{"seconds": "9"}"#, "", "{}"] {
+        assert_eq!(read(bad).send().await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+    let big = format!(r#"{{"seconds": 1, "pad": "{}"}}"#, "x".repeat(2000));
+    let r = phone.post(app.url(&format!("{path}/read"))).body(big).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(phone.post(app.url(&format!("{path}/forward"))).send().await.unwrap().status(), StatusCode::NO_CONTENT);
+    let s = stats(&app).await;
+    assert_eq!((s.opens, s.forwards, s.read_seconds), (0, 1, 3642));
+    assert_eq!(link_opened(&app, mine.id).await, 0, "reads and forwards are not opens");
+}
+
+#[tokio::test]
+async fn a_moments_opener_is_matched_when_the_same_browser_opens_their_own_link() {
+    let app = spawn_app().await;
+    let cm = app.login("cm_sh01_1").await;
+    let mine = app.customer_of("cm_sh01_1").await;
+    let (status, moments) = issue(&app, &cm, json!({"version_id": VERSION, "channel": "moments"})).await;
+    assert_eq!(status, StatusCode::OK, "{moments}");
+    assert_eq!(moments["channel"], "moments");
+    let (_, own) = issue(&app, &cm, json!({"version_id": VERSION, "customer_id": mine.id.to_string()})).await;
+
+    let phone = browser();
+    let r = phone.get(app.url(moments["path"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    let visitor = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    phone
+        .post(app.url(&format!("{}/read", moments["path"].as_str().unwrap())))
+        .header("cookie", &visitor)
+        .body(r#"{"seconds": 30}"#)
+        .send()
+        .await
+        .unwrap();
+    // A second anonymous browser.
+    browser().get(app.url(moments["path"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(stats(&app).await.unique_openers, 2);
+    assert_eq!(link_opened(&app, mine.id).await, 0, "an anonymous open names no one");
+    assert!(app.state.store.customer_link_events(mine.id, 10).await.unwrap().is_empty());
+
+    // The first browser opens the customer's own link: its Moments open and read are theirs now.
+    phone.get(app.url(own["path"].as_str().unwrap())).header("cookie", &visitor).send().await.unwrap();
+    let s = stats(&app).await;
+    assert_eq!((s.opens, s.unique_openers, s.read_seconds), (3, 2, 30));
+    let events = app.state.store.customer_link_events(mine.id, 10).await.unwrap();
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().all(|e| e.attributed_to == Some(mine.id)));
+    assert_eq!(events.iter().filter(|e| e.event.customer_id.is_none()).count(), 2, "the Moments open and read");
+    assert_eq!(link_opened(&app, mine.id).await, 1, "only the open of their own link is on the timeline");
+
+    // The stats endpoint shows the same figures to staff.
+    let (status, body) = cm.get_json(&app, "/api/v1/content/versions/cvr_41/link-stats").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"opens": 3, "unique_openers": 2, "forwards": 0, "read_seconds": 30}));
+}

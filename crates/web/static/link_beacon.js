@@ -1,0 +1,29 @@
+// Tracked links' beacon for siyu's article pages (雷达链接): reports the time the page was visible and
+// a forward, to POST /l/{token}/read and /l/{token}/forward. The page includes it as
+// <script src="/static/link_beacon.js" data-token="{token}" defer></script>; without a token it does
+// nothing. Time is counted only while the page is visible and sent each time it is hidden (the last
+// moment a phone's browser reliably runs script), at most an hour a report, as the server accepts.
+(function () {
+  var me = document.currentScript;
+  var token = me && me.getAttribute('data-token');
+  if (!token || !navigator.sendBeacon) return;
+  var base = '/l/' + encodeURIComponent(token);
+  var since = document.visibilityState === 'visible' ? Date.now() : null;
+  function flush() {
+    if (since === null) return;
+    var seconds = Math.min(3600, Math.round((Date.now() - since) / 1000));
+    since = null;
+    if (seconds >= 1) navigator.sendBeacon(base + '/read', JSON.stringify({ seconds: seconds }));
+  }
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'hidden') flush();
+    else since = Date.now();
+  });
+  window.addEventListener('pagehide', flush);
+  // A share button (data-link-forward) or the page's share action counts as a forward.
+  document.addEventListener('click', function (e) {
+    var el = e.target && e.target.closest && e.target.closest('[data-link-forward]');
+    if (el) navigator.sendBeacon(base + '/forward', '');
+  });
+  window.siyuLinkForwarded = function () { navigator.sendBeacon(base + '/forward', ''); };
+})();
