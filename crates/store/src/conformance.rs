@@ -19,12 +19,17 @@ use siyu_domain::{CustomerId, ImportId, OrgUnitId, StaffId, Timestamp};
 use crate::*;
 
 mod compliance;
+mod content;
 mod deep_org;
 mod figures;
 mod handovers;
 mod imports;
 mod products;
 pub use compliance::compliance_words_are_replaced_whole_with_their_audit_entry;
+pub use content::{
+    content_review_steps_are_compare_and_set_with_their_audit_entry,
+    one_version_per_item_is_published_and_the_library_filters,
+};
 pub use deep_org::{DeepBank, data_scope_reaches_any_depth, seed_deep_bank, staff_filter_takes_the_whole_subtree};
 pub use figures::home_figures_are_derived_and_scoped;
 pub use handovers::{
@@ -62,7 +67,9 @@ macro_rules! conformance_tests {
             a_password_reset_ends_sessions_and_demands_a_change, hand_overs_step_once_and_move_the_owner_on_success,
             ending_a_hand_over_cancels_its_pending_customers_with_its_audit_entry,
             compliance_words_are_replaced_whole_with_their_audit_entry,
-            products_are_upserted_by_code_and_filtered, a_product_import_lands_whole_or_not_at_all);
+            products_are_upserted_by_code_and_filtered, a_product_import_lands_whole_or_not_at_all,
+            content_review_steps_are_compare_and_set_with_their_audit_entry,
+            one_version_per_item_is_published_and_the_library_filters);
     };
     (@each $make:path; $($name:ident),*) => {
         $(

@@ -35,5 +35,6 @@ mod audiences;
 #[macro_use]
 mod figures;
 mod compliance;
+mod content;
 mod handovers;
 mod products;

@@ -152,6 +152,13 @@ const AUDIT_ACTIONS: &[&str] = &[
     "mapping_remembered",
     "compliance_rules_changed",
     "products_imported",
+    "content_draft_saved",
+    "content_submitted",
+    "content_withdrawn",
+    "content_approved",
+    "content_rejected",
+    "content_published",
+    "content_retired",
 ];
 
 /// What a request body is, which decides the most a route reads of it. Read from the handler's
