@@ -33,8 +33,7 @@ const AUDIT_WORDS: usize = 20;
 pub struct LintRequest {
     /// The text, at most 20,000 characters.
     pub text: String,
-    /// Products the text speaks of (`prd_…`, at most 20). There is no product catalogue yet, so any
-    /// id given is refused as unknown (`unknown_product`).
+    /// Products the text speaks of (`prd_…`, at most 20), each in the catalogue (else `unknown_product`).
     #[serde(default)]
     pub product_ids: Vec<String>,
 }
@@ -166,8 +165,8 @@ async fn listed(state: &AppState) -> ServiceResult<Vec<WordRule>> {
 }
 
 /// Lints `text`. The bounds are checked before anything is read: the text's length (counting at most
-/// one character past it), the number of product ids; then each id, none of which is known while
-/// there is no product catalogue.
+/// one character past it), the number of product ids; then each id is looked up in the catalogue (an
+/// unknown one refused), whose types decide the disclaimer and whose grades are checked.
 pub async fn lint(
     state: &AppState,
     caller: &Caller,
@@ -178,30 +177,29 @@ pub async fn lint(
     if text.chars().nth(MAX_TEXT_CHARS).is_some() {
         return Err(ServiceError::invalid("text_too_long", Text::new("lint.text_too_long").arg("max", MAX_TEXT_CHARS)));
     }
-    if product_ids.len() > MAX_PRODUCT_IDS {
-        return Err(ServiceError::invalid(
-            "too_many_products",
-            Text::new("lint.too_many_products").arg("max", MAX_PRODUCT_IDS),
-        ));
-    }
-    if let Some(id) = product_ids.first() {
-        return Err(ServiceError::invalid(
-            "unknown_product",
-            Text::new("lint.unknown_product").arg("id", id).with_values_cut(40),
-        ));
-    }
-    let rules = rule_set(listed(state).await?)?;
-    let ctx = Context { products: &[], category: None, rules: &rules };
-    Ok(siyu_content::lint(text, &ctx)
-        .into_iter()
+    let products: Vec<_> = super::content::products_of(state, product_ids).await?.into_iter().map(|(_, p)| p).collect();
+    let rules = rule_set_now(state).await?;
+    let ctx = Context { products: &products, category: None, rules: &rules };
+    Ok(lint_view(&siyu_content::lint(text, &ctx)))
+}
+
+/// HQ's list as the lint applies it now, with the defaults.
+pub(crate) async fn rule_set_now(state: &AppState) -> ServiceResult<RuleSet> {
+    rule_set(listed(state).await?)
+}
+
+/// The lint's findings as the services return them.
+pub(crate) fn lint_view(findings: &[siyu_content::Finding]) -> Vec<LintFinding> {
+    findings
+        .iter()
         .map(|f| LintFinding {
             rule: f.rule.code(),
             start: f.start,
             end: f.end,
-            message: f.message,
+            message: f.message.clone(),
             blocking: f.blocking,
         })
-        .collect())
+        .collect()
 }
 
 /// The rules the lint applies now.

@@ -9,6 +9,7 @@ pub mod customers;
 pub mod extract;
 pub mod handovers;
 pub mod imports;
+pub mod library;
 pub mod openapi;
 pub mod tags;
 pub mod wecom;
@@ -121,6 +122,16 @@ const CUSTOMER_QUERY: [Param; 8] = [
     one_of("aum_tier_min", TIERS, "AUM tier at least this (3: platinum and above)"),
     one_of("aum_tier_max", TIERS, "AUM tier at most this"),
     text("q", 100, "Customer number (exact) or part of the name"),
+];
+
+/// The content library's filters (`library::ItemsQuery`).
+const LIBRARY_QUERY: [Param; 6] = [
+    one_of("kind", library::KINDS, "Items of this kind"),
+    one_of("category", library::CATEGORIES, "Items of this category"),
+    one_of("stage", library::STAGES, "Items whose newest version serves this AIDA stage"),
+    one_of("channel", library::CHANNELS, "Items whose newest version may go to this channel"),
+    one_of("status", library::STATUSES, "Items whose newest version is in this review state"),
+    text("q", 100, "Words of the newest version's title or body"),
 ];
 
 const SEGMENTS: &[&str] = &["payroll", "credit_card", "wealth", "loan"];
@@ -382,6 +393,18 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(content::rules), NoCustomers).needs(LintContent),
         ep(routes!(content::set_rules), NoCustomers).needs(ManageComplianceRules),
         ep(routes!(openapi::document), NoCustomers).public(),
+        ep(routes!(library::list), NoCustomers).needs(ReadContent).query(&LIBRARY_QUERY).paged(),
+        ep(routes!(library::create), NoCustomers).needs(AuthorContent),
+        ep(routes!(library::get), NoCustomers).needs(ReadContent),
+        ep(routes!(library::new_version), NoCustomers).needs(AuthorContent),
+        ep(routes!(library::edit), NoCustomers).needs(AuthorContent),
+        ep(routes!(library::submit), NoCustomers).needs(AuthorContent),
+        ep(routes!(library::withdraw), NoCustomers).needs(AuthorContent),
+        ep(routes!(library::approve), NoCustomers).needs(ReviewContent),
+        ep(routes!(library::reject), NoCustomers).needs(ReviewContent),
+        ep(routes!(library::publish), NoCustomers).needs(ReadContent),
+        ep(routes!(library::retire), NoCustomers).needs(ReadContent),
+        ep(routes!(library::review_queue), NoCustomers).needs(ReviewContent).paged(),
     ]
 }
 
