@@ -222,13 +222,13 @@ async fn stepped(
 macro_rules! step_endpoint {
     ($name:ident, $path:literal, $summary:literal, $action:expr) => {
         #[utoipa::path(
-                    post,
-                    path = $path,
-                    tag = "content",
-                    summary = $summary,
-                    params(("id" = ContentVersionId, Path, description = "The version")),
-                    responses((status = 200, description = "The version after the step", body = SavedView))
-                )]
+                            post,
+                            path = $path,
+                            tag = "content",
+                            summary = $summary,
+                            params(("id" = ContentVersionId, Path, description = "The version")),
+                            responses((status = 200, description = "The version after the step", body = SavedView))
+                        )]
         pub async fn $name(
             State(state): State<AppState>,
             ApiCaller(c): ApiCaller,
