@@ -247,15 +247,35 @@ pub(crate) async fn products_of(state: &AppState, ids: &[String]) -> ServiceResu
         .collect()
 }
 
-/// The words the lint reads of a version: an article's text without its tags.
+/// The words the lint reads of a version: its title, a link's description and the body (an
+/// article's without its tags), a line each; findings' offsets count in this text.
+fn lint_words(kind: ItemKind, title: &str, link_desc: &str, body: &str) -> String {
+    let body = if kind == ItemKind::Article { plain_text(body) } else { body.to_owned() };
+    [title, link_desc, body.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("\n")
+}
+
 pub(crate) fn lint_text(kind: ItemKind, d: &ContentDraft) -> String {
-    let body = if kind == ItemKind::Article { plain_text(&d.body) } else { d.body.clone() };
-    [d.title.as_str(), d.link_desc.as_str(), body.as_str()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join("\n")
+    lint_words(kind, &d.title, &d.link_desc, &d.body)
+}
+
+/// The text a version's findings count their offsets in (for a page that marks them).
+pub fn version_lint_text(kind: ItemKind, v: &VersionView) -> String {
+    lint_words(kind, &v.draft.title, &v.draft.link_desc, &v.draft.body)
+}
+
+/// A version's body as a reviewer compares it: an article's words without tags.
+pub fn version_words(kind: ItemKind, v: &VersionView) -> String {
+    if kind == ItemKind::Article { plain_text(&v.draft.body) } else { v.draft.body.clone() }
+}
+
+/// Whether the caller may change `item` (for the editor's buttons; each step checks again).
+pub async fn may_edit(state: &AppState, caller: &Caller, item: &ItemView) -> bool {
+    may_author(state, caller, item.owner_unit).await.unwrap_or(false)
+}
+
+/// A stored version as the API and pages show it.
+pub fn version_view_of(v: &ContentVersionRecord) -> VersionView {
+    version_view(v)
 }
 
 /// The lint's findings on a version now (HQ's list as it is now, the products as they are now).
@@ -536,4 +556,12 @@ pub async fn published_article(state: &AppState, id: ContentVersionId) -> Servic
         return Err(ServiceError::NotFound);
     }
     Ok(v)
+}
+
+/// The products an author may link, for the editor's picker: those on sale, by code (the catalogue is
+/// a few hundred; the picker shows the first 200).
+pub async fn product_choices(state: &AppState, caller: &Caller) -> ServiceResult<Vec<siyu_store::ProductRecord>> {
+    caller.require(Permission::ReadContent)?;
+    let f = siyu_store::ProductFilter { on_sale: Some(true), ..Default::default() };
+    Ok(state.store.products(&f, Page::first(200)).await?.items)
 }

@@ -282,6 +282,12 @@ async fn fixtures(app: &TestApp, fake: &FakeWecom) -> Ids {
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "the hand-over starts");
     let at = r.headers()["location"].to_str().unwrap().trim_start_matches("/handovers/");
     ids.insert("handovers", at.split('?').next().unwrap().to_owned());
+    // A content item with a finding, for its editor page (the version pages take a version id and
+    // are walked as not found with the item's).
+    let item = json!({"kind": "text", "category": "finance_tips", "draft": {"title": "周末理财小课堂", "body": "欢迎参加，稳赚不赔"}});
+    let (s, item) = hq.post_json(app, "/api/v1/content/items", item).await;
+    assert_eq!(s, StatusCode::CREATED, "{item}");
+    ids.insert("content", item["item_id"].as_str().unwrap().to_owned());
     Ids(ids)
 }
 

@@ -10,6 +10,9 @@ pub mod channels_words;
 mod chart;
 pub mod compliance;
 pub mod compliance_words;
+pub mod content;
+mod content_diff;
+pub mod content_words;
 pub mod customer_filter_words;
 pub mod customers;
 pub mod handover;
@@ -142,6 +145,12 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/audit/export.csv", get(admin::audit_export)),
         ("/tokens", get(admin::tokens)),
         ("/jobs", get(admin::jobs)),
+        ("/content", get(content::list)),
+        ("/content/new", get(content::new_page)),
+        ("/content/review", get(content::review_queue)),
+        ("/content/review/{id}", get(content::review_page)),
+        ("/content/versions/{id}/preview", get(content::preview)),
+        ("/content/{id}", get(content::detail)),
     ]
 }
 
@@ -173,6 +182,14 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
                 ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/compliance.js"))
             }),
         )
+        .route(
+            "/static/content.js",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/content.js"))
+            }),
+        )
+        // The article page a tracked link opens: public, outside the console's pages (no frame).
+        .route("/h5/articles/{id}", get(content::article))
         .route(
             "/static/builder.js",
             get(|| async {
@@ -240,7 +257,7 @@ pub struct PageCtx {
     pub nav: Vec<NavItem>,
 }
 
-const NAV: [(&str, &str, Permission); 11] = [
+const NAV: [(&str, &str, Permission); 12] = [
     ("/customers", "nav.customers", Permission::ReadCustomers),
     ("/audiences", "nav.audiences", Permission::ReadAudiences),
     ("/tags", "nav.tags", Permission::ReadCustomers),
@@ -251,6 +268,7 @@ const NAV: [(&str, &str, Permission); 11] = [
     ("/tokens", "nav.tokens", Permission::ManageApiTokens),
     ("/audit", "nav.audit", Permission::ReadAuditLog),
     ("/compliance/rules", "nav.compliance_rules", Permission::ManageComplianceRules),
+    ("/content", "nav.content", Permission::ReadContent),
     ("/jobs", "nav.jobs", Permission::ReadJobs),
 ];
 
