@@ -310,3 +310,63 @@ async fn a_branch_makes_local_variants_of_published_hq_items_only() {
     let (st, _) = act(&app, &bm, &v1, "retire", json!({})).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "HQ's own item is outside a branch's hands");
 }
+
+/// A published article is a phone page of its sanitised HTML; a draft, a retired or an unknown
+/// version is one neutral page; staff preview any version; the review page diffs against the last
+/// approved version with `<del>`/`<ins>` and asks for an override reason when findings block.
+#[tokio::test]
+async fn articles_are_served_when_published_and_reviewers_see_the_diff() {
+    let app = spawn_app_with(2).await;
+    let hq = app.login("hq01").await;
+    let comp = app.login("comp01").await;
+    let article = json!({"kind": "article", "category": "finance_tips", "draft": {
+        "title": "认识净值", "body": "<div><p>净值会<strong>波动</strong></p><a href=\"https://bank.example/x\">详情</a></div>"}});
+    let (item, v1, saved) = create(&app, &hq, article).await;
+    let body = saved["version"]["body"].as_str().unwrap();
+    assert!(!body.contains("<div") && body.contains("rel=\"noopener noreferrer\""), "sanitised at save: {body}");
+    let page = |path: String| {
+        let c = client();
+        let url = app.url(&path);
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    let (st, html) = page(format!("/h5/articles/{v1}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "a draft is not served");
+    assert!(html.contains("内容不可用") && !html.contains("净值"), "{html}");
+    let (st, _) = page("/h5/articles/cvr_999".into()).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _) = page("/h5/articles/nonsense".into()).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let r = hq.client.get(app.url(&format!("/content/versions/{v1}/preview"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("<strong>波动</strong>"), "staff preview a draft");
+
+    ok(&app, &hq, &v1, "submit", json!({})).await;
+    ok(&app, &comp, &v1, "approve", json!({})).await;
+    ok(&app, &hq, &v1, "publish", json!({})).await;
+    let (st, html) = page(format!("/h5/articles/{v1}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains("width=device-width") && html.contains("<strong>波动</strong>"), "{html}");
+
+    let (_, v) = hq
+        .post_json(
+            &app,
+            &format!("/api/v1/content/items/{item}/versions"),
+            json!({"title": "认识净值", "body": "<p>净值保本不会波动</p>"}),
+        )
+        .await;
+    let v2 = v["version"]["id"].as_str().unwrap().to_owned();
+    ok(&app, &hq, &v2, "submit", json!({})).await;
+    let r = comp.client.get(app.url(&format!("/content/review/{v2}"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<ins>") && html.contains("<del>"), "{html}");
+    assert!(html.contains("r-override"), "an override field when findings block: {html}");
+    let (st, html) = page(format!("/h5/articles/{v1}")).await;
+    assert_eq!(st, StatusCode::OK, "the published version is still served");
+    assert!(!html.contains("保本"), "{html}");
+    let r = comp.client.get(app.url("/content/review")).send().await.unwrap();
+    assert!(r.text().await.unwrap().contains(&format!("/content/review/{v2}")));
+}
