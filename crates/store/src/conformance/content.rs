@@ -116,7 +116,10 @@ pub async fn content_review_steps_are_compare_and_set_with_their_audit_entry(s: 
     let r = s.step_content_version(v1.id, &reject, &audit_r);
     let (a, r) = tokio::join!(a, r);
     assert!(a.is_ok() != r.is_ok(), "exactly one reviewer acts: {a:?} {r:?}");
-    let lost = if a.is_ok() { r.unwrap_err() } else { a.unwrap_err() };
+    let lost = match (a, r) {
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => e,
+        other => panic!("exactly one reviewer acts: {other:?}"),
+    };
     assert!(matches!(lost, StoreError::Stale(_)), "{lost:?}");
     let acted = audited(&*s, AuditAction::ContentApproved).await + audited(&*s, AuditAction::ContentRejected).await;
     assert_eq!(acted, 1, "only the winner's audit entry is written");
