@@ -91,12 +91,13 @@ fn lcs(a: &[&str], b: &[&str]) -> Vec<Run> {
             push(&mut out, Run::Same(a[i].to_owned()));
             i += 1;
             j += 1;
-        } else if j < m && (i == n || table[at(i, j + 1)] >= table[at(i + 1, j)]) {
-            push(&mut out, Run::Inserted(b[j].to_owned()));
-            j += 1;
-        } else {
+        } else if i < n && (j == m || table[at(i + 1, j)] >= table[at(i, j + 1)]) {
+            // Deleted before inserted, so a changed word reads old then new.
             push(&mut out, Run::Deleted(a[i].to_owned()));
             i += 1;
+        } else {
+            push(&mut out, Run::Inserted(b[j].to_owned()));
+            j += 1;
         }
     }
     out
