@@ -41,9 +41,9 @@ pub struct LintAnswer {
     summary = "Check a text against the compliance rules (forbidden claims, superlatives, HQ's word list)",
     description = "Words are found however they are dodged: spaces or punctuation inside, full-width letters \
                    and digits, traditional characters, pinyin initials. Offsets are characters. The text is at \
-                   most 20,000 characters (`text_too_long`). `product_ids` is accepted, at most 20 \
-                   (`too_many_products`), but there is no product catalogue yet: any id given is refused as \
-                   `unknown_product`.",
+                   most 20,000 characters (`text_too_long`). `product_ids` names catalogue products, at most 20 \
+                   (`too_many_products`); an id not in the catalogue is `unknown_product`. A wealth or fund \
+                   product asks for the risk disclaimer, a product without a risk grade is a finding.",
     request_body = LintRequest,
     responses((status = 200, description = "The findings, by where they start", body = LintAnswer))
 )]
