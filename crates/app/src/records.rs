@@ -2,5 +2,6 @@
 //! and never the store itself (it has no dependency on `siyu-store`, so it cannot call one).
 
 pub use siyu_store::audience_records::*;
+pub use siyu_store::content_records::*;
 pub use siyu_store::figures::*;
 pub use siyu_store::records::*;

@@ -51,10 +51,24 @@ pub enum AuditAction {
     ComplianceRulesChanged,
     /// Products were imported into the catalogue (the file's name and the counts added and changed).
     ProductsImported,
+    /// A content item's draft was created or changed (a new item, a new version, an edit).
+    ContentDraftSaved,
+    /// A content version was submitted for review.
+    ContentSubmitted,
+    /// A submitted content version was taken back to draft by its author.
+    ContentWithdrawn,
+    /// A reviewer approved a content version (the override reason, when blocking findings were overridden).
+    ContentApproved,
+    /// A reviewer rejected a content version, with the reason.
+    ContentRejected,
+    /// An approved content version was published: from now on it is what is sent.
+    ContentPublished,
+    /// A content version was retired and is no longer sent.
+    ContentRetired,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 32] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -80,6 +94,13 @@ impl AuditAction {
         Self::MappingRemembered,
         Self::ComplianceRulesChanged,
         Self::ProductsImported,
+        Self::ContentDraftSaved,
+        Self::ContentSubmitted,
+        Self::ContentWithdrawn,
+        Self::ContentApproved,
+        Self::ContentRejected,
+        Self::ContentPublished,
+        Self::ContentRetired,
     ];
 
     /// Whether this action's detail is stored as a catalogue text (`siyu_app::stored_text`), put
@@ -115,6 +136,13 @@ impl AuditAction {
             Self::MappingRemembered => "mapping_remembered",
             Self::ComplianceRulesChanged => "compliance_rules_changed",
             Self::ProductsImported => "products_imported",
+            Self::ContentDraftSaved => "content_draft_saved",
+            Self::ContentSubmitted => "content_submitted",
+            Self::ContentWithdrawn => "content_withdrawn",
+            Self::ContentApproved => "content_approved",
+            Self::ContentRejected => "content_rejected",
+            Self::ContentPublished => "content_published",
+            Self::ContentRetired => "content_retired",
         }
     }
 

@@ -19,6 +19,7 @@ use siyu_domain::{CustomerId, ImportId, OrgUnitId, StaffId, Timestamp};
 use crate::*;
 
 mod compliance;
+mod content;
 mod deep_org;
 mod figures;
 mod handovers;
@@ -26,6 +27,10 @@ mod imports;
 mod links;
 mod products;
 pub use compliance::compliance_words_are_replaced_whole_with_their_audit_entry;
+pub use content::{
+    content_review_steps_are_compare_and_set_with_their_audit_entry,
+    one_version_per_item_is_published_and_the_library_filters,
+};
 pub use deep_org::{DeepBank, data_scope_reaches_any_depth, seed_deep_bank, staff_filter_takes_the_whole_subtree};
 pub use figures::home_figures_are_derived_and_scoped;
 pub use handovers::{
@@ -65,7 +70,9 @@ macro_rules! conformance_tests {
             ending_a_hand_over_cancels_its_pending_customers_with_its_audit_entry,
             compliance_words_are_replaced_whole_with_their_audit_entry,
             products_are_upserted_by_code_and_filtered, a_product_import_lands_whole_or_not_at_all,
-            link_events_land_in_batches_with_their_timeline);
+            link_events_land_in_batches_with_their_timeline,
+            content_review_steps_are_compare_and_set_with_their_audit_entry,
+            one_version_per_item_is_published_and_the_library_filters);
     };
     (@each $make:path; $($name:ident),*) => {
         $(

@@ -8,6 +8,7 @@
 
 pub mod audience_records;
 pub mod conformance;
+pub mod content_records;
 pub mod error;
 pub mod expressions;
 pub mod figures;
@@ -18,6 +19,7 @@ pub mod sql;
 pub mod traits;
 
 pub use audience_records::*;
+pub use content_records::*;
 pub use error::StoreError;
 pub use figures::*;
 pub use records::*;
@@ -28,5 +30,7 @@ pub use traits::*;
 pub use async_trait::async_trait;
 #[doc(hidden)]
 pub use serde_json;
+#[doc(hidden)]
+pub use siyu_content as content;
 #[doc(hidden)]
 pub use siyu_domain as domain;

@@ -11,10 +11,12 @@ use siyu_domain::job::{Job, NewJob};
 use siyu_domain::org::{OrgUnit, Staff};
 use siyu_domain::scope::DataScope;
 use siyu_domain::{
-    ApiTokenId, AuditId, ContentVersionId, CustomerId, ImportId, JobId, OrgUnitId, ProductId, StaffId, Timestamp,
+    ApiTokenId, AuditId, ContentItemId, ContentVersionId, CustomerId, ImportId, JobId, OrgUnitId, ProductId, StaffId,
+    Timestamp,
 };
 
 use crate::audience_records::*;
+use crate::content_records::*;
 use crate::error::StoreResult;
 use crate::figures::*;
 use crate::records::*;
@@ -576,6 +578,56 @@ pub trait LinkStore: Send + Sync {
     async fn customer_link_events(&self, customer: CustomerId, limit: u32) -> StoreResult<Vec<LinkEvent>>;
 }
 
+/// The content library: items, their versions and the maker-checker review. Every write appends its
+/// audit entry in the same transaction; every change of a version's words or status is conditional on
+/// the status it was read in, and a version that moved on meanwhile is `StoreError::Stale`.
+#[async_trait]
+pub trait ContentStore: Send + Sync {
+    /// A new item with its first version, a draft by `author`.
+    async fn create_content_item(
+        &self,
+        item: &NewContentItem,
+        draft: &ContentDraft,
+        author: StaffId,
+        now: Timestamp,
+        audit: &NewAuditEntry,
+    ) -> StoreResult<(ContentItemRecord, ContentVersionRecord)>;
+    /// The item's next version (number one past its newest), a draft by `author`.
+    async fn add_content_version(
+        &self,
+        item: ContentItemId,
+        draft: &ContentDraft,
+        author: StaffId,
+        now: Timestamp,
+        audit: &NewAuditEntry,
+    ) -> StoreResult<ContentVersionRecord>;
+    /// Replaces a draft's words and products, only while it is a draft (else `Stale`).
+    async fn edit_content_draft(
+        &self,
+        version: ContentVersionId,
+        draft: &ContentDraft,
+        now: Timestamp,
+        audit: &NewAuditEntry,
+    ) -> StoreResult<ContentVersionRecord>;
+    /// Moves a version from `step.from` to `step.to`, only if it is still `step.from` (else
+    /// `Stale`). Publishing retires the item's version published before, in the same transaction,
+    /// so an item has at most one published version.
+    async fn step_content_version(
+        &self,
+        version: ContentVersionId,
+        step: &ReviewStep,
+        audit: &NewAuditEntry,
+    ) -> StoreResult<ContentVersionRecord>;
+    async fn content_item(&self, id: ContentItemId) -> StoreResult<ContentItemRecord>;
+    async fn content_version(&self, id: ContentVersionId) -> StoreResult<ContentVersionRecord>;
+    /// The item's versions, oldest first.
+    async fn content_versions(&self, item: ContentItemId) -> StoreResult<Vec<ContentVersionRecord>>;
+    /// A page of the library, newest change first.
+    async fn content_items(&self, filter: &ContentFilter, page: Page) -> StoreResult<Paged<ContentItemRow>>;
+    /// Submitted versions, the longest waiting first.
+    async fn content_review_queue(&self, page: Page) -> StoreResult<Paged<ContentVersionRecord>>;
+}
+
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
@@ -597,6 +649,7 @@ pub trait Store:
     + ComplianceStore
     + ProductStore
     + LinkStore
+    + ContentStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -11,9 +11,8 @@ use siyu_content::lint::{MAX_WORDS, RuleSet, WordClass, WordRule};
 use siyu_content::{Context, MAX_TEXT_CHARS};
 use siyu_domain::audit::AuditAction;
 use siyu_domain::lang::Text;
-use siyu_domain::product::Product;
 use siyu_domain::scope::Permission;
-use siyu_domain::{ProductId, StaffId, Timestamp};
+use siyu_domain::{StaffId, Timestamp};
 use siyu_store::NewComplianceWord;
 
 use super::audit;
@@ -180,47 +179,28 @@ pub async fn lint(
     if text.chars().nth(MAX_TEXT_CHARS).is_some() {
         return Err(ServiceError::invalid("text_too_long", Text::new("lint.text_too_long").arg("max", MAX_TEXT_CHARS)));
     }
-    if product_ids.len() > MAX_PRODUCT_IDS {
-        return Err(ServiceError::invalid(
-            "too_many_products",
-            Text::new("lint.too_many_products").arg("max", MAX_PRODUCT_IDS),
-        ));
-    }
-    let products = linked_products(state, product_ids).await?;
-    let rules = rule_set(listed(state).await?)?;
+    let products: Vec<_> = super::content::products_of(state, product_ids).await?.into_iter().map(|(_, p)| p).collect();
+    let rules = rule_set_now(state).await?;
     let ctx = Context { products: &products, category: None, rules: &rules };
-    Ok(siyu_content::lint(text, &ctx)
-        .into_iter()
+    Ok(lint_view(&siyu_content::lint(text, &ctx)))
+}
+
+/// HQ's list as the lint applies it now, with the defaults.
+pub(crate) async fn rule_set_now(state: &AppState) -> ServiceResult<RuleSet> {
+    rule_set(listed(state).await?)
+}
+
+/// The lint's findings as the services return them.
+pub(crate) fn lint_view(findings: &[siyu_content::Finding]) -> Vec<LintFinding> {
+    findings
+        .iter()
         .map(|f| LintFinding {
             rule: f.rule.code(),
             start: f.start,
             end: f.end,
-            message: f.message,
+            message: f.message.clone(),
             blocking: f.blocking,
         })
-        .collect())
-}
-
-/// The catalogue's products for `ids`, in the order given (an id given twice counts once); the first
-/// id that is malformed or not in the catalogue is refused as `unknown_product`, naming it.
-async fn linked_products(state: &AppState, ids: &[String]) -> ServiceResult<Vec<Product>> {
-    let unknown = |id: &str| {
-        ServiceError::invalid("unknown_product", Text::new("lint.unknown_product").arg("id", id).with_values_cut(40))
-    };
-    let mut parsed: Vec<ProductId> = Vec::with_capacity(ids.len());
-    for raw in ids {
-        let id: ProductId = raw.parse().map_err(|_| unknown(raw))?;
-        if !parsed.contains(&id) {
-            parsed.push(id);
-        }
-    }
-    if parsed.is_empty() {
-        return Ok(Vec::new());
-    }
-    let found = super::products::by_ids(state, &parsed).await?;
-    parsed
-        .iter()
-        .map(|id| found.iter().find(|p| p.id == *id).map(|p| p.as_product()).ok_or_else(|| unknown(&id.to_string())))
         .collect()
 }
 

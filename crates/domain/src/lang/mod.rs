@@ -9,6 +9,7 @@
 mod content;
 mod expression;
 mod import;
+mod library;
 mod service;
 
 use std::fmt;
@@ -218,6 +219,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static (&'static str, &'static str,
         .chain(content::LINT.iter())
         .chain(content::REVIEW.iter())
         .chain(content::LINKS.iter())
+        .chain(library::WORDS.iter())
 }
 
 /// The words of `key` in `lang`.

@@ -235,7 +235,11 @@ async fn import_answers_name_no_server_path() {
 /// A path of the endpoint table with its parameters filled in from `ids` (keyed by the path's first
 /// segment). A path whose parameters have no fixture fails the test: add one.
 fn fill(path: &str, ids: &std::collections::HashMap<&str, String>) -> String {
-    let resource = path.trim_start_matches('/').split('/').next().unwrap();
+    // The first segment names the resource, or the first two where one area has several (`content/items`).
+    let mut segs = path.trim_start_matches('/').split('/');
+    let first = segs.next().unwrap();
+    let two = segs.next().map(|second| format!("{first}/{second}"));
+    let resource = two.as_deref().filter(|k| ids.contains_key(k)).unwrap_or(first);
     let mut out = path.to_owned();
     for (param, key) in [("{id}", resource), ("{no}", "customer_no"), ("{tag}", "tags")] {
         if out.contains(param) {
@@ -318,7 +322,8 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
         ("channels", channel),
         ("tags", "tag_1".to_owned()),
         ("handovers", "hov_1".to_owned()),
-        ("content", "cvr_1".to_owned()),
+        ("content/versions", "cvr_1".to_owned()),
+        ("content/items", "cnt_1".to_owned()),
     ]
     .into();
 

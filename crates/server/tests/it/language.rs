@@ -286,6 +286,12 @@ async fn fixtures(app: &TestApp, fake: &FakeWecom) -> Ids {
     let products =
         "产品代码,产品名称,产品类型,风险等级,发行机构\nF300,沪深300指数基金,基金,R4,华夏基金\nLN1,消费贷,贷款,,本行\n";
     crate::products::import_catalogue(app, &hq, products).await;
+    // A content item with a finding, for its editor page (the version pages take a version id and
+    // are walked as not found with the item's).
+    let item = json!({"kind": "text", "category": "finance_tips", "draft": {"title": "周末理财小课堂", "body": "欢迎参加，稳赚不赔"}});
+    let (s, item) = hq.post_json(app, "/api/v1/content/items", item).await;
+    assert_eq!(s, StatusCode::CREATED, "{item}");
+    ids.insert("content", item["item_id"].as_str().unwrap().to_owned());
     Ids(ids)
 }
 

@@ -10,6 +10,7 @@ mod browser;
 mod channel_controls;
 mod common;
 mod console_forms;
+mod content;
 mod content_lint;
 mod data_scope;
 mod demo;

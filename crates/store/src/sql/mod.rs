@@ -35,6 +35,7 @@ mod audiences;
 #[macro_use]
 mod figures;
 mod compliance;
+mod content;
 mod handovers;
 mod links;
 mod products;

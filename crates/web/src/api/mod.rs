@@ -9,6 +9,7 @@ pub mod customers;
 pub mod extract;
 pub mod handovers;
 pub mod imports;
+pub mod library;
 pub mod openapi;
 pub mod products;
 pub mod tags;
@@ -124,6 +125,16 @@ const CUSTOMER_QUERY: [Param; 8] = [
     text("q", 100, "Customer number (exact) or part of the name"),
 ];
 
+/// The content library's filters (`library::ItemsQuery`).
+const LIBRARY_QUERY: [Param; 6] = [
+    one_of("kind", library::KINDS, "Items of this kind"),
+    one_of("category", library::CATEGORIES, "Items of this category"),
+    one_of("stage", library::STAGES, "Items whose newest version serves this AIDA stage"),
+    one_of("channel", library::CHANNELS, "Items whose newest version may go to this channel"),
+    one_of("status", library::STATUSES, "Items whose newest version is in this review state"),
+    text("q", 100, "Words of the newest version's title or body"),
+];
+
 const SEGMENTS: &[&str] = &["payroll", "credit_card", "wealth", "loan"];
 const ROLES: &[&str] = &["admin", "hq_operator", "compliance_reviewer", "branch_manager", "customer_manager"];
 const JOB_STATUSES: &[&str] = &["queued", "running", "succeeded", "failed"];
@@ -153,6 +164,13 @@ const AUDIT_ACTIONS: &[&str] = &[
     "mapping_remembered",
     "compliance_rules_changed",
     "products_imported",
+    "content_draft_saved",
+    "content_submitted",
+    "content_withdrawn",
+    "content_approved",
+    "content_rejected",
+    "content_published",
+    "content_retired",
 ];
 
 /// `format` and `lang` of a product file (template or export).
@@ -401,6 +419,18 @@ pub fn endpoints() -> Vec<Endpoint> {
         )]),
         ep(routes!(products::template), NoCustomers).needs(ManageProducts).query(&PRODUCT_FILE),
         ep(routes!(products::export), NoCustomers).needs(ReadProducts).query(&PRODUCT_FILE),
+        ep(routes!(library::list), NoCustomers).needs(ReadContent).query(&LIBRARY_QUERY).paged(),
+        ep(routes!(library::create), NoCustomers).needs(AuthorContent),
+        ep(routes!(library::get), NoCustomers).needs(ReadContent),
+        ep(routes!(library::new_version), NoCustomers).needs(AuthorContent),
+        ep(routes!(library::edit), NoCustomers).needs(AuthorContent),
+        ep(routes!(library::submit), NoCustomers).needs(AuthorContent),
+        ep(routes!(library::withdraw), NoCustomers).needs(AuthorContent),
+        ep(routes!(library::approve), NoCustomers).needs(ReviewContent),
+        ep(routes!(library::reject), NoCustomers).needs(ReviewContent),
+        ep(routes!(library::publish), NoCustomers).needs(ReadContent),
+        ep(routes!(library::retire), NoCustomers).needs(ReadContent),
+        ep(routes!(library::review_queue), NoCustomers).needs(ReviewContent).paged(),
     ]
 }
 

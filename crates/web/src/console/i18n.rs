@@ -104,6 +104,7 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     super::audience_words::WORDS,
     super::channels_words::WORDS,
     super::compliance_words::WORDS,
+    super::content_words::WORDS,
     super::home_words::WORDS,
     super::import_words::WORDS,
     super::staff_words::WORDS,

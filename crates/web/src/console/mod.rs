@@ -10,6 +10,9 @@ pub mod channels_words;
 mod chart;
 pub mod compliance;
 pub mod compliance_words;
+pub mod content;
+mod content_diff;
+pub mod content_words;
 pub mod customer_filter_words;
 pub mod customers;
 pub mod handover;
@@ -152,6 +155,12 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/products/template.xlsx", get(products::template_xlsx)),
         ("/products/export.csv", get(products::export_csv)),
         ("/products/export.xlsx", get(products::export_xlsx)),
+        ("/content", get(content::list)),
+        ("/content/new", get(content::new_page)),
+        ("/content/review", get(content::review_queue)),
+        ("/content/review/{id}", get(content::review_page)),
+        ("/content/versions/{id}/preview", get(content::preview)),
+        ("/content/{id}", get(content::detail)),
     ]
 }
 
@@ -183,6 +192,14 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
                 ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/compliance.js"))
             }),
         )
+        .route(
+            "/static/content.js",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/content.js"))
+            }),
+        )
+        // The article page a tracked link opens: public, outside the console's pages (no frame).
+        .route("/h5/articles/{id}", get(content::article))
         .route(
             "/static/builder.js",
             get(|| async {
@@ -250,7 +267,7 @@ pub struct PageCtx {
     pub nav: Vec<NavItem>,
 }
 
-const NAV: [(&str, &str, Permission); 12] = [
+const NAV: [(&str, &str, Permission); 13] = [
     ("/customers", "nav.customers", Permission::ReadCustomers),
     ("/audiences", "nav.audiences", Permission::ReadAudiences),
     ("/tags", "nav.tags", Permission::ReadCustomers),
@@ -262,6 +279,7 @@ const NAV: [(&str, &str, Permission); 12] = [
     ("/audit", "nav.audit", Permission::ReadAuditLog),
     ("/compliance/rules", "nav.compliance_rules", Permission::ManageComplianceRules),
     ("/products", "nav.products", Permission::ReadProducts),
+    ("/content", "nav.content", Permission::ReadContent),
     ("/jobs", "nav.jobs", Permission::ReadJobs),
 ];
 

@@ -33,6 +33,13 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("action.handover_ended", "结束客户交接的剩余客户", "Rest of a hand-over ended"),
     ("action.compliance_rules_changed", "修改合规词库", "Compliance word list changed"),
     ("action.products_imported", "导入产品目录", "Product catalogue imported"),
+    ("action.content_draft_saved", "保存内容草稿", "Content draft saved"),
+    ("action.content_submitted", "提交内容审核", "Content submitted for review"),
+    ("action.content_withdrawn", "撤回内容审核", "Content withdrawn from review"),
+    ("action.content_approved", "审核通过内容", "Content approved"),
+    ("action.content_rejected", "驳回内容", "Content rejected"),
+    ("action.content_published", "发布内容", "Content published"),
+    ("action.content_retired", "下架内容", "Content retired"),
     ("audit.actor_job", "后台任务：{kind}", "Background job: {kind}"),
     // Job kinds (`Job::NAME`, the names in `Registry::standard`).
     ("jobkind.audiences.refresh", "刷新客群与规则标签", "Refresh audiences and rule tags"),

@@ -203,6 +203,14 @@ async fn every_page_fits_phones_tablets_and_desktops_with_its_menu_on_screen() {
     assert_eq!(started, json!(true), "the last manager has customers and colleagues to hand them to");
     d.wait_url(|u| u.contains("/handovers/hov_")).await;
 
+    // A content item, written in the editor, so its page, its preview and its review page exist.
+    b.sign_in("hq01").await;
+    d.go(&format!("{}/content/new", b.base)).await;
+    d.type_into("#f-title", "周末理财小课堂").await;
+    d.type_into("#f-body", "欢迎参加").await;
+    d.click("#content-save").await;
+    d.wait_url(|u| u.contains("/content/cnt_")).await;
+
     for &(size, langs) in SCREENS {
         d.viewport(size).await;
         let screen = size.0.to_string();
