@@ -51,10 +51,12 @@ pub enum AuditAction {
     ComplianceRulesChanged,
     /// Products were imported into the catalogue (the file's name and the counts added and changed).
     ProductsImported,
+    /// An image or file was uploaded to the content library (its name, type and size).
+    MediaUploaded,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 25] = [
+    pub const ALL: [Self; 26] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -80,6 +82,7 @@ impl AuditAction {
         Self::MappingRemembered,
         Self::ComplianceRulesChanged,
         Self::ProductsImported,
+        Self::MediaUploaded,
     ];
 
     /// Whether this action's detail is stored as a catalogue text (`siyu_app::stored_text`), put
@@ -115,6 +118,7 @@ impl AuditAction {
             Self::MappingRemembered => "mapping_remembered",
             Self::ComplianceRulesChanged => "compliance_rules_changed",
             Self::ProductsImported => "products_imported",
+            Self::MediaUploaded => "media_uploaded",
         }
     }
 

@@ -54,6 +54,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0019_handover_ended.sql", sql: include_str!("../migrations/0019_handover_ended.sql") },
     Migration { name: "0020_compliance_words.sql", sql: include_str!("../migrations/0020_compliance_words.sql") },
     Migration { name: "0021_products.sql", sql: include_str!("../migrations/0021_products.sql") },
+    Migration { name: "0023_media.sql", sql: include_str!("../migrations/0023_media.sql") },
 ];
 
 /// A store on one PostgreSQL database (and schema).
@@ -151,6 +152,7 @@ siyu_store::sql_figures!(PgStore);
 siyu_store::sql_handovers!(PgStore);
 siyu_store::sql_compliance!(PgStore);
 siyu_store::sql_products!(PgStore);
+siyu_store::sql_media!(PgStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for PgStore {

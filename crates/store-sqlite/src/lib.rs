@@ -54,6 +54,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0019_handover_ended.sql", sql: include_str!("../migrations/0019_handover_ended.sql") },
     Migration { name: "0020_compliance_words.sql", sql: include_str!("../migrations/0020_compliance_words.sql") },
     Migration { name: "0021_products.sql", sql: include_str!("../migrations/0021_products.sql") },
+    Migration { name: "0023_media.sql", sql: include_str!("../migrations/0023_media.sql") },
 ];
 
 /// A store on one SQLite file.
@@ -140,6 +141,7 @@ siyu_store::sql_figures!(SqliteStore);
 siyu_store::sql_handovers!(SqliteStore);
 siyu_store::sql_compliance!(SqliteStore);
 siyu_store::sql_products!(SqliteStore);
+siyu_store::sql_media!(SqliteStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for SqliteStore {

@@ -23,6 +23,7 @@ mod deep_org;
 mod figures;
 mod handovers;
 mod imports;
+mod media;
 mod products;
 pub use compliance::compliance_words_are_replaced_whole_with_their_audit_entry;
 pub use deep_org::{DeepBank, data_scope_reaches_any_depth, seed_deep_bank, staff_filter_takes_the_whole_subtree};
@@ -36,6 +37,7 @@ pub use imports::{
     an_unmapped_import_waits_for_its_mapping, column_mappings_are_remembered_per_header_set,
     import_preview_counts_what_the_upsert_does,
 };
+pub use media::{media_are_stored_once_per_content_and_listed_by_kind, wecom_copies_are_replaced_and_found_by_expiry};
 pub use products::{a_product_import_lands_whole_or_not_at_all, products_are_upserted_by_code_and_filtered};
 
 /// Expands to one test per conformance check. `$make` is an async fn returning
@@ -62,7 +64,8 @@ macro_rules! conformance_tests {
             a_password_reset_ends_sessions_and_demands_a_change, hand_overs_step_once_and_move_the_owner_on_success,
             ending_a_hand_over_cancels_its_pending_customers_with_its_audit_entry,
             compliance_words_are_replaced_whole_with_their_audit_entry,
-            products_are_upserted_by_code_and_filtered, a_product_import_lands_whole_or_not_at_all);
+            products_are_upserted_by_code_and_filtered, a_product_import_lands_whole_or_not_at_all,
+            media_are_stored_once_per_content_and_listed_by_kind, wecom_copies_are_replaced_and_found_by_expiry);
     };
     (@each $make:path; $($name:ident),*) => {
         $(

@@ -9,6 +9,7 @@
 mod content;
 mod expression;
 mod import;
+mod media;
 mod service;
 
 use std::fmt;
@@ -217,6 +218,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static (&'static str, &'static str,
         .chain(content::TEMPLATES.iter())
         .chain(content::LINT.iter())
         .chain(content::REVIEW.iter())
+        .chain(media::MEDIA.iter())
 }
 
 /// The words of `key` in `lang`.

@@ -36,4 +36,5 @@ mod audiences;
 mod figures;
 mod compliance;
 mod handovers;
+mod media;
 mod products;

@@ -152,6 +152,7 @@ const AUDIT_ACTIONS: &[&str] = &[
     "mapping_remembered",
     "compliance_rules_changed",
     "products_imported",
+    "media_uploaded",
 ];
 
 /// What a request body is, which decides the most a route reads of it. Read from the handler's

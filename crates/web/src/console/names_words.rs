@@ -33,6 +33,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("action.handover_ended", "结束客户交接的剩余客户", "Rest of a hand-over ended"),
     ("action.compliance_rules_changed", "修改合规词库", "Compliance word list changed"),
     ("action.products_imported", "导入产品目录", "Product catalogue imported"),
+    ("action.media_uploaded", "上传图片或文件", "Image or file uploaded"),
     ("audit.actor_job", "后台任务：{kind}", "Background job: {kind}"),
     // Job kinds (`Job::NAME`, the names in `Registry::standard`).
     ("jobkind.audiences.refresh", "刷新客群与规则标签", "Refresh audiences and rule tags"),
