@@ -75,17 +75,27 @@ pub struct Welcome {
     /// An image by URL (from WeCom's image upload).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// A mini-program page: (appid, page, title, pic_media_id).
+    /// A mini-program page: appid, page, title and its cover.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miniprogram: Option<MiniProgram>,
 }
 
+/// A mini-program card. Its cover is an image uploaded to the content library (`cover`), which
+/// outbound puts on WeCom and names by the copy's current `media_id` at each send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MiniProgram {
     pub appid: String,
     pub page: String,
     pub title: String,
+    /// The cover, an uploaded PNG or JPEG (`med_…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "med_3"))]
+    pub cover: Option<crate::MediaId>,
+    /// Legacy: a WeCom `media_id` typed in before covers were uploads. Welcomes stored then still read
+    /// and send it as they did (it lapses after WeCom's three days, as it always did); a cover, when
+    /// given, wins. New welcomes give `cover`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub pic_media_id: String,
 }
 

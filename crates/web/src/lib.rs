@@ -9,6 +9,7 @@ pub mod console;
 pub mod error;
 pub mod headers;
 pub mod health;
+pub mod media;
 pub mod observe;
 pub mod router;
 pub mod serve;

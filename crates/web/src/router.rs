@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", crate::api::routes(&state))
         .merge(crate::health::routes())
         .merge(crate::wecom_callback::routes())
+        .merge(crate::media::routes())
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::middleware::authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), crate::observe::track))
         // Secure cookies over HTTPS and no-store caching, on every answer (refusals included).

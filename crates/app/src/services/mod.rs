@@ -16,6 +16,7 @@ pub mod health;
 pub mod home;
 pub mod imports;
 pub mod jobs;
+pub mod media;
 pub mod org;
 pub mod sessions;
 pub mod staff;

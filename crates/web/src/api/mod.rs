@@ -9,6 +9,7 @@ pub mod customers;
 pub mod extract;
 pub mod handovers;
 pub mod imports;
+pub mod media;
 pub mod openapi;
 pub mod tags;
 pub mod wecom;
@@ -200,6 +201,8 @@ pub struct Endpoint {
     /// For a list answered as a bare array rather than a page: why it cannot grow without bound.
     pub bounded: Option<&'static str>,
     pub reads: Reads,
+    /// For an upload, the most it reads when less than the configured upload limit.
+    pub max_body: Option<usize>,
     /// The operation as the handler documents it (summary, path parameters, body, success answers).
     pub operation: utoipa::openapi::path::Operation,
     /// The schemas that operation refers to.
@@ -225,6 +228,11 @@ impl Endpoint {
 
     fn bounded(mut self, why: &'static str) -> Self {
         self.bounded = Some(why);
+        self
+    }
+
+    fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = Some(bytes);
         self
     }
 
@@ -279,6 +287,7 @@ fn ep((schemas, paths, handler): UtoipaMethodRouter<AppState>, reads: Reads) -> 
         body,
         bounded: None,
         reads,
+        max_body: None,
         operation,
         schemas,
         handler,
@@ -376,6 +385,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(content::rules), NoCustomers).needs(LintContent),
         ep(routes!(content::set_rules), NoCustomers).needs(ManageComplianceRules),
         ep(routes!(openapi::document), NoCustomers).public(),
+        ep(routes!(media::upload), NoCustomers).needs(AuthorContent).max_body(siyu_app::services::media::UPLOAD_BODY_LIMIT),
+        ep(routes!(media::get), NoCustomers).needs(ReadContent),
+        ep(routes!(media::list), NoCustomers)
+            .needs(ReadContent)
+            .query(&[one_of("kind", &["image", "file"], "Only images or only files")])
+            .paged(),
     ]
 }
 
@@ -392,7 +407,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             let handler = match e.body {
                 Body::Upload => e
                     .handler
-                    .layer(DefaultBodyLimit::max(upload_limit))
+                    .layer(DefaultBodyLimit::max(e.max_body.unwrap_or(upload_limit)))
                     .layer(middleware::from_fn(crate::serve::upload_deadline)),
                 Body::Json | Body::None => e.handler,
             };

@@ -47,6 +47,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("jobkind.wecom.tags.mark", "企业微信打标签", "Mark a tag in WeCom"),
     ("jobkind.wecom.tags.pull", "拉取企业微信标签", "Pull tags from WeCom"),
     ("jobkind.wecom.tags.push", "推送标签到企业微信", "Push a tag to WeCom"),
+    ("jobkind.media.renew", "续期企业微信临时素材", "Renew WeCom temporary media"),
     // API token scopes (`ApiScope::as_str`).
     ("scope.customers:read", "读取客户", "Read customers"),
     ("scope.customers:import", "导入客户", "Import customers"),
