@@ -23,3 +23,4 @@ mod migrations;
 mod org_tree;
 mod staff;
 mod wecom;
+mod media;
