@@ -313,6 +313,7 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
         ("channels", channel),
         ("tags", "tag_1".to_owned()),
         ("handovers", "hov_1".to_owned()),
+        ("media", "med_1".to_owned()),
     ]
     .into();
 
