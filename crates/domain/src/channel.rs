@@ -146,6 +146,20 @@ mod tests {
     }
 
     #[test]
+    fn a_welcome_stored_before_covers_were_uploads_still_reads() {
+        let old: Welcome = serde_json::from_str(
+            r#"{"text":"hi","miniprogram":{"appid":"wx1","page":"p","title":"t","pic_media_id":"3abc"}}"#,
+        )
+        .unwrap();
+        let m = old.miniprogram.unwrap();
+        assert_eq!((m.cover, m.pic_media_id.as_str()), (None, "3abc"));
+        let new: Welcome =
+            serde_json::from_str(r#"{"text":"","miniprogram":{"appid":"wx1","page":"p","title":"t","cover":"med_4"}}"#)
+                .unwrap();
+        assert_eq!(new.miniprogram.unwrap().cover, Some(crate::MediaId::new(4)));
+    }
+
+    #[test]
     fn assignment_reads_as_tagged_json() {
         let a: Assignment = serde_json::from_str(r#"{"mode":"round_robin","sub_branch_id":"org_4"}"#).unwrap();
         assert_eq!(a, Assignment::RoundRobin { sub_branch_id: OrgUnitId::new(4) });

@@ -117,7 +117,7 @@ mod tests {
     fn a_name_is_encoded_for_both_old_and_new_browsers() {
         assert_eq!(
             disposition(MediaKind::File, "年报 2026.pdf"),
-            "attachment; filename=\"_____2026.pdf\"; filename*=UTF-8''%E5%B9%B4%E6%8A%A5%202026.pdf"
+            "attachment; filename=\"___2026.pdf\"; filename*=UTF-8''%E5%B9%B4%E6%8A%A5%202026.pdf"
         );
         assert_eq!(disposition(MediaKind::Image, "a\"b.png"), "inline; filename=\"a_b.png\"; filename*=UTF-8''a%22b.png");
     }

@@ -218,3 +218,25 @@ async fn a_welcome_with_an_uploaded_cover_sends_its_current_media_id() {
     assert_eq!(card["miniprogram"]["pic_media_id"], ups[0].media_id.as_str());
     assert_eq!(card["miniprogram"]["appid"], "wx123");
 }
+
+#[tokio::test]
+async fn the_media_page_shows_a_refused_upload_in_its_language() {
+    let app = spawn_app_with(1).await;
+    let hq = app.login("hq01").await;
+    let form = || Form::new().part("file", Part::bytes(b"MZ\x90\0\x03\0\0\0".to_vec()).file_name("cat.png"));
+    let url = app.url(&format!("/media?csrf={}", hq.csrf));
+    let html = hq.client.post(&url).multipart(form()).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("id=\"media-error\"") && html.contains("可执行程序（PE）"), "{html}");
+    hq.client.get(app.url("/lang/en")).send().await.unwrap();
+    let html = hq.client.post(&url).multipart(form()).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("executable program (PE)"), "{html}");
+    let ok = Form::new().part("file", Part::bytes(PNG.to_vec()).file_name("logo.png"));
+    let r = hq.client.post(&url).multipart(ok).send().await.unwrap();
+    assert!(r.status().is_redirection());
+    let html = hq.client.get(app.url("/media?kind=image")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("logo.png") && html.contains("<img src=\"/media/med_"), "{html}");
+    // A customer manager sees the library but no upload form.
+    let cm = app.login("cm_sh01_1").await;
+    let html = cm.client.get(app.url("/media")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("logo.png") && !html.contains("id=\"media-upload\""), "{html}");
+}

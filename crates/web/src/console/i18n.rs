@@ -109,6 +109,7 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     super::staff_words::WORDS,
     super::customer_filter_words::WORDS,
     super::names_words::WORDS,
+    super::media_words::WORDS,
     super::names_words::AUDIT_DETAIL,
 ];
 

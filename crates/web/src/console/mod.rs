@@ -19,6 +19,8 @@ pub mod i18n;
 pub mod import_words;
 pub mod imports;
 pub mod login;
+pub mod media;
+pub mod media_words;
 pub mod names_words;
 pub mod org;
 pub mod profile;
@@ -100,6 +102,16 @@ pub fn forms() -> Vec<FormRoute> {
         form("/channels/{id}/controls", Needs(ManageChannels), post(channels::set_controls)),
         form("/tokens", Needs(ManageApiTokens), post(admin::create_token)),
         form("/tokens/{id}/revoke", Needs(ManageApiTokens), post(admin::revoke_token)),
+        FormRoute {
+            upload: true,
+            ..form(
+                "/media",
+                Needs(AuthorContent),
+                post(media::upload)
+                    .layer(DefaultBodyLimit::max(siyu_app::services::media::UPLOAD_BODY_LIMIT))
+                    .layer(middleware::from_fn(crate::serve::upload_deadline)),
+            )
+        },
     ]
 }
 
@@ -142,6 +154,7 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/audit/export.csv", get(admin::audit_export)),
         ("/tokens", get(admin::tokens)),
         ("/jobs", get(admin::jobs)),
+        ("/media", get(media::list)),
     ]
 }
 
@@ -240,7 +253,7 @@ pub struct PageCtx {
     pub nav: Vec<NavItem>,
 }
 
-const NAV: [(&str, &str, Permission); 11] = [
+const NAV: [(&str, &str, Permission); 12] = [
     ("/customers", "nav.customers", Permission::ReadCustomers),
     ("/audiences", "nav.audiences", Permission::ReadAudiences),
     ("/tags", "nav.tags", Permission::ReadCustomers),
@@ -252,6 +265,7 @@ const NAV: [(&str, &str, Permission); 11] = [
     ("/audit", "nav.audit", Permission::ReadAuditLog),
     ("/compliance/rules", "nav.compliance_rules", Permission::ManageComplianceRules),
     ("/jobs", "nav.jobs", Permission::ReadJobs),
+    ("/media", "nav.media", Permission::ReadContent),
 ];
 
 pub fn lang(headers: &HeaderMap) -> Tr {
