@@ -40,7 +40,8 @@ pub fn welcome_message(w: &Welcome, welcome_code: &str, cover: Option<&str>) -> 
     }
     // A card whose uploaded cover could not be put on WeCom is left out rather than sent without one.
     if let Some(m) = &w.miniprogram
-        && let Some(pic) = cover.or((m.cover.is_none() && !m.pic_media_id.is_empty()).then_some(m.pic_media_id.as_str()))
+        && let Some(pic) =
+            cover.or((m.cover.is_none() && !m.pic_media_id.is_empty()).then_some(m.pic_media_id.as_str()))
     {
         attachments.push(serde_json::json!({ "msgtype": "miniprogram", "miniprogram": { "title": m.title, "pic_media_id": pic, "appid": m.appid, "page": m.page } }));
     }

@@ -67,12 +67,10 @@ fn etag(rec: &MediaRecord) -> String {
 /// Whether `If-None-Match` names this medium's ETag (or is `*`).
 fn not_modified(rec: &MediaRecord, headers: &HeaderMap) -> bool {
     let tag = etag(rec);
-    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
-        |t| {
-            let t = t.trim();
-            t == "*" || t == tag || t.strip_prefix("W/") == Some(tag.as_str())
-        },
-    )
+    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|t| {
+        let t = t.trim();
+        t == "*" || t == tag || t.strip_prefix("W/") == Some(tag.as_str())
+    })
 }
 
 /// `attachment` (files) or `inline` (images), with the name as RFC 6266 asks: an ASCII fallback and
@@ -96,7 +94,8 @@ pub fn disposition(kind: MediaKind, name: &str) -> String {
 
 fn serve(rec: &MediaRecord, bytes: Vec<u8>, req: &HeaderMap) -> Response {
     let mut h = HeaderMap::new();
-    let value = |s: &str| HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let value =
+        |s: &str| HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     h.insert(header::ETAG, value(&etag(rec)));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -119,6 +118,9 @@ mod tests {
             disposition(MediaKind::File, "年报 2026.pdf"),
             "attachment; filename=\"___2026.pdf\"; filename*=UTF-8''%E5%B9%B4%E6%8A%A5%202026.pdf"
         );
-        assert_eq!(disposition(MediaKind::Image, "a\"b.png"), "inline; filename=\"a_b.png\"; filename*=UTF-8''a%22b.png");
+        assert_eq!(
+            disposition(MediaKind::Image, "a\"b.png"),
+            "inline; filename=\"a_b.png\"; filename*=UTF-8''a%22b.png"
+        );
     }
 }

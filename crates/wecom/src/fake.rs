@@ -217,10 +217,7 @@ impl FakeWecom {
 
     pub fn router(&self) -> Router {
         // Temporary media may be up to 20 MB (files); every other call is a small JSON document.
-        Router::new()
-            .fallback(handle)
-            .layer(axum::extract::DefaultBodyLimit::max(21 << 20))
-            .with_state(self.clone())
+        Router::new().fallback(handle).layer(axum::extract::DefaultBodyLimit::max(21 << 20)).with_state(self.clone())
     }
 
     /// The temporary media uploaded so far, in order.

@@ -102,7 +102,11 @@ async fn programs_markup_and_mislabelled_files_are_refused_saying_what_they_are(
     assert!(v["error"]["message"].as_str().unwrap().contains("executable program (PE)"), "{v}");
     for (name, bytes, code) in [
         ("page.png", b"<!DOCTYPE html><html><script>alert(1)</script></html>".to_vec(), "media_script"),
-        ("logo.svg", b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"x()\"/>".to_vec(), "media_script"),
+        (
+            "logo.svg",
+            b"<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"x()\"/>".to_vec(),
+            "media_script",
+        ),
         ("tool.pdf", b"\x7fELF\x02\x01\x01\0\0\0\0\0".to_vec(), "media_executable"),
         ("photo.png", JPEG.to_vec(), "media_mislabelled"),
         ("notes.txt", b"just some words".to_vec(), "media_unsupported"),

@@ -385,7 +385,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(content::rules), NoCustomers).needs(LintContent),
         ep(routes!(content::set_rules), NoCustomers).needs(ManageComplianceRules),
         ep(routes!(openapi::document), NoCustomers).public(),
-        ep(routes!(media::upload), NoCustomers).needs(AuthorContent).max_body(siyu_app::services::media::UPLOAD_BODY_LIMIT),
+        ep(routes!(media::upload), NoCustomers)
+            .needs(AuthorContent)
+            .max_body(siyu_app::services::media::UPLOAD_BODY_LIMIT),
         ep(routes!(media::get), NoCustomers).needs(ReadContent),
         ep(routes!(media::list), NoCustomers)
             .needs(ReadContent)

@@ -51,7 +51,11 @@ pub struct KindQuery {
 
 /// A size for people: KiB below a MiB, else MiB with one decimal.
 fn size(bytes: i64) -> String {
-    if bytes < 1 << 20 { format!("{} KiB", (bytes + 1023) / 1024) } else { format!("{:.1} MiB", bytes as f64 / 1048576.0) }
+    if bytes < 1 << 20 {
+        format!("{} KiB", (bytes + 1023) / 1024)
+    } else {
+        format!("{:.1} MiB", bytes as f64 / 1048576.0)
+    }
 }
 
 async fn list_page(
