@@ -65,10 +65,12 @@ pub enum AuditAction {
     ContentPublished,
     /// A content version was retired and is no longer sent.
     ContentRetired,
+    /// An image or file was uploaded to the content library (its name, type and size).
+    MediaUploaded,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 32] = [
+    pub const ALL: [Self; 33] = [
         Self::Login,
         Self::LoginFailed,
         Self::Logout,
@@ -101,6 +103,7 @@ impl AuditAction {
         Self::ContentRejected,
         Self::ContentPublished,
         Self::ContentRetired,
+        Self::MediaUploaded,
     ];
 
     /// Whether this action's detail is stored as a catalogue text (`siyu_app::stored_text`), put
@@ -143,6 +146,7 @@ impl AuditAction {
             Self::ContentRejected => "content_rejected",
             Self::ContentPublished => "content_published",
             Self::ContentRetired => "content_retired",
+            Self::MediaUploaded => "media_uploaded",
         }
     }
 

@@ -75,17 +75,27 @@ pub struct Welcome {
     /// An image by URL (from WeCom's image upload).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// A mini-program page: (appid, page, title, pic_media_id).
+    /// A mini-program page: appid, page, title and its cover.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub miniprogram: Option<MiniProgram>,
 }
 
+/// A mini-program card. Its cover is an image uploaded to the content library (`cover`), which
+/// outbound puts on WeCom and names by the copy's current `media_id` at each send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MiniProgram {
     pub appid: String,
     pub page: String,
     pub title: String,
+    /// The cover, an uploaded PNG or JPEG (`med_…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "med_3"))]
+    pub cover: Option<crate::MediaId>,
+    /// Legacy: a WeCom `media_id` typed in before covers were uploads. Welcomes stored then still read
+    /// and send it as they did (it lapses after WeCom's three days, as it always did); a cover, when
+    /// given, wins. New welcomes give `cover`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub pic_media_id: String,
 }
 
@@ -133,6 +143,20 @@ mod tests {
         assert_eq!(next_in_turn(&c, Some(StaffId::new(5))), Some(StaffId::new(9)));
         assert_eq!(next_in_turn(&c, Some(StaffId::new(9))), Some(StaffId::new(3)));
         assert_eq!(next_in_turn(&[], None), None);
+    }
+
+    #[test]
+    fn a_welcome_stored_before_covers_were_uploads_still_reads() {
+        let old: Welcome = serde_json::from_str(
+            r#"{"text":"hi","miniprogram":{"appid":"wx1","page":"p","title":"t","pic_media_id":"3abc"}}"#,
+        )
+        .unwrap();
+        let m = old.miniprogram.unwrap();
+        assert_eq!((m.cover, m.pic_media_id.as_str()), (None, "3abc"));
+        let new: Welcome =
+            serde_json::from_str(r#"{"text":"","miniprogram":{"appid":"wx1","page":"p","title":"t","cover":"med_4"}}"#)
+                .unwrap();
+        assert_eq!(new.miniprogram.unwrap().cover, Some(crate::MediaId::new(4)));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod import_template;
 pub mod job;
 pub mod lang;
 pub mod masking;
+pub mod media;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod org;

@@ -55,6 +55,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0020_compliance_words.sql", sql: include_str!("../migrations/0020_compliance_words.sql") },
     Migration { name: "0021_products.sql", sql: include_str!("../migrations/0021_products.sql") },
     Migration { name: "0022_content.sql", sql: include_str!("../migrations/0022_content.sql") },
+    Migration { name: "0023_media.sql", sql: include_str!("../migrations/0023_media.sql") },
     Migration { name: "0024_link_events.sql", sql: include_str!("../migrations/0024_link_events.sql") },
 ];
 
@@ -144,6 +145,7 @@ siyu_store::sql_compliance!(SqliteStore);
 siyu_store::sql_products!(SqliteStore);
 siyu_store::sql_links!(SqliteStore);
 siyu_store::sql_content!(SqliteStore);
+siyu_store::sql_media!(SqliteStore);
 
 #[async_trait::async_trait]
 impl siyu_store::Store for SqliteStore {

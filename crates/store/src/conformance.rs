@@ -25,6 +25,7 @@ mod figures;
 mod handovers;
 mod imports;
 mod links;
+mod media;
 mod products;
 pub use compliance::compliance_words_are_replaced_whole_with_their_audit_entry;
 pub use content::{
@@ -43,6 +44,7 @@ pub use imports::{
     import_preview_counts_what_the_upsert_does,
 };
 pub use links::link_events_land_in_batches_with_their_timeline;
+pub use media::{media_are_stored_once_per_content_and_listed_by_kind, wecom_copies_are_replaced_and_found_by_expiry};
 pub use products::{a_product_import_lands_whole_or_not_at_all, products_are_upserted_by_code_and_filtered};
 
 /// Expands to one test per conformance check. `$make` is an async fn returning
@@ -72,7 +74,8 @@ macro_rules! conformance_tests {
             products_are_upserted_by_code_and_filtered, a_product_import_lands_whole_or_not_at_all,
             link_events_land_in_batches_with_their_timeline,
             content_review_steps_are_compare_and_set_with_their_audit_entry,
-            one_version_per_item_is_published_and_the_library_filters);
+            one_version_per_item_is_published_and_the_library_filters,
+            media_are_stored_once_per_content_and_listed_by_kind, wecom_copies_are_replaced_and_found_by_expiry);
     };
     (@each $make:path; $($name:ident),*) => {
         $(

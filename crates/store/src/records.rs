@@ -813,3 +813,39 @@ pub struct LinkStats {
     pub forwards: u64,
     pub read_seconds: u64,
 }
+
+/// An upload to keep, as the upload service checked it: `content_type` is what the bytes were found
+/// to be, `sha256` their lower-case hex digest, `file_name` already sanitised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMedia {
+    pub sha256: String,
+    pub content_type: String,
+    pub kind: siyu_domain::media::MediaKind,
+    pub bytes: Vec<u8>,
+    pub file_name: String,
+}
+
+/// A stored image or file, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MediaRecord {
+    pub id: siyu_domain::MediaId,
+    /// The SHA-256 of the bytes, lower-case hex: the same bytes are stored once, and this is the ETag.
+    pub sha256: String,
+    /// What the bytes were found to be (`image/png`, `application/pdf`, …).
+    pub content_type: String,
+    pub kind: siyu_domain::media::MediaKind,
+    pub size: i64,
+    pub file_name: String,
+    pub uploaded_by: Option<StaffId>,
+    pub uploaded_at: Timestamp,
+}
+
+/// A medium's current copy on WeCom (temporary media: three days).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WecomMedia {
+    pub media: siyu_domain::MediaId,
+    pub wecom_media_id: String,
+    pub uploaded_at: Timestamp,
+    pub expires_at: Timestamp,
+}

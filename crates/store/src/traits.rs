@@ -628,6 +628,37 @@ pub trait ContentStore: Send + Sync {
     async fn content_review_queue(&self, page: Page) -> StoreResult<Paged<ContentVersionRecord>>;
 }
 
+/// The content library's images and files, kept once per content, and their copies on WeCom.
+#[async_trait]
+pub trait MediaStore: Send + Sync {
+    /// Keeps `media` and appends `audit` in one transaction; bytes already stored (the same SHA-256)
+    /// are not stored again: their record is returned with `false`, and `audit` still appended (the
+    /// upload happened).
+    async fn store_media(
+        &self,
+        media: &NewMedia,
+        by: Option<StaffId>,
+        now: Timestamp,
+        audit: &NewAuditEntry,
+    ) -> StoreResult<(MediaRecord, bool)>;
+    /// One medium's record, without its bytes.
+    async fn media(&self, id: siyu_domain::MediaId) -> StoreResult<Option<MediaRecord>>;
+    /// One medium with its bytes.
+    async fn media_bytes(&self, id: siyu_domain::MediaId) -> StoreResult<Option<(MediaRecord, Vec<u8>)>>;
+    /// A page of media, newest first, of one kind or all.
+    async fn media_list(
+        &self,
+        kind: Option<siyu_domain::media::MediaKind>,
+        page: Page,
+    ) -> StoreResult<Paged<MediaRecord>>;
+    /// Records (or replaces) a medium's copy on WeCom.
+    async fn set_wecom_media(&self, copy: &WecomMedia) -> StoreResult<()>;
+    /// A medium's current copy on WeCom, if it has one (expired or not).
+    async fn wecom_media(&self, id: siyu_domain::MediaId) -> StoreResult<Option<WecomMedia>>;
+    /// Up to `limit` copies on WeCom expiring before `before`, soonest first.
+    async fn wecom_media_expiring(&self, before: Timestamp, limit: i64) -> StoreResult<Vec<WecomMedia>>;
+}
+
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
@@ -650,6 +681,7 @@ pub trait Store:
     + ProductStore
     + LinkStore
     + ContentStore
+    + MediaStore
 {
     /// Which backend this is, for logs and benchmarks: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -37,6 +37,7 @@ pub struct Vault {
     index_key: [u8; 32],
     /// HMAC-SHA256 keyed with the tracked links' own key, ready to clone per token.
     link_mac: Hmac<Sha256>,
+    signing_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Vault {
@@ -61,6 +62,7 @@ impl Vault {
             cipher: Aes256Gcm::new(&enc.into()),
             index_key: derive(master, "siyu/pii/blind-index/v1"),
             link_mac: <Hmac<Sha256> as Mac>::new_from_slice(&link).expect("HMAC takes any key length"),
+            signing_key: derive(master, "siyu/url-signing/v1"),
         }
     }
 
@@ -121,6 +123,26 @@ impl Vault {
     pub fn open_text(&self, label: &str, sealed: &str) -> Result<String, VaultError> {
         let bytes = base64::engine::general_purpose::STANDARD.decode(sealed).map_err(|_| VaultError::Unseal)?;
         String::from_utf8(self.open_bytes(label, &bytes)?).map_err(|_| VaultError::Unseal)
+    }
+
+    /// An HMAC-SHA256 of `message` under `label` (what it signs, e.g. `media`), with a key of its own
+    /// derived from the master key: for URLs siyu hands out and later checks, such as a customer's
+    /// link to an article's image. Compare with [`Vault::verify`], which takes constant time.
+    pub fn sign(&self, label: &str, message: &[u8]) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.signing_key).expect("HMAC takes any key length");
+        mac.update(label.as_bytes());
+        mac.update(&[0]);
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Whether `given` is the first bytes (at least 16) of [`Vault::sign`]'s signature of `message`.
+    pub fn verify(&self, label: &str, message: &[u8], given: &[u8]) -> bool {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.signing_key).expect("HMAC takes any key length");
+        mac.update(label.as_bytes());
+        mac.update(&[0]);
+        mac.update(message);
+        given.len() >= 16 && mac.verify_truncated_left(given).is_ok()
     }
 
     /// The keyed index for exact lookups of a (normalised) value.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod headers;
 pub mod health;
 pub mod links;
+pub mod media;
 pub mod observe;
 pub mod router;
 pub mod serve;

@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", crate::api::routes(&state))
         .merge(crate::health::routes())
         .merge(crate::wecom_callback::routes())
+        .merge(crate::media::routes())
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::middleware::authenticate))
         // Tracked links are public and never have a caller: outside `authenticate` (`links.rs` says why).
         .merge(crate::links::routes())

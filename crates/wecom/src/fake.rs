@@ -96,6 +96,20 @@ struct Corp {
     qr_fetches: u64,
     /// Seconds the fake's clock runs ahead of the system's (a test that moves siyu's clock moves this).
     time_offset_secs: i64,
+    /// Temporary media uploaded, in order.
+    media: Vec<UploadedMediaRecord>,
+}
+
+/// One temporary medium the fake took (`/cgi-bin/media/upload`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedMediaRecord {
+    pub media_id: String,
+    /// `image` or `file`.
+    pub kind: String,
+    pub file_name: String,
+    pub size: usize,
+    /// When it was taken, on the fake's clock (Unix seconds); WeCom keeps it three days.
+    pub created_at: i64,
 }
 
 impl Default for Corp {
@@ -123,6 +137,7 @@ impl Default for Corp {
             qr_redirect: None,
             qr_fetches: 0,
             time_offset_secs: 0,
+            media: Vec::new(),
         }
     }
 }
@@ -201,7 +216,13 @@ impl FakeWecom {
     }
 
     pub fn router(&self) -> Router {
-        Router::new().fallback(handle).with_state(self.clone())
+        // Temporary media may be up to 20 MB (files); every other call is a small JSON document.
+        Router::new().fallback(handle).layer(axum::extract::DefaultBodyLimit::max(21 << 20)).with_state(self.clone())
+    }
+
+    /// The temporary media uploaded so far, in order.
+    pub fn media_uploads(&self) -> Vec<UploadedMediaRecord> {
+        self.corp().media.clone()
     }
 
     /// Where scripted actions deliver their callbacks (siyu's callback URL).
@@ -698,11 +719,68 @@ async fn handle(
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
         None => {}
     }
+    if path == "/cgi-bin/media/upload" {
+        return axum::Json(fake.take_media(&query, &body)).into_response();
+    }
     let body: Value = if body.is_empty() { json!({}) } else { serde_json::from_slice(&body).unwrap_or(Value::Null) };
     if body.is_null() {
         return axum::Json(err(47001, "data format error")).into_response();
     }
     axum::Json(fake.answer(&path, &query, &body)).into_response()
+}
+
+impl FakeWecom {
+    /// Takes one temporary medium as WeCom does: `type` image or file, the multipart field `media`
+    /// with a file name, more than 5 bytes, at most 10 MB (image, JPG or PNG only) or 20 MB (file).
+    /// The form is read as far as this needs (the field's head and its bytes up to the boundary).
+    fn take_media(&self, query: &HashMap<String, String>, body: &[u8]) -> Value {
+        let kind = query.get("type").map(String::as_str).unwrap_or_default();
+        let max = match kind {
+            "image" => 10_000_000,
+            "file" => 20_000_000,
+            _ => return err(40004, "invalid media type"),
+        };
+        let Some((file_name, bytes)) = media_part(body) else { return err(41006, "media data missing") };
+        if bytes.len() <= 5 {
+            return err(40005, "invalid file size");
+        }
+        if bytes.len() > max {
+            return err(40006, "invalid file size");
+        }
+        if kind == "image" && !(bytes.starts_with(b"\x89PNG") || bytes.starts_with(&[0xFF, 0xD8, 0xFF])) {
+            return err(40005, "invalid file type");
+        }
+        let created_at = self.now_secs();
+        let mut c = self.corp();
+        let media_id = format!("3{}", random_code(40));
+        c.media.push(UploadedMediaRecord {
+            media_id: media_id.clone(),
+            kind: kind.to_owned(),
+            file_name,
+            size: bytes.len(),
+            created_at,
+        });
+        // WeCom's samples give `created_at` as a string.
+        ok(json!({ "type": kind, "media_id": media_id, "created_at": created_at.to_string() }))
+    }
+}
+
+/// The `media` field of a multipart body: its file name and bytes.
+fn media_part(body: &[u8]) -> Option<(String, Vec<u8>)> {
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|i| i + from)
+    };
+    let boundary_end = find(body, b"\r\n", 0)?;
+    let boundary = &body[..boundary_end];
+    let head_at = find(body, b"name=\"media\"", 0)?;
+    let head_end = find(body, b"\r\n\r\n", head_at)?;
+    let head = String::from_utf8_lossy(&body[head_at..head_end]).into_owned();
+    let file_name = head.split("filename=\"").nth(1)?.split('"').next()?.to_owned();
+    let data_at = head_end + 4;
+    let mut closing = b"\r\n".to_vec();
+    closing.extend_from_slice(boundary);
+    let data_end = find(body, &closing, data_at)?;
+    Some((file_name, body[data_at..data_end].to_vec()))
 }
 
 /// A contact way's QR image, as WeCom's image host serves it (no token), or the answer a test set.

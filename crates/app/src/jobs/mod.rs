@@ -16,6 +16,7 @@ mod error;
 pub mod handover;
 pub mod import;
 pub mod maintenance;
+pub mod media;
 pub mod refresh;
 pub mod registry;
 pub mod scheduler;

@@ -26,6 +26,7 @@ impl Registry {
         r.add(crate::wecom::tags::PushTag);
         r.add(crate::wecom::tags::MarkTag);
         r.add(crate::wecom::tags::PullTags);
+        r.add(super::media::RenewWecomMedia);
         r
     }
 
@@ -83,6 +84,7 @@ mod tests {
                 "import.commit",
                 "import.validate",
                 "maintenance.cleanup",
+                "media.renew",
                 "staff.handover",
                 "wecom.callback",
                 "wecom.sync",

@@ -7,6 +7,7 @@ use siyu_domain::Timestamp;
 use tokio::sync::watch;
 
 use super::maintenance::Maintenance;
+use super::media::RenewWecomMedia;
 use super::refresh::RefreshAudiences;
 use super::{Job, Nothing, Options, enqueue};
 use crate::state::AppState;
@@ -39,6 +40,9 @@ pub async fn tick(state: &AppState) {
         let minute = now.millis() / 60_000 + 1;
         queue::<ApplyChannelControls>(state, Options::at(Timestamp::from_millis(minute * 60_000)).once_as(minute))
             .await;
+        // WeCom copies of the content library's media, renewed hourly before their 3 days run out.
+        let hour = now.millis() / 3_600_000 + 1;
+        queue::<RenewWecomMedia>(state, Options::at(Timestamp::from_millis(hour * 3_600_000)).once_as(hour)).await;
     }
 }
 

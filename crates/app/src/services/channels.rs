@@ -152,6 +152,12 @@ pub async fn create(state: &AppState, caller: &Caller, mut input: ChannelInput) 
     caller.require(Permission::ManageChannels)?;
     input.tags = input.tags.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
     check_input(&input)?;
+    // A mini-program card's cover is an uploaded PNG or JPEG (a typed-in `pic_media_id` is only read
+    // from welcomes stored before covers were uploads).
+    if let Some(m) = &input.welcome.miniprogram {
+        let cover = m.cover.ok_or_else(|| ServiceError::invalid("bad_cover", Text::new("media.not_an_image")))?;
+        super::media::check_cover(state, cover).await?;
+    }
     channel_controls::check(state, caller, &input.controls).await?;
     let rt = wecom(state)?;
     let (sub_branch, first) = choose(state, &input.assignment, None).await?;
@@ -240,7 +246,7 @@ pub(crate) async fn on_added(
 ) -> Result<(), AddError> {
     let Some(rt) = state.wecom.as_deref() else { return Ok(()) };
     if let Some(wc) = welcome_code.filter(|_| !code.welcome.is_empty()) {
-        crate::outbound::welcome(rt, code, wc).await?;
+        crate::outbound::welcome(state, rt, code, wc).await?;
     }
     if !code.tags.is_empty() {
         let names: Vec<&str> = code.tags.iter().map(String::as_str).collect();

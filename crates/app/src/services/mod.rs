@@ -20,6 +20,7 @@ pub mod home;
 pub mod imports;
 pub mod jobs;
 pub mod links;
+pub mod media;
 pub mod org;
 pub mod products;
 pub mod sessions;

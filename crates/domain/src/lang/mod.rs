@@ -10,6 +10,7 @@ mod content;
 mod expression;
 mod import;
 mod library;
+mod media;
 mod service;
 
 use std::fmt;
@@ -220,6 +221,7 @@ pub fn catalogue() -> impl Iterator<Item = &'static (&'static str, &'static str,
         .chain(content::REVIEW.iter())
         .chain(content::LINKS.iter())
         .chain(library::WORDS.iter())
+        .chain(media::MEDIA.iter())
 }
 
 /// The words of `key` in `lang`.

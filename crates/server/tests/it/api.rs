@@ -324,6 +324,7 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
         ("handovers", "hov_1".to_owned()),
         ("content/versions", "cvr_1".to_owned()),
         ("content/items", "cnt_1".to_owned()),
+        ("media", "med_1".to_owned()),
     ]
     .into();
 

@@ -21,6 +21,7 @@ mod imports_friendly;
 mod jobs;
 mod language;
 mod links;
+mod media;
 mod migrations;
 mod org_tree;
 mod products;

@@ -38,4 +38,5 @@ mod compliance;
 mod content;
 mod handovers;
 mod links;
+mod media;
 mod products;

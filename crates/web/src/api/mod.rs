@@ -10,6 +10,7 @@ pub mod extract;
 pub mod handovers;
 pub mod imports;
 pub mod library;
+pub mod media;
 pub mod openapi;
 pub mod products;
 pub mod tags;
@@ -171,6 +172,7 @@ const AUDIT_ACTIONS: &[&str] = &[
     "content_rejected",
     "content_published",
     "content_retired",
+    "media_uploaded",
 ];
 
 /// `format` and `lang` of a product file (template or export).
@@ -224,6 +226,8 @@ pub struct Endpoint {
     /// For a list answered as a bare array rather than a page: why it cannot grow without bound.
     pub bounded: Option<&'static str>,
     pub reads: Reads,
+    /// For an upload, the most it reads when less than the configured upload limit.
+    pub max_body: Option<usize>,
     /// The operation as the handler documents it (summary, path parameters, body, success answers).
     pub operation: utoipa::openapi::path::Operation,
     /// The schemas that operation refers to.
@@ -249,6 +253,11 @@ impl Endpoint {
 
     fn bounded(mut self, why: &'static str) -> Self {
         self.bounded = Some(why);
+        self
+    }
+
+    fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = Some(bytes);
         self
     }
 
@@ -303,6 +312,7 @@ fn ep((schemas, paths, handler): UtoipaMethodRouter<AppState>, reads: Reads) -> 
         body,
         bounded: None,
         reads,
+        max_body: None,
         operation,
         schemas,
         handler,
@@ -431,6 +441,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(library::publish), NoCustomers).needs(ReadContent),
         ep(routes!(library::retire), NoCustomers).needs(ReadContent),
         ep(routes!(library::review_queue), NoCustomers).needs(ReviewContent).paged(),
+        ep(routes!(media::upload), NoCustomers)
+            .needs(AuthorContent)
+            .max_body(siyu_app::services::media::UPLOAD_BODY_LIMIT),
+        ep(routes!(media::get), NoCustomers).needs(ReadContent),
+        ep(routes!(media::list), NoCustomers)
+            .needs(ReadContent)
+            .query(&[one_of("kind", &["image", "file"], "Only images or only files")])
+            .paged(),
     ]
 }
 
@@ -447,7 +465,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             let handler = match e.body {
                 Body::Upload => e
                     .handler
-                    .layer(DefaultBodyLimit::max(upload_limit))
+                    .layer(DefaultBodyLimit::max(e.max_body.unwrap_or(upload_limit)))
                     .layer(middleware::from_fn(crate::serve::upload_deadline)),
                 Body::Json | Body::None => e.handler,
             };

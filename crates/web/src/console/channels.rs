@@ -63,6 +63,15 @@ pub struct ChannelForm {
     pub link_title: String,
     #[serde(default)]
     pub link_url: String,
+    /// A mini-program card: its appid, page and title, and its cover, an uploaded image (`med_…`).
+    #[serde(default)]
+    pub mp_appid: String,
+    #[serde(default)]
+    pub mp_page: String,
+    #[serde(default)]
+    pub mp_title: String,
+    #[serde(default)]
+    pub mp_cover: String,
 }
 
 #[derive(Template)]
@@ -77,6 +86,8 @@ struct ListPage {
     modes: Vec<Opt>,
     managers: Vec<Opt>,
     sub_branches: Vec<Opt>,
+    /// Uploaded PNG and JPEG images, the newest first, for the mini-program card's cover.
+    covers: Vec<Opt>,
     error: Option<String>,
 }
 
@@ -167,7 +178,21 @@ async fn list_page(
         .map(|u| opt(u.id.to_string(), format!("{} {}", u.code, u.name), &form.sub_branch_id))
         .collect();
     let can_manage = user.0.actor.can(Permission::ManageChannels);
-    render(&ListPage { ctx, rows, pager, can_manage, form, kinds, modes, managers, sub_branches, error })
+    let images = siyu_app::services::media::list(
+        state,
+        &user.0,
+        Some(siyu_domain::media::MediaKind::Image),
+        siyu_app::records::Page::first(100),
+    )
+    .await
+    .map(|p| p.items)
+    .unwrap_or_default();
+    let covers = images
+        .iter()
+        .filter(|m| matches!(m.content_type.as_str(), "image/png" | "image/jpeg"))
+        .map(|m| opt(m.id.to_string(), format!("{} ({})", m.file_name, m.id), &form.mp_cover))
+        .collect();
+    render(&ListPage { ctx, rows, pager, can_manage, form, kinds, modes, managers, sub_branches, covers, error })
 }
 
 pub async fn list(
@@ -208,12 +233,25 @@ fn input_of(f: &ChannelForm) -> Result<ChannelInput, ServiceError> {
         desc: String::new(),
         picurl: String::new(),
     });
+    let card = [&f.mp_appid, &f.mp_page, &f.mp_title, &f.mp_cover].iter().any(|v| !v.trim().is_empty());
+    let miniprogram = if card {
+        let cover = f.mp_cover.trim().parse().map_err(|_| bad("bad_cover", Text::new("media.not_an_image")))?;
+        Some(siyu_domain::channel::MiniProgram {
+            appid: f.mp_appid.trim().to_owned(),
+            page: f.mp_page.trim().to_owned(),
+            title: f.mp_title.trim().to_owned(),
+            cover: Some(cover),
+            pic_media_id: String::new(),
+        })
+    } else {
+        None
+    };
     let tags = f.tags.split([',', '，', ' ']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
     Ok(ChannelInput {
         name: f.name.clone(),
         kind,
         assignment,
-        welcome: Welcome { text: f.welcome_text.trim().to_owned(), link, ..Default::default() },
+        welcome: Welcome { text: f.welcome_text.trim().to_owned(), link, miniprogram, ..Default::default() },
         tags,
         controls: Default::default(),
     })

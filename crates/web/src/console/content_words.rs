@@ -2,7 +2,8 @@
 //! and review page (key, 中文, English); looked up with the rest through [`super::i18n::Tr`].
 
 pub const WORDS: &[(&str, &str, &str)] = &[
-    ("nav.content", "内容库", "Content"),
+    ("nav.content", "内容库", "Library"),
+    ("nav.content_review", "审核队列", "Review queue"),
     ("content.title", "内容库", "Content library"),
     ("content.new", "新建内容", "New item"),
     ("content.queue", "待审核", "Review queue"),

@@ -110,6 +110,7 @@ const TABLES: &[&[(&str, &str, &str)]] = &[
     super::staff_words::WORDS,
     super::customer_filter_words::WORDS,
     super::names_words::WORDS,
+    super::media_words::WORDS,
     super::names_words::AUDIT_DETAIL,
     super::products_words::WORDS,
 ];
@@ -127,6 +128,8 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("nav.logout", "退出", "Sign out"),
     ("nav.lang", "English", "中文"),
     ("nav.menu", "菜单", "Menu"),
+    ("nav.area", "本区页面", "Pages of this area"),
+    ("nav.content_area", "内容中心", "Content"),
     ("common.yes", "是", "Yes"),
     ("common.no", "否", "No"),
     ("common.all", "全部", "All"),

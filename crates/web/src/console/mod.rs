@@ -22,6 +22,8 @@ pub mod i18n;
 pub mod import_words;
 pub mod imports;
 pub mod login;
+pub mod media;
+pub mod media_words;
 pub mod names_words;
 pub mod org;
 pub mod products;
@@ -107,6 +109,16 @@ pub fn forms() -> Vec<FormRoute> {
         form("/tokens/{id}/revoke", Needs(ManageApiTokens), post(admin::revoke_token)),
         FormRoute { upload: true, ..form("/products/import", Needs(ManageProducts), post(products::upload)) },
         form("/products/import/confirm", Needs(ManageProducts), post(products::confirm)),
+        FormRoute {
+            upload: true,
+            ..form(
+                "/media",
+                Needs(AuthorContent),
+                post(media::upload)
+                    .layer(DefaultBodyLimit::max(siyu_app::services::media::UPLOAD_BODY_LIMIT))
+                    .layer(middleware::from_fn(crate::serve::upload_deadline)),
+            )
+        },
     ]
 }
 
@@ -161,6 +173,7 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/content/review/{id}", get(content::review_page)),
         ("/content/versions/{id}/preview", get(content::preview)),
         ("/content/{id}", get(content::detail)),
+        ("/media", get(media::list)),
     ]
 }
 
@@ -256,7 +269,8 @@ pub struct NavItem {
     pub active: bool,
 }
 
-/// What every page's frame needs: words, who is signed in, the CSRF token, the navigation.
+/// What every page's frame needs: words, who is signed in, the CSRF token, the navigation, and the
+/// bar of the current area's own pages (empty outside an area that has one).
 #[derive(Debug, Clone)]
 pub struct PageCtx {
     pub tr: Tr,
@@ -265,23 +279,43 @@ pub struct PageCtx {
     pub role: &'static str,
     pub csrf: String,
     pub nav: Vec<NavItem>,
+    pub area_nav: Vec<NavItem>,
 }
 
-const NAV: [(&str, &str, Permission); 13] = [
-    ("/customers", "nav.customers", Permission::ReadCustomers),
-    ("/audiences", "nav.audiences", Permission::ReadAudiences),
-    ("/tags", "nav.tags", Permission::ReadCustomers),
-    ("/channels", "nav.channels", Permission::ReadChannels),
-    ("/imports", "nav.imports", Permission::ImportCustomers),
-    ("/org", "nav.org", Permission::ManageOrganisation),
-    ("/staff", "nav.staff", Permission::ManageStaff),
-    ("/tokens", "nav.tokens", Permission::ManageApiTokens),
-    ("/audit", "nav.audit", Permission::ReadAuditLog),
-    ("/compliance/rules", "nav.compliance_rules", Permission::ManageComplianceRules),
-    ("/products", "nav.products", Permission::ReadProducts),
+/// A page of the navigation: where it is, its words, who sees it.
+type NavLink = (&'static str, &'static str, Permission);
+
+/// The content area's pages, one entry in the top bar and listed in a bar of their own on each of
+/// them: the top bar has room for about a dozen entries on a desktop, and an operator finds the
+/// library, its review, its images, the product catalogue and the word list as one place.
+const CONTENT_AREA: [NavLink; 5] = [
     ("/content", "nav.content", Permission::ReadContent),
-    ("/jobs", "nav.jobs", Permission::ReadJobs),
+    ("/content/review", "nav.content_review", Permission::ReviewContent),
+    ("/media", "nav.media", Permission::ReadContent),
+    ("/products", "nav.products", Permission::ReadProducts),
+    ("/compliance/rules", "nav.compliance_rules", Permission::ManageComplianceRules),
 ];
+
+/// The top bar: each entry, and the pages of its area when it has several.
+const NAV: [(NavLink, &[NavLink]); 11] = [
+    (("/customers", "nav.customers", Permission::ReadCustomers), &[]),
+    (("/audiences", "nav.audiences", Permission::ReadAudiences), &[]),
+    (("/tags", "nav.tags", Permission::ReadCustomers), &[]),
+    (("/channels", "nav.channels", Permission::ReadChannels), &[]),
+    (("/imports", "nav.imports", Permission::ImportCustomers), &[]),
+    (("/org", "nav.org", Permission::ManageOrganisation), &[]),
+    (("/staff", "nav.staff", Permission::ManageStaff), &[]),
+    (("/tokens", "nav.tokens", Permission::ManageApiTokens), &[]),
+    (("/audit", "nav.audit", Permission::ReadAuditLog), &[]),
+    (("/content", "nav.content_area", Permission::ReadContent), &CONTENT_AREA),
+    (("/jobs", "nav.jobs", Permission::ReadJobs), &[]),
+];
+
+/// Whether `current` is the page `href` or one below it (`/content/7` is under `/content`, and
+/// `/contents` is not).
+fn under(current: &str, href: &str) -> bool {
+    current.strip_prefix(href).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
 
 pub fn lang(headers: &HeaderMap) -> Tr {
     Tr(i18n::lang_of_cookie(cookie(headers, i18n::LANG_COOKIE)))
@@ -290,11 +324,29 @@ pub fn lang(headers: &HeaderMap) -> Tr {
 impl PageCtx {
     pub fn new(user: &ConsoleUser, headers: &HeaderMap, current: &str) -> Self {
         let tr = lang(headers);
-        let nav = NAV
-            .iter()
-            .filter(|(_, _, p)| user.0.actor.can(*p))
-            .map(|(href, key, _)| NavItem { href, label: tr.t(key), active: current.starts_with(href) })
-            .collect();
+        let can = |p: Permission| user.0.actor.can(p);
+        let mut nav = Vec::new();
+        let mut area_nav = Vec::new();
+        for ((href, key, p), area) in NAV.iter() {
+            let in_area = area.iter().any(|(h, _, _)| under(current, h));
+            if !can(*p) {
+                continue;
+            }
+            nav.push(NavItem { href, label: tr.t(key), active: under(current, href) || in_area });
+            if in_area {
+                let shown: Vec<&NavLink> = area.iter().filter(|(_, _, p)| can(*p)).collect();
+                // The most specific page is the current one (`/content/review` rather than `/content`).
+                let best = shown.iter().filter(|(h, _, _)| under(current, h)).map(|(h, _, _)| h.len()).max();
+                area_nav = shown
+                    .iter()
+                    .map(|(h, k, _)| NavItem {
+                        href: h,
+                        label: tr.t(k),
+                        active: Some(h.len()) == best && under(current, h),
+                    })
+                    .collect();
+            }
+        }
         Self {
             tr,
             lang: tr.0.html_code(),
@@ -302,6 +354,7 @@ impl PageCtx {
             role: tr.role_title(user.staff().role, user.1),
             csrf: user.csrf().to_owned(),
             nav,
+            area_nav,
         }
     }
 }

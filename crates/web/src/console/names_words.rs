@@ -40,6 +40,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("action.content_rejected", "驳回内容", "Content rejected"),
     ("action.content_published", "发布内容", "Content published"),
     ("action.content_retired", "下架内容", "Content retired"),
+    ("action.media_uploaded", "上传图片或文件", "Image or file uploaded"),
     ("audit.actor_job", "后台任务：{kind}", "Background job: {kind}"),
     // Job kinds (`Job::NAME`, the names in `Registry::standard`).
     ("jobkind.audiences.refresh", "刷新客群与规则标签", "Refresh audiences and rule tags"),
@@ -53,6 +54,7 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("jobkind.wecom.tags.mark", "企业微信打标签", "Mark a tag in WeCom"),
     ("jobkind.wecom.tags.pull", "拉取企业微信标签", "Pull tags from WeCom"),
     ("jobkind.wecom.tags.push", "推送标签到企业微信", "Push a tag to WeCom"),
+    ("jobkind.media.renew", "续期企业微信临时素材", "Renew WeCom temporary media"),
     // API token scopes (`ApiScope::as_str`).
     ("scope.customers:read", "读取客户", "Read customers"),
     ("scope.customers:import", "导入客户", "Import customers"),

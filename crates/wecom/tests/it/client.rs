@@ -242,3 +242,25 @@ async fn a_body_that_stalls_is_a_timeout_and_its_text_has_no_url() {
     let text = e.to_string();
     assert!(!text.contains("the-app-secret") && !text.contains("corpsecret") && !text.contains("http://"), "{text}");
 }
+
+#[tokio::test]
+async fn temporary_media_are_uploaded_as_a_multipart_field_and_retried_when_refused_for_the_token() {
+    use siyu_wecom::client::MediaType;
+    let (fake, client) = setup().await;
+    let png = b"\x89PNG\r\n\x1a\n-a-cover-".to_vec();
+    let up = client.upload_media(MediaType::Image, "封面.png", "image/png", &png).await.unwrap();
+    assert!(!up.media_id.is_empty());
+    assert!(up.created_at > 1_700_000_000, "{up:?}");
+    // A token WeCom stopped taking is renewed and the same form sent again.
+    fake.inject(Fault::ExpireToken, 1);
+    let pdf = b"%PDF-1.7 a brochure".to_vec();
+    let again = client.upload_media(MediaType::File, "brochure.pdf", "application/pdf", &pdf).await.unwrap();
+    let taken = fake.media_uploads();
+    assert_eq!(taken.len(), 2);
+    assert_eq!((taken[0].kind.as_str(), taken[0].file_name.as_str(), taken[0].size), ("image", "封面.png", png.len()));
+    assert_eq!((taken[1].media_id.as_str(), taken[1].size), (again.media_id.as_str(), pdf.len()));
+    // WeCom takes only JPG and PNG as an image.
+    let gif = b"GIF89a-a-gif-".to_vec();
+    let refused = client.upload_media(MediaType::Image, "a.gif", "image/gif", &gif).await.unwrap_err();
+    assert_eq!(refused.errcode(), Some(40005));
+}
