@@ -49,6 +49,8 @@ pub struct AppState {
     /// Where tracked links' events are committed in groups: started by the first event, inside the
     /// runtime (`links::writer`).
     pub link_writer: Arc<std::sync::OnceLock<crate::links::writer::LinkWriter>>,
+    /// Where each version's links lead, kept briefly (`links::target`).
+    pub link_targets: Arc<crate::links::target::TargetCache>,
 }
 
 /// Uploads handled at once (see [`AppState::file_work`]).
@@ -93,6 +95,7 @@ impl AppState {
             file_work: Arc::new(tokio::sync::Semaphore::new(FILES_AT_ONCE)),
             qr_failures: Arc::default(),
             link_writer: Arc::default(),
+            link_targets: Arc::default(),
         }
     }
 

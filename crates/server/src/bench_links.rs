@@ -11,9 +11,10 @@ use siyu::clock::SystemClock;
 use siyu::config::Config;
 use siyu_app::state::AppState;
 use siyu_content::link_token::{DEFAULT_TTL_SECS, LinkToken, Recipient, SharedChannel};
+use siyu_content::{Category, ItemKind, Status};
+use siyu_domain::Clock;
 use siyu_domain::scope::DataScope;
-use siyu_domain::{Clock, ContentVersionId};
-use siyu_store::{CustomerStore, Page};
+use siyu_store::{ContentDraft, CustomerStore, Page};
 use siyu_store_sqlite::SqliteStore;
 use siyu_vault::Vault;
 
@@ -46,9 +47,13 @@ pub async fn run(opens: usize, concurrency: usize) -> anyhow::Result<()> {
     let app = siyu_web::router(state);
     tokio::spawn(siyu_web::serve::serve(listener, app, limits, std::future::pending()));
 
-    // One version; a third of the opens are customers' own links (each a timeline entry), the rest
-    // Moments and group links. Tokens are signed before the clock starts.
-    let version = ContentVersionId::new(1);
+    // One published article; a third of the opens are customers' own links (each a timeline entry),
+    // the rest Moments and group links. Tokens are signed before the clock starts.
+    let article =
+        ContentDraft { title: "认识净值".into(), body: "<p>净值会波动。</p>".into(), ..Default::default() };
+    let kind = (ItemKind::Article, Category::FinanceTips);
+    let who = siyu::demo::content::authors(&*check.store).await?;
+    let version = siyu::demo::content::seed_item(&*check.store, kind, article, Status::Published, who, now).await?;
     let urls: Vec<String> = (0..opens.min(10_000))
         .map(|i| {
             let recipient = match i % 3 {

@@ -94,7 +94,7 @@ fn busy(lang: Lang) -> Response {
 async fn open(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
     match links::open(&state, &token, cookie(&headers, VISITOR_COOKIE)).await {
         Ok(opened) => {
-            let to = HeaderValue::from_str(&opened.target.location()).ok();
+            let to = opened.target.location(&token).and_then(|l| HeaderValue::from_str(&l).ok());
             let resp = match to {
                 Some(to) => (StatusCode::FOUND, [(header::LOCATION, to)]).into_response(),
                 None => neutral(lang(&headers)),

@@ -23,7 +23,13 @@
   // A share button (data-link-forward) or the page's share action counts as a forward.
   document.addEventListener('click', function (e) {
     var el = e.target && e.target.closest && e.target.closest('[data-link-forward]');
-    if (el) navigator.sendBeacon(base + '/forward', '');
+    if (!el) return;
+    navigator.sendBeacon(base + '/forward', '');
+    // Where the browser can share (WeChat's own menu cannot be seen from the page), offer it.
+    // The shared address is the page without its token: a friend who opens it is not the customer the
+    // link was made for, and must not be recorded as them.
+    var url = location.origin + location.pathname;
+    if (navigator.share) navigator.share({ title: document.title, url: url }).catch(function () {});
   });
   window.siyuLinkForwarded = function () { navigator.sendBeacon(base + '/forward', ''); };
 })();

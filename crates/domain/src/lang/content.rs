@@ -235,6 +235,16 @@ pub(super) const REVIEW: &[(&str, &str, &str)] = &[
 /// Tracked links: issuing one for a send, and the page an opener sees when a link cannot be opened.
 pub(super) const LINKS: &[(&str, &str, &str)] = &[
     (
+        "links.not_linkable",
+        "只有文章和链接类内容可以生成雷达链接；其他类型请直接发送",
+        "Only articles and link items get a tracked link; send other kinds as they are",
+    ),
+    (
+        "links.not_sendable",
+        "这个版本尚未发布或已过期、下架，不能发送",
+        "This version is not published, or it has expired or been retired: it cannot be sent",
+    ),
+    (
         "links.bad_recipient",
         "请指定一位客户，或指定朋友圈或客户群渠道（二者选一）",
         "Name one customer, or the Moments or group channel (one of the two)",

@@ -15,6 +15,7 @@ use siyu_vault::Vault;
 use siyu_wecom::fake::FakeWecom;
 use siyu_wecom::fake::names::random_customer_name;
 
+pub mod content;
 pub mod products;
 pub mod scans;
 pub mod tags;
@@ -254,6 +255,7 @@ pub async fn seed_if_empty(
     seed_customers(store, vault, customers, now).await?;
     tags::seed(store, now).await?;
     products::seed(store, now).await?;
+    content::seed(store, now).await?;
     Ok(Some(logins))
 }
 

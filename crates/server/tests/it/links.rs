@@ -11,14 +11,27 @@ use siyu_store::Page;
 
 use crate::common::{Session, TestApp, client, spawn_app};
 
-const VERSION: &str = "cvr_41";
+/// A published article of HQ's, approved by compliance: the version links are issued for.
+async fn published(app: &TestApp) -> (String, ContentVersionId) {
+    let (hq, comp) = (app.login("hq01").await, app.login("comp01").await);
+    let form = json!({"kind": "article", "category": "finance_tips", "draft": {"title": "认识净值", "body": "<p>净值会波动</p>"}});
+    let (s, saved) = hq.post_json(app, "/api/v1/content/items", form).await;
+    assert_eq!(s, StatusCode::CREATED, "{saved}");
+    let v = saved["version"]["id"].as_str().unwrap().to_owned();
+    for (who, step) in [(&hq, "submit"), (&comp, "approve"), (&hq, "publish")] {
+        let (s, body) = who.post_json(app, &format!("/api/v1/content/versions/{v}/{step}"), json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{step}: {body}");
+    }
+    let id = v.parse().unwrap();
+    (v, id)
+}
 
 async fn issue(app: &TestApp, who: &Session, body: Value) -> (StatusCode, Value) {
     who.post_json(app, "/api/v1/content/links", body).await
 }
 
-async fn stats(app: &TestApp) -> siyu_store::LinkStats {
-    app.state.store.link_stats(ContentVersionId::new(41)).await.unwrap()
+async fn stats(app: &TestApp, version: ContentVersionId) -> siyu_store::LinkStats {
+    app.state.store.link_stats(version).await.unwrap()
 }
 
 async fn link_opened(app: &TestApp, customer: siyu_domain::CustomerId) -> usize {
@@ -34,32 +47,37 @@ fn browser() -> reqwest::Client {
 #[tokio::test]
 async fn an_open_is_recorded_once_with_its_timeline_entry_and_goes_to_the_article() {
     let app = spawn_app().await;
+    let (version, vid) = published(&app).await;
     let cm = app.login("cm_sh01_1").await;
     let mine = app.customer_of("cm_sh01_1").await;
     let theirs = app.customer_of("cm_sh01_2").await;
 
-    let (status, link) = issue(&app, &cm, json!({"version_id": VERSION, "customer_id": mine.id.to_string()})).await;
+    let (status, link) = issue(&app, &cm, json!({"version_id": version, "customer_id": mine.id.to_string()})).await;
     assert_eq!(status, StatusCode::OK, "{link}");
     assert_eq!(link["channel"], "one_to_one");
     let path = link["path"].as_str().unwrap().to_owned();
     assert_eq!(path, format!("/l/{}", link["token"].as_str().unwrap()));
     // Another manager's customer is not found: no link for them, nothing said about them.
-    let (status, body) = issue(&app, &cm, json!({"version_id": VERSION, "customer_id": theirs.id.to_string()})).await;
+    let (status, body) = issue(&app, &cm, json!({"version_id": version, "customer_id": theirs.id.to_string()})).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     // Both a customer and a channel, or neither, is refused.
-    let both = json!({"version_id": VERSION, "customer_id": mine.id.to_string(), "channel": "moments"});
+    let both = json!({"version_id": version, "customer_id": mine.id.to_string(), "channel": "moments"});
     assert_eq!(issue(&app, &cm, both).await.1["error"]["code"], "bad_recipient");
-    assert_eq!(issue(&app, &cm, json!({"version_id": VERSION})).await.1["error"]["code"], "bad_recipient");
+    assert_eq!(issue(&app, &cm, json!({"version_id": version})).await.1["error"]["code"], "bad_recipient");
 
     let phone = browser();
     let r = phone.get(app.url(&path)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FOUND);
-    assert_eq!(r.headers()["location"], "/h5/articles/cvr_41");
+    let token = link["token"].as_str().unwrap();
+    assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/h5/articles/{version}?t={token}"));
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("sy_v=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain HTTP: no Secure");
     assert_eq!(r.headers()["cache-control"], "no-store");
-    assert_eq!(stats(&app).await, siyu_store::LinkStats { opens: 1, unique_openers: 1, forwards: 0, read_seconds: 0 });
+    assert_eq!(
+        stats(&app, vid).await,
+        siyu_store::LinkStats { opens: 1, unique_openers: 1, forwards: 0, read_seconds: 0 }
+    );
     assert_eq!(link_opened(&app, mine.id).await, 1);
 
     // The same browser again: an open more, the same opener, no new cookie.
@@ -67,12 +85,12 @@ async fn an_open_is_recorded_once_with_its_timeline_entry_and_goes_to_the_articl
     let r = phone.get(app.url(&path)).header("cookie", &visitor).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FOUND);
     assert!(r.headers().get("set-cookie").is_none());
-    let s = stats(&app).await;
+    let s = stats(&app, vid).await;
     assert_eq!((s.opens, s.unique_openers), (2, 1));
     assert_eq!(link_opened(&app, mine.id).await, 2);
     // Another browser of the same customer is still one opener (the token names the customer).
     browser().get(app.url(&path)).send().await.unwrap();
-    let s = stats(&app).await;
+    let s = stats(&app, vid).await;
     assert_eq!((s.opens, s.unique_openers), (3, 1));
 
     // Over HTTPS (a proxy saying so) the visitor cookie is Secure.
@@ -83,9 +101,10 @@ async fn an_open_is_recorded_once_with_its_timeline_entry_and_goes_to_the_articl
 #[tokio::test]
 async fn tampered_and_expired_tokens_record_nothing_and_show_the_neutral_page() {
     let app = spawn_app().await;
+    let (version, vid) = published(&app).await;
     let cm = app.login("cm_sh01_1").await;
     let mine = app.customer_of("cm_sh01_1").await;
-    let (_, link) = issue(&app, &cm, json!({"version_id": VERSION, "customer_id": mine.id.to_string()})).await;
+    let (_, link) = issue(&app, &cm, json!({"version_id": version, "customer_id": mine.id.to_string()})).await;
     let token = link["token"].as_str().unwrap().to_owned();
 
     let mut tampered = token.clone().into_bytes();
@@ -107,7 +126,7 @@ async fn tampered_and_expired_tokens_record_nothing_and_show_the_neutral_page() 
         let beacon = browser().post(app.url(&format!("/l/{bad}/forward"))).send().await.unwrap();
         assert_eq!(beacon.status(), StatusCode::NOT_FOUND);
     }
-    assert_eq!(stats(&app).await, siyu_store::LinkStats::default());
+    assert_eq!(stats(&app, vid).await, siyu_store::LinkStats::default());
     assert_eq!(link_opened(&app, mine.id).await, 0);
 
     // 90 days later the good token has expired: the same neutral page, nothing recorded.
@@ -115,15 +134,16 @@ async fn tampered_and_expired_tokens_record_nothing_and_show_the_neutral_page() 
     let r = browser().get(app.url(&format!("/l/{token}"))).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("内容暂时无法查看"));
-    assert_eq!(stats(&app).await, siyu_store::LinkStats::default());
+    assert_eq!(stats(&app, vid).await, siyu_store::LinkStats::default());
 }
 
 #[tokio::test]
 async fn read_time_and_forwards_are_bounded_and_recorded() {
     let app = spawn_app().await;
+    let (version, vid) = published(&app).await;
     let cm = app.login("cm_sh01_1").await;
     let mine = app.customer_of("cm_sh01_1").await;
-    let (_, link) = issue(&app, &cm, json!({"version_id": VERSION, "customer_id": mine.id.to_string()})).await;
+    let (_, link) = issue(&app, &cm, json!({"version_id": version, "customer_id": mine.id.to_string()})).await;
     let path = link["path"].as_str().unwrap().to_owned();
     let phone = browser();
     let read = |body: &'static str| {
@@ -138,7 +158,7 @@ async fn read_time_and_forwards_are_bounded_and_recorded() {
     let r = phone.post(app.url(&format!("{path}/read"))).body(big).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(phone.post(app.url(&format!("{path}/forward"))).send().await.unwrap().status(), StatusCode::NO_CONTENT);
-    let s = stats(&app).await;
+    let s = stats(&app, vid).await;
     assert_eq!((s.opens, s.forwards, s.read_seconds), (0, 1, 3642));
     assert_eq!(link_opened(&app, mine.id).await, 0, "reads and forwards are not opens");
 }
@@ -146,12 +166,13 @@ async fn read_time_and_forwards_are_bounded_and_recorded() {
 #[tokio::test]
 async fn a_moments_opener_is_matched_when_the_same_browser_opens_their_own_link() {
     let app = spawn_app().await;
+    let (version, vid) = published(&app).await;
     let cm = app.login("cm_sh01_1").await;
     let mine = app.customer_of("cm_sh01_1").await;
-    let (status, moments) = issue(&app, &cm, json!({"version_id": VERSION, "channel": "moments"})).await;
+    let (status, moments) = issue(&app, &cm, json!({"version_id": version, "channel": "moments"})).await;
     assert_eq!(status, StatusCode::OK, "{moments}");
     assert_eq!(moments["channel"], "moments");
-    let (_, own) = issue(&app, &cm, json!({"version_id": VERSION, "customer_id": mine.id.to_string()})).await;
+    let (_, own) = issue(&app, &cm, json!({"version_id": version, "customer_id": mine.id.to_string()})).await;
 
     let phone = browser();
     let r = phone.get(app.url(moments["path"].as_str().unwrap())).send().await.unwrap();
@@ -166,13 +187,13 @@ async fn a_moments_opener_is_matched_when_the_same_browser_opens_their_own_link(
         .unwrap();
     // A second anonymous browser.
     browser().get(app.url(moments["path"].as_str().unwrap())).send().await.unwrap();
-    assert_eq!(stats(&app).await.unique_openers, 2);
+    assert_eq!(stats(&app, vid).await.unique_openers, 2);
     assert_eq!(link_opened(&app, mine.id).await, 0, "an anonymous open names no one");
     assert!(app.state.store.customer_link_events(mine.id, 10).await.unwrap().is_empty());
 
     // The first browser opens the customer's own link: its Moments open and read are theirs now.
     phone.get(app.url(own["path"].as_str().unwrap())).header("cookie", &visitor).send().await.unwrap();
-    let s = stats(&app).await;
+    let s = stats(&app, vid).await;
     assert_eq!((s.opens, s.unique_openers, s.read_seconds), (3, 2, 30));
     let events = app.state.store.customer_link_events(mine.id, 10).await.unwrap();
     assert_eq!(events.len(), 3);
@@ -181,7 +202,71 @@ async fn a_moments_opener_is_matched_when_the_same_browser_opens_their_own_link(
     assert_eq!(link_opened(&app, mine.id).await, 1, "only the open of their own link is on the timeline");
 
     // The stats endpoint shows the same figures to staff.
-    let (status, body) = cm.get_json(&app, "/api/v1/content/versions/cvr_41/link-stats").await;
+    let (status, body) = cm.get_json(&app, &format!("/api/v1/content/versions/{version}/link-stats")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({"opens": 3, "unique_openers": 2, "forwards": 0, "read_seconds": 30}));
+}
+
+/// Links are issued only for what may be sent, and an open never shows withdrawn words: a draft or a
+/// text item gets no link; once the item's next version is published an old link leads to it (the
+/// open still counted for the version sent); once nothing of the item is live, to the neutral page.
+#[tokio::test]
+async fn links_lead_only_to_what_is_live_now() {
+    let app = spawn_app().await;
+    let (version, vid) = published(&app).await;
+    let (hq, comp, cm) = (app.login("hq01").await, app.login("comp01").await, app.login("cm_sh01_1").await);
+    let mine = app.customer_of("cm_sh01_1").await.id.to_string();
+    let text = json!({"kind": "text", "category": "finance_tips", "draft": {"title": "问候", "body": "您好"}});
+    let (_, saved) = hq.post_json(&app, "/api/v1/content/items", text).await;
+    let draft = saved["version"]["id"].as_str().unwrap().to_owned();
+    let (s, body) = issue(&app, &cm, json!({"version_id": draft, "customer_id": mine})).await;
+    assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("not_linkable")), "{body}");
+    let article =
+        json!({"kind": "article", "category": "finance_tips", "draft": {"title": "草稿", "body": "<p>未审</p>"}});
+    let (_, saved) = hq.post_json(&app, "/api/v1/content/items", article).await;
+    let unreviewed = saved["version"]["id"].as_str().unwrap().to_owned();
+    let (s, body) = issue(&app, &cm, json!({"version_id": unreviewed, "customer_id": mine})).await;
+    assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("not_sendable")), "{body}");
+
+    let (_, link) = issue(&app, &cm, json!({"version_id": version, "customer_id": mine})).await;
+    let path = link["path"].as_str().unwrap().to_owned();
+    // The article page carries the token to its beacons.
+    let r = browser().get(app.url(&path)).send().await.unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    let page = browser().get(app.url(&to)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("净值会波动") && page.contains("link_beacon.js") && page.contains("data-link-forward"),
+        "{page}"
+    );
+
+    // The item's next version is published, which retires the first: the old link now leads to it.
+    let v1 = app.state.store.content_version(vid).await.unwrap();
+    let (_, next) = hq
+        .post_json(
+            &app,
+            &format!("/api/v1/content/items/{}/versions", v1.item_id),
+            json!({"title": "认识净值（更新）", "body": "<p>净值每日更新</p>"}),
+        )
+        .await;
+    let v2 = next["version"]["id"].as_str().unwrap().to_owned();
+    for (who, step) in [(&hq, "submit"), (&comp, "approve"), (&hq, "publish")] {
+        let (s, body) = who.post_json(&app, &format!("/api/v1/content/versions/{v2}/{step}"), json!({})).await;
+        assert_eq!(s, StatusCode::OK, "{step}: {body}");
+    }
+    // An open's answer is kept for a few seconds (`links::target::CACHE_FOR`): start afresh.
+    app.state.link_targets.0.lock().unwrap().clear();
+    let r = browser().get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FOUND);
+    assert!(
+        r.headers()["location"].to_str().unwrap().starts_with(&format!("/h5/articles/{v2}?t=")),
+        "to the live version"
+    );
+    assert_eq!(stats(&app, vid).await.opens, 2, "counted for the version sent");
+
+    let (s, body) = hq.post_json(&app, &format!("/api/v1/content/versions/{v2}/retire"), json!({})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    app.state.link_targets.0.lock().unwrap().clear();
+    let r = browser().get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "nothing live: the neutral page");
+    assert!(r.headers().get("location").is_none());
 }

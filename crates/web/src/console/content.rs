@@ -479,6 +479,17 @@ struct ArticlePage {
     html: String,
     /// For a staff preview: what state the version is in.
     banner: String,
+    /// The tracked link's token the page was opened with, for its read-time and forward beacons.
+    token: Option<String>,
+}
+
+/// The token an article page was opened with (`?t=` from `/l/{token}`'s redirect), kept only when it
+/// looks like one: the beacons verify it, this only keeps anything else out of the page.
+fn beacon_token(raw: Option<&str>) -> Option<String> {
+    raw.filter(|t| {
+        t.len() <= 100 && !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+    .map(str::to_owned)
 }
 
 fn article_html(kind: ItemKind, v: &VersionView) -> String {
@@ -504,12 +515,22 @@ pub async fn preview(
         Err(e) => return error_page(ctx, e),
     };
     let banner = format!("{} · {}", ctx.tr.t("content.preview"), ctx.tr.say(&v.status.text()));
-    render(&ArticlePage { lang: ctx.lang, title: v.draft.title.clone(), html: article_html(item.kind, &v), banner })
+    render(&ArticlePage {
+        lang: ctx.lang,
+        title: v.draft.title.clone(),
+        html: article_html(item.kind, &v),
+        banner,
+        token: None,
+    })
 }
 
 /// The public article page a tracked link opens: a published, unexpired article version only;
 /// anything else is one neutral page that says nothing about why.
-pub async fn article(State(state): State<AppState>, axum::extract::Path(raw): axum::extract::Path<String>) -> Response {
+pub async fn article(
+    State(state): State<AppState>,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
     let found = match raw.parse::<ContentVersionId>() {
         Ok(id) => content::published_article(&state, id).await.ok(),
         Err(_) => None,
@@ -522,6 +543,7 @@ pub async fn article(State(state): State<AppState>, axum::extract::Path(raw): ax
                 title: view.draft.title.clone(),
                 html: article_html(ItemKind::Article, &view),
                 banner: String::new(),
+                token: beacon_token(q.get("t").map(String::as_str)),
             })
         }
         None => (

@@ -1,0 +1,101 @@
+//! The demo bank's content library: what a customer manager finds on the first day — a published
+//! investor-education article and a link to the mobile bank's wealth page, both approved by
+//! compliance; an invitation waiting in the review queue; and a draft whose claim the lint flags.
+//!
+//! Written through the store as the review would leave each version (author HQ operations, reviewer
+//! compliance, each step audited), with words that pass the lint, so what the demo shows is what the
+//! console would have made.
+
+use siyu_content::{Category, Channel, ItemKind, Status};
+use siyu_domain::audit::{AuditAction, NewAuditEntry};
+use siyu_domain::{ContentVersionId, StaffId, Timestamp};
+use siyu_store::{ContentDraft, NewContentItem, ReviewStep, Store, StoreError};
+
+/// The review steps from a draft to `until`, each with who takes it and its audit action.
+fn steps(until: Status, author: StaffId, reviewer: StaffId) -> Vec<(Status, Status, StaffId, AuditAction)> {
+    let all = [
+        (Status::Draft, Status::Submitted, author, AuditAction::ContentSubmitted),
+        (Status::Submitted, Status::Approved, reviewer, AuditAction::ContentApproved),
+        (Status::Approved, Status::Published, author, AuditAction::ContentPublished),
+    ];
+    let n = match until {
+        Status::Submitted => 1,
+        Status::Approved => 2,
+        Status::Published => 3,
+        _ => 0,
+    };
+    all[..n].to_vec()
+}
+
+/// One item with its first version, taken through the review up to `until`.
+pub async fn seed_item(
+    store: &dyn Store,
+    (kind, category): (ItemKind, Category),
+    draft: ContentDraft,
+    until: Status,
+    (author, reviewer): (StaffId, StaffId),
+    now: Timestamp,
+) -> Result<ContentVersionId, StoreError> {
+    let audit = |action| NewAuditEntry {
+        at: now,
+        staff_id: None,
+        actor: "demo".into(),
+        action,
+        target: "content".into(),
+        detail: String::new(),
+        ip: None,
+    };
+    let item = NewContentItem { kind, category, owner_unit: None, variant_of: None, created_by: Some(author) };
+    let (_, v) = store.create_content_item(&item, &draft, author, now, &audit(AuditAction::ContentDraftSaved)).await?;
+    for (from, to, by, action) in steps(until, author, reviewer) {
+        let step = ReviewStep { from, to, by, at: now, reject_reason: None, override_reason: None };
+        store.step_content_version(v.id, &step, &audit(action)).await?;
+    }
+    Ok(v.id)
+}
+
+/// HQ operations' and compliance's demo logins, who write and review the demo's items.
+pub async fn authors(store: &dyn Store) -> Result<(StaffId, StaffId), StoreError> {
+    Ok((store.staff_credentials("hq01").await?.staff.id, store.staff_credentials("comp01").await?.staff.id))
+}
+
+/// Seeds the library.
+pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<(), StoreError> {
+    let who = authors(store).await?;
+    let all = vec![Channel::OneToOne, Channel::Moments, Channel::Group];
+    let article = ContentDraft {
+        title: "读懂理财产品的净值波动".into(),
+        body: "<p>理财产品打破刚性兑付后，净值每天都会变化。</p><h2>为什么会波动</h2>\
+               <p>产品持有的债券、存款和股票价格随市场变化，净值随之起伏。</p>\
+               <h2>怎样看待</h2><ul><li>看业绩比较基准，也看历史回撤</li><li>按自己的风险承受能力选择</li></ul>\
+               <p>有疑问可以随时问您的客户经理。</p>"
+            .into(),
+        channels: all.clone(),
+        ..Default::default()
+    };
+    seed_item(store, (ItemKind::Article, Category::InvestorEducation), article, Status::Published, who, now).await?;
+    let link = ContentDraft {
+        title: "手机银行理财专区".into(),
+        body: "在手机银行查看在售理财产品和持仓。".into(),
+        link_url: "https://bank.example.com/wealth".into(),
+        link_desc: "随时查看净值与持仓".into(),
+        channels: all.clone(),
+        ..Default::default()
+    };
+    seed_item(store, (ItemKind::Link, Category::FinanceTips), link, Status::Published, who, now).await?;
+    let invite = ContentDraft {
+        title: "周末理财小课堂邀请".into(),
+        body: "{客户称呼}您好，我是{客户经理}。本周六下午{网点}有一场理财小课堂，欢迎您来坐坐。".into(),
+        channels: vec![Channel::OneToOne],
+        ..Default::default()
+    };
+    seed_item(store, (ItemKind::Text, Category::Activity), invite, Status::Submitted, who, now).await?;
+    let draft = ContentDraft {
+        title: "新客专享".into(),
+        body: "新客专享理财，稳赚不赔，名额有限。".into(),
+        channels: vec![Channel::Moments],
+        ..Default::default()
+    };
+    seed_item(store, (ItemKind::Text, Category::Benefit), draft, Status::Draft, who, now).await?;
+    Ok(())
+}
