@@ -109,6 +109,9 @@ pub struct Approval {
     pub by: StaffId,
     pub at: Timestamp,
     pub override_reason: Option<String>,
+    /// The blocking findings the override reason was given for ([`Finding::key`]); publishing refuses
+    /// any other, so one override never covers a claim nobody weighed.
+    pub overridden: Vec<String>,
 }
 
 /// Who rejected a version, when and why.
@@ -275,7 +278,11 @@ pub fn transition(
                 None => None,
             };
             next.status = Approved;
-            next.approval = Some(Approval { by: actor.id, at: now, override_reason });
+            let overridden = match override_reason {
+                Some(_) => findings.iter().filter(|f| f.blocking).map(Finding::key).collect(),
+                None => Vec::new(),
+            };
+            next.approval = Some(Approval { by: actor.id, at: now, override_reason, overridden });
         }
         (Action::Reject { reason: why }, Submitted) => {
             reviewer_only()?;
@@ -287,9 +294,10 @@ pub fn transition(
                 return Err(ReviewError::Expired);
             }
             // A blocking finding the approval did not weigh (HQ's list grew since) needs a review again.
-            let overridden = v.approval.as_ref().is_some_and(|a| a.override_reason.is_some());
-            if blocking > 0 && !overridden {
-                return Err(ReviewError::FindingsSinceApproval { count: blocking });
+            let weighed: &[String] = v.approval.as_ref().map_or(&[], |a| &a.overridden);
+            let unweighed = findings.iter().filter(|f| f.blocking && !weighed.contains(&f.key())).count();
+            if unweighed > 0 {
+                return Err(ReviewError::FindingsSinceApproval { count: unweighed });
             }
             next.status = Published;
         }

@@ -57,6 +57,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { name: "0022_content.sql", sql: include_str!("../migrations/0022_content.sql") },
     Migration { name: "0023_media.sql", sql: include_str!("../migrations/0023_media.sql") },
     Migration { name: "0024_link_events.sql", sql: include_str!("../migrations/0024_link_events.sql") },
+    Migration {
+        name: "0025_content_review_binding.sql",
+        sql: include_str!("../migrations/0025_content_review_binding.sql"),
+    },
 ];
 
 /// A store on one PostgreSQL database (and schema).

@@ -59,12 +59,17 @@ pub struct ContentVersionRecord {
     pub reviewed_at: Option<Timestamp>,
     pub reject_reason: Option<String>,
     pub override_reason: Option<String>,
+    /// The blocking findings the override reason covered (`rule@start-end`), see migration 0025.
+    pub override_findings: Vec<String>,
     pub published_at: Option<Timestamp>,
     pub retired_at: Option<Timestamp>,
+    /// Counts every write to the version: what a reviewer names as the submission they read.
+    pub revision: i64,
 }
 
 /// One step of the review, applied only if the version is still `from` (two reviewers racing: the
-/// second finds it moved on and gets `StoreError::Stale`).
+/// second finds it moved on and gets `StoreError::Stale`) and, with `seen`, is still at that revision
+/// (a reviewer approves the words they read, not ones withdrawn, edited and resubmitted since).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewStep {
     pub from: Status,
@@ -73,6 +78,17 @@ pub struct ReviewStep {
     pub at: Timestamp,
     pub reject_reason: Option<String>,
     pub override_reason: Option<String>,
+    /// On approval: the blocking findings the override reason covers.
+    pub override_findings: Vec<String>,
+    /// The version's `revision` as the step was decided on.
+    pub seen: Option<i64>,
+}
+
+impl ReviewStep {
+    /// A step with no reasons, decided on the version as it is whenever it runs.
+    pub fn new(from: Status, to: Status, by: StaffId, at: Timestamp) -> Self {
+        Self { from, to, by, at, reject_reason: None, override_reason: None, override_findings: Vec::new(), seen: None }
+    }
 }
 
 /// What the library list is narrowed to; the version filters apply to each item's newest version.

@@ -115,9 +115,11 @@
   if (review) {
     document.querySelectorAll(".review-step").forEach((b) => b.addEventListener("click", () => {
       const step = b.dataset.step;
+      // `seen`: the submission this page shows; one changed since is refused, not approved unread.
+      const seen = Number(review.dataset.seen);
       const body = step === "reject"
-        ? { reason: val("r-reason") }
-        : { override_reason: val("r-override") || null };
+        ? { reason: val("r-reason"), seen: seen }
+        : { override_reason: val("r-override") || null, seen: seen };
       call("POST", "/api/v1/content/versions/" + review.dataset.version + "/" + step, body).then((r) => {
         if (r.ok) window.location.href = "/content/review";
         else showError(review, r.body);

@@ -114,6 +114,8 @@ pub struct VersionView {
     pub override_reason: Option<String>,
     pub published_at: Option<Timestamp>,
     pub retired_at: Option<Timestamp>,
+    /// Counts every change to the version; an approval or rejection names the one it was read at.
+    pub revision: i64,
 }
 
 /// An item with its versions, oldest first.
@@ -185,6 +187,7 @@ pub(crate) fn version_view(v: &ContentVersionRecord) -> VersionView {
         override_reason: v.override_reason.clone(),
         published_at: v.published_at,
         retired_at: v.retired_at,
+        revision: v.revision,
     }
 }
 

@@ -10,9 +10,11 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+use siyu_domain::MediaId;
 use siyu_domain::lang::Text;
 
 use crate::error::{ServiceError, ServiceResult};
+use crate::state::AppState;
 
 /// The tags an article keeps.
 const TAGS: [&str; 12] = ["p", "br", "strong", "em", "ul", "ol", "li", "h2", "h3", "blockquote", "img", "a"];
@@ -62,15 +64,42 @@ fn first_refused(html: &str) -> Option<String> {
     None
 }
 
-/// Whether an address may stay: links only to `https://`, images from `https://` or siyu's own
-/// `/media/` (uploads, another change of this issue).
+/// The upload an image address names, when it is exactly siyu's own `/media/med_N`: nothing else
+/// under `/media/` (no query, no other path a staff member's browser would fetch with their session).
+fn media_of(src: &str) -> Option<MediaId> {
+    let digits = src.strip_prefix("/media/med_")?;
+    let ok = !digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit());
+    if ok { digits.parse().ok().map(MediaId::new) } else { None }
+}
+
+/// Whether an address may stay: links only to `https://`, images from `https://` or an upload.
 fn allowed_url(element: &str, attribute: &str, value: &str) -> bool {
     let v = value.trim();
     match (element, attribute) {
         ("a", "href") => v.starts_with("https://"),
-        ("img", "src") => v.starts_with("https://") || (v.starts_with("/media/") && !v.contains("..")),
+        ("img", "src") => v.starts_with("https://") || media_of(v).is_some(),
         _ => true,
     }
+}
+
+/// A sanitised article as a customer's phone loads it: each upload's staff address `/media/med_N`
+/// becomes its signed public one (the customer has no staff session), everything else unchanged.
+pub fn for_customers(state: &AppState, html: &str) -> String {
+    const SRC: &str = "src=\"";
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(at) = rest.find(SRC) {
+        let (head, tail) = rest.split_at(at + SRC.len());
+        out.push_str(head);
+        let end = tail.find('"').unwrap_or(tail.len());
+        match media_of(&tail[..end]) {
+            Some(id) => out.push_str(&super::media::signed_path(state, id)),
+            None => out.push_str(&tail[..end]),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The article's HTML cleaned to the allow-list, or the refusal naming what is not allowed.
@@ -162,6 +191,10 @@ mod tests {
         assert!(clean.contains("<a href=\"https://bank.cn/x\" rel=\"noopener noreferrer\">看</a>"), "{clean}");
         assert!(!clean.contains("http://"), "{clean}");
         assert!(clean.contains("<img src=\"/media/med_1\">"), "{clean}");
+        for odd in ["/media/med_1/../../api/v1/x", "/media/med_1?x=1", "/media/med_", "/media/x", "/media/med_1a"] {
+            let kept = sanitise(&format!("<img src=\"{odd}\">")).unwrap();
+            assert!(!kept.contains("/media/"), "{odd}: {kept}");
+        }
         assert!(!clean.contains("evil"), "{clean}");
         assert!(!clean.contains("<div") && !clean.contains("<h1") && clean.contains('大'), "{clean}");
     }

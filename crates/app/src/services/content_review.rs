@@ -28,9 +28,12 @@ use crate::state::AppState;
 pub(crate) fn state_of(v: &ContentVersionRecord) -> VersionState {
     let reviewed = v.reviewer.zip(v.reviewed_at);
     let approval = match (v.status, reviewed, &v.reject_reason) {
-        (Status::Approved | Status::Published | Status::Retired, Some((by, at)), None) => {
-            Some(Approval { by, at, override_reason: v.override_reason.clone() })
-        }
+        (Status::Approved | Status::Published | Status::Retired, Some((by, at)), None) => Some(Approval {
+            by,
+            at,
+            override_reason: v.override_reason.clone(),
+            overridden: v.override_findings.clone(),
+        }),
         _ => None,
     };
     let rejection = match (v.status, reviewed, &v.reject_reason) {
@@ -74,8 +77,16 @@ fn audit_action(a: &Action) -> AuditAction {
     }
 }
 
-/// Does `action` to version `id` as `caller`.
-pub async fn step(state: &AppState, caller: &Caller, id: ContentVersionId, action: Action) -> ServiceResult<Stepped> {
+/// Does `action` to version `id` as `caller`. An approval or rejection names the version's
+/// `revision` as the reviewer read it (`seen`): if the author withdrew, edited and resubmitted it
+/// since, the reviewer is told so and nothing is decided on words they have not read.
+pub async fn step(
+    state: &AppState,
+    caller: &Caller,
+    id: ContentVersionId,
+    action: Action,
+    seen: Option<i64>,
+) -> ServiceResult<Stepped> {
     let reviewer = caller.actor.can(Permission::ReviewContent);
     let author = caller.actor.can(Permission::AuthorContent);
     match action {
@@ -90,6 +101,13 @@ pub async fn step(state: &AppState, caller: &Caller, id: ContentVersionId, actio
     let may = reviewer || (author && may_author(state, caller, item.item.owner_unit).await?);
     if !may {
         return Err(ServiceError::NotFound);
+    }
+    if matches!(action, Action::Approve { .. } | Action::Reject { .. }) {
+        match seen {
+            None => return Err(ServiceError::invalid("seen_needed", Text::new("library.seen_needed"))),
+            Some(r) if r != v.revision => return Err(ServiceError::conflict(Text::new("library.changed_since_read"))),
+            Some(_) => {}
+        }
     }
     let found = findings(state, item.item.kind, item.item.category, &v.draft).await?;
     if matches!(action, Action::Submit | Action::Approve { .. })
@@ -114,7 +132,20 @@ pub async fn step(state: &AppState, caller: &Caller, id: ContentVersionId, actio
         _ => format!("v{}: {}", v.number, v.draft.title.chars().take(60).collect::<String>()),
     };
     let entry = audit::entry(state, caller, audit_action(&action), &id.to_string(), &detail);
-    let step = ReviewStep { from: v.status, to: next.status, by: me, at: now, reject_reason, override_reason };
+    let override_findings = match &next.approval {
+        Some(a) if next.status == Status::Approved => a.overridden.clone(),
+        _ => v.override_findings.clone(),
+    };
+    let step = ReviewStep {
+        from: v.status,
+        to: next.status,
+        by: me,
+        at: now,
+        reject_reason,
+        override_reason,
+        override_findings,
+        seen: Some(v.revision),
+    };
     let saved = state.store.step_content_version(id, &step, &entry).await.map_err(raced)?;
     Ok(Stepped { version: version_view(&saved), findings: lint_view(&found) })
 }
@@ -161,6 +192,21 @@ pub struct ReviewDetail {
     pub version: VersionView,
     pub findings: Vec<LintFinding>,
     pub previous: Option<VersionView>,
+    /// The linked products as a reviewer reads them (`名称 R3`), of this version and the previous one.
+    pub products: (Vec<String>, Vec<String>),
+}
+
+/// Linked products by name and risk grade, as the catalogue has them now.
+async fn product_names(state: &AppState, v: Option<&VersionView>) -> ServiceResult<Vec<String>> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let found = super::content::products_of(state, &v.draft.product_ids).await?;
+    Ok(found
+        .into_iter()
+        .map(|(id, p)| match p.risk_grade {
+            Some(g) => format!("{} {} ({id})", p.name, format!("R{}", g.get())),
+            None => format!("{} ({id})", p.name),
+        })
+        .collect())
 }
 
 pub async fn detail(state: &AppState, caller: &Caller, id: ContentVersionId) -> ServiceResult<ReviewDetail> {
@@ -174,11 +220,14 @@ pub async fn detail(state: &AppState, caller: &Caller, id: ContentVersionId) -> 
         .max_by_key(|p| p.number)
         .map(version_view);
     let found = lint_view(&findings(state, item.item.kind, item.item.category, &v.draft).await?);
+    let version = version_view(&v);
+    let products = (product_names(state, Some(&version)).await?, product_names(state, previous.as_ref()).await?);
     Ok(ReviewDetail {
         kind: item.item.kind,
         category: item.item.category,
-        version: version_view(&v),
+        version,
         findings: found,
         previous,
+        products,
     })
 }

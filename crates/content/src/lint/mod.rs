@@ -81,6 +81,14 @@ pub struct Finding {
     pub blocking: bool,
 }
 
+impl Finding {
+    /// The finding's identity within one version's words, `rule@start-end`: reviewed words never
+    /// change, so an approval records the keys its override covered and publishing compares them.
+    pub fn key(&self) -> String {
+        format!("{}@{}-{}", self.rule.code(), self.start, self.end)
+    }
+}
+
 /// What the lint knows of the item besides its text.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {

@@ -60,7 +60,7 @@ fn the_happy_path_records_who_and_when() {
     let v = submitted();
     assert_eq!((v.status, v.changed_at), (Status::Submitted, t(10)));
     let v = approved();
-    assert_eq!(v.approval, Some(Approval { by: REVIEWER.id, at: t(10), override_reason: None }));
+    assert_eq!(v.approval, Some(Approval { by: REVIEWER.id, at: t(10), override_reason: None, overridden: vec![] }));
     let v = step(&v, OTHER, Action::Publish).unwrap();
     assert_eq!(v.status, Status::Published);
     assert!(v.approval.is_some(), "a published version keeps its approval");
@@ -144,6 +144,13 @@ fn publishing_checks_expiry_and_findings_that_appeared_since_approval() {
     );
     let overridden = transition(&submitted(), REVIEWER, &approve(Some("已评估")), &blocking(), t(10)).unwrap();
     assert!(transition(&overridden, OTHER, &Action::Publish, &blocking(), t(10)).is_ok());
+    // The override covered the claim the reviewer saw, not one HQ's list finds later.
+    let mut grown = blocking();
+    grown.push(Finding { start: 5, end: 7, ..blocking()[0].clone() });
+    assert_eq!(
+        transition(&overridden, OTHER, &Action::Publish, &grown, t(10)),
+        Err(ReviewError::FindingsSinceApproval { count: 1 })
+    );
     v.expires_at = Some(t(10));
     assert_eq!(step(&v, OTHER, Action::Publish), Err(ReviewError::Expired));
 }

@@ -45,6 +45,16 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "Someone else acted on this version just now: reload it",
     ),
     (
+        "library.changed_since_read",
+        "这个版本在您打开后被作者撤回修改并重新提交了：请刷新，审阅新的内容后再决定",
+        "The author withdrew, changed and resubmitted this version after you opened it: reload and review what it says now",
+    ),
+    (
+        "library.seen_needed",
+        "请注明您审阅的是哪一次提交（seen：版本的 changed_at）",
+        "Say which submission you reviewed (seen: the version's changed_at)",
+    ),
+    (
         "library.html_not_allowed",
         "正文含有不允许的内容“{what}”（脚本、事件属性、javascript: 链接、内嵌框架等），未保存",
         "The body holds “{what}”, which is not allowed (scripts, event attributes, javascript: links, frames…): nothing was saved",

@@ -48,7 +48,7 @@ pub async fn seed_item(
     let item = NewContentItem { kind, category, owner_unit: None, variant_of: None, created_by: Some(author) };
     let (_, v) = store.create_content_item(&item, &draft, author, now, &audit(AuditAction::ContentDraftSaved)).await?;
     for (from, to, by, action) in steps(until, author, reviewer) {
-        let step = ReviewStep { from, to, by, at: now, reject_reason: None, override_reason: None };
+        let step = ReviewStep::new(from, to, by, now);
         store.step_content_version(v.id, &step, &audit(action)).await?;
     }
     Ok(v.id)

@@ -30,7 +30,7 @@ async fn create(app: &TestApp, s: &Session, form: Value) -> (String, String, Val
 }
 
 async fn act(app: &TestApp, s: &Session, version: &str, step: &str, body: Value) -> (StatusCode, Value) {
-    s.post_json(app, &format!("/api/v1/content/versions/{version}/{step}"), body).await
+    s.content_step(app, version, step, body).await
 }
 
 async fn ok(app: &TestApp, s: &Session, version: &str, step: &str, body: Value) -> Value {
@@ -320,7 +320,7 @@ async fn articles_are_served_when_published_and_reviewers_see_the_diff() {
     let hq = app.login("hq01").await;
     let comp = app.login("comp01").await;
     let article = json!({"kind": "article", "category": "finance_tips", "draft": {
-        "title": "认识净值", "body": "<div><p>净值会<strong>波动</strong></p><a href=\"https://bank.example/x\">详情</a></div>"}});
+        "title": "认识净值", "body": "<div><p>净值会<strong>波动</strong></p><img src=\"/media/med_7\"><a href=\"https://bank.example/x\">详情</a></div>"}});
     let (item, v1, saved) = create(&app, &hq, article).await;
     let body = saved["version"]["body"].as_str().unwrap();
     assert!(!body.contains("<div") && body.contains("rel=\"noopener noreferrer\""), "sanitised at save: {body}");
@@ -346,24 +346,58 @@ async fn articles_are_served_when_published_and_reviewers_see_the_diff() {
     ok(&app, &hq, &v1, "submit", json!({})).await;
     ok(&app, &comp, &v1, "approve", json!({})).await;
     ok(&app, &hq, &v1, "publish", json!({})).await;
+    let r = client().get(app.url(&format!("/h5/articles/{v1}"))).send().await.unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer", "the token in the address goes nowhere");
     let (st, html) = page(format!("/h5/articles/{v1}")).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("width=device-width") && html.contains("<strong>波动</strong>"), "{html}");
+    assert!(
+        html.contains("src=\"/h5/media/med_7?sig=") && !html.contains("src=\"/media/"),
+        "an upload by its signed address: {html}"
+    );
 
     let (_, v) = hq
         .post_json(
             &app,
             &format!("/api/v1/content/items/{item}/versions"),
-            json!({"title": "认识净值", "body": "<p>净值保本不会波动</p>"}),
+            json!({"title": "认识净值", "body": "<p>净值保本不会波动</p><a href=\"https://other.example/y\">了解</a>"}),
         )
         .await;
     let v2 = v["version"]["id"].as_str().unwrap().to_owned();
     ok(&app, &hq, &v2, "submit", json!({})).await;
+    let seen = app.state.store.content_version(v2.parse().unwrap()).await.unwrap().revision;
     let r = comp.client.get(app.url(&format!("/content/review/{v2}"))).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(html.contains("<ins>") && html.contains("<del>"), "{html}");
     assert!(html.contains("r-override"), "an override field when findings block: {html}");
+    // The words are not all a reviewer approves: a changed address is shown beside the old one.
+    let fields = html.split("id=\"content-fields\"").nth(1).expect("the fields table");
+    assert!(fields.contains("https://bank.example/x") && fields.contains("https://other.example/y"), "{fields}");
+    assert!(fields.contains("class=\"changed\""), "{fields}");
+    assert!(html.contains(&format!("data-seen=\"{seen}\"")), "the page names the submission it shows");
+
+    // The author withdraws, changes and resubmits while the reviewer reads: approving what was read
+    // is refused, nothing is approved, and the new words are reviewed afresh.
+    ok(&app, &hq, &v2, "withdraw", json!({})).await;
+    let (st, e) = put_json(
+        &app,
+        &hq,
+        &format!("/api/v1/content/versions/{v2}"),
+        json!({"title": "认识净值", "body": "<p>净值不会波动，稳赚</p>"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+    ok(&app, &hq, &v2, "submit", json!({})).await;
+    let (st, e) = act(&app, &comp, &v2, "approve", json!({"override_reason": "已核实", "seen": seen})).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{e}");
+    assert!(e["error"]["message"].as_str().unwrap().contains("重新提交"), "{e}");
+    assert_eq!(
+        app.state.store.content_version(v2.parse().unwrap()).await.unwrap().status,
+        siyu_content::Status::Submitted
+    );
     let (st, html) = page(format!("/h5/articles/{v1}")).await;
     assert_eq!(st, StatusCode::OK, "the published version is still served");
     assert!(!html.contains("保本"), "{html}");

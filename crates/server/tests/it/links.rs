@@ -19,7 +19,7 @@ async fn published(app: &TestApp) -> (String, ContentVersionId) {
     assert_eq!(s, StatusCode::CREATED, "{saved}");
     let v = saved["version"]["id"].as_str().unwrap().to_owned();
     for (who, step) in [(&hq, "submit"), (&comp, "approve"), (&hq, "publish")] {
-        let (s, body) = who.post_json(app, &format!("/api/v1/content/versions/{v}/{step}"), json!({})).await;
+        let (s, body) = who.content_step(app, &v, step, json!({})).await;
         assert_eq!(s, StatusCode::OK, "{step}: {body}");
     }
     let id = v.parse().unwrap();
@@ -250,7 +250,7 @@ async fn links_lead_only_to_what_is_live_now() {
         .await;
     let v2 = next["version"]["id"].as_str().unwrap().to_owned();
     for (who, step) in [(&hq, "submit"), (&comp, "approve"), (&hq, "publish")] {
-        let (s, body) = who.post_json(&app, &format!("/api/v1/content/versions/{v2}/{step}"), json!({})).await;
+        let (s, body) = who.content_step(&app, &v2, step, json!({})).await;
         assert_eq!(s, StatusCode::OK, "{step}: {body}");
     }
     // An open's answer is kept for a few seconds (`links::target::CACHE_FOR`): start afresh.

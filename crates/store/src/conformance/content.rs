@@ -35,7 +35,7 @@ fn draft(title: &str, body: &str) -> ContentDraft {
 }
 
 fn step(from: Status, to: Status, by: StaffId) -> ReviewStep {
-    ReviewStep { from, to, by, at: T0.plus_secs(10), reject_reason: None, override_reason: None }
+    ReviewStep::new(from, to, by, T0.plus_secs(10))
 }
 
 async fn audited(s: &dyn Store, action: AuditAction) -> i64 {
@@ -106,9 +106,18 @@ pub async fn content_review_steps_are_compare_and_set_with_their_audit_entry(s: 
     assert_eq!(audited(&*s, AuditAction::ContentDraftSaved).await, before, "a refused edit writes no audit entry");
     assert_eq!(s.content_version(v1.id).await.unwrap().draft.body, "理财小知识（修订）");
 
+    // A reviewer who read the version before it last changed acts on nothing.
+    let mut late = step(Status::Submitted, Status::Approved, b.cm1.id);
+    late.seen = Some(s.content_version(v1.id).await.unwrap().revision - 1);
+    let err = s.step_content_version(v1.id, &late, &audit(AuditAction::ContentApproved, "c")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Stale(_)), "{err:?}");
+    assert_eq!(s.content_version(v1.id).await.unwrap().status, Status::Submitted);
+
     // Two reviewers racing: both read `submitted`; one approves, the other's reject is stale.
     let mut approve = step(Status::Submitted, Status::Approved, b.cm1.id);
     approve.override_reason = Some("已核实".into());
+    approve.override_findings = vec!["claim_guarantee@0-2".into(), "claim_yield@5-9".into()];
+    approve.seen = Some(s.content_version(v1.id).await.unwrap().revision);
     let mut reject = step(Status::Submitted, Status::Rejected, b.cm2.id);
     reject.reject_reason = Some("不行".into());
     let (audit_a, audit_r) = (audit(AuditAction::ContentApproved, "c"), audit(AuditAction::ContentRejected, "c"));
@@ -127,6 +136,7 @@ pub async fn content_review_steps_are_compare_and_set_with_their_audit_entry(s: 
     assert!(after.reviewer.is_some() && after.reviewed_at.is_some());
     if after.status == Status::Approved {
         assert_eq!(after.override_reason.as_deref(), Some("已核实"));
+        assert_eq!(after.override_findings, ["claim_guarantee@0-2", "claim_yield@5-9"]);
     } else {
         assert_eq!(after.reject_reason.as_deref(), Some("不行"));
     }

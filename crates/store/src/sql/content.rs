@@ -7,7 +7,7 @@ macro_rules! sql_content {
     ($store:ty) => {
         const VERSION_COLS: &str = "id, item_id, number, title, body, link_url, link_desc, mini_appid, mini_page, \
              media_id, stage, channels, expires_at, status, author, created_at, changed_at, submitted_at, reviewer, \
-             reviewed_at, reject_reason, override_reason, published_at, retired_at";
+             reviewed_at, reject_reason, override_reason, override_findings, published_at, retired_at, revision";
         const ITEM_COLS: &str = "id, kind, category, owner_unit, variant_of, created_by, created_at";
 
         fn content_item_from_row(r: &DbRow) -> $crate::error::StoreResult<$crate::ContentItemRecord> {
@@ -70,8 +70,14 @@ macro_rules! sql_content {
                 reviewed_at: opt_ts("reviewed_at")?,
                 reject_reason: get(r, "reject_reason")?,
                 override_reason: get(r, "override_reason")?,
+                override_findings: get::<String>(r, "override_findings")?
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
                 published_at: opt_ts("published_at")?,
                 retired_at: opt_ts("retired_at")?,
+                revision: get(r, "revision")?,
             })
         }
 
@@ -266,8 +272,8 @@ macro_rules! sql_content {
                 let mut tx = begin_write(&self.pool).await?;
                 let done = ::sqlx::query(
                     "UPDATE content_versions SET title = $1, body = $2, link_url = $3, link_desc = $4, mini_appid = $5, \
-                     mini_page = $6, media_id = $7, stage = $8, channels = $9, expires_at = $10, changed_at = $11 \
-                     WHERE id = $12 AND status = 'draft'",
+                     mini_page = $6, media_id = $7, stage = $8, channels = $9, expires_at = $10, changed_at = $11, \
+                     revision = revision + 1 WHERE id = $12 AND status = 'draft'",
                 )
                 .bind(&d.title)
                 .bind(&d.body)
@@ -304,7 +310,7 @@ macro_rules! sql_content {
                 let mut tx = begin_write(&self.pool).await?;
                 let at = step.at.millis();
                 let mut qb = Qb::new("UPDATE content_versions SET status = ");
-                qb.push_bind(step.to.code()).push(", changed_at = ").push_bind(at);
+                qb.push_bind(step.to.code()).push(", changed_at = ").push_bind(at).push(", revision = revision + 1");
                 match step.to {
                     Status::Submitted => {
                         qb.push(", submitted_at = ").push_bind(at);
@@ -317,6 +323,7 @@ macro_rules! sql_content {
                         qb.push(", reviewed_at = ").push_bind(at);
                         qb.push(", reject_reason = ").push_bind(step.reject_reason.clone());
                         qb.push(", override_reason = ").push_bind(step.override_reason.clone());
+                        qb.push(", override_findings = ").push_bind(step.override_findings.join("\n"));
                     }
                     Status::Published => {
                         qb.push(", published_at = ").push_bind(at);
@@ -327,6 +334,9 @@ macro_rules! sql_content {
                 }
                 qb.push(" WHERE id = ").push_bind(version.get());
                 qb.push(" AND status = ").push_bind(step.from.code());
+                if let Some(seen) = step.seen {
+                    qb.push(" AND revision = ").push_bind(seen);
+                }
                 let done = qb.build().execute(&mut *tx).await.map_err(db_err)?;
                 if done.rows_affected() == 0 {
                     return Err(content_lost_race(&mut *tx, version, step.from.code()).await);
@@ -335,7 +345,7 @@ macro_rules! sql_content {
                 if step.to == Status::Published {
                     // One published version per item: the one before it goes out of use now.
                     ::sqlx::query(
-                        "UPDATE content_versions SET status = 'retired', retired_at = $1, changed_at = $1 \
+                        "UPDATE content_versions SET status = 'retired', retired_at = $1, changed_at = $1, revision = revision + 1 \
                          WHERE item_id = $2 AND status = 'published' AND id <> $3",
                     )
                     .bind(at)

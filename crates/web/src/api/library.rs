@@ -86,15 +86,20 @@ pub struct ItemAnswer {
 pub struct RejectForm {
     #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
+    /// The version's `revision` as the reviewer read it.
+    pub seen: i64,
 }
 
 /// An approval; the override reason is needed when the lint finds anything blocking, and audited.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveForm {
     #[serde(default)]
     #[schema(max_length = 500)]
     pub override_reason: Option<String>,
+    /// The version's `revision` as the reviewer read it: if it changed since, 409 and nothing is
+    /// approved.
+    pub seen: i64,
 }
 
 pub(crate) fn finding_views(findings: &[LintFinding]) -> Vec<FindingView> {
@@ -214,8 +219,9 @@ async fn stepped(
     c: &siyu_app::caller::Caller,
     id: ContentVersionId,
     a: Action,
+    seen: Option<i64>,
 ) -> ApiResult<Json<SavedView>> {
-    let s = content_review::step(state, c, id, a).await?;
+    let s = content_review::step(state, c, id, a, seen).await?;
     Ok(Json(SavedView { item_id: s.version.item_id, findings: finding_views(&s.findings), version: s.version }))
 }
 
@@ -234,7 +240,7 @@ macro_rules! step_endpoint {
             ApiCaller(c): ApiCaller,
             ApiPath(id): ApiPath<ContentVersionId>,
         ) -> ApiResult<Json<SavedView>> {
-            stepped(&state, &c, id, $action).await
+            stepped(&state, &c, id, $action, None).await
         }
     };
 }
@@ -264,8 +270,8 @@ step_endpoint!(retire, "/content/versions/{id}/retire", "Retire a version: it is
     path = "/content/versions/{id}/approve",
     tag = "content",
     summary = "Approve a submitted version (a reviewer, never its author)",
-    description = "Blocking findings need `override_reason` (`override_needed`), written to the audit log. \
-                   The author is refused as `own_version`; a reviewer who lost a race to another gets 409.",
+    description = "Blocking findings need `override_reason` (`override_needed`), written to the audit log; \
+                   `seen` is the version's `revision` as read, and a version changed since is 409. The author is refused as `own_version`; a reviewer who lost a race to another gets 409.",
     params(("id" = ContentVersionId, Path, description = "The version")),
     request_body = ApproveForm,
     responses((status = 200, description = "The version after the step", body = SavedView))
@@ -276,7 +282,7 @@ pub async fn approve(
     ApiPath(id): ApiPath<ContentVersionId>,
     ApiJson(form): ApiJson<ApproveForm>,
 ) -> ApiResult<Json<SavedView>> {
-    stepped(&state, &c, id, Action::Approve { override_reason: form.override_reason }).await
+    stepped(&state, &c, id, Action::Approve { override_reason: form.override_reason }, Some(form.seen)).await
 }
 
 #[utoipa::path(
@@ -294,7 +300,7 @@ pub async fn reject(
     ApiPath(id): ApiPath<ContentVersionId>,
     ApiJson(form): ApiJson<RejectForm>,
 ) -> ApiResult<Json<SavedView>> {
-    stepped(&state, &c, id, Action::Reject { reason: form.reason }).await
+    stepped(&state, &c, id, Action::Reject { reason: form.reason }, Some(form.seen)).await
 }
 
 #[utoipa::path(

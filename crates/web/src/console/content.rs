@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use siyu_app::services::content::{self, VersionView};
 use siyu_app::services::content_lint::LintFinding;
-use siyu_app::services::content_review;
+use siyu_app::services::{content_article, content_review};
 use siyu_app::state::AppState;
 use siyu_content::{AidaStage, Category, Channel, ItemKind, Status};
 use siyu_domain::scope::Permission;
@@ -173,6 +173,7 @@ fn empty_version() -> VersionView {
         author: siyu_domain::StaffId::new(0),
         created_at: siyu_domain::Timestamp::from_millis(0),
         changed_at: siyu_domain::Timestamp::from_millis(0),
+        revision: 0,
         submitted_at: None,
         reviewer: None,
         reviewed_at: None,
@@ -406,10 +407,14 @@ struct ReviewPage {
     previous: Option<i64>,
     title_diff: Vec<DiffRun>,
     body_diff: Vec<DiffRun>,
+    fields: Vec<super::content_fields::FieldRow>,
     findings: Vec<FindingRow>,
     blocking: usize,
     can_review: bool,
     submitted: bool,
+    /// The version's `revision` as read: the approval names it, so words changed since are not
+    /// approved unseen.
+    seen: i64,
 }
 
 fn runs(old: &str, new: &str) -> Vec<DiffRun> {
@@ -462,6 +467,14 @@ pub async fn review_page(
         previous: d.previous.as_ref().map(|p| p.number),
         title_diff: runs(&old_title, &d.version.draft.title),
         body_diff: runs(&old_body, &body),
+        fields: super::content_fields::field_rows(
+            d.kind,
+            d.previous.as_ref(),
+            &d.version,
+            (&d.products.0, &d.products.1),
+            tr,
+        ),
+        seen: d.version.revision,
         blocking: d.findings.iter().filter(|f| f.blocking).count(),
         findings: finding_rows(&lint_text, &d.findings, tr),
         can_review: user.0.actor.can(Permission::ReviewContent),
@@ -502,6 +515,24 @@ fn article_html(kind: ItemKind, v: &VersionView) -> String {
     }
 }
 
+/// An article page's guard rails: authors' HTML is sanitised at save, and besides, the page may load
+/// only siyu's own script and images from siyu or `https:`, send nothing but its beacons, sit in no
+/// frame, and tell the sites it links to nothing of the address it was opened at (whose `?t=` names
+/// the customer the link was made for).
+fn guarded(mut page: Response) -> Response {
+    use axum::http::{HeaderValue, header};
+    let h = page.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' https:; \
+             connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    page
+}
+
 /// Staff preview of any version they may read, as the customer would see it.
 pub async fn preview(
     State(state): State<AppState>,
@@ -515,13 +546,13 @@ pub async fn preview(
         Err(e) => return error_page(ctx, e),
     };
     let banner = format!("{} · {}", ctx.tr.t("content.preview"), ctx.tr.say(&v.status.text()));
-    render(&ArticlePage {
+    guarded(render(&ArticlePage {
         lang: ctx.lang,
         title: v.draft.title.clone(),
         html: article_html(item.kind, &v),
         banner,
         token: None,
-    })
+    }))
 }
 
 /// The public article page a tracked link opens: a published, unexpired article version only;
@@ -538,13 +569,13 @@ pub async fn article(
     match found {
         Some(v) => {
             let view = content::version_view_of(&v);
-            render(&ArticlePage {
+            guarded(render(&ArticlePage {
                 lang: "zh-CN",
                 title: view.draft.title.clone(),
-                html: article_html(ItemKind::Article, &view),
+                html: content_article::for_customers(&state, &article_html(ItemKind::Article, &view)),
                 banner: String::new(),
                 token: beacon_token(q.get("t").map(String::as_str)),
-            })
+            }))
         }
         None => (
             axum::http::StatusCode::NOT_FOUND,

@@ -12,6 +12,7 @@ pub mod compliance;
 pub mod compliance_words;
 pub mod content;
 mod content_diff;
+mod content_fields;
 pub mod content_words;
 pub mod customer_filter_words;
 pub mod customers;

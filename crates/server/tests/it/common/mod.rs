@@ -177,6 +177,26 @@ impl Session {
         self.jar.cookies(&url).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
     }
 
+    /// Takes a content version a review step (`submit`, `approve`, …) over the API. An approval or a
+    /// rejection names the submission it decides on (`seen`, its revision); unless the test gives one,
+    /// it is the version's as stored now, as a reviewer who has just opened the review page would send.
+    pub async fn content_step(
+        &self,
+        app: &TestApp,
+        version: &str,
+        step: &str,
+        mut body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        if matches!(step, "approve" | "reject")
+            && body.get("seen").is_none()
+            && let Ok(id) = version.parse()
+            && let Ok(v) = app.state.store.content_version(id).await
+        {
+            body["seen"] = serde_json::json!(v.revision);
+        }
+        self.post_json(app, &format!("/api/v1/content/versions/{version}/{step}"), body).await
+    }
+
     /// POSTs `body` as JSON with the session's CSRF token: the status, and the answer's JSON (null if none).
     pub async fn post_json(
         &self,
