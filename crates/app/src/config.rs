@@ -45,6 +45,10 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub bind: String,
+    /// The address customers' phones reach siyu at (`https://siyu.bank.example`), put in front of
+    /// the tracked links and pages siyu sends out in WeCom messages. Empty: `http://` and `bind`,
+    /// which only a phone on the same network reaches (the demo).
+    pub public_url: String,
     /// Cookies always carry `Secure`, however the request arrived. Without it they carry `Secure`
     /// whenever the request came over HTTPS (see `trust_forwarded_proto`).
     pub secure_cookies: bool,
@@ -162,6 +166,7 @@ impl Default for Config {
             log: "info,sqlx=warn".into(),
             server: ServerConfig {
                 bind: "127.0.0.1:8080".into(),
+                public_url: String::new(),
                 secure_cookies: false,
                 trust_forwarded_proto: true,
                 max_upload_mib: 256,
@@ -203,6 +208,13 @@ impl Config {
 
     pub fn uploads_dir(&self) -> PathBuf {
         self.data_dir.join("uploads")
+    }
+
+    /// Where siyu's public pages are reached from outside, without a trailing `/` (see
+    /// [`ServerConfig::public_url`]).
+    pub fn public_url(&self) -> String {
+        let url = self.server.public_url.trim().trim_end_matches('/');
+        if url.is_empty() { format!("http://{}", self.server.bind) } else { url.to_owned() }
     }
 }
 

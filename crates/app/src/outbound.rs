@@ -5,7 +5,7 @@
 //! application's sources and fails when another module does.
 //!
 //! So the rules of contact have one place to live. Today the messages are a channel code's welcome
-//! and the notice WeCom shows a customer whose manager hands them over (离职/在职继承, started by the
+//! (an approved item of the content library, never free text: `services::welcome`) and the notice WeCom shows a customer whose manager hands them over (离职/在职继承, started by the
 //! `staff.handover` job, which records each customer as requested before it asks, so a retried job
 //! never asks twice). The welcome answers the customer's own add within WeCom's 20-second window;
 //! its idempotency key is WeCom's welcome code, which works once (a repeat answers 41051, taken as
@@ -15,67 +15,44 @@
 //! content only as compliance approved it (an approved content id, not free text), and an
 //! idempotency key per message recorded before the send, so a retried job never sends twice.
 
-use siyu_domain::channel::Welcome;
+use siyu_domain::CustomerId;
+use siyu_domain::org::Staff;
 use siyu_store::ChannelCode;
 use siyu_wecom::api::{Text, WelcomeMessage};
 use siyu_wecom::client::WecomError;
 
 use crate::services::channels::AddError;
-use crate::services::media::WecomMediaError;
+use crate::services::welcome;
 use crate::state::AppState;
 use crate::wecom::WecomRuntime;
 
 /// WeCom's answer when a welcome code was already used (by us on an earlier attempt, or another app).
 const WELCOME_CODE_USED: i64 = 41051;
 
-/// The welcome message for a code, as WeCom takes it; `cover` is the current WeCom `media_id` of the
-/// mini-program's uploaded cover, when it has one (see [`cover_media_id`]).
-pub fn welcome_message(w: &Welcome, welcome_code: &str, cover: Option<&str>) -> WelcomeMessage {
-    let mut attachments = Vec::new();
-    if let Some(l) = &w.link {
-        attachments.push(serde_json::json!({ "msgtype": "link", "link": { "title": l.title, "url": l.url, "desc": l.desc, "picurl": l.picurl } }));
-    }
-    if let Some(url) = &w.image_url {
-        attachments.push(serde_json::json!({ "msgtype": "image", "image": { "pic_url": url } }));
-    }
-    // A card whose uploaded cover could not be put on WeCom is left out rather than sent without one.
-    if let Some(m) = &w.miniprogram
-        && let Some(pic) =
-            cover.or((m.cover.is_none() && !m.pic_media_id.is_empty()).then_some(m.pic_media_id.as_str()))
-    {
-        attachments.push(serde_json::json!({ "msgtype": "miniprogram", "miniprogram": { "title": m.title, "pic_media_id": pic, "appid": m.appid, "page": m.page } }));
-    }
-    let text = (!w.text.trim().is_empty()).then(|| Text { content: w.text.clone() });
-    WelcomeMessage { welcome_code: welcome_code.to_owned(), text, attachments }
-}
-
-/// The current WeCom `media_id` of a welcome's uploaded mini-program cover (uploaded or renewed now
-/// when its copy is missing or about to lapse). WeCom or the store failing is an error (the add is
-/// retried); a cover WeCom cannot take is logged and the card left out.
-pub async fn cover_media_id(state: &AppState, w: &Welcome) -> Result<Option<String>, AddError> {
-    let Some(id) = w.miniprogram.as_ref().and_then(|m| m.cover) else { return Ok(None) };
-    match crate::services::media::wecom_media_id(state, id).await {
-        Ok(m) => Ok(Some(m)),
-        Err(WecomMediaError::Wecom(e)) => Err(AddError::Wecom(e)),
-        Err(WecomMediaError::Store(e)) => Err(AddError::Store(e)),
-        Err(e) => {
-            tracing::warn!(media = %id, error = %e, "welcome cover not on WeCom; the card is left out");
-            Ok(None)
-        }
-    }
-}
-
-/// Sends `code`'s welcome to the customer who just added through it, with the `welcome_code` of
-/// their add. Safe to run again: a code already used counts as sent.
+/// Sends `code`'s welcome to the contact who just added `staff` through it, with the `welcome_code`
+/// of their add: the code's library item as it may be sent now ([`welcome::compose`]), nothing when
+/// it has no sendable version. `customer`: the customer the contact is matched to, when known, whom
+/// the welcome's tracked link names. Safe to run again: a code already used counts as sent.
 pub async fn welcome(
     state: &AppState,
     rt: &WecomRuntime,
     code: &ChannelCode,
+    staff: &Staff,
+    customer: Option<CustomerId>,
     welcome_code: &str,
 ) -> Result<(), AddError> {
-    let cover = cover_media_id(state, &code.welcome).await?;
-    match rt.client.send_welcome(&welcome_message(&code.welcome, welcome_code, cover.as_deref())).await {
-        Ok(()) => Ok(()),
+    let Some(item) = code.welcome.item else { return Ok(()) };
+    let Some(c) = welcome::compose(state, item, staff, customer).await? else { return Ok(()) };
+    let message = WelcomeMessage {
+        welcome_code: welcome_code.to_owned(),
+        text: c.text.map(|content| Text { content }),
+        attachments: c.attachments,
+    };
+    match rt.client.send_welcome(&message).await {
+        Ok(()) => {
+            tracing::info!(code = %code.id, version = %c.version, "welcome sent");
+            Ok(())
+        }
         Err(e) if e.errcode() == Some(WELCOME_CODE_USED) => {
             tracing::info!(code = %code.id, "welcome code already used; not sent again");
             Ok(())

@@ -41,11 +41,14 @@ pub enum Recipient {
     Shared(SharedChannel),
 }
 
-/// The channels a link is shared on rather than sent to one customer.
+/// The channels a link is shared on rather than sent to one known customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SharedChannel {
     Moments,
     Group,
+    /// A one-to-one chat with a WeCom contact not (yet) matched to a customer — the welcome to a new
+    /// add: its opener is anonymous, recorded against the manager, and matched later like any other.
+    Chat,
 }
 
 /// What a token says.
@@ -91,6 +94,7 @@ impl LinkToken {
             Recipient::Customer(_) => Channel::OneToOne,
             Recipient::Shared(SharedChannel::Moments) => Channel::Moments,
             Recipient::Shared(SharedChannel::Group) => Channel::Group,
+            Recipient::Shared(SharedChannel::Chat) => Channel::OneToOne,
         }
     }
 
@@ -110,6 +114,7 @@ impl LinkToken {
             Recipient::Customer(c) => (0u8, c.get()),
             Recipient::Shared(SharedChannel::Moments) => (1, 0),
             Recipient::Shared(SharedChannel::Group) => (2, 0),
+            Recipient::Shared(SharedChannel::Chat) => (3, 0),
         };
         bytes[1] = kind;
         bytes[2..10].copy_from_slice(&self.version.get().to_be_bytes());
@@ -129,7 +134,7 @@ impl LinkToken {
         }
         let mut bytes = [0u8; TOKEN_LEN];
         base64url::decode(text.as_bytes(), &mut bytes).ok_or(TokenError::Malformed)?;
-        if bytes[0] != LAYOUT || bytes[1] > 2 {
+        if bytes[0] != LAYOUT || bytes[1] > 3 {
             return Err(TokenError::Malformed);
         }
         let tag = mac(&bytes[..BODY_LEN]);
@@ -141,7 +146,8 @@ impl LinkToken {
         let recipient = match bytes[1] {
             0 => Recipient::Customer(CustomerId::new(int(10))),
             1 => Recipient::Shared(SharedChannel::Moments),
-            _ => Recipient::Shared(SharedChannel::Group),
+            2 => Recipient::Shared(SharedChannel::Group),
+            _ => Recipient::Shared(SharedChannel::Chat),
         };
         let token = Self {
             version: ContentVersionId::new(int(2)),

@@ -26,6 +26,7 @@ fn recipient() -> impl Strategy<Value = Recipient> {
         (1i64..i64::MAX).prop_map(|c| Recipient::Customer(CustomerId::new(c))),
         Just(Recipient::Shared(SharedChannel::Moments)),
         Just(Recipient::Shared(SharedChannel::Group)),
+        Just(Recipient::Shared(SharedChannel::Chat)),
     ]
 }
 

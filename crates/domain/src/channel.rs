@@ -53,55 +53,27 @@ pub enum Assignment {
     Nearest { location: GeoPoint },
 }
 
-/// A link card in a welcome message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct LinkCard {
-    pub title: String,
-    pub url: String,
-    #[serde(default)]
-    pub desc: String,
-    #[serde(default)]
-    pub picurl: String,
-}
-
-/// What the customer receives on adding: text, plus a link, an image or a mini-program.
+/// What a customer receives on adding: an item of the content library, never free text (banking
+/// rule 5: staff and siyu send only reviewed material). Each add sends the item's version that is
+/// published and unexpired at that moment — a text with its variables filled in, a link or an
+/// article as a tracked link card, an image, a file or a mini-program card — and nothing when the
+/// item has none (retired, expired, or its new version still in review).
+///
+/// Welcomes stored before the library (free text, a link card typed in) read as no welcome:
+/// migration 0026 clears them, since nobody reviewed their words.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Welcome {
-    pub text: String,
+    /// The library item (`cnt_…`) the welcome sends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<LinkCard>,
-    /// An image by URL (from WeCom's image upload).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image_url: Option<String>,
-    /// A mini-program page: appid, page, title and its cover.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub miniprogram: Option<MiniProgram>,
-}
-
-/// A mini-program card. Its cover is an image uploaded to the content library (`cover`), which
-/// outbound puts on WeCom and names by the copy's current `media_id` at each send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct MiniProgram {
-    pub appid: String,
-    pub page: String,
-    pub title: String,
-    /// The cover, an uploaded PNG or JPEG (`med_…`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "med_3"))]
-    pub cover: Option<crate::MediaId>,
-    /// Legacy: a WeCom `media_id` typed in before covers were uploads. Welcomes stored then still read
-    /// and send it as they did (it lapses after WeCom's three days, as it always did); a cover, when
-    /// given, wins. New welcomes give `cover`.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub pic_media_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "cnt_3"))]
+    pub item: Option<crate::ContentItemId>,
 }
 
 impl Welcome {
     pub fn is_empty(&self) -> bool {
-        self.text.trim().is_empty() && self.link.is_none() && self.image_url.is_none() && self.miniprogram.is_none()
+        self.item.is_none()
     }
 }
 
@@ -146,17 +118,11 @@ mod tests {
     }
 
     #[test]
-    fn a_welcome_stored_before_covers_were_uploads_still_reads() {
-        let old: Welcome = serde_json::from_str(
-            r#"{"text":"hi","miniprogram":{"appid":"wx1","page":"p","title":"t","pic_media_id":"3abc"}}"#,
-        )
-        .unwrap();
-        let m = old.miniprogram.unwrap();
-        assert_eq!((m.cover, m.pic_media_id.as_str()), (None, "3abc"));
-        let new: Welcome =
-            serde_json::from_str(r#"{"text":"","miniprogram":{"appid":"wx1","page":"p","title":"t","cover":"med_4"}}"#)
-                .unwrap();
-        assert_eq!(new.miniprogram.unwrap().cover, Some(crate::MediaId::new(4)));
+    fn a_welcome_names_a_library_item_and_nothing_else() {
+        let w: Welcome = serde_json::from_str(r#"{"item":"cnt_4"}"#).unwrap();
+        assert_eq!(w.item, Some(crate::ContentItemId::new(4)));
+        assert!(serde_json::from_str::<Welcome>(r#"{"text":"未经审核的话"}"#).is_err(), "free text is refused");
+        assert!(serde_json::from_str::<Welcome>("{}").unwrap().is_empty());
     }
 
     #[test]

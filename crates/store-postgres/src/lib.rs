@@ -61,6 +61,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0025_content_review_binding.sql",
         sql: include_str!("../migrations/0025_content_review_binding.sql"),
     },
+    Migration {
+        name: "0026_welcome_from_library.sql",
+        sql: include_str!("../migrations/0026_welcome_from_library.sql"),
+    },
 ];
 
 /// A store on one PostgreSQL database (and schema).

@@ -935,7 +935,7 @@ pub async fn channel_codes_and_their_daily_figures(s: Arc<dyn Store>) {
         kind: ChannelKind::BranchPoster,
         sub_branch_id: Some(b.sb1),
         assignment: Assignment::RoundRobin { sub_branch_id: b.sb1 },
-        welcome: Welcome { text: "您好".into(), ..Default::default() },
+        welcome: Welcome { item: Some(siyu_domain::ContentItemId::new(7)) },
         tags: vec!["网点海报".into()],
         controls: Default::default(),
         created_by: Some(b.manager.id),

@@ -101,6 +101,9 @@ pub struct ContentFilter {
     pub status: Option<Status>,
     /// Words of the newest version's title or body.
     pub query: Option<String>,
+    /// Only items with a version that may be sent at this instant (published, unexpired), whatever
+    /// their newest version is doing.
+    pub sendable_at: Option<Timestamp>,
 }
 
 /// A row of the library: the item and its newest version.

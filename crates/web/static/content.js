@@ -41,6 +41,8 @@
         link_desc: val("f-link-desc"),
         mini_appid: val("f-mini-appid"),
         mini_page: val("f-mini-page"),
+        // Only the kinds that show the field send it (a text keeps no picture from a kind switch).
+        media_id: (!document.getElementById("f-media").closest(".kind-field").hidden && val("f-media").trim()) || null,
         stage: val("f-stage") || null,
         channels: [...document.querySelectorAll(".f-channel:checked")].map((c) => c.value),
         // The bank's time (UTC+8), as the field shows it.

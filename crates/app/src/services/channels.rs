@@ -9,7 +9,7 @@ use siyu_domain::customer::Customer;
 use siyu_domain::lang::Text;
 use siyu_domain::org::{OrgUnitKind, Role, Staff};
 use siyu_domain::scope::{DataScope, Permission};
-use siyu_domain::{ChannelCodeId, OrgUnitId, StaffId, Timestamp};
+use siyu_domain::{ChannelCodeId, CustomerId, OrgUnitId, StaffId, Timestamp};
 use siyu_store::{ChannelCode, ChannelContact, DayStat, NewChannelCode, Page, Paged, QrImage, StaffFilter};
 use siyu_wecom::client::WecomError;
 
@@ -134,14 +134,6 @@ fn check_input(input: &ChannelInput) -> ServiceResult<()> {
     if name.is_empty() || name.chars().count() > 40 {
         return Err(ServiceError::invalid("bad_name", Text::new("channels.bad_name")));
     }
-    if input.welcome.text.len() > 4000 {
-        return Err(ServiceError::invalid("welcome_too_long", Text::new("channels.welcome_too_long")));
-    }
-    if let Some(l) = &input.welcome.link
-        && (l.title.trim().is_empty() || !(l.url.starts_with("https://") || l.url.starts_with("http://")))
-    {
-        return Err(ServiceError::invalid("bad_link", Text::new("channels.bad_link")));
-    }
     if input.tags.len() > 10 || input.tags.iter().any(|t| t.trim().is_empty() || t.chars().count() > 30) {
         return Err(ServiceError::invalid("bad_tags", Text::new("channels.bad_tags")));
     }
@@ -152,11 +144,9 @@ pub async fn create(state: &AppState, caller: &Caller, mut input: ChannelInput) 
     caller.require(Permission::ManageChannels)?;
     input.tags = input.tags.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
     check_input(&input)?;
-    // A mini-program card's cover is an uploaded PNG or JPEG (a typed-in `pic_media_id` is only read
-    // from welcomes stored before covers were uploads).
-    if let Some(m) = &input.welcome.miniprogram {
-        let cover = m.cover.ok_or_else(|| ServiceError::invalid("bad_cover", Text::new("media.not_an_image")))?;
-        super::media::check_cover(state, cover).await?;
+    // The welcome is an approved item that may be sent now (and is checked again at each add).
+    if let Some(item) = input.welcome.item {
+        super::welcome::check_item(state, item).await?;
     }
     channel_controls::check(state, caller, &input.controls).await?;
     let rt = wecom(state)?;
@@ -239,14 +229,18 @@ pub enum AddError {
 pub(crate) async fn on_added(
     state: &AppState,
     code: &ChannelCode,
-    staff_userid: &str,
-    external_userid: &str,
+    (staff_userid, external_userid): (&str, &str),
+    customer: Option<CustomerId>,
     welcome_code: Option<&str>,
     new_add: Option<&str>,
 ) -> Result<(), AddError> {
     let Some(rt) = state.wecom.as_deref() else { return Ok(()) };
     if let Some(wc) = welcome_code.filter(|_| !code.welcome.is_empty()) {
-        crate::outbound::welcome(state, rt, code, wc).await?;
+        let staff = state.store.staff_by_ids(&[], &[staff_userid.to_owned()]).await?;
+        match staff.first() {
+            Some(s) => crate::outbound::welcome(state, rt, code, s, customer, wc).await?,
+            None => tracing::warn!(code = %code.id, "the member added is not in siyu; no welcome is sent"),
+        }
     }
     if !code.tags.is_empty() {
         let names: Vec<&str> = code.tags.iter().map(String::as_str).collect();

@@ -15,7 +15,7 @@ use siyu_domain::audit::AuditAction;
 use siyu_domain::lang::Text;
 use siyu_domain::product::Product;
 use siyu_domain::scope::{DataScope, Permission};
-use siyu_domain::{ContentItemId, ContentVersionId, OrgUnitId, ProductId, StaffId, Timestamp};
+use siyu_domain::{ContentItemId, ContentVersionId, MediaId, OrgUnitId, ProductId, StaffId, Timestamp};
 use siyu_store::{
     ContentDraft, ContentFilter, ContentItemRecord, ContentItemRow, ContentVersionRecord, NewContentItem, Page, Paged,
 };
@@ -53,9 +53,11 @@ pub struct DraftForm {
     pub mini_appid: String,
     #[serde(default)]
     pub mini_page: String,
-    /// An uploaded image or file (the media uploads of another change).
+    /// The uploaded image (`med_…`, PNG or JPEG) of an image, a poster or a mini-program's cover, a
+    /// link's or an article's picture, or the upload of a file item.
     #[serde(default)]
-    pub media_id: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "med_3"))]
+    pub media_id: Option<MediaId>,
     /// `attention`, `interest`, `desire` or `action`.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
@@ -171,7 +173,7 @@ pub(crate) fn version_view(v: &ContentVersionRecord) -> VersionView {
             link_desc: d.link_desc.clone(),
             mini_appid: d.mini_appid.clone(),
             mini_page: d.mini_page.clone(),
-            media_id: d.media_id,
+            media_id: d.media_id.map(MediaId::new),
             stage: d.stage,
             channels: d.channels.clone(),
             expires_at: d.expires_at,
@@ -328,6 +330,21 @@ pub(crate) async fn draft_of(state: &AppState, kind: ItemKind, f: &DraftForm) ->
         }
         _ => {}
     }
+    // An image, a poster's picture or a mini-program's cover is an uploaded PNG or JPEG (what WeCom
+    // takes); a file item's upload may be anything the uploads accept; a link's picture an image.
+    match (kind, f.media_id) {
+        (ItemKind::Image | ItemKind::Poster | ItemKind::MiniProgram, None) => {
+            return Err(invalid("media_needed", "library.media_needed"));
+        }
+        (ItemKind::File, Some(m)) => {
+            if state.store.media(m).await?.is_none() {
+                return Err(invalid("unknown_media", "library.unknown_media"));
+            }
+        }
+        (ItemKind::File, None) => return Err(invalid("media_needed", "library.media_needed")),
+        (_, Some(m)) => super::media::check_cover(state, m).await?,
+        (_, None) => {}
+    }
     let products = products_of(state, &f.product_ids).await?;
     let catalogue: Vec<Product> = products.iter().map(|(_, p)| p.clone()).collect();
     let body = if kind == ItemKind::Article {
@@ -360,7 +377,7 @@ pub(crate) async fn draft_of(state: &AppState, kind: ItemKind, f: &DraftForm) ->
         link_desc: f.link_desc.trim().to_owned(),
         mini_appid: f.mini_appid.trim().to_owned(),
         mini_page: f.mini_page.trim().to_owned(),
-        media_id: f.media_id,
+        media_id: f.media_id.map(|m| m.get()),
         stage: f.stage,
         channels,
         expires_at: f.expires_at,

@@ -203,7 +203,7 @@ async fn product_names(state: &AppState, v: Option<&VersionView>) -> ServiceResu
     Ok(found
         .into_iter()
         .map(|(id, p)| match p.risk_grade {
-            Some(g) => format!("{} {} ({id})", p.name, format!("R{}", g.get())),
+            Some(g) => format!("{} R{} ({id})", p.name, g.get()),
             None => format!("{} ({id})", p.name),
         })
         .collect())

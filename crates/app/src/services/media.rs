@@ -176,8 +176,8 @@ pub(crate) async fn upload_to_wecom(state: &AppState, id: MediaId) -> Result<Wec
     Ok(copy)
 }
 
-/// Whether `id` is an image that can be a welcome message's mini-program cover (PNG or JPEG, which
-/// WeCom takes).
+/// Whether `id` is an image WeCom takes (PNG or JPEG): a library item's picture or a mini-program
+/// card's cover.
 pub async fn check_cover(state: &AppState, id: MediaId) -> ServiceResult<()> {
     match state.store.media(id).await? {
         Some(m) if matches!(m.content_type.as_str(), "image/png" | "image/jpeg") => Ok(()),

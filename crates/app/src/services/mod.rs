@@ -28,3 +28,4 @@ pub mod staff;
 pub mod tags;
 pub mod tokens;
 pub mod wecom;
+pub mod welcome;

@@ -106,8 +106,8 @@ impl Job for ApplyCallback {
             crate::services::channels::on_added(
                 ctx.state,
                 &code,
-                &c.user_id,
-                &c.external_user_id,
+                (&c.user_id, &c.external_user_id),
+                written.timeline,
                 c.welcome_code.as_deref(),
                 new_add.as_deref(),
             )

@@ -44,6 +44,8 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
         "这个版本刚被其他人处理过，请刷新后再看",
         "Someone else acted on this version just now: reload it",
     ),
+    ("library.media_needed", "这类内容需要先上传并选择图片或文件", "This kind of item needs an uploaded image or file"),
+    ("library.unknown_media", "所选文件不存在", "The chosen file does not exist"),
     (
         "library.changed_since_read",
         "这个版本在您打开后被作者撤回修改并重新提交了：请刷新，审阅新的内容后再决定",

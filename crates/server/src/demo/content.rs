@@ -59,6 +59,17 @@ pub async fn authors(store: &dyn Store) -> Result<(StaffId, StaffId), StoreError
     Ok((store.staff_credentials("hq01").await?.staff.id, store.staff_credentials("comp01").await?.staff.id))
 }
 
+/// The demo's welcome items, by title.
+pub const WELCOME_TEXT: &str = "网点新客欢迎语";
+pub const WELCOME_LINK: &str = "新客专享权益";
+
+/// The published item titled `title`, for the channel codes' welcomes.
+pub async fn item_titled(store: &dyn Store, title: &str) -> Result<Option<siyu_domain::ContentItemId>, StoreError> {
+    let filter = siyu_store::ContentFilter { query: Some(title.into()), ..Default::default() };
+    let rows = store.content_items(&filter, siyu_store::Page::first(10)).await?;
+    Ok(rows.items.into_iter().find(|r| r.latest.draft.title == title).map(|r| r.item.id))
+}
+
 /// Seeds the library.
 pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<(), StoreError> {
     let who = authors(store).await?;
@@ -83,6 +94,23 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<(), StoreError> {
         ..Default::default()
     };
     seed_item(store, (ItemKind::Link, Category::FinanceTips), link, Status::Published, who, now).await?;
+    // The channel codes' welcomes (`super::seed_channels` finds them by these titles).
+    let hello = ContentDraft {
+        title: WELCOME_TEXT.into(),
+        body: "{客户称呼}好！我是您在{网点}的专属客户经理{客户经理}，理财、贷款、信用卡问题都可以随时问我。".into(),
+        channels: vec![Channel::OneToOne],
+        ..Default::default()
+    };
+    seed_item(store, (ItemKind::Text, Category::Persona), hello, Status::Published, who, now).await?;
+    let perks = ContentDraft {
+        title: WELCOME_LINK.into(),
+        body: "欢迎关注！已为您匹配最近网点的客户经理。".into(),
+        link_url: "https://bank.example.com/welcome".into(),
+        link_desc: "添加即领新客礼".into(),
+        channels: vec![Channel::OneToOne],
+        ..Default::default()
+    };
+    seed_item(store, (ItemKind::Link, Category::Benefit), perks, Status::Published, who, now).await?;
     let invite = ContentDraft {
         title: "周末理财小课堂邀请".into(),
         body: "{客户称呼}您好，我是{客户经理}。本周六下午{网点}有一场理财小课堂，欢迎您来坐坐。".into(),

@@ -362,9 +362,11 @@ async fn admin(state: &siyu_app::state::AppState) -> anyhow::Result<siyu_app::ca
 
 /// Two demo channel codes, each scanned by a few customers through the fake WeCom (demo only).
 async fn seed_channels(state: &siyu_app::state::AppState, fake: &FakeWecom) -> anyhow::Result<()> {
-    use siyu_domain::channel::{Assignment, ChannelKind, LinkCard, Welcome};
+    use siyu_domain::channel::{Assignment, ChannelKind, Welcome};
 
     let caller = admin(state).await?;
+    let hello = content::item_titled(&*state.store, content::WELCOME_TEXT).await?;
+    let perks = content::item_titled(&*state.store, content::WELCOME_LINK).await?;
     let units = state.store.org_units().await?;
     let sh01 = units.iter().find(|u| u.code == "SH01").context("no SH01")?.id;
     let codes = [
@@ -372,16 +374,7 @@ async fn seed_channels(state: &siyu_app::state::AppState, fake: &FakeWecom) -> a
             name: "陆家嘴支行大堂海报".into(),
             kind: ChannelKind::BranchPoster,
             assignment: Assignment::RoundRobin { sub_branch_id: sh01 },
-            welcome: Welcome {
-                text: "您好！我是您在陆家嘴支行的专属客户经理，理财、贷款、信用卡问题都可以随时问我。".into(),
-                link: Some(LinkCard {
-                    title: "新客专享权益".into(),
-                    url: "https://bank.example/welcome".into(),
-                    desc: "添加即领".into(),
-                    picurl: String::new(),
-                }),
-                ..Default::default()
-            },
+            welcome: Welcome { item: hello },
             tags: vec!["网点海报".into(), "陆家嘴".into()],
             // What a branch sets: 20 adds a day each, friend requests accepted without confirmation
             // in the evening and at weekends, when the managers are away.
@@ -406,9 +399,7 @@ async fn seed_channels(state: &siyu_app::state::AppState, fake: &FakeWecom) -> a
             name: "公众号菜单·就近网点".into(),
             kind: ChannelKind::OfficialAccountMenu,
             assignment: Assignment::Nearest { location: GeoPoint { lat: 30.25, lng: 120.17 } },
-            welcome: Welcome {
-                text: "欢迎关注！已为您匹配最近网点的客户经理。".into(), ..Default::default()
-            },
+            welcome: Welcome { item: perks },
             tags: vec!["公众号".into()],
             controls: Default::default(),
         },

@@ -196,18 +196,23 @@ async fn a_welcome_with_an_uploaded_cover_sends_its_current_media_id() {
     let sh01 = app.state.store.org_units().await.unwrap().into_iter().find(|u| u.code == "SH01").unwrap();
     let (_, cover) = upload(&app, &hq, "cover.png", PNG.to_vec()).await;
     let (_, pdf) = upload(&app, &hq, "brochure.pdf", b"%PDF-1.7 a brochure".to_vec()).await;
-    let body = |cover: &serde_json::Value| {
-        serde_json::json!({
-            "name": "小程序欢迎语",
-            "kind": "branch_poster",
-            "assignment": { "mode": "round_robin", "sub_branch_id": sh01.id },
-            "welcome": { "text": "您好", "miniprogram": { "appid": "wx123", "page": "pages/index", "title": "新客礼", "cover": cover } },
-        })
+    let card = |cover: &serde_json::Value| {
+        serde_json::json!({"kind": "mini_program", "category": "benefit", "draft": {
+            "title": "新客礼", "body": "您好", "mini_appid": "wx123", "mini_page": "pages/index",
+            "media_id": cover, "channels": ["one_to_one"]}})
     };
-    // A file is no cover.
-    let (s, v) = hq.post_json(&app, "/api/v1/channels", body(&pdf["id"])).await;
+    // A file is no cover: the library refuses the card.
+    let (s, v) = hq.post_json(&app, "/api/v1/content/items", card(&pdf["id"])).await;
     assert_eq!((s, v["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_cover")), "{v}");
-    let (s, code) = hq.post_json(&app, "/api/v1/channels", body(&cover["id"])).await;
+    let comp = app.login("comp01").await;
+    let item = hq.published_item(&app, &comp, card(&cover["id"])).await;
+    let body = serde_json::json!({
+        "name": "小程序欢迎语",
+        "kind": "branch_poster",
+        "assignment": { "mode": "round_robin", "sub_branch_id": sh01.id },
+        "welcome": { "item": item },
+    });
+    let (s, code) = hq.post_json(&app, "/api/v1/channels", body).await;
     assert_eq!(s, StatusCode::CREATED, "{code}");
     let (_, _, _, status) = fake.customer_scans(code["config_id"].as_str().unwrap(), "王芳").await.unwrap();
     assert_eq!(status, StatusCode::OK);

@@ -175,13 +175,31 @@ async fn after_jobs(app: &TestApp, what: &str, ok: impl Fn() -> bool) {
 #[tokio::test]
 async fn a_customer_scans_a_channel_code_end_to_end() {
     let (fake, app, hq, sh01) = two_managers_of_sh01().await;
-    let body = serde_json::json!({
-        "name": "陆家嘴支行海报",
-        "kind": "branch_poster",
-        "assignment": { "mode": "round_robin", "sub_branch_id": sh01.id },
-        "welcome": { "text": "您好，我是您的专属客户经理，有任何问题随时找我。", "link": { "title": "新客专享权益", "url": "https://bank.example/welcome" } },
-        "tags": ["网点海报", "陆家嘴"]
-    });
+    // The welcome is an approved library item: a link card with its words, the manager's name filled in.
+    let comp = app.login("comp01").await;
+    let perks = serde_json::json!({"kind": "link", "category": "benefit", "draft": {
+        "title": "新客专享权益", "body": "您好，我是{客户经理}，有任何问题随时找我。",
+        "link_url": "https://bank.example/welcome", "link_desc": "添加即领", "channels": ["one_to_one"]}});
+    let item = hq.published_item(&app, &comp, perks).await;
+    let code_with = |welcome: serde_json::Value| {
+        serde_json::json!({
+            "name": "陆家嘴支行海报",
+            "kind": "branch_poster",
+            "assignment": { "mode": "round_robin", "sub_branch_id": sh01.id },
+            "welcome": welcome,
+            "tags": ["网点海报", "陆家嘴"]
+        })
+    };
+    // Free text nobody reviewed is no welcome, nor is an item that is only a draft.
+    let (st, e) =
+        hq.post_json(&app, "/api/v1/channels", code_with(serde_json::json!({"text": "随便写的欢迎语"}))).await;
+    assert!(st.is_client_error(), "{st} {e}");
+    let draft = serde_json::json!({"kind": "text", "category": "persona", "draft": {"title": "草稿", "body": "您好", "channels": ["one_to_one"]}});
+    let (_, d) = hq.post_json(&app, "/api/v1/content/items", draft).await;
+    let (st, e) = hq.post_json(&app, "/api/v1/channels", code_with(serde_json::json!({"item": d["item_id"]}))).await;
+    assert_eq!((st, e["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_welcome")), "{e}");
+    assert!(fake.contact_ways().is_empty(), "nothing was made at WeCom");
+    let body = code_with(serde_json::json!({"item": item}));
     let r =
         hq.client.post(app.url("/api/v1/channels")).header("x-csrf-token", &hq.csrf).json(&body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::CREATED, "{}", r.text().await.unwrap());
@@ -198,8 +216,20 @@ async fn a_customer_scans_a_channel_code_end_to_end() {
     after_jobs(&app, "the welcome message", || fake.welcomes_sent().len() == 1).await;
     let sent = &fake.welcomes_sent()[0];
     assert_eq!(sent.welcome_code, welcome_code);
-    assert_eq!(sent.text.as_ref().unwrap().content, "您好，我是您的专属客户经理，有任何问题随时找我。");
-    assert_eq!(sent.attachments[0]["link"]["url"], "https://bank.example/welcome");
+    let manager = app.state.store.staff_by_ids(&[], &["wx_cm_sh01_1".into()]).await.unwrap().remove(0);
+    assert_eq!(
+        sent.text.as_ref().unwrap().content,
+        format!("您好，我是{}，有任何问题随时找我。", manager.display_name)
+    );
+    let link = &sent.attachments[0]["link"];
+    assert_eq!((link["title"].as_str(), link["desc"].as_str()), (Some("新客专享权益"), Some("添加即领")));
+    let url = link["url"].as_str().unwrap();
+    assert!(url.starts_with("http://") && url.contains("/l/"), "a tracked link on siyu's public address: {url}");
+    // Opening it leads where the item says, and counts for the manager who was added.
+    let path = &url[url.find("/l/").unwrap()..];
+    let r = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = r.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "https://bank.example/welcome");
     after_jobs(&app, "the tags", || fake.marked_tags().len() == 1).await;
     assert_eq!(fake.marked_tags()[0]["external_userid"], ext);
     assert_eq!(fake.marked_tags()[0]["add_tag"].as_array().unwrap().len(), 2);

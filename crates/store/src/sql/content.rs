@@ -416,6 +416,14 @@ macro_rules! sql_content {
                     if let Some(s) = f.status {
                         qb.push(" AND v.status = ").push_bind(s.code());
                     }
+                    if let Some(t) = f.sendable_at {
+                        qb.push(
+                            " AND EXISTS (SELECT 1 FROM content_versions p WHERE p.item_id = i.id \
+                             AND p.status = 'published' AND (p.expires_at IS NULL OR p.expires_at > ",
+                        )
+                        .push_bind(t.millis())
+                        .push("))");
+                    }
                     if let Some(q) = f.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
                         let like = format!("%{}%", q.to_lowercase());
                         qb.push(" AND (LOWER(v.title) LIKE ").push_bind(like.clone());

@@ -59,6 +59,7 @@ impl ItemsQuery {
             channel: code(&self.channel).and_then(|c| Channel::parse(&c)),
             status: code(&self.status).and_then(|c| Status::parse(&c)),
             query: code(&self.q),
+            sendable_at: None,
         }
     }
 }

@@ -115,7 +115,8 @@ struct DetailPage {
     current: String,
     verify: &'static str,
     tags: String,
-    welcome: String,
+    /// The welcome's library item: its address in the console, title, and whether it may be sent now.
+    welcome: Option<(String, String, bool)>,
     qr_ok: bool,
     days: Vec<ChartDay>,
     day_chart: Chart,
@@ -185,9 +186,16 @@ async fn detail_page(
         Err(_) => (None, 0),
     };
     let pager = Pager::new(&format!("/channels/{id}"), "", page, total);
-    let welcome = match &code.welcome.link {
-        Some(l) => format!("{} [{}]", code.welcome.text, l.title),
-        None => code.welcome.text.clone(),
+    let welcome = match code.welcome.item {
+        Some(item) => match siyu_app::services::content::item(state, &user.0, item).await {
+            Ok(v) => {
+                let title = v.versions.last().map(|l| l.draft.title.clone()).unwrap_or_default();
+                let live = matches!(siyu_app::services::content::sendable_version(state, item).await, Ok(Some(_)));
+                Some((format!("/content/{item}"), title, live))
+            }
+            Err(_) => Some((format!("/content/{item}"), item.to_string(), false)),
+        },
+        None => None,
     };
     let can_manage = user.0.actor.can(Permission::ManageChannels);
     let can_simulate = state.demo_customers.is_some() && code.config_id.is_some() && can_manage;

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use siyu_app::records::ChannelCode;
-use siyu_domain::channel::{Assignment, ChannelKind, LinkCard, Welcome};
+use siyu_domain::channel::{Assignment, ChannelKind, Welcome};
 use siyu_domain::org::GeoPoint;
 use siyu_domain::scope::Permission;
 use siyu_domain::{ChannelCodeId, OrgUnitId, StaffId};
@@ -57,21 +57,9 @@ pub struct ChannelForm {
     pub lng: String,
     #[serde(default)]
     pub tags: String,
+    /// The welcome: a library item (`cnt_…`) with a version that may be sent.
     #[serde(default)]
-    pub welcome_text: String,
-    #[serde(default)]
-    pub link_title: String,
-    #[serde(default)]
-    pub link_url: String,
-    /// A mini-program card: its appid, page and title, and its cover, an uploaded image (`med_…`).
-    #[serde(default)]
-    pub mp_appid: String,
-    #[serde(default)]
-    pub mp_page: String,
-    #[serde(default)]
-    pub mp_title: String,
-    #[serde(default)]
-    pub mp_cover: String,
+    pub welcome_item: String,
 }
 
 #[derive(Template)]
@@ -86,8 +74,10 @@ struct ListPage {
     modes: Vec<Opt>,
     managers: Vec<Opt>,
     sub_branches: Vec<Opt>,
-    /// Uploaded PNG and JPEG images, the newest first, for the mini-program card's cover.
-    covers: Vec<Opt>,
+    /// Library items that may be a welcome now, the newest first (suggestions: any item's id may be
+    /// typed), and how many there are in all.
+    welcome_items: Vec<Opt>,
+    welcome_total: i64,
     error: Option<String>,
 }
 
@@ -178,21 +168,37 @@ async fn list_page(
         .map(|u| opt(u.id.to_string(), format!("{} {}", u.code, u.name), &form.sub_branch_id))
         .collect();
     let can_manage = user.0.actor.can(Permission::ManageChannels);
-    let images = siyu_app::services::media::list(
-        state,
-        &user.0,
-        Some(siyu_domain::media::MediaKind::Image),
-        siyu_app::records::Page::first(100),
-    )
-    .await
-    .map(|p| p.items)
-    .unwrap_or_default();
-    let covers = images
-        .iter()
-        .filter(|m| matches!(m.content_type.as_str(), "image/png" | "image/jpeg"))
-        .map(|m| opt(m.id.to_string(), format!("{} ({})", m.file_name, m.id), &form.mp_cover))
-        .collect();
-    render(&ListPage { ctx, rows, pager, can_manage, form, kinds, modes, managers, sub_branches, covers, error })
+    let choices = siyu_app::services::welcome::choices(state, &user.0, siyu_app::records::Page::first(200)).await;
+    let (welcome_items, welcome_total) = match choices {
+        Ok(p) => (
+            p.items
+                .iter()
+                .map(|r| {
+                    opt(
+                        r.id.to_string(),
+                        format!("{} · {}", r.latest.draft.title, ctx.tr.say(&r.kind.text())),
+                        &form.welcome_item,
+                    )
+                })
+                .collect(),
+            p.total,
+        ),
+        Err(_) => (Vec::new(), 0),
+    };
+    render(&ListPage {
+        ctx,
+        rows,
+        pager,
+        can_manage,
+        form,
+        kinds,
+        modes,
+        managers,
+        sub_branches,
+        welcome_items,
+        welcome_total,
+        error,
+    })
 }
 
 pub async fn list(
@@ -227,34 +233,14 @@ fn input_of(f: &ChannelForm) -> Result<ChannelInput, ServiceError> {
         }
         _ => return Err(bad("bad_mode", Text::new("form.choose_assignment"))),
     };
-    let link = (!f.link_url.trim().is_empty() || !f.link_title.trim().is_empty()).then(|| LinkCard {
-        title: f.link_title.trim().to_owned(),
-        url: f.link_url.trim().to_owned(),
-        desc: String::new(),
-        picurl: String::new(),
-    });
-    let card = [&f.mp_appid, &f.mp_page, &f.mp_title, &f.mp_cover].iter().any(|v| !v.trim().is_empty());
-    let miniprogram = if card {
-        let cover = f.mp_cover.trim().parse().map_err(|_| bad("bad_cover", Text::new("media.not_an_image")))?;
-        Some(siyu_domain::channel::MiniProgram {
-            appid: f.mp_appid.trim().to_owned(),
-            page: f.mp_page.trim().to_owned(),
-            title: f.mp_title.trim().to_owned(),
-            cover: Some(cover),
-            pic_media_id: String::new(),
-        })
+    let item = f.welcome_item.trim();
+    let welcome = if item.is_empty() {
+        Welcome::default()
     } else {
-        None
+        Welcome { item: Some(item.parse().map_err(|_| bad("bad_welcome", Text::new("welcome.unknown_item")))?) }
     };
     let tags = f.tags.split([',', '，', ' ']).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect();
-    Ok(ChannelInput {
-        name: f.name.clone(),
-        kind,
-        assignment,
-        welcome: Welcome { text: f.welcome_text.trim().to_owned(), link, miniprogram, ..Default::default() },
-        tags,
-        controls: Default::default(),
-    })
+    Ok(ChannelInput { name: f.name.clone(), kind, assignment, welcome, tags, controls: Default::default() })
 }
 
 pub async fn create(

@@ -147,6 +147,9 @@ struct EditorPage {
     stages: Vec<Choice>,
     channels: Vec<Choice>,
     products: Vec<ProductChoice>,
+    /// The chosen upload (`med_…`), and the newest uploads as suggestions (any id may be typed).
+    media: String,
+    uploads: Vec<(String, String)>,
     form: VersionView,
     expires: String,
     /// The version the buttons act on, and which steps it offers.
@@ -263,6 +266,13 @@ async fn editor(
         stages: choices(AidaStage::ALL, AidaStage::code, |v| tr.say(&v.text()), &stage),
         channels: choices(Channel::ALL, Channel::code, |v| tr.say(&v.text()), &chosen),
         products,
+        media: form.draft.media_id.map(|m| m.to_string()).unwrap_or_default(),
+        uploads: siyu_app::services::media::list(state, &user.0, None, siyu_app::records::Page::first(50))
+            .await
+            .map(|p| {
+                p.items.iter().map(|m| (m.id.to_string(), format!("{} · {}", m.file_name, m.content_type))).collect()
+            })
+            .unwrap_or_default(),
         expires: expires_value(&form),
         form,
         version_id,

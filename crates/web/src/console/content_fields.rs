@@ -50,7 +50,7 @@ pub fn field_rows(
             ("content.link_desc", d.link_desc.clone()),
             ("content.mini_appid", d.mini_appid.clone()),
             ("content.mini_page", d.mini_page.clone()),
-            ("content.media", d.media_id.map(|m| format!("/media/med_{m}")).unwrap_or_default()),
+            ("content.media", d.media_id.map(|m| format!("/media/{m}")).unwrap_or_default()),
             ("content.stage", d.stage.map(|s| tr.say(&s.text())).unwrap_or_default()),
             ("content.channel", d.channels.iter().map(|c| tr.say(&c.text())).collect::<Vec<_>>().join("、")),
             ("content.products", products.join("、")),

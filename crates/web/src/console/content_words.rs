@@ -71,6 +71,13 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("content.this_version", "本版本", "This version"),
     ("content.field_changed", "有改动", "changed"),
     ("content.mini_appid", "小程序 AppID", "Mini-program app id"),
+    ("content.media_id", "图片或文件编号", "Image or file id"),
+    (
+        "content.media_hint",
+        "图片、海报和小程序封面须为 PNG 或 JPEG；输入文件名查找已上传的文件。",
+        "Images, posters and mini-program covers must be PNG or JPEG; type a file name to find an upload.",
+    ),
+    ("content.media_upload", "上传新文件", "Upload a file"),
     ("content.media", "图片或文件", "Image or file"),
     ("content.addresses", "正文中的链接和图片地址", "Addresses the body links to or loads"),
     ("content.approve", "审核通过", "Approve"),

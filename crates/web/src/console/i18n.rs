@@ -287,8 +287,18 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("channels.staff", "指定客户经理", "Named manager"),
     ("channels.tags", "自动标签", "Tags on add"),
     ("channels.welcome", "欢迎语", "Welcome message"),
-    ("channels.link_title", "链接标题", "Link title"),
-    ("channels.link_url", "链接地址", "Link URL"),
+    (
+        "channels.welcome_hint",
+        "从内容库选择已审核发布、可在一对一聊天中发送的内容，输入标题查找；可用内容数",
+        "An approved, published library item meant for one-to-one chats; type to find it by title. Items available",
+    ),
+    ("channels.welcome_library", "去内容库查看", "Open the library"),
+    (
+        "channels.welcome_not_live",
+        "该内容当前没有可发送的版本，新客户添加时不会收到欢迎语",
+        "This item has no version that may be sent now: new contacts get no welcome",
+    ),
+    ("channels.no_welcome", "未设置（新客户添加时不发送欢迎语）", "None (new contacts get no welcome)"),
     ("channels.new", "新建渠道活码", "New channel code"),
     (
         "channels.help",

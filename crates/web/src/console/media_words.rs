@@ -23,9 +23,4 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("mediapage.size", "大小", "Size"),
     ("mediapage.download", "下载", "Download"),
     // The channel code form's mini-program card, whose cover is one of these uploads.
-    ("channels.mp_appid", "小程序 AppID", "Mini-program AppID"),
-    ("channels.mp_page", "小程序页面路径", "Mini-program page"),
-    ("channels.mp_title", "小程序卡片标题", "Mini-program card title"),
-    ("channels.mp_cover", "小程序封面（已上传的图片）", "Mini-program cover (an uploaded image)"),
-    ("channels.mp_cover_upload", "上传新图片", "Upload a new image"),
 ];

@@ -197,6 +197,19 @@ impl Session {
         self.post_json(app, &format!("/api/v1/content/versions/{version}/{step}"), body).await
     }
 
+    /// Creates a content item from `form` (`{"kind", "category", "draft"}`) as this session, has
+    /// `reviewer` approve it and publishes it: the item's id (`cnt_…`).
+    pub async fn published_item(&self, app: &TestApp, reviewer: &Session, form: serde_json::Value) -> String {
+        let (st, saved) = self.post_json(app, "/api/v1/content/items", form).await;
+        assert_eq!(st, StatusCode::CREATED, "{saved}");
+        let v = saved["version"]["id"].as_str().unwrap().to_owned();
+        for (who, step) in [(self, "submit"), (reviewer, "approve"), (self, "publish")] {
+            let (st, body) = who.content_step(app, &v, step, serde_json::json!({})).await;
+            assert_eq!(st, StatusCode::OK, "{step}: {body}");
+        }
+        saved["item_id"].as_str().unwrap().to_owned()
+    }
+
     /// POSTs `body` as JSON with the session's CSRF token: the status, and the answer's JSON (null if none).
     pub async fn post_json(
         &self,
