@@ -792,6 +792,17 @@ pub struct NewLinkEvent {
     /// Seconds read, for a `read`; 0 otherwise.
     pub seconds: i64,
     pub at: Timestamp,
+    /// For an open naming a customer: the interest tags (behavioural) it earns them, written in the
+    /// same transaction. Not kept with the event (read back empty).
+    pub interests: Vec<siyu_domain::TagId>,
+}
+
+/// What a batch of link events wrote besides the events, for the audience engine: the customers
+/// given a `link_opened` entry (one per open), and each interest tag with the customers newly given it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkBatchWritten {
+    pub opened: Vec<CustomerId>,
+    pub tagged: Vec<(siyu_domain::TagId, Vec<CustomerId>)>,
 }
 
 /// A stored link event, with the customer it is attributed to: its own, or the one its visitor was

@@ -569,8 +569,9 @@ pub trait LinkStore: Send + Sync {
     /// Appends `events` in one transaction: one multi-row insert of the events, one of the timeline
     /// entries (an `open` naming a customer), and the visitors identified by a customer's token
     /// (the first customer a visitor id opens a link of is theirs for good). Returns, for the audience
-    /// engine, the customers given a timeline entry.
-    async fn record_link_events(&self, events: &[NewLinkEvent]) -> StoreResult<Vec<CustomerId>>;
+    /// engine, the customers given a timeline entry and the interest tags newly given (each with its
+    /// `tag_added` entry, source `link:<version>`).
+    async fn record_link_events(&self, events: &[NewLinkEvent]) -> StoreResult<crate::LinkBatchWritten>;
     /// A version's opens, unique openers, forwards and read time.
     async fn link_stats(&self, version: ContentVersionId) -> StoreResult<LinkStats>;
     /// The newest `limit` link events attributed to a customer: named by their token, or made by a

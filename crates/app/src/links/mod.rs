@@ -15,6 +15,7 @@
 //! The timeline gets `link_opened` only for opens of a link that names the customer: an anonymous
 //! open is not written into a customer's timeline after the fact.
 
+pub mod interest;
 pub mod target;
 pub mod writer;
 
@@ -115,6 +116,7 @@ async fn record(
     visitor: &Visitor,
     kind: LinkEventKind,
     seconds: i64,
+    interests: Vec<siyu_domain::TagId>,
 ) -> Result<(), Refusal> {
     let event = NewLinkEvent {
         version_id: token.version,
@@ -125,6 +127,7 @@ async fn record(
         kind,
         seconds,
         at: state.clock.now(),
+        interests: if token.customer().is_some() { interests } else { Vec::new() },
     };
     state.link_writer().record(event).await.map_err(|e| {
         match &e {
@@ -139,8 +142,9 @@ async fn record(
 pub async fn open(state: &AppState, token: &str, visitor_cookie: Option<&str>) -> Result<Opened, Refusal> {
     let token = verify(state, token)?;
     let visitor = Visitor::from_cookie(visitor_cookie);
-    record(state, &token, &visitor, LinkEventKind::Open, 0).await?;
-    Ok(Opened { target: target::target_of(state, token.version).await, visitor })
+    let r = target::resolved(state, token.version).await;
+    record(state, &token, &visitor, LinkEventKind::Open, 0, r.interests).await?;
+    Ok(Opened { target: r.target, visitor })
 }
 
 /// The article page's beacon: `seconds` more read.
@@ -155,7 +159,7 @@ pub async fn read(
         return Err(Refusal::BadSeconds);
     }
     let visitor = Visitor::from_cookie(visitor_cookie);
-    record(state, &token, &visitor, LinkEventKind::Read, seconds).await?;
+    record(state, &token, &visitor, LinkEventKind::Read, seconds, Vec::new()).await?;
     Ok(visitor)
 }
 
@@ -163,6 +167,6 @@ pub async fn read(
 pub async fn forward(state: &AppState, token: &str, visitor_cookie: Option<&str>) -> Result<Visitor, Refusal> {
     let token = verify(state, token)?;
     let visitor = Visitor::from_cookie(visitor_cookie);
-    record(state, &token, &visitor, LinkEventKind::Forward, 0).await?;
+    record(state, &token, &visitor, LinkEventKind::Forward, 0, Vec::new()).await?;
     Ok(visitor)
 }

@@ -17,8 +17,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use siyu_content::{ItemKind, Status};
-use siyu_domain::ContentVersionId;
 use siyu_domain::lang::Text;
+use siyu_domain::{ContentVersionId, TagId};
 use siyu_store::{ContentItemRecord, ContentVersionRecord};
 
 use crate::error::{ServiceError, ServiceResult};
@@ -53,9 +53,17 @@ impl Target {
     }
 }
 
-/// Recent answers of [`target_of`], by version.
+/// What an open of a version leads to: where the browser goes, and the interest tags it earns a
+/// customer named by the link (`super::interest`; none when the link leads nowhere).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub target: Target,
+    pub interests: Vec<TagId>,
+}
+
+/// Recent answers of [`resolved`], by version.
 #[derive(Debug, Default)]
-pub struct TargetCache(pub Mutex<HashMap<ContentVersionId, (Target, Instant)>>);
+pub struct TargetCache(pub Mutex<HashMap<ContentVersionId, (Resolved, Instant)>>);
 
 fn live(v: &ContentVersionRecord, now: siyu_domain::Timestamp) -> bool {
     v.status == Status::Published && v.draft.expires_at.is_none_or(|e| e > now)
@@ -73,33 +81,49 @@ fn target_for(item: &ContentItemRecord, v: &ContentVersionRecord) -> Target {
     }
 }
 
-async fn resolve(state: &AppState, version: ContentVersionId) -> Target {
-    let Ok(v) = state.store.content_version(version).await else { return Target::Gone };
-    let Ok(item) = state.store.content_item(v.item_id).await else { return Target::Gone };
-    if live(&v, state.clock.now()) {
-        return target_for(&item, &v);
+async fn resolve(state: &AppState, version: ContentVersionId) -> Resolved {
+    let gone = Resolved { target: Target::Gone, interests: Vec::new() };
+    let Ok(v) = state.store.content_version(version).await else { return gone };
+    let Ok(item) = state.store.content_item(v.item_id).await else { return gone };
+    let now = if live(&v, state.clock.now()) {
+        v
+    } else {
+        match crate::services::content::sendable_version(state, item.id).await {
+            Ok(Some(now)) => now,
+            _ => return gone,
+        }
+    };
+    let target = target_for(&item, &now);
+    if target == Target::Gone {
+        return gone;
     }
-    match crate::services::content::sendable_version(state, item.id).await {
-        Ok(Some(now)) => target_for(&item, &now),
-        _ => Target::Gone,
-    }
+    let interests = super::interest::tags_for(state, &item, &now).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, %version, "interest tags not found; the open is recorded without them");
+        Vec::new()
+    });
+    Resolved { target, interests }
 }
 
-/// The target of a version's links now (see the module doc).
-pub async fn target_of(state: &AppState, version: ContentVersionId) -> Target {
+/// Where a version's links lead now and what an open earns (see the module doc).
+pub async fn resolved(state: &AppState, version: ContentVersionId) -> Resolved {
     let cache = &state.link_targets.0;
-    if let Some((t, at)) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&version)
+    if let Some((r, at)) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&version)
         && at.elapsed() < CACHE_FOR
     {
-        return t.clone();
+        return r.clone();
     }
-    let t = resolve(state, version).await;
+    let r = resolve(state, version).await;
     let mut map = cache.lock().unwrap_or_else(|p| p.into_inner());
     if map.len() >= CACHE_VERSIONS {
         map.clear();
     }
-    map.insert(version, (t.clone(), Instant::now()));
-    t
+    map.insert(version, (r.clone(), Instant::now()));
+    r
+}
+
+/// The target of a version's links now.
+pub async fn target_of(state: &AppState, version: ContentVersionId) -> Target {
+    resolved(state, version).await.target
 }
 
 /// Whether links to `version` may be issued: an article or a link item, published and unexpired.

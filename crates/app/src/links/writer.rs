@@ -45,22 +45,33 @@ pub struct LinkWriter(mpsc::Sender<(NewLinkEvent, Reply)>);
 
 impl LinkWriter {
     /// Starts the writer task over the state's store, telling the audience engine of every
-    /// `link_opened` entry once it is committed.
+    /// `link_opened` entry and interest tag once it is committed. A batch that gives tags holds the
+    /// state's `tag_writes` across its write and the engine's update, as every tag change does, so the
+    /// store and the engine never see two changes of one customer's tags in different orders.
     pub(crate) fn start(state: &AppState) -> Self {
         let (tx, mut rx) = mpsc::channel::<(NewLinkEvent, Reply)>(QUEUE);
-        let store = state.store.clone();
-        let engine = state.engine.clone();
+        let state = state.clone();
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(MAX_BATCH);
             let mut events = Vec::with_capacity(MAX_BATCH);
             while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
                 events.clear();
                 events.extend(batch.iter().map(|(e, _): &(NewLinkEvent, Reply)| e.clone()));
-                let result = store.record_link_events(&events).await.map_err(Arc::new);
+                let tags = events.iter().any(|e| !e.interests.is_empty());
+                let guard = if tags { Some(state.tag_writes.lock().await) } else { None };
+                let result = state.store.record_link_events(&events).await.map_err(Arc::new);
                 match &result {
-                    Ok(opened) => {
+                    Ok(written) => {
                         if let Some(at) = events.last().map(|e| e.at) {
-                            engine.note_events(opened, EventKind::LinkOpened, at);
+                            state.engine.note_events(&written.opened, EventKind::LinkOpened, at);
+                            for (tag, customers) in &written.tagged {
+                                state.engine.note_tagged(*tag, customers, true, at);
+                            }
+                        }
+                        drop(guard);
+                        // Rule tags and audiences built on interest tags follow shortly.
+                        if !written.tagged.is_empty() {
+                            crate::jobs::refresh::soon(&state).await;
                         }
                     }
                     Err(e) => {

@@ -2,7 +2,7 @@
 //! event and one `link_opened` timeline entry, and sends the browser to the article; a second open is
 //! an open but not a new opener; a tampered or expired token records nothing and shows the neutral
 //! page; read time and forwards are bounded and recorded; a Moments opener is matched to the customer
-//! when the same browser opens that customer's own link.
+//! when the same browser opens that customer's own link; an open gives its customer interest tags.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -269,4 +269,49 @@ async fn links_lead_only_to_what_is_live_now() {
     let r = browser().get(app.url(&path)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "nothing live: the neutral page");
     assert!(r.headers().get("location").is_none());
+}
+
+/// An open of a link naming a customer gives them interest tags — the item's category and the
+/// product line of each linked product — once, in the open's transaction, seen at once by the
+/// audience engine; an anonymous Moments opener earns none.
+#[tokio::test]
+async fn opens_give_the_customer_interest_tags_by_category_and_product_line() {
+    let app = spawn_app().await;
+    let (hq, comp) = (app.login("hq01").await, app.login("comp01").await);
+    crate::products::import_catalogue(&app, &hq, "产品代码,产品名称,产品类型,风险等级\nWM1,稳享理财,理财,R2\n").await;
+    let (_, products) = hq.get_json(&app, "/api/v1/products").await;
+    let wm1 = products["items"][0]["id"].clone();
+    let form = json!({"kind": "article", "category": "investor_education", "draft": {
+        "title": "理财产品怎么选", "body": "<p>看清风险等级再选择</p>", "product_ids": [wm1]}});
+    let item = hq.published_item(&app, &comp, form).await;
+    let (_, got) = hq.get_json(&app, &format!("/api/v1/content/items/{item}")).await;
+    let version = got["sendable_version"].as_str().unwrap().to_owned();
+    let cm = app.login("cm_sh01_1").await;
+    let mine = app.customer_of("cm_sh01_1").await;
+
+    // A Moments opener is nobody yet: no tags, and none made.
+    let (_, shared) = issue(&app, &cm, json!({"version_id": version, "channel": "moments"})).await;
+    browser().get(app.url(shared["path"].as_str().unwrap())).send().await.unwrap();
+    let tags = app.state.store.tags().await.unwrap();
+    let interest: Vec<_> = tags.iter().filter(|t| t.group_name == "内容兴趣").collect();
+    assert_eq!(interest.len(), 2, "made with the link's target, given to nobody: {interest:?}");
+    for t in &interest {
+        assert!(app.state.store.tag_members(t.id).await.unwrap().is_empty());
+    }
+
+    let (_, link) = issue(&app, &cm, json!({"version_id": version, "customer_id": mine.id.to_string()})).await;
+    let path = link["path"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        assert_eq!(browser().get(app.url(&path)).send().await.unwrap().status(), StatusCode::FOUND);
+    }
+    let names: Vec<String> =
+        app.state.store.customer_tags(mine.id).await.unwrap().into_iter().map(|t| t.name).collect();
+    assert_eq!(names, ["兴趣·投教", "兴趣·理财"], "the category's and the product line's");
+    for t in app.state.store.customer_tags(mine.id).await.unwrap() {
+        assert_eq!(t.kind, siyu_domain::tag::TagKind::Behavioural);
+        let members = app.state.engine.tag_members(t.id, None);
+        assert!(members.contains(mine.id.get() as u32), "the engine knows at once: {}", t.name);
+    }
+    let timeline = app.state.store.customer_events(mine.id, Page::first(20)).await.unwrap().items;
+    assert_eq!(timeline.iter().filter(|e| e.kind == "tag_added").count(), 2, "each given once: {timeline:?}");
 }

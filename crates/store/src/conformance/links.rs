@@ -28,6 +28,7 @@ fn event(
         kind,
         seconds,
         at,
+        interests: Vec::new(),
     }
 }
 
@@ -46,7 +47,7 @@ pub async fn link_events_land_in_batches_with_their_timeline(s: Arc<dyn Store>) 
     let at = |n: i64| T0.plus_secs(n);
     use LinkEventKind::*;
 
-    assert_eq!(s.record_link_events(&[]).await.unwrap(), []);
+    assert_eq!(s.record_link_events(&[]).await.unwrap(), Default::default());
     // An anonymous Moments opener (visitor a), then c1 twice from one browser (b), a read and a forward.
     let written = s
         .record_link_events(&[
@@ -59,7 +60,8 @@ pub async fn link_events_land_in_batches_with_their_timeline(s: Arc<dyn Store>) 
         ])
         .await
         .unwrap();
-    assert_eq!(written, [c1, c1, c2], "one timeline entry per open naming a customer");
+    assert_eq!(written.opened, [c1, c1, c2], "one timeline entry per open naming a customer");
+    assert!(written.tagged.is_empty());
     let stats = s.link_stats(ContentVersionId::new(7)).await.unwrap();
     assert_eq!(stats, LinkStats { opens: 3, unique_openers: 2, forwards: 1, read_seconds: 95 });
     assert_eq!(s.link_stats(ContentVersionId::new(9)).await.unwrap(), LinkStats::default());
@@ -83,4 +85,37 @@ pub async fn link_events_land_in_batches_with_their_timeline(s: Arc<dyn Store>) 
     let c1_events = s.customer_link_events(c1, 10).await.unwrap();
     assert_eq!(c1_events.len(), 5);
     assert_eq!(c1_events[0].event.at, at(11));
+
+    // Opens earn interest tags in the same transaction: once per customer and tag, with a timeline
+    // entry; an anonymous open earns none; a tag gone since is skipped.
+    let group = s.create_tag_group("内容兴趣", T0).await.unwrap();
+    let new_tag = |name: &str| crate::NewTag {
+        group_id: group.id,
+        name: name.into(),
+        kind: siyu_domain::tag::TagKind::Behavioural,
+        sync_to_wecom: false,
+        rule_text: None,
+    };
+    let edu = s.create_tag(&new_tag("兴趣·投教"), T0).await.unwrap().id;
+    let wealth = s.create_tag(&new_tag("兴趣·理财"), T0).await.unwrap().id;
+    let with = |mut e: NewLinkEvent, tags: &[siyu_domain::TagId]| {
+        e.interests = tags.to_vec();
+        e
+    };
+    let gone = siyu_domain::TagId::new(9_999);
+    let written = s
+        .record_link_events(&[
+            with(event(7, Some(c1), cm, "vb", Open, 0, at(20)), &[edu, wealth, gone]),
+            with(event(7, Some(c1), cm, "vb", Open, 0, at(21)), &[edu, wealth]),
+            with(event(7, None, cm, "vz", Open, 0, at(22)), &[edu]),
+            with(event(8, Some(c2), cm, "vc", Open, 0, at(23)), &[edu]),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(written.tagged, [(edu, vec![c1, c2]), (wealth, vec![c1])]);
+    assert_eq!(s.tag_members(edu).await.unwrap().len(), 2);
+    let again = s.record_link_events(&[with(event(7, Some(c1), cm, "vb", Open, 0, at(30)), &[edu])]).await.unwrap();
+    assert!(again.tagged.is_empty(), "a tag is given once");
+    let tl = s.customer_events(c1, Page::first(20)).await.unwrap().items;
+    assert_eq!(tl.iter().filter(|e| e.kind.as_str() == "tag_added").count(), 2, "{tl:?}");
 }

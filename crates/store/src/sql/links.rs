@@ -16,6 +16,7 @@ macro_rules! sql_links {
                     kind: $crate::LinkEventKind::parse(&kind).ok_or_else(|| corrupt(format!("link event kind {kind}")))?,
                     seconds: get(r, "seconds")?,
                     at: ts(get(r, "at")?),
+                    interests: Vec::new(),
                 },
                 attributed_to: get::<Option<i64>>(r, "attributed")?.map(dom::CustomerId::new),
             })
@@ -26,9 +27,9 @@ macro_rules! sql_links {
             async fn record_link_events(
                 &self,
                 events: &[$crate::NewLinkEvent],
-            ) -> $crate::error::StoreResult<Vec<dom::CustomerId>> {
+            ) -> $crate::error::StoreResult<$crate::LinkBatchWritten> {
                 if events.is_empty() {
-                    return Ok(Vec::new());
+                    return Ok(Default::default());
                 }
                 let opened: Vec<(dom::CustomerId, &$crate::NewLinkEvent)> = events
                     .iter()
@@ -74,8 +75,47 @@ macro_rules! sql_links {
                     qb.push(" ON CONFLICT (visitor) DO NOTHING");
                     qb.build().execute(&mut *tx).await.map_err(db_err)?;
                 }
+                // Interest tags, one insert per tag (a batch names a few: an item's category and its
+                // product lines), each new one with its timeline entry.
+                let mut wanted: Vec<(dom::TagId, Vec<(i64, String)>)> = Vec::new();
+                for (c, e) in &opened {
+                    for t in &e.interests {
+                        let at = match wanted.iter().position(|(w, _)| w == t) {
+                            Some(i) => i,
+                            None => {
+                                wanted.push((*t, Vec::new()));
+                                wanted.len() - 1
+                            }
+                        };
+                        if !wanted[at].1.iter().any(|(w, _)| *w == c.get()) {
+                            wanted[at].1.push((c.get(), format!("link:{}", e.version_id)));
+                        }
+                    }
+                }
+                let at = events.last().map(|e| e.at).unwrap_or(dom::Timestamp::from_millis(0));
+                let mut tagged = Vec::with_capacity(wanted.len());
+                for (tag, who) in wanted {
+                    let name: Option<String> = ::sqlx::query_scalar("SELECT name FROM tags WHERE id = $1")
+                        .bind(tag.get())
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                    // A tag deleted since the open was resolved is skipped, not an error for the batch.
+                    let Some(name) = name else { continue };
+                    let mut qb = Qb::new("INSERT INTO customer_tags (customer_id, tag_id, source, tagged_at) ");
+                    qb.push_values(&who, |mut b, (c, source)| {
+                        b.push_bind(*c).push_bind(tag.get()).push_bind(source.clone()).push_bind(at.millis());
+                    });
+                    qb.push(" ON CONFLICT (customer_id, tag_id) DO NOTHING RETURNING customer_id");
+                    let mut added: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *tx).await.map_err(db_err)?;
+                    added.sort_unstable();
+                    push_events(&mut tx, &added, "tag_added", &format!("{name} (link)"), at).await?;
+                    if !added.is_empty() {
+                        tagged.push((tag, added.into_iter().map(dom::CustomerId::new).collect()));
+                    }
+                }
                 tx.commit().await.map_err(db_err)?;
-                Ok(opened.into_iter().map(|(c, _)| c).collect())
+                Ok($crate::LinkBatchWritten { opened: opened.into_iter().map(|(c, _)| c).collect(), tagged })
             }
 
             async fn link_stats(&self, version: dom::ContentVersionId) -> $crate::error::StoreResult<$crate::LinkStats> {
