@@ -65,6 +65,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0026_welcome_from_library.sql",
         sql: include_str!("../migrations/0026_welcome_from_library.sql"),
     },
+    Migration { name: "0027_content_sends.sql", sql: include_str!("../migrations/0027_content_sends.sql") },
 ];
 
 /// A store on one PostgreSQL database (and schema).
@@ -163,6 +164,7 @@ siyu_store::sql_handovers!(PgStore);
 siyu_store::sql_compliance!(PgStore);
 siyu_store::sql_products!(PgStore);
 siyu_store::sql_links!(PgStore);
+siyu_store::sql_sends!(PgStore);
 siyu_store::sql_content!(PgStore);
 siyu_store::sql_media!(PgStore);
 

@@ -65,6 +65,7 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0026_welcome_from_library.sql",
         sql: include_str!("../migrations/0026_welcome_from_library.sql"),
     },
+    Migration { name: "0027_content_sends.sql", sql: include_str!("../migrations/0027_content_sends.sql") },
 ];
 
 /// A store on one SQLite file.
@@ -152,6 +153,7 @@ siyu_store::sql_handovers!(SqliteStore);
 siyu_store::sql_compliance!(SqliteStore);
 siyu_store::sql_products!(SqliteStore);
 siyu_store::sql_links!(SqliteStore);
+siyu_store::sql_sends!(SqliteStore);
 siyu_store::sql_content!(SqliteStore);
 siyu_store::sql_media!(SqliteStore);
 

@@ -43,7 +43,9 @@ pub use imports::{
     an_unmapped_import_waits_for_its_mapping, column_mappings_are_remembered_per_header_set,
     import_preview_counts_what_the_upsert_does,
 };
-pub use links::link_events_land_in_batches_with_their_timeline;
+pub use links::{
+    link_events_land_in_batches_with_their_timeline, sends_and_their_figures_are_counted_per_version_day_and_manager,
+};
 pub use media::{media_are_stored_once_per_content_and_listed_by_kind, wecom_copies_are_replaced_and_found_by_expiry};
 pub use products::{a_product_import_lands_whole_or_not_at_all, products_are_upserted_by_code_and_filtered};
 
@@ -73,6 +75,7 @@ macro_rules! conformance_tests {
             compliance_words_are_replaced_whole_with_their_audit_entry,
             products_are_upserted_by_code_and_filtered, a_product_import_lands_whole_or_not_at_all,
             link_events_land_in_batches_with_their_timeline,
+            sends_and_their_figures_are_counted_per_version_day_and_manager,
             content_review_steps_are_compare_and_set_with_their_audit_entry,
             one_version_per_item_is_published_and_the_library_filters,
             media_are_stored_once_per_content_and_listed_by_kind, wecom_copies_are_replaced_and_found_by_expiry);

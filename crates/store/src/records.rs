@@ -825,6 +825,52 @@ pub struct LinkStats {
     pub read_seconds: u64,
 }
 
+/// A library item taken to be sent (see migration 0027).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContentSend {
+    pub item_id: siyu_domain::ContentItemId,
+    pub version_id: siyu_domain::ContentVersionId,
+    pub staff_id: StaffId,
+    pub customer_id: Option<CustomerId>,
+    /// `one_to_one`, `moments` or `group`.
+    pub channel: String,
+    pub at: Timestamp,
+}
+
+/// One version's figures: sends and senders, and what its links did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VersionFigures {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub version_id: siyu_domain::ContentVersionId,
+    pub sends: u64,
+    /// Managers who sent it at least once.
+    pub senders: u64,
+    #[serde(flatten)]
+    pub links: LinkStats,
+    /// Interest tags its opens gave customers.
+    pub tags_given: u64,
+}
+
+/// One day's sends and opens of an item (the bank's calendar day, days since 1970-01-01).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayFigures {
+    pub day: i64,
+    pub sends: u64,
+    pub opens: u64,
+}
+
+/// What one manager did with an item: sends, and opens of the links they sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SenderFigures {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub staff_id: StaffId,
+    pub sends: u64,
+    pub opens: u64,
+}
+
 /// An upload to keep, as the upload service checked it: `content_type` is what the bytes were found
 /// to be, `sha256` their lower-case hex digest, `file_name` already sanitised.
 #[derive(Debug, Clone, PartialEq, Eq)]

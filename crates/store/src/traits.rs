@@ -660,6 +660,33 @@ pub trait MediaStore: Send + Sync {
     async fn wecom_media_expiring(&self, before: Timestamp, limit: i64) -> StoreResult<Vec<WecomMedia>>;
 }
 
+/// Sends of library items and the figures read from them with the links' events (issue 17 §7).
+#[async_trait]
+pub trait SendStore: Send + Sync {
+    async fn record_content_send(&self, send: &NewContentSend) -> StoreResult<()>;
+    /// Each of `versions` (of `item`) with its figures, in the order given.
+    async fn content_figures(
+        &self,
+        item: siyu_domain::ContentItemId,
+        versions: &[ContentVersionId],
+    ) -> StoreResult<Vec<VersionFigures>>;
+    /// The item's sends and its versions' opens per bank day from `from` on, the days with either.
+    async fn content_days(
+        &self,
+        item: siyu_domain::ContentItemId,
+        versions: &[ContentVersionId],
+        from: Timestamp,
+    ) -> StoreResult<Vec<DayFigures>>;
+    /// What each of `staff` did with the item (`versions` all of its versions), in the order given,
+    /// zeros included: the managers who did not send it are the point.
+    async fn content_senders(
+        &self,
+        item: siyu_domain::ContentItemId,
+        versions: &[ContentVersionId],
+        staff: &[StaffId],
+    ) -> StoreResult<Vec<SenderFigures>>;
+}
+
 /// Everything siyu stores. Implemented by every backend.
 #[async_trait]
 pub trait Store:
@@ -681,6 +708,7 @@ pub trait Store:
     + ComplianceStore
     + ProductStore
     + LinkStore
+    + SendStore
     + ContentStore
     + MediaStore
 {

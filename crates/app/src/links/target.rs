@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use siyu_content::{ItemKind, Status};
 use siyu_domain::lang::Text;
-use siyu_domain::{ContentVersionId, TagId};
+use siyu_domain::{ContentItemId, ContentVersionId, TagId};
 use siyu_store::{ContentItemRecord, ContentVersionRecord};
 
 use crate::error::{ServiceError, ServiceResult};
@@ -127,7 +127,8 @@ pub async fn target_of(state: &AppState, version: ContentVersionId) -> Target {
 }
 
 /// Whether links to `version` may be issued: an article or a link item, published and unexpired.
-pub(crate) async fn check_sendable(state: &AppState, version: ContentVersionId) -> ServiceResult<()> {
+/// Returns the version's item.
+pub(crate) async fn check_sendable(state: &AppState, version: ContentVersionId) -> ServiceResult<ContentItemId> {
     let v = state.store.content_version(version).await?;
     let item = state.store.content_item(v.item_id).await?;
     if !linkable(item.item.kind) {
@@ -136,5 +137,5 @@ pub(crate) async fn check_sendable(state: &AppState, version: ContentVersionId) 
     if !live(&v, state.clock.now()) {
         return Err(ServiceError::invalid("not_sendable", Text::new("links.not_sendable")));
     }
-    Ok(())
+    Ok(item.id)
 }

@@ -1,8 +1,9 @@
 //! Tracked links for staff (雷达链接, issue 17 §4): a link for a send, signed for the customer it goes
 //! to or for the manager's Moments or group, and a version's figures from its links.
 //!
-//! Issuing writes nothing (the token carries everything, and an unopened link is no event), so it has
-//! no audit entry; the opens it leads to are recorded with the manager it names. A link names its
+//! Issuing records a send for the item's figures and nothing else (the token carries everything, and
+//! an unopened link is no event), so it has no audit entry; the opens it leads to are recorded with
+//! the manager it names. A link names its
 //! customer only when the caller may see that customer: a customer manager gets links for their own
 //! customers, and another's is not found, as on every scoped read.
 
@@ -12,7 +13,7 @@ use siyu_content::link_token::{DEFAULT_TTL_SECS, LinkToken, Recipient, SharedCha
 use siyu_domain::lang::Text;
 use siyu_domain::scope::Permission;
 use siyu_domain::{ContentVersionId, CustomerId, Timestamp};
-use siyu_store::LinkStats;
+use siyu_store::{LinkStats, NewContentSend};
 
 use crate::caller::Caller;
 use crate::error::{ServiceError, ServiceResult};
@@ -73,8 +74,19 @@ pub async fn issue(state: &AppState, caller: &Caller, req: &LinkRequest) -> Serv
         (None, Some(Channel::Group)) => Recipient::Shared(SharedChannel::Group),
         _ => return Err(bad_recipient()),
     };
-    target::check_sendable(state, req.version_id).await?;
-    let token = LinkToken::new(req.version_id, staff.id, recipient, state.clock.now(), DEFAULT_TTL_SECS);
+    let item = target::check_sendable(state, req.version_id).await?;
+    let now = state.clock.now();
+    let token = LinkToken::new(req.version_id, staff.id, recipient, now, DEFAULT_TTL_SECS);
+    // The send, for the item's figures: which managers take which items to their customers.
+    let send = NewContentSend {
+        item_id: item,
+        version_id: req.version_id,
+        staff_id: staff.id,
+        customer_id: token.customer(),
+        channel: token.channel().code().to_owned(),
+        at: now,
+    };
+    state.store.record_content_send(&send).await?;
     let text = token.encode(|m| state.vault.link_tag(m));
     Ok(IssuedLink {
         path: format!("/l/{text}"),

@@ -11,6 +11,7 @@ pub mod content;
 pub mod content_article;
 pub mod content_lint;
 pub mod content_review;
+pub mod content_stats;
 pub mod customers;
 pub mod download;
 pub mod export;

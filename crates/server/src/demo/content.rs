@@ -70,6 +70,48 @@ pub async fn item_titled(store: &dyn Store, title: &str) -> Result<Option<siyu_d
     Ok(rows.items.into_iter().find(|r| r.latest.draft.title == title).map(|r| r.item.id))
 }
 
+/// A week of the article's life: some of 陆家嘴's managers sent it to a few customers and to their
+/// Moments, and some of those opened it, so its figures page shows what the console measures (and
+/// which managers have not sent it yet).
+async fn seed_sends(store: &dyn Store, version: ContentVersionId, now: Timestamp) -> Result<(), StoreError> {
+    use siyu_domain::scope::DataScope;
+    let item = store.content_version(version).await?.item_id;
+    let customers = store.list_customers(DataScope::All, &Default::default(), siyu_store::Page::first(40)).await?.items;
+    let mut events = Vec::new();
+    for (i, c) in customers.iter().enumerate() {
+        let Some(staff) = c.owner_id else { continue };
+        // Two managers in three send; each send a day or more ago, some opened twice.
+        if staff.get() % 3 == 0 {
+            continue;
+        }
+        let at = now.plus_secs(-(((i % 6) as i64) * 86_400 + 3_600));
+        let send = siyu_store::NewContentSend {
+            item_id: item,
+            version_id: version,
+            staff_id: staff,
+            customer_id: Some(c.id),
+            channel: "one_to_one".into(),
+            at,
+        };
+        store.record_content_send(&send).await?;
+        for k in 0..(i % 3) {
+            events.push(siyu_store::NewLinkEvent {
+                version_id: version,
+                customer_id: Some(c.id),
+                staff_id: staff,
+                channel: "one_to_one".into(),
+                visitor: format!("demo{i:018}"),
+                kind: siyu_store::LinkEventKind::Open,
+                seconds: 0,
+                at: at.plus_secs(600 * (k as i64 + 1)),
+                interests: Vec::new(),
+            });
+        }
+    }
+    store.record_link_events(&events).await?;
+    Ok(())
+}
+
 /// Seeds the library.
 pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<(), StoreError> {
     let who = authors(store).await?;
@@ -84,7 +126,9 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<(), StoreError> {
         channels: all.clone(),
         ..Default::default()
     };
-    seed_item(store, (ItemKind::Article, Category::InvestorEducation), article, Status::Published, who, now).await?;
+    let read = seed_item(store, (ItemKind::Article, Category::InvestorEducation), article, Status::Published, who, now)
+        .await?;
+    seed_sends(store, read, now).await?;
     let link = ContentDraft {
         title: "手机银行理财专区".into(),
         body: "在手机银行查看在售理财产品和持仓。".into(),

@@ -312,6 +312,12 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
     crate::products::import_catalogue(&app, &admin, products).await;
     let (_, listed) = answer(admin.client.get(app.url("/api/v1/products")).send().await.unwrap()).await;
     let product = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    // A library item, so its paged lists (the managers who sent it) answer a page.
+    let hq = app.login("hq01").await;
+    let item =
+        json!({"kind": "text", "category": "finance_tips", "draft": {"title": "理财小知识", "body": "净值会波动"}});
+    let (s, made) = hq.post_json(&app, "/api/v1/content/items", item).await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
     let ids: std::collections::HashMap<&str, String> = [
         ("products", product),
         ("customers", customer.id.to_string()),
@@ -323,7 +329,7 @@ async fn every_list_pages_and_every_query_parameter_is_bounded() {
         ("tags", "tag_1".to_owned()),
         ("handovers", "hov_1".to_owned()),
         ("content/versions", "cvr_1".to_owned()),
-        ("content/items", "cnt_1".to_owned()),
+        ("content/items", made["item_id"].as_str().unwrap().to_owned()),
         ("media", "med_1".to_owned()),
     ]
     .into();

@@ -315,3 +315,44 @@ async fn opens_give_the_customer_interest_tags_by_category_and_product_line() {
     let timeline = app.state.store.customer_events(mine.id, Page::first(20)).await.unwrap().items;
     assert_eq!(timeline.iter().filter(|e| e.kind == "tag_added").count(), 2, "each given once: {timeline:?}");
 }
+
+/// An item's figures: a link issued is a send, its opens are counted for its version and its sender,
+/// the day's chart has them, and the managers who did not send it are listed with zeros. A customer
+/// manager sees only themselves.
+#[tokio::test]
+async fn an_items_figures_count_sends_and_opens_and_who_did_not_send() {
+    let app = spawn_app().await;
+    let (version, _) = published(&app).await;
+    let hq = app.login("hq01").await;
+    let item = app.state.store.content_version(version.parse().unwrap()).await.unwrap().item_id.to_string();
+    let cm = app.login("cm_sh01_1").await;
+    let mine = app.customer_of("cm_sh01_1").await;
+    let (_, link) = issue(&app, &cm, json!({"version_id": version, "customer_id": mine.id.to_string()})).await;
+    issue(&app, &cm, json!({"version_id": version, "channel": "moments"})).await;
+    for _ in 0..2 {
+        browser().get(app.url(link["path"].as_str().unwrap())).send().await.unwrap();
+    }
+
+    let (st, f) = hq.get_json(&app, &format!("/api/v1/content/items/{item}/figures")).await;
+    assert_eq!(st, StatusCode::OK, "{f}");
+    let v = &f["versions"][0];
+    assert_eq!((v["sends"].as_u64(), v["senders"].as_u64(), v["opens"].as_u64()), (Some(2), Some(1), Some(2)), "{f}");
+    assert_eq!(f["days"].as_array().unwrap().len(), 14);
+    let today = &f["days"][13];
+    assert_eq!((today["sends"].as_u64(), today["opens"].as_u64()), (Some(2), Some(2)), "{f}");
+    assert_eq!(f["managers_sending"], 1);
+    assert!(f["managers"].as_u64().unwrap() >= 2, "{f}");
+
+    let (st, page) = hq.get_json(&app, &format!("/api/v1/content/items/{item}/senders?per_page=100")).await;
+    assert_eq!(st, StatusCode::OK, "{page}");
+    let rows = page["items"].as_array().unwrap();
+    let of =
+        |name: &str| rows.iter().find(|r| r["staff"]["username"] == name).unwrap_or_else(|| panic!("{name}: {page}"));
+    assert_eq!((of("cm_sh01_1")["sends"].as_u64(), of("cm_sh01_1")["opens"].as_u64()), (Some(2), Some(2)));
+    assert_eq!(of("cm_sh01_2")["sends"], 0, "who did not send is listed");
+
+    let (_, own) = cm.get_json(&app, &format!("/api/v1/content/items/{item}/senders")).await;
+    assert_eq!(own["total"], 1, "a manager sees themselves: {own}");
+    let (_, own) = cm.get_json(&app, &format!("/api/v1/content/items/{item}/figures")).await;
+    assert_eq!((own["managers"].as_u64(), own["managers_sending"].as_u64()), (Some(1), Some(1)));
+}

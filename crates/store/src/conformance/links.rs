@@ -119,3 +119,51 @@ pub async fn link_events_land_in_batches_with_their_timeline(s: Arc<dyn Store>) 
     let tl = s.customer_events(c1, Page::first(20)).await.unwrap().items;
     assert_eq!(tl.iter().filter(|e| e.kind.as_str() == "tag_added").count(), 2, "{tl:?}");
 }
+
+/// Sends are counted per version and sender, with the links' figures beside them; days are the
+/// bank's (UTC+8); every manager asked about is answered, the ones who sent nothing with zeros.
+pub async fn sends_and_their_figures_are_counted_per_version_day_and_manager(s: Arc<dyn Store>) {
+    let bank = seed_bank(&*s).await;
+    let (cm1, cm2) = (bank.cm1.id, bank.cm2.id);
+    let item = siyu_domain::ContentItemId::new(3);
+    let (v1, v2) = (ContentVersionId::new(7), ContentVersionId::new(8));
+    // 2026-12-01 23:30 in the bank's time is 15:30 UTC; 16:30 UTC is already the 2nd there.
+    let evening = Timestamp::from_millis(1_796_139_000_000);
+    let send = |v: ContentVersionId, staff: StaffId, at: Timestamp| NewContentSend {
+        item_id: item,
+        version_id: v,
+        staff_id: staff,
+        customer_id: None,
+        channel: "moments".into(),
+        at,
+    };
+    for x in [send(v1, cm1, evening), send(v1, cm1, evening), send(v2, cm1, evening.plus_secs(3600))] {
+        s.record_content_send(&x).await.unwrap();
+    }
+    s.record_content_send(&send(v1, cm2, evening)).await.unwrap();
+    s.record_link_events(&[event(7, None, cm1, "va", LinkEventKind::Open, 0, evening.plus_secs(60))]).await.unwrap();
+
+    let figures = s.content_figures(item, &[v2, v1]).await.unwrap();
+    assert_eq!(
+        figures.iter().map(|f| (f.version_id, f.sends, f.senders)).collect::<Vec<_>>(),
+        [(v2, 1, 1), (v1, 3, 2)]
+    );
+    assert_eq!((figures[1].links.opens, figures[1].tags_given), (1, 0));
+
+    let days = s.content_days(item, &[v1, v2], evening.plus_secs(-86_400)).await.unwrap();
+    let first = (evening.millis() + 8 * 3_600_000).div_euclid(86_400_000);
+    assert_eq!(
+        days,
+        [DayFigures { day: first, sends: 3, opens: 1 }, DayFigures { day: first + 1, sends: 1, opens: 0 }],
+        "the hour after 23:30 is the next day at the bank"
+    );
+    assert!(s.content_days(item, &[], evening.plus_secs(7200)).await.unwrap().is_empty());
+
+    let nobody = StaffId::new(9_999);
+    let who = s.content_senders(item, &[v1, v2], &[cm2, nobody, cm1]).await.unwrap();
+    assert_eq!(
+        who.iter().map(|w| (w.staff_id, w.sends, w.opens)).collect::<Vec<_>>(),
+        [(cm2, 1, 0), (nobody, 0, 0), (cm1, 3, 1)]
+    );
+    assert!(s.content_senders(item, &[], &[]).await.unwrap().is_empty());
+}

@@ -40,3 +40,4 @@ mod handovers;
 mod links;
 mod media;
 mod products;
+mod sends;

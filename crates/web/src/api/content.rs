@@ -137,3 +137,41 @@ pub async fn link_stats(
 ) -> ApiResult<Json<siyu_app::records::LinkStats>> {
     Ok(Json(siyu_app::services::links::stats(&state, &c, id).await?))
 }
+
+#[utoipa::path(
+    get,
+    path = "/content/items/{id}/figures",
+    tag = "content",
+    summary = "An item's figures: per version sends, senders, opens, unique openers, forwards, read time and \
+               interest tags given; the last 14 days of sends and opens; how many of your managers sent it",
+    description = "A send is a tracked link issued for a customer, Moments or a group (what WeCom tells siyu \
+                   of a manager's chats is nothing). The managers are the caller's: a customer manager counts \
+                   themselves, a branch the managers under it, HQ all.",
+    params(("id" = siyu_domain::ContentItemId, Path, description = "The item (`cnt_…`)")),
+    responses((status = 200, description = "The figures", body = siyu_app::services::content_stats::ItemFigures))
+)]
+pub async fn item_figures(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    super::extract::ApiPath(id): super::extract::ApiPath<siyu_domain::ContentItemId>,
+) -> ApiResult<Json<siyu_app::services::content_stats::ItemFigures>> {
+    Ok(Json(siyu_app::services::content_stats::figures(&state, &c, id).await?))
+}
+
+#[utoipa::path(
+    get,
+    path = "/content/items/{id}/senders",
+    tag = "content",
+    summary = "Your customer managers, each with their sends of the item and the opens of their links \
+               (zeros included: who does not send is the point)",
+    params(("id" = siyu_domain::ContentItemId, Path, description = "The item (`cnt_…`)")),
+    responses((status = 200, description = "A page of managers", body = siyu_app::records::Paged<siyu_app::services::content_stats::SenderRow>))
+)]
+pub async fn item_senders(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    super::extract::ApiPath(id): super::extract::ApiPath<siyu_domain::ContentItemId>,
+    super::extract::ApiQuery(p): super::extract::ApiQuery<super::Paging>,
+) -> ApiResult<Json<siyu_app::records::Paged<siyu_app::services::content_stats::SenderRow>>> {
+    Ok(Json(siyu_app::services::content_stats::senders(&state, &c, id, p.page()).await?))
+}

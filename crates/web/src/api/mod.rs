@@ -411,6 +411,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(content::set_rules), NoCustomers).needs(ManageComplianceRules),
         ep(routes!(content::issue_link), Customers).needs(ReadContent),
         ep(routes!(content::link_stats), NoCustomers).needs(ReadContent),
+        ep(routes!(content::item_figures), NoCustomers).needs(ReadContent),
+        ep(routes!(content::item_senders), NoCustomers).needs(ReadContent).paged(),
         ep(routes!(openapi::document), NoCustomers).public(),
         ep(routes!(products::list), NoCustomers)
             .needs(ReadProducts)

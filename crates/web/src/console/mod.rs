@@ -13,6 +13,7 @@ pub mod compliance_words;
 pub mod content;
 mod content_diff;
 mod content_fields;
+mod content_stats;
 pub mod content_words;
 pub mod customer_filter_words;
 pub mod customers;
@@ -174,6 +175,7 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/content/review/{id}", get(content::review_page)),
         ("/content/versions/{id}/preview", get(content::preview)),
         ("/content/{id}", get(content::detail)),
+        ("/content/{id}/stats", get(content_stats::page)),
         ("/media", get(media::list)),
     ]
 }
