@@ -113,6 +113,38 @@
     }));
   }
 
+  // The item page's "get a tracked link": for Moments, a group or one customer; the address shown
+  // whole, ready to copy into WeCom.
+  const linker = document.getElementById("content-link");
+  if (linker) {
+    const channel = document.getElementById("link-channel");
+    const who = document.getElementById("link-customer-field");
+    channel.addEventListener("change", () => { who.hidden = channel.value !== "one_to_one"; });
+    document.getElementById("link-make").addEventListener("click", () => {
+      const body = { version_id: linker.dataset.version };
+      if (channel.value === "one_to_one") body.customer_id = val("link-customer").trim();
+      else body.channel = channel.value;
+      call("POST", "/api/v1/content/links", body).then((r) => {
+        const err = document.getElementById("link-error");
+        if (!r.ok) {
+          err.textContent = (r.body && r.body.error && r.body.error.message) || linker.dataset.failed;
+          err.hidden = false;
+          return;
+        }
+        err.hidden = true;
+        document.getElementById("link-url").value = window.location.origin + r.body.path;
+        document.getElementById("link-made").hidden = false;
+      });
+    });
+    document.getElementById("link-copy").addEventListener("click", () => {
+      const input = document.getElementById("link-url");
+      input.select();
+      const done = () => { document.getElementById("link-copied").hidden = false; };
+      if (navigator.clipboard) navigator.clipboard.writeText(input.value).then(done, () => document.execCommand("copy") && done());
+      else if (document.execCommand("copy")) done();
+    });
+  }
+
   const review = document.getElementById("content-review");
   if (review) {
     document.querySelectorAll(".review-step").forEach((b) => b.addEventListener("click", () => {

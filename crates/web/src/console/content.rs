@@ -158,6 +158,9 @@ struct EditorPage {
     steps: Vec<(&'static str, &'static str)>,
     history: Vec<VersionRow>,
     can_author: bool,
+    /// The version a tracked link is issued for (published, unexpired, an article or a link), when
+    /// the reader is a member of staff who sends: the item page's "get a link" panel.
+    linkable: Option<String>,
 }
 
 /// `?variant_of=cnt_3`: a local variant, its first draft taken from the HQ item's sendable version.
@@ -222,6 +225,15 @@ async fn editor(
 ) -> Response {
     let tr = ctx.tr;
     let products = product_choices(state, user, &form.draft.product_ids).await;
+    let linkable = match item {
+        Some((i, _)) if matches!(kind, ItemKind::Article | ItemKind::Link) && user.0.staff.is_some() => {
+            match content::sendable_version(state, i.id).await {
+                Ok(Some(v)) => Some(v.id.to_string()),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
     let chosen: Vec<&str> = form.draft.channels.iter().map(|c| c.code()).collect();
     let stage: Vec<&str> = form.draft.stage.iter().map(|s| s.code()).collect();
     let (version_id, status, steps) = match item.and_then(|(i, _)| i.versions.last()) {
@@ -280,6 +292,7 @@ async fn editor(
         steps,
         history,
         can_author,
+        linkable,
         ctx,
     })
 }

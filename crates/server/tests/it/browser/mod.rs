@@ -4,6 +4,7 @@
 //! Skipped when chromedriver is missing, except under `CI=true`, where that is a failure (`.ci/run`
 //! installs it).
 
+mod content;
 mod journey;
 mod phone;
 
