@@ -101,9 +101,11 @@ pub struct ContentFilter {
     pub status: Option<Status>,
     /// Words of the newest version's title or body.
     pub query: Option<String>,
-    /// Only items with a version that may be sent at this instant (published, unexpired), whatever
-    /// their newest version is doing.
+    /// Only items with a version that may be sent at this instant (published, unexpired), each row
+    /// then showing that version and the version filters reading it, whatever the newest one is doing.
     pub sendable_at: Option<Timestamp>,
+    /// Only items whose version links this product.
+    pub product: Option<ProductId>,
 }
 
 /// A row of the library: the item and its newest version.

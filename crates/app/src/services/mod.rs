@@ -24,6 +24,7 @@ pub mod links;
 pub mod media;
 pub mod org;
 pub mod products;
+pub mod scripts;
 pub mod sessions;
 pub mod staff;
 pub mod tags;

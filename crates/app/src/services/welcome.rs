@@ -146,12 +146,13 @@ pub async fn compose(
     Ok(Some(Composed { version: v.id, text: text.filter(|t| !t.trim().is_empty()), attachments }))
 }
 
-/// The variables' values for a welcome sent by `staff`.
-async fn values_for(state: &AppState, staff: &Staff) -> Result<Values, AddError> {
+/// The variables' values for words `staff` sends to a customer siyu does not name (a welcome, a
+/// script copied into a chat): the salutation is [`DEFAULT_SALUTATION`].
+pub(crate) async fn values_for(state: &AppState, staff: &Staff) -> Result<Values, StoreError> {
     let sub_branch = match state.store.org_unit(staff.org_unit_id).await {
         Ok(u) => u.name,
         Err(StoreError::NotFound) => String::new(),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
     Ok(Values {
         salutation: DEFAULT_SALUTATION.to_owned(),

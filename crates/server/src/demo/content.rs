@@ -155,6 +155,27 @@ pub async fn seed(store: &dyn Store, now: Timestamp) -> Result<(), StoreError> {
         ..Default::default()
     };
     seed_item(store, (ItemKind::Link, Category::Benefit), perks, Status::Published, who, now).await?;
+    // Two scripts for the library (话术): an ice-breaker and a 3W script for a customer at Action.
+    let ice = ContentDraft {
+        title: "工资到账提醒破冰".into(),
+        body: "{客户称呼}好，我是{网点}的{客户经理}。看到您的工资这两天到账了，活期放着收益很低，\
+               需要的话我帮您看看适合的存款和现金管理安排。"
+            .into(),
+        stage: Some(siyu_content::AidaStage::Attention),
+        channels: vec![Channel::OneToOne],
+        ..Default::default()
+    };
+    seed_item(store, (ItemKind::Text, Category::IceBreaker), ice, Status::Published, who, now).await?;
+    let three_w = ContentDraft {
+        title: "3W话术：为什么现在、为什么是这款、为什么找我".into(),
+        body: "{客户称呼}，您之前问的定期存款，我整理了三点：一是现在锁定利率比较合适；二是这款三年期\
+               大额存单起存门槛和期限都符合您的安排；三是我在{网点}，随时可以帮您办理和答疑。"
+            .into(),
+        stage: Some(siyu_content::AidaStage::Action),
+        channels: vec![Channel::OneToOne],
+        ..Default::default()
+    };
+    seed_item(store, (ItemKind::Text, Category::ThreeW), three_w, Status::Published, who, now).await?;
     let invite = ContentDraft {
         title: "周末理财小课堂邀请".into(),
         body: "{客户称呼}您好，我是{客户经理}。本周六下午{网点}有一场理财小课堂，欢迎您来坐坐。".into(),

@@ -25,5 +25,6 @@ mod media;
 mod migrations;
 mod org_tree;
 mod products;
+mod scripts;
 mod staff;
 mod wecom;

@@ -228,4 +228,20 @@ pub async fn one_version_per_item_is_published_and_the_library_filters(s: Arc<dy
     let paged = s.content_items(&ContentFilter::default(), Page { offset: 1, limit: 1 }).await.unwrap();
     assert_eq!((paged.total, paged.items.len()), (2, 1));
     assert!(matches!(s.content_item(siyu_domain::ContentItemId::new(999)).await, Err(StoreError::NotFound)));
+
+    // What may be sent: the published version of each item, even with a newer draft, searched as it is.
+    s.add_content_version(it.id, &draft("案例一", "<p>草稿正文</p>"), b.cm1.id, T0, &a(AuditAction::ContentDraftSaved))
+        .await
+        .unwrap();
+    let live =
+        |q: Option<&str>| ContentFilter { sendable_at: Some(T0), query: q.map(Into::into), ..Default::default() };
+    let sendable = list(live(None)).await;
+    assert_eq!(sendable.total, 1, "the draft-only item is not sendable");
+    assert_eq!((sendable.items[0].latest.id, sendable.items[0].latest.status), (v2.id, Status::Published));
+    assert_eq!(list(live(Some("新正文"))).await.total, 1, "the published words are searched");
+    assert_eq!(list(live(Some("草稿正文"))).await.total, 0, "not the newer draft's");
+    let later = ContentFilter { sendable_at: Some(T0.plus_secs(1)), ..Default::default() };
+    assert_eq!(list(later).await.total, 1);
+    let product = ContentFilter { product: Some(siyu_domain::ProductId::new(1)), ..Default::default() };
+    assert_eq!(list(product).await.total, 0, "no item links a product here");
 }

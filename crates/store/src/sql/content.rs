@@ -417,12 +417,15 @@ macro_rules! sql_content {
                         qb.push(" AND v.status = ").push_bind(s.code());
                     }
                     if let Some(t) = f.sendable_at {
-                        qb.push(
-                            " AND EXISTS (SELECT 1 FROM content_versions p WHERE p.item_id = i.id \
-                             AND p.status = 'published' AND (p.expires_at IS NULL OR p.expires_at > ",
-                        )
-                        .push_bind(t.millis())
-                        .push("))");
+                        // `v` is the published version here (see `FROM` below): unexpired at `t`.
+                        qb.push(" AND v.status = 'published' AND (v.expires_at IS NULL OR v.expires_at > ")
+                            .push_bind(t.millis())
+                            .push(")");
+                    }
+                    if let Some(p) = f.product {
+                        qb.push(" AND EXISTS (SELECT 1 FROM content_version_products vp WHERE vp.version_id = v.id AND vp.product_id = ")
+                            .push_bind(p.get())
+                            .push(")");
                     }
                     if let Some(q) = f.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
                         let like = format!("%{}%", q.to_lowercase());
@@ -430,14 +433,19 @@ macro_rules! sql_content {
                         qb.push(" OR LOWER(v.body) LIKE ").push_bind(like).push(")");
                     }
                 }
-                const FROM: &str = " FROM content_items i JOIN content_versions v ON v.item_id = i.id \
+                // Each item with its newest version — or, asked for what may be sent, its published one
+                // (one per item), so the words searched and shown are the ones a send uses.
+                const NEWEST: &str = " FROM content_items i JOIN content_versions v ON v.item_id = i.id \
                      AND v.number = (SELECT MAX(number) FROM content_versions w WHERE w.item_id = i.id) WHERE 1=1";
-                let mut qb = Qb::new(format!("SELECT COUNT(*){FROM}"));
+                const LIVE: &str =
+                    " FROM content_items i JOIN content_versions v ON v.item_id = i.id AND v.status = 'published' WHERE 1=1";
+                let from = if f.sendable_at.is_some() { LIVE } else { NEWEST };
+                let mut qb = Qb::new(format!("SELECT COUNT(*){from}"));
                 filters(&mut qb, f);
                 let total = count(&mut qb, &self.pool).await?;
                 let mut qb = Qb::new(format!(
                     "SELECT i.id AS i_id, i.kind, i.category, i.owner_unit, i.variant_of, i.created_by, \
-                     i.created_at AS i_created_at, v.id AS v_id{FROM}"
+                     i.created_at AS i_created_at, v.id AS v_id{from}"
                 ));
                 filters(&mut qb, f);
                 qb.push(" ORDER BY v.changed_at DESC, i.id DESC LIMIT ").push_bind(page.limit);

@@ -175,3 +175,61 @@ pub async fn item_senders(
 ) -> ApiResult<Json<siyu_app::records::Paged<siyu_app::services::content_stats::SenderRow>>> {
     Ok(Json(siyu_app::services::content_stats::senders(&state, &c, id, p.page()).await?))
 }
+
+/// What a manager looks for in the script library; an empty value is "any" (the endpoint table
+/// refuses a value that names nothing before this is read).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ScriptsQuery {
+    pub category: Option<String>,
+    pub stage: Option<String>,
+    pub product: Option<String>,
+    pub q: Option<String>,
+}
+
+impl ScriptsQuery {
+    pub fn query(&self) -> siyu_app::services::scripts::ScriptQuery {
+        let code = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        siyu_app::services::scripts::ScriptQuery {
+            category: code(&self.category).and_then(|c| siyu_content::Category::parse(&c)),
+            stage: code(&self.stage).and_then(|c| siyu_content::AidaStage::parse(&c)),
+            product: code(&self.product).and_then(|c| c.parse().ok()),
+            q: code(&self.q),
+        }
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/scripts",
+    tag = "content",
+    summary = "The script library (话术): published one-to-one text items, their variables filled in for you",
+    description = "Found by scenario (`category`, `stage`), `product` and words (`q`); each with how many \
+                   times you used it. Only a published, unexpired version is ever shown. Staff only \
+                   (`staff_only` for an API token: the words are personalised for a manager).",
+    responses((status = 200, description = "A page of scripts", body = siyu_app::records::Paged<siyu_app::services::scripts::Script>))
+)]
+pub async fn scripts(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    super::extract::ApiQuery(q): super::extract::ApiQuery<ScriptsQuery>,
+    super::extract::ApiQuery(p): super::extract::ApiQuery<super::Paging>,
+) -> ApiResult<Json<siyu_app::records::Paged<siyu_app::services::scripts::Script>>> {
+    Ok(Json(siyu_app::services::scripts::search(&state, &c, &q.query(), p.page()).await?))
+}
+
+#[utoipa::path(
+    post,
+    path = "/scripts/{id}/used",
+    tag = "content",
+    summary = "You copied a script into a chat: one use, counted as your send of the item",
+    params(("id" = siyu_domain::ContentItemId, Path, description = "The script's item (`cnt_…`)")),
+    responses((status = 204, description = "Counted"))
+)]
+pub async fn script_used(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    super::extract::ApiPath(id): super::extract::ApiPath<siyu_domain::ContentItemId>,
+) -> ApiResult<axum::http::StatusCode> {
+    siyu_app::services::scripts::used(&state, &c, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -60,6 +60,7 @@ impl ItemsQuery {
             status: code(&self.status).and_then(|c| Status::parse(&c)),
             query: code(&self.q),
             sendable_at: None,
+            product: None,
         }
     }
 }

@@ -136,6 +136,13 @@ const LIBRARY_QUERY: [Param; 6] = [
     text("q", 100, "Words of the newest version's title or body"),
 ];
 
+const SCRIPTS_QUERY: [Param; 4] = [
+    one_of("category", library::CATEGORIES, "Scripts for this scenario (the item's category)"),
+    one_of("stage", library::STAGES, "Scripts for this AIDA stage"),
+    id("product", "prd", "Scripts about this product"),
+    text("q", 100, "Words of the title or the text"),
+];
+
 const SEGMENTS: &[&str] = &["payroll", "credit_card", "wealth", "loan"];
 const ROLES: &[&str] = &["admin", "hq_operator", "compliance_reviewer", "branch_manager", "customer_manager"];
 const JOB_STATUSES: &[&str] = &["queued", "running", "succeeded", "failed"];
@@ -413,6 +420,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(routes!(content::link_stats), NoCustomers).needs(ReadContent),
         ep(routes!(content::item_figures), NoCustomers).needs(ReadContent),
         ep(routes!(content::item_senders), NoCustomers).needs(ReadContent).paged(),
+        ep(routes!(content::scripts), NoCustomers).needs(ReadContent).query(&SCRIPTS_QUERY).paged(),
+        ep(routes!(content::script_used), NoCustomers).needs(ReadContent),
         ep(routes!(openapi::document), NoCustomers).public(),
         ep(routes!(products::list), NoCustomers)
             .needs(ReadProducts)

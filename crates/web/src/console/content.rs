@@ -30,7 +30,7 @@ pub struct Choice {
     pub selected: bool,
 }
 
-fn choices<T: Copy>(
+pub(super) fn choices<T: Copy>(
     all: &[T],
     code: fn(T) -> &'static str,
     words: impl Fn(T) -> String,

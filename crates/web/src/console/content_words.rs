@@ -81,6 +81,18 @@ pub const WORDS: &[(&str, &str, &str)] = &[
     ("content.media", "图片或文件", "Image or file"),
     ("content.addresses", "正文中的链接和图片地址", "Addresses the body links to or loads"),
     ("content.figures", "数据", "Figures"),
+    ("nav.scripts", "话术库", "Scripts"),
+    ("scripts.title", "话术库", "Script library"),
+    (
+        "scripts.hint",
+        "经合规审核发布的话术，已填好您的姓名和网点；点“复制”后粘贴到企业微信聊天中，每次复制计为一次使用。",
+        "Approved words with your name and sub-branch filled in: copy, then paste into the WeCom chat. Each copy counts as a use.",
+    ),
+    ("scripts.scenario", "场景", "Scenario"),
+    ("scripts.product", "产品", "Product"),
+    ("scripts.none", "没有符合条件的话术。", "No scripts match."),
+    ("scripts.used", "已使用", "Used"),
+    ("scripts.times", "次", "times"),
     ("link.get", "获取追踪链接", "Get a tracked link"),
     (
         "link.hint",

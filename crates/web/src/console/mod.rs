@@ -31,6 +31,7 @@ pub mod org;
 pub mod products;
 pub mod products_words;
 pub mod profile;
+mod scripts;
 pub mod staff;
 pub mod staff_words;
 pub mod tags;
@@ -172,6 +173,7 @@ fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/content", get(content::list)),
         ("/content/new", get(content::new_page)),
         ("/content/review", get(content::review_queue)),
+        ("/content/scripts", get(scripts::page)),
         ("/content/review/{id}", get(content::review_page)),
         ("/content/versions/{id}/preview", get(content::preview)),
         ("/content/{id}", get(content::detail)),
@@ -212,6 +214,12 @@ pub fn routes(state: &AppState, upload_limit: usize) -> Router<AppState> {
             "/static/content.js",
             get(|| async {
                 ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/content.js"))
+            }),
+        )
+        .route(
+            "/static/scripts.js",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/scripts.js"))
             }),
         )
         // The article page a tracked link opens: public, outside the console's pages (no frame).
@@ -291,8 +299,9 @@ type NavLink = (&'static str, &'static str, Permission);
 /// The content area's pages, one entry in the top bar and listed in a bar of their own on each of
 /// them: the top bar has room for about a dozen entries on a desktop, and an operator finds the
 /// library, its review, its images, the product catalogue and the word list as one place.
-const CONTENT_AREA: [NavLink; 5] = [
+const CONTENT_AREA: [NavLink; 6] = [
     ("/content", "nav.content", Permission::ReadContent),
+    ("/content/scripts", "nav.scripts", Permission::ReadContent),
     ("/content/review", "nav.content_review", Permission::ReviewContent),
     ("/media", "nav.media", Permission::ReadContent),
     ("/products", "nav.products", Permission::ReadProducts),
