@@ -35,7 +35,8 @@ async fn staff_media(
     headers: HeaderMap,
 ) -> Response {
     match media::content(&state, &user.0, id).await {
-        Ok((rec, bytes)) => serve(&rec, bytes, &headers),
+        // Behind a staff session: kept by the browser, never by a shared cache on the way.
+        Ok((rec, bytes)) => serve(&rec, bytes, &headers, "private, max-age=31536000, immutable"),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
@@ -53,7 +54,7 @@ async fn customer_media(
     headers: HeaderMap,
 ) -> Response {
     match media::public_content(&state, id, &q.sig).await {
-        Ok((rec, bytes)) => serve(&rec, bytes, &headers),
+        Ok((rec, bytes)) => serve(&rec, bytes, &headers, "public, max-age=31536000, immutable"),
         // A neutral answer: a bad signature, an unknown id and a file all read the same.
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
@@ -92,12 +93,12 @@ pub fn disposition(kind: MediaKind, name: &str) -> String {
     format!("{how}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-fn serve(rec: &MediaRecord, bytes: Vec<u8>, req: &HeaderMap) -> Response {
+fn serve(rec: &MediaRecord, bytes: Vec<u8>, req: &HeaderMap, cache: &'static str) -> Response {
     let mut h = HeaderMap::new();
     let value =
         |s: &str| HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     h.insert(header::ETAG, value(&etag(rec)));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(POLICY));
     if not_modified(rec, req) {

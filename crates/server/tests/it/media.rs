@@ -53,7 +53,7 @@ async fn png_and_jpeg_are_stored_once_and_served_with_caching_headers() {
     assert_eq!(etag, format!("\"{}\"", png["sha256"].as_str().unwrap()));
     assert_eq!(h["content-type"], "image/png");
     assert_eq!(h["x-content-type-options"], "nosniff");
-    assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(h["cache-control"], "private, max-age=31536000, immutable", "a staff session's: no shared cache");
     assert!(h["content-security-policy"].to_str().unwrap().starts_with("default-src 'none'"));
     assert!(h["content-disposition"].to_str().unwrap().starts_with("inline;"));
     assert!(h["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''%E5%B0%81%E9%9D%A2.png"));
@@ -67,6 +67,11 @@ async fn png_and_jpeg_are_stored_once_and_served_with_caching_headers() {
     let anyone = reqwest::Client::new();
     let r = anyone.get(app.url(public)).send().await.unwrap();
     assert_eq!((r.status(), r.headers()["content-type"].to_str().unwrap()), (StatusCode::OK, "image/png"));
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable",
+        "a customer's page image caches anywhere"
+    );
     let tampered = format!("{}0", &public[..public.len() - 1]);
     let tampered = if tampered == public { format!("{}1", &public[..public.len() - 1]) } else { tampered };
     assert_eq!(anyone.get(app.url(&tampered)).send().await.unwrap().status(), StatusCode::NOT_FOUND);
