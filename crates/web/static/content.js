@@ -153,7 +153,8 @@
       const seen = Number(review.dataset.seen);
       const body = step === "reject"
         ? { reason: val("r-reason"), seen: seen }
-        : { override_reason: val("r-override") || null, seen: seen };
+        : { override_reason: val("r-override") || null, seen: seen,
+            overriding: review.dataset.overriding.split(" ").filter(Boolean) };
       call("POST", "/api/v1/content/versions/" + review.dataset.version + "/" + step, body).then((r) => {
         if (r.ok) window.location.href = "/content/review";
         else showError(review, r.body);

@@ -6,6 +6,9 @@
 (function () {
   var me = document.currentScript;
   var token = me && me.getAttribute('data-token');
+  // The address loses its token at once: WeChat's own menu (share, copy link, open in the browser)
+  // takes the address as shown, and a friend it reaches is not the customer the link was made for.
+  if (window.history && history.replaceState && location.search) history.replaceState(null, '', location.pathname);
   if (!token || !navigator.sendBeacon) return;
   var base = '/l/' + encodeURIComponent(token);
   var since = document.visibilityState === 'visible' ? Date.now() : null;

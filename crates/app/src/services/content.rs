@@ -304,6 +304,9 @@ fn check_len(s: &str, max: usize, code: &'static str, key: &str) -> ServiceResul
     Ok(())
 }
 
+/// The most pictures one article may show.
+const MAX_ARTICLE_IMAGES: usize = 30;
+
 /// Checks a form and makes it a draft as it is stored: bounds, the kind's own fields, variables
 /// (an unknown one refused with its position), products (each known), an article's HTML sanitised
 /// (anything that runs refused, by name), and the risk disclaimer added when a product needs it.
@@ -349,6 +352,15 @@ pub(crate) async fn draft_of(state: &AppState, kind: ItemKind, f: &DraftForm) ->
     let catalogue: Vec<Product> = products.iter().map(|(_, p)| p.clone()).collect();
     let body = if kind == ItemKind::Article {
         let clean = sanitise(&f.body)?;
+        // Each picture an upload, and an image (a missing or non-image one would show nothing the
+        // reviewer saw, or only what a browser writes in its place).
+        let images = super::content_article::images_of(&clean);
+        if images.len() > MAX_ARTICLE_IMAGES {
+            return Err(invalid("too_many_images", "library.too_many_images"));
+        }
+        for m in images {
+            super::media::check_cover(state, m).await?;
+        }
         if needs_disclaimer(&catalogue) && !siyu_content::lint::has_disclaimer(&plain_text(&clean)) {
             format!("{clean}<p>{}</p>", siyu_content::DISCLAIMER)
         } else {

@@ -72,14 +72,31 @@ fn media_of(src: &str) -> Option<MediaId> {
     if ok { digits.parse().ok().map(MediaId::new) } else { None }
 }
 
-/// Whether an address may stay: links only to `https://`, images from `https://` or an upload.
+/// Whether an address may stay: links only to `https://`; images only uploads, never another site's
+/// (which could change the picture after review and learns of every customer who opens the page).
 fn allowed_url(element: &str, attribute: &str, value: &str) -> bool {
     let v = value.trim();
     match (element, attribute) {
         ("a", "href") => v.starts_with("https://"),
-        ("img", "src") => v.starts_with("https://") || media_of(v).is_some(),
+        ("img", "src") => media_of(v).is_some(),
+        // Words a customer may read must be words the lint and the reviewer read.
+        (_, "alt" | "title") => false,
         _ => true,
     }
+}
+
+/// The uploads a sanitised article's images name, for the save's check that each is an image.
+pub fn images_of(html: &str) -> Vec<MediaId> {
+    const SRC: &str = "src=\"";
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(SRC) {
+        let tail = &rest[at + SRC.len()..];
+        let end = tail.find('"').unwrap_or(tail.len());
+        out.extend(media_of(&tail[..end]));
+        rest = &tail[end..];
+    }
+    out
 }
 
 /// A sanitised article as a customer's phone loads it: each upload's staff address `/media/med_N`
@@ -110,7 +127,8 @@ pub fn sanitise(html: &str) -> ServiceResult<String> {
     let clean = ammonia::Builder::empty()
         .add_tags(TAGS)
         .add_tag_attributes("a", ["href"])
-        .add_tag_attributes("img", ["src", "alt"])
+        // No `alt`: words a customer may read must be words the lint and the reviewer read.
+        .add_tag_attributes("img", ["src"])
         .url_schemes(HashSet::from(["https"]))
         .url_relative(ammonia::UrlRelative::PassThrough)
         .link_rel(Some("noopener noreferrer"))
@@ -191,6 +209,7 @@ mod tests {
         assert!(clean.contains("<a href=\"https://bank.cn/x\" rel=\"noopener noreferrer\">看</a>"), "{clean}");
         assert!(!clean.contains("http://"), "{clean}");
         assert!(clean.contains("<img src=\"/media/med_1\">"), "{clean}");
+        assert_eq!(sanitise("<img src=\"/media/med_2\" alt=\"保本\">").unwrap(), "<img src=\"/media/med_2\">");
         for odd in ["/media/med_1/../../api/v1/x", "/media/med_1?x=1", "/media/med_", "/media/x", "/media/med_1a"] {
             let kept = sanitise(&format!("<img src=\"{odd}\">")).unwrap();
             assert!(!kept.contains("/media/"), "{odd}: {kept}");

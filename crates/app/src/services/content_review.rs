@@ -77,6 +77,14 @@ fn audit_action(a: &Action) -> AuditAction {
     }
 }
 
+/// What a reviewer read before deciding: the version's revision, and the blocking findings the page
+/// showed (`rule@start-end`), which an override reason is given for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub revision: i64,
+    pub blocking: Vec<String>,
+}
+
 /// Does `action` to version `id` as `caller`. An approval or rejection names the version's
 /// `revision` as the reviewer read it (`seen`): if the author withdrew, edited and resubmitted it
 /// since, the reviewer is told so and nothing is decided on words they have not read.
@@ -85,7 +93,7 @@ pub async fn step(
     caller: &Caller,
     id: ContentVersionId,
     action: Action,
-    seen: Option<i64>,
+    seen: Option<Seen>,
 ) -> ServiceResult<Stepped> {
     let reviewer = caller.actor.can(Permission::ReviewContent);
     let author = caller.actor.can(Permission::AuthorContent);
@@ -103,13 +111,29 @@ pub async fn step(
         return Err(ServiceError::NotFound);
     }
     if matches!(action, Action::Approve { .. } | Action::Reject { .. }) {
-        match seen {
+        match &seen {
             None => return Err(ServiceError::invalid("seen_needed", Text::new("library.seen_needed"))),
-            Some(r) if r != v.revision => return Err(ServiceError::conflict(Text::new("library.changed_since_read"))),
+            Some(s) if s.revision != v.revision => {
+                return Err(ServiceError::conflict(Text::new("library.changed_since_read")));
+            }
             Some(_) => {}
         }
     }
     let found = findings(state, item.item.kind, item.item.category, &v.draft).await?;
+    // An override is given for the blocking findings the reviewer was shown, and only those: when HQ's
+    // list or a linked product changed since the page was read, the findings are not the ones weighed.
+    if let (Action::Approve { override_reason: Some(why) }, Some(s)) = (&action, &seen)
+        && !why.trim().is_empty()
+    {
+        let mut now: Vec<String> = found.iter().filter(|f| f.blocking).map(siyu_content::Finding::key).collect();
+        let mut shown = s.blocking.clone();
+        now.sort();
+        shown.sort();
+        shown.dedup();
+        if now != shown {
+            return Err(ServiceError::conflict(Text::new("library.findings_changed")));
+        }
+    }
     if matches!(action, Action::Submit | Action::Approve { .. })
         && let Some(f) = found.iter().find(|f| f.rule == siyu_content::Rule::ProductUngraded)
     {

@@ -5,7 +5,8 @@
 //! A send is counted where siyu hands an item over to be sent — today a tracked link issued
 //! (`services::links::issue`), later a journey's task — since WeCom tells siyu nothing of what a
 //! manager pastes into a chat. Figures, no customers: permission `ReadContent`. The managers listed
-//! are the caller's own: a customer manager sees themselves, a branch the managers under it, HQ all.
+//! are the caller's own: a customer manager sees themselves, a branch the managers under it, HQ all
+//! (by name: no login names or WeCom ids, which are the staff directory's).
 
 use chrono::Days;
 use serde::Serialize;
@@ -38,8 +39,8 @@ pub struct ItemFigures {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SenderRow {
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
-    pub staff: Staff,
+    /// Who, by name only: figures are no staff directory.
+    pub display_name: String,
     #[serde(flatten)]
     pub figures: SenderFigures,
 }
@@ -51,11 +52,12 @@ fn overseen(caller: &Caller) -> Option<StaffFilter> {
         Actor::Staff { org_unit_id, .. } => {
             Some(StaffFilter { role: Some(Role::CustomerManager), org_unit_id: Some(*org_unit_id), query: None })
         }
-        Actor::System { .. } => Some(StaffFilter { role: Some(Role::CustomerManager), ..Default::default() }),
+        // A bank system's token oversees nobody: it reads an item's figures, not who sends them.
+        Actor::System { .. } => None,
     }
 }
 
-/// The caller's managers, a page of them (a customer manager: themselves).
+/// The caller's managers, a page of them (a customer manager: themselves; a token: nobody).
 async fn managers(state: &AppState, caller: &Caller, page: Page) -> ServiceResult<Paged<Staff>> {
     match overseen(caller) {
         Some(f) => Ok(state.store.list_staff(&f, page).await?),
@@ -115,6 +117,11 @@ pub async fn senders(
     let some = managers(state, caller, page).await?;
     let ids: Vec<_> = some.items.iter().map(|s| s.id).collect();
     let figures = state.store.content_senders(item, &versions, &ids).await?;
-    let items = some.items.into_iter().zip(figures).map(|(staff, figures)| SenderRow { staff, figures }).collect();
+    let items = some
+        .items
+        .into_iter()
+        .zip(figures)
+        .map(|(staff, figures)| SenderRow { display_name: staff.display_name, figures })
+        .collect();
     Ok(Paged { items, total: some.total })
 }

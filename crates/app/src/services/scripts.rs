@@ -61,7 +61,8 @@ pub async fn search(state: &AppState, caller: &Caller, q: &ScriptQuery, page: Pa
         category: q.category,
         stage: q.stage,
         product: q.product,
-        query: q.q.clone(),
+        // At most 100 characters of words, as the API's table allows, whoever asks.
+        query: q.q.as_deref().map(|w| w.chars().take(100).collect()),
         sendable_at: Some(state.clock.now()),
         ..Default::default()
     };

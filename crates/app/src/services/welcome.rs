@@ -93,6 +93,11 @@ pub async fn compose(
         tracing::warn!(%item, "the welcome's item has no published, unexpired version; no welcome is sent");
         return Ok(None);
     };
+    // Its version now may be meant for Moments or groups only: then it is no one-to-one welcome.
+    if !welcomes(rec.item.kind) || !v.draft.channels.contains(&Channel::OneToOne) {
+        tracing::warn!(%item, "the welcome's item is not for one-to-one chats now; no welcome is sent");
+        return Ok(None);
+    }
     let d = &v.draft;
     let values = values_for(state, staff).await?;
     let fill = |words: &str| match variables::parse(words) {

@@ -46,10 +46,17 @@ pub(super) const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("library.media_needed", "这类内容需要先上传并选择图片或文件", "This kind of item needs an uploaded image or file"),
     ("library.unknown_media", "所选文件不存在", "The chosen file does not exist"),
+    ("library.too_many_images", "一篇图文最多 30 张图片", "An article shows at most 30 pictures"),
     (
         "library.changed_since_read",
         "这个版本在您打开后被作者撤回修改并重新提交了：请刷新，审阅新的内容后再决定",
         "The author withdrew, changed and resubmitted this version after you opened it: reload and review what it says now",
+    ),
+    ("library.too_many_findings", "最多列出{max}条检查结果", "At most {max} findings may be named"),
+    (
+        "library.findings_changed",
+        "打开页面后合规检查结果有变化（合规词库或关联产品已更新）：请刷新，按现在的检查结果决定是否豁免",
+        "The compliance findings changed after you opened the page (the word list or a linked product changed): reload and decide on the findings as they are now",
     ),
     (
         "library.seen_needed",

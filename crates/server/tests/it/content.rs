@@ -271,6 +271,10 @@ async fn the_published_version_goes_out_until_its_successor_is_published_and_ove
     let (st, v) = act(&app, &comp, &v2, "approve", json!({})).await;
     assert_eq!((st, code(&v)), (StatusCode::UNPROCESSABLE_ENTITY, Some("override_needed")), "{v}");
     assert_eq!(audited(&app, &comp, "content_approved").await["total"], 1, "only v1's approval");
+    // An override names the findings it was given for: other ones than those found now are refused.
+    let (st, e) =
+        act(&app, &comp, &v2, "approve", json!({"override_reason": "已核实", "overriding": ["superlative@0-2"]})).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{e}");
     ok(&app, &comp, &v2, "approve", json!({"override_reason": "投教内容，讲解“零风险”为何不存在"})).await;
     assert_eq!(sendable().await.as_deref(), Some(v1.as_str()), "approved but not yet published");
     let log = audited(&app, &comp, "content_approved").await;
@@ -319,11 +323,25 @@ async fn articles_are_served_when_published_and_reviewers_see_the_diff() {
     let app = spawn_app_with(2).await;
     let hq = app.login("hq01").await;
     let comp = app.login("comp01").await;
-    let article = json!({"kind": "article", "category": "finance_tips", "draft": {
-        "title": "认识净值", "body": "<div><p>净值会<strong>波动</strong></p><img src=\"/media/med_7\"><a href=\"https://bank.example/x\">详情</a></div>"}});
+    // A picture of another site, or an upload that does not exist, is no picture of an article.
+    let with_img = |src: &str| {
+        json!({"kind": "article", "category": "finance_tips", "draft": {
+        "title": "认识净值", "body": format!("<div><p>净值会<strong>波动</strong></p><img src=\"{src}\" alt=\"保本\"><a href=\"https://bank.example/x\">详情</a></div>")}})
+    };
+    let (st, v) = hq.post_json(&app, "/api/v1/content/items", with_img("/media/med_99")).await;
+    assert_eq!((st, code(&v)), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_cover")), "{v}");
+    let (_, png) = crate::media::upload(&app, &hq, "chart.png", crate::media::PNG.to_vec()).await;
+    let img = png["id"].as_str().unwrap().to_owned();
+    let article = with_img(&format!("/media/{img}"));
     let (item, v1, saved) = create(&app, &hq, article).await;
     let body = saved["version"]["body"].as_str().unwrap();
     assert!(!body.contains("<div") && body.contains("rel=\"noopener noreferrer\""), "sanitised at save: {body}");
+    assert!(!body.contains("alt="), "no words the lint does not read: {body}");
+    let (_, other) = hq.post_json(&app, "/api/v1/content/items", with_img("https://elsewhere.example/a.png")).await;
+    assert!(
+        !other["version"]["body"].as_str().unwrap().contains("elsewhere"),
+        "another site's picture is dropped: {other}"
+    );
     let page = |path: String| {
         let c = client();
         let url = app.url(&path);
@@ -354,7 +372,7 @@ async fn articles_are_served_when_published_and_reviewers_see_the_diff() {
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains("width=device-width") && html.contains("<strong>波动</strong>"), "{html}");
     assert!(
-        html.contains("src=\"/h5/media/med_7?sig=") && !html.contains("src=\"/media/"),
+        html.contains(&format!("src=\"/h5/media/{img}?sig=")) && !html.contains("src=\"/media/"),
         "an upload by its signed address: {html}"
     );
 

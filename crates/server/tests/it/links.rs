@@ -346,10 +346,14 @@ async fn an_items_figures_count_sends_and_opens_and_who_did_not_send() {
     let (st, page) = hq.get_json(&app, &format!("/api/v1/content/items/{item}/senders?per_page=100")).await;
     assert_eq!(st, StatusCode::OK, "{page}");
     let rows = page["items"].as_array().unwrap();
-    let of =
-        |name: &str| rows.iter().find(|r| r["staff"]["username"] == name).unwrap_or_else(|| panic!("{name}: {page}"));
+    let staff = app.state.store.all_staff(&Default::default()).await.unwrap();
+    let of = |login: &str| {
+        let id = staff.iter().find(|s| s.username == login).unwrap().id.to_string();
+        rows.iter().find(|r| r["staff_id"] == id.as_str()).unwrap_or_else(|| panic!("{login}: {page}")).clone()
+    };
     assert_eq!((of("cm_sh01_1")["sends"].as_u64(), of("cm_sh01_1")["opens"].as_u64()), (Some(2), Some(2)));
     assert_eq!(of("cm_sh01_2")["sends"], 0, "who did not send is listed");
+    assert!(rows[0].get("staff").is_none() && rows[0]["display_name"].is_string(), "names only: {}", rows[0]);
 
     let (_, own) = cm.get_json(&app, &format!("/api/v1/content/items/{item}/senders")).await;
     assert_eq!(own["total"], 1, "a manager sees themselves: {own}");

@@ -12,10 +12,10 @@ use siyu_domain::{Clock, MediaId};
 use crate::common::{Session, TestApp, spawn_app_with, spawn_app_with_wecom};
 use siyu_wecom::fake::{FakeConfig, FakeWecom};
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-a-small-cover";
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-a-small-cover";
 const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 2, 3];
 
-async fn upload(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>) -> (StatusCode, serde_json::Value) {
+pub async fn upload(app: &TestApp, s: &Session, name: &str, bytes: Vec<u8>) -> (StatusCode, serde_json::Value) {
     let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_owned()));
     let r = s.client.post(app.url("/api/v1/media")).header("x-csrf-token", &s.csrf).multipart(form).send().await;
     match r {

@@ -102,6 +102,11 @@ pub struct ApproveForm {
     /// The version's `revision` as the reviewer read it: if it changed since, 409 and nothing is
     /// approved.
     pub seen: i64,
+    /// With an override reason: the blocking findings the reviewer was shown, each `rule@start-end`
+    /// (from `rule`, `start` and `end`); 409 when the findings are not those now.
+    #[serde(default)]
+    #[schema(max_items = 200)]
+    pub overriding: Vec<String>,
 }
 
 pub(crate) fn finding_views(findings: &[LintFinding]) -> Vec<FindingView> {
@@ -221,7 +226,7 @@ async fn stepped(
     c: &siyu_app::caller::Caller,
     id: ContentVersionId,
     a: Action,
-    seen: Option<i64>,
+    seen: Option<content_review::Seen>,
 ) -> ApiResult<Json<SavedView>> {
     let s = content_review::step(state, c, id, a, seen).await?;
     Ok(Json(SavedView { item_id: s.version.item_id, findings: finding_views(&s.findings), version: s.version }))
@@ -284,7 +289,15 @@ pub async fn approve(
     ApiPath(id): ApiPath<ContentVersionId>,
     ApiJson(form): ApiJson<ApproveForm>,
 ) -> ApiResult<Json<SavedView>> {
-    stepped(&state, &c, id, Action::Approve { override_reason: form.override_reason }, Some(form.seen)).await
+    if form.overriding.len() > 200 {
+        return Err(siyu_app::error::ServiceError::invalid(
+            "too_many_findings",
+            siyu_domain::lang::Text::new("library.too_many_findings").arg("max", 200),
+        )
+        .into());
+    }
+    let seen = content_review::Seen { revision: form.seen, blocking: form.overriding };
+    stepped(&state, &c, id, Action::Approve { override_reason: form.override_reason }, Some(seen)).await
 }
 
 #[utoipa::path(
@@ -302,7 +315,8 @@ pub async fn reject(
     ApiPath(id): ApiPath<ContentVersionId>,
     ApiJson(form): ApiJson<RejectForm>,
 ) -> ApiResult<Json<SavedView>> {
-    stepped(&state, &c, id, Action::Reject { reason: form.reason }, Some(form.seen)).await
+    let seen = content_review::Seen { revision: form.seen, blocking: Vec::new() };
+    stepped(&state, &c, id, Action::Reject { reason: form.reason }, Some(seen)).await
 }
 
 #[utoipa::path(

@@ -438,6 +438,8 @@ struct ReviewPage {
     /// The version's `revision` as read: the approval names it, so words changed since are not
     /// approved unseen.
     seen: i64,
+    /// The blocking findings shown (`rule@start-end`, space-separated), which an override is given for.
+    overriding: String,
 }
 
 fn runs(old: &str, new: &str) -> Vec<DiffRun> {
@@ -498,6 +500,13 @@ pub async fn review_page(
             tr,
         ),
         seen: d.version.revision,
+        overriding: d
+            .findings
+            .iter()
+            .filter(|f| f.blocking)
+            .map(|f| format!("{}@{}-{}", f.rule, f.start, f.end))
+            .collect::<Vec<_>>()
+            .join(" "),
         blocking: d.findings.iter().filter(|f| f.blocking).count(),
         findings: finding_rows(&lint_text, &d.findings, tr),
         can_review: user.0.actor.can(Permission::ReviewContent),
@@ -548,7 +557,7 @@ fn guarded(mut page: Response) -> Response {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' https:; \
+            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; \
              connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
         ),
     );

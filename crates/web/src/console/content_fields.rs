@@ -15,6 +15,9 @@ pub struct FieldRow {
     pub old: String,
     pub new: String,
     pub changed: bool,
+    /// The values are uploads' addresses: the page shows the pictures themselves, so a reviewer
+    /// approves the picture a customer will see, not its number.
+    pub media: bool,
 }
 
 /// The addresses an article's (sanitised) HTML links to or loads, in order: ammonia writes every
@@ -68,6 +71,7 @@ pub fn field_rows(
         .filter_map(|(i, (key, new))| {
             let old = before.as_ref().map(|b| b[i].1.clone()).unwrap_or_default();
             (!new.is_empty() || !old.is_empty()).then(|| FieldRow {
+                media: key == "content.media",
                 label: tr.t(key).to_owned(),
                 changed: before.is_none() || old != new,
                 old,

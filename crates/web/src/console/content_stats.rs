@@ -105,7 +105,7 @@ pub async fn page(
     let rows = senders
         .items
         .iter()
-        .map(|r| SenderRow { name: r.staff.display_name.clone(), sends: r.figures.sends, opens: r.figures.opens })
+        .map(|r| SenderRow { name: r.display_name.clone(), sends: r.figures.sends, opens: r.figures.opens })
         .collect();
     render(&StatsPage {
         title: item.versions.last().map(|v| v.draft.title.clone()).unwrap_or_default(),

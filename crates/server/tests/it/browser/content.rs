@@ -130,6 +130,7 @@ async fn an_article_goes_from_a_flagged_claim_through_review_to_a_tracked_link_o
     d.go(&url).await;
     d.wait_url(|u| u.contains("/h5/articles/cvr_")).await;
     present(d, "article").await;
+    d.wait_url(|u| !u.contains("t=")).await;
     let page = text_of(d, "article", |t| t.contains("稳健理财怎么选")).await;
     assert!(page.contains("风险等级") && !page.contains("保本"), "the approved words: {page}");
     let wide = d.execute("return document.documentElement.scrollWidth <= window.innerWidth;", json!([])).await;

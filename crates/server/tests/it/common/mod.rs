@@ -193,6 +193,18 @@ impl Session {
             && let Ok(v) = app.state.store.content_version(id).await
         {
             body["seen"] = serde_json::json!(v.revision);
+            // With an override: the blocking findings as the review page shows them to this reviewer.
+            if step == "approve" && body.get("override_reason").is_some() && body.get("overriding").is_none() {
+                let page = self.client.get(app.url(&format!("/content/review/{version}"))).send().await.unwrap();
+                let html = page.text().await.unwrap();
+                let shown = html
+                    .split("data-overriding=\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .unwrap_or_default()
+                    .to_owned();
+                body["overriding"] = serde_json::json!(shown.split(' ').filter(|k| !k.is_empty()).collect::<Vec<_>>());
+            }
         }
         self.post_json(app, &format!("/api/v1/content/versions/{version}/{step}"), body).await
     }
