@@ -159,9 +159,15 @@ pub fn lint(text: &str, ctx: &Context<'_>) -> Vec<Finding> {
         }
     }
 
-    let mut findings: Vec<Finding> = outermost(hits)
+    // At most MAX_FINDINGS, blocking ones first: a text stuffed with warnings must not push a claim
+    // that blocks out of the list (and so out of the review's override).
+    let (mut kept, warnings): (Vec<Hit>, Vec<Hit>) = outermost(hits).into_iter().partition(|h| h.blocking);
+    kept.truncate(MAX_FINDINGS);
+    let room = MAX_FINDINGS - kept.len();
+    kept.extend(warnings.into_iter().take(room));
+    kept.sort_by_key(|h| (h.start, h.end));
+    let mut findings: Vec<Finding> = kept
         .into_iter()
-        .take(MAX_FINDINGS)
         .map(|h| {
             let word: String = chars[h.start..h.end].iter().collect();
             let key = match (h.rule, h.blocking) {

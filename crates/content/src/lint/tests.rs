@@ -135,6 +135,12 @@ fn the_text_is_bounded_before_any_work() {
     assert_eq!(f[0].rule, Rule::TextTooLong);
     let many = check(&"保本，".repeat(MAX_TEXT_CHARS / 3), &[]);
     assert_eq!(many.len(), MAX_FINDINGS, "findings are bounded too");
+    // Warnings in front cannot push a blocking claim out of the bounded list.
+    let stuffed = format!("{}本产品保本", "最高可贷50万。".repeat(MAX_FINDINGS + 50));
+    let f = check(&stuffed, &[]);
+    assert_eq!(f.len(), MAX_FINDINGS);
+    assert!(f.iter().any(|x| x.blocking && x.rule == Rule::GuaranteedReturn), "the claim is kept");
+    assert!(f.windows(2).all(|w| w[0].start <= w[1].start), "in the text's order");
 }
 
 #[test]
