@@ -374,6 +374,15 @@ impl Engine {
         tag_no(id).and_then(|n| g.index.tag_members(n)).map_or_else(RoaringBitmap::new, |m| within(m, scope))
     }
 
+    /// Whether the customer has the tag now (one look-up, no copy of the members).
+    pub fn is_tagged(&self, tag: TagId, customer: CustomerId) -> bool {
+        let g = self.read();
+        match (tag_no(tag), no(customer)) {
+            (Some(t), Some(c)) => g.index.tag_members(t).is_some_and(|m| m.contains(c)),
+            _ => false,
+        }
+    }
+
     pub fn has_tag(&self, name: &str) -> bool {
         self.read().index.tag_no(name).is_some()
     }

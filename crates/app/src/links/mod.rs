@@ -127,7 +127,12 @@ async fn record(
         kind,
         seconds,
         at: state.clock.now(),
-        interests: if token.customer().is_some() { interests } else { Vec::new() },
+        // Only the tags the customer lacks: an open that gives nothing new never waits on the tag
+        // lock in the writer (a customer re-reading is the common case).
+        interests: match token.customer() {
+            Some(c) => interests.into_iter().filter(|t| !state.engine.is_tagged(*t, c)).collect(),
+            None => Vec::new(),
+        },
     };
     state.link_writer().record(event).await.map_err(|e| {
         match &e {
