@@ -46,6 +46,8 @@ pub enum RuleSetError {
     EmptyWord,
     #[error("`{word}` is longer than {max} characters")]
     WordTooLong { word: String, max: usize },
+    #[error("the characters after `{word}` are longer than {max}")]
+    UnlessTooLong { word: String, max: usize },
     #[error("more than {max} words")]
     TooMany { max: usize },
     #[error("`{word}` appears twice")]
@@ -57,6 +59,7 @@ impl RuleSetError {
         match self {
             Self::EmptyWord => "empty_word",
             Self::WordTooLong { .. } => "word_too_long",
+            Self::UnlessTooLong { .. } => "unless_too_long",
             Self::TooMany { .. } => "too_many_words",
             Self::Duplicate { .. } => "duplicate_word",
         }
@@ -66,6 +69,7 @@ impl RuleSetError {
         match self {
             Self::EmptyWord => Text::new("rules.empty_word"),
             Self::WordTooLong { word, max } => Text::new("rules.word_too_long").arg("word", word).arg("max", max),
+            Self::UnlessTooLong { word, max } => Text::new("rules.unless_too_long").arg("word", word).arg("max", max),
             Self::TooMany { max } => Text::new("rules.too_many").arg("max", max),
             Self::Duplicate { word } => Text::new("rules.duplicate").arg("word", word),
         }
@@ -75,6 +79,8 @@ impl RuleSetError {
 /// Bounds on HQ's list: the matcher's work grows with the number of words and their length.
 pub const MAX_WORDS: usize = 500;
 pub const MAX_WORD_CHARS: usize = 20;
+/// The characters that, right after a word, make it ordinary (`unless_followed_by`).
+pub const MAX_UNLESS_CHARS: usize = 40;
 
 /// At most this many fillers between two characters of a word: a dodge inserts one or two, a sentence
 /// break with a paragraph after it is not a dodge.
@@ -195,6 +201,9 @@ impl RuleSet {
         for w in &words {
             if w.word.chars().count() > MAX_WORD_CHARS {
                 return Err(RuleSetError::WordTooLong { word: w.word.clone(), max: MAX_WORD_CHARS });
+            }
+            if w.unless_followed_by.chars().count() > MAX_UNLESS_CHARS {
+                return Err(RuleSetError::UnlessTooLong { word: w.word.clone(), max: MAX_UNLESS_CHARS });
             }
             let key = skeleton_of_word(&w.word);
             if key.is_empty() {
@@ -356,6 +365,11 @@ mod tests {
             RuleSetError::Duplicate { word: "穩 賺".into() }
         );
         assert!(matches!(RuleSet::new(vec![w(&"字".repeat(21))]), Err(RuleSetError::WordTooLong { max: 20, .. })));
+        let long_unless = WordRule { unless_followed_by: "0".repeat(MAX_UNLESS_CHARS + 1), ..w("保本") };
+        assert_eq!(
+            RuleSet::new(vec![long_unless]).unwrap_err(),
+            RuleSetError::UnlessTooLong { word: "保本".into(), max: MAX_UNLESS_CHARS }
+        );
         let many: Vec<_> = (0..=MAX_WORDS).map(|i| w(&format!("词{i}"))).collect();
         assert_eq!(RuleSet::new(many).unwrap_err(), RuleSetError::TooMany { max: MAX_WORDS });
         for e in [RuleSetError::EmptyWord, RuleSetError::TooMany { max: 1 }] {

@@ -170,6 +170,11 @@ pub(super) const LINT: &[(&str, &str, &str)] = &[
     ("lint.product_ungraded", "关联产品“{product}”没有风险等级", "The linked product “{product}” has no risk grade"),
     ("rules.empty_word", "词表中有空词", "The word list holds an empty word"),
     ("rules.word_too_long", "“{word}”超过{max}个字符", "“{word}” is longer than {max} characters"),
+    (
+        "rules.unless_too_long",
+        "“{word}”的例外后缀超过{max}个字符",
+        "The characters that make “{word}” ordinary are longer than {max}",
+    ),
     ("rules.too_many", "词表超过{max}个词", "The word list holds more than {max} words"),
     ("rules.duplicate", "“{word}”在词表中出现两次", "“{word}” appears twice in the word list"),
     (

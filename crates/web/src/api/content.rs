@@ -110,7 +110,10 @@ pub async fn set_rules(
                    Opening it records a `link_opened` timeline entry for the customer. A request naming both \
                    or neither is refused as `bad_recipient`; an API token (no staff member) as `staff_only`.",
     request_body = siyu_app::services::links::LinkRequest,
-    responses((status = 200, description = "The link", body = siyu_app::services::links::IssuedLink))
+    responses(
+        (status = 200, description = "The link", body = siyu_app::services::links::IssuedLink),
+        (status = 404, description = "No such version, or the customer is not in your data scope", body = crate::error::ErrorBody)
+    )
 )]
 pub async fn issue_link(
     State(state): State<AppState>,

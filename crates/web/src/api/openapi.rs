@@ -197,7 +197,60 @@ pub fn build(endpoints: &[Endpoint]) -> OpenApi {
 /// The document, built once.
 pub fn document_json() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
-    DOC.get_or_init(|| serde_json::to_string(&build(&super::endpoints())).expect("the document serialises"))
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(build(&super::endpoints())).expect("the document serialises");
+        let schemas = doc["components"]["schemas"].clone();
+        merge_flattened(&mut doc, &schemas);
+        serde_json::to_string(&doc).expect("the document serialises")
+    })
+}
+
+/// `#[serde(flatten)]` of a struct that denies unknown fields comes out of utoipa as `allOf` of the
+/// closed schema and the outer fields — which no object satisfies (the closed part refuses the outer
+/// fields). Each such `allOf` of plain objects is merged into one object: the fields of all, their
+/// required ones, closed when a part was. What the server accepts and answers does not change.
+fn merge_flattened(v: &mut serde_json::Value, schemas: &serde_json::Value) {
+    use serde_json::{Map, Value};
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::Array(parts)) = map.get("allOf") {
+                let resolved: Vec<Value> = parts
+                    .iter()
+                    .map(|p| match p["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+                        Some(name) => schemas[name].clone(),
+                        None => p.clone(),
+                    })
+                    .collect();
+                let plain = resolved.iter().all(|p| p.get("properties").is_some() && p.get("allOf").is_none());
+                if plain && resolved.len() > 1 {
+                    let (mut props, mut required, mut closed) = (Map::new(), Vec::new(), false);
+                    for p in &resolved {
+                        if let Some(Value::Object(ps)) = p.get("properties") {
+                            props.extend(ps.clone());
+                        }
+                        if let Some(Value::Array(r)) = p.get("required") {
+                            required.extend(r.iter().cloned());
+                        }
+                        closed |= p.get("additionalProperties") == Some(&Value::Bool(false));
+                    }
+                    map.remove("allOf");
+                    map.insert("type".into(), Value::String("object".into()));
+                    map.insert("properties".into(), Value::Object(props));
+                    if !required.is_empty() {
+                        map.insert("required".into(), Value::Array(required));
+                    }
+                    if closed {
+                        map.insert("additionalProperties".into(), Value::Bool(false));
+                    }
+                }
+            }
+            for (_, child) in map.iter_mut() {
+                merge_flattened(child, schemas);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| merge_flattened(i, schemas)),
+        _ => {}
+    }
 }
 
 #[utoipa::path(
@@ -297,6 +350,43 @@ mod tests {
             };
             assert_eq!(body, expected, "{at}: body");
         }
+    }
+
+    /// No `allOf` has a closed part (which would refuse the other parts' fields).
+    #[test]
+    fn no_schema_is_an_all_of_no_object_can_satisfy() {
+        // A flattened closed struct is merged into its parent (see `merge_flattened`).
+        fn walk(v: &Value, schemas: &Value, at: &str) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(Value::Array(parts)) = m.get("allOf") {
+                        for p in parts {
+                            let target = match p["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/"))
+                            {
+                                Some(n) => &schemas[n],
+                                None => p,
+                            };
+                            assert!(
+                                target.get("additionalProperties") != Some(&Value::Bool(false)) || parts.len() == 1,
+                                "{at}: allOf with a closed part"
+                            );
+                        }
+                    }
+                    for (k, c) in m {
+                        walk(c, schemas, &format!("{at}/{k}"));
+                    }
+                }
+                Value::Array(a) => a.iter().for_each(|c| walk(c, schemas, at)),
+                _ => {}
+            }
+        }
+        let d = doc();
+        walk(&d, &d["components"]["schemas"], "");
+        let version = &d["components"]["schemas"]["VersionView"];
+        assert!(
+            version["properties"]["title"].is_object() && version["properties"]["revision"].is_object(),
+            "{version}"
+        );
     }
 
     /// Every `$ref` names a schema the document holds.
