@@ -85,37 +85,37 @@ fn allowed_url(element: &str, attribute: &str, value: &str) -> bool {
     }
 }
 
+/// Where each value of `attr` (`src`, `href`) sits in sanitised HTML, as byte ranges: ammonia writes
+/// every attribute it keeps in double quotes, so reading `attr="…"` finds them all.
+pub fn attribute_values<'a>(html: &'a str, attr: &'a str) -> impl Iterator<Item = std::ops::Range<usize>> + 'a {
+    let open = format!("{attr}=\"");
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let at = from + html[from..].find(&open)? + open.len();
+        let end = at + html[at..].find('"').unwrap_or(html.len() - at);
+        from = end;
+        Some(at..end)
+    })
+}
+
 /// The uploads a sanitised article's images name, for the save's check that each is an image.
 pub fn images_of(html: &str) -> Vec<MediaId> {
-    const SRC: &str = "src=\"";
-    let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(at) = rest.find(SRC) {
-        let tail = &rest[at + SRC.len()..];
-        let end = tail.find('"').unwrap_or(tail.len());
-        out.extend(media_of(&tail[..end]));
-        rest = &tail[end..];
-    }
-    out
+    attribute_values(html, "src").filter_map(|r| media_of(&html[r])).collect()
 }
 
 /// A sanitised article as a customer's phone loads it: each upload's staff address `/media/med_N`
 /// becomes its signed public one (the customer has no staff session), everything else unchanged.
 pub fn for_customers(state: &AppState, html: &str) -> String {
-    const SRC: &str = "src=\"";
     let mut out = String::with_capacity(html.len() + 64);
-    let mut rest = html;
-    while let Some(at) = rest.find(SRC) {
-        let (head, tail) = rest.split_at(at + SRC.len());
-        out.push_str(head);
-        let end = tail.find('"').unwrap_or(tail.len());
-        match media_of(&tail[..end]) {
-            Some(id) => out.push_str(&super::media::signed_path(state, id)),
-            None => out.push_str(&tail[..end]),
+    let mut done = 0;
+    for r in attribute_values(html, "src") {
+        if let Some(id) = media_of(&html[r.clone()]) {
+            out.push_str(&html[done..r.start]);
+            out.push_str(&super::media::signed_path(state, id));
+            done = r.end;
         }
-        rest = &tail[end..];
     }
-    out.push_str(rest);
+    out.push_str(&html[done..]);
     out
 }
 

@@ -4,6 +4,7 @@
 //! unseen because the diff showed only the title and the body.
 
 use siyu_app::services::content::VersionView;
+use siyu_app::services::content_article;
 use siyu_content::ItemKind;
 
 use super::i18n::Tr;
@@ -20,20 +21,12 @@ pub struct FieldRow {
     pub media: bool,
 }
 
-/// The addresses an article's (sanitised) HTML links to or loads, in order: ammonia writes every
-/// attribute it keeps in double quotes, so reading `href="…"` and `src="…"` finds them all.
+/// The addresses an article's (sanitised) HTML links to or loads: its links, then its pictures.
 pub fn html_addresses(html: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for attr in ["href=\"", "src=\""] {
-        let mut rest = html;
-        while let Some(at) = rest.find(attr) {
-            let tail = &rest[at + attr.len()..];
-            let end = tail.find('"').unwrap_or(tail.len());
-            out.push(tail[..end].replace("&amp;", "&"));
-            rest = &tail[end..];
-        }
-    }
-    out
+    ["href", "src"]
+        .into_iter()
+        .flat_map(|attr| content_article::attribute_values(html, attr).map(|r| html[r].replace("&amp;", "&")))
+        .collect()
 }
 
 /// The rows a reviewer sees for `v` against `old` (`None`: a first version, everything is new);
